@@ -1,0 +1,135 @@
+"""The one result shape shared by every check (see docs/results.md).
+
+A check is a pure function ``check(inputs, *, options..., rng=None) -> CheckResult`` (or a
+subclass adding fields). Results are frozen; derived quantities that need a parameter are
+methods returning new values; floats are never rounded here (renderers round).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import pandas as pd
+
+from audit._json import jsonable
+from audit.messages import render
+
+
+class Evidence(str, Enum):
+    """How strongly a result speaks against its null (never a verdict of fraud).
+
+    ``impossible`` is reserved for arithmetic contradictions (no probability involved);
+    ``not_tested`` for results that describe without testing (no p-value).
+    """
+
+    CONSISTENT = "consistent"
+    WEAK = "weak"
+    MODERATE = "moderate"
+    STRONG = "strong"
+    IMPOSSIBLE = "impossible"
+    NOT_TESTED = "not_tested"
+
+
+#: p-value thresholds between evidence levels: p < 0.001 strong, < 0.01 moderate, < 0.05 weak.
+EVIDENCE_THRESHOLDS: tuple[tuple[float, Evidence], ...] = (
+    (0.001, Evidence.STRONG), (0.01, Evidence.MODERATE), (0.05, Evidence.WEAK))
+
+
+def evidence_from_pvalue(pvalue: float | None) -> Evidence:
+    """The evidence level of a (preferably multiplicity-adjusted) p-value."""
+    if pvalue is None or pvalue != pvalue:
+        return Evidence.NOT_TESTED
+    for threshold, level in EVIDENCE_THRESHOLDS:
+        if pvalue < threshold:
+            return level
+    return Evidence.CONSISTENT
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence by id and parameters, rendered per language from the catalogues."""
+
+    id: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: str = "en") -> str:
+        return render(self.id, self.params, lang)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "params": jsonable(self.params), "text": self.render("en")}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    """Fields every check returns, with the same names in every family.
+
+    Attributes
+    ----------
+    test : str
+        Stable id, e.g. ``"digits.second_digit"``.
+    statistic, pvalue : float or None
+        As in :mod:`scipy.stats`; ``pvalue`` is None where no test is made.
+    effect : float or None
+        An effect size in the check's natural unit, named by ``effect_unit``
+        (votes, stations, MAD, ...).
+    n : int
+        Units used (after exclusions, listed in ``excluded`` with their counts).
+    null : str
+        Which null: ``benford``, ``uniform``, ``simulation(n=999, model=binomial)``,
+        ``arithmetic`` ...
+    evidence : Evidence
+        Strength of evidence against the null (see :class:`Evidence`).
+    table : DataFrame
+        Tidy detail: one row per digit / region / claim pair; documented per check.
+    message : Message
+        The plain-language sentence.
+    pvalue_adjusted : float or None
+        After Benjamini–Hochberg when the result is part of a family of tests.
+    params : mapping
+        The options the check ran with (seed included), for reproducibility.
+    """
+
+    test: str
+    statistic: float | None
+    pvalue: float | None
+    effect: float | None = None
+    effect_unit: str = ""
+    n: int = 0
+    null: str = ""
+    evidence: Evidence = Evidence.NOT_TESTED
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    message: Message = field(default_factory=lambda: Message("common.no_message"))
+    pvalue_adjusted: float | None = None
+    excluded: Mapping[str, int] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def sentence(self) -> str:
+        """The result in one English sentence (``message.render(lang)`` for others)."""
+        return self.message.render("en")
+
+    def with_adjusted_pvalue(self, adjusted: float | None) -> CheckResult:
+        """A copy with ``pvalue_adjusted`` set and the evidence level re-derived from it."""
+        evidence = self.evidence
+        if adjusted is not None and self.evidence is not Evidence.IMPOSSIBLE:
+            evidence = evidence_from_pvalue(adjusted)
+        return dataclasses.replace(self, pvalue_adjusted=adjusted, evidence=evidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, lossless: every field (tables as lists of records)."""
+        out = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        out["sentence"] = self.sentence
+        return out
+
+
+def results_frame(results: Sequence[CheckResult]) -> pd.DataFrame:
+    """One row per result with the shared fields (a summary table, pingouin style)."""
+    return pd.DataFrame([{
+        "test": r.test, "statistic": r.statistic, "pvalue": r.pvalue,
+        "pvalue_adjusted": r.pvalue_adjusted, "effect": r.effect, "effect_unit": r.effect_unit,
+        "n": r.n, "null": r.null, "evidence": r.evidence.value, "sentence": r.sentence,
+    } for r in results])

@@ -1,0 +1,63 @@
+"""The ``election-audit`` command line: a thin layer over the library.
+
+Each command parses its arguments, calls one library function and prints. Input problems
+(:class:`audit.errors.AuditError`, usage errors) print one line on stderr and exit with code 2;
+findings are results and exit 0. ``--verbose`` shows tracebacks for debugging.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from audit._version import __version__
+from audit.cli.ingest import ingest
+from audit.errors import AuditError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="election-audit")
+@click.option("--verbose", is_flag=True, help="Show full tracebacks (for debugging).")
+def cli(verbose: bool) -> None:
+    """Audit disputed election results: claims, tally sheets, forensics, reports.
+
+    \b
+    Example:
+      election-audit ingest RESULTADOS_2024_CSV_V1.csv --json
+    """
+
+
+cli.add_command(ingest)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"election-audit: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point; maps every error to one line on stderr and an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    verbose = "--verbose" in args
+    try:
+        code = cli.main(args=args, prog_name="election-audit", standalone_mode=False)
+    except AuditError as exc:
+        if verbose:
+            raise
+        _fail(" ".join(str(exc).split()), exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted", 1)
+    except click.ClickException as exc:  # usage errors: bad option, missing argument
+        _fail(" ".join(exc.format_message().split()), 2)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:
+        if verbose:
+            raise
+        _fail(f"internal error ({type(exc).__name__}: {' '.join(str(exc).split())}); rerun "
+              f"with --verbose and report it", 1)
+    sys.exit(code if isinstance(code, int) else 0)

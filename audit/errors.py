@@ -1,0 +1,35 @@
+"""Errors that reach the user.
+
+Every error caused by input (a missing file, an unreadable format, a profile that does not
+match, a malformed claims ledger) is an :class:`AuditError`. The command line prints its
+message as one line on stderr and exits with code 2; the library lets it propagate. Programming
+errors stay ordinary Python exceptions.
+"""
+
+from __future__ import annotations
+
+
+class AuditError(Exception):
+    """An input or usage problem with a message a person can act on."""
+
+    exit_code = 2
+
+
+class InputFileError(AuditError):
+    """A file is missing, empty, binary or in a format we cannot read."""
+
+
+class ProfileError(AuditError):
+    """No column profile fits a file, several fit equally well, or a profile is malformed."""
+
+
+class MetadataError(AuditError):
+    """Election metadata, a case folder or a manifest is missing or malformed."""
+
+
+class ClaimsError(AuditError):
+    """A claims ledger or a new claim does not validate."""
+
+
+class DataUnavailableError(AuditError):
+    """A dataset a case refers to cannot be found locally nor downloaded."""

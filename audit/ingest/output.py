@@ -1,0 +1,38 @@
+"""Write an ingestion's accepted rows, quarantine and summary to a folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from audit._json import dumps, jsonable
+from audit.ingest.core import IngestResult
+
+
+def write_ingest_outputs(result: IngestResult, folder: Path) -> list[Path]:
+    """Write ``sheets.parquet``, ``sheets.csv``, ``quarantine.csv``, ``duplicates.csv`` and
+    ``ingest.json`` (the summary with the provenance of every input) to ``folder``.
+
+    The Parquet file carries the same provenance in its key-value metadata
+    (key ``election_audit``), so it stays traceable when copied on its own.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = result.to_dict()
+    table = pa.Table.from_pandas(result.sheets.data, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"election_audit"] = json.dumps(jsonable({
+        "provenance": summary["provenance"], "profile": summary["profile"],
+        "package_version": summary["package_version"], "sha256": summary["sha256"],
+        "candidates": list(result.sheets.candidates), "levels": list(result.sheets.levels),
+        "election": summary["election"]}), sort_keys=True).encode()
+    paths = [folder / n for n in ("sheets.parquet", "sheets.csv", "quarantine.csv",
+                                  "duplicates.csv", "ingest.json")]
+    pq.write_table(table.replace_schema_metadata(meta), paths[0])
+    result.sheets.data.to_csv(paths[1], index=False, lineterminator="\n")
+    result.quarantine.to_csv(paths[2], index=False, lineterminator="\n")
+    result.duplicates.to_csv(paths[3], index=False, lineterminator="\n")
+    paths[4].write_text(dumps(summary), encoding="utf-8")
+    return paths

@@ -1,0 +1,80 @@
+"""Parsing of counts with thousand separators (audit.ingest.numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from audit.ingest.numbers import PROBLEM_RULES, parse_counts
+
+MISSING, NOT_INTEGER, AMBIGUOUS = "missing_value", "not_integer", "ambiguous_number"
+
+
+def parse(values: list[object]) -> tuple[list[float], list[str | None]]:
+    res = parse_counts(pd.Series(values, dtype=object))
+    return [float(v) for v in res.values], [PROBLEM_RULES.get(int(p)) for p in res.problem]
+
+
+class TestParseCounts:
+    def test_plain_and_signed(self) -> None:
+        values, problems = parse(["0", "17", "-5", "+4", " 12 "])
+        assert values == [0, 17, -5, 4, 12]
+        assert problems == [None] * 5
+
+    def test_thousands_either_convention_without_evidence(self) -> None:
+        values, problems = parse(["1.234", "2,345", "1.234.567", "7 654"])
+        assert values == [1234, 2345, 1234567, 7654]
+        assert problems == [None] * 4
+
+    def test_whole_number_decimal_reading_is_ambiguous(self) -> None:
+        # "1.000" is 1 as a decimal and 1000 as thousands: both whole numbers.
+        values, problems = parse(["1.000", "25,000"])
+        assert np.isnan(values).all()
+        assert problems == [AMBIGUOUS, AMBIGUOUS]
+
+    def test_column_evidence_settles_thousands(self) -> None:
+        values, problems = parse(["1.000", "1.234.567"])
+        assert values == [1000, 1234567]
+        assert problems == [None, None]
+
+    def test_column_evidence_settles_decimal(self) -> None:
+        values, problems = parse(["1.000", "12.5", "3"])
+        assert values[0] == 1
+        assert values[2] == 3
+        assert np.isnan(values[1])
+        assert problems == [None, NOT_INTEGER, None]
+
+    def test_integer_valued_decimals(self) -> None:
+        values, problems = parse(["12.0", "12,00", "1,234.0", "1.234,00"])
+        assert values == [12, 12, 1234, 1234]
+        assert problems == [None] * 4
+
+    def test_not_numbers_and_missing(self) -> None:
+        values, problems = parse(["abc", "12e3", "3O", "", "N/A", None, "12.5"])
+        assert np.isnan(values).all()
+        assert problems == [NOT_INTEGER, NOT_INTEGER, NOT_INTEGER, MISSING, MISSING, MISSING,
+                            NOT_INTEGER]
+
+    def test_numeric_dtypes_are_trusted(self) -> None:
+        res = parse_counts(pd.Series([1.0, 2.5, np.nan]))
+        assert res.values[0] == 1
+        assert np.isnan(res.values[1:]).all()
+        assert [PROBLEM_RULES.get(int(p)) for p in res.problem] == [None, NOT_INTEGER, MISSING]
+        res = parse_counts(pd.Series([3, 4], dtype="int64"))
+        assert list(res.values) == [3, 4]
+
+    @given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=30),
+           st.sampled_from([",", ".", " ", ""]))
+    def test_grouped_round_trip(self, numbers: list[int], sep: str) -> None:
+        """Any integer written with one grouping convention parses back to itself, except
+        where the only reading of every grouped value is ambiguous (flagged, never wrong)."""
+        text = [f"{n:,}".replace(",", sep) for n in numbers]
+        res = parse_counts(pd.Series(text, dtype=object))
+        for n, value, problem in zip(numbers, res.values, res.problem, strict=True):
+            if problem == 0:
+                assert value == n
+            else:
+                assert PROBLEM_RULES[int(problem)] == AMBIGUOUS
+                assert sep in ",."
