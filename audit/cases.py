@@ -30,14 +30,19 @@ else:  # pragma: no cover
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One tally-sheet file known to a case (an entry of ``sources.toml``)."""
+    """One tally-sheet file known to a case (an entry of ``sources.toml``).
+
+    ``urls`` are tried in order when the file must be downloaded (original publisher first,
+    then archived copies); ``join`` names another source whose columns (e.g. registered
+    voters) are joined onto this one; ``main`` marks the default source for sheet checks.
+    """
 
     id: str
     file: str
     folder: str
     profile: str
     sha256: str
-    url: str = ""
+    urls: tuple[str, ...] = ()
     bytes: int | None = None
     rows: int | None = None
     side: str = ""
@@ -45,6 +50,7 @@ class SourceFile:
     citation: str = ""
     description: str = ""
     main: bool = False
+    join: str = ""
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, origin: str) -> SourceFile:
@@ -56,10 +62,12 @@ class SourceFile:
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
             raise MetadataError(f"{origin}: source {raw['id']!r} has a malformed sha256")
         return cls(id=str(raw["id"]), file=str(raw["file"]), folder=str(raw.get("folder", "")),
-                   profile=str(raw["profile"]), sha256=sha, url=str(raw.get("url", "")),
+                   profile=str(raw["profile"]), sha256=sha,
+                   urls=tuple(raw.get("urls", [raw["url"]] if "url" in raw else [])),
                    bytes=raw.get("bytes"), rows=raw.get("rows"), side=str(raw.get("side", "")),
                    licence=str(raw.get("licence", "")), citation=str(raw.get("citation", "")),
-                   description=str(raw.get("description", "")), main=bool(raw.get("main", False)))
+                   description=str(raw.get("description", "")), main=bool(raw.get("main", False)),
+                   join=str(raw.get("join", "")))
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ findings are results and exit 0. ``--verbose`` shows tracebacks for debugging.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 
 import click
 
 from audit._version import __version__
-from audit.cli.ingest import ingest
 from audit.errors import AuditError
 
 
@@ -29,7 +30,16 @@ def cli(verbose: bool) -> None:
     """
 
 
-cli.add_command(ingest)
+def _register_commands() -> None:
+    """Add every command module ``audit/cli/cmd_*.py`` (each defines ``command``)."""
+    import audit.cli as package
+
+    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if module.name.startswith("cmd_"):
+            cli.add_command(importlib.import_module(f"audit.cli.{module.name}").command)
+
+
+_register_commands()
 
 
 def _fail(message: str, code: int) -> None:

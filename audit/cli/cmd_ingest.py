@@ -88,3 +88,4 @@ def _print_summary(result: IngestResult) -> None:
         out.print(f"joined {', '.join(j.columns)} from {j.file.path}: {fmt_int(j.matched)} "
                   f"matched, {fmt_int(len(j.unmatched_main))} rows here without a partner, "
                   f"{fmt_int(len(j.unmatched_other))} rows there without a partner")
+command = ingest

@@ -1,0 +1,95 @@
+"""A registry of checks that run on tally sheets, for the forensics battery and calibration.
+
+Each family module (``audit/checks/<family>.py``) registers its sheet-level checks at import
+with :func:`register`. The forensics command, the calibration of false-positive rates on
+simulated clean elections, and the contract test suite all iterate over the registry, so a
+new check is picked up by all three by registering it once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from audit.checks._result import CheckResult
+from audit.model import SheetTable
+
+#: ``run(sheets, rng) -> result``: the check with its default options.
+Runner = Callable[[SheetTable, np.random.Generator], CheckResult]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """How to run one registered check with default options.
+
+    Attributes
+    ----------
+    name : str
+        The result's ``test`` id, e.g. ``"digits.last_digit"``.
+    family : str
+        ``digits``, ``turnout``, ``fingerprints``, ``crosscheck`` ...
+    run : Runner
+        Runs the check on a table with a generator (for Monte Carlo nulls).
+    needs : frozenset of str
+        Canonical columns the check needs besides votes (e.g. ``{"registered"}``); the
+        battery skips the check, saying why, where they are missing.
+    calibrated : bool
+        True when the check's null is meant to hold on honest elections like the one
+        analysed (simulation nulls); calibration reports its false-positive rate against the
+        nominal level. Textbook nulls (raw Benford) are registered with False and shown as
+        such.
+    fast : bool
+        Cheap enough to run on every one of ~1,000 simulated elections.
+    by_region : bool
+        Meaningful when run separately within each region.
+    min_units : int
+        Fewest usable sheets for the check to run.
+    """
+
+    name: str
+    family: str
+    run: Runner
+    needs: frozenset[str] = field(default_factory=frozenset)
+    calibrated: bool = True
+    fast: bool = True
+    by_region: bool = True
+    min_units: int = 30
+    description: str = ""
+
+
+_REGISTRY: dict[str, CheckSpec] = {}
+
+
+def register(spec: CheckSpec) -> CheckSpec:
+    """Add a check (re-registering the same name replaces it)."""
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def load_all() -> None:
+    """Import every family module of :mod:`audit.checks` so that all checks are registered."""
+    import audit.checks as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("_") and module.name != "registry":
+            importlib.import_module(f"audit.checks.{module.name}")
+
+
+def registered(family: str | None = None) -> list[CheckSpec]:
+    """Registered checks (of one family), sorted by name."""
+    load_all()
+    return sorted((s for s in _REGISTRY.values() if family is None or s.family == family),
+                  key=lambda s: s.name)
+
+
+def get(name: str) -> CheckSpec:
+    load_all()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no registered check {name!r}; known: {', '.join(sorted(_REGISTRY))}") \
+            from None
