@@ -379,7 +379,11 @@ def _apply_text(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str]) 
     else:
         out = _text(frame[cols[rule.sources[0]]])
     if rule.split is not None:
-        out = out.str.split(rule.split, regex=False).str[rule.part or 0]
+        pieces = out.str.split(rule.split, regex=False)
+        if isinstance(rule.part, tuple):
+            out = pieces.str[rule.part[0]:rule.part[1]].str.join(rule.split)
+        else:
+            out = pieces.str[rule.part or 0]
     if rule.slice is not None:
         out = out.str.slice(rule.slice[0], rule.slice[1])
     if rule.lstrip is not None:
