@@ -22,7 +22,7 @@ import pandas as pd
 from audit._version import __version__
 from audit.cases import load_election
 from audit.errors import InputFileError, ProfileError
-from audit.ingest.numbers import MISSING, OK, PROBLEM_RULES, parse_counts
+from audit.ingest.numbers import AMBIGUOUS, MISSING, NOT_INTEGER, OK, PROBLEM_RULES, parse_counts
 from audit.ingest.profiles import (
     ColumnRule,
     Profile,
@@ -31,6 +31,7 @@ from audit.ingest.profiles import (
     resolve_header,
 )
 from audit.ingest.readers import RawFile, open_file
+from audit.ingest.text import apply_rule, arrow_text, integer_key, to_series
 from audit.model import (
     COUNT_COLUMNS,
     KEY_COLUMNS,
@@ -47,6 +48,8 @@ from audit.model import (
 # Rule codes, each with the sentence that explains it (used in docs and reports).
 RULES: dict[str, str] = {
     "empty_row": "The row has no values at all.",
+    "no_counts": "The row names a table but states none of its counts (for example a table "
+                 "that was not totalised).",
     "missing_value": "A required cell is empty.",
     "not_integer": "A count is not a whole number.",
     "ambiguous_number": "A count could be read with '.' or ',' as thousands or as decimal "
@@ -64,6 +67,8 @@ QUARANTINE_COLUMNS = ("source", "line", "rule", "column", "value", "message")
 
 _PROBLEM_TEMPLATES = {
     MISSING: "line {line}: column {column} is empty, but a count is required",
+    -MISSING: "line {line}: column {column} holds '{value}' instead of a number, but a count "
+              "is required",
     2: "line {line}: column {column} holds '{value}', which is not a whole number",
     3: "line {line}: column {column} holds '{value}'; it could mean {value} as a decimal or as "
        "thousands; write the number without separators",
@@ -338,18 +343,6 @@ class _Issue:
     message: pd.Series  # aligned with rows
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Values as trimmed strings, missing as NA (numbers keep their integer spelling)."""
-    if pd.api.types.is_integer_dtype(series.dtype):
-        return series.astype("string")
-    if pd.api.types.is_float_dtype(series.dtype):
-        whole = series.dropna()
-        if (whole == whole.round()).all():
-            return series.astype("Int64").astype("string")
-    out = series.astype("string").str.strip()
-    return out.mask(out == "")
-
-
 def _all_missing(frame: pd.DataFrame) -> np.ndarray:
     """Rows where every cell is missing (column by column: no wide copy of the frame)."""
     empty = np.ones(len(frame), dtype=bool)
@@ -366,32 +359,6 @@ def _row_sum(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     for col in columns:
         total = total + frame[col].to_numpy(np.float64)
     return total
-
-
-def _apply_text(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str]) -> pd.Series:
-    if rule.op == "const":
-        return pd.Series(rule.const, index=frame.index, dtype="string")
-    if rule.op == "join":
-        parts = [_text(frame[cols[c]]) for c in rule.sources]
-        out = parts[0]
-        for p in parts[1:]:
-            out = out + rule.sep + p
-    else:
-        out = _text(frame[cols[rule.sources[0]]])
-    if rule.split is not None:
-        pieces = out.str.split(rule.split, regex=False)
-        if isinstance(rule.part, tuple):
-            out = pieces.str[rule.part[0]:rule.part[1]].str.join(rule.split)
-        else:
-            out = pieces.str[rule.part or 0]
-    if rule.slice is not None:
-        out = out.str.slice(rule.slice[0], rule.slice[1])
-    if rule.lstrip is not None:
-        stripped = out.str.lstrip(rule.lstrip)
-        out = stripped.mask((stripped == "") & out.notna(), rule.lstrip[:1])
-    if rule.zfill is not None:
-        out = out.str.zfill(rule.zfill)
-    return out
 
 
 def _fmt(template: str, index: pd.Index, **parts: pd.Series | str) -> pd.Series:
@@ -440,26 +407,36 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
                                   line=lines.iloc[rows].reset_index(drop=True))))
 
     def problem_issues(problem: np.ndarray, raw_values: pd.Series, display: str,
-                       required: bool) -> None:
+                       required: bool, skip: np.ndarray) -> None:
         if not problem.any():
             return
-        for code, template in _PROBLEM_TEMPLATES.items():
+        for code in (MISSING, NOT_INTEGER, AMBIGUOUS):
             if code == MISSING and not required:
                 continue
-            mask = (problem == code) & ~empty
+            mask = (problem == code) & ~skip
             if not mask.any():
                 continue
             rows = np.flatnonzero(mask)
-            values = raw_values.iloc[rows].reset_index(drop=True)
-            msg = _fmt(template, pd.RangeIndex(len(rows)),
-                       line=lines.iloc[rows].reset_index(drop=True), column=display, value=values)
-            issues.append(_Issue(rows, PROBLEM_RULES[code], display, values, msg))
+            values = raw_values.iloc[rows].reset_index(drop=True).astype("string").fillna("")
+            template = pd.Series(_PROBLEM_TEMPLATES[code], index=values.index)
+            if code == MISSING:  # an empty cell, or a placeholder such as N/A
+                template = template.where(values.str.strip() == "", _PROBLEM_TEMPLATES[-MISSING])
+            for tmpl in template.unique():
+                sub = (template == tmpl).to_numpy()
+                msg = _fmt(str(tmpl), pd.RangeIndex(int(sub.sum())),
+                           line=lines.iloc[rows[sub]].reset_index(drop=True), column=display,
+                           value=values[sub].reset_index(drop=True))
+                issues.append(_Issue(rows[sub], PROBLEM_RULES[code], display,
+                                     values[sub].reset_index(drop=True), msg))
 
     # Keys and regions (text).
     for target in KEY_COLUMNS:
         rule = prof.columns.get(target)
-        canon[target] = (_apply_text(rule, frame, cols) if rule is not None
+        canon[target] = (apply_rule(rule, frame, cols) if rule is not None
                          else pd.Series("", index=index, dtype="string"))
+        codes = integer_key(rule, frame, cols)
+        if codes is not None:
+            canon[f"_int_{target}"] = codes
         if target == "table_id" or rule is not None:
             missing = canon[target].isna().to_numpy() & ~empty
             display = rule.display if rule else target
@@ -471,9 +448,9 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
                          pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                          column=display)))
     for region in prof.regions:
-        canon[region_code_column(region.level)] = _apply_text(region.code, frame, cols)
+        canon[region_code_column(region.level)] = apply_rule(region.code, frame, cols)
         if region.name is not None:
-            canon[region_name_column(region.level)] = _apply_text(region.name, frame, cols)
+            canon[region_name_column(region.level)] = apply_rule(region.name, frame, cols)
         elif elec is not None and elec.regions_at(region.level):
             names = {r.code: r.name for r in elec.regions_at(region.level)}
             canon[region_name_column(region.level)] = (
@@ -487,6 +464,10 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
             targets.append((target, prof.columns[target], required))
     for key, rule in prof.candidates.items():
         targets.append((vote_column(key), rule, vote_column(key) not in prof.optional))
+    # Parse every count first, so that a row stating none of them gets one reason, not many.
+    parsed: list[tuple[str, ColumnRule, bool, np.ndarray,
+                       list[tuple[str, np.ndarray, pd.Series]]]] = []
+    no_counts = ~empty if targets else np.zeros(n, dtype=bool)
     for target, rule, required in targets:
         if rule.op == "from_percent":
             count, _, raw_count = _parse_source(raw, frame, cols[rule.sources[0]], text_cache)
@@ -494,13 +475,30 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.where(pct > 0, np.round(count * 100.0 / pct), np.nan)
             problem = np.where(np.isnan(values), MISSING, OK).astype(np.int8)
-            problem_issues(problem, raw_count, rule.display, required)
+            parts = [(rule.display, problem, raw_count)]
         else:
             values = np.zeros(n)
+            parts = []
             for src in rule.sources:
                 v, p, raw_values = _parse_source(raw, frame, cols[src], text_cache)
-                problem_issues(p, raw_values, src, required)
+                parts.append((src, p, raw_values))
                 values = values + v
+        for _, problem, _ in parts:
+            no_counts &= problem == MISSING
+        parsed.append((target, rule, required, values, parts))
+    if no_counts.any():
+        rows = np.flatnonzero(no_counts)
+        first, _, first_raw = parsed[0][4][0]
+        shown = first_raw.iloc[rows].reset_index(drop=True).astype("string").fillna("")
+        issues.append(_Issue(rows, "no_counts", first, shown, _fmt(
+            "line {line}: no count is stated (column {column} holds '{value}', and so do the "
+            "other counts); the table was probably not totalised",
+            pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
+            column=first, value=shown)))
+    skip = empty | no_counts
+    for target, rule, required, values, parts in parsed:
+        for display, problem, raw_values in parts:
+            problem_issues(problem, raw_values, display, required, skip)
         canon[target] = values
         negative = (values < 0) & ~empty
         if negative.any():
@@ -512,7 +510,7 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
                 column=rule.display, value=shown)))
 
     for excl in prof.exclusions:
-        flag = _text(frame[cols[excl.column]])
+        flag = to_series(arrow_text(frame[cols[excl.column]]), index)
         hit = flag.isin(excl.equals).to_numpy() & ~empty
         if hit.any():
             rows = np.flatnonzero(hit)
@@ -602,15 +600,17 @@ def _duplicates(canon: pd.DataFrame, bad: np.ndarray,
                 prof: Profile) -> tuple[list[_Issue], pd.DataFrame]:
     """Identical duplicate keys are collapsed (first kept); conflicting ones quarantined."""
     key = list(KEY_COLUMNS)
-    clean = canon.loc[~bad]
-    dup = clean.duplicated(key, keep=False)
+    good = np.flatnonzero(~bad)
+    codes = [_key_codes(canon, k)[good] for k in key]
+    dup_good = pd.DataFrame(dict(zip(key, codes, strict=True)), copy=False) \
+        .duplicated(keep=False).to_numpy()
     empty_collapsed = pd.DataFrame({"_row": pd.Series(dtype=np.int64), "source": [],
                                     "line": pd.Series(dtype=np.int64),
                                     "kept_line": pd.Series(dtype=np.int64),
                                     "center_id": [], "table_id": []})
-    if not dup.any():
+    if not dup_good.any():
         return [], empty_collapsed
-    group = clean.loc[dup]
+    group = canon.iloc[good[dup_good]]
     value_cols = [c for c in group.columns
                   if c not in ("source", "line", "_empty") and not c.startswith("_")]
     row_hash = pd.util.hash_pandas_object(group[value_cols], index=False)
@@ -642,6 +642,14 @@ def _duplicates(canon: pd.DataFrame, bad: np.ndarray,
         "table_id": dropped["table_id"].to_numpy(),
     })
     return issues, collapsed
+
+
+def _key_codes(canon: pd.DataFrame, column: str) -> np.ndarray:
+    """Integers equal exactly where the key strings are equal (see ``text.integer_key``)."""
+    hidden = f"_int_{column}"
+    if hidden in canon and canon[hidden].dtype == np.int64:
+        return canon[hidden].to_numpy()
+    return pd.factorize(canon[column])[0]
 
 
 def _issues_frame(canon: pd.DataFrame, issues: list[_Issue]) -> pd.DataFrame:

@@ -82,6 +82,8 @@ class ColumnRule:
     @property
     def display(self) -> str:
         """The source column(s) as a person would name them in a message."""
+        if self.op == "from_percent":
+            return f"{self.sources[0]}*100/{self.sources[1]}"
         return "+".join(self.sources) if self.sources else "(constant)"
 
     @classmethod

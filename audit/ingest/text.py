@@ -1,0 +1,107 @@
+"""Text columns of the canonical table (keys, region codes and names), built with Arrow.
+
+Keys and region codes arrive as integers (``CENTRO = 10101001``), as text with stray blanks,
+or as numbers a spreadsheet stored as floats (``12.0``). They become trimmed strings, missing
+where the cell is empty, and the profile's transforms (``zfill``, ``join``, ``split`` +
+``part``, ``slice``, ``lstrip``, ``const``) are applied with Arrow compute kernels: on a
+million rows they are several times faster than the equivalent pandas string methods, which
+matters because ingestion must stay within twice a bare ``pandas.read_csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from audit.ingest.profiles import ColumnRule
+
+ArrowText = pa.Array | pa.ChunkedArray
+
+
+def arrow_text(series: pd.Series) -> ArrowText:
+    """Values as trimmed strings, null where missing or blank; integers keep their spelling.
+
+    Floats that are all whole numbers (a spreadsheet's ``12.0``) are written as integers.
+    """
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        series = series.astype("Int64")
+        dtype = series.dtype
+    if pd.api.types.is_float_dtype(dtype):
+        whole = series.dropna()
+        if bool((whole == whole.round()).all()) and bool((whole.abs() < 2**53).all()):
+            series = series.astype("Int64")
+            dtype = series.dtype
+    if pd.api.types.is_integer_dtype(dtype):
+        values = series.array if isinstance(dtype, pd.api.extensions.ExtensionDtype) \
+            else series.to_numpy()
+        return pc.cast(pa.array(values), pa.string())
+    try:
+        arr = pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects, e.g. Excel cells
+        text = series.astype("string")
+        arr = pa.array(text.array)
+    if not pa.types.is_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    trimmed = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str]) -> pd.Series:
+    """The canonical text column built by ``rule`` from ``frame`` (source names via ``cols``)."""
+    n = len(frame)
+    if rule.op == "const":
+        out: ArrowText = pa.array(np.full(n, rule.const, dtype=object), type=pa.string())
+        return to_series(out, frame.index)
+    if rule.op == "join":
+        parts = [arrow_text(frame[cols[c]]) for c in rule.sources]
+        out = pc.binary_join_element_wise(*parts, rule.sep)
+    else:
+        out = arrow_text(frame[cols[rule.sources[0]]])
+    if rule.split is not None:
+        pieces = pc.split_pattern(out, rule.split)
+        start, stop = rule.part if isinstance(rule.part, tuple) else \
+            (rule.part or 0, (rule.part or 0) + 1)
+        out = pc.binary_join(pc.list_slice(pieces, start, stop), rule.split)
+        out = pc.if_else(pc.equal(out, ""), pa.scalar(None, pa.string()), out)
+    if rule.slice is not None:
+        out = pc.utf8_slice_codeunits(out, rule.slice[0], rule.slice[1])
+    if rule.lstrip is not None:
+        stripped = pc.utf8_ltrim(out, characters=rule.lstrip)
+        out = pc.if_else(pc.equal(stripped, ""), rule.lstrip[:1], stripped)
+    if rule.zfill is not None:
+        signed = pc.any(pc.starts_with(out, "-")).as_py() or \
+            pc.any(pc.starts_with(out, "+")).as_py()
+        if signed:  # keep the sign first, as str.zfill does
+            return to_series(out, frame.index).str.zfill(rule.zfill)
+        out = pc.utf8_lpad(out, width=rule.zfill, padding="0")
+    return to_series(out, frame.index)
+
+
+def to_series(values: ArrowText, index: pd.Index) -> pd.Series:
+    """An Arrow string array as a pandas ``string`` Series (missing values as ``pd.NA``)."""
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=index, copy=False)
+
+
+def integer_key(rule: ColumnRule | None, frame: pd.DataFrame,
+                cols: Mapping[str, str]) -> np.ndarray | None:
+    """Integer codes equal where the canonical key strings are equal, when cheaply known.
+
+    A key copied from an integer column (optionally zero-filled) is an injective function of
+    that integer: two rows share the canonical key exactly when they share the integer, so
+    duplicates can be found on the integers without building strings. Returns None when
+    that does not hold (the caller then factorises the strings).
+    """
+    if rule is None:
+        return np.zeros(len(frame), dtype=np.int64)
+    if rule.op != "copy" or rule.split is not None or rule.slice is not None \
+            or rule.lstrip is not None:
+        return None
+    series = frame[cols[rule.sources[0]]]
+    if series.dtype != np.int64:
+        return None
+    return series.to_numpy()
