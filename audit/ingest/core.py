@@ -187,7 +187,7 @@ class IngestResult:
 def read_sheets(paths: str | Path | Sequence[str | Path], *,
                 profile: str | Path | Profile | None = None,
                 election: Election | str | None = None,
-                join: str | Path | None = None,
+                join: str | Path | Sequence[str | Path] | None = None,
                 join_on: Sequence[str] = KEY_COLUMNS,
                 join_columns: Sequence[str] | None = None,
                 join_profile: str | Path | Profile | None = None) -> IngestResult:
@@ -709,7 +709,7 @@ def _to_sheet_table(accepted: pd.DataFrame, prof: Profile, elec: Election | None
 # --------------------------------------------------------------------------------------------
 
 
-def _join(canon: pd.DataFrame, path: str | Path, *, on: tuple[str, ...],
+def _join(canon: pd.DataFrame, path: str | Path | Sequence[str | Path], *, on: tuple[str, ...],
           columns: Sequence[str] | None,
           profile: str | Path | Profile | None) -> tuple[pd.DataFrame, JoinReport]:
     other = read_sheets(path, profile=profile)
