@@ -139,16 +139,17 @@ class SourceFile:
         if multi and not files:
             raise MetadataError(f"{origin}: source {sid!r} has an empty 'files' list")
         rows = raw.get("rows")
-        if multi and rows is None and all(f.rows is not None for f in files):
-            rows = sum(int(f.rows or 0) for f in files)
+        file_rows = [f.rows for f in files]
+        if multi and rows is None and None not in file_rows:
+            rows = sum(int(r or 0) for r in file_rows)
+        file_bytes = [f.bytes for f in files]
+        total_bytes = sum(int(b or 0) for b in file_bytes) if None not in file_bytes else None
         single = None if multi else DataFile.from_dict(raw, origin=where)
         return cls(id=str(raw["id"]), file=single.file if single else "",
                    folder=str(raw.get("folder", "")), profile=str(raw["profile"]),
                    sha256=single.sha256 if single else "",
                    urls=single.urls if single else (),
-                   bytes=single.bytes if single else (sum(int(f.bytes) for f in files)
-                                                      if all(f.bytes is not None for f in files)
-                                                      else None),
+                   bytes=single.bytes if single else total_bytes,
                    rows=rows, side=str(raw.get("side", "")),
                    licence=str(raw.get("licence", "")), citation=str(raw.get("citation", "")),
                    description=str(raw.get("description", "")), main=bool(raw.get("main", False)),

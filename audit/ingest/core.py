@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -392,6 +392,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
     cols = resolve_header(prof, raw.header)
     frame = raw.read(sorted(set(cols.values())))
     n = len(frame)
+    if n == 0:
+        raise InputFileError(f"{raw.path} has a header line but no rows of data")
     index = pd.RangeIndex(n)
     frame.index = index
     lines = pd.Series(np.arange(n, dtype=np.int64) + raw.first_line(), index=index)

@@ -11,6 +11,7 @@ matters because ingestion must stay within twice a bare ``pandas.read_csv``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,8 @@ import pyarrow.compute as pc
 
 from audit.ingest.profiles import ColumnRule
 
-ArrowText = pa.Array | pa.ChunkedArray
+#: A pyarrow string Array or ChunkedArray (pyarrow ships no type stubs).
+ArrowText: TypeAlias = Any
 
 
 def arrow_text(series: pd.Series) -> ArrowText:

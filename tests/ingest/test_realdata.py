@@ -11,13 +11,13 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
+from conftest import DATA_DIR, real_file
 
 from audit.cases import bundled_case_names, load_case
 from audit.data import load_source
 from audit.errors import ProfileError
 from audit.ingest import IngestResult, bundled_profiles
 from audit.ingest.core import RULES
-from conftest import DATA_DIR, real_file
 
 pytestmark = pytest.mark.realdata
 
