@@ -50,7 +50,7 @@ RULES: dict[str, str] = {
     "empty_row": "The row has no values at all.",
     "no_counts": "The row names a table but states none of its counts (for example a table "
                  "that was not totalised).",
-    "missing_value": "A required cell is empty.",
+    "missing_value": "A required cell is empty or holds a placeholder such as N/A.",
     "not_integer": "A count is not a whole number.",
     "ambiguous_number": "A count could be read with '.' or ',' as thousands or as decimal "
                         "separator, and the column does not say which.",
