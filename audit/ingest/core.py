@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from audit._version import __version__
 from audit.cases import load_election
@@ -234,20 +236,24 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
         digests = [pool.submit(sha256_file, raw.path) for raw in raws]
         for raw, digest in zip(raws, digests, strict=True):
             source = label if len(raws) == 1 else f"{label}/{raw.path.name}"
-            canon, issues = _canonicalise(raw, prof, elec, source)
+            canon, issues, exact = _canonicalise(raw, prof, elec, source)
             frames.append((canon, issues))
             provenance.append(Provenance(
                 path=raw.path.name, sha256=digest.result(), bytes=raw.path.stat().st_size,
                 rows_read=len(canon), profile=prof.name, encoding=raw.encoding,
                 delimiter=raw.delimiter))
-    canon = pd.concat([f[0] for f in frames], ignore_index=True)
+    canon = frames[0][0] if len(frames) == 1 else \
+        pd.concat([f[0] for f in frames], ignore_index=True)
     issues = [i for f in frames for i in f[1]]
+    if len(frames) > 1:
+        exact = {}
     rows_read = len(canon)
 
     join_report = None
     if join is not None:
         canon, join_report = _join(canon, join, on=tuple(join_on), columns=join_columns,
                                    profile=join_profile)
+        exact = {k: v for k, v in exact.items() if k not in join_report.columns}
 
     issues += _row_rules(canon, prof, elec)
     quarantine = _issues_frame(canon, issues)
@@ -261,8 +267,9 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
     keep = ~bad
     keep[collapsed["_row"].to_numpy(dtype=np.int64)] = False
 
-    sheets = _to_sheet_table(canon if keep.all() else canon.loc[keep], prof, elec,
-                             provenance, label)
+    everything = bool(keep.all())
+    sheets = _to_sheet_table(canon if everything else canon.loc[keep], prof, elec,
+                             provenance, label, exact=exact if everything else {})
     quarantine = (quarantine.sort_values(["_row", "rule"], kind="stable")
                   .drop(columns="_row").reset_index(drop=True))
     duplicates = collapsed.drop(columns="_row").reset_index(drop=True)
@@ -374,21 +381,28 @@ def _fmt(template: str, index: pd.Index, **parts: pd.Series | str) -> pd.Series:
     return out
 
 
-def _parse_source(raw: RawFile, frame: pd.DataFrame, column: str,
-                  text_cache: dict[str, pd.Series]) -> tuple[np.ndarray, np.ndarray, pd.Series]:
-    """Parse one source column of counts; CSV columns that are not clean integers are re-read
-    as text so that thousand separators are never misread by the CSV parser."""
-    series = frame[column]
-    if raw.format == "csv" and not pd.api.types.is_integer_dtype(series.dtype):
-        if column not in text_cache:
-            text_cache[column] = raw.read([column], as_text=[column])[column]
-        series = text_cache[column]
+def _parse_source(frame: pd.DataFrame, column: str, text_cache: dict[str, pd.Series],
+                  no_problem: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Parse one source column of counts (its text re-read when the CSV parser saw other than
+    integers, so that thousand separators are never misread)."""
+    series = text_cache.get(column, frame[column])
+    if series.dtype == np.int64:  # the common case: clean integers, nothing to report
+        return series.to_numpy(np.float64), no_problem, series
     parsed = parse_counts(series)
     return parsed.values, parsed.problem, series
 
 
-def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
-                  source: str) -> tuple[pd.DataFrame, list[_Issue]]:
+def _count_sources(prof: Profile, cols: Mapping[str, str]) -> list[str]:
+    """Source columns holding counts (their spelling in the file)."""
+    rules = [r for k, r in prof.columns.items() if k not in KEY_COLUMNS]
+    rules += list(prof.candidates.values())
+    return sorted({cols[c] for r in rules for c in r.sources})
+
+
+def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: str
+                  ) -> tuple[pd.DataFrame, list[_Issue], dict[str, np.ndarray]]:
+    """Map one file to canonical columns; also return the count columns that are exactly a
+    clean int64 source column (so the final table can use them without conversions)."""
     cols = resolve_header(prof, raw.header)
     frame = raw.read(sorted(set(cols.values())))
     n = len(frame)
@@ -397,9 +411,18 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
     index = pd.RangeIndex(n)
     frame.index = index
     lines = pd.Series(np.arange(n, dtype=np.int64) + raw.first_line(), index=index)
-    canon: dict[str, Any] = {}  # built as a dict, turned into a frame once
+    canon: dict[str, Any] = {}  # text and meta columns, turned into a frame once
     issues: list[_Issue] = []
     text_cache: dict[str, pd.Series] = {}
+    if raw.format == "csv":  # counts the CSV parser did not read as integers: re-read as text
+        as_text = [c for c in _count_sources(prof, cols)
+                   if not pd.api.types.is_integer_dtype(frame[c].dtype)]
+        if as_text:
+            text = raw.read(as_text, as_text=as_text)
+            text_cache = {c: text[c].set_axis(index) for c in as_text}
+    no_problem = np.zeros(n, dtype=np.int8)
+    exact: dict[str, np.ndarray] = {}
+    text_of: dict[str, Any] = {}  # source column -> its Arrow text, shared by the rules
 
     empty = _all_missing(frame)
     if empty.any():
@@ -434,7 +457,7 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
     # Keys and regions (text).
     for target in KEY_COLUMNS:
         rule = prof.columns.get(target)
-        canon[target] = (apply_rule(rule, frame, cols) if rule is not None
+        canon[target] = (apply_rule(rule, frame, cols, text_of) if rule is not None
                          else pd.Series("", index=index, dtype="string"))
         codes = integer_key(rule, frame, cols)
         if codes is not None:
@@ -450,9 +473,9 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
                          pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                          column=display)))
     for region in prof.regions:
-        canon[region_code_column(region.level)] = apply_rule(region.code, frame, cols)
+        canon[region_code_column(region.level)] = apply_rule(region.code, frame, cols, text_of)
         if region.name is not None:
-            canon[region_name_column(region.level)] = apply_rule(region.name, frame, cols)
+            canon[region_name_column(region.level)] = apply_rule(region.name, frame, cols, text_of)
         elif elec is not None and elec.regions_at(region.level):
             names = {r.code: r.name for r in elec.regions_at(region.level)}
             canon[region_name_column(region.level)] = (
@@ -467,24 +490,33 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
     for key, rule in prof.candidates.items():
         targets.append((vote_column(key), rule, vote_column(key) not in prof.optional))
     # Parse every count first, so that a row stating none of them gets one reason, not many.
+    # Counts live in one (k, n) float block (NaN = missing): no per-column copies later.
+    names = [t for t, _, _ in targets] + ([] if "valid" in prof.columns else ["valid"])
+    block = np.empty((len(names), n))
     parsed: list[tuple[str, ColumnRule, bool, np.ndarray,
                        list[tuple[str, np.ndarray, pd.Series]]]] = []
     no_counts = ~empty if targets else np.zeros(n, dtype=bool)
-    for target, rule, required in targets:
+    for j, (target, rule, required) in enumerate(targets):
+        values = block[j]
         if rule.op == "from_percent":
-            count, _, raw_count = _parse_source(raw, frame, cols[rule.sources[0]], text_cache)
+            count, _, raw_count = _parse_source(frame, cols[rule.sources[0]], text_cache,
+                                                no_problem)
             pct = pd.to_numeric(frame[cols[rule.sources[1]]], errors="coerce").to_numpy(float)
             with np.errstate(divide="ignore", invalid="ignore"):
-                values = np.where(pct > 0, np.round(count * 100.0 / pct), np.nan)
+                values[:] = np.where(pct > 0, np.round(count * 100.0 / pct), np.nan)
             problem = np.where(np.isnan(values), MISSING, OK).astype(np.int8)
             parts = [(rule.display, problem, raw_count)]
         else:
-            values = np.zeros(n)
             parts = []
-            for src in rule.sources:
-                v, p, raw_values = _parse_source(raw, frame, cols[src], text_cache)
+            for i, src in enumerate(rule.sources):
+                v, p, raw_values = _parse_source(frame, cols[src], text_cache, no_problem)
                 parts.append((src, p, raw_values))
-                values = values + v
+                if i == 0:
+                    values[:] = v
+                else:
+                    values += v
+            if len(rule.sources) == 1 and raw_values.dtype == np.int64:
+                exact[target] = raw_values.to_numpy()
         for _, problem, _ in parts:
             no_counts &= problem == MISSING
         parsed.append((target, rule, required, values, parts))
@@ -498,10 +530,9 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
             pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
             column=first, value=shown)))
     skip = empty | no_counts
-    for target, rule, required, values, parts in parsed:
+    for _target, rule, required, values, parts in parsed:
         for display, problem, raw_values in parts:
             problem_issues(problem, raw_values, display, required, skip)
-        canon[target] = values
         negative = (values < 0) & ~empty
         if negative.any():
             rows = np.flatnonzero(negative)
@@ -522,12 +553,19 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                 column=excl.column, value=shown)))
 
-    canon["source"] = pd.Series(source, index=index, dtype="string")
+    canon["source"] = pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
+                                                         [source]), index=index)
     canon["line"] = lines
     canon["_empty"] = empty
     if "valid" not in prof.columns:
-        canon["valid"] = sum(canon[vote_column(k)] for k in prof.candidates)
-    return pd.DataFrame(canon, index=index, copy=False), issues
+        first = len(targets) - len(prof.candidates)
+        np.sum(block[first:len(targets)], axis=0, out=block[-1])
+        votes = [exact.get(vote_column(k)) for k in prof.candidates]
+        if all(v is not None for v in votes):
+            exact["valid"] = np.sum(votes, axis=0, dtype=np.int64)
+    counts = pd.DataFrame(block.T, columns=names, index=index, copy=False)
+    frame_out = pd.concat([pd.DataFrame(canon, index=index, copy=False), counts], axis=1)
+    return frame_out, issues, exact
 
 
 # --------------------------------------------------------------------------------------------
@@ -603,9 +641,7 @@ def _duplicates(canon: pd.DataFrame, bad: np.ndarray,
     """Identical duplicate keys are collapsed (first kept); conflicting ones quarantined."""
     key = list(KEY_COLUMNS)
     good = np.flatnonzero(~bad)
-    codes = [_key_codes(canon, k)[good] for k in key]
-    dup_good = pd.DataFrame(dict(zip(key, codes, strict=True)), copy=False) \
-        .duplicated(keep=False).to_numpy()
+    dup_good = _duplicated([_key_codes(canon, k)[good] for k in key])
     empty_collapsed = pd.DataFrame({"_row": pd.Series(dtype=np.int64), "source": [],
                                     "line": pd.Series(dtype=np.int64),
                                     "kept_line": pd.Series(dtype=np.int64),
@@ -646,6 +682,27 @@ def _duplicates(canon: pd.DataFrame, bad: np.ndarray,
     return issues, collapsed
 
 
+def _duplicated(codes: list[np.ndarray]) -> np.ndarray:
+    """Rows whose integer key tuple occurs more than once (all of them marked).
+
+    The codes are combined into one int64 when that cannot overflow, and a hash-based
+    uniqueness test answers the common case (no duplicate at all) without a full pass.
+    """
+    combined = codes[0].astype(np.int64, copy=False)
+    for part in codes[1:]:
+        lo, hi = (int(part.min()), int(part.max())) if len(part) else (0, 0)
+        span = hi - lo + 1
+        c_lo, c_hi = (int(combined.min()), int(combined.max())) if len(combined) else (0, 0)
+        if max(abs(c_lo), abs(c_hi)) * span + span >= 2**62:
+            frame = pd.DataFrame({f"k{i}": c for i, c in enumerate(codes)}, copy=False)
+            return frame.duplicated(keep=False).to_numpy()
+        combined = combined * span + (part - lo)
+    index = pd.Index(combined)
+    if index.is_unique:
+        return np.zeros(len(combined), dtype=bool)
+    return index.duplicated(keep=False)
+
+
 def _key_codes(canon: pd.DataFrame, column: str) -> np.ndarray:
     """Integers equal exactly where the key strings are equal (see ``text.integer_key``)."""
     hidden = f"_int_{column}"
@@ -676,34 +733,52 @@ def _issues_frame(canon: pd.DataFrame, issues: list[_Issue]) -> pd.DataFrame:
 
 
 def _to_sheet_table(accepted: pd.DataFrame, prof: Profile, elec: Election | None,
-                    provenance: list[Provenance], label: str) -> SheetTable:
+                    provenance: list[Provenance], label: str, *,
+                    exact: Mapping[str, np.ndarray]) -> SheetTable:
+    """The canonical table, assembled without consolidation copies: text and nullable counts
+    are extension arrays, and counts read as clean integers (``exact``, valid only when every
+    row is accepted) are used as they are."""
     if not isinstance(accepted.index, pd.RangeIndex) or accepted.index.start != 0:
         accepted = accepted.reset_index(drop=True)
-    columns: dict[str, Any] = {}
+    n = len(accepted)
+    head: dict[str, Any] = {}
     levels = tuple(r.level for r in prof.regions)
     for level in levels:
         for col in (region_code_column(level), region_name_column(level)):
             if col in accepted:
-                columns[col] = accepted[col].astype("string")
+                head[col] = _as_string(accepted[col])
     for col in KEY_COLUMNS:
-        columns[col] = accepted[col].fillna("").astype("string")
-    for col in COUNT_COLUMNS:
+        head[col] = _as_string(accepted[col]).fillna("")
+    for col in OPTIONAL_COUNTS:
         if col in accepted:
+            if col in exact:
+                head[col] = pd.arrays.IntegerArray(exact[col], np.zeros(n, dtype=bool))
+                continue
             values = accepted[col].to_numpy(np.float64)
-            if col in OPTIONAL_COUNTS:
-                missing = np.isnan(values)
-                columns[col] = pd.arrays.IntegerArray(
-                    np.where(missing, 0, values).astype(np.int64), missing)
-            else:
-                columns[col] = values.astype(np.int64)
-    for key in prof.candidates:
-        columns[vote_column(key)] = accepted[vote_column(key)].to_numpy(np.float64) \
+            missing = np.isnan(values)
+            head[col] = pd.arrays.IntegerArray(
+                np.where(missing, 0, values).astype(np.int64), missing)
+    parts = [pd.DataFrame(head, copy=False)]
+    for col in ("valid", *(vote_column(k) for k in prof.candidates)):
+        values = exact[col] if col in exact else accepted[col].to_numpy(np.float64) \
             .astype(np.int64)
-    columns["source"] = accepted["source"].astype("string")
-    columns["line"] = accepted["line"].to_numpy(np.int64)
-    out = pd.DataFrame(columns)
+        parts.append(pd.DataFrame({col: values}, copy=False))
+    parts.append(pd.DataFrame({"source": _as_string(accepted["source"])}, copy=False))
+    parts.append(pd.DataFrame({"line": accepted["line"].to_numpy(np.int64)}, copy=False))
+    out = pd.concat(parts, axis=1)
     return SheetTable(out, candidates=tuple(prof.candidates), levels=levels, election=elec,
                       provenance=provenance, name=label, unique_keys_checked=True)
+
+
+def _as_string(series: pd.Series) -> pd.Series:
+    """A column as pandas ``string`` (categoricals through their few categories: fast)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        labels = pa.array(series.cat.categories.astype(str).to_numpy(dtype=object),
+                          type=pa.string())
+        codes = series.cat.codes.to_numpy()
+        taken = pc.take(labels, pa.array(codes, mask=codes < 0))
+        return to_series(taken, series.index)
+    return series if series.dtype == "string" else series.astype("string")
 
 
 # --------------------------------------------------------------------------------------------

@@ -53,17 +53,29 @@ def arrow_text(series: pd.Series) -> ArrowText:
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
-def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str]) -> pd.Series:
-    """The canonical text column built by ``rule`` from ``frame`` (source names via ``cols``)."""
+def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
+               cache: dict[str, ArrowText] | None = None) -> pd.Series:
+    """The canonical text column built by ``rule`` from ``frame`` (source names via ``cols``).
+
+    ``cache`` keeps each source column's text between calls (a state code column is often
+    both a region code and part of the municipality code).
+    """
+    cache = {} if cache is None else cache
+
+    def text(column: str) -> ArrowText:
+        if column not in cache:
+            cache[column] = arrow_text(frame[cols[column]])
+        return cache[column]
+
     n = len(frame)
     if rule.op == "const":
         out: ArrowText = pa.array(np.full(n, rule.const, dtype=object), type=pa.string())
         return to_series(out, frame.index)
     if rule.op == "join":
-        parts = [arrow_text(frame[cols[c]]) for c in rule.sources]
+        parts = [text(c) for c in rule.sources]
         out = pc.binary_join_element_wise(*parts, rule.sep)
     else:
-        out = arrow_text(frame[cols[rule.sources[0]]])
+        out = text(rule.sources[0])
     if rule.split is not None:
         pieces = pc.split_pattern(out, rule.split)
         start, stop = rule.part if isinstance(rule.part, tuple) else \
