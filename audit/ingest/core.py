@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -491,8 +491,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
         targets.append((vote_column(key), rule, vote_column(key) not in prof.optional))
     # Parse every count first, so that a row stating none of them gets one reason, not many.
     # Counts live in one (k, n) float block (NaN = missing): no per-column copies later.
-    names = [t for t, _, _ in targets] + ([] if "valid" in prof.columns else ["valid"])
-    block = np.empty((len(names), n))
+    count_names = [t for t, _, _ in targets] + ([] if "valid" in prof.columns else ["valid"])
+    block = np.empty((len(count_names), n))
     parsed: list[tuple[str, ColumnRule, bool, np.ndarray,
                        list[tuple[str, np.ndarray, pd.Series]]]] = []
     no_counts = ~empty if targets else np.zeros(n, dtype=bool)
@@ -553,17 +553,17 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                 column=excl.column, value=shown)))
 
-    canon["source"] = pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
-                                                         [source]), index=index)
+    canon["source"] = pd.Series(pd.Categorical.from_codes(  # one label, kept cheap
+        np.zeros(n, dtype=np.int8), categories=pd.Index([source])), index=index)
     canon["line"] = lines
     canon["_empty"] = empty
     if "valid" not in prof.columns:
-        first = len(targets) - len(prof.candidates)
-        np.sum(block[first:len(targets)], axis=0, out=block[-1])
-        votes = [exact.get(vote_column(k)) for k in prof.candidates]
-        if all(v is not None for v in votes):
-            exact["valid"] = np.sum(votes, axis=0, dtype=np.int64)
-    counts = pd.DataFrame(block.T, columns=names, index=index, copy=False)
+        start = len(targets) - len(prof.candidates)
+        np.sum(block[start:len(targets)], axis=0, out=block[-1])
+        votes = [exact[vote_column(k)] for k in prof.candidates if vote_column(k) in exact]
+        if len(votes) == len(prof.candidates):
+            exact["valid"] = np.asarray(np.sum(votes, axis=0, dtype=np.int64))
+    counts = pd.DataFrame(block.T, columns=pd.Index(count_names), index=index, copy=False)
     frame_out = pd.concat([pd.DataFrame(canon, index=index, copy=False), counts], axis=1)
     return frame_out, issues, exact
 
