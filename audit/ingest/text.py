@@ -39,6 +39,9 @@ def arrow_text(series: pd.Series) -> ArrowText:
             series = series.astype("Int64")
             dtype = series.dtype
     if pd.api.types.is_integer_dtype(dtype):
+        if not isinstance(dtype, pd.api.extensions.ExtensionDtype) and _few_values(series):
+            encoded = pc.dictionary_encode(pa.array(series.to_numpy()))
+            return pc.take(pc.cast(encoded.dictionary, pa.string()), encoded.indices)
         values = series.array if isinstance(dtype, pd.api.extensions.ExtensionDtype) \
             else series.to_numpy()
         return pc.cast(pa.array(values), pa.string())
@@ -51,6 +54,47 @@ def arrow_text(series: pd.Series) -> ArrowText:
         arr = pc.cast(arr, pa.string())
     trimmed = pc.utf8_trim_whitespace(arr)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _few_values(series: pd.Series, sample: int = 4096) -> bool:
+    """Whether a long integer column has few distinct values (judged on an even sample):
+    then converting its distinct values and gathering is faster than converting every row."""
+    n = len(series)
+    if n < 8 * sample:
+        return False
+    picked = series.to_numpy()[:: n // sample]
+    return len(np.unique(picked)) * 8 < len(picked)
+
+
+def _join_codes(parts: list[ArrowText], sep: str) -> ArrowText | None:
+    """Join text columns through their distinct value combinations (None when not cheap).
+
+    Codes numbered within their parent (state 13, municipality 5 -> ``13.5``) repeat a
+    lot: the strings are built once per distinct combination and gathered.
+    """
+    encoded = []
+    radix = 1
+    for part in parts:
+        if part.null_count:
+            return None
+        chunk = part.combine_chunks() if isinstance(part, pa.ChunkedArray) else part
+        enc = pc.dictionary_encode(chunk)
+        encoded.append(enc)
+        radix *= max(len(enc.dictionary), 1)
+        if radix >= 2**62:
+            return None
+    combined = np.zeros(len(parts[0]), dtype=np.int64)
+    for enc in encoded:
+        combined = combined * len(enc.dictionary) + enc.indices.to_numpy(zero_copy_only=False)
+    combos = pc.dictionary_encode(pa.array(combined))
+    keys = combos.dictionary.to_numpy()
+    pieces = []
+    for enc in reversed(encoded):
+        size = len(enc.dictionary)
+        pieces.append(pc.take(enc.dictionary, pa.array(keys % size)))
+        keys = keys // size
+    joined = pc.binary_join_element_wise(*reversed(pieces), sep)
+    return pc.take(joined, combos.indices)
 
 
 def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
@@ -73,7 +117,8 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
         return to_series(out, frame.index)
     if rule.op == "join":
         parts = [text(c) for c in rule.sources]
-        out = pc.binary_join_element_wise(*parts, rule.sep)
+        joined = _join_codes(parts, rule.sep) if n >= 32768 else None
+        out = pc.binary_join_element_wise(*parts, rule.sep) if joined is None else joined
     else:
         out = text(rule.sources[0])
     if rule.split is not None:
