@@ -387,7 +387,7 @@ def _parse_source(frame: pd.DataFrame, column: str, text_cache: dict[str, pd.Ser
     integers, so that thousand separators are never misread)."""
     series = text_cache.get(column, frame[column])
     if series.dtype == np.int64:  # the common case: clean integers, nothing to report
-        return series.to_numpy(np.float64), no_problem, series
+        return series.to_numpy(), no_problem, series
     parsed = parse_counts(series)
     return parsed.values, parsed.problem, series
 

@@ -53,7 +53,10 @@ def arrow_text(series: pd.Series) -> ArrowText:
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
     trimmed = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    blank = pc.equal(trimmed, "")
+    if not pc.any(blank).as_py():
+        return trimmed
+    return pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
 
 
 def _few_values(series: pd.Series, sample: int = 4096) -> bool:
