@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -381,6 +381,28 @@ def _fmt(template: str, index: pd.Index, **parts: pd.Series | str) -> pd.Series:
     return out
 
 
+_PARALLEL_ROWS = 50_000  # below this, threads cost more than they save
+
+
+def _text_rules(prof: Profile) -> list[tuple[str, ColumnRule]]:
+    """Canonical text columns (keys, region codes and names) with the rule building each."""
+    rules = [(t, prof.columns[t]) for t in KEY_COLUMNS if t in prof.columns]
+    for region in prof.regions:
+        rules.append((region_code_column(region.level), region.code))
+        if region.name is not None:
+            rules.append((region_name_column(region.level), region.name))
+    return rules
+
+
+def _submit(pool: ThreadPoolExecutor | None, func: Any, *args: Any) -> Any:
+    """``func(*args)`` in the pool, or at once when there is no pool."""
+    return pool.submit(func, *args) if pool is not None else func(*args)
+
+
+def _result(value: Any) -> Any:
+    return value.result() if isinstance(value, Future) else value
+
+
 def _parse_source(frame: pd.DataFrame, column: str, text_cache: dict[str, pd.Series],
                   no_problem: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     """Parse one source column of counts (its text re-read when the CSV parser saw other than
@@ -454,32 +476,13 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                 issues.append(_Issue(rows[sub], PROBLEM_RULES[code], display,
                                      values[sub].reset_index(drop=True), msg))
 
-    # Keys and regions (text).
-    for target in KEY_COLUMNS:
-        rule = prof.columns.get(target)
-        canon[target] = (apply_rule(rule, frame, cols, text_of) if rule is not None
-                         else pd.Series("", index=index, dtype="string"))
-        codes = integer_key(rule, frame, cols)
-        if codes is not None:
-            canon[f"_int_{target}"] = codes
-        if target == "table_id" or rule is not None:
-            missing = canon[target].isna().to_numpy() & ~empty
-            display = rule.display if rule else target
-            if missing.any():
-                rows = np.flatnonzero(missing)
-                issues.append(_Issue(
-                    rows, "missing_value", display, pd.Series([""] * len(rows)),
-                    _fmt("line {line}: column {column} is empty, but it identifies the table",
-                         pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
-                         column=display)))
-    for region in prof.regions:
-        canon[region_code_column(region.level)] = apply_rule(region.code, frame, cols, text_of)
-        if region.name is not None:
-            canon[region_name_column(region.level)] = apply_rule(region.name, frame, cols, text_of)
-        elif elec is not None and elec.regions_at(region.level):
-            names = {r.code: r.name for r in elec.regions_at(region.level)}
-            canon[region_name_column(region.level)] = (
-                canon[region_code_column(region.level)].map(names).astype("string"))
+    # Keys and regions (text): converted by Arrow kernels, which release the GIL, in worker
+    # threads while the counts are parsed here.
+    pool = ThreadPoolExecutor(max_workers=2) if n >= _PARALLEL_ROWS else None
+    text_rules = _text_rules(prof)
+    sources = sorted({c for _, rule in text_rules for c in rule.sources})
+    converting = {c: _submit(pool, arrow_text, frame[cols[c]]) for c in sources}
+    key_position = len(issues)
 
     # Counts.
     targets: list[tuple[str, ColumnRule, bool]] = []
@@ -552,6 +555,41 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                 "line {line}: column {column} is '{value}': " + excl.reason,
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                 column=excl.column, value=shown)))
+
+    text_of.update({c: _result(f) for c, f in converting.items()})
+    built = {name: _submit(pool, apply_rule, text_rule, frame, cols, text_of)
+             for name, text_rule in text_rules}
+    texts = {name: _result(f) for name, f in built.items()}
+    if pool is not None:
+        pool.shutdown()
+    key_issues: list[_Issue] = []
+    for target in KEY_COLUMNS:
+        key_rule = prof.columns.get(target)
+        canon[target] = texts[target] if key_rule is not None \
+            else pd.Series("", index=index, dtype="string")
+        codes = integer_key(key_rule, frame, cols)
+        if codes is not None:
+            canon[f"_int_{target}"] = codes
+        if target == "table_id" or key_rule is not None:
+            missing = canon[target].isna().to_numpy() & ~empty
+            display = key_rule.display if key_rule else target
+            if missing.any():
+                rows = np.flatnonzero(missing)
+                key_issues.append(_Issue(
+                    rows, "missing_value", display, pd.Series([""] * len(rows)),
+                    _fmt("line {line}: column {column} is empty, but it identifies the table",
+                         pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
+                         column=display)))
+    issues[key_position:key_position] = key_issues
+    for region in prof.regions:
+        code_col = region_code_column(region.level)
+        canon[code_col] = texts[code_col]
+        if region.name is not None:
+            canon[region_name_column(region.level)] = texts[region_name_column(region.level)]
+        elif elec is not None and elec.regions_at(region.level):
+            names = {r.code: r.name for r in elec.regions_at(region.level)}
+            canon[region_name_column(region.level)] = \
+                canon[code_col].map(names).astype("string")
 
     canon["source"] = pd.Series(pd.Categorical.from_codes(  # one label, kept cheap
         np.zeros(n, dtype=np.int8), categories=pd.Index([source])), index=index)
