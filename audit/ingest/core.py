@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,15 +232,22 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
 
     frames, provenance = [], []
     label = prof.source_label or files[0].stem
-    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL
-        digests = [pool.submit(sha256_file, raw.path) for raw in raws]
-        for raw, digest in zip(raws, digests, strict=True):
+    # Each file is hashed in a second thread (hashlib releases the GIL) once it has been
+    # parsed: pandas parses large files on several threads, the mapping after it on one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digests: list[Future[str]] = []
+        for raw in raws:
             source = label if len(raws) == 1 else f"{label}/{raw.path.name}"
-            canon, issues, exact = _canonicalise(raw, prof, elec, source)
+
+            def start_hash(path: Path = raw.path) -> None:
+                digests.append(pool.submit(sha256_file, path))
+
+            canon, issues, exact = _canonicalise(raw, prof, elec, source, after_read=start_hash)
             frames.append((canon, issues))
+        for raw, digest, (canon_i, _) in zip(raws, digests, frames, strict=True):
             provenance.append(Provenance(
                 path=raw.path.name, sha256=digest.result(), bytes=raw.path.stat().st_size,
-                rows_read=len(canon), profile=prof.name, encoding=raw.encoding,
+                rows_read=len(canon_i), profile=prof.name, encoding=raw.encoding,
                 delimiter=raw.delimiter))
     canon = frames[0][0] if len(frames) == 1 else \
         pd.concat([f[0] for f in frames], ignore_index=True)
@@ -421,12 +428,15 @@ def _count_sources(prof: Profile, cols: Mapping[str, str]) -> list[str]:
     return sorted({cols[c] for r in rules for c in r.sources})
 
 
-def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: str
+def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: str, *,
+                  after_read: Callable[[], object] | None = None
                   ) -> tuple[pd.DataFrame, list[_Issue], dict[str, np.ndarray]]:
     """Map one file to canonical columns; also return the count columns that are exactly a
     clean int64 source column (so the final table can use them without conversions)."""
     cols = resolve_header(prof, raw.header)
     frame = raw.read(sorted(set(cols.values())))
+    if after_read is not None:
+        after_read()
     n = len(frame)
     if n == 0:
         raise InputFileError(f"{raw.path} has a header line but no rows of data")
