@@ -367,11 +367,12 @@ def _all_missing(frame: pd.DataFrame) -> np.ndarray:
     return empty
 
 
-def _row_sum(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Sum of float columns row by row (NaN propagates), without stacking them."""
-    total = np.zeros(len(frame))
+def _row_sum(frame: pd.DataFrame | Mapping[str, np.ndarray],
+             columns: Sequence[str]) -> np.ndarray:
+    """Sum of count columns row by row as float (NaN propagates), without temporaries."""
+    total = np.zeros(len(np.asarray(frame[columns[0]]))) if columns else np.zeros(0)
     for col in columns:
-        total = total + frame[col].to_numpy(np.float64)
+        np.add(total, np.asarray(frame[col]), out=total)
     return total
 
 
@@ -503,33 +504,34 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     for key, rule in prof.candidates.items():
         targets.append((vote_column(key), rule, vote_column(key) not in prof.optional))
     # Parse every count first, so that a row stating none of them gets one reason, not many.
-    # Counts live in one (k, n) float block (NaN = missing): no per-column copies later.
-    count_names = [t for t, _, _ in targets] + ([] if "valid" in prof.columns else ["valid"])
-    block = np.empty((len(count_names), n))
+    # A count read as clean integers is kept as the source's int64 array (no copy: ``exact``);
+    # any other count becomes float64 with NaN where missing.
+    counts: dict[str, np.ndarray] = {}
     parsed: list[tuple[str, ColumnRule, bool, np.ndarray,
                        list[tuple[str, np.ndarray, pd.Series]]]] = []
     no_counts = ~empty if targets else np.zeros(n, dtype=bool)
-    for j, (target, rule, required) in enumerate(targets):
-        values = block[j]
+    for target, rule, required in targets:
         if rule.op == "from_percent":
             count, _, raw_count = _parse_source(frame, cols[rule.sources[0]], text_cache,
                                                 no_problem)
             pct = pd.to_numeric(frame[cols[rule.sources[1]]], errors="coerce").to_numpy(float)
             with np.errstate(divide="ignore", invalid="ignore"):
-                values[:] = np.where(pct > 0, np.round(count * 100.0 / pct), np.nan)
+                values = np.where(pct > 0, np.round(count * 100.0 / pct), np.nan)
             problem = np.where(np.isnan(values), MISSING, OK).astype(np.int8)
             parts = [(rule.display, problem, raw_count)]
         else:
-            parts = []
-            for i, src in enumerate(rule.sources):
+            parts, numbers = [], []
+            for src in rule.sources:
                 v, p, raw_values = _parse_source(frame, cols[src], text_cache, no_problem)
                 parts.append((src, p, raw_values))
-                if i == 0:
-                    values[:] = v
-                else:
-                    values += v
-            if len(rule.sources) == 1 and raw_values.dtype == np.int64:
-                exact[target] = raw_values.to_numpy()
+                numbers.append(v)
+            if len(parts) == 1 and numbers[0].dtype == np.int64:
+                values = exact[target] = numbers[0]
+            else:
+                values = np.zeros(n)
+                for v in numbers:
+                    np.add(values, v, out=values)
+        counts[target] = values
         for _, problem, _ in parts:
             no_counts &= problem == MISSING
         parsed.append((target, rule, required, values, parts))
@@ -546,6 +548,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     for _target, rule, required, values, parts in parsed:
         for display, problem, raw_values in parts:
             problem_issues(problem, raw_values, display, required, skip)
+        if values.dtype == np.int64 and (not len(values) or values.min() >= 0):
+            continue
         negative = (values < 0) & ~empty
         if negative.any():
             rows = np.flatnonzero(negative)
@@ -606,14 +610,15 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     canon["line"] = lines
     canon["_empty"] = empty
     if "valid" not in prof.columns:
-        start = len(targets) - len(prof.candidates)
-        np.sum(block[start:len(targets)], axis=0, out=block[-1])
-        votes = [exact[vote_column(k)] for k in prof.candidates if vote_column(k) in exact]
-        if len(votes) == len(prof.candidates):
-            exact["valid"] = np.asarray(np.sum(votes, axis=0, dtype=np.int64))
-    counts = pd.DataFrame(block.T, columns=pd.Index(count_names), index=index, copy=False)
-    frame_out = pd.concat([pd.DataFrame(canon, index=index, copy=False), counts], axis=1)
-    return frame_out, issues, exact
+        votes = [counts[vote_column(k)] for k in prof.candidates]
+        if all(v.dtype == np.int64 for v in votes):
+            counts["valid"] = exact["valid"] = np.asarray(np.sum(votes, axis=0, dtype=np.int64))
+        else:
+            counts["valid"] = _row_sum(counts, list(counts)[-len(votes):])
+    # One frame per count column: joining them does not copy (a dict would consolidate).
+    parts_out = [pd.DataFrame(canon, index=index, copy=False)]
+    parts_out += [pd.DataFrame({k: v}, index=index, copy=False) for k, v in counts.items()]
+    return pd.concat(parts_out, axis=1), issues, exact
 
 
 # --------------------------------------------------------------------------------------------
@@ -689,7 +694,9 @@ def _duplicates(canon: pd.DataFrame, bad: np.ndarray,
     """Identical duplicate keys are collapsed (first kept); conflicting ones quarantined."""
     key = list(KEY_COLUMNS)
     good = np.flatnonzero(~bad)
-    dup_good = _duplicated([_key_codes(canon, k)[good] for k in key])
+    all_good = len(good) == len(canon)
+    dup_good = _duplicated([_key_codes(canon, k) if all_good else _key_codes(canon, k)[good]
+                            for k in key])
     empty_collapsed = pd.DataFrame({"_row": pd.Series(dtype=np.int64), "source": [],
                                     "line": pd.Series(dtype=np.int64),
                                     "kept_line": pd.Series(dtype=np.int64),
@@ -744,7 +751,9 @@ def _duplicated(codes: list[np.ndarray]) -> np.ndarray:
         if max(abs(c_lo), abs(c_hi)) * span + span >= 2**62:
             frame = pd.DataFrame({f"k{i}": c for i, c in enumerate(codes)}, copy=False)
             return frame.duplicated(keep=False).to_numpy()
-        combined = combined * span + (part - lo)
+        combined = combined * span
+        combined += part
+        combined -= lo
     index = pd.Index(combined)
     if index.is_unique:
         return np.zeros(len(combined), dtype=bool)

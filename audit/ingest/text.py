@@ -66,7 +66,7 @@ def _few_values(series: pd.Series, sample: int = 4096) -> bool:
     if n < 8 * sample:
         return False
     picked = series.to_numpy()[:: n // sample]
-    return len(np.unique(picked)) * 8 < len(picked)
+    return len(np.unique(picked)) * 4 < len(picked)
 
 
 def _join_codes(parts: list[ArrowText], sep: str) -> ArrowText | None:
