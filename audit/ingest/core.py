@@ -610,11 +610,12 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     canon["line"] = lines
     canon["_empty"] = empty
     if "valid" not in prof.columns:
-        votes = [counts[vote_column(k)] for k in prof.candidates]
-        if all(v.dtype == np.int64 for v in votes):
-            counts["valid"] = exact["valid"] = np.asarray(np.sum(votes, axis=0, dtype=np.int64))
+        vote_columns = [vote_column(k) for k in prof.candidates]
+        if all(counts[c].dtype == np.int64 for c in vote_columns):
+            counts["valid"] = exact["valid"] = np.asarray(
+                np.sum([counts[c] for c in vote_columns], axis=0, dtype=np.int64))
         else:
-            counts["valid"] = _row_sum(counts, list(counts)[-len(votes):])
+            counts["valid"] = _row_sum(counts, vote_columns)
     # One frame per count column: joining them does not copy (a dict would consolidate).
     parts_out = [pd.DataFrame(canon, index=index, copy=False)]
     parts_out += [pd.DataFrame({k: v}, index=index, copy=False) for k, v in counts.items()]
