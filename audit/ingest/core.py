@@ -33,7 +33,7 @@ from audit.ingest.profiles import (
     resolve_header,
 )
 from audit.ingest.readers import RawFile, open_file
-from audit.ingest.text import apply_rule, arrow_text, integer_key, to_series
+from audit.ingest.text import apply_rule, arrow_text, integer_key, needs_text, to_series
 from audit.model import (
     COUNT_COLUMNS,
     KEY_COLUMNS,
@@ -491,7 +491,7 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     # threads while the counts are parsed here.
     pool = ThreadPoolExecutor(max_workers=2) if n >= _PARALLEL_ROWS else None
     text_rules = _text_rules(prof)
-    sources = sorted({c for _, rule in text_rules for c in rule.sources})
+    sources = sorted({c for _, rule in text_rules for c in needs_text(rule, frame, cols)})
     converting = {c: _submit(pool, arrow_text, frame[cols[c]]) for c in sources}
     key_position = len(issues)
 

@@ -94,7 +94,8 @@ def _join_codes(parts: list[ArrowText], sep: str) -> ArrowText | None:
     pieces = []
     for enc in reversed(encoded):
         size = len(enc.dictionary)
-        pieces.append(pc.take(enc.dictionary, pa.array(keys % size)))
+        labels = pc.cast(enc.dictionary, pa.string())  # integer codes keep their spelling
+        pieces.append(pc.take(labels, pa.array(keys % size)))
         keys = keys // size
     joined = pc.binary_join_element_wise(*reversed(pieces), sep)
     return pc.take(joined, combos.indices)
@@ -119,9 +120,13 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
         out: ArrowText = pa.array(np.full(n, rule.const, dtype=object), type=pa.string())
         return to_series(out, frame.index)
     if rule.op == "join":
-        parts = [text(c) for c in rule.sources]
-        joined = _join_codes(parts, rule.sep) if n >= 32768 else None
-        out = pc.binary_join_element_wise(*parts, rule.sep) if joined is None else joined
+        joined = None
+        if n >= 32768:  # through distinct combinations; integer columns need no text first
+            joined = _join_codes([pa.array(frame[cols[c]].to_numpy())
+                                  if frame[cols[c]].dtype == np.int64 else text(c)
+                                  for c in rule.sources], rule.sep)
+        out = pc.binary_join_element_wise(*(text(c) for c in rule.sources), rule.sep) \
+            if joined is None else joined
     else:
         out = text(rule.sources[0])
     if rule.split is not None:
@@ -142,6 +147,14 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
             return to_series(out, frame.index).str.zfill(rule.zfill)
         out = pc.utf8_lpad(out, width=rule.zfill, padding="0")
     return to_series(out, frame.index)
+
+
+def needs_text(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str]) -> list[str]:
+    """Source columns whose full text :func:`apply_rule` will ask for (integer columns of a
+    long join are combined as numbers and never converted in full)."""
+    if rule.op == "join" and len(frame) >= 32768:
+        return [c for c in rule.sources if frame[cols[c]].dtype != np.int64]
+    return list(rule.sources)
 
 
 def to_series(values: ArrowText, index: pd.Index) -> pd.Series:
