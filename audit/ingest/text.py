@@ -52,9 +52,7 @@ def arrow_text(series: pd.Series) -> ArrowText:
         arr = pa.array(text.array)
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    trimmed = pc.utf8_trim_whitespace(arr) if _may_need_trim(arr) else arr
+    trimmed = pc.utf8_trim_whitespace(arr)
     blank = pc.equal(trimmed, "")
     if not pc.any(blank).as_py():
         return trimmed
@@ -101,24 +99,6 @@ def _join_codes(parts: list[ArrowText], sep: str) -> ArrowText | None:
         keys = keys // size
     joined = pc.binary_join_element_wise(*reversed(pieces), sep)
     return pc.take(joined, combos.indices)
-
-
-def _may_need_trim(arr: pa.Array) -> bool:
-    """False when no value starts or ends with a byte that could belong to whitespace.
-
-    Looks at the first and last byte of each string through the Arrow buffers (a gather,
-    much cheaper than trimming); bytes above 0x7F (accented letters as well as Unicode
-    spaces) count as "maybe", so the answer errs towards trimming.
-    """
-    buffers = arr.buffers()
-    if len(arr) == 0 or buffers[2] is None:
-        return False
-    offsets = np.frombuffer(buffers[1], dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1]
-    data = np.frombuffer(buffers[2], dtype=np.uint8)
-    starts, ends = offsets[:-1], offsets[1:]
-    filled = ends > starts
-    edges = np.concatenate([data[starts[filled]], data[ends[filled] - 1]])
-    return bool(((edges <= 32) | (edges >= 127)).any())
 
 
 def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],

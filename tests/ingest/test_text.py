@@ -70,15 +70,3 @@ def test_integer_key_only_when_injective(frame: pd.DataFrame) -> None:
     assert integer_key(ColumnRule(op="copy", sources=("centre",), slice=(0, 2)), frame,
                        cols) is None
     assert integer_key(ColumnRule(op="copy", sources=("name",)), frame, cols) is None
-
-
-@pytest.mark.parametrize("values", [
-    ["a", "b c", "d"], ["a ", "b"], [" a", "b"], ["a\t", "b"], ["Perijá", "b"],
-    ["a\u00a0", "b"], ["", "b"], ["a", None, "c"]])
-def test_trim_shortcut_agrees_with_trimming(values: list[str | None]) -> None:
-    series = pd.Series(values * 20_000, dtype="str")
-    assert values_of(arrow_text(series)) == values_of(pd.Series(plain(series)))
-
-
-def values_of(data: object) -> list[object]:
-    return pd.Series(data).astype(object).where(pd.Series(data).notna(), None).tolist()
