@@ -70,3 +70,17 @@ def test_integer_key_only_when_injective(frame: pd.DataFrame) -> None:
     assert integer_key(ColumnRule(op="copy", sources=("centre",), slice=(0, 2)), frame,
                        cols) is None
     assert integer_key(ColumnRule(op="copy", sources=("name",)), frame, cols) is None
+
+
+@pytest.mark.parametrize("values", [
+    ["a", "b c", "d"], ["a ", "b"], [" a", "b"], ["a\t", "b"], ["Perijá", "b"],
+    ["a\u00a0", "b"], ["", "b"], ["a", None, "c"]])
+def test_text_is_trimmed_like_python(values: list[str | None]) -> None:
+    """Blanks at both ends (Unicode ones too) go; empty cells become missing."""
+    series = pd.Series(values * 20_000, dtype="str")
+    got = pd.Series(arrow_text(series))
+    assert values_of(got) == values_of(plain(series))
+
+
+def values_of(data: pd.Series) -> list[object]:
+    return data.astype(object).where(data.notna(), None).tolist()
