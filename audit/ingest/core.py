@@ -832,7 +832,7 @@ def _as_string(series: pd.Series) -> pd.Series:
     """A column as pandas ``string`` (categoricals through their few categories: fast)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         labels = pa.array(series.cat.categories.astype(str).to_numpy(dtype=object),
-                          type=pa.string())
+                          type=pa.large_string())
         codes = series.cat.codes.to_numpy()
         taken = pc.take(labels, pa.array(codes, mask=codes < 0))
         return to_series(taken, series.index)

@@ -22,6 +22,8 @@ from audit.ingest.profiles import ColumnRule
 
 #: A pyarrow string Array or ChunkedArray (pyarrow ships no type stubs).
 ArrowText: TypeAlias = Any
+#: Arrow's large_string: what pandas string columns hold, so no conversion is needed.
+_TEXT = pa.large_string()
 
 
 def arrow_text(series: pd.Series) -> ArrowText:
@@ -41,22 +43,22 @@ def arrow_text(series: pd.Series) -> ArrowText:
     if pd.api.types.is_integer_dtype(dtype):
         if not isinstance(dtype, pd.api.extensions.ExtensionDtype) and _few_values(series):
             encoded = pc.dictionary_encode(pa.array(series.to_numpy()))
-            return pc.take(pc.cast(encoded.dictionary, pa.string()), encoded.indices)
+            return pc.take(pc.cast(encoded.dictionary, _TEXT), encoded.indices)
         values = series.array if isinstance(dtype, pd.api.extensions.ExtensionDtype) \
             else series.to_numpy()
-        return pc.cast(pa.array(values), pa.string())
+        return pc.cast(pa.array(values), _TEXT)
     try:
         arr = pa.array(series, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects, e.g. Excel cells
         text = series.astype("string")
         arr = pa.array(text.array)
-    if not pa.types.is_string(arr.type):
-        arr = pc.cast(arr, pa.string())
+    if arr.type != _TEXT:
+        arr = pc.cast(arr, _TEXT)
     trimmed = pc.utf8_trim_whitespace(arr)
     blank = pc.equal(trimmed, "")
     if not pc.any(blank).as_py():
         return trimmed
-    return pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
+    return pc.if_else(blank, pa.scalar(None, _TEXT), trimmed)
 
 
 def _few_values(series: pd.Series, sample: int = 4096) -> bool:
@@ -94,10 +96,10 @@ def _join_codes(parts: list[ArrowText], sep: str) -> ArrowText | None:
     pieces = []
     for enc in reversed(encoded):
         size = len(enc.dictionary)
-        labels = pc.cast(enc.dictionary, pa.string())  # integer codes keep their spelling
+        labels = pc.cast(enc.dictionary, _TEXT)  # integer codes keep their spelling
         pieces.append(pc.take(labels, pa.array(keys % size)))
         keys = keys // size
-    joined = pc.binary_join_element_wise(*reversed(pieces), sep)
+    joined = pc.binary_join_element_wise(*reversed(pieces), pa.scalar(sep, _TEXT))
     return pc.take(joined, combos.indices)
 
 
@@ -117,7 +119,7 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
 
     n = len(frame)
     if rule.op == "const":
-        out: ArrowText = pa.array(np.full(n, rule.const, dtype=object), type=pa.string())
+        out: ArrowText = pa.array(np.full(n, rule.const, dtype=object), type=_TEXT)
         return to_series(out, frame.index)
     if rule.op == "join":
         joined = None
@@ -125,7 +127,8 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
             joined = _join_codes([pa.array(frame[cols[c]].to_numpy())
                                   if frame[cols[c]].dtype == np.int64 else text(c)
                                   for c in rule.sources], rule.sep)
-        out = pc.binary_join_element_wise(*(text(c) for c in rule.sources), rule.sep) \
+        out = pc.binary_join_element_wise(*(text(c) for c in rule.sources),
+                                          pa.scalar(rule.sep, _TEXT)) \
             if joined is None else joined
     else:
         out = text(rule.sources[0])
@@ -133,8 +136,8 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
         pieces = pc.split_pattern(out, rule.split)
         start, stop = rule.part if isinstance(rule.part, tuple) else \
             (rule.part or 0, (rule.part or 0) + 1)
-        out = pc.binary_join(pc.list_slice(pieces, start, stop), rule.split)
-        out = pc.if_else(pc.equal(out, ""), pa.scalar(None, pa.string()), out)
+        out = pc.binary_join(pc.list_slice(pieces, start, stop), pa.scalar(rule.split, _TEXT))
+        out = pc.if_else(pc.equal(out, ""), pa.scalar(None, _TEXT), out)
     if rule.slice is not None:
         out = pc.utf8_slice_codeunits(out, rule.slice[0], rule.slice[1])
     if rule.lstrip is not None:
