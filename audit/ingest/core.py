@@ -631,13 +631,15 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
     issues: list[_Issue] = []
     lines = canon["line"]
     empty = canon["_empty"].to_numpy()
-    cand_sum = _row_sum(canon, [vote_column(k) for k in prof.candidates])
     valid = canon["valid"].to_numpy(np.float64)
+
     def display(c: str) -> str:
         return prof.columns[c].display if c in prof.columns else c
 
     def add(mask: np.ndarray, rule: str, column: str, value: np.ndarray, template: str,
             **extra: np.ndarray) -> None:
+        if not mask.any():  # the common case, decided before any NaN bookkeeping
+            return
         mask = mask & ~empty & ~np.isnan(value)
         for v in extra.values():
             mask &= ~np.isnan(v)
@@ -652,12 +654,16 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
                    value=shown, **as_text)
         issues.append(_Issue(rows, rule, column, shown, msg))
 
-    if "valid" in prof.columns:
+    if "valid" in prof.columns:  # (else valid is the candidates' sum by construction)
+        cand_sum = _row_sum(canon, [vote_column(k) for k in prof.candidates])
         add(cand_sum != valid, "candidate_sum_mismatch", display("valid"), valid,
             "line {line}: the candidates' votes add up to {sum} but {column} says {value}",
             sum=cand_sum)
-    stated = valid + sum(np.nan_to_num(canon[c].to_numpy(np.float64)) if c in canon else 0.0
-                         for c in ("null", "blank"))
+    stated = valid.copy()  # valid + null (+ blank), missing parts counted as 0
+    for col in ("null", "blank"):
+        if col in canon:
+            part = canon[col].to_numpy()
+            np.add(stated, np.nan_to_num(part) if part.dtype.kind == "f" else part, out=stated)
     if "voters" in canon:
         voters = canon["voters"].to_numpy(np.float64)
         parts = ["valid"] + [c for c in ("null", "blank") if c in canon]

@@ -88,9 +88,10 @@ def _join_codes(parts: list[ArrowText], sep: str) -> ArrowText | None:
         radix *= max(len(enc.dictionary), 1)
         if radix >= 2**62:
             return None
-    combined = np.zeros(len(parts[0]), dtype=np.int64)
-    for enc in encoded:
-        combined = combined * len(enc.dictionary) + enc.indices.to_numpy(zero_copy_only=False)
+    combined = encoded[0].indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    for enc in encoded[1:]:
+        combined *= len(enc.dictionary)
+        combined += enc.indices.to_numpy(zero_copy_only=False)
     combos = pc.dictionary_encode(pa.array(combined))
     keys = combos.dictionary.to_numpy()
     pieces = []
