@@ -368,3 +368,46 @@ def aggregates_meta(sheets: SheetTable, *, level: str | None, source_id: str = "
 
 def sheets_label(paths: Sequence[Path]) -> str:
     return "+".join(p.stem for p in paths)
+
+
+def aggregate_files(paths: Sequence[str | Path], *, level: str | None = "state",
+                    profile: str | Path | None = None, join: str | Path | None = None,
+                    source_id: str = "") -> tuple[pd.DataFrame, dict[str, str]]:
+    """Ingest tally-sheet files (with an optional join) and aggregate them by region.
+
+    This is the generator of the bundled ``aggregates_<source>.csv`` files: the same files
+    and options always give the same frame and header (no timestamps). Rows the ingest
+    quarantines are left out and counted in the header (``quarantined``).
+
+    Returns
+    -------
+    (frame, meta)
+        The aggregates (:func:`aggregate_sheets`) and the header lines for
+        :func:`write_aggregates`.
+    """
+    from audit.ingest import read_sheets
+
+    files = [Path(p) for p in paths]
+    result = read_sheets(files, profile=profile, join=join)
+    frame = aggregate_sheets(result.sheets, level)
+    extra: dict[str, Any] = {}
+    if result.join is not None:
+        j = result.join
+        extra["join"] = (f"{j.file.path} sha256={j.file.sha256} bytes={j.file.bytes} "
+                         f"columns={','.join(j.columns)} matched={j.matched} "
+                         f"unmatched={len(j.unmatched_main)}")
+    extra["rows_read"] = result.rows_read
+    extra["quarantined"] = result.quarantined
+    extra["duplicates_collapsed"] = result.duplicates_collapsed
+    parts = ["election-audit aggregate", *(f.name for f in files)]
+    if profile is not None:
+        parts += ["--profile", Path(profile).name if Path(str(profile)).suffix else
+                  str(profile)]
+    if join is not None:
+        parts += ["--join", Path(join).name]
+    parts += ["--by", level or "national"]
+    if source_id:
+        parts += ["--source-id", source_id]
+    meta = aggregates_meta(result.sheets, level=level, source_id=source_id,
+                           command=" ".join(parts), extra=extra)
+    return frame, meta

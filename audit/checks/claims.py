@@ -372,9 +372,10 @@ def check_arithmetic(claim: Claim, election: Election | None = None) -> Arithmet
     else:
         extrapolated = any(r["rule"] == "turnout" and "extrapolated" in r["note"]
                            for r in checked)
-        message = Message("claims.arithmetic.consistent_extrapolated" if extrapolated
-                          else "claims.arithmetic.consistent",
-                          {"claim": claim.id, "checked": len(checked)})
+        kind = "consistent_extrapolated" if extrapolated else (
+            "consistent_one" if len(checked) == 1 else "consistent")
+        message = Message(f"claims.arithmetic.{kind}", {"claim": claim.id,
+                                                        "checked": len(checked)})
         evidence = Evidence.CONSISTENT
     return ArithmeticResult(
         test="claims.arithmetic", statistic=float(len(failed)), pvalue=None,
@@ -543,10 +544,8 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
     msg_params = {"claim": claim.id, "hits": hits, "free": n_free, "total": big_t,
                   "tolerance": tolerance, "p": p_h, "smallest": smallest, "largest": largest,
                   "cell": cell, "base": base_how}
-    if hits:
-        message = Message("claims.round.flagged", msg_params)
-    else:
-        message = Message("claims.round.not_flagged", msg_params)
+    suffix = "_exact" if tolerance == 0 else ""
+    message = Message(f"claims.round.{'flagged' if hits else 'not_flagged'}{suffix}", msg_params)
     return RoundPercentagesResult(
         test="claims.round_percentages", statistic=float(hits), pvalue=p_h,
         effect=float(smallest), effect_unit="votes (smallest offset of a free count)",
@@ -951,9 +950,8 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
     if len(robust):
         verdict = "violation"
     elif len(violations):
-        verdict = "violation_if_covering" if not subset else "subset"
-    elif lead_row is None and subset:
-        verdict = "subset"
+        # below the sheets everywhere and covering fewer tables: consistent with a subset
+        verdict = "subset" if subset and lead_row is None else "violation_if_covering"
     evidence = Evidence.IMPOSSIBLE if verdict in ("violation", "impossible_registered",
                                                   "impossible_own_totals") else \
         Evidence.NOT_TESTED
@@ -964,6 +962,9 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
             feas.get("possible_within_own_totals") is False or
             feas.get("possible_physically") is False):
         msg_id = "claims.sheets.violation_and_impossible"
+    if summary.unit_kind == "region" and msg_id.rsplit(".", 1)[1] in (
+            "violation_and_impossible", "beyond_covered", "feasible"):
+        msg_id += "_regions"
     worst = (robust if len(robust) else violations)
     msg = {"claim": claim.id, "sheets": name, "tables": summary.tables,
            "claim_total": ballots_q.high if ballots_q is not None else float("nan"),
@@ -1044,7 +1045,8 @@ class CompatibilityResult(CheckResult):
     ``table``: one row per pair – ``a``, ``b``, ``verdict`` (``compatible``,
     ``incompatible``, ``not_comparable``), ``condition`` (message id of the way both could
     still hold, for incompatible pairs: e.g. "unless the sheets are fabricated"),
-    ``condition_text``, ``reason_id``, ``reason_params``, ``reason`` (one English sentence),
+    ``condition_params``, ``condition_text``, ``reason_id``, ``reason_params``, ``reason``
+    (one English sentence),
     ``via`` (the endorsed claim a verdict was inherited through).
     """
 
@@ -1263,8 +1265,9 @@ def check_compatibility(claims: Sequence[Claim], election: Election | None = Non
                 inner = _sheet_pair(res)
                 rows.append(_row(f"sheets:{res.sheets}", c.id,
                                  _Pair(inner.verdict, inner.reason, inner.condition, res.claim)))
-    table = pd.DataFrame(rows, columns=["a", "b", "verdict", "condition", "condition_text",
-                                        "reason_id", "reason_params", "reason", "via"])
+    table = pd.DataFrame(rows, columns=["a", "b", "verdict", "condition", "condition_params",
+                                        "condition_text", "reason_id", "reason_params",
+                                        "reason", "via"])
     incompatible = int((table["verdict"] == "incompatible").sum())
     comparable = int((table["verdict"] != "not_comparable").sum())
     labels = tuple(dict.fromkeys([*(c.id for c in claims),
@@ -1283,9 +1286,13 @@ def check_compatibility(claims: Sequence[Claim], election: Election | None = Non
 
 def _sheet_pair(res: SheetsResult) -> _Pair:
     if res.verdict in ("violation", "impossible_registered", "impossible_own_totals"):
-        return _Pair("incompatible", res.message,
-                     Message("claims.condition.sheets_fabricated",
-                             {"claim": f"sheets:{res.sheets}"}))
+        params = dict(res.message.params)
+        reason = {"violation": "claims.pair.sheets_exceed",
+                  "impossible_registered": "claims.pair.sheets_need_registered",
+                  "impossible_own_totals": "claims.pair.sheets_need"}[res.verdict]
+        return _Pair("incompatible", Message(reason, params),
+                     Message("claims.condition.these_sheets_fabricated",
+                             {"sheets": res.sheets}))
     if res.verdict in ("no_counts", "no_sheets_in_scope"):
         return _Pair("not_comparable", res.message)
     return _Pair("compatible", res.message)
@@ -1294,6 +1301,7 @@ def _sheet_pair(res: SheetsResult) -> _Pair:
 def _row(a: str, b: str, p: _Pair) -> dict[str, Any]:
     return {"a": a, "b": b, "verdict": p.verdict,
             "condition": p.condition.id if p.condition else None,
+            "condition_params": dict(p.condition.params) if p.condition else None,
             "condition_text": p.condition.render("en") if p.condition else None,
             "reason_id": p.reason.id, "reason_params": dict(p.reason.params),
             "reason": p.reason.render("en"), "via": p.via or None}
