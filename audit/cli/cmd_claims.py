@@ -68,9 +68,11 @@ def list_claims(case: str, ledger: Path | None, side: str | None, as_json: bool)
         table.add_column(col, overflow="fold")
     frame = led.frame(c.election)
     frame = frame[frame["id"].isin([cl.id for cl in chosen])]
-    for row in frame.itertuples(index=False):
-        table.add_row(row.datetime, row.id, row.side, row.coverage, row.figures,
-                      row.citation[:80] + ("…" if len(row.citation) > 80 else ""))
+    for row in frame.to_dict("records"):
+        cite = str(row["citation"])
+        table.add_row(str(row["datetime"]), str(row["id"]), str(row["side"]),
+                      str(row["coverage"]), str(row["figures"]),
+                      cite[:80] + ("…" if len(cite) > 80 else ""))
     out.print(table)
 
 

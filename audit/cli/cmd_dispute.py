@@ -83,8 +83,9 @@ def _print_summary(result: DisputeResult, lang: str) -> None:
     for col in ("when", "claim", "side", "figures"):
         timeline.add_column(col, overflow="fold")
     frame = led.frame()
-    for row in frame.itertuples(index=False):
-        timeline.add_row(row.datetime, row.id, row.side, row.figures)
+    for rec in frame.to_dict("records"):
+        timeline.add_row(str(rec["datetime"]), str(rec["id"]), str(rec["side"]),
+                         str(rec["figures"]))
     out.print(timeline)
 
     def section(title: str, results: list, attr: str = "claim") -> None:
@@ -106,15 +107,16 @@ def _print_summary(result: DisputeResult, lang: str) -> None:
     bad = compat.table[compat.table["verdict"] == "incompatible"]
     inherited: dict[tuple[str, str], int] = {}
     endorsers = {c.id for c in led.claims if c.endorses}
-    for row in bad.itertuples(index=False):
-        if isinstance(row.via, str) and row.via:
-            endorser = row.b if row.b in endorsers else row.a
-            inherited[(endorser, row.via)] = inherited.get((endorser, row.via), 0) + 1
+    for row in bad.to_dict("records"):
+        a, b, via = str(row["a"]), str(row["b"]), row["via"]
+        if isinstance(via, str) and via:
+            endorser = b if b in endorsers else a
+            inherited[(endorser, via)] = inherited.get((endorser, via), 0) + 1
             continue
-        cond = Message(row.condition, row.condition_params).render(lang) if row.condition \
-            else ""
-        reason = Message(row.reason_id, row.reason_params).render(lang)
-        out.print(f" {_VERDICT['incompatible']} {row.a} × {row.b}, {cond}: {reason}")
+        cond = Message(str(row["condition"]), row["condition_params"]).render(lang) \
+            if row["condition"] else ""
+        reason = Message(str(row["reason_id"]), row["reason_params"]).render(lang)
+        out.print(f" {_VERDICT['incompatible']} {a} × {b}, {cond}: {reason}")
     for (who, via), n in inherited.items():
         out.print(f" {_VERDICT['incompatible']} " + render(
             "claims.dispute.inherited", {"claim": who, "via": via, "n": n}, lang))
@@ -130,7 +132,7 @@ def _print_matrix(table: object, labels: list[str], legend: str) -> None:
     assert isinstance(table, pd.DataFrame)
     if len(labels) < 2:
         return
-    verdict = {(r.a, r.b): r.verdict for r in table.itertuples(index=False)}
+    verdict = {(str(r["a"]), str(r["b"])): str(r["verdict"]) for r in table.to_dict("records")}
     grid = Table(title=legend, show_edge=False, pad_edge=False)
     grid.add_column("")
     short = [str(i + 1) for i in range(len(labels))]
