@@ -223,6 +223,7 @@ class SheetSummary:
     top_bounds: Mapping[str, np.ndarray]
     provenance: Mapping[str, Any] = field(default_factory=dict)
     exact_top: bool = True
+    regions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def top_sum(self, key: str, m: int) -> int:
         """Sum of the ``m`` largest per-table votes of ``key`` (an upper bound from regions)."""
@@ -301,7 +302,8 @@ def _summarise_table(sheets: SheetTable, scope: str, scope_level: str,
         ballots_without_registered=int(np.round(ballots[~known].sum())),
         units=units,
         top_bounds={k: _cumulative_top(votes[:, j]) for j, k in enumerate(sheets.candidates)},
-        provenance=prov, exact_top=True)
+        provenance=prov, exact_top=True,
+        regions=aggregate_sheets(sheets, sheets.levels[0]) if sheets.levels else pd.DataFrame())
 
 
 def _summarise_aggregates(aggs: SheetAggregates, scope: str, scope_level: str,
@@ -341,7 +343,8 @@ def _summarise_aggregates(aggs: SheetAggregates, scope: str, scope_level: str,
         max_registered=None if pd.isna(max_reg) else int(max_reg),
         ballots_without_registered=int(f["ballots_without_registered"].fillna(0).sum())
         if "ballots_without_registered" in f else 0,
-        units=units, top_bounds=top, provenance=aggs.provenance(), exact_top=False)
+        units=units, top_bounds=top, provenance=aggs.provenance(), exact_top=False,
+        regions=frame.reset_index(drop=True))
 
 
 def aggregates_meta(sheets: SheetTable, *, level: str | None, source_id: str = "",

@@ -769,13 +769,18 @@ class SheetsResult(CheckResult):
     claim covers every sheet), ``slack`` (most votes the tables left out of the claim could
     hold, when the claim covers part of the tables), ``robust_excess`` (excess − slack),
     ``need`` (claim − sheets: votes the tables without sheets must supply).
-    ``feasibility``: the quantities of :func:`check_against_sheets` (JSON-safe mapping).
+    ``feasibility``: the quantities of :func:`check_against_sheets` (JSON-safe mapping),
+    including ``histograms`` of the covered units' turnout and leading-candidate share of
+    registered voters (``edges``, ``counts``) for figures. ``by_region``: the sheets' votes
+    per top-level region for the claim's categories (``region_code``, ``region_name``,
+    ``tables``, one column per category).
     """
 
     claim: str = ""
     sheets: str = ""
     verdict: str = ""
     feasibility: Mapping[str, Any] = field(default_factory=dict)
+    by_region: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | SheetSummary,
@@ -985,6 +990,7 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
                     "turnout": 100 * feas.get("required_turnout", float("nan")),
                     "max_share": 100 * dist.get("lead_share_of_registered_max", float("nan")),
                     "reaching": dist.get("lead_share_of_registered_reaching", 0)})
+    by_region = _by_region(summary, claim, listed)
     effect = float(worst["excess"].max()) if len(worst) else (
         float(-need_total) if need_total else None)
     return SheetsResult(
@@ -993,7 +999,25 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
         effect_unit="votes (sheets above the claim)", n=summary.tables,
         null="arithmetic (sheets genuine)", evidence=evidence, table=table,
         message=Message(msg_id, msg), params=params, claim=claim.id, sheets=name,
-        verdict=verdict, feasibility=feas)
+        verdict=verdict, feasibility=feas, by_region=by_region)
+
+
+def _by_region(summary: SheetSummary, claim: Claim, listed: Sequence[str]) -> pd.DataFrame:
+    """The sheets' votes per top-level region in the claim's categories."""
+    reg = summary.regions
+    if reg.empty:
+        return pd.DataFrame()
+    out = pd.DataFrame({"region_code": reg["region_code"].astype(str),
+                        "region_name": reg["region_name"].astype(str),
+                        "tables": reg["tables"].astype("int64")})
+    for key in claim.counts:
+        if key == OTHERS:
+            cols = [vote_column(k) for k in summary.candidates if k not in listed]
+        else:
+            cols = [vote_column(key)] if vote_column(key) in reg else []
+        if cols:
+            out[key] = reg[cols].astype("int64").sum(axis=1)
+    return out
 
 
 def _distribution(summary: SheetSummary, lead: str, feas: Mapping[str, Any]) -> dict[str, Any]:
@@ -1015,7 +1039,11 @@ def _distribution(summary: SheetSummary, lead: str, feas: Mapping[str, Any]) -> 
         vok = valid > 0
         checks.append(("lead_share_of_valid", lead_votes[vok] / valid[vok],
                        feas.get("lead_share_of_valid_at_min_turnout")))
+    hist: dict[str, Any] = {}
     for name, values, required in checks:
+        if name != "lead_share_of_valid":
+            counts, edges = np.histogram(values, bins=50, range=(0.0, 1.0))
+            hist[name] = {"edges": edges.tolist(), "counts": counts.tolist()}
         out[f"{name}_max"] = float(values.max())
         out[f"{name}_median"] = float(np.median(values))
         if required is not None:
@@ -1023,6 +1051,7 @@ def _distribution(summary: SheetSummary, lead: str, feas: Mapping[str, Any]) -> 
             out[f"{name}_required"] = float(required)
             out[f"{name}_reaching"] = reaching
             out[f"{name}_percentile"] = float(100 * (values < required).mean())
+    out["histograms"] = hist
     return out
 
 
