@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import matplotlib.dates as mdates
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
@@ -69,7 +70,7 @@ def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
                 if k != OTHERS:
                     mentions[k] = mentions.get(k, 0) + 1
         candidates = sorted(mentions, key=lambda k: -mentions[k])[:2]
-    times = [c.time.sort_key for c in claims]
+    times = [float(mdates.date2num(c.time.sort_key)) for c in claims]
     for i, key in enumerate(candidates):
         colour = _COLOURS[i % len(_COLOURS)]
         for c, t in zip(claims, times, strict=True):
@@ -87,8 +88,8 @@ def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
     ax.set_ylim(0, 100)
     ax.set_ylabel("share of votes (%)")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    handles = [Patch(color=_COLOURS[i % len(_COLOURS)], label=k)
-               for i, k in enumerate(candidates)]
+    handles: list[Artist] = [Patch(color=_COLOURS[i % len(_COLOURS)], label=k)
+                             for i, k in enumerate(candidates)]
     sides = sorted({c.side for c in claims if c.has_figures})
     handles += [ax.plot([], [], marker=_SIDE_MARKERS.get(s, "."), color="0.3",
                         linestyle="none", label=s)[0] for s in sides]
