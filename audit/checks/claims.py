@@ -425,8 +425,12 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
     independent of the others. This is what honest counting gives when the count's natural
     spread is much wider than one cell (Gelman 2024; Tao 2024). When the counts partition
     :math:`T` (every candidate listed and :math:`T` their sum), one count is forced by the
-    others and is left out; which one is left out is chosen to give the *largest* p-value
-    (conservative). Otherwise every count is free.
+    others and is left out: the largest, chosen without looking at any offset so that the
+    free counts keep their exact null distribution. Otherwise every count is free.
+
+    The grid is the coarsest on which the announced value lies because an exact hit on a
+    coarser grid is the rarer event: an honest "51.20" ends in 0 one time in ten, and sits on
+    the 0.1% grid point with probability :math:`1/N_{0.1\%}`, the same as a "51.2" would.
 
     **Statistic.** :math:`H`, the number of free counts with :math:`|\delta| \le k` (the
     tolerance, default 0 votes). Under the null each does so with probability
@@ -437,6 +441,8 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
     as Gelman and Tao computed. A second, also exact, p-value ``pvalue_closeness`` uses the
     largest normalised offset :math:`\max (2|\delta|+1)/N` (all counts close but none exact);
     ``box_probability`` is :math:`\prod (2|\delta|+1)/N`, descriptive only (not a p-value).
+    Calibration: on simulated multinomial counts the p-value is uniform at its attainable
+    levels (``tests/checks/test_claims.py``).
 
     **What it cannot show.** The test was chosen after a striking pattern was seen; its p-value
     does not account for that selection, nor for the many other patterns one could have
@@ -507,8 +513,11 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
     counts_sum = claim.counts_total()
     partition = (claim.complete(cands) and counts_sum is not None and counts_sum.exact
                  and counts_sum.low == big_t and len(keys) == len(claim.counts))
-    choices: list[int | None] = list(range(len(rows))) if partition and len(rows) > 1 \
-        else [None]
+    # the forced count: the largest (the conventional remainder), chosen without looking at
+    # any offset, so that the free counts' hits keep their exact null distribution
+    forced: int | None = None
+    if partition and len(rows) > 1:
+        forced = max(range(len(rows)), key=lambda i: (rows[i]["count"], -i))
 
     def tail(skip: int | None) -> tuple[float, float, float, int, int]:
         free = [r for i, r in enumerate(rows) if i != skip]
@@ -530,9 +539,7 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
             box *= min(1.0, (min(d, max(r["a"], 0)) + min(d, max(r["b"], 0)) + 1) / n_c)
         return p_h, p_close, box, h, len(free)
 
-    outcomes = [(tail(s), s) for s in choices]
-    (p_h, p_close, box, hits, n_free), forced = max(outcomes, key=lambda o: (o[0][0], o[0][1]))
-    p_close = max(o[0][1] for o in outcomes)
+    p_h, p_close, box, hits, n_free = tail(forced)
     for i, r in enumerate(rows):
         r["role"] = "forced" if forced == i else "free"
         del r["a"], r["b"]
