@@ -1304,6 +1304,8 @@ def check_compatibility(claims: Sequence[Claim], election: Election | None = Non
     table = pd.DataFrame(rows, columns=["a", "b", "verdict", "condition", "condition_params",
                                         "condition_text", "reason_id", "reason_params",
                                         "reason", "via"])
+    for col in ("condition", "condition_params", "condition_text", "via"):
+        table[col] = table[col].astype(object).where(table[col].notna(), None)
     incompatible = int((table["verdict"] == "incompatible").sum())
     comparable = int((table["verdict"] != "not_comparable").sum())
     labels = tuple(dict.fromkeys([*(c.id for c in claims),
