@@ -564,3 +564,48 @@ class TestCompatibility:
     def test_symmetric(self) -> None:
         a, b = LEDGER.get("opp-csv-v1"), LEDGER.get("cne-b2")
         assert compare_claims(a, b, VE).verdict == compare_claims(b, a, VE).verdict
+
+
+# --------------------------------------------------------------------------------------------
+# Calibration of the increment test and regional claims
+# --------------------------------------------------------------------------------------------
+
+
+def test_increment_test_false_positive_rate_on_a_clean_election() -> None:
+    """Random reporting order on a simulated clean election: the worst-case p-value rejects
+    less often than its level, the typical one (the sheets' dispersion) about as often."""
+    from audit.simulate import simulate_clean
+
+    sheets = simulate_clean(n_tables=3000, shares=(0.55, 0.40, 0.05),
+                            candidates=("NM", "EG", "LM"), rng=7)
+    rng = np.random.default_rng(11)
+    votes = sheets.votes
+    summary = summarise(sheets)
+    worst, typical = [], []
+    for _ in range(200):
+        order = rng.permutation(len(sheets))
+        early, late = order[:2000], order[:2600]
+        claims = []
+        for i, idx in enumerate((early, late)):
+            totals = votes[idx].sum(axis=0)
+            claims.append(claim({"id": f"b{i}", "coverage": {"tables": len(idx)},
+                                 "counts": {"NM": int(totals[0]), "EG": int(totals[1]),
+                                            "OTHERS": int(totals[2])}}))
+        r = check_successive(claims[0], claims[1], VE, sheets=summary)
+        worst.append(r.pvalue)
+        typical.append(r.pvalue_typical)
+    assert np.mean(np.array(worst) < 0.05) == 0.0
+    assert np.mean(np.array(typical) < 0.05) < 0.1
+
+
+def test_a_state_claim_against_the_bundled_aggregates() -> None:
+    # V1 sheets for Sucre (state 17): 1,039 tables; a claim giving EG 100,000 there is below
+    c = claim({"scope": "17", "scope_level": "state", "coverage": {"tables_pct": "100"},
+               "counts": {"EG": 100000, "NM": 300000}, "registered": 700000})
+    r = check_against_sheets(c, AGG_V1, VE)
+    sucre = AGG_V1.frame.set_index("region_code").loc["17"]
+    assert r.feasibility["tables_held"] == int(sucre["tables"])
+    assert r.table.set_index("key").loc["EG", "excess"] == int(sucre["votes_EG"]) - 100000
+    other = claim({"scope": "17", "scope_level": "municipality",
+                   "counts": {"EG": 1}}, election=None)
+    assert check_against_sheets(other, AGG_V1, VE).verdict == "no_sheets_in_scope"
