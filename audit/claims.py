@@ -632,35 +632,28 @@ def parse_claim(raw: Any, *, election: Election | None = None, index: int = 0,
             p.add("scope", scope, "bad_scope", f"no region {scope!r} at level {level!r}")
         scope_level = level
 
-    counts: dict[str, Quantity] = {}
-    raw_counts = raw.get("counts") or {}
-    if not isinstance(raw_counts, Mapping):
-        p.add("counts", raw_counts, "not_a_mapping", "candidate key -> count")
-        raw_counts = {}
-    for key, value in raw_counts.items():
-        name = f"counts.{key}"
-        if candidates and key != OTHERS and key not in candidates:
-            p.add(name, key, "unknown_candidate", f"known: {', '.join(candidates)}, {OTHERS}")
-            continue
-        q = quantity(name, value)
-        if q is not None:
-            counts[str(key)] = q
+    def keyed(fld: str, parse: Any, hint: str) -> tuple[dict[str, Any], Mapping[str, Any]]:
+        """A candidate-key -> figure mapping: unknown keys and bad values are problems."""
+        raw_map = raw.get(fld) or {}
+        if not isinstance(raw_map, Mapping):
+            p.add(fld, raw_map, "not_a_mapping", hint)
+            return {}, {}
+        parsed: dict[str, Any] = {}
+        for key, value in raw_map.items():
+            name = f"{fld}.{key}"
+            if candidates and key != OTHERS and key not in candidates:
+                p.add(name, key, "unknown_candidate",
+                      f"known: {', '.join(candidates)}, {OTHERS}")
+                continue
+            figure = parse(name, value)
+            if figure is not None:
+                parsed[str(key)] = figure
+        return parsed, raw_map
+
+    counts, raw_counts = keyed("counts", quantity, "candidate key -> count")
     if candidates and OTHERS in raw_counts and all(k in raw_counts for k in candidates):
         p.add(f"counts.{OTHERS}", raw_counts[OTHERS], "others_with_all")
-
-    percentages: dict[str, Percent] = {}
-    raw_pcts = raw.get("percentages") or {}
-    if not isinstance(raw_pcts, Mapping):
-        p.add("percentages", raw_pcts, "not_a_mapping", "candidate key -> '51.20'")
-        raw_pcts = {}
-    for key, value in raw_pcts.items():
-        name = f"percentages.{key}"
-        if candidates and key != OTHERS and key not in candidates:
-            p.add(name, key, "unknown_candidate", f"known: {', '.join(candidates)}, {OTHERS}")
-            continue
-        pct = percent(name, value)
-        if pct is not None:
-            percentages[str(key)] = pct
+    percentages, _ = keyed("percentages", percent, "candidate key -> '51.20'")
 
     coverage = Coverage()
     raw_cov = raw.get("coverage") or {}
