@@ -126,7 +126,12 @@ def _covers_everything(claim: Claim, election: Election | None) -> bool:
 
 
 def _registered_outside(claim: Claim, election: Election | None) -> int | None:
-    """Most registered voters the tables left out of the claim can hold (None if unknown)."""
+    """Most registered voters the tables left out of the claim can hold (None if unknown).
+
+    The largest registry total known (the claim's or the election's) minus the registered
+    voters the claim says it covers: generous to the claim, so a bound that still bites is
+    robust to which registry figure applies.
+    """
     if _covers_everything(claim, election):
         return 0
     totals = _registry_totals(claim, election)

@@ -66,7 +66,10 @@ def dispute(case: str, sheet_files: tuple[Path, ...], join_file: Path | None,
 def _print_summary(result: DisputeResult, lang: str) -> None:
     led = result.ledger
     with_figures = sum(1 for c in led.claims if c.has_figures)
-    out.print(f"[bold]{render('claims.dispute.header', {'election': result.election_id, 'claims': len(led), 'with_figures': with_figures}, lang)}[/bold]")  # noqa: E501
+    header = render("claims.dispute.header", {"election": result.election_id,
+                                              "claims": len(led),
+                                              "with_figures": with_figures}, lang)
+    out.print(f"[bold]{header}[/bold]")
     for s in result.sheets:
         if s.kind == "aggregates":
             file = str(s.summary.provenance.get("source", "")).split(" sha256=")[0]
@@ -88,7 +91,7 @@ def _print_summary(result: DisputeResult, lang: str) -> None:
                          str(rec["figures"]))
     out.print(timeline)
 
-    def section(title: str, results: list, attr: str = "claim") -> None:
+    def section(title: str, results: list) -> None:
         if not results:
             return
         out.print(f"\n[bold]{title}[/bold]")
