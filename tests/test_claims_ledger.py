@@ -39,6 +39,17 @@ claims:
 """
 
 
+def test_the_agreed_example_loads(fixtures: Path) -> None:
+    """The example of the format agreed with the simulator (CLAIMS_FORMAT.md), verbatim."""
+    led = load_ledger(fixtures / "claims_agreed_example.yaml", election=VE)
+    (c,) = led.claims
+    assert c.percentages["NM"].text == "51.20"
+    assert c.coverage.tables == 24384
+    assert c.valid is None
+    assert c.turnout_pct is not None
+    assert c.turnout_pct.text == "59"
+
+
 class TestFigures:
     def test_percent_keeps_its_precision(self) -> None:
         p, rule = parse_percent("51.20")
