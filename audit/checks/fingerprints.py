@@ -395,9 +395,9 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
     params = {"candidate": cand, "share_of": share_of, "min_registered": min_registered,
               "bins": bins, "n_bootstrap": n_bootstrap, "n_null": n_null,
               "confidence": confidence}
-    msg = {"candidate": cand, "f_i": fit.f_i, "f_e": fit.f_e, "alpha": fit.alpha,
-           "f_i_low": rows[0]["low"], "f_i_high": rows[0]["high"],
-           "f_e_low": rows[1]["low"], "f_e_high": rows[1]["high"],
+    msg = {"candidate": cand, "f_i": 100 * fit.f_i, "f_e": 100 * fit.f_e, "alpha": fit.alpha,
+           "f_i_low": 100 * rows[0]["low"], "f_i_high": 100 * rows[0]["high"],
+           "f_e_low": 100 * rows[1]["low"], "f_e_high": 100 * rows[1]["high"],
            "stations": int(t.size), "votes": fraud_votes}
     message_id = "fingerprints.klimek_tested" if pvalue is not None else "fingerprints.klimek"
     if pvalue is not None:
@@ -433,7 +433,7 @@ register(CheckSpec(
     fast=True, description="Turnout × winner-share fingerprint and the (95%, 95%) corner."))
 register(CheckSpec(
     name="fingerprints.klimek", family="fingerprints",
-    run=runner(klimek_fit, with_rng=True, n_bootstrap=0, n_null=19),
+    run=runner(klimek_fit, with_rng=True, n_bootstrap=9, n_null=19),
     needs=frozenset({"registered"}), calibrated=False, fast=False, min_units=100,
     description="Klimek et al. (2012) fraud-model fit; fair-model parametric test."))
 

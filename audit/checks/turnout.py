@@ -153,16 +153,19 @@ def distribution(sheets: SheetTable, *, candidate: str | None = None,
     if table.empty:
         raise ValueError("no station has a usable turnout or share")
     first = table.iloc[0]
+    share_row = table.loc[table["quantity"] == "share"]
     params = {"candidate": st.candidate, "share_of": share_of}
     msg = {"candidate": st.candidate, "stations": int(first["stations"]),
-           "quantity": str(first["quantity"]), "aggregate": _pct(first["weighted_mean"]),
-           "median": _pct(first["median"]), "q05": _pct(first["q05"]),
-           "q95": _pct(first["q95"])}
+           "aggregate": _pct(first["weighted_mean"]), "median": _pct(first["median"]),
+           "q05": _pct(first["q05"]), "q95": _pct(first["q95"]),
+           "share_median": _pct(share_row["median"].iloc[0]) if len(share_row) else math.nan}
+    message_id = "turnout.distribution" if first["quantity"] == "turnout" \
+        else "turnout.distribution_share_only"
     return DistributionResult(
         test="turnout.distribution", statistic=float(first["weighted_mean"]), pvalue=None,
         effect=None, effect_unit="", n=int(first["stations"]), null="none (descriptive)",
         evidence=Evidence.NOT_TESTED, table=table,
-        message=Message("turnout.distribution", msg), excluded=excluded, params=params,
+        message=Message(message_id, msg), excluded=excluded, params=params,
         candidate=st.candidate)
 
 
@@ -252,8 +255,8 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     table["excess"] = table["observed"] - table["expected"]
     params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
               "min_trials": min_trials, "level": st.region_level}
-    msg = {"quantity": quantity, "observed": observed, "expected": expected,
-           "stations": n, "votes": float(votes_at), "p": pvalue, "candidate": st.candidate}
+    msg = {"observed": observed, "expected": expected, "stations": n,
+           "votes": float(votes_at), "p": pvalue, "candidate": st.candidate}
     return SpikeResult(
         test=f"turnout.spike_100_{quantity}", statistic=float(observed), pvalue=pvalue,
         effect=observed - expected, effect_unit="stations", n=n,
@@ -441,7 +444,7 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
     msg = {"stations": n, "observed": int(observed[0]), "expected": main["null_mean"],
            "excess": main["excess"], "sd": main["null_sd"], "z": main["z"], "p": pvalue,
            "result_excess": rows_out[1]["excess"], "turnout_excess": rows_out[2]["excess"],
-           "candidate": st.candidate}
+           "candidate": st.candidate, "tolerance": tolerance}
     return IntegerPercentResult(
         test="turnout.integer_percentages", statistic=float(observed[0]), pvalue=pvalue,
         effect=float(main["excess"]), effect_unit="stations", n=n,
@@ -592,8 +595,8 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
     params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
               "level": st.region_level, "threshold": threshold, "min_stations": min_stations,
               "n_resamples": n_resamples}
-    msg = {"quantity": quantity, "observed": observed, "expected": expected,
-           "stations": int(idx.size), "regions": int(g), "p": pvalue}
+    msg = {"observed": observed, "expected": expected, "stations": int(idx.size),
+           "regions": int(g), "p": pvalue, "threshold": threshold}
     return OutlierResult(
         test=f"turnout.outliers_{quantity}", statistic=float(observed), pvalue=pvalue,
         effect=observed - expected, effect_unit="stations", n=int(idx.size),
@@ -747,14 +750,14 @@ def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str |
                            "eft_flag": not ci_low <= benchmark <= ci_high}])
     params = {"quantity": quantity, "candidate": cand, "share_of": share_of,
               "n_resamples": n_resamples, "confidence": confidence}
-    msg = {"quantity": quantity, "value": theta, "low": ci_low, "high": ci_high,
-           "benchmark": benchmark, "p": pvalue}
+    msg = {"value": theta, "low": ci_low, "high": ci_high, "p": pvalue,
+           "stations": int(x.size)}
     return BootstrapResult(
         test=f"turnout.{kind}_{quantity}", statistic=theta, pvalue=pvalue,
         effect=theta - benchmark, effect_unit=kind, n=int(x.size),
         null=f"gaussian benchmark {benchmark:g} (bootstrap n={n_resamples})",
         evidence=evidence_from_pvalue(pvalue), table=table,
-        message=Message(f"turnout.{kind}", msg), excluded=excluded, params=params,
+        message=Message(f"turnout.{kind}_{quantity}", msg), excluded=excluded, params=params,
         ci_low=float(ci_low), ci_high=float(ci_high), benchmark=benchmark)
 
 
@@ -827,7 +830,8 @@ def dip_test(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
         test=f"turnout.dip_{quantity}", statistic=dip, pvalue=pvalue, effect=dip,
         effect_unit="dip", n=int(x.size), null="uniform (Hartigan's tabulated dip null)",
         evidence=evidence_from_pvalue(pvalue), table=table,
-        message=Message("turnout.dip", {"quantity": quantity, "dip": dip, "p": pvalue}),
+        message=Message(f"turnout.dip_{quantity}",
+                        {"dip": dip, "p": pvalue, "stations": int(x.size)}),
         excluded=excluded, params=params)
 
 
@@ -993,7 +997,7 @@ def shpilkin_excess(sheets: SheetTable, *, candidate: str | None = None,
     params = {"candidate": st.candidate, "share_of": share_of, "bin_width": bin_width,
               "max_peak": max_peak, "smooth": smooth}
     msg = {"candidate": st.candidate, "anomaly": anomaly,
-           "fraction": anomaly / total_votes if total_votes else math.nan,
+           "fraction": _pct(anomaly / total_votes) if total_votes else math.nan,
            "peak": _pct(t_star), "clean_share": _pct(share), "stuffing": stuffing,
            "switching": switching, "low": float(sensitivity["anomaly"].min()),
            "high": float(sensitivity["anomaly"].max())}
