@@ -375,11 +375,13 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
     pvalue = monte_carlo_pvalue(null, statistic) if n_null else None
     fraud_votes = _fraudulent_votes(fit, reg, child[0])
     alpha_level = 1 - confidence
-    rows = []
+    rows: list[dict[str, float | str]] = []
+    intervals: dict[str, tuple[float, float]] = {}
     for name, value in (("f_i", fit.f_i), ("f_e", fit.f_e), ("alpha", fit.alpha)):
         col = boot[name].to_numpy()
         lo, hi = (np.quantile(col, [alpha_level / 2, 1 - alpha_level / 2]) if col.size
                   else (math.nan, math.nan))
+        intervals[name] = (float(lo), float(hi))
         rows.append({"parameter": name, "estimate": value, "low": float(lo),
                      "high": float(hi), "bootstrap_sd": float(col.std(ddof=1))
                      if col.size > 1 else math.nan})
@@ -396,8 +398,8 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
               "bins": bins, "n_bootstrap": n_bootstrap, "n_null": n_null,
               "confidence": confidence}
     msg = {"candidate": cand, "f_i": 100 * fit.f_i, "f_e": 100 * fit.f_e, "alpha": fit.alpha,
-           "f_i_low": 100 * rows[0]["low"], "f_i_high": 100 * rows[0]["high"],
-           "f_e_low": 100 * rows[1]["low"], "f_e_high": 100 * rows[1]["high"],
+           "f_i_low": 100 * intervals["f_i"][0], "f_i_high": 100 * intervals["f_i"][1],
+           "f_e_low": 100 * intervals["f_e"][0], "f_e_high": 100 * intervals["f_e"][1],
            "stations": int(t.size), "votes": fraud_votes}
     message_id = "fingerprints.klimek_tested" if pvalue is not None else "fingerprints.klimek"
     if pvalue is not None:
