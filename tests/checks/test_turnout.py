@@ -77,7 +77,8 @@ def test_distribution_by_hand() -> None:
     assert turnout["at_100"] == 1
     share = r.table.set_index("quantity").loc["share"]
     assert share["weighted_mean"] == pytest.approx(190 / 260)
-    assert r.pvalue is None and r.test == "turnout.distribution"
+    assert r.pvalue is None
+    assert r.test == "turnout.distribution"
 
 
 def test_correlation_by_hand() -> None:
@@ -181,7 +182,8 @@ def test_integer_percentages_detect_round_protocols() -> None:
     forged = SheetTable(data[ok].reset_index(drop=True), candidates=sim.candidates,
                         levels=sim.levels)
     r = T.integer_percentages(forged, n_resamples=199, rng=2)
-    assert r.pvalue is not None and r.pvalue <= 0.01
+    assert r.pvalue is not None
+    assert r.pvalue <= 0.01
     # The plug-in null absorbs part of the heaping (a binomial around an integer rate lands
     # on it more often), so the excess is well below the ~400 forged stations.
     assert r.table.set_index("variant").loc["result", "excess"] > 100
@@ -192,8 +194,10 @@ def test_outliers_and_skew_detect_ballot_stuffing() -> None:
     stuffed, truth = stuff_ballots(sim, fraction=0.05, rng=22)
     clean = T.regional_outliers(sim, n_resamples=99, rng=1)
     dirty = T.regional_outliers(stuffed, n_resamples=99, rng=1)
-    assert clean.pvalue is not None and clean.pvalue > 0.05
-    assert dirty.pvalue is not None and dirty.pvalue <= 0.01
+    assert clean.pvalue is not None
+    assert clean.pvalue > 0.05
+    assert dirty.pvalue is not None
+    assert dirty.pvalue <= 0.01
     # most flagged stations are truly stuffed
     flagged = set(dirty.flagged["table_id"])
     stuffed_ids = set(truth.loc[truth["manipulated"], "table_id"])
@@ -249,7 +253,8 @@ def test_russia_2011_correlation_and_spikes(russia_2011: SheetTable) -> None:
     # 100% turnout: far above the regional beta-binomial expectation.
     spike = T.spike_at_100(russia_2011)
     assert spike.observed == 3_750
-    assert spike.pvalue is not None and spike.pvalue < 1e-10
+    assert spike.pvalue is not None
+    assert spike.pvalue < 1e-10
     # Shpilkin: United Russia above the peak; positive and of order 10^7 votes.
     shp = T.shpilkin_excess(russia_2011, share_of="counted")
     assert 5e6 < shp.effect < 3e7
@@ -266,7 +271,8 @@ def test_cordoba_2019_not_flagged_by_calibrated_turnout_checks(cordoba_2019: She
             assert result.pvalue is not None and result.pvalue >= 0.05, spec.name
     # Not calibrated and flagged, with the reason in the result: heavy-tailed honest turnout.
     out = T.regional_outliers(cordoba_2019, n_resamples=99, rng=1)
-    assert out.pvalue is not None and out.pvalue < 0.05
+    assert out.pvalue is not None
+    assert out.pvalue < 0.05
     assert "heavier tails" in out.sentence
     assert not registry.get("turnout.outliers_turnout").calibrated
     assert T.spike_at_100(cordoba_2019).observed == 0
