@@ -400,13 +400,7 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
         ri = near_integer_percent(ls, V, num, den)
         ti = near_integer_percent(bs, N, num, den)
         counts = np.stack([(ri | ti).sum(axis=1), ri.sum(axis=1), ti.sum(axis=1)], axis=1)
-        rows = np.nonzero(ri)[0]
-        res_pct = np.zeros((c, 101), dtype=np.int64)
-        np.add.at(res_pct, (rows, _round_pct(ls[ri], np.broadcast_to(V, ls.shape)[ri])), 1)
-        rows = np.nonzero(ti)[0]
-        tur_pct = np.zeros((c, 101), dtype=np.int64)
-        np.add.at(tur_pct, (rows, _round_pct(bs[ti], np.broadcast_to(N, bs.shape)[ti])), 1)
-        return counts, res_pct, tur_pct
+        return counts, _per_percent(ls, V, ri), _per_percent(bs, N, ti)
 
     outputs: list[Any] = [None] * len(sizes)
     done = 0
@@ -452,6 +446,13 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
         evidence=evidence_from_pvalue(pvalue), table=table,
         message=Message("turnout.integer_percentages", msg), excluded=excluded, params=params,
         null_distribution=null, by_percent=by_percent)
+
+
+def _per_percent(k: np.ndarray, n: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """(replicates, 101) counts of flagged stations per nearest integer percent."""
+    rows, cols = np.nonzero(flags)
+    index = rows * 101 + _round_pct(k[rows, cols], n[cols])
+    return np.bincount(index, minlength=k.shape[0] * 101).reshape(k.shape[0], 101)
 
 
 def _round_pct(k: np.ndarray, n: np.ndarray) -> np.ndarray:
