@@ -107,13 +107,14 @@ def _layout(header: list[str], rows: list[list[str]], kinds: Sequence[str]
     ``fit`` is ``"natural"`` for a narrow table drawn at its natural width (widths in points),
     else ``"full"`` (widths are relative: fractions of the text width).
     """
-    natural, minimum = [], []
+    natural, minimum, full = [], [], []
     for j, kind in enumerate(kinds):
         mono = kind == "code"
         cells = [_widths(r[j], mono) for r in rows]
         head_min = _widths(header[j], False)[1]
         nat = max([c[0] for c in cells] + [head_min, 1.0])
         low = max([c[1] for c in cells] + [head_min, 1.0])
+        full.append(nat)
         if kind in NUMERIC_KINDS or mono:
             low = nat  # never wrap numbers and codes
         else:
@@ -126,7 +127,7 @@ def _layout(header: list[str], rows: list[list[str]], kinds: Sequence[str]
             size = candidate
             break
     pad = CELL_PAD * len(kinds)
-    if sum(natural) * size + pad <= 0.6 * TEXT_WIDTH_PT:
+    if sum(full) * size + pad <= 0.6 * TEXT_WIDTH_PT:  # narrow, nothing needs to wrap
         return "natural", [round(n * size + CELL_PAD, 1) for n in natural], size
     room = TEXT_WIDTH_PT - pad
     if sum(natural) * size <= room:  # everything fits: spread the slack over text columns
