@@ -37,8 +37,6 @@ TEXT_WIDTH_PT = 470.0
 MONO_EM = 0.6
 #: Font sizes tried for tables, largest first.
 TABLE_SIZES = (9.0, 8.0, 7.5, 7.0, 6.5)
-#: Text wider than this (in ems) wraps instead of widening its column.
-WRAP_EMS = 17.0
 #: Horizontal padding of a cell (both sides), points.
 CELL_PAD = 7.5
 _BREAKS = re.compile(r"\s+|(?<=[-/])")
@@ -101,13 +99,14 @@ def _layout(header: list[str], rows: list[list[str]], kinds: Sequence[str]
             ) -> tuple[str, list[float], float]:
     """Column widths and a font size such that the table fits the text width.
 
-    Numbers and codes (hashes, identifiers) never wrap; text columns get at least their
-    longest unbreakable word and share the remaining width in proportion to their content.
-    The font shrinks until the unbreakable parts fit. Returns ``(fit, widths, size)``:
-    ``fit`` is ``"natural"`` for a narrow table drawn at its natural width (widths in points),
-    else ``"full"`` (widths are relative: fractions of the text width).
+    The usual automatic table layout: every column gets at least its longest unbreakable
+    piece (numbers and codes such as hashes never wrap), and the remaining width goes to the
+    columns in proportion to how much more their content would need. The font shrinks
+    until the unbreakable parts fit. Returns ``(fit, widths, size)``: ``fit`` is
+    ``"natural"`` for a narrow table drawn at its natural width (widths in points), else
+    ``"full"`` (widths are fractions of the text width).
     """
-    natural, minimum, full = [], [], []
+    full, minimum = [], []
     for j, kind in enumerate(kinds):
         mono = kind == "code"
         cells = [_widths(r[j], mono) for r in rows]
@@ -115,35 +114,29 @@ def _layout(header: list[str], rows: list[list[str]], kinds: Sequence[str]
         nat = max([c[0] for c in cells] + [head_min, 1.0])
         low = max([c[1] for c in cells] + [head_min, 1.0])
         full.append(nat)
-        if kind in NUMERIC_KINDS or mono:
-            low = nat  # never wrap numbers and codes
-        else:
-            nat = min(nat, max(low, WRAP_EMS))
-        natural.append(nat)
-        minimum.append(low)
+        minimum.append(nat if kind in NUMERIC_KINDS or mono else low)
+    pad = CELL_PAD * len(kinds)
     size = TABLE_SIZES[-1]
     for candidate in TABLE_SIZES:
-        if sum(minimum) * candidate + CELL_PAD * len(kinds) <= TEXT_WIDTH_PT:
+        if sum(minimum) * candidate + pad <= TEXT_WIDTH_PT:
             size = candidate
             break
-    pad = CELL_PAD * len(kinds)
     if sum(full) * size + pad <= 0.6 * TEXT_WIDTH_PT:  # narrow, nothing needs to wrap
-        return "natural", [round(n * size + CELL_PAD, 1) for n in natural], size
+        return "natural", [round(n * size + CELL_PAD, 1) for n in full], size
     room = TEXT_WIDTH_PT - pad
-    if sum(natural) * size <= room:  # everything fits: spread the slack over text columns
-        widths = [n * size for n in natural]
+    if sum(full) * size <= room:  # everything fits on one line: widen the text columns
+        widths = [n * size for n in full]
         flexible = [j for j, k in enumerate(kinds) if k not in NUMERIC_KINDS and k != "code"]
         slack = room - sum(widths)
         share = sum(widths[j] for j in flexible)
         for j in flexible:
-            widths[j] += slack * widths[j] / share if share else slack / len(flexible)
-    else:  # text columns wrap: minimum widths plus a share of the rest
+            widths[j] += slack * widths[j] / share
+    else:  # some text wraps: minimum widths plus a share of the rest
         widths = [m * size for m in minimum]
-        extra = [max(n - m, 0.0) * size for n, m in zip(natural, minimum, strict=True)]
+        extra = [(n - m) * size for n, m in zip(full, minimum, strict=True)]
         rest = room - sum(widths)
-        total_extra = sum(extra)
-        if rest > 0 and total_extra > 0:
-            widths = [w + rest * e / total_extra for w, e in zip(widths, extra, strict=True)]
+        if rest > 0 and sum(extra) > 0:
+            widths = [w + rest * e / sum(extra) for w, e in zip(widths, extra, strict=True)]
     total = sum(w + CELL_PAD for w in widths)
     return "full", [round((w + CELL_PAD) / total, 4) for w in widths], size
 
@@ -220,7 +213,8 @@ def prepare(model: ReportModel, *, max_table_rows: int | None = None) -> Prepare
     figures = [b for s in sections for b in s["blocks"] if b["type"] == "figure"]
     meta = {"title": f"{title}: {subtitle}", "heading": title, "subtitle": subtitle,
             "author": "election-audit", "case": model.title.case,
-            "keywords": ["election audit", model.title.case, model.title.election_id],
+            "keywords": list(dict.fromkeys(["election audit", model.title.case,
+                                            model.title.election_id])),
             "version": __version__}
     return Prepared(lang=lang, meta=meta, chrome=chrome, facts=facts, sections=sections,
                     figures=figures)
