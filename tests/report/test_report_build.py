@@ -28,6 +28,9 @@ from audit.report import (
 from audit.report.i18n import text
 from audit.report.registry import register_section, unregister_section
 
+#: Most tests do not look at figures; drawing them is the slow part of a build.
+NOFIG = ReportOptions(figures=False)
+
 
 def _missing(section) -> list[MissingInput]:
     return [b for b in section.blocks if isinstance(b, MissingInput)]
@@ -38,7 +41,7 @@ def _tables(section) -> dict[str, Table]:
 
 
 def test_sections_come_in_the_order_of_the_issue(mini_case: Case) -> None:
-    model = build_report(mini_case)
+    model = build_report(mini_case, options=NOFIG)
     assert tuple(s.id for s in model.sections) == SECTION_IDS
     assert SECTION_IDS[0] == "summary"
     assert SECTION_IDS[-1] == "provenance"
@@ -70,7 +73,7 @@ class TestWithoutSheets:
 class TestIntegrity:
     def test_quarantine_table_matches_the_ingestion(self, mini_case: Case,
                                                     mini_ingest: IngestResult) -> None:
-        section = build_report(mini_case, mini_ingest).section("integrity")
+        section = build_report(mini_case, mini_ingest, NOFIG).section("integrity")
         q = _tables(section)["quarantine"]
         counts = {row[0].id.split(".")[2]: row[1] for row in q.rows}
         assert counts == mini_ingest.reasons()
@@ -82,7 +85,7 @@ class TestIntegrity:
 
     def test_accounting_duplicates_and_conflicts(self, mini_case: Case,
                                                  mini_ingest: IngestResult) -> None:
-        section = build_report(mini_case, mini_ingest).section("integrity")
+        section = build_report(mini_case, mini_ingest, NOFIG).section("integrity")
         ids = {b.message.id: b.message.params for b in section.blocks
                if isinstance(b, Paragraph)}
         assert ids["report.integrity.accounting"] == {
@@ -93,7 +96,7 @@ class TestIntegrity:
 
     def test_arithmetic_rules_checked_with_their_failures(self, mini_case: Case,
                                                          mini_ingest: IngestResult) -> None:
-        arithmetic = _tables(build_report(mini_case, mini_ingest).section("integrity"))[
+        arithmetic = _tables(build_report(mini_case, mini_ingest, NOFIG).section("integrity"))[
             "arithmetic"]
         status = {row[0].id: (row[2].id, row[3]) for row in arithmetic.rows}
         assert status == {
@@ -103,7 +106,7 @@ class TestIntegrity:
 
     def test_simulated_sheets_have_no_quarantine(self, demo_case: Case,
                                                  demo_sheets: SheetTable) -> None:
-        section = build_report(demo_case, demo_sheets).section("integrity")
+        section = build_report(demo_case, demo_sheets, NOFIG).section("integrity")
         assert [b.message.id for b in section.blocks if isinstance(b, Paragraph)][-1] == \
             "report.integrity.not_ingested"
 
@@ -130,7 +133,7 @@ class TestSheetTotals:
             "sheet-shares", "sheet-shares-by-region"]
 
     def test_coverage_sentence(self, demo_case: Case, demo_sheets: SheetTable) -> None:
-        section = build_report(demo_case, demo_sheets).section("official")
+        section = build_report(demo_case, demo_sheets, NOFIG).section("official")
         coverage = next(b.message for b in section.blocks if isinstance(b, Paragraph)
                         and b.message.id == "report.sheets.coverage")
         assert coverage.params["pct"] == pytest.approx(100.0)  # 1200 of 1200 tables
@@ -140,7 +143,7 @@ class TestSheetTotals:
 class TestFamilies:
     def test_a_family_plugs_in_with_its_hook(self, demo_case: Case, demo_sheets: SheetTable,
                                             fake_family: list[int]) -> None:
-        model = build_report(demo_case, demo_sheets)
+        model = build_report(demo_case, demo_sheets, NOFIG)
         digits = model.section("digits")
         assert fake_family == [1]  # run once
         assert digits.status == "complete"
@@ -155,7 +158,7 @@ class TestFamilies:
                                                         demo_sheets: SheetTable,
                                                         fake_family: list[int]) -> None:
         given = fake_results()[:1]
-        model = build_report(demo_case, demo_sheets, results={"digits": given})
+        model = build_report(demo_case, demo_sheets, NOFIG, results={"digits": given})
         assert fake_family == []
         assert model.section("digits").results == tuple(given)
 
@@ -168,7 +171,7 @@ class TestFamilies:
 
     def test_summary_grades_the_evidence(self, demo_case: Case, demo_sheets: SheetTable,
                                          fake_family: list[int]) -> None:
-        summary = build_report(demo_case, demo_sheets).section("summary")
+        summary = build_report(demo_case, demo_sheets, NOFIG).section("summary")
         tally = next(b.message.params for b in summary.blocks
                      if isinstance(b, Paragraph) and b.message.id == "report.summary.tally")
         assert tally == {"n": 3, "strong": 1, "moderate": 0, "weak": 1, "consistent": 1,
@@ -179,7 +182,7 @@ class TestFamilies:
     def test_methods_list_each_test_with_its_note(self, demo_case: Case,
                                                   demo_sheets: SheetTable,
                                                   fake_family: list[int]) -> None:
-        methods = build_report(demo_case, demo_sheets).section("methods")
+        methods = build_report(demo_case, demo_sheets, NOFIG).section("methods")
         ids = [getattr(b, "message", None) and b.message.id for b in methods.blocks]
         assert "report.col.statistic" in ids  # the fake note's method text
         unnamed = [b.message.params["test"] for b in methods.blocks
@@ -190,7 +193,8 @@ class TestFamilies:
     def test_results_without_a_builder_are_shown_generically(self, demo_case: Case,
                                                               demo_sheets: SheetTable) -> None:
         results = {"crosscheck": fake_results()}
-        section = build_report(demo_case, demo_sheets, results=results).section("crosscheck")
+        section = build_report(demo_case, demo_sheets, NOFIG,
+                               results=results).section("crosscheck")
         table = _tables(section)["crosscheck-results"]
         assert [row[2] for row in table.rows] == [r.pvalue for r in fake_results()]
 
