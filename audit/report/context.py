@@ -117,6 +117,35 @@ class ReportContext:
         if need == "claims":
             return self.case.claims_path is not None
         if need == "second_source":
-            return "crosscheck" in self.results or (len(self.case.sources) > 1 and \
-                self.sheets is not None)
+            return "crosscheck" in self.results or bool(self.other_sources())
         raise ValueError(f"unknown need {need!r}")
+
+    def source_path(self, source: SourceFile) -> Path | None:
+        """The local, verified copy of a source of the case (None when not found).
+
+        Looks where the report looked for the main sheets (``options.data_dir``, then
+        ``$ELECTION_AUDIT_DATA``); never downloads.
+        """
+        from audit.errors import DataUnavailableError
+        from audit.report.sources import find_source_file
+
+        try:
+            return find_source_file(self.case, source, data_dir=self.options.data_dir)[0]
+        except DataUnavailableError:
+            return None
+
+    def other_sources(self) -> list[tuple[SourceFile, Path]]:
+        """Sources of the case other than the sheets' own (and its joined file) that are
+        available locally, for cross-source comparisons."""
+        if self.sheets is None:
+            return []
+        own = {self.source.id, self.source.join} if self.source is not None else set()
+        read = {p.sha256 for p in self.ingest.files} if self.ingest is not None else set()
+        found = []
+        for source in self.case.sources:
+            if source.id in own or source.sha256 in read:
+                continue
+            path = self.source_path(source)
+            if path is not None:
+                found.append((source, path))
+        return found

@@ -159,6 +159,13 @@ class MissingInput:
     how: Message
     kind: Literal["missing"] = "missing"
 
+    @property
+    def line(self) -> Message:
+        """The whole line: "<section title> needs <needs>. <how>"."""
+        return Message("report.missing.line", {
+            "section": Message(f"report.section.{self.section}.title"), "needs": self.needs,
+            "how": self.how})
+
 
 Block: TypeAlias = Paragraph | Heading | BulletList | Table | FigureBlock | Callout | MissingInput
 

@@ -102,15 +102,31 @@ def test_json_and_pdf_are_byte_identical_on_rerun(v2: IngestResult) -> None:
     assert pdf_bytes(a) == pdf_bytes(b)
 
 
-def test_without_sheets_the_report_says_how_to_get_them(tmp_path: Path) -> None:
-    model = build_report("venezuela-2024", None, ReportOptions(lang="es", command="t"))
+@pytest.mark.parametrize(("lang", "line"), [
+    ("en", "Tally-sheet integrity needs the tally sheets."),
+    ("es", "Integridad de las actas requiere las actas.")])
+def test_without_sheets_the_report_says_how_to_get_them(tmp_path: Path, lang: str,
+                                                        line: str) -> None:
+    model = build_report("venezuela-2024", None, ReportOptions(lang=lang, command="t"))
     pages, content = _text(pdf_bytes(model))
-    assert pages >= 4
+    assert 4 <= pages <= 6
     flat = " ".join(content.split())
     assert "--sheets RESULTADOS_2024_CSV_V2.csv" in flat
-    assert "Integridad de las actas requiere las actas." in flat
+    assert line in flat
     for fmt in ("html", "json", "md"):
         assert render(model, tmp_path / f"r.{fmt}").stat().st_size > 5_000
+
+
+def test_other_sources_found_for_cross_checks(v2: IngestResult, real_file: RealFile) -> None:
+    from audit.report import ReportContext
+
+    data_dir = real_file(FOLDER, V2).parent.parent
+    ctx = ReportContext(case=load_case("venezuela-2024"), sheets=v2.sheets, ingest=v2,
+                        options=ReportOptions(data_dir=data_dir))
+    found = [s.id for s, _ in ctx.other_sources()]
+    assert "opposition-v2" not in found  # the sheets' own file, recognised by its SHA-256
+    assert "opposition-v1" in found
+    assert ctx.has("second_source")
 
 
 def test_all_formats_both_languages(model: ReportModel, tmp_path: Path) -> None:
@@ -138,6 +154,17 @@ class TestCommandLine:
         roles = {i["path"]: i["role"] for i in report["provenance"]["inputs"]}
         assert roles["RESULTADOS_2024_CSV_V1.csv"] == "joined"  # registered voters from V1
         assert f"--data-dir {data_dir}" in report["provenance"]["command"]
+
+    def test_sheets_given_on_the_command_line(self, tmp_path: Path,
+                                              real_file: RealFile) -> None:
+        out = tmp_path / "informe.md"
+        result = CliRunner().invoke(cli, ["report", "venezuela-2024", "--sheets",
+                                          str(real_file(FOLDER, V2)), "--lang", "es", "-o",
+                                          str(out)])
+        assert result.exit_code == 0, result.output
+        text = out.read_text(encoding="utf-8")
+        assert "| González | Edmundo González Urrutia | 7.303.480 | 67,08\u00a0% |" in text
+        assert (tmp_path / "informe_figures").is_dir()
 
     def test_a_file_that_is_not_the_published_one_is_refused(self, tmp_path: Path) -> None:
         folder = tmp_path / FOLDER

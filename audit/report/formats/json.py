@@ -24,9 +24,7 @@ from audit.report.model import (
     Paragraph,
     ReportModel,
     Table,
-    msg,
 )
-from audit.report.registry import section_spec
 
 SCHEMA = "election-audit/report"
 SCHEMA_VERSION = 1
@@ -71,11 +69,9 @@ def block_dict(block: Block, lang: str) -> dict[str, Any]:
         return {"type": "callout", "evidence": block.evidence.value,
                 "message": message_dict(block.message, lang)}
     if isinstance(block, MissingInput):
-        line = msg("report.missing.line", section=section_spec(block.section).title,
-                   needs=block.needs, how=block.how)
         return {"type": "missing", "section": block.section,
                 "needs": message_dict(block.needs, lang), "how": message_dict(block.how, lang),
-                "text": text(line, lang)}
+                "text": text(block.line, lang)}
     if isinstance(block, Table):
         return table_dict(block, lang)
     if isinstance(block, FigureBlock):

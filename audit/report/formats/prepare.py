@@ -29,7 +29,6 @@ from audit.report.model import (
     Table,
     msg,
 )
-from audit.report.registry import section_spec
 
 #: Usable text width of the PDF page in points (A4 with 2.2 cm side margins).
 TEXT_WIDTH_PT = 470.0
@@ -171,10 +170,7 @@ def _block(block: Block, lang: str, max_rows: int, counters: dict[str, int]
         return {"type": "callout", "level": block.evidence.value,
                 "label": evidence_label(block.evidence, lang), "text": _t(block.message, lang)}
     if isinstance(block, MissingInput):
-        section = section_spec(block.section).title if block.section else msg("report.title")
-        return {"type": "missing", "section": block.section,
-                "text": text(msg("report.missing.line", section=section, needs=block.needs,
-                                 how=block.how), lang)}
+        return {"type": "missing", "section": block.section, "text": text(block.line, lang)}
     if isinstance(block, Table):
         number = None
         if block.caption is not None:
