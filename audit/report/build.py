@@ -9,6 +9,7 @@ provenance appendix are then derived from what was included.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -420,7 +421,8 @@ def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo) -> Section:
         name="inputs", caption=msg("report.provenance.inputs_caption"), max_rows=200)
     params = Table(columns=(Column("name", msg("report.col.parameter"), "code"),
                             Column("value", msg("report.col.value"), "code")),
-                   rows=tuple((k, str(v)) for k, v in sorted(prov.parameters.items())),
+                   rows=tuple((k, v if isinstance(v, str) else json.dumps(v))
+                              for k, v in sorted(prov.parameters.items())),
                    name="parameters", caption=msg("report.provenance.parameters_caption"))
     command = prov.command or msg("report.provenance.library_call")
     blocks: list[Block] = [
