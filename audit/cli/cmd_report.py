@@ -85,7 +85,8 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str
     counts = {k: sum(v == k for v in statuses.values()) for k in ("complete", "partial",
                                                                   "missing")}
     out.print(f"wrote {output} ({kind}, {lang}): {counts['complete']} sections complete, "
-              f"{counts['partial']} partial, {counts['missing']} missing inputs")
+              f"{counts['partial']} partial, {counts['missing']} replaced by a line saying "
+              f"what they need")
     if lookup.ingest is None and the_case.main_source is not None:
         src = the_case.main_source
         out.print(f"no tally sheets: pass --sheets {src.file} or place it in "

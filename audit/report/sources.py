@@ -103,7 +103,11 @@ def load_sheets(case: Case, sheets: Sequence[str | Path] = (), *,
         ``$ELECTION_AUDIT_DATA``.
     """
     if sheets:
-        return SheetsLookup(read_sheets(list(sheets), profile=profile, election=case.election))
+        result = read_sheets(list(sheets), profile=profile, election=case.election)
+        known = {s.sha256: s for s in case.sources}  # a manifest file given by path
+        digests = {p.sha256 for p in result.files}
+        match = known.get(next(iter(digests))) if len(digests) == 1 else None
+        return SheetsLookup(result, source=match)
     source = case.main_source
     if source is None:
         return SheetsLookup(None)

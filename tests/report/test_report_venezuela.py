@@ -73,6 +73,13 @@ def test_pdf_pages_titles_and_numbers(model: ReportModel, pdf: bytes) -> None:
         assert expected in content, expected
 
 
+def test_a_manifest_file_given_by_path_is_recognised(v2: IngestResult,
+                                                     real_file: RealFile) -> None:
+    lookup = load_sheets(load_case("venezuela-2024"), [real_file(FOLDER, V2)])
+    assert lookup.source is not None
+    assert lookup.source.id == "opposition-v2"
+
+
 def test_sheet_totals_are_the_published_ones(model: ReportModel) -> None:
     table = next(b for b in model.section("official").blocks if getattr(b, "name", "") ==
                  "sheet-totals")
