@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import real_file
+from helpers import real_file
 
 from audit.aggregate import (
     aggregate_files,

@@ -7,25 +7,18 @@ shared data folder is absent.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import real_file
 
 from audit.model import SheetTable, region_code_column, region_name_column, vote_column
-
-#: Same resolution as ``tests/conftest.py``: $ELECTION_AUDIT_DATA, else ../shared/data.
-DATA_DIR = Path(os.environ.get("ELECTION_AUDIT_DATA",
-                               Path(__file__).resolve().parents[2].parent / "shared" / "data"))
 
 
 def real_path(folder: str, name: str) -> Path:
     """Path of a real dataset file, or skip the test with the reason."""
-    path = DATA_DIR / folder / name
-    if not path.exists():
-        pytest.skip(f"real dataset not available: {path}")
-    return path
+    return real_file(folder, name)
 
 RUSSIA_PARTIES = {
     "SR": "СПРАВЕДЛИВАЯ РОССИЯ", "LDPR": "Либерально-демократическая", "PR": "ПАТРИОТЫ",

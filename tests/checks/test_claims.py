@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import real_file
+from helpers import real_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import real_file
+from helpers import real_file
 
 from audit.cases import load_case
 from audit.cli import main

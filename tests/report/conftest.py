@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import helpers
 import pytest
 from report_fakes import FAKE_FAMILY, fake_build, fake_results
 
@@ -54,13 +55,9 @@ short_name = "Ibáñez"
 
 
 @pytest.fixture(scope="session")
-def real_file(pytestconfig: pytest.Config) -> Callable[[str, str], Path]:
-    """``tests/conftest.py::real_file`` (both conftest modules are named ``conftest``)."""
-    root = (Path(__file__).resolve().parents[1] / "conftest.py").resolve()
-    for plugin in pytestconfig.pluginmanager.get_plugins():
-        if Path(getattr(plugin, "__file__", "") or ".").resolve() == root:
-            return plugin.real_file  # type: ignore[no-any-return]
-    raise RuntimeError("tests/conftest.py is not loaded")
+def real_file() -> Callable[[str, str], Path]:
+    """:func:`helpers.real_file` as a fixture (skips when the real data are absent)."""
+    return helpers.real_file
 
 
 @pytest.fixture(autouse=True)
