@@ -235,15 +235,36 @@ class LowerBoundResult(CheckResult):
 
 @dataclass(frozen=True)
 class _Match:
-    """Positions of matched and unmatched rows of two tables, and their region codes."""
+    """Positions of matched and unmatched rows of two tables, and their regions.
+
+    Regions are integer codes into ``regions`` (shared by both tables), -1 where a table
+    has no region; ``ra``/``rb`` are None when that table lacks the level.
+    """
 
     ia: np.ndarray  # positions in A of the matched tables (in A's order)
     ib: np.ndarray  # positions in B of the same tables
     only_a: np.ndarray
     only_b: np.ndarray
-    region_a: pd.Series | None  # region code of every row of A (None without a level)
-    region_b: pd.Series | None
+    regions: np.ndarray  # region codes (object array of str)
     region_names: dict[str, str]
+    ra: np.ndarray | None
+    rb: np.ndarray | None
+
+    @property
+    def matched_regions(self) -> np.ndarray | None:
+        """Region index of each matched table: A's where A has the level, else B's."""
+        if self.ra is not None:
+            return self.ra[self.ia]
+        if self.rb is not None:
+            return self.rb[self.ib]
+        return None
+
+    def region_text(self, index: np.ndarray | None, size: int) -> np.ndarray:
+        """Region codes as text for an array of region indices ("" without a level)."""
+        if index is None:
+            return np.full(size, "", dtype=object)
+        text = np.append(self.regions, "").astype(object)
+        return text[index]  # index -1 picks the appended ""
 
 
 def _key_series(data: pd.DataFrame, on: Sequence[str]) -> pd.Series:
@@ -253,24 +274,35 @@ def _key_series(data: pd.DataFrame, on: Sequence[str]) -> pd.Series:
     return key
 
 
-def _regions_of(sheets: SheetTable, level: str | None) -> tuple[pd.Series | None,
-                                                                 dict[str, str]]:
-    if level is None or level not in sheets.levels:
-        return None, {}
-    data = sheets.data
-    codes = data[region_code_column(level)].astype("string").fillna("")
-    name_col = region_name_column(level)
-    if name_col in data:
-        pairs = pd.DataFrame({"c": codes, "n": data[name_col].astype("string")}).dropna()
-        names = dict(pairs.drop_duplicates("c").itertuples(index=False, name=None))
-    else:
-        names = {}
-    return codes.reset_index(drop=True), names
+def _region_codes(a: SheetTable, b: SheetTable, level: str | None
+                  ) -> tuple[np.ndarray, dict[str, str], np.ndarray | None, np.ndarray | None]:
+    """Factorise the region codes of both tables at ``level`` into one index."""
+    if level is None:
+        return np.array([], dtype=object), {}, None, None
+    if level not in a.levels and level not in b.levels:
+        known = sorted(set(a.levels) | set(b.levels))
+        raise AuditError(f"unknown region level {level!r}; the sources have "
+                         f"{', '.join(known) or 'no region levels'}")
+    col, name_col = region_code_column(level), region_name_column(level)
+    parts = [t.data[col].astype("string") for t in (a, b) if level in t.levels]
+    codes, uniques = pd.factorize(pd.concat(parts, ignore_index=True), sort=False)
+    names: dict[str, str] = {}
+    for t in (b, a):  # A's names win
+        if level in t.levels and name_col in t.data:
+            pairs = pd.DataFrame({"c": t.data[col], "n": t.data[name_col]}).dropna()
+            names.update(pairs.drop_duplicates("c").itertuples(index=False, name=None))
+    ra = rb = None
+    if level in a.levels:
+        ra, codes = codes[:len(a)], codes[len(a):]
+    if level in b.levels:
+        rb = codes
+    return np.asarray(uniques, dtype=object), names, ra, rb
 
 
 def _match(a: SheetTable, b: SheetTable, on: Sequence[str], level: str | None,
            labels: tuple[str, str]) -> _Match:
-    """Match the tables of ``a`` and ``b`` on the key columns ``on`` (vectorised)."""
+    """Match the tables of ``a`` and ``b`` on the key columns ``on`` (vectorised: one
+    factorisation of both key columns, then integer look-ups)."""
     on = list(on)
     for sheets, label in ((a, labels[0]), (b, labels[1])):
         missing = [c for c in on if c not in sheets.data]
@@ -284,44 +316,45 @@ def _match(a: SheetTable, b: SheetTable, on: Sequence[str], level: str | None,
                 raise AuditError(f"{'+'.join(on)} does not identify a table in source {label} "
                                  f"(e.g. {example!r} repeats); match on "
                                  f"{' and '.join(KEY_COLUMNS)}")
-    codes, _ = pd.factorize(pd.concat([ka, kb], ignore_index=True))
+    codes, uniques = pd.factorize(pd.concat([ka, kb], ignore_index=True))
     ca, cb = codes[:len(ka)], codes[len(ka):]
-    _, ia, ib = np.intersect1d(ca, cb, assume_unique=True, return_indices=True)
-    order = np.argsort(ia, kind="stable")
-    ia, ib = ia[order], ib[order]
-    in_a = np.zeros(len(ka), dtype=bool)
-    in_a[ia] = True
+    where_b = np.full(len(uniques), -1, dtype=np.int64)
+    where_b[cb] = np.arange(len(cb))  # keys are unique within each table
+    partner = where_b[ca]
+    ia = np.flatnonzero(partner >= 0)
+    ib = partner[ia]
     in_b = np.zeros(len(kb), dtype=bool)
     in_b[ib] = True
-    if level is not None and level not in a.levels and level not in b.levels:
-        known = sorted(set(a.levels) | set(b.levels))
-        raise AuditError(f"unknown region level {level!r}; the sources have "
-                         f"{', '.join(known) or 'no region levels'}")
-    region_a, names_a = _regions_of(a, level)
-    region_b, names_b = _regions_of(b, level)
-    return _Match(ia=ia, ib=ib, only_a=np.flatnonzero(~in_a), only_b=np.flatnonzero(~in_b),
-                  region_a=region_a, region_b=region_b, region_names={**names_b, **names_a})
+    regions, names, ra, rb = _region_codes(a, b, level)
+    return _Match(ia=ia, ib=ib, only_a=np.flatnonzero(partner < 0),
+                  only_b=np.flatnonzero(~in_b), regions=regions, region_names=names,
+                  ra=ra, rb=rb)
 
 
-def _matched_regions(m: _Match) -> np.ndarray | None:
-    """Region code of each matched table: A's where A has the level, else B's."""
-    if m.region_a is not None:
-        return m.region_a.to_numpy(dtype=object)[m.ia]
-    if m.region_b is not None:
-        return m.region_b.to_numpy(dtype=object)[m.ib]
-    return None
+def _take(sheets: SheetTable, column: str, rows: np.ndarray) -> np.ndarray:
+    """``column`` at ``rows`` as an object array (converting only the rows asked for)."""
+    return sheets.data[column].iloc[rows].to_numpy(dtype=object)
 
 
-def _unmatched(sheets: SheetTable, rows: np.ndarray, regions: pd.Series | None) -> pd.DataFrame:
-    data = sheets.data
-    region = (regions.to_numpy(dtype=object)[rows] if regions is not None
-              else np.full(len(rows), "", dtype=object))
+def _unmatched(sheets: SheetTable, rows: np.ndarray, m: _Match,
+               regions: np.ndarray | None) -> pd.DataFrame:
     return pd.DataFrame({
-        "center_id": data["center_id"].to_numpy(dtype=object)[rows],
-        "table_id": data["table_id"].to_numpy(dtype=object)[rows],
-        "region_code": region,
-        "line": data["line"].to_numpy(np.int64)[rows],
+        "center_id": _take(sheets, "center_id", rows),
+        "table_id": _take(sheets, "table_id", rows),
+        "region_code": m.region_text(None if regions is None else regions[rows], len(rows)),
+        "line": sheets.data["line"].to_numpy(np.int64)[rows],
     }, columns=list(UNMATCHED_COLUMNS))
+
+
+def _group_sums(index: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
+    """Column sums of ``values`` (n x c) per group ``index`` (0..size-1), as int64: one
+    ``bincount`` over the flattened (group, column) cells."""
+    c = values.shape[1]
+    if len(index) == 0 or c == 0:
+        return np.zeros((size, c), dtype=np.int64)
+    cells = (index[:, None] * c + np.arange(c)).ravel()
+    sums = np.bincount(cells, weights=values.ravel(), minlength=size * c)
+    return np.rint(sums).astype(np.int64).reshape(size, c)
 
 
 def _default_level(a: SheetTable, b: SheetTable) -> str | None:
@@ -413,8 +446,9 @@ def compare_sources(a: SheetTable, b: SheetTable, *, candidates: Sequence[str] |
 
     Notes
     -----
-    Matching is vectorised: both key columns are factorised together and intersected, so
-    a million tables compare in about a second (``benchmarks/bench_compare.py``).
+    Matching is vectorised: the keys of both sources are factorised together and looked up
+    as integers; every sum is a ``bincount``. A million tables compare in a few seconds on
+    two cores (``benchmarks/bench_compare.py``).
 
     Known failure modes: keys coded differently in the two sources (leading zeros, mesa
     numbering) make matching tables look unmatched; the profiles normalise keys, and the
@@ -437,32 +471,36 @@ def compare_sources(a: SheetTable, b: SheetTable, *, candidates: Sequence[str] |
     columns = (*vote_cols, *count_cols)
     n_matched = len(m.ia)
 
-    # Values of both sources on the matched tables: (n_matched, n_columns), NaN = not stated.
-    va = np.column_stack([a.counts(c)[m.ia] for c in columns]) if columns \
-        else np.zeros((n_matched, 0))
-    vb = np.column_stack([b.counts(c)[m.ib] for c in columns]) if columns \
-        else np.zeros((n_matched, 0))
-    stated = ~np.isnan(va) & ~np.isnan(vb)
-    diff = np.where(stated, vb - va, 0.0)
-    differs = diff != 0
+    # Values of both sources on the matched tables: (n_matched, n_columns), int64. Votes are
+    # never missing; an optional count is compared only where both sources state it
+    # (elsewhere both values are set to 0 and ``stated`` is False).
     k = len(vote_cols)
+    va = np.empty((n_matched, len(columns)), dtype=np.int64)
+    vb = np.empty((n_matched, len(columns)), dtype=np.int64)
+    va[:, :k] = a.data[vote_cols].to_numpy(np.int64)[m.ia]
+    vb[:, :k] = b.data[vote_cols].to_numpy(np.int64)[m.ib]
+    stated = np.ones((n_matched, len(columns)), dtype=bool)
+    for j, col in enumerate(count_cols, start=k):
+        ca, cb = a.counts(col)[m.ia], b.counts(col)[m.ib]
+        both = ~np.isnan(ca) & ~np.isnan(cb)
+        stated[:, j] = both
+        va[:, j] = np.where(both, ca, 0)
+        vb[:, j] = np.where(both, cb, 0)
+    diff = vb - va
+    differs = diff != 0
     cand_differs = differs[:, :k].any(axis=1)
     n_agree = int(n_matched - cand_differs.sum())
-    cand_a, cand_b = va[:, :k], vb[:, :k]
-    zero_a = int(((cand_a.sum(axis=1) == 0) & (cand_b.sum(axis=1) > 0)).sum())
-    zero_b = int(((cand_b.sum(axis=1) == 0) & (cand_a.sum(axis=1) > 0)).sum())
+    sum_a, sum_b = va[:, :k].sum(axis=1), vb[:, :k].sum(axis=1)
+    zero_a = int(((sum_a == 0) & (sum_b > 0)).sum())
+    zero_b = int(((sum_b == 0) & (sum_a > 0)).sum())
 
-    region = _matched_regions(m)
-    keys_a = a.data[["center_id", "table_id"]].to_numpy(dtype=object)[m.ia]
-    discrepancies = _discrepancy_frame(keys_a, region, columns, keys, va, vb, diff, differs)
-
+    region = m.matched_regions
+    discrepancies = _discrepancy_frame(a, m, region, columns, keys, va, vb, diff, differs)
     table = _column_summary(a, b, columns, keys, va, vb, diff, differs, stated)
     regions, region_votes = _region_tables(m, region, columns, keys, va, vb, diff, differs,
                                            cand_differs)
-    pairs = pd.DataFrame({"center_id": keys_a[:, 0], "table_id": keys_a[:, 1],
-                          "region_code": region if region is not None else "",
-                          **{f"{c}_a": va[:, j] for j, c in enumerate(columns)},
-                          **{f"{c}_b": vb[:, j] for j, c in enumerate(columns)}})
+    pairs = pd.DataFrame(np.concatenate([va[:, :k], vb[:, :k]], axis=1),
+                         columns=[f"{c}_a" for c in vote_cols] + [f"{c}_b" for c in vote_cols])
     abs_votes = float(np.abs(diff[:, :k]).sum())
     params = {"candidates": list(keys), "on": list(on), "by": level,
               "compare_counts": compare_counts}
@@ -477,8 +515,8 @@ def compare_sources(a: SheetTable, b: SheetTable, *, candidates: Sequence[str] |
         candidate_labels=_candidate_labels(a, b, keys), columns=columns, n_a=len(a),
         n_b=len(b), n_matched=n_matched, n_agree=n_agree,
         zero_a=zero_a, zero_b=zero_b, level=level,
-        unmatched_a=_unmatched(a, m.only_a, m.region_a),
-        unmatched_b=_unmatched(b, m.only_b, m.region_b),
+        unmatched_a=_unmatched(a, m.only_a, m, m.ra),
+        unmatched_b=_unmatched(b, m.only_b, m, m.rb),
         discrepancies=discrepancies, regions=regions, region_votes=region_votes, pairs=pairs)
 
 
@@ -486,22 +524,22 @@ def _candidate_of(column: str, keys: Sequence[str]) -> str:
     return column[len("votes_"):] if column in {vote_column(k) for k in keys} else ""
 
 
-def _discrepancy_frame(keys_a: np.ndarray, region: np.ndarray | None, columns: Sequence[str],
-                       keys: Sequence[str], va: np.ndarray, vb: np.ndarray, diff: np.ndarray,
-                       differs: np.ndarray) -> pd.DataFrame:
+def _discrepancy_frame(a: SheetTable, m: _Match, region: np.ndarray | None,
+                       columns: Sequence[str], keys: Sequence[str], va: np.ndarray,
+                       vb: np.ndarray, diff: np.ndarray, differs: np.ndarray) -> pd.DataFrame:
     rows, cols = np.nonzero(differs)
     d = diff[rows, cols]
     # largest absolute difference first; ties in A's order, then column order
     order = np.lexsort((cols, rows, -np.abs(d)))
     rows, cols, d = rows[order], cols[order], d[order]
-    names = np.array(columns, dtype=object)
+    names = np.array(list(columns), dtype=object)
     cands = np.array([_candidate_of(c, keys) for c in columns], dtype=object)
     return pd.DataFrame({
-        "center_id": keys_a[rows, 0] if len(rows) else np.array([], dtype=object),
-        "table_id": keys_a[rows, 1] if len(rows) else np.array([], dtype=object),
-        "region_code": region[rows] if region is not None else np.full(len(rows), ""),
-        "column": names[cols] if len(cols) else np.array([], dtype=object),
-        "candidate": cands[cols] if len(cols) else np.array([], dtype=object),
+        "center_id": _take(a, "center_id", m.ia[rows]),
+        "table_id": _take(a, "table_id", m.ia[rows]),
+        "region_code": m.region_text(None if region is None else region[rows], len(rows)),
+        "column": names[cols],
+        "candidate": cands[cols],
         "a": va[rows, cols].astype(np.int64),
         "b": vb[rows, cols].astype(np.int64),
         "difference": d.astype(np.int64),
@@ -521,15 +559,15 @@ def _column_summary(a: SheetTable, b: SheetTable, columns: Sequence[str], keys: 
         "candidate": [_candidate_of(c, keys) for c in columns],
         "total_a": [a.total(c) for c in columns],
         "total_b": [b.total(c) for c in columns],
-        "matched_a": np.where(stated, va, 0).sum(axis=0).astype(np.int64),
-        "matched_b": np.where(stated, vb, 0).sum(axis=0).astype(np.int64),
-        "difference": diff.sum(axis=0).astype(np.int64),
+        "matched_a": va.sum(axis=0),
+        "matched_b": vb.sum(axis=0),
+        "difference": diff.sum(axis=0),
         "tables_compared": compared.astype(np.int64),
         "tables_differing": differing.astype(np.int64),
         "agreement_rate": rate,
-        "abs_difference": absdiff.sum(axis=0).astype(np.int64),
+        "abs_difference": absdiff.sum(axis=0),
         "max_abs_difference": (absdiff.max(axis=0) if len(absdiff)
-                               else np.zeros(len(columns))).astype(np.int64),
+                               else np.zeros(len(columns), dtype=np.int64)),
     })
 
 
@@ -544,62 +582,58 @@ def _region_tables(m: _Match, region: np.ndarray | None, columns: Sequence[str],
     if region is None:
         return pd.DataFrame(columns=region_cols), pd.DataFrame(columns=vote_cols)
     k = sum(1 for c in columns if _candidate_of(c, keys))
-    all_a = m.region_a if m.region_a is not None else pd.Series(dtype="string")
-    all_b = m.region_b if m.region_b is not None else pd.Series(dtype="string")
-    codes, uniques = pd.factorize(pd.concat([pd.Series(region, dtype="string"), all_a, all_b],
-                                            ignore_index=True), sort=False)
-    r = len(uniques)
-    n = len(region)
-    cm = codes[:n]
-    ca = codes[n:n + len(all_a)]
-    cb = codes[n + len(all_a):]
+    r = len(m.regions) + 1  # the last group collects tables without a region code
+    slot = np.where(region < 0, r - 1, region)
 
-    def count(c: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(c, weights=weights, minlength=r)
+    def count(index: np.ndarray | None) -> np.ndarray:
+        if index is None:
+            return np.zeros(r, dtype=np.int64)
+        return np.bincount(np.where(index < 0, r - 1, index), minlength=r)
 
-    matched = count(cm)
-    differ = count(cm, cand_differs.astype(float))
-    oa = count(ca[m.only_a]) if m.region_a is not None else np.zeros(r)
-    ob = count(cb[m.only_b]) if m.region_b is not None else np.zeros(r)
-    abs_votes = count(cm, np.abs(diff[:, :k]).sum(axis=1)) if k else np.zeros(r)
+    matched = np.bincount(slot, minlength=r)
+    differ = np.bincount(slot, weights=cand_differs, minlength=r).astype(np.int64)
+    abs_votes = np.bincount(slot, weights=np.abs(diff[:, :k]).sum(axis=1), minlength=r)
+    ncol = len(columns)
+    sa, sb = _group_sums(slot, r, va), _group_sums(slot, r, vb)
+    sd, sn = _group_sums(slot, r, diff), _group_sums(slot, r, differs)
+    oa = count(None if m.ra is None else m.ra[m.only_a])
+    ob = count(None if m.rb is None else m.rb[m.only_b])
+    tables_a = count(m.ra) if m.ra is not None else matched + oa
+    tables_b = count(m.rb) if m.rb is not None else matched + ob
+    codes = np.append(m.regions, "").astype(object)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(matched > 0, (matched - differ) / np.maximum(matched, 1), np.nan)
     regions = pd.DataFrame({
-        "region_code": uniques.astype(object),
-        "region_name": [m.region_names.get(c, "") for c in uniques],
-        "tables_a": (count(ca) if m.region_a is not None else matched + oa).astype(np.int64),
-        "tables_b": (count(cb) if m.region_b is not None else matched + ob).astype(np.int64),
+        "region_code": codes,
+        "region_name": [m.region_names.get(c, "") for c in codes],
+        "tables_a": tables_a.astype(np.int64), "tables_b": tables_b.astype(np.int64),
         "matched": matched.astype(np.int64),
         "only_a": oa.astype(np.int64), "only_b": ob.astype(np.int64),
         "agree": (matched - differ).astype(np.int64), "differ": differ.astype(np.int64),
         "agreement_rate": rate, "abs_difference": abs_votes.astype(np.int64),
     }, columns=region_cols)
-    regions = regions.sort_values("region_code", key=_natural, kind="stable") \
-        .reset_index(drop=True)
-    parts = []
-    for j, col in enumerate(columns):
-        sa = count(cm, np.nan_to_num(va[:, j]))
-        sb = count(cm, np.nan_to_num(vb[:, j]))
-        parts.append(pd.DataFrame({
-            "region_code": uniques.astype(object), "column": col,
-            "candidate": _candidate_of(col, keys),
-            "a": sa.astype(np.int64), "b": sb.astype(np.int64),
-            "difference": count(cm, diff[:, j]).astype(np.int64),
-            "tables_differing": count(cm, differs[:, j].astype(float)).astype(np.int64)}))
-    region_votes = pd.concat(parts, ignore_index=True) if parts \
-        else pd.DataFrame(columns=vote_cols)
-    region_votes = region_votes.loc[region_votes["region_code"].isin(
-        regions.loc[regions["matched"] > 0, "region_code"])]
-    order = {c: i for i, c in enumerate(regions["region_code"])}
-    region_votes = region_votes.sort_values(
-        ["region_code", "column"], key=lambda s: s.map(order) if s.name == "region_code"
-        else s.map({c: i for i, c in enumerate(columns)}), kind="stable").reset_index(drop=True)
+    kept = np.flatnonzero((tables_a + tables_b) > 0)
+    kept = kept[_natural_order(regions["region_code"].iloc[kept])]  # groups, display order
+    regions = regions.iloc[kept].reset_index(drop=True)
+    shown = kept[matched[kept] > 0]
+    cands = [_candidate_of(c, keys) for c in columns]
+    region_votes = pd.DataFrame({
+        "region_code": np.repeat(codes[shown], ncol),
+        "column": np.tile(np.array(columns, dtype=object), len(shown)),
+        "candidate": np.tile(np.array(cands, dtype=object), len(shown)),
+        "a": sa[shown].ravel().astype(np.int64), "b": sb[shown].ravel().astype(np.int64),
+        "difference": sd[shown].ravel().astype(np.int64),
+        "tables_differing": sn[shown].ravel().astype(np.int64),
+    }, columns=vote_cols)
     return regions, region_votes
 
 
-def _natural(s: pd.Series) -> pd.Series:
-    as_num = pd.to_numeric(s, errors="coerce")
-    return as_num if as_num.notna().all() else s.astype(str)
+def _natural_order(codes: pd.Series) -> np.ndarray:
+    """Positions that sort region codes numerically when all are numbers, else as text."""
+    as_num = pd.to_numeric(codes, errors="coerce")
+    if as_num.notna().all():
+        return np.argsort(as_num.to_numpy(), kind="stable")
+    return np.argsort(codes.astype(str).to_numpy(), kind="stable")
 
 
 def _table_label(center: str, table: str) -> str:
@@ -687,8 +721,7 @@ def lower_bound_check(official: SheetTable, bound: SheetTable, *,
     below = vo < vb
     short = np.where(below, vb - vo, 0)
     violating = below.any(axis=1)
-    region = _matched_regions(m)
-    keys_o = official.data[["center_id", "table_id"]].to_numpy(dtype=object)[m.ia]
+    region = m.matched_regions
 
     rows, cc = np.nonzero(below)
     s = short[rows, cc]
@@ -696,9 +729,9 @@ def lower_bound_check(official: SheetTable, bound: SheetTable, *,
     rows, cc, s = rows[order], cc[order], s[order]
     key_arr = np.array(keys, dtype=object)
     violations = pd.DataFrame({
-        "center_id": keys_o[rows, 0] if len(rows) else np.array([], dtype=object),
-        "table_id": keys_o[rows, 1] if len(rows) else np.array([], dtype=object),
-        "region_code": region[rows] if region is not None else np.full(len(rows), ""),
+        "center_id": _take(official, "center_id", m.ia[rows]),
+        "table_id": _take(official, "table_id", m.ia[rows]),
+        "region_code": m.region_text(None if region is None else region[rows], len(rows)),
         "candidate": key_arr[cc] if len(cc) else np.array([], dtype=object),
         "official": vo[rows, cc], "bound": vb[rows, cc], "shortfall": s,
     }, columns=list(VIOLATION_COLUMNS))
@@ -718,10 +751,8 @@ def lower_bound_check(official: SheetTable, bound: SheetTable, *,
         "bound_total": vb.sum(axis=0).astype(np.int64),
     })
     regions = _bound_regions(m, region, violating, short.sum(axis=1))
-    pairs = pd.DataFrame({"center_id": keys_o[:, 0], "table_id": keys_o[:, 1],
-                          "region_code": region if region is not None else "",
-                          **{f"{c}_official": vo[:, j] for j, c in enumerate(cols)},
-                          **{f"{c}_bound": vb[:, j] for j, c in enumerate(cols)}})
+    pairs = pd.DataFrame(np.hstack([vo, vb]),
+                         columns=[f"{c}_official" for c in cols] + [f"{c}_bound" for c in cols])
     n_violating = int(violating.sum())
     message = _bound_message(labels, n_matched, n_violating, table, len(official), len(bound),
                              _candidate_labels(official, bound, keys))
@@ -737,8 +768,8 @@ def lower_bound_check(official: SheetTable, bound: SheetTable, *,
         candidate_labels=_candidate_labels(official, bound, keys),
         n_official=len(official), n_bound=len(bound), n_matched=n_matched,
         n_violating=n_violating, level=level,
-        unmatched_official=_unmatched(official, m.only_a, m.region_a),
-        unmatched_bound=_unmatched(bound, m.only_b, m.region_b),
+        unmatched_official=_unmatched(official, m.only_a, m, m.ra),
+        unmatched_bound=_unmatched(bound, m.only_b, m, m.rb),
         violations=violations, regions=regions, pairs=pairs)
 
 
@@ -748,18 +779,20 @@ def _bound_regions(m: _Match, region: np.ndarray | None, violating: np.ndarray,
             "shortfall"]
     if region is None:
         return pd.DataFrame(columns=cols)
-    codes, uniques = pd.factorize(pd.Series(region, dtype="string"), sort=False)
-    r = len(uniques)
-    matched = np.bincount(codes, minlength=r)
-    viol = np.bincount(codes, weights=violating.astype(float), minlength=r)
-    short = np.bincount(codes, weights=shortfall.astype(float), minlength=r)
+    r = len(m.regions) + 1
+    slot = np.where(region < 0, r - 1, region)
+    matched = np.bincount(slot, minlength=r)
+    sums = _group_sums(slot, r, np.column_stack([violating, shortfall]).astype(np.int64))
+    codes = np.append(m.regions, "").astype(object)
     out = pd.DataFrame({
-        "region_code": uniques.astype(object),
-        "region_name": [m.region_names.get(c, "") for c in uniques],
-        "matched": matched.astype(np.int64), "violating": viol.astype(np.int64),
-        "share_violating": viol / np.maximum(matched, 1),
-        "shortfall": short.astype(np.int64)}, columns=cols)
-    return out.sort_values("region_code", key=_natural, kind="stable").reset_index(drop=True)
+        "region_code": codes,
+        "region_name": [m.region_names.get(c, "") for c in codes],
+        "matched": matched.astype(np.int64), "violating": sums[:, 0],
+        "share_violating": sums[:, 0] / np.maximum(matched, 1),
+        "shortfall": sums[:, 1]}, columns=cols)
+    kept = np.flatnonzero(matched > 0)
+    kept = kept[_natural_order(out["region_code"].iloc[kept])]
+    return out.iloc[kept].reset_index(drop=True)
 
 
 def _bound_message(labels: tuple[str, str], n_matched: int, n_violating: int,
