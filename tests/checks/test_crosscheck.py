@@ -117,11 +117,12 @@ class TestCompareSources:
 
     def test_messages(self) -> None:
         assert self.res.sentence == (
-            "3 tables appear in both first (4 tables) and second (4); 1 are only in first and 1 "
-            "only in second. Every candidate count agrees on 1 of the 3 (33.33%); 2 differ, the "
-            "most by 6 votes for Y at table c2/1 (0 in first, 6 in second).")
+            "3 tables appear in both first (4 tables) and second (4); tables only in first: 1, "
+            "only in second: 1. Every candidate count agrees on 1 of the 3 tables (33.33%); "
+            "where they differ, the largest difference is 6 votes for Y at table c2/1 (0 in "
+            "first, 6 in second).")
         es = self.res.message.render("es")
-        assert "coinciden en 1 de las 3 (33,33\u00a0%)" in es
+        assert "coinciden en 1 de las 3 mesas (33,33\u00a0%)" in es
 
     def test_candidates_and_counts_options(self) -> None:
         only_x = compare_sources(A, B, candidates=["X"], compare_counts=False, by=None)

@@ -61,7 +61,7 @@ def test_human_summary_and_limit(files: tuple[Path, Path],
     code, out, _ = run(["compare", str(a), str(b), "--profile-a", PROFILE, "--profile-b",
                         PROFILE, "--limit", "1", "--by", "none"], capsys)
     assert code == 0
-    assert "Every candidate count agrees on 1 of the 2 (50.00%)" in " ".join(out.split())
+    assert "Every candidate count agrees on 1 of the 2 tables (50.00%)" in " ".join(out.split())
     assert "Largest discrepancies (of 2)" in out
     assert "only in A (1): 3" in out
     assert "Tables by" not in out
