@@ -387,7 +387,21 @@ def _apply_text(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str]) 
         out = stripped.mask((stripped == "") & out.notna(), rule.lstrip[:1])
     if rule.zfill is not None:
         out = out.str.zfill(rule.zfill)
+    if rule.replace is not None:
+        out = out.str.replace(rule.replace[0], rule.replace[1], regex=True)
     return out
+
+
+def _drop_rows(issue: _Issue, drop: np.ndarray) -> _Issue | None:
+    """The issue without the rows flagged in ``drop`` (None when no row is left)."""
+    keep = ~drop[issue.rows]
+    if keep.all():
+        return issue
+    if not keep.any():
+        return None
+    return _Issue(issue.rows[keep], issue.rule, issue.column,
+                  issue.values[keep].reset_index(drop=True),
+                  issue.message[keep].reset_index(drop=True))
 
 
 def _fmt(template: str, index: pd.Index, **parts: pd.Series | str) -> pd.Series:
@@ -507,20 +521,27 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                 column=rule.display, value=shown)))
 
+    excluded = np.zeros(n, dtype=bool)
+    excl_issues: list[_Issue] = []
     for excl in prof.exclusions:
-        flag = _text(frame[cols[excl.column]])
+        flag = _text(frame[cols[excl.column]]).fillna("")  # equals = [""] matches empty cells
         hit = flag.isin(excl.equals).to_numpy() & ~empty
         if hit.any():
+            excluded |= hit
             rows = np.flatnonzero(hit)
             shown = flag.iloc[rows].reset_index(drop=True)
-            issues.append(_Issue(rows, "excluded_by_source", excl.column, shown, _fmt(
-                "line {line}: column {column} is '{value}': " + excl.reason,
+            said = ("'" + shown + "'").where(shown != "", "empty")
+            excl_issues.append(_Issue(rows, "excluded_by_source", excl.column, shown, _fmt(
+                "line {line}: column {column} is {said}: " + excl.reason,
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
-                column=excl.column, value=shown)))
+                column=excl.column, said=said)))
+    if excluded.any():  # a row the source excludes is quarantined for that reason only
+        issues = [kept for issue in issues if (kept := _drop_rows(issue, excluded)) is not None]
+    issues += excl_issues
 
     canon["source"] = pd.Series(source, index=index, dtype="string")
     canon["line"] = lines
-    canon["_empty"] = empty
+    canon["_empty"] = empty | excluded
     if "valid" not in prof.columns:
         canon["valid"] = sum(canon[vote_column(k)] for k in prof.candidates)
     return pd.DataFrame(canon, index=index, copy=False), issues
