@@ -2,11 +2,18 @@
 ground-truth labels. Simulated tables use the canonical :class:`~audit.model.SheetTable`
 schema, so every check runs on them.
 
-This module starts with :func:`simulate_clean` and :func:`stuff_ballots`; the full simulator
-(fitting the shape of a real election, every manipulation, calibration) builds on them.
+* :class:`ElectionShape`, :func:`fit_shape` ("clean like this one") and :func:`simulate`:
+  clean elections with regions, sub-regions, centres holding several tables, heavy-tailed
+  station sizes and overdispersed turnout and shares (see :mod:`audit.simulate.shape`).
+* :func:`simulate_clean`: the first, minimal simulator (kept for its users).
+* Manipulations with per-station ground truth (:mod:`audit.simulate.manipulate`).
+* Calibration and power of the registered checks (:mod:`audit.simulate.calibrate`).
 """
 
 from audit.simulate.clean import simulate_clean
+from audit.simulate.engine import generate_structure, simulate
 from audit.simulate.manipulate import stuff_ballots
+from audit.simulate.shape import ElectionShape, Structure, fit_shape
 
-__all__ = ["simulate_clean", "stuff_ballots"]
+__all__ = ["ElectionShape", "Structure", "fit_shape", "generate_structure", "simulate",
+           "simulate_clean", "stuff_ballots"]
