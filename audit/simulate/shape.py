@@ -328,6 +328,9 @@ class ElectionShape:
                   region_concentration: float = 200.0,
                   concentration: Sequence[float] = (500.0, 300.0, 3000.0),
                   size_effect: float = 0.0, has_voters: bool = True,
+                  levels: tuple[str, str] = ("region", "subregion"),
+                  region_names: Sequence[str] | None = None,
+                  candidate_names: Sequence[str] | None = None,
                   rng: int | np.random.Generator | None = 0) -> ElectionShape:
         """A made-up shape with the given national parameters.
 
@@ -337,6 +340,8 @@ class ElectionShape:
         ``size_effect`` the logit slope of turnout on log station size. Station sizes are
         log-normal (median ``size_median``, log-SD ``size_sigma``) clipped to
         ``[size_min, size_max]``. ``null_rate`` / ``blank_rate`` None omit the column.
+        ``levels`` names the two region levels; regions are coded ``R01``... (``1``... when
+        ``region_names`` are given) and named ``region_names`` or "Region 01 (simulated)".
         """
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         p = np.asarray(shares, dtype=float)
@@ -346,7 +351,12 @@ class ElectionShape:
         if len(keys) != len(p):
             raise ValueError("candidates and shares must have the same length")
         order = tuple(keys[i] for i in np.argsort(-p, kind="stable"))
-        codes = tuple(f"R{r + 1:02d}" for r in range(n_regions))
+        if region_names is not None and len(region_names) != n_regions:
+            raise ValueError("region_names needs one name per region")
+        codes = tuple(str(r + 1) if region_names is not None else f"R{r + 1:02d}"
+                      for r in range(n_regions))
+        names = tuple(region_names) if region_names is not None else tuple(
+            f"Region {r + 1:02d} (simulated)" for r in range(n_regions))
         region_tables = _apportion(np.ones(n_regions), n_tables)
         units = np.minimum(subregions_per_region, np.maximum(region_tables, 1))[:, None]
         rc = region_concentration
@@ -364,15 +374,15 @@ class ElectionShape:
         grid = np.linspace(0.0, 1.0, SIZE_GRID)
         q = stats.lognorm.ppf(np.clip(grid, 1e-5, 1 - 1e-5), size_sigma, scale=size_median)
         pmf = np.asarray(tables_per_center, dtype=float)
+        cand_names = tuple(candidate_names) if candidate_names is not None else tuple(
+            f"Candidate {k} (simulated)" for k in keys)
         election = Election(
             id="simulated", name="Simulated election (not real data)",
             date=pd.Timestamp("2000-01-01").date(), country="",
-            candidates=tuple(Candidate(k, f"Candidate {k} (simulated)") for k in keys),
-            region_levels=("region", "subregion"), tables=n_tables)
-        labels = {region_code_column("region"): codes,
-                  region_name_column("region"): tuple(f"Region {c[1:]} (simulated)"
-                                                      for c in codes)}
-        return cls(candidates=keys, levels=("region", "subregion"), fixed_levels=1,
+            candidates=tuple(Candidate(k, nm) for k, nm in zip(keys, cand_names, strict=True)),
+            region_levels=tuple(levels), tables=n_tables)
+        labels = {region_code_column(levels[0]): codes, region_name_column(levels[0]): names}
+        return cls(candidates=keys, levels=tuple(levels), fixed_levels=1,
                    unit_labels=labels, region_tables=region_tables,
                    level_units=units.astype(np.int64), level_sigma=(0.5,),
                    tables_per_center=pmf / pmf.sum(),
