@@ -130,17 +130,21 @@ def _shift_logit(p: np.ndarray, shift: np.ndarray) -> np.ndarray:
 
 
 def _beta(mean: np.ndarray, kappa: float, rng: np.random.Generator) -> np.ndarray:
-    """``Beta(mean * kappa, (1 - mean) * kappa)`` per element; ``mean`` when kappa is inf."""
+    """``Beta(mean * kappa, (1 - mean) * kappa)`` per element; ``mean`` when kappa is inf.
+
+    Drawn as ``G_a / (G_a + G_b)`` with float32 gamma variates; where both underflow to 0
+    (tiny shapes) the mean is returned.
+    """
     if not np.isfinite(kappa):
         return mean
-    a = (mean * kappa).astype(np.float32)
-    b = ((1.0 - mean) * kappa).astype(np.float32)
-    ga = rng.standard_gamma(a, dtype=np.float32)
-    gb = rng.standard_gamma(b, dtype=np.float32)
-    total = ga.astype(np.float64) + gb
+    m = mean.astype(np.float32)
+    k = np.float32(kappa)
+    ga = rng.standard_gamma(m * k, dtype=np.float32)
+    gb = rng.standard_gamma((np.float32(1.0) - m) * k, dtype=np.float32)
+    total = ga + gb
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(total > 0, ga / total, mean)
-    return np.clip(out, 0.0, 1.0)
+        out = ga / total
+    return np.where(total > 0, out, m).astype(np.float64)
 
 
 # --------------------------------------------------------------------------------------------
