@@ -41,7 +41,8 @@ from audit.simulate.shape import ElectionShape, fit_shape
 @click.option("--structure", type=click.Choice(["observed", "simulated"]), default="observed",
               show_default=True,
               help="Reuse the observed tables and sizes, or draw a new geography each time.")
-@click.option("--mean-level", help="Region level whose units get fixed means (default: auto).")
+@click.option("--mean-level",
+              help="Region level whose units get fixed means (default: auto; top: the first).")
 @click.option("--tables", type=click.IntRange(10), default=30_000, show_default=True,
               help="Tables of the synthetic election (no TARGET).")
 @click.option("--workers", type=click.IntRange(1), help="Processes (default: all cores).")
@@ -181,7 +182,9 @@ def _command_line(data_dir: Path | None) -> str:
     for arg in sys.argv[1:]:
         path = Path(arg)
         if root is not None and path.exists() and path.resolve().is_relative_to(root):
-            parts.append(f'"$ELECTION_AUDIT_DATA/{path.resolve().relative_to(root)}"')
+            rel = path.resolve().relative_to(root).as_posix()
+            parts.append('"$ELECTION_AUDIT_DATA"' if rel == "." else
+                         f'"$ELECTION_AUDIT_DATA/{rel}"')
         else:
             parts.append(shlex.quote(arg))
     return " ".join(parts)

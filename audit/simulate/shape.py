@@ -411,7 +411,8 @@ def fit_shape(sheets: SheetTable, *, mean_level: str | None = None,
         Tally sheets (canonical table); may contain manipulated stations.
     mean_level
         Region level whose units get fixed means (default: the finest level whose median
-        unit holds at least 10 tables). Levels below it become random layers.
+        unit holds at least 10 tables; ``"top"``: the first level). Levels below it become
+        random layers.
     keep_structure
         Reuse the observed tables (keys, regions, registered voters) in every simulation,
         so that the clean reference is conditional on this election's design. Otherwise the
@@ -568,6 +569,8 @@ def fit_shape(sheets: SheetTable, *, mean_level: str | None = None,
 def _choose_mean_level(df: pd.DataFrame, levels: tuple[str, ...], mean_level: str | None
                        ) -> int:
     """Number of fixed levels (the mean level and those above it)."""
+    if mean_level == "top":
+        return 1 if levels else 0
     if mean_level is not None:
         if mean_level not in levels:
             raise AuditError(f"unknown region level {mean_level!r}; the sheets have "
