@@ -54,6 +54,16 @@ def simulate(shape: ElectionShape, rng: RNGLike = None, *, name: str | None = No
     effect = np.asarray(shape.size_effect, dtype=float)
     delta, spread = _size_deviation(registered, structure.unit, shape.n_units) \
         if np.any(effect != 0) else (None, None)
+    # correlated normal scores for turnout and the leader's split, per layer where needed
+    lead = len(splits) - (len(shape.split_order) - 1)
+    paired: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    if shape.has_registered and lead < len(splits):
+        for layer, parent in enumerate(layer_parents):
+            r = float(shape.correlation[layer])
+            if r != 0 and np.isfinite(shape.concentration[layer, [0, lead]]).all():
+                z1 = rng.standard_normal(len(parent))
+                z2 = r * z1 + np.sqrt(1.0 - r * r) * rng.standard_normal(len(parent))
+                paired[layer] = (z1, z2)
 
     def draw(s: int) -> np.ndarray:
         """Per-table probability of split ``s``, drawn down the layers."""
@@ -65,7 +75,11 @@ def simulate(shape: ElectionShape, rng: RNGLike = None, *, name: str | None = No
                 # second-order correction keeps the unit's weighted mean at its fitted value
                 correction = (1.0 - 2.0 * p) * effect[s] ** 2 * spread / 2.0
                 p = _shift_logit(p, effect[s] * delta - correction)
-            p = _beta(p, float(shape.concentration[layer, s]), rng)
+            kappa = float(shape.concentration[layer, s])
+            if layer in paired and s in (0, lead):
+                p = _logit_normal(p, 1.0 / (kappa + 1.0), paired[layer][0 if s == 0 else 1])
+            else:
+                p = _beta(p, kappa, rng)
         return p
 
     counts: dict[str, np.ndarray] = {}
@@ -127,6 +141,15 @@ def _shift_logit(p: np.ndarray, shift: np.ndarray) -> np.ndarray:
         odds = p / (1.0 - p) * np.exp(shift)
         out = odds / (1.0 + odds)
     return np.where(p >= 1.0, 1.0, np.where(p <= 0.0, 0.0, out))
+
+
+def _logit_normal(mean: np.ndarray, rho: float, z: np.ndarray) -> np.ndarray:
+    """``expit(logit(mean) - (1 - 2 mean) s^2 / 2 + s z)`` with ``s^2 = rho / (mean (1 - mean))``:
+    the variance ``rho mean (1 - mean)`` of the Beta layer it replaces (delta method) and,
+    to second order, the same mean; ``z`` are given standard normal scores."""
+    q = np.clip(mean * (1.0 - mean), 1e-12, None)
+    var = rho / q
+    return _shift_logit(mean, np.sqrt(var) * z - (1.0 - 2.0 * mean) * var / 2.0)
 
 
 def _beta(mean: np.ndarray, kappa: float, rng: np.random.Generator) -> np.ndarray:

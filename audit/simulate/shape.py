@@ -20,7 +20,9 @@ level with enough tables, e.g. the parish) and is drawn layer by layer below it,
 layer (lower region levels, centre, table) and per split. At the table layer the parent's
 probability is first shifted on the logit scale by ``beta * (log N - mean log N of the unit)``
 (``N`` registered voters), so small stations may have higher turnout or other shares, as they
-do in real elections. A chain of conditional beta-binomials is a generalised
+do in real elections. Turnout and the national leader's share may be correlated at each layer:
+where they are, that pair is drawn from a correlated logit-normal with the variance of the
+Beta layer it replaces (Venezuela 2024: -0.29 between centres of a parish). A chain of conditional beta-binomials is a generalised
 Dirichlet-multinomial (Connor & Mosimann 1969, doi:10.1080/01621459.1969.10500963): unlike a
 single Dirichlet it lets a small candidate vary less, relatively, than a large one, which real
 tally sheets require (Venezuela 2024: between centres of a parish the intraclass correlation of
@@ -51,14 +53,18 @@ Fitting (:func:`fit_shape`)
   dispersion already estimated there) contribute to ``p_U``. The expectation identity behind
   it holds for independent units with unequal variances. ``kappa = 1/rho - 1``; ``rho <= 0``
   means no extra variation at that layer (``kappa = inf``).
+* **Turnout–leader correlation:** the same moment estimator applied to cross-products of the
+  two splits' deviations, divided by the square root of their two intraclass correlations.
 * **Station sizes:** the empirical quantile function of registered voters (1,001 points,
   interpolated linearly) and a Gaussian-copula correlation of sizes within a centre.
 * **Structure:** tables per unit, units of each lower level and the spread of their sizes
   (log-normal weights), the distribution of tables per centre.
 
 Known limits: within a unit, turnout and shares depend on station size only through the
-log-linear size effect and are otherwise independent of each other (as in Klimek et al. 2012,
-doi:10.1073/pnas.1210722109); sizes do not depend on the number of tables of the centre.
+log-linear size effect, and only turnout and the leader's share are correlated; sizes do not
+depend on the number of tables of the centre; the tails of station turnout are thinner than in
+some real elections (Venezuela 2024 V1: 99th percentile 0.91 on the sheets, 0.83 simulated,
+from a few hundred small single-table centres with very high turnout).
 """
 
 from __future__ import annotations
@@ -142,6 +148,11 @@ class ElectionShape:
         Beta concentration of each split per layer (:attr:`layers`); ``inf`` = no variation.
     size_effect : ndarray, shape (S,)
         Logit-scale slope of each split on log registered voters within a unit.
+    correlation : ndarray, shape (layers,)
+        Correlation, at each layer, between the turnout split and the first candidate split
+        (the national leader's share): where non-zero, these two are drawn at that layer
+        from a correlated logit-normal with the Beta layer's variance instead of two
+        independent Betas.
     has_registered, has_voters, has_null, has_blank : bool
         Which optional columns the simulated sheets state. Without registered voters the
         station size is the number of ballots (turnout fixed at 1, column omitted).
@@ -171,6 +182,7 @@ class ElectionShape:
     means: np.ndarray
     concentration: np.ndarray
     size_effect: np.ndarray
+    correlation: np.ndarray
     has_registered: bool = True
     has_voters: bool = False
     has_null: bool = True
@@ -193,6 +205,8 @@ class ElectionShape:
             raise ValueError(f"size_offsets must have shape {(u,)}")
         if self.size_effect.shape != (s,):
             raise ValueError(f"size_effect must have shape {(s,)}")
+        if self.correlation.shape != (len(self.layers),):
+            raise ValueError(f"correlation must have shape {(len(self.layers),)}")
         if self.level_units.shape != (u, len(self.levels) - self.fixed_levels):
             raise ValueError("level_units must have one column per random level")
         if len(self.level_sigma) != len(self.levels) - self.fixed_levels:
@@ -310,6 +324,8 @@ class ElectionShape:
                                        for i, layer in enumerate(self.layers)},
             "size_effect": {s: float(b) for s, b in zip(self.splits, self.size_effect,
                                                         strict=True)},
+            "turnout_leader_correlation": {layer: float(r) for layer, r in zip(
+                self.layers, self.correlation, strict=True)},
             "columns": {"registered": self.has_registered, "voters": self.has_voters,
                         "null": self.has_null, "blank": self.has_blank},
             "fixed_structure": self.structure is not None,
@@ -327,7 +343,8 @@ class ElectionShape:
                   null_rate: float | None = 0.01, blank_rate: float | None = None,
                   region_concentration: float = 200.0,
                   concentration: Sequence[float] = (500.0, 300.0, 3000.0),
-                  size_effect: float = 0.0, has_voters: bool = True,
+                  size_effect: float = 0.0, correlation: float = 0.0,
+                  has_voters: bool = True,
                   levels: tuple[str, str] = ("region", "subregion"),
                   region_names: Sequence[str] | None = None,
                   candidate_names: Sequence[str] | None = None,
@@ -337,7 +354,8 @@ class ElectionShape:
         Regional means are drawn once (seeded by ``rng``) around the national ones with
         concentration ``region_concentration``; ``concentration`` gives the Beta
         concentration of every split at the sub-region, centre and table layers;
-        ``size_effect`` the logit slope of turnout on log station size. Station sizes are
+        ``size_effect`` the logit slope of turnout on log station size; ``correlation``
+        that of turnout and the leader's share between centres. Station sizes are
         log-normal (median ``size_median``, log-SD ``size_sigma``) clipped to
         ``[size_min, size_max]``. ``null_rate`` / ``blank_rate`` None omit the column.
         ``levels`` names the two region levels; regions are coded ``R01``... (``1``... when
@@ -389,7 +407,8 @@ class ElectionShape:
                    size_quantiles=np.clip(q, size_min, size_max),
                    size_correlation=size_correlation, size_offsets=np.zeros(n_regions),
                    split_order=order, means=means,
-                   concentration=conc, size_effect=effect, has_registered=True,
+                   concentration=conc, size_effect=effect,
+                   correlation=np.array([0.0, correlation, 0.0]), has_registered=True,
                    has_voters=has_voters, has_null=null_rate is not None,
                    has_blank=blank_rate is not None, name="simulated", election=election,
                    fit={"source": "synthetic"})
@@ -502,16 +521,19 @@ def fit_shape(sheets: SheetTable, *, mean_level: str | None = None,
     effect = np.zeros(len(split_xn))
     parent_of_unit = _first(level_ids[fixed - 2], unit, n_units) if fixed >= 2 \
         else np.zeros(n_units, dtype=np.int64)
+    adjusted: list[np.ndarray] = []
     for s, (x, m) in enumerate(split_xn):
         ok = keep & (m > 0) & np.isfinite(x)
         if s == 0 and not has_registered:
             means[:, s] = 1.0
+            adjusted.append(x)
             continue
         if size_effect:
             effect[s], slope = _size_slope(x[ok], m[ok], delta[ok], unit[ok])
         else:
             slope = 0.0
         x_adj = x - slope * delta * m
+        adjusted.append(x_adj)
         rho, unit_p, unit_v, unit_tau2 = _layer_dispersion(
             x_adj[ok], x[ok], m[ok], [k[ok] for k in random_keys], unit[ok],
             parent_of_unit, n_units)
@@ -519,6 +541,17 @@ def fit_shape(sheets: SheetTable, *, mean_level: str | None = None,
             conc[:, s] = np.where(rho > 0, 1.0 / np.maximum(rho, 1e-12) - 1.0, np.inf)
         means[:, s] = _shrink(unit_p, unit_v, unit_tau2, parent_of_unit,
                               np.bincount(unit[ok], m[ok], n_units))
+
+    # -- turnout / leader correlation per layer -------------------------------------------
+    correlation = np.zeros(n_layers)
+    lead = len(split_xn) - (len(order) - 1)
+    if has_registered and lead < len(split_xn):
+        (xt, mt), (xs, ms) = split_xn[0], split_xn[lead]
+        both = keep & (mt >= 2) & (ms >= 2) & np.isfinite(xt) & np.isfinite(xs)
+        rho_t, rho_s = 1.0 / (conc[:, 0] + 1.0), 1.0 / (conc[:, lead] + 1.0)
+        correlation = _layer_correlation(
+            adjusted[0][both], xt[both], mt[both], adjusted[lead][both], xs[both], ms[both],
+            [k[both] for k in random_keys], unit[both], rho_t, rho_s)
 
     # -- structure ---------------------------------------------------------------------------
     region_tables = np.bincount(unit, minlength=n_units).astype(np.int64)
@@ -561,6 +594,7 @@ def fit_shape(sheets: SheetTable, *, mean_level: str | None = None,
         tables_per_center=pmf, size_quantiles=quantiles, size_correlation=size_corr,
         size_offsets=size_offsets,
         split_order=split_order, means=means, concentration=conc, size_effect=effect,
+        correlation=correlation,
         has_registered=has_registered, has_voters=sheets.has("voters"), has_null=has_null,
         has_blank=has_blank, name=f"like-{sheets.name}" if sheets.name else "fitted",
         election=election, structure=structure, fit=fit_info)
@@ -735,6 +769,62 @@ def _layer_dispersion(x_adj: np.ndarray, x: np.ndarray, m: np.ndarray,
             unit_v = np.where(present, e, np.inf)
             tau2 = rho * q[group]
     return np.array(rhos[::-1]), unit_p, unit_v, tau2
+
+
+def _layer_correlation(xt_adj: np.ndarray, xt: np.ndarray, mt: np.ndarray,
+                       xs_adj: np.ndarray, xs: np.ndarray, ms: np.ndarray,
+                       layer_keys: list[np.ndarray], unit: np.ndarray, rho_t: np.ndarray,
+                       rho_s: np.ndarray) -> np.ndarray:
+    """Correlation of two splits' variation at each random layer (top layer first).
+
+    The moment estimator of :func:`_layer_dispersion` applied to cross-products: per layer,
+    ``sum_G m_G/(m_G-1) sum_U (p_U - pbar_G)(r_U - rbar_G)`` estimates the covariance
+    ``c sqrt(q_p q_r)`` summed over units (binomial noise of different splits is independent;
+    correlated variation of the layers below is subtracted), and the correlation is
+    ``c / sqrt(rho_p rho_r)``, clipped to [-0.95, 0.95].
+    """
+    n = len(xt)
+    ids = [np.arange(n)] + [np.unique(k, return_inverse=True)[1] for k in reversed(layer_keys)]
+    ids.append(np.unique(unit, return_inverse=True)[1])
+    sizes = [int(i.max()) + 1 if len(i) else 0 for i in ids]
+    parent = []
+    for a in range(len(ids) - 1):
+        first = np.zeros(sizes[a], dtype=np.int64)
+        first[ids[a][::-1]] = np.arange(n)[::-1]
+        parent.append(ids[a + 1][first])
+    n_layers = len(layer_keys) + 1
+    rt = rho_t[::-1]  # bottom-up: table, centre, ...
+    rs = rho_s[::-1]
+    out: list[float] = []
+    msum_t = [np.bincount(i, mt, k) for i, k in zip(ids, sizes, strict=True)]
+    msum_s = [np.bincount(i, ms, k) for i, k in zip(ids, sizes, strict=True)]
+    for d in range(n_layers):
+        k = sizes[d]
+        pt = np.bincount(ids[d], xt_adj, k) / np.maximum(msum_t[d], 1)
+        ps = np.bincount(ids[d], xs_adj, k) / np.maximum(msum_s[d], 1)
+        qt = np.clip(pt * (1 - pt), 0, 0.25)
+        qs = np.clip(ps * (1 - ps), 0, 0.25)
+        e = np.zeros(k)
+        for lower in range(d):
+            anc = np.arange(sizes[lower])
+            for a in range(lower, d):
+                anc = parent[a][anc]
+            w = np.bincount(anc, msum_t[lower] * msum_s[lower], k)
+            e = e + out[lower] * np.sqrt(rt[lower] * rs[lower] * qt * qs) * w / np.maximum(
+                msum_t[d] * msum_s[d], 1)
+        group = parent[d]
+        n_groups = sizes[d + 1]
+        g_size = np.bincount(group, minlength=n_groups)
+        tbar = np.bincount(group, pt, n_groups) / np.maximum(g_size, 1)
+        sbar = np.bincount(group, ps, n_groups) / np.maximum(g_size, 1)
+        multi = g_size[group] >= 2
+        factor = g_size[group][multi] / (g_size[group][multi] - 1)
+        cross = float(np.sum(factor * (pt - tbar[group])[multi] * (ps - sbar[group])[multi]))
+        q = float(np.sum(np.sqrt((tbar * (1 - tbar) * sbar * (1 - sbar))[group][multi])))
+        scale = np.sqrt(rt[d] * rs[d])
+        r = (cross - float(np.sum(e[multi]))) / q / scale if q > 0 and scale > 0 else 0.0
+        out.append(float(np.clip(r, -0.95, 0.95)))
+    return np.array(out[::-1])
 
 
 def _shrink(p: np.ndarray, v: np.ndarray, tau2: np.ndarray, parent: np.ndarray,

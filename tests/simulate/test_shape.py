@@ -122,6 +122,16 @@ def test_fit_recovers_a_known_shape(synthetic_truth: ElectionShape,
                                atol=0.01)
 
 
+def test_fit_recovers_turnout_share_correlation() -> None:
+    truth = ElectionShape.synthetic(n_tables=40_000, concentration=(300.0, 100.0, 1000.0),
+                                    correlation=-0.5, rng=5)
+    fitted = fit_shape(simulate(truth, 3), mean_level="region")
+    # centre layer: thousands of centres, seen -0.495..-0.506 over seeds
+    assert fitted.correlation[1] == pytest.approx(-0.5, abs=0.05)
+    # layers where the truth has none: noise only (seen |r| <= 0.2 for 100 sub-regions)
+    assert abs(fitted.correlation[2]) < 0.15
+
+
 def test_simulations_reproduce_the_synthetic_input(synthetic_sheets: SheetTable) -> None:
     shape = fit_shape(synthetic_sheets)
     dev = mean_deviation(shape, synthetic_sheets, "region", sims=5)
@@ -224,6 +234,13 @@ def test_venezuela_v1_shape_is_reproduced(v1: SheetTable) -> None:
         turnout = (sim.total("valid") + sim.total("null")) / sim.total("registered")
         assert turnout == pytest.approx(
             (v1.total("valid") + v1.total("null")) / v1.total("registered"), abs=0.004)
+    # station-level correlation of turnout and EG's share: -0.469 on the sheets; simulated
+    # -0.44 on average (between-centre correlation -0.29 is fitted, the rest comes from
+    # parish means and the size effect)
+    r_real = np.corrcoef(v1.turnout(), np.nan_to_num(v1.share("EG")))[0, 1]
+    r_sim = np.mean([np.corrcoef(sim.turnout(), np.nan_to_num(sim.share("EG")))[0, 1]
+                     for sim in sims[:5]])
+    assert r_sim == pytest.approx(r_real, abs=0.07)
     # small stations turn out more and vote less for EG, as on the real sheets (fitted
     # logit slopes on log size -0.37 and +0.62)
     assert shape.size_effect[0] < -0.2
