@@ -22,11 +22,13 @@ probability is first shifted on the logit scale by ``beta * (log N - mean log N 
 (``N`` registered voters), so small stations may have higher turnout or other shares, as they
 do in real elections. Turnout and the national leader's share may be correlated at each layer:
 where they are, that pair is drawn from a correlated logit-normal with the variance of the
-Beta layer it replaces (Venezuela 2024: -0.29 between centres of a parish). A chain of conditional beta-binomials is a generalised
-Dirichlet-multinomial (Connor & Mosimann 1969, doi:10.1080/01621459.1969.10500963): unlike a
-single Dirichlet it lets a small candidate vary less, relatively, than a large one, which real
-tally sheets require (Venezuela 2024: between centres of a parish the intraclass correlation of
-the two main candidates' shares is ~0.05, that of the third candidate ~0.002).
+Beta layer it replaces (Venezuela 2024: -0.29 between centres of a parish).
+
+A chain of conditional beta-binomials is a generalised Dirichlet-multinomial (Connor &
+Mosimann 1969, doi:10.1080/01621459.1969.10500963): unlike a single Dirichlet it lets a small
+candidate vary less, relatively, than a large one, which real tally sheets require
+(Venezuela 2024: between centres of a parish the intraclass correlation of the two main
+candidates' shares is ~0.05, that of the third candidate ~0.002).
 
 Fitting (:func:`fit_shape`)
 ---------------------------
