@@ -38,8 +38,10 @@ from scipy import special
 from audit._random import RNGLike, as_generator
 from audit.model import SheetTable, region_code_column, vote_column
 
-#: Probability of each final digit 0-9 when a person invents a count: heaping on 0 and 5
-#: (the pattern of human number preference; Beber & Scacco 2012, doi:10.1093/pan/mpr049).
+#: Probability of each final digit 0-9 when a person invents a count. Illustrative weights
+#: with heaping on 0 and 5, the best-known human preference (people also avoid repeating and
+#: adjacent digits; Beber & Scacco 2012, doi:10.1093/pan/mpr049); pass your own to
+#: :func:`fabricate_sheets` to model another pattern.
 HUMAN_DIGITS: tuple[float, ...] = (0.22, 0.06, 0.08, 0.07, 0.06, 0.17, 0.07, 0.08, 0.1, 0.09)
 
 

@@ -37,7 +37,7 @@ Fitting (:func:`fit_shape`)
   ``outlier_z`` (default 5) robust z-scores from the median of their top-level region
   (modified z of Iglewicz & Hoaglin 1993, ``0.6745 (x - median) / MAD``), and sheets with more
   ballots than registered voters, are left out of every estimate. This removes Klimek-style
-  *extreme* fraud (turnout and share near 100%, typically beyond z = 8) and fabricated outliers
+  *extreme* fraud (turnout and share near 100%, far beyond z = 5) and fabricated outliers
   while keeping the genuine tails of clean data. Incremental fraud spread thinly over many
   stations is not removed: it shifts the unit means and inflates the fitted dispersion, which
   makes the fitted clean reference wider and calibrated tests more conservative (less power),
