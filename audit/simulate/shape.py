@@ -40,8 +40,8 @@ Fitting (:func:`fit_shape`)
   *extreme* fraud (turnout and share near 100%, far beyond z = 5) and fabricated outliers
   while keeping the genuine tails of clean data. Incremental fraud spread thinly over many
   stations is not removed: it shifts the unit means and inflates the fitted dispersion, which
-  makes the fitted clean reference wider and calibrated tests more conservative (less power),
-  never anti-conservative.
+  makes the fitted clean reference wider and so tends to make tests calibrated against it
+  conservative (less power) rather than anti-conservative.
 * **Means:** per mean-level unit and split, the ratio of sums over the retained stations,
   shrunk towards the parent unit by empirical Bayes (weight ``tau^2 / (tau^2 + v)``, with
   ``tau^2`` the between-unit variance and ``v`` the unit's sampling variance), so units with a
