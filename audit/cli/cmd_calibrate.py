@@ -20,6 +20,7 @@ from audit.simulate.calibrate import (
     DEFAULT_SCENARIOS,
     Calibration,
     calibrate,
+    row_notes,
     write_outputs,
 )
 from audit.simulate.shape import ElectionShape, fit_shape
@@ -204,15 +205,10 @@ def _print(cal: Calibration) -> None:
     for col in ("check", "null", "tested", "rate", "95% CI", "verdict", "notes"):
         fpr.add_column(col, justify="right" if col in ("tested", "rate") else "left")
     for _, r in cal.false_positive_rates().iterrows():
-        notes = []
-        if r["skipped"]:
-            notes.append(f"skipped {r['skipped']}")
-        if r["errors"]:
-            notes.append(f"errors {r['errors']}")
         fpr.add_row(r["check"], "calibrated" if r["calibrated"] else "textbook",
                     str(r["tested"]), _pct(r["rate"]),
                     f"{_pct(r['ci_low'])}–{_pct(r['ci_high'])}", r["verdict"],
-                    "; ".join(notes))
+                    row_notes(r, example=40))
     out.print(fpr)
     power = cal.power()
     if len(power):

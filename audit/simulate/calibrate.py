@@ -496,14 +496,9 @@ def to_markdown(cal: Calibration, *, title: str, command: str = "",
               "| check | calibrated null | elections | rate | 95% CI | verdict | notes |",
               "|---|---|---:|---:|---|---|---|"]
     for _, r in cal.false_positive_rates().iterrows():
-        notes = []
-        if r["skipped"]:
-            notes.append(f"skipped {r['skipped']}")
-        if r["errors"]:
-            notes.append(f"errors {r['errors']}: {r['error_example'][:60]}")
         lines.append(f"| {r['check']} | {'yes' if r['calibrated'] else 'no (textbook)'} | "
                      f"{r['tested']} | {_pct(r['rate'])} | {_ci(r)} | {r['verdict']} | "
-                     f"{'; '.join(notes)} |")
+                     f"{row_notes(r)} |")
     if cal.scenarios:
         lines += ["", "## Power against manipulations", "",
                   f"Share of manipulated elections in which the check gives p ≤ {cal.alpha:g}."
@@ -528,6 +523,16 @@ def to_markdown(cal: Calibration, *, title: str, command: str = "",
               "reproduce (see its known limits) can still make a check flag a real honest "
               "election.", ""]
     return "\n".join(lines)
+
+
+def row_notes(row: pd.Series, *, example: int = 60) -> str:
+    """Skipped runs and errors of a calibration table row, as a short note."""
+    notes = []
+    if row["skipped"]:
+        notes.append(f"skipped {row['skipped']}")
+    if row["errors"]:
+        notes.append(f"errors {row['errors']}: {str(row['error_example'])[:example]}")
+    return "; ".join(notes)
 
 
 def _pct(x: float) -> str:

@@ -37,6 +37,7 @@ from scipy import special
 
 from audit._random import RNGLike, as_generator
 from audit.model import SheetTable, region_code_column, vote_column
+from audit.simulate.clean import _multinomial_rows
 
 #: Probability of each final digit 0-9 when a person invents a count. Illustrative weights
 #: with heaping on 0 and 5, the best-known human preference (people also avoid repeating and
@@ -294,7 +295,7 @@ def inflate_turnout(sheets: SheetTable, *, fraction: float,
     national = current.sum(axis=0)
     weights = np.where(current.sum(axis=1, keepdims=True) > 0, current,
                        national if national.sum() > 0 else 1.0)
-    extra = _multinomial(added, weights / weights.sum(axis=1, keepdims=True), rng)
+    extra = _multinomial_rows(added, weights / weights.sum(axis=1, keepdims=True), rng)
     k = len(sheets.candidates)
     votes = sheets.votes + extra[:, :k]
     col = k
@@ -307,21 +308,6 @@ def inflate_turnout(sheets: SheetTable, *, fraction: float,
     changed = added > 0
     out = _with_counts(sheets, changed, votes, new_null, new_blank, suffix="turnout")
     return out, _truth(sheets, changed, y=y, added=added)
-
-
-def _multinomial(n: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One multinomial draw per row by conditional binomials (vectorised)."""
-    out = np.zeros(p.shape, dtype=np.int64)
-    remaining = n.astype(np.int64).copy()
-    mass = np.ones(len(n))
-    for j in range(p.shape[1] - 1):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.clip(np.where(mass > 0, p[:, j] / mass, 0.0), 0.0, 1.0)
-        out[:, j] = rng.binomial(remaining, q)
-        remaining -= out[:, j]
-        mass = mass - p[:, j]
-    out[:, -1] = remaining
-    return out
 
 
 # --------------------------------------------------------------------------------------------

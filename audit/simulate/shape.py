@@ -706,6 +706,24 @@ def _size_slope(x: np.ndarray, m: np.ndarray, delta: np.ndarray, unit: np.ndarra
     return (slope / scale if scale > 0 else 0.0), slope
 
 
+def _hierarchy(layer_keys: list[np.ndarray], unit: np.ndarray, n_units: int | None
+               ) -> tuple[list[np.ndarray], list[int], list[np.ndarray]]:
+    """Dense unit ids per row, bottom up (tables, centres, ... top random layer, mean-level
+    units), the number of units of each, and each layer's map to the layer above."""
+    n = len(unit)
+    ids = [np.arange(n)] + [np.unique(k, return_inverse=True)[1] for k in reversed(layer_keys)]
+    ids.append(unit)
+    sizes = [int(i.max()) + 1 if len(i) else 0 for i in ids]
+    if n_units is not None:
+        sizes[-1] = n_units
+    parent = []
+    for a in range(len(ids) - 1):
+        first = np.zeros(sizes[a], dtype=np.int64)
+        first[ids[a][::-1]] = np.arange(n)[::-1]
+        parent.append(ids[a + 1][first])
+    return ids, sizes, parent
+
+
 def _layer_dispersion(x_adj: np.ndarray, x: np.ndarray, m: np.ndarray,
                       layer_keys: list[np.ndarray], unit: np.ndarray,
                       parent_of_unit: np.ndarray, n_units: int
@@ -724,18 +742,10 @@ def _layer_dispersion(x_adj: np.ndarray, x: np.ndarray, m: np.ndarray,
     """
     ok = m >= 2
     x_adj, x, m, unit = x_adj[ok], x[ok], m[ok], unit[ok]
-    n = len(x)
-    ids = [np.arange(n)] + [np.unique(k[ok], return_inverse=True)[1]
-                            for k in reversed(layer_keys)] + [unit]
-    sizes = [int(i.max()) + 1 if len(i) else 0 for i in ids[:-1]] + [n_units]
+    ids, sizes, parent = _hierarchy([k[ok] for k in layer_keys], unit, n_units)
     p_raw = x / np.maximum(m, 1)
     vb_row = m * p_raw * (1 - p_raw) * m / np.maximum(m - 1, 1)
     msum = [np.bincount(i, m, k) for i, k in zip(ids, sizes, strict=True)]
-    parent = []
-    for a in range(len(ids) - 1):
-        first = np.zeros(sizes[a], dtype=np.int64)
-        first[ids[a][::-1]] = np.arange(n)[::-1]
-        parent.append(ids[a + 1][first])
     parent.append(parent_of_unit)
     rhos: list[float] = []
     unit_p = unit_v = np.zeros(n_units)
@@ -785,15 +795,7 @@ def _layer_correlation(xt_adj: np.ndarray, xt: np.ndarray, mt: np.ndarray,
     correlated variation of the layers below is subtracted), and the correlation is
     ``c / sqrt(rho_p rho_r)``, clipped to [-0.95, 0.95].
     """
-    n = len(xt)
-    ids = [np.arange(n)] + [np.unique(k, return_inverse=True)[1] for k in reversed(layer_keys)]
-    ids.append(np.unique(unit, return_inverse=True)[1])
-    sizes = [int(i.max()) + 1 if len(i) else 0 for i in ids]
-    parent = []
-    for a in range(len(ids) - 1):
-        first = np.zeros(sizes[a], dtype=np.int64)
-        first[ids[a][::-1]] = np.arange(n)[::-1]
-        parent.append(ids[a + 1][first])
+    ids, sizes, parent = _hierarchy(layer_keys, np.unique(unit, return_inverse=True)[1], None)
     n_layers = len(layer_keys) + 1
     rt = rho_t[::-1]  # bottom-up: table, centre, ...
     rs = rho_s[::-1]
