@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
@@ -36,3 +39,25 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
         session.run("python", str(script), *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def calibrate(session: nox.Session) -> None:
+    """Regenerate docs/calibration-<case>.md (+ .csv, .json, .svg) from the real data.
+
+    Needs the datasets in $ELECTION_AUDIT_DATA (default ../shared/data). Posargs: the number
+    of clean simulations (default 1000), e.g. ``nox -s calibrate -- 200``.
+    """
+    session.install("-e", ".")
+    data = Path(os.environ.get("ELECTION_AUDIT_DATA", Path("..") / "shared" / "data"))
+    n_sims = session.posargs[0] if session.posargs else "1000"
+    common = ["--n-sims", n_sims, "--n-power", "200", "--seed", "20240728", "-o", "docs",
+              "--data-dir", str(data), "--progress"]
+    # Venezuela 2024, fitted to the opposition's tally sheets V1 (registered voters per table)
+    session.run("election-audit", "calibrate", "venezuela-2024", "--source", "opposition-v1",
+                *common)
+    # Russia 2011 Duma (the positive control: known fraud fingerprints); means fixed per
+    # top-level region so that the variation between territorial commissions stays random
+    session.run("election-audit", "calibrate",
+                str(data / "russia_federal_elections_shpilkin" / "2011.csv"),
+                "--label", "russia-2011", "--mean-level", "top", *common)

@@ -6,8 +6,9 @@ A source in ``datasets/<case>/sources.toml`` names its file(s) by folder, name a
 1. ``data_dir`` (the ``--data-dir`` option), as ``<data_dir>/<folder>/<file>`` or
    ``<data_dir>/<file>``;
 2. ``$ELECTION_AUDIT_DATA``, laid out the same way;
-3. the user cache (``platformdirs.user_cache_dir("election-audit")``), as ``<folder>/<file>``;
-4. the source's ``urls`` in order (original publisher first, then archived copies), then its
+3. the case folder itself (small files shipped with a case, e.g. the simulated demo);
+4. the user cache (``platformdirs.user_cache_dir("election-audit")``), as ``<folder>/<file>``;
+5. the source's ``urls`` in order (original publisher first, then archived copies), then its
    ``archives`` (a zip, or a 7z when the optional package ``py7zr`` is installed), downloaded
    into the cache with :mod:`pooch` (progress bar on stderr, short timeouts).
 
@@ -47,7 +48,8 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("election-audit"))
 
 
-def search_dirs(data_dir: str | Path | None = None) -> list[tuple[str, Path]]:
+def search_dirs(data_dir: str | Path | None = None,
+                case: Case | None = None) -> list[tuple[str, Path]]:
     """The local folders searched, in order, each with the label used in messages."""
     dirs: list[tuple[str, Path]] = []
     if data_dir is not None:
@@ -55,6 +57,8 @@ def search_dirs(data_dir: str | Path | None = None) -> list[tuple[str, Path]]:
     env = os.environ.get(ENV_VAR)
     if env:
         dirs.append((f"${ENV_VAR}", Path(env)))
+    if case is not None:
+        dirs.append(("the case folder", case.path))
     dirs.append(("the cache", cache_dir()))
     return dirs
 
@@ -100,15 +104,18 @@ def load_source(case: str | Path | Case, source_id: str, data_dir: str | Path | 
     if source.join:
         other = case.source(source.join)
         join = locate(case, other.id, data_dir=data_dir, download=download)
-        join_profile = _profile(case, other)
-    return read_sheets(paths, profile=_profile(case, source), election=case.election,
+        join_profile = source_profile(case, other)
+    return read_sheets(paths, profile=source_profile(case, source), election=case.election,
                        join=join, join_profile=join_profile)
 
 
-def _profile(case: Case, source: SourceFile) -> Profile:
-    """The source's profile: ``<case>/profiles/<name>.toml`` if present, else bundled."""
-    own = case.path / "profiles" / f"{source.profile}.toml"
-    return get_profile(own if own.is_file() else source.profile)
+def source_profile(case: Case, source: SourceFile) -> Profile:
+    """The source's profile: a TOML path relative to the case folder, or
+    ``<case>/profiles/<name>.toml``, or a bundled profile name."""
+    for own in (case.path / source.profile, case.path / "profiles" / f"{source.profile}.toml"):
+        if own.suffix == ".toml" and own.is_file():
+            return get_profile(own)
+    return get_profile(source.profile)
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,7 +127,7 @@ def _locate_file(case: Case, source: SourceFile, entry: DataFile,
                  data_dir: str | Path | None, download: bool) -> Path:
     cache = cache_dir()
     looked: list[str] = []
-    for label, root in search_dirs(data_dir):
+    for label, root in search_dirs(data_dir, case):
         for path in (root / source.folder / entry.file, root / entry.file):
             if not path.is_file():
                 continue

@@ -75,6 +75,14 @@ class TestLookupOrder:
         labels = [label for label, _ in data.search_dirs("x")]
         assert labels == ["--data-dir", "$ELECTION_AUDIT_DATA", "the cache"]
 
+    def test_case_folder_before_the_cache(self, tmp_path: Path,
+                                          dirs: dict[str, Path]) -> None:
+        case = make_case(tmp_path, folder="")
+        put(dirs["cache"], flat=True)
+        shipped = tmp_path / "sheets.csv"
+        shipped.write_bytes(CONTENT)
+        assert data.locate(case, "sheets") == [shipped]
+
     def test_multi_file_source(self, tmp_path: Path, dirs: dict[str, Path]) -> None:
         other = CONTENT.replace(b"N,1", b"S,2")
         files = (DataFile("a.csv", SHA), DataFile("b.csv", hashlib.sha256(other).hexdigest()))
@@ -184,7 +192,7 @@ class TestDownload:
 
 def test_load_source_joins_registered_voters(tmp_path: Path) -> None:
     """load_source applies the source's join (V2 takes registered voters from V1)."""
-    from conftest import DATA_DIR, real_file
+    from helpers import DATA_DIR, real_file
 
     real_file("venezuela_2024_resultadosconvzla_actas", "RESULTADOS_2024_CSV_V2.csv")
     result = data.load_source("venezuela-2024", "opposition-v2", data_dir=DATA_DIR)

@@ -382,6 +382,18 @@ def _row_sum(frame: pd.DataFrame | Mapping[str, np.ndarray],
     return total
 
 
+def _drop_rows(issue: _Issue, drop: np.ndarray) -> _Issue | None:
+    """The issue without the rows flagged in ``drop`` (None when no row is left)."""
+    keep = ~drop[issue.rows]
+    if keep.all():
+        return issue
+    if not keep.any():
+        return None
+    return _Issue(issue.rows[keep], issue.rule, issue.column,
+                  issue.values[keep].reset_index(drop=True),
+                  issue.message[keep].reset_index(drop=True))
+
+
 def _fmt(template: str, index: pd.Index, **parts: pd.Series | str) -> pd.Series:
     """Vectorised ``str.format``: one message per row."""
     out = pd.Series("", index=index, dtype="string")
@@ -565,16 +577,24 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                 column=rule.display, value=shown)))
 
+    excluded = np.zeros(n, dtype=bool)
+    excl_issues: list[_Issue] = []
     for excl in prof.exclusions:
-        flag = to_series(arrow_text(frame[cols[excl.column]]), index)
+        # equals = [""] matches empty cells
+        flag = to_series(arrow_text(frame[cols[excl.column]]), index).fillna("")
         hit = flag.isin(excl.equals).to_numpy() & ~empty
         if hit.any():
+            excluded |= hit
             rows = np.flatnonzero(hit)
             shown = flag.iloc[rows].reset_index(drop=True)
-            issues.append(_Issue(rows, "excluded_by_source", excl.column, shown, _fmt(
-                "line {line}: column {column} is '{value}': " + excl.reason,
+            said = ("'" + shown + "'").where(shown != "", "empty")
+            excl_issues.append(_Issue(rows, "excluded_by_source", excl.column, shown, _fmt(
+                "line {line}: column {column} is {said}: " + excl.reason,
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
-                column=excl.column, value=shown)))
+                column=excl.column, said=said)))
+    if excluded.any():  # a row the source excludes is quarantined for that reason only
+        issues = [kept for issue in issues if (kept := _drop_rows(issue, excluded)) is not None]
+    issues += excl_issues
 
     text_of.update({c: _result(f) for c, f in converting.items()})
     built = {name: _submit(pool, apply_rule, text_rule, frame, cols, text_of)
@@ -600,6 +620,9 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                     _fmt("line {line}: column {column} is empty, but it identifies the table",
                          pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                          column=display)))
+    if excluded.any():  # as above: an excluded row is quarantined for that reason only
+        key_issues = [kept for issue in key_issues
+                      if (kept := _drop_rows(issue, excluded)) is not None]
     issues[key_position:key_position] = key_issues
     for region in prof.regions:
         code_col = region_code_column(region.level)
@@ -614,7 +637,7 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     canon["source"] = pd.Series(pd.Categorical.from_codes(  # one label, kept cheap
         np.zeros(n, dtype=np.int8), categories=pd.Index([source])), index=index)
     canon["line"] = lines
-    canon["_empty"] = empty
+    canon["_empty"] = empty | excluded
     if "valid" not in prof.columns:
         vote_columns = [vote_column(k) for k in prof.candidates]
         if all(counts[c].dtype == np.int64 for c in vote_columns):

@@ -38,11 +38,20 @@ Transforms (inline tables): ``column`` with optional ``zfill``, ``lstrip``, ``sl
 separator); ``join = [cols], sep = "."``; ``sum = [cols]`` (counts);
 ``count`` + ``from_percent`` (registered voters recovered from a turnout percentage);
 ``const = "..."``.
+
+Text rules also take ``replace = [pattern, replacement]``: a regular expression substitution
+applied after the other transforms (e.g. centre code "0101..." to municipality "1.1" with
+``slice = [0, 4], replace = ["^(?:0(\\d)|(\\d\\d))(?:0(\\d)|(\\d\\d))$", "\\1\\2.\\3\\4"]``).
+
+An ``[[exclude]]`` entry with ``equals = [""]`` matches empty cells (e.g. "no protocol was
+collected for this station"). A row excluded by the source is quarantined for that reason
+only: the empty or inconsistent values it holds are not reported again.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,7 +71,7 @@ else:  # pragma: no cover
 Op = Literal["copy", "sum", "join", "from_percent", "const"]
 _CANONICAL_TARGETS = (*KEY_COLUMNS, *COUNT_COLUMNS)
 _RULE_KEYS = {"column", "zfill", "lstrip", "slice", "split", "part", "join", "sep", "sum",
-              "count", "from_percent", "const"}
+              "count", "from_percent", "const", "replace"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ class ColumnRule:
     split: str | None = None
     part: int | tuple[int, int] | None = None
     const: str = ""
+    replace: tuple[str, str] | None = None  # regex substitution, applied last
 
     @property
     def display(self) -> str:
@@ -108,6 +118,7 @@ class ColumnRule:
             "split": spec.get("split"), "part": part,
             "slice": tuple(spec["slice"]) if "slice" in spec else None,
         }
+        common["replace"] = _parse_replace(spec.get("replace"), where)
         if "column" in spec:
             return cls(op="copy", sources=(str(spec["column"]),), **common)
         if "join" in spec:
@@ -123,6 +134,21 @@ class ColumnRule:
             return cls(op="const", const=str(spec["const"]))
         raise ProfileError(f"{where}: give one of 'column', 'join', 'sum', 'from_percent', "
                            f"'const'")
+
+
+def _parse_replace(value: Any, where: str) -> tuple[str, str] | None:
+    """``replace = [pattern, replacement]``: a valid regular expression and its replacement."""
+    if value is None:
+        return None
+    if (not isinstance(value, (list, tuple)) or len(value) != 2
+            or not all(isinstance(v, str) for v in value)):
+        raise ProfileError(f"{where}: 'replace' must be [pattern, replacement] (two strings)")
+    try:
+        re.compile(value[0])
+    except re.error as exc:
+        raise ProfileError(f"{where}: 'replace' pattern {value[0]!r} is not a valid regular "
+                           f"expression ({exc})") from exc
+    return (value[0], value[1])
 
 
 @dataclass(frozen=True)

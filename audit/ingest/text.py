@@ -148,9 +148,13 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
         signed = pc.any(pc.starts_with(out, "-")).as_py() or \
             pc.any(pc.starts_with(out, "+")).as_py()
         if signed:  # keep the sign first, as str.zfill does
-            return to_series(out, frame.index).str.zfill(rule.zfill)
-        out = pc.utf8_lpad(out, width=rule.zfill, padding="0")
-    return to_series(out, frame.index)
+            out = pa.array(to_series(out, frame.index).str.zfill(rule.zfill).array)
+        else:
+            out = pc.utf8_lpad(out, width=rule.zfill, padding="0")
+    series = to_series(out, frame.index)
+    if rule.replace is not None:  # a regular expression (Python syntax), applied last
+        series = series.str.replace(rule.replace[0], rule.replace[1], regex=True)
+    return series
 
 
 def needs_text(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str]) -> list[str]:
@@ -178,7 +182,7 @@ def integer_key(rule: ColumnRule | None, frame: pd.DataFrame,
     if rule is None:
         return np.zeros(len(frame), dtype=np.int64)
     if rule.op != "copy" or rule.split is not None or rule.slice is not None \
-            or rule.lstrip is not None:
+            or rule.lstrip is not None or rule.replace is not None:
         return None
     series = frame[cols[rule.sources[0]]]
     if series.dtype != np.int64:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from audit._random import RNGLike, as_generator
 from audit.model import Candidate, Election, SheetTable, region_code_column, vote_column
@@ -98,17 +99,21 @@ def simulate_clean(*, n_tables: int = 10_000, shares: Sequence[float] = (0.5, 0.
     null = rng.binomial(voters, null_rate)
     valid = voters - null
     votes = _multinomial_rows(valid, station_shares, rng)
-    codes = np.array([f"R{r + 1:02d}" for r in range(n_regions)])[region]
+    # strings built by pyarrow (no Python object per table)
+    codes = pd.arrays.ArrowStringArray(
+        pa.array([f"R{r + 1:02d}" for r in range(n_regions)]).take(pa.array(region)))
     frame = pd.DataFrame({
-        region_code_column("region"): pd.array(codes, dtype="string"),
-        "center_id": pd.array(codes, dtype="string"),
-        "table_id": pd.array(np.arange(1, n_tables + 1).astype(str), dtype="string"),
+        region_code_column("region"): codes,
+        "center_id": codes.copy(),
+        "table_id": pd.arrays.ArrowStringArray(
+            pa.array(np.arange(1, n_tables + 1)).cast(pa.string())),
         "registered": pd.array(registered, dtype="Int64"),
         "voters": pd.array(voters, dtype="Int64"),
         "valid": valid.astype(np.int64),
         "null": pd.array(null, dtype="Int64"),
         **{vote_column(k): votes[:, j] for j, k in enumerate(keys)},
-        "source": pd.array(["simulated-clean"] * n_tables, dtype="string"),
+        "source": pd.arrays.ArrowStringArray(pa.repeat(pa.scalar("simulated-clean"),
+                                                       n_tables)),
         "line": np.arange(1, n_tables + 1, dtype=np.int64),
     })
     election = Election(id="simulated", name="Simulated election (not real data)",

@@ -36,10 +36,17 @@ class TestDetection:
         """The V1 header fits both V1 and V2 profiles; V1 also explains RE, so it wins."""
         assert detect_profile(V1).name == "venezuela-2024-opposition-v1"
 
-    def test_every_bundled_profile_detects_itself(self) -> None:
+    def test_no_bundled_profile_is_mistaken_for_another(self) -> None:
+        """On its own header a profile is detected, or the ambiguity error names it (several
+        bundled profiles may read one file in different ways, e.g. Belarus 2020); detection
+        never silently picks another profile."""
         for prof in bundled_profiles():
             header = sorted(prof.source_columns() | set(prof.ignore))
-            assert detect_profile(header).name == prof.name
+            try:
+                found = detect_profile(header).name
+            except ProfileError as exc:
+                found = str(exc) if "equally well" in str(exc) else "(no fit)"
+            assert prof.name in found
 
     def test_ambiguity_names_both(self) -> None:
         one, two = profile("first", valid="v"), profile("second", valid="v")

@@ -3,7 +3,7 @@
 The data-driven test runs over every entry of every ``datasets/*/sources.toml``. The explicit
 tests pin the numbers checked by hand (with pandas, independently of this package) and, where
 one exists, against the published figure cited beside it. They skip with a reason when the
-shared data folder is absent (``tests/conftest.py``).
+shared data folder is absent (``tests/helpers.py``).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-from conftest import DATA_DIR, real_file
+from helpers import DATA_DIR
 
 from audit.cases import bundled_case_names, load_case
-from audit.data import load_source
-from audit.errors import ProfileError
-from audit.ingest import IngestResult, bundled_profiles
+from audit.data import load_source, locate, source_profile
+from audit.errors import DataUnavailableError
+from audit.ingest import IngestResult
 from audit.ingest.core import RULES
 
 pytestmark = pytest.mark.realdata
@@ -26,34 +26,28 @@ SOURCES = [(case, s.id) for case in bundled_case_names() for s in load_case(case
 
 @cache
 def ingest(case: str, source_id: str) -> IngestResult:
-    source = load_case(case).source(source_id)
-    for entry in source.data_files:
-        real_file(source.folder, entry.file)
     return load_source(case, source_id, data_dir=DATA_DIR, download=False)
 
 
 def need(case: str, source_id: str) -> IngestResult:
-    source = load_case(case).source(source_id)
-    for entry in source.data_files:  # skip (not cached) when a file is absent
-        real_file(source.folder, entry.file)
+    """The ingested source, or skip (not cached) when one of its files is absent."""
+    try:
+        locate(case, source_id, data_dir=DATA_DIR, download=False)
+    except DataUnavailableError as exc:
+        pytest.skip(f"real dataset not available: {exc}")
     return ingest(case, source_id)
 
 
 @pytest.mark.parametrize(("case", "source_id"), SOURCES)
 def test_every_source_ingests_with_the_identity(case: str, source_id: str) -> None:
     source = load_case(case).source(source_id)
-    if source.profile not in {p.name for p in bundled_profiles()}:
-        pytest.skip(f"profile {source.profile!r} is not bundled on this branch yet")
-    try:
-        result = need(case, source_id)
-    except ProfileError as exc:  # pragma: no cover - reported as a failure with the reason
-        pytest.fail(f"{case}/{source_id}: {exc}")
+    result = need(case, source_id)
     assert result.rows_read == result.accepted + result.quarantined \
         + result.duplicates_collapsed
     assert result.rows_read == source.rows
     assert set(result.quarantine["rule"]) <= set(RULES)
     assert [p.sha256 for p in result.files] == [f.sha256 for f in source.data_files]
-    assert result.profile.name == source.profile
+    assert result.profile.name == source_profile(load_case(case), source).name
     assert result.sheets.election is not None
     assert result.sheets.election.id == load_case(case).election.id
 

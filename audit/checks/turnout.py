@@ -1,0 +1,1066 @@
+"""Turnout and vote-share forensics on tally sheets.
+
+Checks (each a pure function returning a frozen :class:`~audit.checks.CheckResult` subclass):
+
+================================  ==========================================================
+:func:`distribution`              turnout and leader-share distributions (summary table)
+:func:`spike_at_100`              stations at exactly 100% turnout / share vs a beta-binomial
+:func:`integer_percentages`       integer-percentage excess (Kobak et al. 2016)
+:func:`regional_outliers`         robust modified z within region, simulation null
+:func:`turnout_share_correlation` weighted Pearson r, national and per region (descriptive)
+:func:`skewness`, :func:`kurtosis` EFT moments with bootstrap intervals (Gaussian benchmark)
+:func:`dip_test`                  Hartigan's dip test of unimodality (EFT ``DipT``)
+:func:`sobyanin_sukhovolsky`      slope of votes/electorate on turnout (EFT ``Sobyanin``)
+:func:`shpilkin_excess`           Shpilkin-style estimate of anomalous votes (descriptive)
+================================  ==========================================================
+
+Definitions (see :mod:`audit.checks._stations`): turnout ``T = ballots / registered``; share
+``S = votes / base`` with ``base`` the valid votes (``share_of="valid"``) or the ballots in
+the box (``share_of="counted"``). Stations whose turnout exceeds 100% are arithmetic
+contradictions (the consistency family reports them) and are excluded here, counted in
+``excluded``. Every check that draws random numbers takes ``rng``.
+
+None of these checks can tell fraud from legitimate heterogeneity on its own: turnout and
+preference are genuinely correlated through urban/rural and ethnic composition, closed
+institutions (hospitals, barracks) legitimately report 100% turnout, and regional blocs make
+distributions multimodal. Each result reports evidence against a stated null, not a verdict.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from audit._random import RNGLike, as_generator, monte_carlo_pvalue, spawn
+from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
+from audit.checks._stations import (
+    QUANTITIES,
+    Stations,
+    beta_binomial_pmf_at_n,
+    check_choice,
+    group_median,
+    near_integer_percent,
+    region_codes,
+    robust_beta_binomial,
+    stations,
+)
+from audit.checks.registry import CheckSpec, Runner, register
+from audit.model import SheetTable
+
+#: ``progress(done, total)`` is called as Monte Carlo work advances (e.g. a CLI progress bar).
+Progress = Callable[[int, int], None]
+
+_EMPTY = pd.DataFrame()
+
+
+def _pct(x: float) -> float:
+    return 100.0 * x
+
+
+def _usable(st: Stations, quantity: str) -> tuple[np.ndarray, dict[str, int]]:
+    """Mask of stations usable for ``quantity`` and the exclusion counts."""
+    excluded: dict[str, int] = {}
+    ok = np.ones(st.n, dtype=bool)
+    if quantity in ("turnout", "both"):
+        no_reg = ~(st.registered > 0)
+        excluded["registered_missing_or_zero"] = int(no_reg.sum())
+        over = ~no_reg & (st.ballots > st.registered)
+        excluded["turnout_over_100"] = int(over.sum())
+        ok &= ~no_reg & ~over
+    if quantity in ("share", "both"):
+        no_base = ~(st.base > 0)
+        excluded["no_votes_in_base"] = int((no_base & ok).sum())
+        ok &= ~no_base
+    return ok, {k: v for k, v in excluded.items() if v}
+
+
+def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
+    order = np.argsort(x, kind="stable")
+    cw = np.cumsum(w[order])
+    return np.asarray(np.interp(q * cw[-1], cw, x[order]))
+
+
+# --------------------------------------------------------------------------------------------
+# Distribution summary
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DistributionResult(CheckResult):
+    """Summary of the turnout and share distributions (descriptive, no test)."""
+
+    candidate: str = ""
+
+
+def distribution(sheets: SheetTable, *, candidate: str | None = None,
+                 share_of: str = "valid") -> DistributionResult:
+    """Summarise the station distributions of turnout and of a candidate's share.
+
+    Parameters
+    ----------
+    sheets
+        Tally sheets. Turnout rows are omitted when no sheet states registered voters.
+    candidate
+        Candidate key; default the overall leader.
+    share_of
+        ``"valid"`` or ``"counted"`` (see the module docstring).
+
+    Returns
+    -------
+    DistributionResult
+        ``table`` has one row per quantity (``turnout``, ``share``): stations, mean,
+        weighted mean (the aggregate rate), SD, quantiles, skewness, excess kurtosis and the
+        stations exactly at 0% and 100%. ``statistic`` is the aggregate turnout (or share
+        when turnout is unavailable); ``pvalue`` is None.
+
+    Notes
+    -----
+    Descriptive only. Clean turnout distributions are often skewed and heavy-tailed
+    (Borghesi, Raimbault & Bouchaud 2012, doi:10.1371/journal.pone.0036289), so shape alone is
+    not evidence of anything.
+    """
+    st = stations(sheets, candidate=candidate, share_of=share_of)
+    rows = []
+    excluded: dict[str, int] = {}
+    quantities = ["turnout", "share"] if sheets.has("registered") else ["share"]
+    for quantity in quantities:
+        ok, exc = _usable(st, quantity)
+        excluded.update({f"{quantity}.{k}": v for k, v in exc.items()})
+        trials, succ = st.trials_successes(quantity)
+        x = succ[ok] / trials[ok]
+        if x.size == 0:
+            continue
+        q = np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95])
+        rows.append({
+            "quantity": quantity, "stations": int(x.size), "mean": float(x.mean()),
+            "weighted_mean": float(succ[ok].sum() / trials[ok].sum()),
+            "sd": float(x.std(ddof=1)) if x.size > 1 else math.nan,
+            "q05": q[0], "q25": q[1], "median": q[2], "q75": q[3], "q95": q[4],
+            "skewness": float(stats.skew(x)) if x.size > 2 else math.nan,
+            "excess_kurtosis": float(stats.kurtosis(x)) if x.size > 3 else math.nan,
+            "at_0": int((succ[ok] == 0).sum()), "at_100": int((succ[ok] == trials[ok]).sum()),
+        })
+    table = pd.DataFrame(rows)
+    if table.empty:
+        raise ValueError("no station has a usable turnout or share")
+    first = table.iloc[0]
+    share_row = table.loc[table["quantity"] == "share"]
+    params = {"candidate": st.candidate, "share_of": share_of}
+    msg = {"candidate": st.candidate, "stations": int(first["stations"]),
+           "aggregate": _pct(first["weighted_mean"]), "median": _pct(first["median"]),
+           "q05": _pct(first["q05"]), "q95": _pct(first["q95"]),
+           "share_median": _pct(share_row["median"].iloc[0]) if len(share_row) else math.nan}
+    message_id = "turnout.distribution" if first["quantity"] == "turnout" \
+        else "turnout.distribution_share_only"
+    return DistributionResult(
+        test="turnout.distribution", statistic=float(first["weighted_mean"]), pvalue=None,
+        effect=None, effect_unit="", n=int(first["stations"]), null="none (descriptive)",
+        evidence=Evidence.NOT_TESTED, table=table,
+        message=Message(message_id, msg), excluded=excluded, params=params,
+        candidate=st.candidate)
+
+
+# --------------------------------------------------------------------------------------------
+# Spikes at 100%
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpikeResult(CheckResult):
+    """Stations at exactly 100% against the beta-binomial expectation."""
+
+    observed: int = 0
+    expected: float = 0.0
+    quantity: str = "turnout"
+
+
+def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
+                 candidate: str | None = None, share_of: str = "valid",
+                 min_trials: int = 1, level: str | None = None) -> SpikeResult:
+    """Count stations at exactly 100% turnout (or 100% share) against an honest null.
+
+    Null: within each region, station counts are beta-binomial with the region's robust
+    median rate and a robust overdispersion (median and MAD of the station rates, see
+    :func:`audit.checks._stations.robust_beta_binomial`). The expected number of stations at
+    100% is ``E = sum_i P(K_i = n_i)``; the observed count ``O`` is a sum of independent
+    Bernoulli variables under the null, and the p-value ``P(O' >= O)`` uses Hoeffding's (1956)
+    bound: for ``O >= E + 1`` the tail of a sum of independent Bernoullis with mean ``E`` is at
+    most the Binomial(n, E/n) tail, so the reported p-value is valid (conservative).
+
+    Parameters
+    ----------
+    quantity
+        ``"turnout"`` (ballots = registered) or ``"share"`` (candidate votes = base).
+    min_trials
+        Ignore stations whose denominator is smaller than this.
+    level
+        Region level for the regional null (default: the top level).
+
+    Returns
+    -------
+    SpikeResult
+        ``statistic`` = observed stations, ``effect`` = observed − expected (stations),
+        ``table`` one row per region with observed, expected, votes and ballots at 100%.
+
+    Notes
+    -----
+    Detects the "extreme fraud" corner of Klimek et al. (2012, doi:10.1073/pnas.1210722109):
+    protocols written at 100% turnout or all votes to one candidate. Known failure modes:
+    tiny stations and closed institutions (hospitals, barracks, ships, prisons) legitimately
+    reach 100%; a robust null fitted on the same data absorbs part of a very widespread
+    manipulation. The test is discrete and conservative: where the expected count is near
+    zero its false-positive rate is far below the nominal level (so it is not registered as
+    calibrated). Reference: Development Seed's count of 130 stations at 100% turnout in
+    Uganda 2016 (Myagkov, Ordeshook & Shakin 2009 for the general logic).
+
+    References
+    ----------
+    .. [1] Hoeffding, W. (1956). On the distribution of the number of successes in independent
+           trials. Ann. Math. Statist. 27(3), 713–721. doi:10.1214/aoms/1177728178
+    """
+    check_choice("quantity", quantity, QUANTITIES)
+    st = stations(sheets, candidate=candidate, share_of=share_of,
+                  need_registered=quantity == "turnout", level=level)
+    ok, excluded = _usable(st, quantity)
+    trials, succ = st.trials_successes(quantity)
+    small = ok & (trials < min_trials)
+    if small.any():
+        excluded["below_min_trials"] = int(small.sum())
+    ok &= ~small
+    n_i = np.rint(trials[ok])
+    k_i = np.rint(succ[ok])
+    labels, codes = region_codes(st.region[ok])
+    a, b = robust_beta_binomial(k_i, n_i, codes, labels.size)
+    prob = beta_binomial_pmf_at_n(n_i, a, b)
+    at100 = k_i == n_i
+    observed = int(at100.sum())
+    expected = float(prob.sum())
+    n = int(n_i.size)
+    pvalue = _hoeffding_pvalue(observed, expected, n)
+    votes_at = st.votes[ok][at100].sum()
+    frame = pd.DataFrame({"region": labels[codes], "at100": at100, "expected": prob,
+                          "votes": st.votes[ok] * at100, "ballots": st.ballots[ok] * at100})
+    table = frame.groupby("region", sort=True).agg(
+        stations=("at100", "size"), observed=("at100", "sum"), expected=("expected", "sum"),
+        votes_at_100=("votes", "sum"), ballots_at_100=("ballots", "sum")).reset_index()
+    table["excess"] = table["observed"] - table["expected"]
+    params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
+              "min_trials": min_trials, "level": st.region_level}
+    msg = {"observed": observed, "expected": expected, "stations": n,
+           "votes": float(votes_at), "p": pvalue, "candidate": st.candidate}
+    return SpikeResult(
+        test=f"turnout.spike_100_{quantity}", statistic=float(observed), pvalue=pvalue,
+        effect=observed - expected, effect_unit="stations", n=n,
+        null="beta-binomial per station (regional robust mean and overdispersion)",
+        evidence=evidence_from_pvalue(pvalue), table=table,
+        message=Message(f"turnout.spike_100_{quantity}", msg), excluded=excluded,
+        params=params, observed=observed, expected=expected, quantity=quantity)
+
+
+def _hoeffding_pvalue(observed: int, expected: float, n: int) -> float:
+    if n == 0 or observed <= expected:
+        return 1.0
+    return float(min(1.0, stats.binom.sf(observed - 1, n, min(expected / n, 1.0))))
+
+
+# --------------------------------------------------------------------------------------------
+# Integer percentages (Kobak, Shpilkin & Pshenichnikov 2016)
+# --------------------------------------------------------------------------------------------
+
+VARIANTS = ("either", "result", "turnout")
+#: Smallest p-value the dip table resolves (its last tabulated level is 0.99999).
+DIP_P_FLOOR = 1e-5
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntegerPercentResult(CheckResult):
+    """Integer-percentage excess with its Monte Carlo null.
+
+    ``null_distribution`` is an (R, 3) array of simulated station counts, columns in
+    :data:`VARIANTS` order: stations whose turnout or result is integer ("either"), whose
+    result is integer ("result only" in the paper's figures: whatever the turnout) and whose
+    turnout is integer. ``by_percent`` counts stations per integer percent
+    (observed and the null's mean and 95% band) for the figure.
+    """
+
+    null_distribution: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    by_percent: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
+                        share_of: str = "valid", tolerance: float = 0.05,
+                        min_registered: int = 100, max_percent: float = 99.0,
+                        n_resamples: int = 1000, chunk: int = 20, workers: int = 2,
+                        progress: Progress | None = None,
+                        rng: RNGLike = None) -> IntegerPercentResult:
+    """Excess of stations whose turnout or leader's result is an integer percentage.
+
+    A station is *integer* for the result when ``100 L / V`` lies within ``tolerance``
+    percentage points of an integer (``V`` the share base), and for turnout when
+    ``100 B / N`` does. The statistic ``S`` counts stations integer in either. Null (Kobak,
+    Shpilkin & Pshenichnikov 2016, §3): binomial resampling that keeps each station's
+    denominators, ``L* ~ Bin(V, L/V)`` and ``B* ~ Bin(N, B/N)``, which reproduces the
+    division artefacts of small denominators (simple fractions such as 1/2, 2/3). The
+    excess is ``S - mean(S*)``, ``z = excess / sd(S*)``, and the Monte Carlo p-value is
+    ``(k + 1) / (R + 1)``. The same is reported for the result alone and the turnout alone
+    (stations with an integer result, whatever their turnout, and vice versa).
+
+    Parameters
+    ----------
+    candidate
+        The candidate whose result is examined (default: the overall leader).
+    share_of
+        ``"valid"``, or ``"counted"`` (valid + null + blank) as in the Russian protocols.
+    tolerance
+        Half-width of the integer window in percentage points (paper: 0.05).
+    min_registered, max_percent
+        Inclusion rules of the paper: ``V > 0``, ``N >= 100``, ``T <= 99%``, ``R <= 99%``
+        (stations at or near 100% are excluded because 100% is trivially integer).
+    n_resamples
+        Monte Carlo replicates R (paper: 1000).
+    chunk, workers
+        Replicates per vectorised batch and threads. Each batch has its own child generator
+        (:func:`audit._random.spawn`), so results do not depend on ``workers``.
+    progress
+        ``progress(done, total)`` after each batch.
+    rng
+        Seed or generator.
+
+    Returns
+    -------
+    IntegerPercentResult
+        ``statistic`` = S (either), ``effect`` = excess stations, ``table`` one row per
+        variant (observed, null mean, SD, excess, z, 99.9th percentile, p-value).
+
+    Notes
+    -----
+    Reference values, Russia 2011 Duma (AOAS criteria): 86,718 stations; excess ≈ 1,000
+    (authors' ``montecarlo.pickle``: 1,003), MC SD ≈ 113–115; result-only ≈ 767; turnout-only
+    ≈ 448. Failure modes: the plug-in null assumes each station's count is binomial around
+    its own observed rate, so it cannot detect a protocol forged at a non-round value; rules
+    that legitimately produce round results (tiny stations, machine-split counts) are kept in
+    the null only when they come from division artefacts.
+
+    References
+    ----------
+    .. [1] Kobak, D., Shpilkin, S. & Pshenichnikov, M. S. (2016). Integer percentages as
+           electoral falsification fingerprints. Ann. Appl. Stat. 10(1), 54–73.
+           doi:10.1214/16-AOAS904
+    """
+    if n_resamples < 1:
+        raise ValueError("n_resamples must be at least 1")
+    st = stations(sheets, candidate=candidate, share_of=share_of, need_registered=True)
+    ok, excluded = _usable(st, "both")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_pct = 100 * st.ballots / st.registered
+        r_pct = 100 * st.votes / st.base
+    rules = {"registered_below_min": ok & (st.registered < min_registered)}
+    rules["turnout_above_max"] = ok & ~rules["registered_below_min"] & (t_pct > max_percent)
+    rules["result_above_max"] = ok & ~rules["registered_below_min"] \
+        & ~rules["turnout_above_max"] & (r_pct > max_percent)
+    for name, mask in rules.items():
+        if mask.any():
+            excluded[name] = int(mask.sum())
+        ok &= ~mask
+    N = st.registered[ok].astype(np.int64)
+    B = st.ballots[ok].astype(np.int64)
+    V = st.base[ok].astype(np.int64)
+    L = st.votes[ok].astype(np.int64)
+    n = int(N.size)
+    if n == 0:
+        raise ValueError("no station passes the inclusion rules of the integer-percentage test")
+    frac = Fraction(tolerance).limit_denominator(10**6)
+    num, den = frac.numerator, frac.denominator
+    res_int = near_integer_percent(L, V, num, den)
+    tur_int = near_integer_percent(B, N, num, den)
+    observed = np.array([(res_int | tur_int).sum(), res_int.sum(), tur_int.sum()],
+                        dtype=np.int64)
+    # Counts per integer percent (0..100) for the figure.
+    obs_res_pct = np.bincount(_round_pct(L[res_int], V[res_int]), minlength=101)
+    obs_tur_pct = np.bincount(_round_pct(B[tur_int], N[tur_int]), minlength=101)
+
+    p_res = L / V
+    p_tur = B / N
+    sizes = [min(chunk, n_resamples - i) for i in range(0, n_resamples, chunk)]
+    gens = spawn(rng, len(sizes))
+
+    def batch(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g, c = gens[i], sizes[i]
+        ls = g.binomial(V, p_res, size=(c, n))
+        bs = g.binomial(N, p_tur, size=(c, n))
+        ri = near_integer_percent(ls, V, num, den)
+        ti = near_integer_percent(bs, N, num, den)
+        counts = np.stack([(ri | ti).sum(axis=1), ri.sum(axis=1), ti.sum(axis=1)], axis=1)
+        return counts, _per_percent(ls, V, ri), _per_percent(bs, N, ti)
+
+    outputs: list[Any] = [None] * len(sizes)
+    done = 0
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(batch, i): i for i in range(len(sizes))}
+        for future, i in futures.items():
+            outputs[i] = future.result()
+            done += sizes[i]
+            if progress is not None:
+                progress(done, n_resamples)
+    null = np.concatenate([o[0] for o in outputs], axis=0)
+    null_res_pct = np.concatenate([o[1] for o in outputs], axis=0)
+    null_tur_pct = np.concatenate([o[2] for o in outputs], axis=0)
+
+    rows_out = []
+    for j, variant in enumerate(VARIANTS):
+        mean = float(null[:, j].mean())
+        sd = float(null[:, j].std(ddof=1)) if n_resamples > 1 else math.nan
+        rows_out.append({
+            "variant": variant, "observed": int(observed[j]), "null_mean": mean,
+            "null_sd": sd, "excess": float(observed[j] - mean),
+            "z": (observed[j] - mean) / sd if sd and sd > 0 else math.nan,
+            "null_q999": float(np.quantile(null[:, j], 0.999)),
+            "pvalue": monte_carlo_pvalue(null[:, j], float(observed[j])),
+        })
+    table = pd.DataFrame(rows_out)
+    by_percent = pd.concat([
+        _by_percent_frame("result", obs_res_pct, null_res_pct),
+        _by_percent_frame("turnout", obs_tur_pct, null_tur_pct)], ignore_index=True)
+    main = rows_out[0]
+    pvalue = float(main["pvalue"])
+    params = {"candidate": st.candidate, "share_of": share_of, "tolerance": tolerance,
+              "min_registered": min_registered, "max_percent": max_percent,
+              "n_resamples": n_resamples, "seed": rng if isinstance(rng, int) else None}
+    msg = {"stations": n, "observed": int(observed[0]), "expected": main["null_mean"],
+           "excess": main["excess"], "sd": main["null_sd"], "z": main["z"], "p": pvalue,
+           "result_excess": rows_out[1]["excess"], "turnout_excess": rows_out[2]["excess"],
+           "candidate": st.candidate, "tolerance": tolerance}
+    return IntegerPercentResult(
+        test="turnout.integer_percentages", statistic=float(observed[0]), pvalue=pvalue,
+        effect=float(main["excess"]), effect_unit="stations", n=n,
+        null=f"simulation(n={n_resamples}, model=binomial per station, Kobak et al. 2016)",
+        evidence=evidence_from_pvalue(pvalue), table=table,
+        message=Message("turnout.integer_percentages", msg), excluded=excluded, params=params,
+        null_distribution=null, by_percent=by_percent)
+
+
+def _per_percent(k: np.ndarray, n: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """(replicates, 101) counts of flagged stations per nearest integer percent."""
+    rows, cols = np.nonzero(flags)
+    index = rows * 101 + _round_pct(k[rows, cols], n[cols])
+    return np.bincount(index, minlength=k.shape[0] * 101).reshape(k.shape[0], 101)
+
+
+def _round_pct(k: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Nearest integer percent of ``k / n`` (integer arithmetic, half up)."""
+    return np.asarray((200 * k + n) // (2 * n), dtype=np.int64)
+
+
+def _by_percent_frame(quantity: str, observed: np.ndarray, null: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({
+        "quantity": quantity, "percent": np.arange(101), "observed": observed[:101],
+        "null_mean": null.mean(axis=0), "null_lo": np.quantile(null, 0.025, axis=0),
+        "null_hi": np.quantile(null, 0.975, axis=0)})
+
+
+# --------------------------------------------------------------------------------------------
+# Robust outliers within region
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutlierResult(CheckResult):
+    """Stations flagged by the modified z within their region, with the null expectation.
+
+    ``flagged`` lists the flagged stations (key, region, value, modified z).
+    """
+
+    flagged: pd.DataFrame = field(default_factory=pd.DataFrame)
+    expected: float = 0.0
+    null_distribution: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def _modified_z(x: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    med = group_median(x, codes, n_groups)
+    mad = group_median(np.abs(x - med[codes]), codes, n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mad[codes] > 0, 0.6745 * (x - med[codes]) / mad[codes], 0.0)
+
+
+def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
+                      candidate: str | None = None, share_of: str = "valid",
+                      level: str | None = None, threshold: float = 3.5,
+                      min_stations: int = 10, n_resamples: int = 199,
+                      rng: RNGLike = None) -> OutlierResult:
+    """Stations far from their region's median (Iglewicz & Hoaglin modified z).
+
+    ``z_i = 0.6745 (x_i - median_r) / MAD_r`` within region ``r``; stations with
+    ``|z_i| > threshold`` (3.5, Iglewicz & Hoaglin 1993) are flagged. How many flags are
+    expected from honest counting depends on station sizes (small stations are noisier), so
+    the null is simulated: within each region, counts are redrawn from the robust
+    beta-binomial model of :func:`spike_at_100` (same denominators), the modified z is
+    recomputed and flags counted. ``effect`` = flagged − expected (stations); the p-value is
+    the Monte Carlo upper tail of the number flagged.
+
+    Parameters
+    ----------
+    quantity
+        ``"turnout"`` or ``"share"``.
+    threshold
+        Flag when ``|z| > threshold``.
+    min_stations
+        Regions with fewer usable stations are skipped (counted in ``excluded``).
+    n_resamples
+        Monte Carlo replicates of the null.
+
+    Notes
+    -----
+    Detects isolated stations whose turnout or share departs from their neighbours' (e.g.
+    ballot stuffing at a few stations). The list of flagged stations (``flagged``) is the
+    main output; the p-value only says whether there are more flags than beta-binomial
+    counting gives. That null holds on beta-binomial simulations (calibration) but real
+    honest elections have heavier tails: on Córdoba 2019 (clean reference) 109 tables are
+    flagged against about 10 expected, mostly tables with very low turnout (tiny or
+    partially used tables). So the check is not registered as calibrated. Other failure
+    modes: widespread manipulation shifts the median itself; legitimately special stations
+    (institutions, abroad, mobile boxes) are flagged; a region that is really two blocs
+    inflates the MAD. Use ``level`` to compare with the closest neighbours available.
+
+    References
+    ----------
+    .. [1] Iglewicz, B. & Hoaglin, D. C. (1993). How to Detect and Handle Outliers. ASQC
+           Basic References in Quality Control 16.
+    """
+    check_choice("quantity", quantity, QUANTITIES)
+    st = stations(sheets, candidate=candidate, share_of=share_of,
+                  need_registered=quantity == "turnout", level=level)
+    ok, excluded = _usable(st, quantity)
+    _, all_codes = region_codes(st.region)
+    sizes = np.bincount(all_codes[ok], minlength=all_codes.max() + 1 if all_codes.size else 0)
+    small = ok & (sizes[all_codes] < min_stations)
+    if small.any():
+        excluded["region_below_min_stations"] = int(small.sum())
+    ok &= ~small
+    idx = np.flatnonzero(ok)
+    trials, succ = st.trials_successes(quantity)
+    n_i = np.rint(trials[idx])
+    k_i = np.rint(succ[idx])
+    labels, codes = region_codes(st.region[idx])
+    g = labels.size
+    x = k_i / n_i
+    z = _modified_z(x, codes, g)
+    flag = np.abs(z) > threshold
+    a, b = robust_beta_binomial(k_i, n_i, codes, g)
+    gen = as_generator(rng)
+    null = np.empty(n_resamples, dtype=np.int64)
+    null_by_region = np.zeros(g)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(g + 1))
+    step = 50
+    for start in range(0, n_resamples, step):
+        c = min(step, n_resamples - start)
+        p = gen.beta(a, b, size=(c, idx.size))
+        xs = gen.binomial(n_i.astype(np.int64), p) / n_i
+        xs = xs[:, order]
+        flags = np.zeros((c, g), dtype=np.int64)
+        for r in range(g):  # loop over regions, vectorised over stations and replicates
+            block = xs[:, bounds[r]:bounds[r + 1]]
+            med = np.median(block, axis=1, keepdims=True)
+            mad = np.median(np.abs(block - med), axis=1, keepdims=True)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                zs = np.where(mad > 0, 0.6745 * (block - med) / mad, 0.0)
+            flags[:, r] = (np.abs(zs) > threshold).sum(axis=1)
+        null[start:start + c] = flags.sum(axis=1)
+        null_by_region += flags.sum(axis=0)
+    expected = float(null.mean()) if n_resamples else math.nan
+    observed = int(flag.sum())
+    pvalue = monte_carlo_pvalue(null, observed)
+    med = group_median(x, codes, g)
+    table = pd.DataFrame({
+        "region": labels, "stations": np.bincount(codes, minlength=g), "median": med,
+        "mad": group_median(np.abs(x - med[codes]), codes, g),
+        "flagged": np.bincount(codes, weights=flag, minlength=g).astype(np.int64),
+        "expected": null_by_region / max(n_resamples, 1)})
+    table["excess"] = table["flagged"] - table["expected"]
+    data = sheets.data
+    flagged = pd.DataFrame({
+        "center_id": data["center_id"].to_numpy()[idx][flag],
+        "table_id": data["table_id"].to_numpy()[idx][flag],
+        "region": labels[codes][flag], "value": x[flag], "modified_z": z[flag]})
+    flagged = flagged.sort_values("modified_z", key=np.abs, ascending=False,
+                                  kind="stable").reset_index(drop=True)
+    params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
+              "level": st.region_level, "threshold": threshold, "min_stations": min_stations,
+              "n_resamples": n_resamples}
+    msg = {"observed": observed, "expected": expected, "stations": int(idx.size),
+           "regions": int(g), "p": pvalue, "threshold": threshold}
+    return OutlierResult(
+        test=f"turnout.outliers_{quantity}", statistic=float(observed), pvalue=pvalue,
+        effect=observed - expected, effect_unit="stations", n=int(idx.size),
+        null=f"simulation(n={n_resamples}, model=beta-binomial per region)",
+        evidence=evidence_from_pvalue(pvalue), table=table,
+        message=Message(f"turnout.outliers_{quantity}", msg), excluded=excluded,
+        params=params, flagged=flagged, expected=expected, null_distribution=null)
+
+
+# --------------------------------------------------------------------------------------------
+# Turnout-share correlation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrelationResult(CheckResult):
+    """Weighted turnout–share correlation, national (``statistic``) and per region."""
+
+    unweighted: float = math.nan
+
+
+def _wcorr(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    if x.size < 3 or w.sum() <= 0:
+        return math.nan
+    mx, my = np.average(x, weights=w), np.average(y, weights=w)
+    cov = np.average((x - mx) * (y - my), weights=w)
+    vx = np.average((x - mx) ** 2, weights=w)
+    vy = np.average((y - my) ** 2, weights=w)
+    return float(cov / math.sqrt(vx * vy)) if vx > 0 and vy > 0 else math.nan
+
+
+def turnout_share_correlation(sheets: SheetTable, *, candidate: str | None = None,
+                              share_of: str = "valid", weights: str | None = "registered",
+                              level: str | None = None) -> CorrelationResult:
+    """Pearson correlation of turnout and a candidate's share across stations.
+
+    ``statistic`` is the national correlation weighted by ``weights`` (``"registered"``,
+    ``"ballots"`` or None for unweighted); ``table`` has the national row and one row per
+    region (weighted and unweighted r, stations). Descriptive: ``pvalue`` is None.
+
+    Notes
+    -----
+    Ballot stuffing for one candidate raises turnout and that candidate's share together,
+    producing the positive correlation ("comet") of Russian elections (Kobak, Shpilkin &
+    Pshenichnikov 2012, arXiv:1205.0741; Myagkov, Ordeshook & Shakin 2009). The Election
+    Forensics Toolkit flags |r| > 0.4 (Hicken & Mebane 2017); the table repeats that flag for
+    orientation only. Failure mode: turnout and preference are legitimately correlated
+    through composition (urban/rural, ethnicity), so no null is claimed; compare regions.
+    Reference (derived from the dkobak data): Russia 2011 r = 0.713 (unweighted, turnout =
+    ballots issued / registered, share of valid + invalid).
+    """
+    if weights not in ("registered", "ballots", None):
+        raise ValueError("weights must be 'registered', 'ballots' or None")
+    st = stations(sheets, candidate=candidate, share_of=share_of, need_registered=True,
+                  level=level)
+    ok, excluded = _usable(st, "both")
+    t = st.turnout()[ok]
+    s = st.share()[ok]
+    w = {"registered": st.registered, "ballots": st.ballots}.get(weights or "")
+    wv = w[ok] if w is not None else np.ones(t.size)
+    labels, codes = region_codes(st.region[ok])
+    r_nat, r_unweighted = _wcorr(t, s, wv), _wcorr(t, s, np.ones(t.size))
+    rows: list[dict[str, Any]] = [{"region": "national", "stations": int(t.size),
+                                   "r_weighted": r_nat, "r": r_unweighted}]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(labels.size + 1))
+    for r, label in enumerate(labels):
+        sel = order[bounds[r]:bounds[r + 1]]
+        rows.append({"region": str(label), "stations": int(sel.size),
+                     "r_weighted": _wcorr(t[sel], s[sel], wv[sel]),
+                     "r": _wcorr(t[sel], s[sel], np.ones(sel.size))})
+    table = pd.DataFrame(rows)
+    table["eft_flag"] = table["r_weighted"].abs() > 0.4
+    params = {"candidate": st.candidate, "share_of": share_of, "weights": weights,
+              "level": st.region_level}
+    msg = {"r": r_nat, "stations": int(t.size), "candidate": st.candidate,
+           "regions_flagged": int(table["eft_flag"].iloc[1:].sum()),
+           "regions": int(labels.size)}
+    return CorrelationResult(
+        test="turnout.correlation", statistic=r_nat, pvalue=None, effect=r_nat,
+        effect_unit="Pearson r", n=int(t.size), null="none (descriptive)",
+        evidence=Evidence.NOT_TESTED, table=table,
+        message=Message("turnout.correlation", msg), excluded=excluded, params=params,
+        unweighted=r_unweighted)
+
+
+# --------------------------------------------------------------------------------------------
+# Election Forensics Toolkit statistics that are not digit-based
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BootstrapResult(CheckResult):
+    """A statistic with a nonparametric bootstrap interval over stations (EFT style)."""
+
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    benchmark: float = math.nan
+
+
+def _quantity_values(sheets: SheetTable, quantity: str, candidate: str | None,
+                     share_of: str) -> tuple[np.ndarray, dict[str, int], str]:
+    check_choice("quantity", quantity, QUANTITIES)
+    st = stations(sheets, candidate=candidate, share_of=share_of,
+                  need_registered=quantity == "turnout")
+    ok, excluded = _usable(st, quantity)
+    values = st.turnout()[ok] if quantity == "turnout" else st.share()[ok]
+    return values, excluded, st.candidate
+
+
+def _bootstrap(x: np.ndarray, func: Callable[[np.ndarray], np.ndarray], n_resamples: int,
+               gen: np.random.Generator, chunk: int = 25) -> np.ndarray:
+    """``func`` (statistic along axis 1) on ``n_resamples`` resamples of ``x``."""
+    out = np.empty(n_resamples)
+    for start in range(0, n_resamples, chunk):
+        c = min(chunk, n_resamples - start)
+        idx = gen.integers(0, x.size, size=(c, x.size))
+        out[start:start + c] = func(x[idx])
+    return out
+
+
+def _basic_bootstrap_pvalue(theta: float, boot: np.ndarray, benchmark: float) -> float:
+    """Two-sided p-value of ``theta == benchmark`` by inverting the basic bootstrap interval."""
+    reflected = 2 * theta - benchmark
+    k_hi = int(np.sum(boot >= reflected))
+    k_lo = int(np.sum(boot <= reflected))
+    return float(min(1.0, 2 * (min(k_hi, k_lo) + 1) / (boot.size + 1)))
+
+
+def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str | None,
+                  share_of: str, n_resamples: int, confidence: float,
+                  rng: RNGLike) -> BootstrapResult:
+    x, excluded, cand = _quantity_values(sheets, quantity, candidate, share_of)
+    if x.size < 4:
+        raise ValueError(f"{kind} needs at least 4 stations with a usable {quantity}")
+
+    def func(a: np.ndarray) -> np.ndarray:
+        if kind == "skewness":
+            return np.asarray(stats.skew(a, axis=-1))
+        return np.asarray(stats.kurtosis(a, axis=-1, fisher=False))
+
+    theta = float(func(x))
+    benchmark = 0.0 if kind == "skewness" else 3.0
+    boot = _bootstrap(x, func, n_resamples, as_generator(rng))
+    alpha = 1 - confidence
+    q_lo, q_hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+    ci_low, ci_high = 2 * theta - q_hi, 2 * theta - q_lo  # basic interval, as EFToolkit
+    pvalue = _basic_bootstrap_pvalue(theta, boot, benchmark)
+    table = pd.DataFrame([{"quantity": quantity, "statistic": theta, "ci_low": ci_low,
+                           "ci_high": ci_high, "benchmark": benchmark,
+                           "eft_flag": not ci_low <= benchmark <= ci_high}])
+    params = {"quantity": quantity, "candidate": cand, "share_of": share_of,
+              "n_resamples": n_resamples, "confidence": confidence}
+    msg = {"value": theta, "low": ci_low, "high": ci_high, "p": pvalue,
+           "stations": int(x.size)}
+    return BootstrapResult(
+        test=f"turnout.{kind}_{quantity}", statistic=theta, pvalue=pvalue,
+        effect=theta - benchmark, effect_unit=kind, n=int(x.size),
+        null=f"gaussian benchmark {benchmark:g} (bootstrap n={n_resamples})",
+        evidence=evidence_from_pvalue(pvalue), table=table,
+        message=Message(f"turnout.{kind}_{quantity}", msg), excluded=excluded, params=params,
+        ci_low=float(ci_low), ci_high=float(ci_high), benchmark=benchmark)
+
+
+def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
+             share_of: str = "valid", n_resamples: int = 999, confidence: float = 0.95,
+             rng: RNGLike = None) -> BootstrapResult:
+    """Skewness of station turnout or share with a basic bootstrap interval (EFT ``Skew``).
+
+    The Election Forensics Toolkit (Hicken & Mebane 2017; EFToolkit, Kalinin & Mebane) flags
+    a unit when the interval excludes 0, the Gaussian value; ``pvalue`` inverts that
+    interval. This is a textbook benchmark, not an honest-election null: clean turnout
+    distributions are often skewed (Shalaev 2016; Borghesi et al. 2012), so with many
+    stations honest elections are routinely "flagged" and the check is not calibrated.
+    Ballot stuffing adds a right tail to turnout (positive skew).
+    """
+    return _moment_check("skewness", sheets, quantity, candidate, share_of, n_resamples,
+                         confidence, rng)
+
+
+def kurtosis(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
+             share_of: str = "valid", n_resamples: int = 999, confidence: float = 0.95,
+             rng: RNGLike = None) -> BootstrapResult:
+    """Kurtosis (non-excess) with a basic bootstrap interval (EFT ``Kurt``, benchmark 3).
+
+    Klimek et al. (2012, doi:10.1073/pnas.1210722109) report heavy tails (high kurtosis) of
+    rescaled vote rates in elections with alleged fraud. Same caveats as :func:`skewness`:
+    a Gaussian benchmark, not calibrated on honest elections.
+    """
+    return _moment_check("kurtosis", sheets, quantity, candidate, share_of, n_resamples,
+                         confidence, rng)
+
+
+def dip_test(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
+             share_of: str = "valid") -> CheckResult:
+    """Hartigan's dip test of unimodality of station turnout or share (EFT ``DipT``).
+
+    Uses the ``diptest`` package (Urlus; a C++ port of Maechler's R ``diptest``, itself from
+    Hartigan's AS 217); the p-value interpolates the tabulated null distribution on the
+    ``sqrt(n) * dip`` scale (tables up to n = 72,000; beyond, the asymptotic scaling), whose
+    null is the uniform (the least favourable unimodal distribution), so the test is
+    conservative for honest unimodal data. Beyond the table (p < 10⁻⁵) the p-value is
+    reported as the bound 10⁻⁵.
+
+    Notes
+    -----
+    Ballot stuffing at part of the stations produces a second mode near 100% turnout (Klimek
+    et al. 2012). Failure modes: legitimate blocs (regions, diaspora, urban/rural) are
+    multimodal; with 10⁵ stations tiny bumps from division artefacts (simple fractions at
+    small stations) become significant. Run by region.
+
+    References
+    ----------
+    .. [1] Hartigan, J. A. & Hartigan, P. M. (1985). The dip test of unimodality. Ann.
+           Statist. 13(1), 70–84. doi:10.1214/aos/1176346577
+    """
+    import diptest  # local import: compiled extension, only needed here
+
+    x, excluded, cand = _quantity_values(sheets, quantity, candidate, share_of)
+    if x.size < 4:
+        raise ValueError(f"the dip test needs at least 4 stations with a usable {quantity}")
+    with warnings.catch_warnings():
+        # Beyond n = 72,000 the table is used on the sqrt(n) scale (asymptotic); say so below.
+        warnings.simplefilter("ignore", UserWarning)
+        dip, pvalue = diptest.diptest(np.sort(x), sort_x=False)
+    dip, pvalue = float(dip), max(float(pvalue), DIP_P_FLOOR)
+    table = pd.DataFrame([{"quantity": quantity, "dip": dip, "pvalue": pvalue,
+                           "stations": int(x.size)}])
+    params = {"quantity": quantity, "candidate": cand, "share_of": share_of}
+    return CheckResult(
+        test=f"turnout.dip_{quantity}", statistic=dip, pvalue=pvalue, effect=dip,
+        effect_unit="dip", n=int(x.size), null="uniform (Hartigan's tabulated dip null)",
+        evidence=evidence_from_pvalue(pvalue), table=table,
+        message=Message(f"turnout.dip_{quantity}",
+                        {"dip": dip, "p": pvalue, "stations": int(x.size)}),
+        excluded=excluded, params=params)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlopeResult(CheckResult):
+    """Sobyanin–Sukhovolsky slopes for every candidate (``table``), leader in the fields."""
+
+    slope: float = math.nan
+    share: float = math.nan
+
+
+def sobyanin_sukhovolsky(sheets: SheetTable, *, candidate: str | None = None) -> SlopeResult:
+    """Slope of a candidate's votes per registered voter on turnout (Sobyanin–Sukhovolsky).
+
+    For each candidate ``c`` the weighted (by registered voters) least-squares regression
+    ``W_ci / N_i = a_c + b_c T_i``. If extra turnout were politically neutral, ``b_c`` would
+    equal the candidate's share of valid votes ``s_c`` and the slopes would sum to the valid
+    share of ballots. ``b_winner > 1`` means each additional ballot adds more than one vote to
+    the winner, which requires votes taken from others. ``statistic`` is ``b - s`` for the
+    candidate and ``pvalue`` a two-sided z-test with a heteroskedasticity-robust (HC1) SE.
+
+    Notes
+    -----
+    Not calibrated: turnout and preference are legitimately correlated through composition
+    (urban/rural, ethnic), and regional clustering makes the HC1 standard error too small, so
+    honest elections are often flagged. Interpret the slope as a size of association. EFT
+    reports the slope of the share on turnout minus the mean share; this is the original
+    electorate-based form (Sobyanin & Sukhovolsky 1995; Myagkov, Ordeshook & Shakin 2009).
+    """
+    st = stations(sheets, candidate=candidate, need_registered=True)
+    ok, excluded = _usable(st, "turnout")
+    ok &= st.registered > 0
+    N = st.registered[ok]
+    t = st.ballots[ok] / N
+    votes = sheets.votes[ok].astype(np.float64)
+    valid_total = votes.sum()
+    w = N / N.mean()
+    tm = np.average(t, weights=w)
+    dt = t - tm
+    sxx = np.sum(w * dt**2)
+    rows = []
+    n = int(t.size)
+    for j, key in enumerate(sheets.candidates):
+        y = votes[:, j] / N
+        b = float(np.sum(w * dt * (y - np.average(y, weights=w))) / sxx)
+        a = np.average(y, weights=w) - b * tm
+        resid = y - a - b * t
+        se = math.sqrt(np.sum((w * dt * resid) ** 2) / sxx**2 * n / max(n - 2, 1))
+        share = float(votes[:, j].sum() / valid_total) if valid_total else math.nan
+        rows.append({"candidate": key, "slope": b, "se": se, "share": share,
+                     "slope_minus_share": b - share})
+    table = pd.DataFrame(rows)
+    row = table.loc[table["candidate"] == st.candidate].iloc[0]
+    z = row["slope_minus_share"] / row["se"] if row["se"] > 0 else math.nan
+    pvalue = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else None
+    params = {"candidate": st.candidate}
+    msg = {"candidate": st.candidate, "slope": float(row["slope"]),
+           "share": float(row["share"]), "p": pvalue}
+    return SlopeResult(
+        test="turnout.sobyanin", statistic=float(row["slope_minus_share"]), pvalue=pvalue,
+        effect=float(row["slope_minus_share"]), effect_unit="slope minus share", n=n,
+        null="slope equals the candidate's share (neutral turnout; HC1 normal approximation)",
+        evidence=evidence_from_pvalue(pvalue), table=table,
+        message=Message("turnout.sobyanin", msg), excluded=excluded, params=params,
+        slope=float(row["slope"]), share=float(row["share"]))
+
+
+# --------------------------------------------------------------------------------------------
+# Shpilkin-style estimate of anomalous votes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShpilkinResult(CheckResult):
+    """Shpilkin-style anomalous votes; ``sensitivity`` varies the clean peak.
+
+    ``table`` has one row per turnout bin (registered, ballots, candidate and other votes,
+    and the anomaly above the peak); ``sensitivity`` one row per peak choice.
+    """
+
+    peak_turnout: float = math.nan
+    clean_share: float = math.nan
+    stuffing: float = math.nan
+    switching: float = math.nan
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _shpilkin_anomaly(bins: pd.DataFrame, peak: int) -> tuple[float, float, float, float]:
+    """(clean share, anomaly, stuffing, switching) with the clean peak at bin ``peak``."""
+    below = bins["bin"] <= peak
+    lead = bins.loc[below, "votes"].sum()
+    other = bins.loc[below, "other"].sum()
+    share = lead / (lead + other) if lead + other > 0 else math.nan
+    kappa = share / (1 - share) if share < 1 else math.inf
+    above = bins.loc[~below]
+    anomaly = float((above["votes"] - kappa * above["other"]).sum())
+    t_star = (peak + 0.5) / bins.attrs["nbins"]
+    extra = float(np.clip(above["ballots"] - t_star * above["registered"], 0, None).sum())
+    stuffing = float(min(max(anomaly, 0.0), extra))
+    return share, anomaly, stuffing, anomaly - stuffing
+
+
+def shpilkin_excess(sheets: SheetTable, *, candidate: str | None = None,
+                    share_of: str = "valid", bin_width: float = 0.01,
+                    max_peak: float = 0.8, smooth: int = 3) -> ShpilkinResult:
+    """Estimate votes for a candidate in excess of the "clean" turnout peak (Shpilkin).
+
+    Assumptions (all strong, all stated in the result):
+
+    1. Stations are binned by turnout (``bin_width``). The *clean peak* ``t*`` is the mode of
+       the electorate-weighted turnout histogram (moving average over ``smooth`` bins),
+       searched below ``max_peak`` (EFToolkit ``MaxThreshold``; default 0.8).
+    2. At and below the peak, counts are honest; the candidate's clean share ``s*`` is its
+       share there.
+    3. Above the peak, the other candidates' votes are genuine and the candidate should have
+       received ``kappa = s*/(1-s*)`` votes per other vote. The anomaly is
+       ``A = sum over bins above t* of (L_b - kappa O_b)``.
+    4. Split (Kalinin & Mebane, EFToolkit ``NonparamElectionForensics``): stuffing = ballots
+       above ``t*`` times registered voters of those bins, capped at ``A``; switching = the
+       rest.
+
+    ``sensitivity`` repeats the estimate with the peak moved by −2..+2 bins and at the
+    median turnout, because the estimate depends heavily on the peak (forensics notes §4.4;
+    Kobak et al. 2016). Descriptive: ``pvalue`` is None; ``effect`` is ``A`` in votes.
+
+    Notes
+    -----
+    Failure modes: turnout legitimately correlated with preference (mobilisation,
+    urban/rural) is read as anomaly; manipulation below the peak, or of the other
+    candidates' votes, is missed; a multimodal turnout distribution makes the peak
+    arbitrary. Reference: EFToolkit README (Russia 2000, 1-D grid): total 2,685,246 (7.0% of
+    votes); Shpilkin's published estimates for Russia are of order 10⁷ votes (2018–2021).
+    """
+    st = stations(sheets, candidate=candidate, share_of=share_of, need_registered=True)
+    ok, excluded = _usable(st, "both")
+    t = st.turnout()[ok]
+    nbins = round(1 / bin_width)
+    b = np.minimum((t * nbins).astype(np.int64), nbins - 1)
+    frame = pd.DataFrame({"bin": b, "registered": st.registered[ok],
+                          "ballots": st.ballots[ok], "votes": st.votes[ok],
+                          "other": st.base[ok] - st.votes[ok]})
+    bins = frame.groupby("bin").sum().reindex(range(nbins), fill_value=0.0).reset_index()
+    bins.attrs["nbins"] = nbins
+    weight = bins["registered"].rolling(max(1, smooth), center=True, min_periods=1).mean()
+    limit = int(max_peak * nbins)
+    peak = int(np.argmax(weight.to_numpy()[:limit]))
+    share, anomaly, stuffing, switching = _shpilkin_anomaly(bins, peak)
+    total_votes = float(st.votes[ok].sum())
+    sens = []
+    median_bin = int(min(np.median(t) * nbins, nbins - 1))
+    for label, pk in [*((f"peak{d:+d}", peak + d) for d in (-2, -1, 0, 1, 2)),
+                      ("median", median_bin)]:
+        if 0 <= pk < nbins:
+            s, a_, stf, sw = _shpilkin_anomaly(bins, pk)
+            sens.append({"choice": label, "peak_turnout": (pk + 0.5) / nbins,
+                         "clean_share": s, "anomaly": a_, "stuffing": stf, "switching": sw})
+    sensitivity = pd.DataFrame(sens)
+    t_star = (peak + 0.5) / nbins
+    bins["turnout"] = (bins["bin"] + 0.5) / nbins
+    bins["above_peak"] = bins["bin"] > peak
+    kappa = share / (1 - share) if share < 1 else math.inf
+    bins["anomaly"] = np.where(bins["above_peak"], bins["votes"] - kappa * bins["other"], 0.0)
+    params = {"candidate": st.candidate, "share_of": share_of, "bin_width": bin_width,
+              "max_peak": max_peak, "smooth": smooth}
+    msg = {"candidate": st.candidate, "anomaly": anomaly,
+           "fraction": _pct(anomaly / total_votes) if total_votes else math.nan,
+           "peak": _pct(t_star), "clean_share": _pct(share), "stuffing": stuffing,
+           "switching": switching, "low": float(sensitivity["anomaly"].min()),
+           "high": float(sensitivity["anomaly"].max())}
+    return ShpilkinResult(
+        test="turnout.shpilkin", statistic=anomaly, pvalue=None, effect=anomaly,
+        effect_unit="votes", n=int(t.size),
+        null="none (estimate under the clean-peak assumptions)",
+        evidence=Evidence.NOT_TESTED, table=bins.drop(columns=["bin"]),
+        message=Message("turnout.shpilkin", msg), excluded=excluded, params=params,
+        peak_turnout=t_star, clean_share=share, stuffing=stuffing, switching=switching,
+        sensitivity=sensitivity)
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------------
+
+_REG = frozenset({"registered"})
+
+
+def runner(check: Callable[..., CheckResult], *, with_rng: bool = False,
+           **kwargs: Any) -> Runner:
+    """A registry runner calling ``check(sheets, **kwargs)`` (and ``rng=`` when asked)."""
+    def run(sheets: SheetTable, gen: np.random.Generator) -> CheckResult:
+        if with_rng:
+            return check(sheets, rng=gen, **kwargs)
+        return check(sheets, **kwargs)
+    return run
+
+
+def _spec(name: str, run: Runner, *, needs: frozenset[str] = _REG, calibrated: bool = False,
+          fast: bool = True, description: str) -> None:
+    register(CheckSpec(name=name, family="turnout", run=run, needs=needs,
+                       calibrated=calibrated, fast=fast, description=description))
+
+
+_spec("turnout.distribution", runner(distribution), needs=frozenset(),
+      description="Turnout and leader-share distributions (descriptive).")
+for _q in ("turnout", "share"):
+    _needs = _REG if _q == "turnout" else frozenset()
+    _spec(f"turnout.spike_100_{_q}", runner(spike_at_100, quantity=_q), needs=_needs,
+          description=f"Stations at 100% {_q} vs a beta-binomial null (conservative).")
+    _spec(f"turnout.outliers_{_q}",
+          runner(regional_outliers, with_rng=True, quantity=_q, n_resamples=99),
+          needs=_needs,
+          description=f"Modified-z {_q} outliers within region, beta-binomial simulation "
+                      "null (real honest elections have heavier tails).")
+    _spec(f"turnout.skewness_{_q}",
+          runner(skewness, with_rng=True, quantity=_q, n_resamples=199), needs=_needs,
+          description=f"Skewness of station {_q} (EFT; Gaussian benchmark).")
+    _spec(f"turnout.kurtosis_{_q}",
+          runner(kurtosis, with_rng=True, quantity=_q, n_resamples=199), needs=_needs,
+          description=f"Kurtosis of station {_q} (EFT; Gaussian benchmark).")
+    _spec(f"turnout.dip_{_q}", runner(dip_test, quantity=_q), needs=_needs,
+          description=f"Hartigan's dip test of station {_q} (conservative uniform null).")
+_spec("turnout.integer_percentages",
+      runner(integer_percentages, with_rng=True, n_resamples=199, workers=1),
+      calibrated=True,
+      description="Integer-percentage excess, binomial Monte Carlo null (Kobak et al. 2016).")
+_spec("turnout.correlation", runner(turnout_share_correlation),
+      description="Weighted turnout-share correlation (descriptive).")
+_spec("turnout.sobyanin", runner(sobyanin_sukhovolsky),
+      description="Sobyanin-Sukhovolsky slope minus share (not calibrated).")
+_spec("turnout.shpilkin", runner(shpilkin_excess),
+      description="Shpilkin-style anomalous votes above the clean peak (descriptive).")

@@ -1,0 +1,235 @@
+"""``election-audit claims``: list a case's claims timeline, or add a claim to its ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+from rich.table import Table
+
+from audit.cases import load_case
+from audit.claims import (
+    BASES,
+    PERCENT_BASES,
+    SIDES,
+    ClaimLedger,
+    append_claim,
+    headline,
+    load_ledger,
+)
+from audit.cli._common import emit_json, json_option, out
+from audit.errors import ClaimsError
+
+
+@click.group()
+def claims() -> None:
+    """The claims ledger of a case: who announced which figures, when, citing what.
+
+    \b
+    Example:
+      election-audit claims list venezuela-2024
+    """
+
+
+def _ledger_path(case: str, ledger: Path | None) -> tuple[Any, Path]:
+    c = load_case(case)
+    return c, ledger if ledger is not None else c.path / "claims.yaml"
+
+
+@claims.command("list")
+@click.argument("case")
+@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read this ledger instead of the case's claims.yaml.")
+@click.option("--side", type=click.Choice(SIDES), help="Only claims of this side.")
+@json_option
+def list_claims(case: str, ledger: Path | None, side: str | None, as_json: bool) -> None:
+    """Print the timeline of claims of CASE (a bundled name or a case folder).
+
+    \b
+    Example:
+      election-audit claims list venezuela-2024 --side official --json
+    """
+    c, path = _ledger_path(case, ledger)
+    if not path.exists():
+        led = ClaimLedger(c.election.id, ())
+    else:
+        led = load_ledger(path, election=c.election)
+    chosen = [cl for cl in led.timeline() if side is None or cl.side == side]
+    if as_json:
+        payload = led.to_dict()
+        payload["claims"] = [cl.to_dict() for cl in chosen]
+        emit_json({"schema": "election-audit/claims", "schema_version": 1, **payload})
+        return
+    table = Table(title=f"Claims about {c.election.name} ({len(chosen)} of {len(led)})",
+                  show_lines=False, expand=False)
+    for col in ("when", "id", "side", "coverage", "figures", "source"):
+        table.add_column(col, overflow="fold")
+    frame = led.frame(c.election)
+    frame = frame[frame["id"].isin([cl.id for cl in chosen])]
+    for row in frame.to_dict("records"):
+        cite = str(row["citation"])
+        table.add_row(str(row["datetime"]), str(row["id"]), str(row["side"]),
+                      str(row["coverage"]), str(row["figures"]),
+                      cite[:80] + ("…" if len(cite) > 80 else ""))
+    out.print(table)
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ClaimsError(f"{option} expects KEY=VALUE, got {item!r}")
+        value = value.strip().replace("_", "")
+        result[key.strip()] = int(value) if value.isdigit() and option == "--count" else value
+    return result
+
+
+def _number(value: str | None) -> int | str | None:
+    if value is None:
+        return None
+    text = value.strip().replace("_", "")
+    return int(text) if text.isdigit() else text
+
+
+@claims.command("add")
+@click.argument("case")
+@click.option("--id", "claim_id", help="Unique id: lowercase letters, digits, '-' and '.'.")
+@click.option("--datetime", "when",
+              help="ISO 8601 with UTC offset (2024-07-29T00:06:00-04:00), a date, '<=…', or A/B.")
+@click.option("--side", type=click.Choice(SIDES))
+@click.option("--citation", help="Who said it and where it was read.")
+@click.option("--url", "urls", multiple=True, help="Source URL (repeatable).")
+@click.option("--series", help="Which succession the claim belongs to (default: the side).")
+@click.option("--basis", type=click.Choice(BASES), help="What the figures rest on.")
+@click.option("--scope", help="'national' (default) or a region code.")
+@click.option("--scope-level", help="Region level of --scope (e.g. state).")
+@click.option("--count", "counts", multiple=True, metavar="KEY=N",
+              help="Votes of a candidate (or OTHERS), exact or rounded ('6.89M'). Repeatable.")
+@click.option("--pct", "pcts", multiple=True, metavar="KEY=P",
+              help="Percentage as announced, e.g. NM=51.20 (the digits keep the precision).")
+@click.option("--percent-base", type=click.Choice(PERCENT_BASES),
+              help="What the percentages are shares of.")
+@click.option("--valid", help="Valid votes.")
+@click.option("--null", "null_votes", help="Null votes.")
+@click.option("--blank", "blank_votes", help="Blank votes.")
+@click.option("--voters", help="Voters (ballots cast).")
+@click.option("--registered", help="Registered voters.")
+@click.option("--turnout", help="Turnout percentage as announced.")
+@click.option("--valid-pct", help="Valid votes as a percentage of voters, as announced.")
+@click.option("--null-pct", help="Null votes as a percentage of voters, as announced.")
+@click.option("--tables-pct", help="Coverage: percentage of tables, as announced.")
+@click.option("--tables", type=int, help="Coverage: number of tables.")
+@click.option("--coverage-registered", help="Coverage: registered voters of the covered tables.")
+@click.option("--registered-pct", help="Coverage: percentage of registered voters.")
+@click.option("--sample-units", type=int, help="Sample: polling places sampled at random.")
+@click.option("--derived", is_flag=True, default=None,
+              help="The figures were recomputed by a third party.")
+@click.option("--endorses", multiple=True, help="Id of a claim whose figures this one "
+                                                 "endorses (repeatable).")
+@click.option("--notes", help="Anything a reader should know.")
+@click.option("--from-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the claim from a YAML file (one mapping); options override it.")
+@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append to this ledger instead of the case's claims.yaml.")
+@click.option("--dry-run", is_flag=True, help="Validate and show the claim without writing.")
+@json_option
+def add_claim(case: str, claim_id: str | None, when: str | None, side: str | None,
+              citation: str | None, urls: tuple[str, ...], series: str | None,
+              basis: str | None, scope: str | None, scope_level: str | None,
+              counts: tuple[str, ...], pcts: tuple[str, ...], percent_base: str | None,
+              valid: str | None, null_votes: str | None, blank_votes: str | None,
+              voters: str | None, registered: str | None, turnout: str | None,
+              valid_pct: str | None, null_pct: str | None, tables_pct: str | None,
+              tables: int | None, coverage_registered: str | None,
+              registered_pct: str | None, sample_units: int | None, derived: bool | None,
+              endorses: tuple[str, ...], notes: str | None, from_file: Path | None,
+              ledger: Path | None, dry_run: bool, as_json: bool) -> None:
+    """Validate a claim and append it to the ledger of CASE, keeping the file's comments.
+
+    Every field is validated against the case's election (candidate keys, regions) before
+    anything is written; a bad field stops with one line naming the claim, field, value and
+    rule. Percentages keep the digits you type ("51.20" is not "51.2").
+
+    \b
+    Example:
+      election-audit claims add venezuela-2024 --id cne-b1 \\
+          --datetime 2024-07-29T00:06:00-04:00 --side official \\
+          --citation "CNE Bulletin 1 (Xinhua, 29 Jul 2024)" --tables-pct 80 \\
+          --count NM=5150092 --count EG=4445978 --count OTHERS=462704 \\
+          --pct NM=51.20 --pct EG=44.2 --pct OTHERS=4.6 --turnout 59 --dry-run
+    """
+    c, path = _ledger_path(case, ledger)
+    claim: dict[str, Any] = {}
+    if from_file is not None:
+        try:
+            loaded = yaml.safe_load(from_file.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ClaimsError(f"{from_file.name}: not valid YAML ({exc})") from None
+        if isinstance(loaded, list) and len(loaded) == 1:
+            loaded = loaded[0]
+        if not isinstance(loaded, dict):
+            raise ClaimsError(f"{from_file.name}: expected one claim (a YAML mapping)")
+        claim.update(loaded)
+    simple = {"id": claim_id, "datetime": when, "side": side, "series": series,
+              "basis": basis, "scope": scope, "scope_level": scope_level,
+              "percent_base": percent_base, "valid": _number(valid),
+              "null_votes": _number(null_votes), "blank_votes": _number(blank_votes),
+              "voters": _number(voters), "registered": _number(registered),
+              "turnout_pct": turnout, "valid_pct": valid_pct, "null_pct": null_pct,
+              "derived": derived, "notes": notes}
+    order = ["id", "datetime", "side", "series", "basis", "source", "scope", "scope_level",
+             "coverage", "counts", "percentages", "percent_base", "valid", "null_votes",
+             "blank_votes", "voters", "registered", "turnout_pct", "valid_pct", "null_pct",
+             "derived", "endorses", "notes"]
+    claim.update({k: v for k, v in simple.items() if v is not None})
+    if citation or urls:
+        source = dict(claim.get("source") or {}) if isinstance(claim.get("source"), dict) \
+            else {}
+        if citation:
+            source["citation"] = citation
+        if len(urls) == 1:
+            source["url"] = urls[0]
+        elif urls:
+            source["urls"] = list(urls)
+        claim["source"] = source
+    coverage = {"tables_pct": tables_pct, "tables": tables,
+                "registered": _number(coverage_registered), "registered_pct": registered_pct,
+                "sample_units": sample_units}
+    if any(v is not None for v in coverage.values()):
+        merged = dict(claim.get("coverage") or {})
+        merged.update({k: v for k, v in coverage.items() if v is not None})
+        claim["coverage"] = merged
+    if counts:
+        claim["counts"] = {**dict(claim.get("counts") or {}), **_pairs(counts, "--count")}
+    if pcts:
+        claim["percentages"] = {**dict(claim.get("percentages") or {}), **_pairs(pcts, "--pct")}
+    if endorses:
+        claim["endorses"] = list(endorses)
+    claim = {k: claim[k] for k in sorted(claim, key=lambda k: order.index(k)
+                                         if k in order else len(order))}
+    if dry_run:
+        from audit.claims import ClaimValidationError, parse_claim
+
+        parsed, problems = parse_claim(claim, election=c.election)
+        if problems:
+            raise ClaimValidationError("new claim", problems)
+        assert parsed is not None
+        if path.exists():
+            existing = load_ledger(path, election=c.election)
+            if any(x.id == parsed.id for x in existing.claims):
+                raise ClaimsError(f"{path.name}: a claim with id {parsed.id!r} already exists")
+        added = parsed
+    else:
+        added = append_claim(path, claim, election=c.election)
+    if as_json:
+        emit_json({"schema": "election-audit/claims-add", "schema_version": 1,
+                   "ledger": str(path), "written": not dry_run, "claim": added.to_dict()})
+        return
+    verb = "valid (not written, --dry-run)" if dry_run else f"added to {path}"
+    out.print(f"claim [bold]{added.id}[/bold] {verb}: {headline(added, c.election)}")
+
+
+command = claims

@@ -1,0 +1,202 @@
+"""Figures of the dispute tracker: they draw results of :mod:`audit.checks.claims`.
+
+* :func:`plot_claims_timeline` – each claim's share for the leading candidates over time;
+* :func:`plot_official_vs_sheets` – a claim's votes against the sheets' votes, by region;
+* :func:`plot_uncovered_need` – what the tables without sheets would need, against the
+  distribution of the tables (or regions) held;
+* :func:`plot_compatibility` – the matrix of which claims can both be true.
+
+Each takes a result and an optional ``ax`` and returns the matplotlib Figure; none computes a
+statistic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from audit.checks.claims import CompatibilityResult, SheetsResult
+from audit.claims import OTHERS, Claim, ClaimLedger
+from audit.dispute import DisputeResult
+from audit.figures import figure_and_axes
+
+_SIDE_MARKERS = {"official": "s", "court": "D", "opposition": "o", "observer": "^",
+                 "media": "v", "academic": "P", "exit_poll": "X", "other": "."}
+_COLOURS = ("#b2182b", "#2166ac", "#4d4d4d", "#1b7837", "#762a83", "#e08214")
+
+
+def _claim_shares(claim: Claim, keys: Sequence[str]) -> dict[str, float]:
+    """A claim's shares (percent) for ``keys``: from counts when complete, else as announced."""
+    out: dict[str, float] = {}
+    total = claim.valid if claim.valid is not None else (
+        claim.counts_total() if OTHERS in claim.counts or len(claim.counts) > 2 else None)
+    for k in keys:
+        if k in claim.counts and total is not None and total.value > 0:
+            out[k] = 100 * claim.counts[k].value / total.value
+        elif k in claim.percentages and not claim.percentages[k].bound:
+            out[k] = float(claim.percentages[k].value)
+        elif k in claim.counts and len(claim.counts) == 2:  # two-candidate claims
+            pair = sum(q.value for q in claim.counts.values())
+            out[k] = 100 * claim.counts[k].value / pair if pair else float("nan")
+    return out
+
+
+def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
+                         candidates: Sequence[str] | None = None,
+                         ax: Axes | None = None) -> Figure:
+    """Each claim's share of the leading candidates over time (marker = side).
+
+    Takes a :class:`~audit.dispute.DisputeResult` (or its ledger).
+
+    Shares come from the counts where a claim states a total, else from its percentages;
+    a two-candidate claim without a total shows the two-candidate share. Claims without
+    figures are marked on the time axis.
+    """
+    fig, ax = figure_and_axes(ax, figsize=(8.0, 4.2))
+    if isinstance(ledger, DisputeResult):
+        ledger = ledger.ledger
+    claims = ledger.timeline()
+    if candidates is None:
+        mentions: dict[str, int] = {}
+        for c in claims:
+            for k in [*c.counts, *c.percentages]:
+                if k != OTHERS:
+                    mentions[k] = mentions.get(k, 0) + 1
+        candidates = sorted(mentions, key=lambda k: -mentions[k])[:2]
+    times = [float(mdates.date2num(c.time.sort_key)) for c in claims]
+    for i, key in enumerate(candidates):
+        colour = _COLOURS[i % len(_COLOURS)]
+        for c, t in zip(claims, times, strict=True):
+            share = _claim_shares(c, [key]).get(key)
+            if share is None or not np.isfinite(share):
+                continue
+            ax.plot(t, share, marker=_SIDE_MARKERS.get(c.side, "."), color=colour,
+                    linestyle="none", markersize=7, alpha=0.85)
+            ax.annotate(c.id, (t, share), textcoords="offset points", xytext=(3, 3),
+                        fontsize=6, rotation=30, color=colour)
+    bare = [t for c, t in zip(claims, times, strict=True) if not c.has_figures]
+    if bare:
+        ax.plot(bare, [1] * len(bare), marker="|", color="0.5", linestyle="none",
+                markersize=10, label="statement without figures")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("share of votes (%)")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    handles: list[Artist] = [Patch(color=_COLOURS[i % len(_COLOURS)], label=k)
+                             for i, k in enumerate(candidates)]
+    sides = sorted({c.side for c in claims if c.has_figures})
+    handles += [ax.plot([], [], marker=_SIDE_MARKERS.get(s, "."), color="0.3",
+                        linestyle="none", label=s)[0] for s in sides]
+    ax.legend(handles=handles, fontsize=7, ncol=2, loc="center right")
+    ax.set_title(f"Claims about {ledger.election_id} over time", fontsize=10)
+    return fig
+
+
+def plot_official_vs_sheets(result: SheetsResult, *, keys: Sequence[str] | None = None,
+                            ax: Axes | None = None) -> Figure:
+    """A claim's votes per category against the sheets' votes stacked by region.
+
+    For each category, the lower bar stacks the sheets' votes region by region; the upper bar
+    is the claim's figure. A stack longer than the claim is a violation if the sheets are
+    genuine (and the claim covers them).
+    """
+    fig, ax = figure_and_axes(ax, figsize=(7.0, 3.6))
+    table = result.table[~result.table["key"].isin(["valid", "null"])]
+    if keys is None:
+        keys = list(table.sort_values("claim", ascending=False)["key"][:3])
+    regions = result.by_region
+    y = 0.0
+    ticks, labels = [], []
+    cmap = ListedColormap(["#9ecae1", "#6baed6", "#c6dbef", "#4292c6"])
+    for key in keys:
+        row = table[table["key"] == key]
+        if row.empty:
+            continue
+        claim_votes = float(row["claim"].iloc[0])
+        left = 0.0
+        if not regions.empty and key in regions:
+            for i, v in enumerate(regions[key].to_numpy(dtype=float)):
+                ax.barh(y, v, left=left, color=cmap(i % cmap.N), edgecolor="white",
+                        linewidth=0.3, height=0.35)
+                left += v
+        else:
+            left = float(row["sheets"].iloc[0])
+            ax.barh(y, left, color=cmap(0), height=0.35)
+        ax.barh(y + 0.4, claim_votes, color="#d6604d", height=0.35)
+        ticks += [y, y + 0.4]
+        labels += [f"{key}: sheets {left:,.0f}", f"{key}: {result.claim} {claim_votes:,.0f}"]
+        y += 1.2
+    ax.set_yticks(ticks, labels, fontsize=7)
+    ax.set_xlabel("votes")
+    ax.ticklabel_format(axis="x", style="plain")
+    ax.set_title(f"{result.claim} against the {result.sheets} sheets (stacked by region)",
+                 fontsize=9)
+    return fig
+
+
+def plot_uncovered_need(result: SheetsResult, *, ax: Axes | None = None) -> Figure:
+    """What the tables without sheets would need, against the units held.
+
+    Histogram of the leading candidate's votes as a share of registered voters over the
+    covered tables (or regions), with the share the tables without sheets would need and the
+    largest share seen.
+    """
+    fig, ax = figure_and_axes(ax)
+    feas = result.feasibility
+    dist = feas.get("distribution", {})
+    hist = dist.get("histograms", {}).get("lead_share_of_registered")
+    lead = feas.get("lead") or "?"
+    if hist:
+        edges = np.asarray(hist["edges"]) * 100
+        counts = np.asarray(hist["counts"])
+        ax.stairs(counts, edges, fill=True, color="#9ecae1",
+                  label=f"{dist.get('unit', 'unit')}s held ({dist.get('units', 0):,})")
+    need = feas.get("lead_share_of_registered")
+    if need is not None:
+        ax.axvline(100 * need, color="#b2182b", linewidth=2,
+                   label=f"needed in tables without sheets: {100 * need:.1f}%")
+    mx = dist.get("lead_share_of_registered_max")
+    if mx is not None:
+        ax.axvline(100 * mx, color="0.3", linestyle="--",
+                   label=f"highest held: {100 * mx:.1f}%")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(f"{lead}'s votes as % of registered voters")
+    ax.set_ylabel(f"{dist.get('unit', 'unit')}s")
+    ax.legend(fontsize=7)
+    ax.set_title(f"{result.claim}: what the tables without {result.sheets} sheets would need",
+                 fontsize=9)
+    return fig
+
+
+def plot_compatibility(result: CompatibilityResult, *, labels: Sequence[str] | None = None,
+                       ax: Axes | None = None) -> Figure:
+    """The matrix of pairs: compatible, incompatible unless a condition, not comparable."""
+    labels = list(labels if labels is not None else result.labels)
+    n = len(labels)
+    fig, ax = figure_and_axes(ax, figsize=(0.35 * n + 2.5, 0.35 * n + 2.0))
+    code = {"compatible": 1, "incompatible": 2, "not_comparable": 0}
+    grid = np.full((n, n), np.nan)
+    index = {lab: i for i, lab in enumerate(labels)}
+    for row in result.table.to_dict("records"):
+        a, b = str(row["a"]), str(row["b"])
+        if a in index and b in index:
+            v = code[str(row["verdict"])]
+            grid[index[a], index[b]] = grid[index[b], index[a]] = v
+    off_diagonal = ~np.eye(n, dtype=bool)
+    grid[off_diagonal & np.isnan(grid)] = code["not_comparable"]
+    cmap = ListedColormap(["#f0f0f0", "#a6dba0", "#d6604d"])
+    ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=2)
+    ax.set_xticks(range(n), labels, rotation=90, fontsize=6)
+    ax.set_yticks(range(n), labels, fontsize=6)
+    ax.legend(handles=[Patch(color="#a6dba0", label="compatible"),
+                       Patch(color="#d6604d", label="incompatible unless a condition"),
+                       Patch(color="#f0f0f0", label="not comparable")],
+              fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title("Which claims can both be true", fontsize=9)
+    return fig

@@ -1,0 +1,45 @@
+"""Publishable reports: one call from a case to a PDF, HTML, JSON or Markdown report.
+
+>>> model = build_report("venezuela-2024", sheets, ReportOptions(lang="es"))  # doctest: +SKIP
+>>> render(model, "venezuela-2024.pdf")                                       # doctest: +SKIP
+
+:func:`build_report` assembles a :class:`ReportModel` (pure data) from whatever inputs are
+available; check families plug their sections in with :func:`register_section` (see
+:mod:`audit.report.registry` and ``docs/reports.md``); :func:`render` writes the format of the
+output file's extension.
+"""
+
+from audit.report.blocks import generic_blocks, result_callouts, results_table
+from audit.report.build import build_report
+from audit.report.context import ReportContext, ReportOptions
+from audit.report.model import (
+    Block,
+    BulletList,
+    Callout,
+    Column,
+    FigureBlock,
+    Heading,
+    MissingInput,
+    Paragraph,
+    ReportModel,
+    Section,
+    Table,
+    msg,
+)
+from audit.report.registry import (
+    SECTION_IDS,
+    MethodNote,
+    SectionHook,
+    register_method,
+    register_section,
+)
+from audit.report.render import FORMATS, infer_format, render
+from audit.report.svg import figure_block, figure_svg
+
+__all__ = [
+    "FORMATS", "SECTION_IDS", "Block", "BulletList", "Callout", "Column", "FigureBlock",
+    "Heading", "MethodNote", "MissingInput", "Paragraph", "ReportContext", "ReportModel",
+    "ReportOptions", "Section", "SectionHook", "Table", "build_report", "figure_block",
+    "figure_svg", "generic_blocks", "infer_format", "msg", "register_method",
+    "register_section", "render", "result_callouts", "results_table",
+]

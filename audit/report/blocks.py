@@ -1,0 +1,78 @@
+"""Ready-made blocks for section builders: result tables, evidence call-outs, missing lines.
+
+A family builder can compose its section from these plus its own tables and figures::
+
+    def build(results, ctx):
+        return [*result_callouts(results), results_table(results, name="digits")]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from audit.checks._result import CheckResult, Evidence, Message
+from audit.report.model import Block, Callout, Column, MissingInput, Paragraph, Table, msg
+from audit.report.registry import method_note
+
+#: Evidence levels from the strongest statement to the weakest (for sorting findings).
+EVIDENCE_ORDER: tuple[Evidence, ...] = (Evidence.IMPOSSIBLE, Evidence.STRONG, Evidence.MODERATE,
+                                        Evidence.WEAK, Evidence.CONSISTENT, Evidence.NOT_TESTED)
+#: Levels that speak against a null hypothesis.
+FINDINGS: frozenset[Evidence] = frozenset(
+    {Evidence.IMPOSSIBLE, Evidence.STRONG, Evidence.MODERATE, Evidence.WEAK})
+
+
+def evidence_rank(result: CheckResult) -> tuple[int, float]:
+    """Sort key: strongest evidence first, then smallest (adjusted) p-value."""
+    p = result.pvalue_adjusted if result.pvalue_adjusted is not None else result.pvalue
+    return EVIDENCE_ORDER.index(result.evidence), (p if p is not None and p == p else 2.0)
+
+
+def test_label(test: str) -> Message | str:
+    """The translated name of a test (from its method note), else its id."""
+    note = method_note(test)
+    return note.title if note is not None else test
+
+
+def results_table(results: Sequence[CheckResult], *, name: str = "results",
+                  caption: Message | None = None) -> Table:
+    """One row per result: test, statistic, p-value, adjusted p-value, effect, n, evidence."""
+    columns = (
+        Column("test", msg("report.col.test")),
+        Column("statistic", msg("report.col.statistic"), "f3"),
+        Column("pvalue", msg("report.col.pvalue"), "p"),
+        Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
+        Column("effect", msg("report.col.effect"), "f3"),
+        Column("effect_unit", msg("report.col.effect_unit"), "code"),
+        Column("n", msg("report.col.n"), "int"),
+        Column("evidence", msg("report.col.evidence"), "evidence"),
+    )
+    rows = tuple((test_label(r.test), r.statistic, r.pvalue, r.pvalue_adjusted, r.effect,
+                  r.effect_unit or None, r.n, r.evidence) for r in results)
+    return Table(columns=columns, rows=rows, name=name,
+                 caption=caption or msg("report.results.caption"))
+
+
+def result_callouts(results: Sequence[CheckResult], *, findings_only: bool = False,
+                    limit: int | None = None) -> list[Callout]:
+    """Each result's sentence with its evidence level, strongest first."""
+    chosen = sorted(results, key=evidence_rank)
+    if findings_only:
+        chosen = [r for r in chosen if r.evidence in FINDINGS]
+    return [Callout(r.evidence, r.message) for r in chosen[:limit]]
+
+
+def generic_blocks(results: Sequence[CheckResult], family: str) -> list[Block]:
+    """What a family's results look like without a builder of its own."""
+    if not results:
+        return [Paragraph(msg("report.results.none", family=family))]
+    return [*result_callouts(results), results_table(results, name=f"{family}-results")]
+
+
+def need_message(need: str) -> Message:
+    return msg(f"report.need.{need}")
+
+
+def missing_line(section: str, need: str, how: Message) -> MissingInput:
+    """The line standing in for content that needs ``need``."""
+    return MissingInput(section=section, needs=need_message(need), how=how)

@@ -1,0 +1,445 @@
+"""Assemble a :class:`~audit.report.model.ReportModel` from whatever inputs are available.
+
+:func:`build_report` walks the sections in their fixed order. For each, the registered hooks
+(:mod:`audit.report.registry`) whose inputs are present build the content from their family's
+results; hooks whose inputs are absent, and expected families that are not installed, leave a
+line saying what is missing and how to supply it. The executive summary, the methods and the
+provenance appendix are then derived from what was included.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from audit._version import __version__
+from audit.cases import Case, load_case
+from audit.checks._result import CheckResult, Evidence, Message
+from audit.ingest import IngestResult
+from audit.model import SheetTable, sha256_file
+from audit.report.blocks import (
+    EVIDENCE_ORDER,
+    FINDINGS,
+    evidence_rank,
+    generic_blocks,
+    missing_line,
+    need_message,
+)
+from audit.report.context import ReportContext, ReportOptions
+from audit.report.i18n import cell, country_name, format_date, has_message
+from audit.report.model import (
+    Block,
+    BulletList,
+    Callout,
+    Column,
+    Heading,
+    InputFile,
+    MissingInput,
+    Paragraph,
+    ProvenanceInfo,
+    ReportModel,
+    Section,
+    SectionStatus,
+    Table,
+    TitleBlock,
+    msg,
+)
+from audit.report.registry import SECTIONS, SectionSpec, hooks, method_note
+from audit.report.sources import data_dirs
+
+#: At most this many findings are quoted in the executive summary.
+SUMMARY_FINDINGS = 5
+
+
+def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | None = None,
+                 options: ReportOptions | None = None, *,
+                 results: Mapping[str, Sequence[CheckResult]] | None = None,
+                 source: Any = None) -> ReportModel:
+    """Build the report of ``case`` from the sheets and results available.
+
+    Parameters
+    ----------
+    case
+        A :class:`~audit.cases.Case`, a bundled case name or a case folder.
+    sheets
+        The tally sheets: an :class:`~audit.ingest.IngestResult` (the integrity section then
+        shows its quarantine), a :class:`~audit.model.SheetTable` (e.g. simulated), or None.
+    options
+        Language, seed, table length, figures, the command for the provenance appendix.
+    results
+        Results already computed, by family (``{"digits": [...]}``); a family without them is
+        computed by its hook's ``run`` when its inputs are present.
+    source
+        The manifest entry (:class:`~audit.cases.SourceFile`) the sheets came from, if any.
+
+    Returns
+    -------
+    ReportModel
+        Pure data; render it with :func:`audit.report.render`.
+    """
+    case = case if isinstance(case, Case) else load_case(case)
+    options = options or ReportOptions()
+    ingest = sheets if isinstance(sheets, IngestResult) else None
+    table = ingest.sheets if ingest is not None else \
+        (sheets if isinstance(sheets, SheetTable) else None)
+    ctx = ReportContext(case=case, options=options, sheets=table, ingest=ingest, source=source,
+                        results=dict(results or {}))
+    used: dict[str, tuple[CheckResult, ...]] = {}
+    method_tests: list[str] = []
+    built: dict[str, Section] = {}
+    for spec in SECTIONS:
+        if spec.id not in ("summary", "methods", "provenance"):
+            built[spec.id] = _build_section(spec, ctx, used, method_tests)
+    sections = [_summary(ctx, built, used)]
+    sections += [built[s.id] for s in SECTIONS if s.id in built]
+    sections.append(_methods(ctx, used, method_tests))
+    provenance = _provenance(ctx)
+    sections.append(_provenance_section(ctx, provenance))
+    return ReportModel(lang=options.lang, title=_title(ctx), sections=tuple(sections),
+                       provenance=provenance, results=used)
+
+
+# --------------------------------------------------------------------------------------------
+# Sections filled by hooks
+# --------------------------------------------------------------------------------------------
+
+
+def how_to_supply(need: str, ctx: ReportContext) -> Message:
+    """How the user supplies an input (with the file, folder and URL of a bundled case)."""
+    if need in ("sheets", "registered"):
+        source = ctx.case.main_source
+        if need == "sheets" and source is not None:
+            where = ", ".join(str(d) for d in data_dirs(ctx.options.data_dir)) or \
+                msg("report.how.no_data_dir")
+            return msg("report.how.sheets_manifest", file=source.file, folder=source.folder,
+                       url=source.urls[0] if source.urls else "—", sha=source.sha256[:16],
+                       where=where)
+        return msg(f"report.how.{need}")
+    if need == "claims":
+        return msg("report.how.claims", folder=ctx.case.name)
+    return msg(f"report.how.{need}")
+
+
+def _status(blocks: Sequence[Block]) -> SectionStatus:
+    missing = sum(isinstance(b, MissingInput) for b in blocks)
+    content = sum(not isinstance(b, MissingInput) for b in blocks)
+    if not missing:
+        return "complete"
+    return "missing" if content <= 1 else "partial"  # the intro paragraph is not content
+
+
+def _build_section(spec: SectionSpec, ctx: ReportContext,
+                   used: dict[str, tuple[CheckResult, ...]], method_tests: list[str]) -> Section:
+    blocks: list[Block] = [Paragraph(spec.intro)]
+    missing_needs: list[str] = []
+    results: list[CheckResult] = []
+    section_hooks = hooks(spec.id)
+    for hook in section_hooks:
+        unmet = [n for n in hook.needs if not ctx.has(n)]
+        if unmet:
+            missing_needs += [n for n in unmet if n not in missing_needs]
+            continue
+        family_results = tuple(ctx.results.get(hook.family, ())) or \
+            (tuple(hook.run(ctx)) if hook.run is not None else ())
+        blocks += hook.build(family_results, ctx)
+        used[hook.family] = family_results
+        results += family_results
+        method_tests += [t for t in hook.methods if t not in method_tests]
+    blocks += [missing_line(spec.id, n, how_to_supply(n, ctx)) for n in missing_needs]
+    hooked = {h.family for h in section_hooks}
+    for family in spec.families:
+        if family in hooked:
+            continue
+        if family in ctx.results:  # results without a builder: shown generically
+            family_results = tuple(ctx.results[family])
+            blocks += generic_blocks(family_results, family)
+            used[family] = family_results
+            results += family_results
+        else:
+            blocks.append(MissingInput(section=spec.id,
+                                       needs=msg("report.need.family", family=_family(family)),
+                                       how=msg("report.how.family")))
+    return Section(id=spec.id, title=spec.title, blocks=tuple(blocks), status=_status(blocks),
+                   results=tuple(results))
+
+
+def _family(family: str) -> Message | str:
+    key = f"report.family.{family}"
+    return msg(key) if has_message(key) else family
+
+
+# --------------------------------------------------------------------------------------------
+# Executive summary
+# --------------------------------------------------------------------------------------------
+
+
+def _sheets_statement(ctx: ReportContext) -> Paragraph | None:
+    sheets = ctx.sheets
+    if sheets is None or not len(sheets):
+        return None
+    from audit.report.sections.sheets import candidate_label, ranked_candidates
+
+    totals = sheets.totals()
+    valid = sheets.total("valid") or 0
+    order = ranked_candidates(sheets)
+    first = order[0]
+    second = order[1] if len(order) > 1 else order[0]
+    source = ctx.source
+    side = msg(f"report.side.{source.side}") if source is not None and \
+        has_message(f"report.side.{source.side}") else msg("report.side.unknown")
+    label = source.id if source is not None else (
+        ", ".join(p.path for p in ctx.ingest.files) if ctx.ingest is not None
+        else sheets.name or "—")
+    params: dict[str, Any] = {
+        "source": label, "side": side, "sheets": len(sheets),
+        "first": candidate_label(ctx, first), "first_votes": totals[first],
+        "first_pct": 100.0 * totals[first] / valid if valid else None,
+        "second": candidate_label(ctx, second), "second_votes": totals[second],
+        "second_pct": 100.0 * totals[second] / valid if valid else None}
+    if ctx.election.tables:
+        return Paragraph(msg("report.summary.sheets_coverage", tables=ctx.election.tables,
+                             coverage=100.0 * len(sheets) / ctx.election.tables, **params))
+    return Paragraph(msg("report.summary.sheets", **params))
+
+
+def _summary(ctx: ReportContext, built: Mapping[str, Section],
+             used: Mapping[str, Sequence[CheckResult]]) -> Section:
+    e = ctx.election
+    blocks: list[Block] = [Paragraph(msg("report.summary.intro", kind=_kind(ctx), date=e.date,
+                                          country=country_name(e.country, ctx.lang)))]
+
+    blocks.append(Heading(msg("report.summary.claims_heading")))
+    claims: list[Block] = []
+    for hook in hooks("summary"):
+        if all(ctx.has(n) for n in hook.needs):
+            results = tuple(ctx.results.get(hook.family, ())) or tuple(used.get(
+                hook.family, ())) or (tuple(hook.run(ctx)) if hook.run is not None else ())
+            claims += hook.build(results, ctx)
+    statement = _sheets_statement(ctx)
+    if statement is not None:
+        claims.append(statement)
+    blocks += claims or [Paragraph(msg("report.summary.claims_none"))]
+
+    blocks.append(Heading(msg("report.summary.evidence_heading")))
+    everything = [r for results in used.values() for r in results]
+    counts = {level: sum(r.evidence is level for r in everything) for level in EVIDENCE_ORDER}
+    tested = len(everything) - counts[Evidence.NOT_TESTED]
+    if tested == 0 and counts[Evidence.IMPOSSIBLE] == 0:
+        blocks.append(Paragraph(msg("report.summary.no_tests")))
+    else:
+        blocks.append(Paragraph(msg(
+            "report.summary.tally", n=len(everything), strong=counts[Evidence.STRONG],
+            moderate=counts[Evidence.MODERATE], weak=counts[Evidence.WEAK],
+            consistent=counts[Evidence.CONSISTENT], impossible=counts[Evidence.IMPOSSIBLE],
+            descriptive=counts[Evidence.NOT_TESTED])))
+        for hook in hooks():
+            if hook.summary is not None and hook.family in used:
+                blocks += hook.summary(used[hook.family], ctx)
+        findings = sorted((r for r in everything if r.evidence in FINDINGS), key=evidence_rank)
+        if findings:
+            blocks.append(Paragraph(msg("report.summary.findings",
+                                        shown=min(len(findings), SUMMARY_FINDINGS),
+                                        total=len(findings))))
+            blocks += [Callout(r.evidence, r.message) for r in findings[:SUMMARY_FINDINGS]]
+        else:
+            blocks.append(Paragraph(msg("report.summary.no_findings")))
+
+    blocks += [Heading(msg("report.summary.strength_heading")),
+               Paragraph(msg("report.summary.strength"))]
+    blocks += [Heading(msg("report.summary.limits_heading")),
+               Paragraph(msg("report.summary.limits"))]
+    inputs: list[Message] = []
+    families: list[Message] = []
+    for section in built.values():
+        for line in section.blocks:
+            if not isinstance(line, MissingInput):
+                continue
+            if line.needs.id == "report.need.family":
+                item = msg("report.summary.family_item", section=section.title,
+                           family=line.needs.params["family"])
+                target = families
+            else:
+                item = msg("report.summary.missing_item", section=section.title,
+                           needs=line.needs)
+                target = inputs
+            if item not in target:
+                target.append(item)
+    if inputs:
+        blocks += [Paragraph(msg("report.summary.missing")), BulletList(tuple(inputs))]
+    if families:
+        blocks += [Paragraph(msg("report.summary.families_missing")),
+                   BulletList(tuple(families))]
+    return Section(id="summary", title=msg("report.section.summary.title"),
+                   blocks=tuple(blocks))
+
+
+# --------------------------------------------------------------------------------------------
+# Methods and limitations
+# --------------------------------------------------------------------------------------------
+
+
+def evidence_levels_table() -> Table:
+    rows = (
+        (Evidence.STRONG, msg("report.methods.threshold_strong")),
+        (Evidence.MODERATE, msg("report.methods.threshold_moderate")),
+        (Evidence.WEAK, msg("report.methods.threshold_weak")),
+        (Evidence.CONSISTENT, msg("report.methods.threshold_above")),
+        (Evidence.IMPOSSIBLE, msg("report.methods.threshold_none")),
+        (Evidence.NOT_TESTED, msg("report.methods.threshold_none")),
+    )
+    return Table(columns=(Column("evidence", msg("report.col.evidence"), "evidence"),
+                          Column("pvalue", msg("report.col.adjusted_p")),
+                          Column("meaning", msg("report.col.meaning"))),
+                 rows=tuple((level, p, msg(f"report.evidence.{level.value}_desc"))
+                            for level, p in rows),
+                 name="evidence-levels", caption=msg("report.methods.levels_caption"))
+
+
+def _methods(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]],
+             method_tests: Sequence[str]) -> Section:
+    blocks: list[Block] = [Paragraph(msg("report.section.methods.intro")),
+                           Paragraph(msg("report.methods.evidence")), evidence_levels_table(),
+                           Paragraph(msg("report.methods.multiple")),
+                           Paragraph(msg("report.methods.reproducible", seed=ctx.options.seed))]
+    tests = list(method_tests)
+    nulls: dict[str, str] = {}
+    for results in used.values():
+        for r in results:
+            nulls.setdefault(r.test, r.null)
+            if r.test not in tests:
+                tests.append(r.test)
+    seen_notes: set[str] = set()
+    for test in tests:
+        note = method_note(test)
+        if note is None:
+            blocks += [Heading(msg("report.methods.unnamed", test=test)),
+                       Paragraph(msg("report.methods.no_note", test=test,
+                                     null=nulls.get(test) or "—"))]
+            continue
+        if note.test in seen_notes:
+            continue
+        seen_notes.add(note.test)
+        blocks += [Heading(note.title), Paragraph(note.method),
+                   Paragraph(msg("report.methods.limitations", text=note.limitations))]
+        if note.references:
+            blocks.append(BulletList(tuple(msg("report.methods.reference", text=ref)
+                                           for ref in note.references)))
+    return Section(id="methods", title=msg("report.section.methods.title"),
+                   blocks=tuple(blocks))
+
+
+# --------------------------------------------------------------------------------------------
+# Title and provenance
+# --------------------------------------------------------------------------------------------
+
+
+def _kind(ctx: ReportContext) -> Message:
+    key = f"report.kind.{ctx.election.kind}"
+    return msg(key) if ctx.election.kind and has_message(key) else msg("report.kind.generic")
+
+
+def _subtitle(ctx: ReportContext) -> Message:
+    e = ctx.election
+    return msg("report.subtitle", kind=_kind(ctx), country=country_name(e.country, ctx.lang),
+               date=e.date)
+
+
+def _title(ctx: ReportContext) -> TitleBlock:
+    e, lang = ctx.election, ctx.lang
+    facts: list[tuple[Message, str]] = [
+        (msg("report.fact.date"), format_date(e.date, lang)),
+        (msg("report.fact.country"), country_name(e.country, lang) or "—"),
+        (msg("report.fact.candidates"), cell(len(e.candidates), "int", lang)),
+    ]
+    if e.registered:
+        facts.append((msg("report.fact.registered"), cell(e.registered, "int", lang)))
+    if e.tables:
+        facts.append((msg("report.fact.tables"), cell(e.tables, "int", lang)))
+    if e.centers:
+        facts.append((msg("report.fact.centers"), cell(e.centers, "int", lang)))
+    if ctx.sheets is not None:
+        facts.append((msg("report.fact.sheets"), cell(len(ctx.sheets), "int", lang)))
+    facts.append((msg("report.fact.case"), ctx.case.name))
+    facts.append((msg("report.fact.version"), __version__))
+    table = Table(columns=(Column("fact", msg("report.col.fact")),
+                           Column("value", msg("report.col.value"))),
+                  rows=tuple(facts), name="facts")
+    return TitleBlock(title=msg("report.title"), subtitle=_subtitle(ctx), case=ctx.case.name,
+                      election_id=e.id, election_date=e.date, country=e.country, facts=table)
+
+
+def _case_file(ctx: ReportContext, name: str, role: str) -> InputFile | None:
+    path = ctx.case.path / name
+    if not path.is_file():
+        return None
+    return InputFile(path=f"{ctx.case.name}/{name}", role=role, sha256=sha256_file(path),
+                     bytes=path.stat().st_size)
+
+
+def _provenance(ctx: ReportContext) -> ProvenanceInfo:
+    inputs: list[InputFile] = []
+    if ctx.ingest is not None:
+        ingest = ctx.ingest
+        inputs += [InputFile(path=p.path, role="sheets", sha256=p.sha256, bytes=p.bytes,
+                             rows=p.rows_read, profile=p.profile) for p in ingest.files]
+        if ingest.join is not None:
+            j = ingest.join.file
+            inputs.append(InputFile(path=j.path, role="joined", sha256=j.sha256, bytes=j.bytes,
+                                    rows=j.rows_read, profile=j.profile))
+        profile_path = Path(ingest.profile.path) if ingest.profile.path else None
+        if profile_path is not None and profile_path.is_file():
+            inputs.append(InputFile(path=profile_path.name, role="profile",
+                                    sha256=sha256_file(profile_path),
+                                    bytes=profile_path.stat().st_size))
+    elif ctx.sheets is not None:
+        inputs += [InputFile(path=p.path, role=p.role, sha256=p.sha256, bytes=p.bytes,
+                             rows=p.rows_read, profile=p.profile) for p in ctx.sheets.provenance]
+    for name, role in (("election.toml", "election"), ("sources.toml", "manifest"),
+                       ("claims.yaml", "claims")):
+        entry = _case_file(ctx, name, role)
+        if entry is not None:
+            inputs.append(entry)
+    parameters = dict(ctx.options.parameters())
+    if ctx.ingest is not None:
+        parameters["profile"] = ctx.ingest.profile.name
+    return ProvenanceInfo(inputs=tuple(inputs), package_version=__version__,
+                          parameters=parameters, seed=ctx.options.seed,
+                          command=ctx.options.command)
+
+
+def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo) -> Section:
+    inputs = Table(columns=(
+        Column("path", msg("report.col.file")),
+        Column("role", msg("report.col.role")),
+        Column("bytes", msg("report.col.bytes"), "int"),
+        Column("rows", msg("report.col.rows"), "int"),
+        Column("sha256", msg("report.col.sha256"), "code"),
+    ), rows=tuple((i.path, msg(f"report.role.{i.role}") if has_message(f"report.role.{i.role}")
+                   else i.role, i.bytes, i.rows, i.sha256) for i in prov.inputs),
+        name="inputs", caption=msg("report.provenance.inputs_caption"), max_rows=200)
+    params = Table(columns=(Column("name", msg("report.col.parameter"), "code"),
+                            Column("value", msg("report.col.value"), "code")),
+                   rows=tuple((k, v if isinstance(v, str) else json.dumps(v))
+                              for k, v in sorted(prov.parameters.items())),
+                   name="parameters", caption=msg("report.provenance.parameters_caption"))
+    command = prov.command or msg("report.provenance.library_call")
+    blocks: list[Block] = [
+        Paragraph(msg("report.section.provenance.intro")), inputs,
+        Paragraph(msg("report.provenance.software", version=prov.package_version)), params,
+        Paragraph(msg("report.provenance.command", command=command)),
+    ]
+    if ctx.case.sources:
+        blocks.append(Heading(msg("report.provenance.sources_heading")))
+        blocks.append(BulletList(tuple(
+            msg("report.provenance.source_item", id=s.id,
+                side=msg(f"report.side.{s.side}") if has_message(f"report.side.{s.side}")
+                else msg("report.side.unknown"),
+                citation=s.citation or s.file, file=s.file, sha=s.sha256)
+            for s in ctx.case.sources)))
+    return Section(id="provenance", title=msg("report.section.provenance.title"),
+                   blocks=tuple(blocks))
+
+
+__all__ = ["build_report", "how_to_supply", "need_message"]

@@ -1,0 +1,151 @@
+"""What a section builder sees: the case, the sheets, options, language and random streams."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from audit.cases import Case, SourceFile
+from audit.checks._result import CheckResult, Message
+from audit.messages import LANGUAGES
+from audit.model import Election, SheetTable
+
+if TYPE_CHECKING:
+    from audit.ingest import IngestResult
+
+#: Default seed, the same as the command line's ``--seed`` default.
+DEFAULT_SEED = 20240728
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Options of a report.
+
+    Attributes
+    ----------
+    lang : {"en", "es"}
+        Language of the text and of the figure labels.
+    seed : int
+        Seed of every Monte Carlo step (each family gets its own child stream).
+    max_table_rows : int
+        Rows shown per table in PDF, HTML and Markdown (JSON keeps every row).
+    figures : bool
+        Draw figures (False gives a text-only report, faster).
+    command : str
+        The exact command that produced the report, for the provenance appendix.
+    data_dir : Path, optional
+        Where tally-sheet files of bundled cases are looked up (recorded, not read here).
+    """
+
+    lang: str = "en"
+    seed: int = DEFAULT_SEED
+    max_table_rows: int = 60
+    figures: bool = True
+    command: str = ""
+    data_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"unsupported language {self.lang!r}; choose one of "
+                             f"{', '.join(LANGUAGES)}")
+
+    def parameters(self) -> dict[str, Any]:
+        """The options recorded in the provenance appendix (no paths)."""
+        return {"lang": self.lang, "seed": self.seed, "max_table_rows": self.max_table_rows,
+                "figures": self.figures}
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Inputs of one report, handed to every section builder.
+
+    Attributes
+    ----------
+    case : Case
+        Metadata, sources and claims ledger path.
+    sheets : SheetTable or None
+        The accepted tally sheets, when any were supplied or found.
+    ingest : IngestResult or None
+        The ingestion behind ``sheets`` (quarantine, duplicates, provenance), when read from
+        files.
+    source : SourceFile or None
+        The manifest entry the sheets came from, when found through the case's manifest.
+    results : mapping
+        Results passed by the caller, by family.
+    """
+
+    case: Case
+    options: ReportOptions
+    sheets: SheetTable | None = None
+    ingest: IngestResult | None = None
+    source: SourceFile | None = None
+    results: Mapping[str, Sequence[CheckResult]] = field(default_factory=dict)
+
+    @property
+    def election(self) -> Election:
+        return self.case.election
+
+    @property
+    def lang(self) -> str:
+        return self.options.lang
+
+    def rng(self, family: str) -> np.random.Generator:
+        """An independent random stream for ``family``, derived from the seed and the name.
+
+        Streams depend only on (seed, family), so adding or removing a family never changes
+        the numbers of another.
+        """
+        return np.random.default_rng([self.options.seed, zlib.crc32(family.encode())])
+
+    def text(self, message_id: str, **params: Any) -> str:
+        """A message in the report's language (for figure labels)."""
+        from audit.report.i18n import text
+
+        return text(Message(message_id, params), self.lang)
+
+    def has(self, need: str) -> bool:
+        """Whether an input the hooks can need is available (see ``registry.NEEDS``)."""
+        if need == "sheets":
+            return self.sheets is not None and len(self.sheets) > 0
+        if need == "registered":
+            return self.sheets is not None and self.sheets.has("registered")
+        if need == "claims":
+            return self.case.claims_path is not None
+        if need == "second_source":
+            return "crosscheck" in self.results or bool(self.other_sources())
+        raise ValueError(f"unknown need {need!r}")
+
+    def source_path(self, source: SourceFile) -> Path | None:
+        """The local, verified copy of a source of the case (None when not found).
+
+        Looks where the report looked for the main sheets (``options.data_dir``, then
+        ``$ELECTION_AUDIT_DATA``); never downloads.
+        """
+        from audit.errors import DataUnavailableError
+        from audit.report.sources import find_source_file
+
+        try:
+            return find_source_file(self.case, source, data_dir=self.options.data_dir)[0]
+        except DataUnavailableError:
+            return None
+
+    def other_sources(self) -> list[tuple[SourceFile, Path]]:
+        """Sources of the case other than the sheets' own (and its joined file) that are
+        available locally, for cross-source comparisons."""
+        if self.sheets is None:
+            return []
+        own = {self.source.id, self.source.join} if self.source is not None else set()
+        read = {p.sha256 for p in self.ingest.files} if self.ingest is not None else set()
+        found = []
+        for source in self.case.sources:
+            if source.id in own or source.sha256 in read:
+                continue
+            path = self.source_path(source)
+            if path is not None:
+                found.append((source, path))
+        return found

@@ -1,0 +1,572 @@
+"""Calibration and power of the registered checks on simulated elections.
+
+:func:`calibrate` runs every registered sheet-level check (:mod:`audit.checks.registry`) on
+``n_sims`` clean elections shaped like a given one (:func:`~audit.simulate.fit_shape`) and, on
+the first ``n_power`` of them, after each manipulation of :data:`DEFAULT_SCENARIOS` at several
+intensities. It reports, per check, the **false-positive rate** at level ``alpha`` on the clean
+elections with an exact (Clopper–Pearson) 95% confidence interval, and the **power** (share of
+manipulated elections flagged) per manipulation and intensity. A row ``battery`` gives the same
+for "any calibrated check flags after Benjamini–Hochberg adjustment across the checks".
+
+Reproducibility: simulation ``j`` draws from ``SeedSequence(seed).spawn(n_sims)[j]`` (built
+directly as ``spawn_key = (j,)``), and each check, manipulation and check-after-manipulation
+from its own child keyed by ``j`` and a CRC-32 of its name, so results do not depend on the
+number of workers, the order in which they finish, nor on which other checks are run. Work is
+spread over processes (``concurrent.futures.ProcessPoolExecutor``, ``forkserver`` start where
+available); a progress bar goes to stderr.
+
+A check's rejection is ``p <= alpha`` (valid p-values, including Monte Carlo ones
+``(k + 1)/(R + 1)``, satisfy ``P(p <= alpha) <= alpha`` under their null).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import sys
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from audit._json import jsonable
+from audit._version import __version__
+from audit.checks.multiple import bh_adjust
+from audit.checks.registry import CheckSpec, registered
+from audit.model import SheetTable
+from audit.simulate.engine import simulate
+from audit.simulate.manipulate import (
+    duplicate_sheets,
+    fabricate_sheets,
+    inflate_turnout,
+    klimek_fraud,
+    stuff_ballots,
+    switch_votes,
+    withhold_sheets,
+)
+from audit.simulate.shape import ElectionShape, fit_shape
+
+CLEAN = "clean"
+BATTERY = "battery"
+Manipulation = Callable[..., tuple[SheetTable, pd.DataFrame]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A manipulation run at several intensities for power.
+
+    ``func(sheets, **kwargs, **{parameter: intensity}, rng=...)`` must return
+    ``(sheets, truth)`` (the functions of :mod:`audit.simulate.manipulate`).
+    """
+
+    name: str
+    func: Manipulation
+    parameter: str
+    intensities: tuple[float, ...]
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    needs: frozenset[str] = frozenset()
+    description: str = ""
+
+    def apply(self, sheets: SheetTable, intensity: float, rng: np.random.Generator
+              ) -> SheetTable:
+        return self.func(sheets, **self.kwargs, **{self.parameter: intensity}, rng=rng)[0]
+
+
+REG = frozenset({"registered"})
+
+#: The manipulations of :mod:`audit.simulate.manipulate` that act on sheets, with intensities
+#: spanning "barely there" to "blatant". Totals altered at aggregation leave the sheets
+#: untouched, so no sheet-level check can see them: they are tested by comparing claims with
+#: sheets, not here.
+DEFAULT_SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("klimek_incremental", klimek_fraud, "f_i", (0.05, 0.1, 0.2, 0.4),
+             {"alpha": 2.0}, REG,
+             "Klimek et al. (2012) incremental fraud (stuffing + stealing) at a share f_i of "
+             "stations"),
+    Scenario("klimek_extreme", klimek_fraud, "f_e", (0.005, 0.01, 0.02, 0.05),
+             {"f_i": 0.0}, REG,
+             "Klimek et al. (2012) extreme fraud (turnout and share near 100%) at a share f_e "
+             "of stations"),
+    Scenario("ballot_stuffing", stuff_ballots, "fraction", (0.02, 0.05, 0.1, 0.2),
+             {"intensity": (0.05, 0.3)}, REG,
+             "5-30% of non-voters stuffed for the leader at a share of stations"),
+    Scenario("vote_switching", switch_votes, "fraction", (0.05, 0.1, 0.2, 0.4),
+             {"share": (0.05, 0.2)}, frozenset(),
+             "5-20% of the other candidates' votes moved to the leader at a share of stations"),
+    Scenario("turnout_inflation", inflate_turnout, "fraction", (0.05, 0.1, 0.2, 0.4),
+             {"share": (0.1, 0.3)}, REG,
+             "10-30% of non-voters added as ballots split like the station's votes"),
+    Scenario("round_percent", fabricate_sheets, "fraction", (0.01, 0.02, 0.05, 0.1),
+             {"method": "round_percent"}, frozenset(),
+             "turnout and the leader's result rounded to whole percentages"),
+    Scenario("digit_preference", fabricate_sheets, "fraction", (0.05, 0.1, 0.2, 0.4),
+             {"method": "digit_preference"}, frozenset(),
+             "last digits of the counts replaced with human digit preferences"),
+    Scenario("invented", fabricate_sheets, "fraction", (0.01, 0.02, 0.05, 0.1),
+             {"method": "invented"}, frozenset(),
+             "numbers invented without counting"),
+    Scenario("withheld", withhold_sheets, "fraction", (0.05, 0.1, 0.2),
+             {"strength": 2.0}, frozenset(),
+             "tables where the runner-up did best withheld"),
+    Scenario("duplicates", duplicate_sheets, "fraction", (0.01, 0.02, 0.05, 0.1),
+             {"within": "center"}, frozenset(),
+             "results copied from another table of the same centre"),
+)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """False-positive rates and power of checks on simulated elections.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per check × scenario × intensity: ``check``, ``family``, ``calibrated``,
+        ``scenario`` (``"clean"`` or a manipulation), ``intensity``, ``sims`` (elections),
+        ``tested`` (with a p-value), ``rejections`` (``p <= alpha``), ``rate`` and its 95%
+        Clopper–Pearson interval ``ci_low``/``ci_high``, ``skipped``, ``errors``,
+        ``error_example`` and, on clean rows, ``verdict`` (``calibrated``,
+        ``anti-conservative``, ``conservative``).
+    runs : DataFrame
+        One row per election and check: ``scenario``, ``intensity``, ``sim``, ``check``,
+        ``pvalue``, ``status`` (``ok``, ``no-pvalue``, ``skipped``, ``error``), ``detail``.
+    shape : ElectionShape
+        The shape the clean elections were drawn from.
+    """
+
+    table: pd.DataFrame
+    runs: pd.DataFrame
+    shape: ElectionShape
+    seed: int
+    n_sims: int
+    n_power: int
+    alpha: float
+    checks: tuple[str, ...]
+    scenarios: tuple[Scenario, ...]
+    provenance: tuple[dict[str, Any], ...] = ()
+
+    def false_positive_rates(self) -> pd.DataFrame:
+        return self.table[self.table["scenario"] == CLEAN].reset_index(drop=True)
+
+    def power(self) -> pd.DataFrame:
+        return self.table[self.table["scenario"] != CLEAN].reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary (the per-run p-values are left out)."""
+        return {
+            "schema": "election-audit/calibration",
+            "version": 1,
+            "package_version": __version__,
+            "seed": self.seed,
+            "n_sims": self.n_sims,
+            "n_power": self.n_power,
+            "alpha": self.alpha,
+            "checks": list(self.checks),
+            "scenarios": [{"name": s.name, "parameter": s.parameter,
+                           "intensities": list(s.intensities), "description": s.description,
+                           "options": jsonable(dict(s.kwargs))} for s in self.scenarios],
+            "shape": self.shape.to_dict(),
+            "provenance": list(self.provenance),
+            "table": jsonable(self.table),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# the run
+# --------------------------------------------------------------------------------------------
+
+
+def calibrate(target: ElectionShape | SheetTable, *, checks: Sequence[CheckSpec] | None = None,
+              n_sims: int = 200, n_power: int | None = None, n_slow: int | None = None,
+              scenarios: Sequence[Scenario] | None = DEFAULT_SCENARIOS, alpha: float = 0.05,
+              seed: int | None = 20240728, workers: int | None = None,
+              progress: bool = False) -> Calibration:
+    """False-positive rates and power of checks on elections shaped like ``target``.
+
+    Parameters
+    ----------
+    target
+        A shape, or tally sheets to fit one to (:func:`fit_shape` with defaults).
+    checks
+        Checks to run (default: every registered check).
+    n_sims
+        Clean elections simulated.
+    n_power
+        Of these, how many are also manipulated for each scenario and intensity (default
+        ``min(n_sims, 100)``).
+    n_slow
+        Elections on which checks registered as not ``fast`` run (default ``n_sims // 5``).
+    scenarios
+        Manipulations for power (None or empty: false-positive rates only).
+    alpha
+        Nominal level.
+    seed
+        Root seed; the same seed gives the same tables (None: fresh entropy, recorded in
+        the result).
+    workers
+        Processes (default: all cores; 1 runs in this process).
+    progress
+        Show a progress bar on stderr.
+    """
+    shape = target if isinstance(target, ElectionShape) else fit_shape(target)
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+    specs = tuple(checks) if checks is not None else tuple(registered())
+    if n_sims < 1:
+        raise ValueError("n_sims must be at least 1")
+    n_power = min(n_sims, 100 if n_power is None else n_power)
+    n_slow = min(n_sims, max(1, n_sims // 5) if n_slow is None else n_slow)
+    chosen = tuple(s for s in (scenarios or ()) if s.needs <= _columns(shape))
+    conditions = [(s, x) for s in chosen for x in s.intensities]
+    job = _Job(shape=shape, checks=specs, conditions=tuple(conditions), seed=seed,
+               n_power=n_power, n_slow=n_slow)
+    workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+    records = _run(job, n_sims, workers, progress)
+    runs = pd.DataFrame.from_records(records, columns=list(_Job.COLUMNS))
+    runs = runs.sort_values(["scenario", "intensity", "sim", "check"], kind="stable",
+                            key=_scenario_order(chosen)).reset_index(drop=True)
+    table = summarise(runs, specs, chosen, alpha)
+    provenance = tuple(p.to_dict() for p in getattr(target, "provenance", ()))
+    return Calibration(table=table, runs=runs, shape=shape, seed=seed, n_sims=n_sims,
+                       n_power=n_power if chosen else 0, alpha=alpha,
+                       checks=tuple(s.name for s in specs), scenarios=chosen,
+                       provenance=provenance)
+
+
+def _columns(shape: ElectionShape) -> frozenset[str]:
+    cols = {"valid"}
+    for flag, col in ((shape.has_registered, "registered"), (shape.has_voters, "voters"),
+                      (shape.has_null, "null"), (shape.has_blank, "blank")):
+        if flag:
+            cols.add(col)
+    return frozenset(cols)
+
+
+def _scenario_order(scenarios: Sequence[Scenario]) -> Callable[[pd.Series], pd.Series]:
+    rank = {CLEAN: -1, **{s.name: i for i, s in enumerate(scenarios)}}
+
+    def key(col: pd.Series) -> pd.Series:
+        return col.map(rank) if col.name == "scenario" else col
+
+    return key
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything a worker needs (pickled once per worker)."""
+
+    shape: ElectionShape
+    checks: tuple[CheckSpec, ...]
+    conditions: tuple[tuple[Scenario, float], ...]
+    seed: int
+    n_power: int
+    n_slow: int
+
+    COLUMNS = ("scenario", "intensity", "sim", "check", "pvalue", "status", "detail")
+
+    def seed_for(self, sim: int, *parts: str) -> np.random.Generator:
+        """The generator of simulation ``sim`` and a named step (independent streams)."""
+        root = np.random.SeedSequence(self.seed)
+        keys = tuple(zlib.crc32(p.encode()) for p in parts)
+        return np.random.default_rng(np.random.SeedSequence(
+            root.entropy, spawn_key=(*root.spawn_key, sim, *keys)))
+
+    def run_sim(self, sim: int) -> list[tuple[Any, ...]]:
+        sheets = simulate(self.shape, self.seed_for(sim, "clean"))
+        out = self.run_checks(sheets, sim, CLEAN, np.nan)
+        if sim < self.n_power:
+            for scenario, x in self.conditions:
+                tag = f"{scenario.name}:{x!r}"
+                manipulated = scenario.apply(sheets, x, self.seed_for(sim, tag))
+                out += self.run_checks(manipulated, sim, scenario.name, x, tag)
+        return out
+
+    def run_checks(self, sheets: SheetTable, sim: int, scenario: str, intensity: float,
+                   tag: str = CLEAN) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for spec in self.checks:
+            if not spec.fast and sim >= self.n_slow:
+                continue
+            missing = sorted(c for c in spec.needs if not sheets.has(c))
+            if missing:
+                rows.append((scenario, intensity, sim, spec.name, np.nan, "skipped",
+                             f"needs {', '.join(missing)}"))
+                continue
+            if len(sheets) < spec.min_units:
+                rows.append((scenario, intensity, sim, spec.name, np.nan, "skipped",
+                             f"fewer than {spec.min_units} sheets"))
+                continue
+            try:
+                result = spec.run(sheets, self.seed_for(sim, tag, spec.name))
+            except Exception as exc:  # reported in the table, never hidden
+                rows.append((scenario, intensity, sim, spec.name, np.nan, "error",
+                             f"{type(exc).__name__}: {exc}"))
+                continue
+            p = result.pvalue
+            if p is None or not np.isfinite(p):
+                rows.append((scenario, intensity, sim, spec.name, np.nan, "no-pvalue", ""))
+            else:
+                rows.append((scenario, intensity, sim, spec.name, float(p), "ok", ""))
+        return rows
+
+
+_WORKER_JOB: _Job | None = None
+
+
+def _init_worker(payload: bytes) -> None:
+    global _WORKER_JOB
+    _WORKER_JOB = pickle.loads(payload)
+
+
+def _run_chunk(sims: Sequence[int]) -> list[tuple[Any, ...]]:
+    assert _WORKER_JOB is not None
+    out: list[tuple[Any, ...]] = []
+    for sim in sims:
+        out += _WORKER_JOB.run_sim(sim)
+    return out
+
+
+def _run(job: _Job, n_sims: int, workers: int, progress: bool) -> list[tuple[Any, ...]]:
+    bar = _progress(n_sims, progress)
+    records: list[tuple[Any, ...]] = []
+    payload = None
+    if workers > 1 and n_sims > 1:
+        try:
+            payload = pickle.dumps(job)
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            print(f"election-audit: checks cannot be sent to worker processes ({exc}); "
+                  f"running in one process", file=sys.stderr)
+    try:
+        if payload is None:
+            for sim in range(n_sims):
+                records += job.run_sim(sim)
+                bar.update(1)
+            return records
+        size = max(1, min(25, n_sims // (workers * 8)))
+        chunks = [list(range(i, min(i + size, n_sims))) for i in range(0, n_sims, size)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                                 initializer=_init_worker, initargs=(payload,)) as pool:
+            futures = {pool.submit(_run_chunk, c): len(c) for c in chunks}
+            for future in as_completed(futures):
+                records += future.result()
+                bar.update(futures[future])
+        return records
+    finally:
+        bar.close()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["audit.simulate.calibrate"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, show: bool) -> Any:
+    if not show:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="simulated elections", unit="election", file=sys.stderr,
+                dynamic_ncols=True)
+
+
+# --------------------------------------------------------------------------------------------
+# summary
+# --------------------------------------------------------------------------------------------
+
+
+def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact binomial confidence interval for ``k`` successes in ``n`` trials."""
+    if n == 0:
+        return (np.nan, np.nan)
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=confidence, method="exact")
+    return float(ci.low), float(ci.high)
+
+
+def summarise(runs: pd.DataFrame, checks: Sequence[CheckSpec], scenarios: Sequence[Scenario],
+              alpha: float) -> pd.DataFrame:
+    """The calibration table from per-run p-values (see :class:`Calibration`)."""
+    spec = {s.name: s for s in checks}
+    rows: list[dict[str, Any]] = []
+    groups: list[tuple[str, float]] = [(CLEAN, np.nan)]
+    groups += [(s.name, x) for s in scenarios for x in s.intensities]
+    for scenario, intensity in groups:
+        sel = runs[(runs["scenario"] == scenario)
+                   & ((runs["intensity"] == intensity) if scenario != CLEAN else True)]
+        for name in [s.name for s in checks]:
+            part = sel[sel["check"] == name]
+            rows.append(_row(name, spec[name].family, spec[name].calibrated, scenario,
+                             intensity, part, alpha))
+        rows.append(_battery_row(sel, spec, scenario, intensity, alpha))
+    table = pd.DataFrame(rows)
+    return table
+
+
+def _row(name: str, family: str, calibrated: bool, scenario: str, intensity: float,
+         part: pd.DataFrame, alpha: float) -> dict[str, Any]:
+    ok = part[part["status"] == "ok"]
+    k = int((ok["pvalue"] <= alpha).sum())
+    n = len(ok)
+    low, high = clopper_pearson(k, n)
+    errors = part[part["status"] == "error"]
+    verdict = ""
+    if scenario == CLEAN and n:
+        verdict = ("anti-conservative" if low > alpha else
+                   "conservative" if high < alpha else "calibrated")
+    return {"check": name, "family": family, "calibrated": calibrated, "scenario": scenario,
+            "intensity": intensity, "sims": int(part["sim"].nunique()), "tested": n,
+            "rejections": k, "rate": k / n if n else np.nan, "ci_low": low, "ci_high": high,
+            "skipped": int((part["status"] == "skipped").sum()),
+            "errors": len(errors),
+            "error_example": str(errors["detail"].iloc[0]) if len(errors) else "",
+            "verdict": verdict}
+
+
+def _battery_row(sel: pd.DataFrame, spec: Mapping[str, CheckSpec], scenario: str,
+                 intensity: float, alpha: float) -> dict[str, Any]:
+    """Any calibrated check flags, after Benjamini–Hochberg across the checks of a run."""
+    ok = sel[(sel["status"] == "ok") & sel["check"].map(lambda c: spec[c].calibrated)]
+    flags = [any(p is not None and p <= alpha for p in bh_adjust(list(g["pvalue"])))
+             for _, g in ok.groupby("sim", sort=True)]
+    k, n = int(sum(flags)), len(flags)
+    low, high = clopper_pearson(k, n)
+    verdict = ""
+    if scenario == CLEAN and n:
+        verdict = ("anti-conservative" if low > alpha else
+                   "conservative" if high < alpha else "calibrated")
+    return {"check": BATTERY, "family": "", "calibrated": True, "scenario": scenario,
+            "intensity": intensity, "sims": n, "tested": n, "rejections": k,
+            "rate": k / n if n else np.nan, "ci_low": low, "ci_high": high, "skipped": 0,
+            "errors": 0, "error_example": "", "verdict": verdict}
+
+
+# --------------------------------------------------------------------------------------------
+# markdown
+# --------------------------------------------------------------------------------------------
+
+
+def to_markdown(cal: Calibration, *, title: str, command: str = "",
+                figure: str | None = None) -> str:
+    """A Markdown report of a calibration (deterministic: no dates)."""
+    shape = cal.shape.to_dict()
+    lines = [f"# {title}", ""]
+    if command:
+        lines += ["Generated by the command below; do not edit by hand.", "", "```bash",
+                  command, "```", ""]
+    lines += [
+        f"- package version {__version__}; seed {cal.seed}; alpha {cal.alpha:g}",
+        f"- {cal.n_sims} clean simulated elections; power on {cal.n_power} per manipulation "
+        f"and intensity",
+        f"- shape: {shape['tables']:,} tables, means fixed per {shape['mean_level'] or 'nation'}"
+        f" ({shape['mean_level_units']:,} units), layers of variation "
+        f"{', '.join(shape['intraclass_correlation'])}; "
+        f"{'observed tables reused' if shape['fixed_structure'] else 'geography drawn anew'}",
+    ]
+    for p in cal.provenance:
+        lines.append(f"- input {p.get('path')} (sha256 {str(p.get('sha256'))[:16]}…, "
+                     f"{p.get('rows_read')} rows, profile {p.get('profile')})")
+    fit = shape.get("fit", {})
+    if fit.get("tables"):
+        lines.append(f"- fit: {fit.get('used'):,} of {fit.get('tables'):,} tables used; "
+                     f"{fit.get('excluded_outliers'):,} left out as outliers (robust z > "
+                     f"{fit.get('outlier_z')}), {fit.get('excluded_impossible'):,} with more "
+                     f"ballots than voters")
+    lines += ["", "## False-positive rates on clean simulated elections", "",
+              f"Share of clean elections in which the check gives p ≤ {cal.alpha:g}, with a "
+              "95% Clopper–Pearson interval. A calibrated check should be near "
+              f"{cal.alpha:g}; `anti-conservative` means its interval lies above it (the check "
+              "flags honest elections of this shape too often).", "",
+              "| check | calibrated null | elections | rate | 95% CI | verdict | notes |",
+              "|---|---|---:|---:|---|---|---|"]
+    for _, r in cal.false_positive_rates().iterrows():
+        lines.append(f"| {r['check']} | {'yes' if r['calibrated'] else 'no (textbook)'} | "
+                     f"{r['tested']} | {_pct(r['rate'])} | {_ci(r)} | {r['verdict']} | "
+                     f"{row_notes(r)} |")
+    if cal.scenarios:
+        lines += ["", "## Power against manipulations", "",
+                  f"Share of manipulated elections in which the check gives p ≤ {cal.alpha:g}."
+                  " Intensity is the manipulation's parameter (share of stations unless "
+                  "noted).", ""]
+        power = cal.power()
+        checks = list(dict.fromkeys(power["check"]))
+        header = "| manipulation | intensity | " + " | ".join(checks) + " |"
+        lines += [header, "|---|---:|" + "---:|" * len(checks)]
+        for (scenario, intensity), g in power.groupby(["scenario", "intensity"], sort=False):
+            rates = g.set_index("check")["rate"]
+            lines.append(f"| {scenario} | {intensity:g} | "
+                         + " | ".join(_pct(rates.get(c, np.nan)) for c in checks) + " |")
+        lines += ["", "Manipulations:", ""]
+        for s in cal.scenarios:
+            lines.append(f"- `{s.name}` ({s.parameter}): {s.description}")
+    if figure:
+        lines += ["", f"![Calibration]({figure})"]
+    lines += ["", "How to read this: a rate is an estimate from a finite number of simulated "
+              "elections; the model behind them (docs/simulate.md) is a clean election *of "
+              "this shape*, not the truth about the real one. Heterogeneity the model does not "
+              "reproduce (see its known limits) can still make a check flag a real honest "
+              "election.", ""]
+    return "\n".join(lines)
+
+
+def row_notes(row: pd.Series, *, example: int = 60) -> str:
+    """Skipped runs and errors of a calibration table row, as a short note."""
+    notes = []
+    if row["skipped"]:
+        notes.append(f"skipped {row['skipped']}")
+    if row["errors"]:
+        notes.append(f"errors {row['errors']}: {str(row['error_example'])[:example]}")
+    return "; ".join(notes)
+
+
+def _pct(x: float) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _ci(r: pd.Series) -> str:
+    if not np.isfinite(r["ci_low"]):
+        return "—"
+    return f"{100 * r['ci_low']:.1f}–{100 * r['ci_high']:.1f}%"
+
+
+def write_outputs(cal: Calibration, folder: os.PathLike[str] | str, label: str, *,
+                  command: str = "", title: str | None = None) -> list[str]:
+    """Write ``calibration-<label>.{md,csv,json,svg}`` to ``folder``; return the paths."""
+    from pathlib import Path
+
+    from audit._json import dumps
+    from audit.figures.calibration import plot_calibration
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"calibration-{label}"
+    import matplotlib
+
+    fig = plot_calibration(cal)
+    svg = out / f"{stem}.svg"
+    with matplotlib.rc_context({"svg.hashsalt": "election-audit"}):
+        fig.savefig(svg, format="svg", metadata={"Date": None})
+    md = out / f"{stem}.md"
+    md.write_text(to_markdown(cal, title=title or f"Calibration: {label}", command=command,
+                              figure=svg.name), encoding="utf-8")
+    csv = out / f"{stem}.csv"
+    cal.table.to_csv(csv, index=False, float_format="%.6g", lineterminator="\n")
+    js = out / f"{stem}.json"
+    js.write_text(dumps(cal.to_dict()), encoding="utf-8")
+    return [str(p) for p in (md, csv, js, svg)]

@@ -1,0 +1,67 @@
+"""Timings of the integer-percentage Monte Carlo and the Klimek fit on a Russia-sized table.
+
+Target (issue 4): the integer-percentage Monte Carlo with 1,000 replicates on Russia 2011 in
+under 15 s on 2 cores. Uses the real Russia 2011 table when ``ELECTION_AUDIT_DATA`` (or
+../shared/data) holds it, else a simulated table of the same size (95,225 stations).
+Run: ``python benchmarks/bench_turnout.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from audit.checks.fingerprints import klimek_fit
+from audit.checks.turnout import integer_percentages
+from audit.model import SheetTable
+from audit.simulate import simulate_clean, stuff_ballots
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("ELECTION_AUDIT_DATA", ROOT.parent / "shared" / "data"))
+
+
+def russia_or_simulated() -> tuple[SheetTable, str, str]:
+    path = DATA / "russia_federal_elections_shpilkin" / "2011.csv"
+    if path.exists():
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location(
+            "realdata", ROOT / "tests" / "checks" / "conftest.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.build_russia_2011(), "Russia 2011 Duma", "counted"
+    sim = simulate_clean(n_tables=95_225, rng=1)
+    stuffed, _ = stuff_ballots(sim, fraction=0.1, rng=2)
+    return stuffed, "simulated (95,225 stations, 10% stuffed)", "valid"
+
+
+def main() -> None:
+    sheets, label, share_of = russia_or_simulated()
+    print(f"table: {label}, {len(sheets):,} stations")
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        r = integer_percentages(sheets, share_of=share_of, n_resamples=1000, workers=workers,
+                                rng=42)
+        dt = time.perf_counter() - t0
+        row = r.table.set_index("variant").loc["either"]
+        print(f"integer percentages, 1,000 replicates, {workers} thread(s): {dt:.1f} s "
+              f"(n = {r.n:,}, excess {row['excess']:.0f}, SD {row['null_sd']:.1f})")
+    t0 = time.perf_counter()
+    fit = klimek_fit(sheets, share_of=share_of, n_bootstrap=0, rng=1)
+    one = time.perf_counter() - t0
+    print(f"Klimek fit (one fit): {one:.2f} s (f_i {fit.f_i:.3f}, f_e {fit.f_e:.4f}, "
+          f"alpha {fit.alpha:.2f})")
+    t0 = time.perf_counter()
+    fit = klimek_fit(sheets, share_of=share_of, n_bootstrap=20, rng=1)
+    tab = fit.table.set_index("parameter")
+    print(f"Klimek fit + 20 bootstrap refits: {time.perf_counter() - t0:.1f} s; f_i "
+          f"[{tab.loc['f_i', 'low']:.3f}, {tab.loc['f_i', 'high']:.3f}], f_e "
+          f"[{tab.loc['f_e', 'low']:.4f}, {tab.loc['f_e', 'high']:.4f}], alpha "
+          f"[{tab.loc['alpha', 'low']:.2f}, {tab.loc['alpha', 'high']:.2f}]")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Calibration machinery, exercised with checks registered here (not forensic tests):
+
+* ``testing.uniform`` – p ~ Uniform(0, 1) whatever the data: perfectly calibrated, no power;
+* ``testing.liberal`` – p ~ Uniform(0, 0.2): flags 25% of clean elections (miscalibrated);
+* ``testing.corner`` – p = 0.001 if some station has turnout and leader share both >= 95%
+  (Klimek's extreme-fraud corner), else 1: no false positives, power against extreme fraud.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audit.checks._result import CheckResult, Evidence, Message
+from audit.checks.registry import _REGISTRY, CheckSpec, register, registered
+from audit.model import SheetTable
+from audit.simulate import ElectionShape
+from audit.simulate.calibrate import (
+    BATTERY,
+    CLEAN,
+    DEFAULT_SCENARIOS,
+    calibrate,
+    clopper_pearson,
+    to_markdown,
+    write_outputs,
+)
+
+
+def _result(name: str, p: float, n: int) -> CheckResult:
+    return CheckResult(test=name, statistic=p, pvalue=p, effect=None, effect_unit="", n=n,
+                       null="testing", evidence=Evidence.CONSISTENT, table=pd.DataFrame(),
+                       message=Message("testing.none"))
+
+
+def uniform_check(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+    return _result("testing.uniform", float(rng.random()), len(sheets))
+
+
+def liberal_check(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+    return _result("testing.liberal", float(rng.uniform(0, 0.2)), len(sheets))
+
+
+def corner_check(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+    hit = (sheets.turnout() >= 0.95) & (sheets.share(sheets.leader()) >= 0.95)
+    return _result("testing.corner", 0.001 if hit.any() else 1.0, len(sheets))
+
+
+def broken_check(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+    raise ValueError("deliberately broken")
+
+
+SPECS = (CheckSpec("testing.uniform", "testing", uniform_check),
+         CheckSpec("testing.liberal", "testing", liberal_check),
+         CheckSpec("testing.corner", "testing", corner_check, needs=frozenset({"registered"})))
+
+
+@pytest.fixture
+def testing_checks() -> Iterator[tuple[CheckSpec, ...]]:
+    for spec in SPECS:
+        register(spec)
+    yield SPECS
+    for spec in SPECS:
+        _REGISTRY.pop(spec.name, None)
+
+
+@pytest.fixture(scope="module")
+def shape() -> ElectionShape:
+    return ElectionShape.synthetic(n_tables=600, n_regions=3, subregions_per_region=4, rng=1)
+
+
+def test_clopper_pearson_reference_values() -> None:
+    # exact interval for 5/100 (textbook value: 0.0164 to 0.1128)
+    low, high = clopper_pearson(5, 100)
+    assert low == pytest.approx(0.01643, abs=1e-4)
+    assert high == pytest.approx(0.11284, abs=1e-4)
+    assert clopper_pearson(0, 20)[0] == 0.0
+
+
+def test_false_positive_rates_and_power(testing_checks: tuple[CheckSpec, ...],
+                                        shape: ElectionShape) -> None:
+    assert {s.name for s in registered("testing")} == {s.name for s in SPECS}
+    extreme = next(s for s in DEFAULT_SCENARIOS if s.name == "klimek_extreme")
+    cal = calibrate(shape, checks=SPECS, n_sims=200, n_power=30, scenarios=[extreme], seed=3, workers=1)
+    fpr = cal.false_positive_rates().set_index("check")
+    # uniform p-values: 200 elections, rate within the binomial 99.9% range of 0.05
+    assert 0.015 <= fpr.loc["testing.uniform", "rate"] <= 0.10
+    assert fpr.loc["testing.uniform", "verdict"] == "calibrated"
+    assert fpr.loc["testing.uniform", "ci_low"] <= 0.05 <= fpr.loc["testing.uniform", "ci_high"]
+    # Uniform(0, 0.2) p-values reject with probability 0.25 (SD 0.031 with 200 elections)
+    assert fpr.loc["testing.liberal", "rate"] == pytest.approx(0.25, abs=0.1)
+    assert fpr.loc["testing.liberal", "verdict"] == "anti-conservative"
+    assert fpr.loc["testing.corner", "rate"] == 0.0
+    assert fpr.loc["testing.corner", "verdict"] == "conservative"
+    assert fpr.loc[BATTERY, "tested"] == 200
+    # power: extreme fraud at 1% of 600 stations almost always puts a station in the corner
+    power = cal.power().set_index(["check", "intensity"])["rate"]
+    assert power[("testing.corner", 0.01)] >= 0.95
+    assert power[("testing.uniform", 0.01)] <= 0.2
+    assert len(cal.runs) == 200 * 3 + 30 * 4 * 3
+
+
+def test_results_do_not_depend_on_workers_or_other_checks(
+        testing_checks: tuple[CheckSpec, ...], shape: ElectionShape) -> None:
+    scenarios = [s for s in DEFAULT_SCENARIOS if s.name == "vote_switching"]
+    serial = calibrate(shape, checks=SPECS, n_sims=12, n_power=3, scenarios=scenarios, seed=7, workers=1)
+    parallel = calibrate(shape, checks=SPECS, n_sims=12, n_power=3, scenarios=scenarios, seed=7, workers=2)
+    pd.testing.assert_frame_equal(serial.runs, parallel.runs)
+    pd.testing.assert_frame_equal(serial.table, parallel.table)
+    alone = calibrate(shape, checks=[SPECS[0]], n_sims=12, n_power=3, scenarios=scenarios,
+                      seed=7, workers=1)
+    both = serial.runs[serial.runs["check"] == "testing.uniform"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone.runs, both)
+    other = calibrate(shape, checks=[SPECS[0]], n_sims=12, n_power=3, scenarios=scenarios,
+                      seed=8, workers=1)
+    assert not other.runs["pvalue"].equals(alone.runs["pvalue"])
+
+
+def test_errors_and_missing_columns_are_reported(shape: ElectionShape) -> None:
+    broken = CheckSpec("testing.broken", "testing", broken_check)
+    needs = CheckSpec("testing.needs_blank", "testing", uniform_check,
+                      needs=frozenset({"blank"}))
+    cal = calibrate(shape, checks=[broken, needs], n_sims=5, scenarios=None, seed=1,
+                    workers=1)
+    fpr = cal.false_positive_rates().set_index("check")
+    assert fpr.loc["testing.broken", "errors"] == 5
+    assert "deliberately broken" in fpr.loc["testing.broken", "error_example"]
+    assert fpr.loc["testing.needs_blank", "skipped"] == 5
+    assert fpr.loc["testing.needs_blank", "tested"] == 0
+    assert set(cal.runs["status"]) == {"error", "skipped"}
+
+
+def test_outputs_markdown_json_figure(testing_checks: tuple[CheckSpec, ...],
+                                      shape: ElectionShape, tmp_path: Path) -> None:
+    scenarios = [s for s in DEFAULT_SCENARIOS if s.name in ("klimek_extreme", "duplicates")]
+    cal = calibrate(shape, checks=SPECS, n_sims=20, n_power=5, scenarios=scenarios, seed=2, workers=1)
+    text = to_markdown(cal, title="Calibration: test", command="election-audit calibrate x")
+    assert "| testing.liberal | yes |" in text
+    assert "| klimek_extreme | 0.01 |" in text
+    paths = write_outputs(cal, tmp_path, "test", command="election-audit calibrate x")
+    assert [p.rsplit(".", 1)[1] for p in paths] == ["md", "csv", "json", "svg"]
+    again = write_outputs(cal, tmp_path / "again", "test", command="election-audit calibrate x")
+    for a, b in zip(paths, again, strict=True):
+        assert Path(a).read_bytes() == Path(b).read_bytes()  # byte-identical, no dates
+    assert cal.table[cal.table["scenario"] == CLEAN]["sims"].eq(20).all()
+
+
+def test_cli_calibrate_on_the_demo_case(testing_checks: tuple[CheckSpec, ...], tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from audit.cli import main
+    from audit.resources import datasets_dir
+
+    args = ["calibrate", str(datasets_dir() / "demo"), "--n-sims", "6", "--n-power", "2",
+            "--scenarios", "klimek_extreme", "--workers", "1", "--checks",
+            "testing.uniform,testing.corner", "-o", str(tmp_path), "--json"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["n_sims"] == 6
+    assert payload["checks"] == ["testing.uniform", "testing.corner"]
+    assert payload["provenance"][0]["path"] == "observer_tally_sheets.csv"
+    assert payload["shape"]["fixed_structure"] is True
+    assert (tmp_path / "calibration-demo.md").exists()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["calibrate", "--checks", "no.such.check"])
+    assert exit_info.value.code == 2
+    assert "unknown checks" in capsys.readouterr().err
