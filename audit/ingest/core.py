@@ -660,7 +660,9 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
     issues: list[_Issue] = []
     lines = canon["line"]
     empty = canon["_empty"].to_numpy()
-    valid = canon["valid"].to_numpy(np.float64)
+    # Counts are int64 where read as clean integers (compared as such: no conversions) and
+    # float64 with NaN where some value is missing.
+    valid = canon["valid"].to_numpy()
 
     def display(c: str) -> str:
         return prof.columns[c].display if c in prof.columns else c
@@ -669,6 +671,8 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
             **extra: np.ndarray) -> None:
         if not mask.any():  # the common case, decided before any NaN bookkeeping
             return
+        value = value.astype(np.float64, copy=False)
+        extra = {k: v.astype(np.float64, copy=False) for k, v in extra.items()}
         mask = mask & ~empty & ~np.isnan(value)
         for v in extra.values():
             mask &= ~np.isnan(v)
@@ -684,26 +688,33 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
         issues.append(_Issue(rows, rule, column, shown, msg))
 
     if "valid" in prof.columns:  # (else valid is the candidates' sum by construction)
-        cand_sum = _row_sum(canon, [vote_column(k) for k in prof.candidates])
+        votes = [canon[vote_column(k)].to_numpy() for k in prof.candidates]
+        if all(v.dtype == np.int64 for v in votes):
+            cand_sum = votes[0].copy()
+            for v in votes[1:]:
+                cand_sum += v
+        else:
+            cand_sum = _row_sum(canon, [vote_column(k) for k in prof.candidates])
         add(cand_sum != valid, "candidate_sum_mismatch", display("valid"), valid,
             "line {line}: the candidates' votes add up to {sum} but {column} says {value}",
             sum=cand_sum)
-    stated = valid.copy()  # valid + null (+ blank), missing parts counted as 0
-    for col in ("null", "blank"):
-        if col in canon:
-            part = canon[col].to_numpy()
-            np.add(stated, np.nan_to_num(part) if part.dtype.kind == "f" else part, out=stated)
+    others = [canon[c].to_numpy() for c in ("null", "blank") if c in canon]
+    exact = valid.dtype == np.int64 and all(p.dtype == np.int64 for p in others)
+    stated = valid.copy() if exact else valid.astype(np.float64)  # missing parts count 0
+    for part in others:
+        np.add(stated, np.nan_to_num(part) if part.dtype.kind == "f" else part, out=stated)
     if "voters" in canon:
-        voters = canon["voters"].to_numpy(np.float64)
+        voters = canon["voters"].to_numpy()
         parts = ["valid"] + [c for c in ("null", "blank") if c in canon]
         what = " + ".join(parts)
         add(voters != stated, "ballot_sum_mismatch", display("voters"), voters,
             "line {line}: " + what + " = {total} but {column} says {value}", total=stated)
-        ballots = np.where(np.isnan(voters), stated, voters)
+        ballots = np.where(np.isnan(voters), stated, voters) if voters.dtype.kind == "f" \
+            else voters
     else:
         ballots = stated
     if "registered" in canon:
-        registered = canon["registered"].to_numpy(np.float64)
+        registered = canon["registered"].to_numpy()
         add(ballots > registered, "voters_exceed_registered", display("registered"), registered,
             "line {line}: {ballots} ballots cast but only {value} voters registered "
             "(column {column})", ballots=ballots)
@@ -865,6 +876,13 @@ def _to_sheet_table(accepted: pd.DataFrame, prof: Profile, elec: Election | None
 
 def _as_string(series: pd.Series) -> pd.Series:
     """A column as pandas ``string`` (categoricals through their few categories: fast)."""
+    if isinstance(series.dtype, pd.CategoricalDtype) and len(series.cat.categories) == 1 \
+            and len(series) and series.cat.codes.min() == 0:  # one label on every row
+        data = str(series.cat.categories[0]).encode()
+        offsets = np.arange(len(series) + 1, dtype=np.int64) * len(data)
+        repeated = pa.Array.from_buffers(pa.large_string(), len(series), [
+            None, pa.py_buffer(offsets), pa.py_buffer(data * len(series))])
+        return to_series(repeated, series.index)
     if isinstance(series.dtype, pd.CategoricalDtype):
         labels = pa.array(series.cat.categories.astype(str).to_numpy(dtype=object),
                           type=pa.large_string())
