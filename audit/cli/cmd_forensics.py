@@ -81,6 +81,11 @@ def _print(result: ForensicsResult, lang: str) -> None:
     def t(key: str, **params: object) -> str:
         return render(f"forensics.{key}", params, lang)
 
+    def level(evidence: Evidence) -> str:
+        word = t(f"evidence_short.{evidence.value}")
+        style = _STYLE.get(evidence)
+        return f"[{style}]{word}[/]" if style else word
+
     out.print(f"[bold]{t('title')}[/bold]")
     out.print(t("header", sheets=result.sheets, candidate=result.candidate,
                 n_resamples=result.n_resamples, seed=result.seed))
@@ -89,36 +94,37 @@ def _print(result: ForensicsResult, lang: str) -> None:
         rows = [e for e in national if e.calibrated is calibrated]
         if not rows:
             continue
-        table = Table(title=heading, show_edge=False, title_justify="left")
-        for key in ("test", "statistic", "pvalue", "pvalue_adjusted", "evidence", "effect"):
-            table.add_column(t(f"column.{key}"),
-                             justify="left" if key in ("test", "evidence") else "right")
+        table = Table(title=heading, show_edge=False, title_justify="left", pad_edge=False)
+        table.add_column(t("column.test"), no_wrap=True)
+        for key in ("pvalue", "pvalue_adjusted"):
+            table.add_column(t(f"column.{key}"), justify="right", no_wrap=True)
+        table.add_column(t("column.evidence"), no_wrap=True)
+        table.add_column(t("column.effect"), justify="right", no_wrap=True)
         for e in rows:
             r = e.result
-            ev = t(f"evidence.{r.evidence.value}")
-            table.add_row(r.test, _fmt_num(r.statistic), _fmt_p(r.pvalue),
-                          _fmt_p(r.pvalue_adjusted),
-                          f"[{_STYLE.get(r.evidence, '')}]{ev}[/]" if r.evidence in _STYLE
-                          else ev, _fmt_num(r.effect))
+            name = r.test.removesuffix(".textbook")
+            table.add_row(name, _fmt_p(r.pvalue), _fmt_p(r.pvalue_adjusted),
+                          level(r.evidence), _fmt_num(r.effect))
         out.print(table)
     summary = result.summary()
     regional = summary[summary["scope"] != NATIONAL]
     if len(regional):
         table = Table(title=t("regions", level=result.level), show_edge=False,
-                      title_justify="left")
-        for key in ("region", "sheets", "tests", "flags", "strongest", "min_test",
-                    "textbook_flags"):
-            table.add_column(t(f"column.{key}"),
-                             justify="left" if key in ("region", "strongest", "min_test")
-                             else "right")
+                      title_justify="left", pad_edge=False)
+        table.add_column(t("column.region"), overflow="ellipsis", max_width=24)
+        for key in ("sheets", "flags"):
+            table.add_column(t(f"column.{key}"), justify="right", no_wrap=True)
+        table.add_column(t("column.strongest"), no_wrap=True)
+        table.add_column(t("column.min_test"), no_wrap=True)
+        table.add_column(t("column.textbook_flags"), justify="right", no_wrap=True)
         for _, row in regional.iterrows():
             strongest = row["strongest"]
-            words = t(f"evidence.{strongest}") if isinstance(strongest, str) else "—"
+            words = level(Evidence(strongest)) if isinstance(strongest, str) else "—"
             best = "—" if row["min_test"] is None else \
-                f"{row['min_test']} ({_fmt_p(row['min_pvalue_adjusted'])})"
+                f"{row['min_test']} {_fmt_p(row['min_pvalue_adjusted'])}"
             name = f"{row['region_code']} {row['region_name']}".strip()
-            table.add_row(name, f"{row['sheets']:,}", str(row["tests"]), str(row["flags"]),
-                          words, best, str(row["textbook_flags"]))
+            table.add_row(name, f"{row['sheets']:,}", str(row["flags"]), words, best,
+                          str(row["textbook_flags"]))
         out.print(table)
     flagged = [e for e in result.entries if e.calibrated and e.result.pvalue_adjusted
                is not None and e.result.pvalue_adjusted < result.alpha]
