@@ -337,23 +337,26 @@ def _percent_hist(values: np.ndarray, trials: np.ndarray, spec: _Spec) -> np.nda
     return _fold(counts, np.arange(top) % 10, 10)
 
 
-def _summarise(values: np.ndarray, trials: np.ndarray, spec: _Spec) -> dict[str, np.ndarray]:
-    """Per-row histograms of every digit kind of a ``(rows, stations)`` count array."""
+def _summarise(values: np.ndarray, trials: np.ndarray, spec: _Spec,
+               kinds: Sequence[str] = (*_COUNT_KINDS, "percent")) -> dict[str, np.ndarray]:
+    """Per-row histograms of the digit ``kinds`` of a ``(rows, stations)`` count array."""
     stations = values.shape[1]
     out: dict[str, np.ndarray] = {}
+    count_kinds = [k for k in kinds if k in _COUNT_KINDS]
     top = int(values.max(initial=0)) + 1
-    if stations and top <= 4 * stations and top <= (1 << 20):
+    if count_kinds and stations and top <= 4 * stations and top <= (1 << 20):
         # histogram of the values per row, then fold values into digit cells
         size = 1 << max(int(top - 1).bit_length(), 4)
         table = _lookup(size, spec)
         counts = _value_hist(values, size)
-        for kind in _COUNT_KINDS:
+        for kind in count_kinds:
             out[kind] = _fold(counts, table[kind], len(_CELLS[kind]))
-    else:
+    elif count_kinds:
         ints = values.astype(np.int64)
-        for kind in _COUNT_KINDS:
+        for kind in count_kinds:
             out[kind] = _hist_rows(_cells_of(ints, kind, spec), len(_CELLS[kind]))
-    out["percent"] = _percent_hist(values, trials, spec)
+    if "percent" in kinds:
+        out["percent"] = _percent_hist(values, trials, spec)
     return out
 
 
@@ -420,7 +423,7 @@ def _columns(sheets: SheetTable, column: str | Sequence[str] | None) -> tuple[st
 
 def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, null: str,
              model: Model, level: str | None, n_resamples: int,
-             rng: RNGLike, sampler: Sampler) -> _Data:
+             rng: RNGLike, sampler: Sampler, kind: str) -> _Data:
     if null == "textbook":
         values: list[np.ndarray] = []
         trials: list[np.ndarray] = []
@@ -436,7 +439,8 @@ def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, null: st
                 trials.append(np.full(int((~missing).sum()), np.nan))
         v = np.concatenate(values) if values else np.zeros(0, dtype=np.int64)
         t = np.concatenate(trials) if trials else np.zeros(0)
-        observed = {k: a[0] for k, a in _summarise(v[None, :], np.nan_to_num(t), spec).items()}
+        observed = {k: a[0] for k, a in
+                    _summarise(v[None, :], np.nan_to_num(t), spec, (kind,)).items()}
         return _Data(columns=columns, values=v, trials=t, observed=observed, replicates=None,
                      null=_textbook_label(), n_resamples=None, model_params=(),
                      excluded_stations={"missing": missing_total} if missing_total else {})
@@ -658,7 +662,7 @@ def _prepare(sheets: SheetTable, column: str | Sequence[str] | None, kind: str, 
         raise InsufficientCountsError("no tally sheets to test")
     spec = dataclasses.replace(_Spec(wrap=wrap), **{kind: int(min_count)})  # type: ignore[arg-type]
     columns = _columns(sheets, column)
-    data = _collect(sheets, columns, spec, null, model, level, resamples, rng, sampler)
+    data = _collect(sheets, columns, spec, null, model, level, resamples, rng, sampler, kind)
     n = int(data.observed[kind].sum())
     if n == 0:
         what = "denominators" if kind == "percent" else "counts"
@@ -690,7 +694,7 @@ _TEST_NAMES = {"first": "first_digit", "second": "second_digit",
 def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str] | None,
                        *, null: Null, model: Model, level: str | None, min_count: int,
                        n_resamples: int | None, sampler: Sampler,
-                       rng: RNGLike) -> DigitTestResult:
+                       rng: RNGLike, explain: bool = True) -> DigitTestResult:
     data, spec, resamples = _prepare(sheets, column, kind, null, model, level, min_count,
                                      n_resamples, sampler, rng)
     observed = data.observed[kind].astype(np.int64)
@@ -728,13 +732,14 @@ def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str
     table = _table(kind, observed, expected, reference, _bands(kind, data, expected, n))
     params = _base_params(data, spec, kind, rng, model, level, sampler)
     sim_p = None
-    if data.replicates is None and pvalue < 0.05:
+    if data.replicates is None and pvalue < 0.05 and explain:
         sim_p = _simulated_pvalue(lambda: _distribution_test(
             kind, sheets, column, null="simulation", model=model, level=level,
             min_count=min_count, n_resamples=resamples, sampler=sampler, rng=rng))
         params["simulation_pvalue"] = sim_p
     message = _message(name, data, sheets, kind, spec, statistic=x2, pvalue=pvalue, n=int(n),
-                       sim_pvalue=sim_p, mad=mad_ref, conformity=conformity, effect=mad)
+                       sim_pvalue=sim_p, explained=explain, mad=mad_ref, conformity=conformity,
+                       effect=mad)
     return DigitTestResult(
         test=test, statistic=x2, pvalue=pvalue, effect=mad,
         effect_unit="MAD of digit shares from the null expectation", n=int(n), null=data.null,
@@ -758,7 +763,8 @@ def first_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = No
                      null: Null = "simulation", model: Model = "beta-binomial",
                      level: str | None = "auto", min_count: int = MIN_COUNTS["first"],
                      n_resamples: int | None = None, sampler: Sampler = "auto",
-                     rng: RNGLike = None) -> DigitTestResult:
+                     rng: RNGLike = None, explain: bool = True
+                     ) -> DigitTestResult:
     """First-digit (1BL, Benford) test of a count column.
 
     Null hypothesis: the first significant digits of the counts are distributed as honest
@@ -782,6 +788,10 @@ def first_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = No
         Honest redraws (default: the battery's setting, 999).
     rng
         Seed or generator.
+    explain
+        When the textbook null rejects, also run the simulation null (same redraws for the
+        same seed) so that the sentence can say whether honest counting explains the
+        rejection (``params["simulation_pvalue"]``). Default True.
 
     Returns
     -------
@@ -805,14 +815,15 @@ def first_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = No
     """
     return _distribution_test("first", sheets, column, null=null, model=model, level=level,
                               min_count=min_count, n_resamples=n_resamples, sampler=sampler,
-                              rng=rng)
+                              rng=rng, explain=explain)
 
 
 def second_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
                       null: Null = "simulation", model: Model = "beta-binomial",
                       level: str | None = "auto", min_count: int = MIN_COUNTS["second"],
                       n_resamples: int | None = None, sampler: Sampler = "auto",
-                      rng: RNGLike = None) -> DigitTestResult:
+                      rng: RNGLike = None, explain: bool = True
+                     ) -> DigitTestResult:
     """Second-digit (2BL) test of a count column (Mebane 2006, 2008).
 
     Null hypothesis: the second significant digits of counts of at least ``min_count``
@@ -839,7 +850,7 @@ def second_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = N
     """
     return _distribution_test("second", sheets, column, null=null, model=model, level=level,
                               min_count=min_count, n_resamples=n_resamples, sampler=sampler,
-                              rng=rng)
+                              rng=rng, explain=explain)
 
 
 def first_two_digits_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
@@ -847,7 +858,8 @@ def first_two_digits_test(sheets: SheetTable, column: str | Sequence[str] | None
                           level: str | None = "auto",
                           min_count: int = MIN_COUNTS["first_two"],
                           n_resamples: int | None = None, sampler: Sampler = "auto",
-                          rng: RNGLike = None) -> DigitTestResult:
+                          rng: RNGLike = None, explain: bool = True
+                     ) -> DigitTestResult:
     """First-two-digits test (Nigrini 2012): 90 cells 10..99, counts of at least 10.
 
     Null hypothesis: honest counts at these stations (simulation), or Benford's
@@ -862,14 +874,15 @@ def first_two_digits_test(sheets: SheetTable, column: str | Sequence[str] | None
     """
     return _distribution_test("first_two", sheets, column, null=null, model=model, level=level,
                               min_count=min_count, n_resamples=n_resamples, sampler=sampler,
-                              rng=rng)
+                              rng=rng, explain=explain)
 
 
 def last_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
                     null: Null = "simulation", model: Model = "beta-binomial",
                     level: str | None = "auto", min_count: int = MIN_COUNTS["last"],
                     n_resamples: int | None = None, sampler: Sampler = "auto",
-                    rng: RNGLike = None) -> DigitTestResult:
+                    rng: RNGLike = None, explain: bool = True
+                     ) -> DigitTestResult:
     """Last-digit test (Beber & Scacco 2012): are last digits uniform?
 
     Null hypothesis: the last digits of counts of at least ``min_count`` (default 50) are as
@@ -887,7 +900,7 @@ def last_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = Non
     """
     return _distribution_test("last", sheets, column, null=null, model=model, level=level,
                               min_count=min_count, n_resamples=n_resamples, sampler=sampler,
-                              rng=rng)
+                              rng=rng, explain=explain)
 
 
 # --------------------------------------------------------------------------------------------
@@ -901,7 +914,8 @@ def _scalar_test(name: str, kind: str, sheets: SheetTable,
                  textbook_pvalue: Callable[[np.ndarray, float], tuple[float, float]],
                  alternative: str, statistic_name: str, null: Null, model: Model,
                  level: str | None, min_count: int, n_resamples: int | None,
-                 sampler: Sampler, rng: RNGLike, wrap: bool = True) -> DigitTestResult:
+                 sampler: Sampler, rng: RNGLike, wrap: bool = True,
+                 explain: bool = True) -> DigitTestResult:
     data, spec, resamples = _prepare(sheets, column, kind, null, model, level, min_count,
                                      n_resamples, sampler, rng, wrap=wrap)
     observed = data.observed[kind].astype(np.int64)
@@ -935,7 +949,7 @@ def _scalar_test(name: str, kind: str, sheets: SheetTable,
     if kind == "pairs":
         params["wrap"] = wrap
     sim_p = None
-    if data.replicates is None and pvalue < 0.05:
+    if data.replicates is None and pvalue < 0.05 and explain:
         sim_p = _simulated_pvalue(lambda: _scalar_test(
             name, kind, sheets, column, statistic_of=statistic_of,
             textbook_value=textbook_value, textbook_pvalue=textbook_pvalue,
@@ -944,7 +958,8 @@ def _scalar_test(name: str, kind: str, sheets: SheetTable,
             sampler=sampler, rng=rng, wrap=wrap))
         params["simulation_pvalue"] = sim_p
     message = _message(name, data, sheets, kind, spec, statistic=stat, pvalue=pvalue, n=int(n),
-                       sim_pvalue=sim_p, expected=expected_stat, effect=effect, z=z)
+                       sim_pvalue=sim_p, explained=explain, expected=expected_stat,
+                       effect=effect, z=z)
     return DigitTestResult(
         test=test, statistic=stat, pvalue=pvalue, effect=effect,
         effect_unit=("digits" if statistic_name == "mean_digit" else "share") +
@@ -994,7 +1009,8 @@ def second_digit_mean_test(sheets: SheetTable, column: str | Sequence[str] | Non
                            null: Null = "simulation", model: Model = "beta-binomial",
                            level: str | None = "auto", min_count: int = MIN_COUNTS["second"],
                            n_resamples: int | None = None, sampler: Sampler = "auto",
-                           rng: RNGLike = None) -> DigitTestResult:
+                           rng: RNGLike = None, explain: bool = True
+                     ) -> DigitTestResult:
     """Mean second digit (EFT ``_2BL``) against 4.187 (two-sided).
 
     Null hypothesis: the mean second digit of counts >= 10 equals its honest-simulation
@@ -1012,14 +1028,16 @@ def second_digit_mean_test(sheets: SheetTable, column: str | Sequence[str] | Non
                         textbook_pvalue=_z_pvalue(SECOND_DIGIT_MEAN, SECOND_DIGIT_SD),
                         alternative="two-sided", statistic_name="mean_digit", null=null,
                         model=model, level=level, min_count=min_count,
-                        n_resamples=n_resamples, sampler=sampler, rng=rng)
+                        n_resamples=n_resamples, sampler=sampler, rng=rng,
+                        explain=explain)
 
 
 def last_digit_mean_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
                          null: Null = "simulation", model: Model = "beta-binomial",
                          level: str | None = "auto", min_count: int = MIN_COUNTS["last"],
                          n_resamples: int | None = None, sampler: Sampler = "auto",
-                         rng: RNGLike = None) -> DigitTestResult:
+                         rng: RNGLike = None, explain: bool = True
+                     ) -> DigitTestResult:
     """Mean last digit (EFT ``LastC``) against 4.5 (two-sided).
 
     Null hypothesis: the mean last digit of counts >= ``min_count`` equals its honest
@@ -1036,14 +1054,16 @@ def last_digit_mean_test(sheets: SheetTable, column: str | Sequence[str] | None 
                         textbook_pvalue=_z_pvalue(LAST_DIGIT_MEAN, LAST_DIGIT_SD),
                         alternative="two-sided", statistic_name="mean_digit", null=null,
                         model=model, level=level, min_count=min_count,
-                        n_resamples=n_resamples, sampler=sampler, rng=rng)
+                        n_resamples=n_resamples, sampler=sampler, rng=rng,
+                        explain=explain)
 
 
 def zero_five_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
                    null: Null = "simulation", model: Model = "beta-binomial",
                    level: str | None = "auto", min_count: int = MIN_COUNTS["last"],
                    n_resamples: int | None = None, sampler: Sampler = "auto",
-                   rng: RNGLike = None) -> DigitTestResult:
+                   rng: RNGLike = None, explain: bool = True
+                     ) -> DigitTestResult:
     """Share of counts ending in 0 or 5 (EFT ``C05s``) against 0.2 (two-sided).
 
     Null hypothesis: honest-simulation share, or 0.2 (textbook: exact binomial test).
@@ -1059,7 +1079,8 @@ def zero_five_test(sheets: SheetTable, column: str | Sequence[str] | None = None
                         textbook_pvalue=_binom_pvalue((0, 5), 0.2, "two-sided"),
                         alternative="two-sided", statistic_name="share", null=null,
                         model=model, level=level, min_count=min_count,
-                        n_resamples=n_resamples, sampler=sampler, rng=rng)
+                        n_resamples=n_resamples, sampler=sampler, rng=rng,
+                        explain=explain)
 
 
 def percent_zero_five_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
@@ -1067,7 +1088,8 @@ def percent_zero_five_test(sheets: SheetTable, column: str | Sequence[str] | Non
                            level: str | None = "auto",
                            min_count: int = MIN_COUNTS["percent"],
                            n_resamples: int | None = None, sampler: Sampler = "auto",
-                           rng: RNGLike = None) -> DigitTestResult:
+                           rng: RNGLike = None, explain: bool = True
+                     ) -> DigitTestResult:
     """Share of rounded percentages ending in 0 or 5 (EFT ``P05s``) against 0.2.
 
     The percentage is ``round(100 * count / denominator)`` with the honest model's denominator
@@ -1090,7 +1112,8 @@ def percent_zero_five_test(sheets: SheetTable, column: str | Sequence[str] | Non
                         textbook_pvalue=_binom_pvalue((0, 5), 0.2, "two-sided"),
                         alternative="two-sided", statistic_name="share", null=null,
                         model=model, level=level, min_count=min_count,
-                        n_resamples=n_resamples, sampler=sampler, rng=rng)
+                        n_resamples=n_resamples, sampler=sampler, rng=rng,
+                        explain=explain)
 
 
 _PAIR_ALTERNATIVE = {"repeated": "less", "adjacent": "greater", "distant": "less"}
@@ -1101,7 +1124,8 @@ def digit_pairs_test(sheets: SheetTable, column: str | Sequence[str] | None = No
                      wrap: bool = True, null: Null = "simulation",
                      model: Model = "beta-binomial", level: str | None = "auto",
                      min_count: int = MIN_COUNTS["pairs"], n_resamples: int | None = None,
-                     sampler: Sampler = "auto", rng: RNGLike = None) -> DigitTestResult:
+                     sampler: Sampler = "auto", rng: RNGLike = None,
+                     explain: bool = True) -> DigitTestResult:
     """Beber & Scacco's last-two-digit pair tests (one-sided).
 
     Among counts of at least ``min_count`` (default 100, so both digits are free), the last
@@ -1134,7 +1158,8 @@ def digit_pairs_test(sheets: SheetTable, column: str | Sequence[str] | None = No
                         textbook_pvalue=_binom_pvalue((index,), p0, alternative),
                         alternative=alternative, statistic_name="share", null=null,
                         model=model, level=level, min_count=min_count,
-                        n_resamples=n_resamples, sampler=sampler, rng=rng, wrap=wrap)
+                        n_resamples=n_resamples, sampler=sampler, rng=rng, wrap=wrap,
+                        explain=explain)
 
 
 def last_digit_extremes(counts: np.ndarray, *, probs: np.ndarray | None = None,
@@ -1176,7 +1201,7 @@ def _simulated_pvalue(run: Callable[[], DigitTestResult]) -> float | None:
 
 def _message(name: str, data: _Data, sheets: SheetTable, kind: str, spec: _Spec, *,
              statistic: float, pvalue: float, n: int, sim_pvalue: float | None,
-             **extra: Any) -> Message:
+             explained: bool = True, **extra: Any) -> Message:
     params: dict[str, Any] = {"column": _label(sheets, data.columns), "statistic": statistic,
                               "pvalue": pvalue, "n": n}
     params.update({k: v for k, v in extra.items() if not isinstance(v, str)})
@@ -1186,7 +1211,7 @@ def _message(name: str, data: _Data, sheets: SheetTable, kind: str, spec: _Spec,
     if data.replicates is not None:
         params["n_resamples"] = data.n_resamples
         return Message(f"digits.{name}.simulation", params)
-    if pvalue >= 0.05:
+    if pvalue >= 0.05 or not explained:
         return Message(f"digits.{name}.textbook", params)
     caveat, more = _caveat(kind, data, spec, extra.get("conformity"), sim_pvalue)
     params.update(more)
