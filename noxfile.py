@@ -36,3 +36,10 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
         session.run("python", str(script), *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def calibrate(session: nox.Session) -> None:
+    """False-positive rates of the calibrated checks on 200 simulated clean elections."""
+    session.install("-e", ".")
+    session.run("python", "scripts/calibrate_checks.py", *session.posargs)

@@ -292,6 +292,7 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
             continue
         for scope, table in scopes:
             if scope.key != NATIONAL and not spec.by_region:
+                skipped.append(Skip(scope.key, spec.name, "the check runs nationally only"))
                 continue
             if len(table) < spec.min_units:
                 skipped.append(Skip(scope.key, spec.name, f"only {len(table)} sheets; the "

@@ -78,7 +78,7 @@ class CalibrationResult:
         rows = []
         for test, group in self.pvalues.groupby("test", sort=True):
             p = group["pvalue"].dropna().to_numpy(float)
-            k = int(np.sum(p < self.alpha))
+            k = int(np.sum(p <= self.alpha))  # a level-alpha test rejects when p <= alpha
             low, high = wilson_interval(k, p.size)
             rows.append({"test": test, "elections": int(p.size), "rejections": k,
                          "rate": k / p.size if p.size else float("nan"),

@@ -420,10 +420,12 @@ class _Plan:
         self.full_idx = np.flatnonzero(fixed & (m >= 1) & (n > 0))
         self.dtype: type[np.floating[Any]] = \
             np.float32 if n.max(initial=0) < (1 << 22) else np.float64
-        self.mu = np.where(approx, mu, 0).astype(self.dtype)
-        self.sd = np.where(approx, sd, 0).astype(self.dtype)
-        self.cf = np.where(approx, sd * skew / 6.0, 0).astype(self.dtype)
-        self.nf = n.astype(self.dtype)
+        mean_a = np.where(approx, mu, 0.0)
+        cf = np.where(approx, sd * skew / 6.0, 0.0)
+        self.sd: np.ndarray = np.where(approx, sd, 0.0).astype(self.dtype)
+        self.cf: np.ndarray = cf.astype(self.dtype)
+        self.shift: np.ndarray = (mean_a - cf).astype(self.dtype)
+        self.nf: np.ndarray = n.astype(self.dtype)
         self.full = n[self.full_idx].astype(self.dtype)
         kappa = model.concentration[self.exact_idx]
         me = m[self.exact_idx].astype(np.float64)
@@ -437,13 +439,13 @@ class _Plan:
         """``rows`` replicates as a float array holding integer values."""
         z: np.ndarray
         if self.any_approx:
-            z = np.asarray(rng.standard_normal((rows, self.size), dtype=self.dtype))
-            w: np.ndarray = z * z
-            w -= 1
-            w *= self.cf
-            z *= self.sd
-            z += w
-            z += self.mu
+            # Cornish–Fisher: mu + sd z + cf (z^2 - 1) = (mu - cf) + z (sd + cf z)
+            normal: np.ndarray = np.asarray(rng.standard_normal((rows, self.size),
+                                                                dtype=self.dtype))
+            z = normal * self.cf
+            z += self.sd
+            z *= normal
+            z += self.shift
             np.rint(z, out=z)
             np.clip(z, 0, self.nf, out=z)
         else:

@@ -847,6 +847,19 @@ def second_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = N
     References
     ----------
     Mebane (2006); Mebane (2008), Brookings *Election Fraud*, 162–181.
+
+    Examples
+    --------
+    An honest simulated election: raw 2BL rejects it because 5,000 capped station counts do
+    not follow the law exactly, while honest redraws at the same station sizes do not.
+
+    >>> from audit.simulate import simulate_clean
+    >>> sheets = simulate_clean(n_tables=5_000, rng=11)
+    >>> second_digit_test(sheets, null="textbook", explain=False).pvalue < 0.05
+    True
+    >>> res = second_digit_test(sheets, n_resamples=199, rng=1)
+    >>> res.pvalue > 0.05, res.null
+    (True, 'simulation(n=199, model=beta-binomial, level=center)')
     """
     return _distribution_test("second", sheets, column, null=null, model=model, level=level,
                               min_count=min_count, n_resamples=n_resamples, sampler=sampler,

@@ -18,6 +18,8 @@ from audit.messages import render
 def _fmt_p(p: float | None) -> str:
     if p is None or p != p:
         return "—"
+    if p < 1e-300:
+        return "<1e-300"
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
 
 
@@ -111,17 +113,18 @@ def _print(result: ForensicsResult, lang: str) -> None:
     if len(regional):
         table = Table(title=t("regions", level=result.level), show_edge=False,
                       title_justify="left", pad_edge=False)
-        table.add_column(t("column.region"), overflow="ellipsis", max_width=24)
+        table.add_column(t("column.region"), overflow="ellipsis", no_wrap=True, min_width=12,
+                         max_width=24)
         for key in ("sheets", "flags"):
             table.add_column(t(f"column.{key}"), justify="right", no_wrap=True)
         table.add_column(t("column.strongest"), no_wrap=True)
-        table.add_column(t("column.min_test"), no_wrap=True)
+        table.add_column(t("column.min_test"), no_wrap=True, overflow="ellipsis")
         table.add_column(t("column.textbook_flags"), justify="right", no_wrap=True)
         for _, row in regional.iterrows():
             strongest = row["strongest"]
             words = level(Evidence(strongest)) if isinstance(strongest, str) else "—"
             best = "—" if row["min_test"] is None else \
-                f"{row['min_test']} {_fmt_p(row['min_pvalue_adjusted'])}"
+                f"{_fmt_p(row['min_pvalue_adjusted'])} {row['min_test']}"
             name = f"{row['region_code']} {row['region_name']}".strip()
             table.add_row(name, f"{row['sheets']:,}", str(row["flags"]), words, best,
                           str(row["textbook_flags"]))
