@@ -8,11 +8,22 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from reference_tables import load_russia_2011, table_from_counts
 from scipy import stats
 
 from audit.checks import digits as D
 from audit.model import SheetTable
 from audit.simulate import simulate_clean
+
+
+@pytest.fixture
+def from_counts():
+    return table_from_counts
+
+
+@pytest.fixture(scope="module")
+def russia_2011():
+    return load_russia_2011()
 
 
 class TestKernels:

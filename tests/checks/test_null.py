@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference_tables import table_from_counts
 
 from audit.checks import _null as N
 from audit.checks.digits import _Spec, _summarise
 from audit.simulate import simulate_clean
+
+
+@pytest.fixture
+def from_counts():
+    return table_from_counts
 
 
 def _beta_binomial(n: np.ndarray, p: float, rho: float, rng: np.random.Generator

@@ -1,10 +1,15 @@
-"""Helpers for check tests: tables built from plain count lists, real reference elections."""
+"""Tables for check tests: built from plain count lists, or real reference elections.
+
+Plain functions (test modules wrap them in fixtures), not a conftest.py: a second module named
+``conftest`` would shadow tests/conftest.py for ``from conftest import ...``.
+"""
 
 from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +39,6 @@ def table_from_counts(a: Sequence[int], b: Sequence[int] | None = None, *,
     return SheetTable(frame, candidates=("A", "B"), levels=("region",), name="counts")
 
 
-@pytest.fixture
-def from_counts() -> Callable[..., SheetTable]:
-    return table_from_counts
-
-
 _DATA_DIR = Path(os.environ.get("ELECTION_AUDIT_DATA",
                                 Path(__file__).resolve().parents[2].parent / "shared" / "data"))
 
@@ -51,6 +51,7 @@ def _real(folder: str, name: str) -> Path:
     return path
 
 
+@cache
 def load_chile() -> SheetTable:
     """Chile 2021 first round by mesa (clean reference), built directly with pandas.
 
@@ -84,6 +85,7 @@ def load_chile() -> SheetTable:
     return SheetTable(out, candidates=list(cands), levels=("region", "circ"), name="chile-2021")
 
 
+@cache
 def load_cordoba() -> SheetTable:
     """Córdoba 2019 governor by mesa (clean reference), built directly with pandas."""
     path = _real("argentina_cordoba_2019_gobernador_mesas",
@@ -113,21 +115,7 @@ def load_cordoba() -> SheetTable:
                       name="cordoba-2019")
 
 
+@cache
 def load_russia_2011() -> pd.DataFrame:
     """The dkobak/Shpilkin Russia 2011 UIK file as a DataFrame (Russian headers)."""
     return pd.read_csv(_real("russia_federal_elections_shpilkin", "2011.csv"))
-
-
-@pytest.fixture(scope="session")
-def chile() -> SheetTable:
-    return load_chile()
-
-
-@pytest.fixture(scope="session")
-def cordoba() -> SheetTable:
-    return load_cordoba()
-
-
-@pytest.fixture(scope="session")
-def russia_2011() -> pd.DataFrame:
-    return load_russia_2011()
