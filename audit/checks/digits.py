@@ -442,7 +442,7 @@ def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, null: st
         observed = {k: a[0] for k, a in
                     _summarise(v[None, :], np.nan_to_num(t), spec, (kind,)).items()}
         return _Data(columns=columns, values=v, trials=t, observed=observed, replicates=None,
-                     null=_textbook_label(), n_resamples=None, model_params=(),
+                     null="textbook", n_resamples=None, model_params=(),
                      excluded_stations={"missing": missing_total} if missing_total else {})
     gen = as_generator(rng)
     models = [fit_honest_model(sheets, col, model=model, level=level) for col in columns]
@@ -457,10 +457,6 @@ def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, null: st
     return _Data(columns=columns, values=v, trials=t, observed=observed, replicates=reps,
                  null=models[0].describe(n_resamples), n_resamples=n_resamples,
                  model_params=tuple(m.params() for m in models), excluded_stations=excluded)
-
-
-def _textbook_label() -> str:
-    return "textbook"
 
 
 # --------------------------------------------------------------------------------------------
@@ -514,9 +510,6 @@ class DigitTestResult(CheckResult):
     conformity: str | None = None
     n_resamples: int | None = None
     null_distribution: np.ndarray | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return super().to_dict()
 
     def null_quantiles(self, probs: Sequence[float] = (0.025, 0.5, 0.975)) -> list[float]:
         """Quantiles of the null distribution of the statistic (empty for textbook nulls)."""
