@@ -44,7 +44,8 @@ neighbourhood, so their shares are the best reference for each other (forensics-
      own count, so the coarse shape of the count distribution — which reflects geography and
      politics, not counting — is kept and the tests judge the digits. Because redraws lean
      on the observed counts, p-values are somewhat conservative for statistics of that
-     coarse shape (first digits); see the calibration in ``docs/calibration.md``.
+     coarse shape (first digits): posterior predictive p-values have a type I error at
+     most 2 alpha and usually a little below alpha (Meng 1994). See ``docs/calibration.md``.
    * ``"beta-binomial-regional"``: the prior predictive, ``p*_i ~ Beta(kappa m_i,
      kappa (1 - m_i))``: independent of the station's own count, hence exactly calibrated
      when the model holds, but it flags honest elections whose share distribution is not
@@ -75,6 +76,8 @@ References
        falsification fingerprints. Ann. Appl. Stat. 10(1), 54–73. doi:10.1214/16-AOAS904
 .. [3] Kleinman, J. C. (1973). Proportions with extraneous variance: single and independent
        samples. JASA 68(341), 46–54. doi:10.1080/01621459.1973.10481332
+.. [4] Meng, X.-L. (1994). Posterior predictive p-values. Ann. Statist. 22(3), 1142–1160.
+       doi:10.1214/aos/1176325622
 """
 
 from __future__ import annotations
