@@ -24,8 +24,9 @@ _XLABEL = {"first": "first digit", "second": "second digit", "first_two": "first
 def plot_digit_distribution(result: DigitTestResult, *, ax: Axes | None = None) -> Figure:
     """Bars of observed digit shares with the textbook law and the null band.
 
-    Artists carry labels (``observed``, ``textbook law``, ``null 95% band``) so that tests and
-    legends can find them.
+    Artists carry labels (``observed``, ``textbook law``, ``null 95% band`` and, for a
+    simulation null, ``honest expectation``: the mean of the honest redraws) so that tests
+    and legends can find them.
     """
     fig, ax = figure_and_axes(ax)
     table = result.table
@@ -36,6 +37,9 @@ def plot_digit_distribution(result: DigitTestResult, *, ax: Axes | None = None) 
                     step="mid", color="#DD8452", alpha=0.3, label="null 95% band")
     ax.plot(x, table["reference_share"].to_numpy(float), color="black", marker="o",
             markersize=3, linewidth=1, label="textbook law")
+    if result.null_distribution is not None:
+        ax.plot(x, table["expected_share"].to_numpy(float), color="#C44E52", linestyle="--",
+                linewidth=1, label="honest expectation")
     many = len(table) > 20
     ticks = x[::10] if many else x
     ax.set_xticks(ticks, [table["cell"].iloc[i] for i in ticks])

@@ -26,7 +26,9 @@ def test_bars_line_and_band(sheets) -> None:
     (line,) = [ln for ln in ax.lines if ln.get_label() == "textbook law"]
     np.testing.assert_allclose(line.get_ydata(), D.SECOND_DIGIT_PROBS)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert sorted(labels) == ["null 95% band", "observed", "textbook law"]
+    assert sorted(labels) == ["honest expectation", "null 95% band", "observed", "textbook law"]
+    (honest,) = [ln for ln in ax.lines if ln.get_label() == "honest expectation"]
+    np.testing.assert_allclose(honest.get_ydata(), res.table["expected_share"])
     assert ax.get_xlabel() == "second digit"
 
 
