@@ -79,6 +79,9 @@ def format_number(value: float, kind: str, lang: str) -> str:
     if kind.startswith("f") and kind[1:].isdigit():
         return format_decimal(value, locale=locale, format="#,##0." + "0" * int(kind[1:]))
     if kind == "p":
+        if value < 1e-300:  # underflow of an asymptotic p-value: say so, never "0"
+            head = format_decimal(1.0, locale=locale, format="0.0")
+            return f"< {head} × 10{'-300'.translate(_SUPERSCRIPT)}"
         if value >= 0.001:
             return format_decimal(value, locale=locale, format="0.000")
         exponent = math.floor(math.log10(value)) if value > 0 else 0

@@ -445,6 +445,13 @@ def _fraudulent_votes(fit: _Fit, registered: np.ndarray, gen: np.random.Generato
 # Registry
 # --------------------------------------------------------------------------------------------
 
+#: Columns of each registered check's ``table`` (checked by the contract tests).
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "fingerprints.fingerprint": ("turnout_lo", "share_lo", "stations"),
+    "fingerprints.klimek": ("parameter", "estimate", "low", "high", "bootstrap_sd",
+                            "bootstrap_bias"),
+}
+
 register(CheckSpec(
     name="fingerprints.fingerprint", family="fingerprints",
     run=runner(fingerprint), needs=frozenset({"registered"}), calibrated=False,

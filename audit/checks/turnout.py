@@ -1018,6 +1018,27 @@ def shpilkin_excess(sheets: SheetTable, *, candidate: str | None = None,
 
 _REG = frozenset({"registered"})
 
+_EFT_COLUMNS = ("quantity", "statistic", "ci_low", "ci_high", "benchmark", "eft_flag")
+_OUTLIER_COLUMNS = ("region", "stations", "median", "mad", "flagged", "expected", "excess")
+_SPIKE_COLUMNS = ("region", "stations", "observed", "expected", "votes_at_100",
+                  "ballots_at_100", "excess")
+_DIP_COLUMNS = ("quantity", "dip", "pvalue", "stations")
+#: Columns of each registered check's ``table`` (checked by the contract tests).
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "turnout.distribution": ("quantity", "stations", "mean", "weighted_mean", "sd", "q05",
+                             "q25", "median", "q75", "q95", "skewness", "excess_kurtosis",
+                             "at_0", "at_100"),
+    "turnout.integer_percentages": ("variant", "observed", "null_mean", "null_sd", "excess",
+                                    "z", "null_q999", "pvalue"),
+    "turnout.correlation": ("region", "stations", "r_weighted", "r", "eft_flag"),
+    "turnout.sobyanin": ("candidate", "slope", "se", "share", "slope_minus_share"),
+    "turnout.shpilkin": ("registered", "ballots", "votes", "other", "turnout", "above_peak",
+                         "anomaly"),
+    **{f"turnout.{kind}_{q}": cols for q in ("turnout", "share") for kind, cols in (
+        ("spike_100", _SPIKE_COLUMNS), ("outliers", _OUTLIER_COLUMNS),
+        ("skewness", _EFT_COLUMNS), ("kurtosis", _EFT_COLUMNS), ("dip", _DIP_COLUMNS))},
+}
+
 
 def runner(check: Callable[..., CheckResult], *, with_rng: bool = False,
            **kwargs: Any) -> Runner:

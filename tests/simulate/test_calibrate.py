@@ -84,7 +84,8 @@ def test_false_positive_rates_and_power(testing_checks: tuple[CheckSpec, ...],
                                         shape: ElectionShape) -> None:
     assert {s.name for s in registered("testing")} == {s.name for s in SPECS}
     extreme = next(s for s in DEFAULT_SCENARIOS if s.name == "klimek_extreme")
-    cal = calibrate(shape, checks=SPECS, n_sims=200, n_power=30, scenarios=[extreme], seed=3, workers=1)
+    cal = calibrate(shape, checks=SPECS, n_sims=200, n_power=30, scenarios=[extreme], seed=3,
+                    workers=1)
     fpr = cal.false_positive_rates().set_index("check")
     # uniform p-values: 200 elections, rate within the binomial 99.9% range of 0.05
     assert 0.015 <= fpr.loc["testing.uniform", "rate"] <= 0.10
@@ -106,8 +107,10 @@ def test_false_positive_rates_and_power(testing_checks: tuple[CheckSpec, ...],
 def test_results_do_not_depend_on_workers_or_other_checks(
         testing_checks: tuple[CheckSpec, ...], shape: ElectionShape) -> None:
     scenarios = [s for s in DEFAULT_SCENARIOS if s.name == "vote_switching"]
-    serial = calibrate(shape, checks=SPECS, n_sims=12, n_power=3, scenarios=scenarios, seed=7, workers=1)
-    parallel = calibrate(shape, checks=SPECS, n_sims=12, n_power=3, scenarios=scenarios, seed=7, workers=2)
+    serial = calibrate(shape, checks=SPECS, n_sims=12, n_power=3, scenarios=scenarios, seed=7,
+                       workers=1)
+    parallel = calibrate(shape, checks=SPECS, n_sims=12, n_power=3, scenarios=scenarios, seed=7,
+                         workers=2)
     pd.testing.assert_frame_equal(serial.runs, parallel.runs)
     pd.testing.assert_frame_equal(serial.table, parallel.table)
     alone = calibrate(shape, checks=[SPECS[0]], n_sims=12, n_power=3, scenarios=scenarios,
@@ -136,7 +139,8 @@ def test_errors_and_missing_columns_are_reported(shape: ElectionShape) -> None:
 def test_outputs_markdown_json_figure(testing_checks: tuple[CheckSpec, ...],
                                       shape: ElectionShape, tmp_path: Path) -> None:
     scenarios = [s for s in DEFAULT_SCENARIOS if s.name in ("klimek_extreme", "duplicates")]
-    cal = calibrate(shape, checks=SPECS, n_sims=20, n_power=5, scenarios=scenarios, seed=2, workers=1)
+    cal = calibrate(shape, checks=SPECS, n_sims=20, n_power=5, scenarios=scenarios, seed=2,
+                    workers=1)
     text = to_markdown(cal, title="Calibration: test", command="election-audit calibrate x")
     assert "| testing.liberal | yes |" in text
     assert "| klimek_extreme | 0.01 |" in text

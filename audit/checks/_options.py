@@ -1,0 +1,66 @@
+"""Options a battery passes to every registered check it runs.
+
+Registered runners have the fixed signature ``run(sheets, rng)`` (see
+:mod:`audit.checks.registry`). Settings that a battery chooses once for all checks — how many
+Monte Carlo redraws, which candidate's counts to test — travel in a context variable instead,
+read by runners with :func:`current`::
+
+    with battery_options(n_resamples=499, candidate="EG"):
+        result = spec.run(sheets, rng)
+
+Outside a ``with`` block the defaults apply (999 redraws; the leading candidate of the table
+the check receives). Runners of every family should read ``current().n_resamples`` for their
+Monte Carlo nulls so that ``--n-resamples`` reaches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+
+from audit.model import SheetTable
+
+DEFAULT_RESAMPLES = 999
+
+
+@dataclass(frozen=True)
+class BatteryOptions:
+    """``n_resamples``: Monte Carlo redraws per null; ``candidate``: the candidate key whose
+    counts candidate-level checks test (None: the leader of the table they receive)."""
+
+    n_resamples: int = DEFAULT_RESAMPLES
+    candidate: str | None = None
+
+    def candidate_for(self, sheets: SheetTable) -> str:
+        """The configured candidate when the table has it, else the table's leader."""
+        if self.candidate is not None and self.candidate in sheets.candidates:
+            return self.candidate
+        return sheets.leader()
+
+
+_OPTIONS: ContextVar[BatteryOptions | None] = ContextVar("battery_options", default=None)
+
+
+def current() -> BatteryOptions:
+    """The options in force (defaults outside :func:`battery_options`)."""
+    return _OPTIONS.get() or BatteryOptions()
+
+
+@contextmanager
+def battery_options(*, n_resamples: int | None = None,
+                    candidate: str | None = None) -> Iterator[BatteryOptions]:
+    """Set battery options for the checks run inside the ``with`` block."""
+    if n_resamples is not None and n_resamples < 1:
+        raise ValueError("n_resamples must be at least 1")
+    options = current()
+    if n_resamples is not None:
+        options = replace(options, n_resamples=n_resamples)
+    if candidate is not None:
+        options = replace(options, candidate=candidate)
+    token = _OPTIONS.set(options)
+    try:
+        yield options
+    finally:
+        _OPTIONS.reset(token)

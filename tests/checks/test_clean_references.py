@@ -1,0 +1,41 @@
+"""Clean reference elections are not flagged by the calibrated digit tests.
+
+Chile 2021 (first round, 46,605 mesas) and Córdoba 2019 (governor, 8,545 mesas) are
+undisputed elections (see their PROVENANCE.md). The battery of calibrated digit tests, with
+Benjamini–Hochberg across tests, gives no evidence against honest counting at alpha 0.05 on
+either; where a textbook null rejects, the result's sentence says why (this is the point of
+the simulation null).
+"""
+
+from __future__ import annotations
+
+import pytest
+from reference_tables import load_chile, load_cordoba
+
+from audit.forensics import run_forensics
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+CAVEATS = {"digits.caveat.narrow_span", "digits.caveat.large_n", "digits.caveat.small_counts",
+           "digits.caveat.small_denominators", "digits.caveat.honest_like"}
+
+
+@pytest.mark.parametrize("load", [load_chile, load_cordoba], ids=["chile", "cordoba"])
+def test_not_flagged_and_textbook_flags_explained(load) -> None:
+    sheets = load()
+    result = run_forensics(sheets, seed=2021, n_resamples=199, checks=["digits"],
+                           progress=False)
+    calibrated = [e.result for e in result.entries if e.calibrated]
+    assert len(calibrated) == 10
+    flagged = [(r.test, r.pvalue, r.pvalue_adjusted) for r in calibrated
+               if r.pvalue_adjusted < 0.05]
+    assert flagged == []
+    textbook = [e.result for e in result.entries if not e.calibrated]
+    rejected = [r for r in textbook if r.pvalue < 0.05]
+    assert rejected, "raw Benford on capped stations rejects these clean elections"
+    for r in rejected:
+        assert r.message.id in CAVEATS, (r.test, r.message.id, r.sentence)
+        assert r.params["simulation_pvalue"] >= 0.05
+    first = next(r for r in textbook if r.test == "digits.first_digit.textbook")
+    assert first.pvalue < 1e-10
+    assert first.message.id == "digits.caveat.narrow_span"

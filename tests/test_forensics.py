@@ -1,0 +1,178 @@
+"""The forensics battery (audit.forensics)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audit._json import dumps
+from audit.checks import registry
+from audit.checks._result import CheckResult, Message
+from audit.checks.multiple import bh_adjust
+from audit.checks.registry import CheckSpec
+from audit.errors import AuditError
+from audit.forensics import NATIONAL, run_forensics, scope_generator
+from audit.model import SheetTable
+from audit.simulate import simulate_clean
+
+
+@pytest.fixture(scope="module")
+def sheets() -> SheetTable:
+    table = simulate_clean(n_tables=1_600, n_regions=3, rng=42)
+    data = table.data.copy()
+    data.loc[:11, "region_region_code"] = "R99"  # a region too small to test
+    return SheetTable(data, candidates=table.candidates, levels=table.levels,
+                      election=table.election, name="battery")
+
+
+@pytest.fixture(scope="module")
+def battery(sheets):
+    return run_forensics(sheets, by="region", seed=7, n_resamples=49, checks=["digits"],
+                         progress=False)
+
+
+def test_scopes_and_skips(battery, sheets) -> None:
+    keys = [s.key for s in battery.scopes]
+    assert keys[0] == NATIONAL
+    assert keys[1:] == ["region:R01", "region:R02", "region:R03", "region:R99"]
+    assert battery.scopes[0].sheets == len(sheets)
+    small = [s for s in battery.skipped if s.scope == "region:R99"]
+    assert len(small) == 20  # every digit check, with the reason
+    assert all(s.reason == "only 12 sheets; the check needs at least 30" for s in small)
+    assert battery.candidate == sheets.leader()
+
+
+def test_raw_and_adjusted_pvalues_per_family(battery) -> None:
+    for calibrated in (True, False):
+        entries = [e for e in battery.entries if e.calibrated is calibrated]
+        raw = [e.result.pvalue for e in entries]
+        expected = bh_adjust(raw)
+        got = [e.result.pvalue_adjusted for e in entries]
+        assert got == pytest.approx(expected)
+        assert all(a >= r for a, r in zip(got, raw, strict=True))
+    assert {e.result.test.endswith(".textbook") for e in battery.entries
+            if not e.calibrated} == {True}
+
+
+def test_summary_table(battery) -> None:
+    summary = battery.summary()
+    assert list(summary.columns) == ["scope", "region_code", "region_name", "sheets", "tests",
+                                     "skipped", "flags", "strongest", "min_pvalue_adjusted",
+                                     "min_test", "textbook_flags"]
+    assert summary["scope"].tolist()[0] == NATIONAL
+    national = summary.iloc[0]
+    assert national["tests"] == 20
+    assert national["flags"] == 0  # a clean election
+    assert national["textbook_flags"] >= 2  # raw Benford on capped stations flags it
+    assert summary.set_index("scope").loc["region:R99", "tests"] == 0
+
+
+def test_same_seed_byte_identical_json(sheets, battery) -> None:
+    again = run_forensics(sheets, by="region", seed=7, n_resamples=49, checks=["digits"],
+                          progress=False)
+    other = run_forensics(sheets, by="region", seed=8, n_resamples=49, checks=["digits"],
+                          progress=False)
+    assert dumps(again.to_dict()) == dumps(battery.to_dict())
+    assert dumps(other.to_dict()) != dumps(battery.to_dict())
+
+
+def test_json_schema(battery) -> None:
+    payload = battery.to_dict()
+    assert set(payload) == {"schema", "schema_version", "package_version", "level", "seed",
+                            "n_resamples", "candidate", "alpha", "sheets", "provenance",
+                            "multiple_comparisons", "scopes", "results", "skipped",
+                            "summary"}
+    assert payload["schema"] == "election-audit/forensics"
+    assert payload["multiple_comparisons"]["families"] == {"calibrated": 40, "textbook": 40}
+    result = next(r for r in payload["results"] if r["test"] == "digits.second_digit")
+    assert "null_distribution" not in result
+    assert set(result["null_quantiles"]) == {"q025", "q500", "q975"}
+    for key in ("scope", "family", "calibrated", "test", "statistic", "pvalue",
+                "pvalue_adjusted", "evidence", "effect", "effect_unit", "n", "null",
+                "excluded", "table", "message", "sentence", "params"):
+        assert key in result
+
+
+def test_scope_generators_depend_on_names_not_order() -> None:
+    a = scope_generator(1, "region:R01", "digits").random(3)
+    b = scope_generator(1, "region:R01", "digits").random(3)
+    c = scope_generator(1, "region:R02", "digits").random(3)
+    d = scope_generator(1, "region:R01", "turnout").random(3)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert not np.array_equal(a, d)
+
+
+def _fake_spec(name: str, *, needs: frozenset[str] = frozenset(),
+               error: bool = False) -> CheckSpec:
+    def run(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+        if error:
+            raise ValueError("no counts large enough\n in this region")
+        return CheckResult(test=name, statistic=1.0, pvalue=0.5, n=len(sheets),
+                           message=Message("common.no_message"), table=pd.DataFrame())
+    return CheckSpec(name=name, family="fake", run=run, needs=needs, min_units=1)
+
+
+def test_missing_columns_and_failing_checks_are_skipped(monkeypatch, sheets) -> None:
+    monkeypatch.setitem(registry._REGISTRY, "fake.needs",
+                        _fake_spec("fake.needs", needs=frozenset({"blank"})))
+    monkeypatch.setitem(registry._REGISTRY, "fake.fails", _fake_spec("fake.fails", error=True))
+    result = run_forensics(sheets, by="region", seed=1, checks=["fake"], progress=False)
+    reasons = {(s.scope, s.test): s.reason for s in result.skipped}
+    assert reasons[(NATIONAL, "fake.needs")] == "needs blank, which these sheets do not state"
+    assert reasons[(NATIONAL, "fake.fails")] == "no counts large enough in this region"
+    assert len(result.entries) == 0
+
+
+def test_progress_bar_goes_to_stderr(capsys, sheets) -> None:
+    run_forensics(sheets, seed=1, n_resamples=19, checks=["digits.c05"], progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "forensics" in captured.err
+    run_forensics(sheets, seed=1, n_resamples=19, checks=["digits.c05"], progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_input_errors(sheets) -> None:
+    with pytest.raises(AuditError, match="unknown region level 'state'"):
+        run_forensics(sheets, by="state", progress=False)
+    with pytest.raises(AuditError, match="unknown check or family nope"):
+        run_forensics(sheets, checks=["nope"], progress=False)
+    with pytest.raises(AuditError, match="unknown candidate"):
+        run_forensics(sheets, candidate="ZZ", progress=False)
+    with pytest.raises(AuditError, match="no tally sheets"):
+        run_forensics(sheets.subset(np.zeros(len(sheets), dtype=bool)), progress=False)
+
+
+def test_candidate_is_fixed_across_regions(sheets) -> None:
+    result = run_forensics(sheets, by="region", seed=1, n_resamples=19, candidate="C2",
+                           checks=["digits.last_digit"], progress=False)
+    assert {tuple(e.result.params["column"]) for e in result.entries} == {("votes_C2",)}
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_venezuela_2024_battery_by_state() -> None:
+    """Issue 4: the battery runs on the opposition's V2 sheets and is summarised per state."""
+    import os
+    from pathlib import Path
+
+    from audit.ingest import read_sheets
+
+    # the rule of tests/conftest.py::real_file (importing it by name clashes with
+    # tests/checks/conftest.py)
+    root = Path(__file__).resolve().parents[1]
+    data = Path(os.environ.get("ELECTION_AUDIT_DATA", root.parent / "shared" / "data"))
+    path = data / "venezuela_2024_resultadosconvzla_actas" / "RESULTADOS_2024_CSV_V2.csv"
+    if not path.exists():
+        pytest.skip(f"real dataset not available: {path} (set ELECTION_AUDIT_DATA)")
+    sheets = read_sheets(path, profile="venezuela-2024-opposition-v2").sheets
+    result = run_forensics(sheets, by="state", seed=28, n_resamples=99, checks=["digits"],
+                           progress=False)
+    summary = result.summary()
+    assert len(summary) == 1 + sheets.data["region_state_code"].nunique()
+    assert result.candidate == "EG"
+    national = [e for e in result.entries if e.scope == NATIONAL]
+    assert len(national) == 20
+    assert not result.skipped  # every state has enough sheets for every digit check
