@@ -28,13 +28,74 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+def _sha(value: Any, *, origin: str, what: str) -> str:
+    sha = str(value).lower()
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise MetadataError(f"{origin}: {what} has a malformed sha256 ({value!r})")
+    return sha
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A compressed archive (zip, or 7z when ``py7zr`` is installed) holding a data file.
+
+    ``sha256`` is the archive's own hash (checked after download); ``member`` is the path of
+    the data file inside it (its bytes are then checked against the data file's hash).
+    """
+
+    url: str
+    member: str
+    sha256: str
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], *, origin: str) -> Archive:
+        missing = [k for k in ("url", "member", "sha256") if k not in raw]
+        if missing:
+            raise MetadataError(f"{origin}: archive entry lacks {', '.join(missing)}")
+        return cls(url=str(raw["url"]), member=str(raw["member"]),
+                   sha256=_sha(raw["sha256"], origin=origin, what=f"archive {raw['url']}"))
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file of a source: name, expected bytes and where to download it."""
+
+    file: str
+    sha256: str
+    bytes: int | None = None
+    rows: int | None = None
+    urls: tuple[str, ...] = ()
+    archives: tuple[Archive, ...] = ()
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], *, origin: str,
+                  inherit: Mapping[str, Any] | None = None) -> DataFile:
+        if "file" not in raw or "sha256" not in raw:
+            raise MetadataError(f"{origin}: file entry {raw.get('file', '?')!r} needs "
+                                f"'file' and 'sha256'")
+        urls = raw.get("urls", [raw["url"]] if "url" in raw else [])
+        if isinstance(urls, str):
+            urls = [urls]
+        return cls(file=str(raw["file"]),
+                   sha256=_sha(raw["sha256"], origin=origin, what=f"file {raw['file']!r}"),
+                   bytes=raw.get("bytes"), rows=raw.get("rows"),
+                   urls=tuple(str(u) for u in urls),
+                   archives=tuple(Archive.from_dict(a, origin=origin)
+                                  for a in raw.get("archives", ())))
+
+
 @dataclass(frozen=True)
 class SourceFile:
-    """One tally-sheet file known to a case (an entry of ``sources.toml``).
+    """One tally-sheet source known to a case (an entry of ``sources.toml``).
 
-    ``urls`` are tried in order when the file must be downloaded (original publisher first,
-    then archived copies); ``join`` names another source whose columns (e.g. registered
-    voters) are joined onto this one; ``main`` marks the default source for sheet checks.
+    A source is one file (``file``, ``sha256``, ``urls``...) or several files sharing one
+    layout (``files = [{file, sha256, bytes, rows, urls}, ...]``, e.g. one file per region),
+    read together. ``urls`` are tried in order when a file must be downloaded (original
+    publisher first, then archived copies); ``archives`` are compressed copies tried after
+    them. ``origin`` says where the figures originally come from when that is not a
+    downloadable copy of the same bytes (e.g. web pages that were scraped). ``join`` names
+    another source whose columns (e.g. registered voters) are joined onto this one; ``main``
+    marks the default source for sheet checks. See ``docs/schema.md`` for every field.
     """
 
     id: str
@@ -51,23 +112,49 @@ class SourceFile:
     description: str = ""
     main: bool = False
     join: str = ""
+    files: tuple[DataFile, ...] = ()
+    archives: tuple[Archive, ...] = ()
+    origin: str = ""
+
+    @property
+    def data_files(self) -> tuple[DataFile, ...]:
+        """Every file of the source (one for a single-file source)."""
+        if self.files:
+            return self.files
+        return (DataFile(file=self.file, sha256=self.sha256, bytes=self.bytes, rows=self.rows,
+                         urls=self.urls, archives=self.archives),)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, origin: str) -> SourceFile:
-        missing = [k for k in ("id", "file", "profile", "sha256") if k not in raw]
+        sid = raw.get("id", "?")
+        multi = "files" in raw
+        needed = ("id", "profile") + (() if multi else ("file", "sha256"))
+        missing = [k for k in needed if k not in raw]
         if missing:
-            raise MetadataError(f"{origin}: source entry {raw.get('id', '?')!r} lacks "
-                                f"{', '.join(missing)}")
-        sha = str(raw["sha256"]).lower()
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            raise MetadataError(f"{origin}: source {raw['id']!r} has a malformed sha256")
-        return cls(id=str(raw["id"]), file=str(raw["file"]), folder=str(raw.get("folder", "")),
-                   profile=str(raw["profile"]), sha256=sha,
-                   urls=tuple(raw.get("urls", [raw["url"]] if "url" in raw else [])),
-                   bytes=raw.get("bytes"), rows=raw.get("rows"), side=str(raw.get("side", "")),
+            raise MetadataError(f"{origin}: source entry {sid!r} lacks {', '.join(missing)}")
+        if multi and "file" in raw:
+            raise MetadataError(f"{origin}: source {sid!r} gives both 'file' and 'files'")
+        where = f"{origin} source {sid!r}"
+        files = tuple(DataFile.from_dict(f, origin=where) for f in raw.get("files", ()))
+        if multi and not files:
+            raise MetadataError(f"{origin}: source {sid!r} has an empty 'files' list")
+        rows = raw.get("rows")
+        file_rows = [f.rows for f in files]
+        if multi and rows is None and None not in file_rows:
+            rows = sum(int(r or 0) for r in file_rows)
+        file_bytes = [f.bytes for f in files]
+        total_bytes = sum(int(b or 0) for b in file_bytes) if None not in file_bytes else None
+        single = None if multi else DataFile.from_dict(raw, origin=where)
+        return cls(id=str(raw["id"]), file=single.file if single else "",
+                   folder=str(raw.get("folder", "")), profile=str(raw["profile"]),
+                   sha256=single.sha256 if single else "",
+                   urls=single.urls if single else (),
+                   bytes=single.bytes if single else total_bytes,
+                   rows=rows, side=str(raw.get("side", "")),
                    licence=str(raw.get("licence", "")), citation=str(raw.get("citation", "")),
                    description=str(raw.get("description", "")), main=bool(raw.get("main", False)),
-                   join=str(raw.get("join", "")))
+                   join=str(raw.get("join", "")), files=files,
+                   archives=single.archives if single else (), origin=str(raw.get("origin", "")))
 
 
 @dataclass(frozen=True)

@@ -4,25 +4,33 @@ Every row read ends in exactly one of three places: the accepted table, the quar
 one or more reasons a person can act on: line, column, value, rule) or the list of identical
 duplicates that were collapsed into an accepted row. The identity
 ``rows_read == accepted + quarantined + duplicates_collapsed`` is verified before returning.
+
+Speed (``benchmarks/bench_ingest.py``: within about twice a bare ``pandas.read_csv``): counts
+read as clean integers stay the parser's int64 arrays end to end; text columns are built with
+Arrow kernels in worker threads, through distinct values where codes repeat; duplicate keys
+are found on integers; the file is hashed in a second thread once pandas has parsed it; and
+the final table is assembled without consolidation copies. Validation is never skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from audit._version import __version__
 from audit.cases import load_election
 from audit.errors import InputFileError, ProfileError
-from audit.ingest.numbers import MISSING, OK, PROBLEM_RULES, parse_counts
+from audit.ingest.numbers import AMBIGUOUS, MISSING, NOT_INTEGER, OK, PROBLEM_RULES, parse_counts
 from audit.ingest.profiles import (
     ColumnRule,
     Profile,
@@ -31,6 +39,7 @@ from audit.ingest.profiles import (
     resolve_header,
 )
 from audit.ingest.readers import RawFile, open_file
+from audit.ingest.text import apply_rule, arrow_text, integer_key, needs_text, to_series
 from audit.model import (
     COUNT_COLUMNS,
     KEY_COLUMNS,
@@ -47,7 +56,9 @@ from audit.model import (
 # Rule codes, each with the sentence that explains it (used in docs and reports).
 RULES: dict[str, str] = {
     "empty_row": "The row has no values at all.",
-    "missing_value": "A required cell is empty.",
+    "no_counts": "The row names a table but states none of its counts (for example a table "
+                 "that was not totalised).",
+    "missing_value": "A required cell is empty or holds a placeholder such as N/A.",
     "not_integer": "A count is not a whole number.",
     "ambiguous_number": "A count could be read with '.' or ',' as thousands or as decimal "
                         "separator, and the column does not say which.",
@@ -64,6 +75,8 @@ QUARANTINE_COLUMNS = ("source", "line", "rule", "column", "value", "message")
 
 _PROBLEM_TEMPLATES = {
     MISSING: "line {line}: column {column} is empty, but a count is required",
+    -MISSING: "line {line}: column {column} holds '{value}' instead of a number, but a count "
+              "is required",
     2: "line {line}: column {column} holds '{value}', which is not a whole number",
     3: "line {line}: column {column} holds '{value}'; it could mean {value} as a decimal or as "
        "thousands; write the number without separators",
@@ -182,7 +195,7 @@ class IngestResult:
 def read_sheets(paths: str | Path | Sequence[str | Path], *,
                 profile: str | Path | Profile | None = None,
                 election: Election | str | None = None,
-                join: str | Path | None = None,
+                join: str | Path | Sequence[str | Path] | None = None,
                 join_on: Sequence[str] = KEY_COLUMNS,
                 join_columns: Sequence[str] | None = None,
                 join_profile: str | Path | Profile | None = None) -> IngestResult:
@@ -225,24 +238,35 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
 
     frames, provenance = [], []
     label = prof.source_label or files[0].stem
-    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL
-        digests = [pool.submit(sha256_file, raw.path) for raw in raws]
-        for raw, digest in zip(raws, digests, strict=True):
+    # Each file is hashed in a second thread (hashlib releases the GIL) once it has been
+    # parsed: pandas parses large files on several threads, the mapping after it on one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digests: list[Future[str]] = []
+        for raw in raws:
             source = label if len(raws) == 1 else f"{label}/{raw.path.name}"
-            canon, issues = _canonicalise(raw, prof, elec, source)
+
+            def start_hash(path: Path = raw.path) -> None:
+                digests.append(pool.submit(sha256_file, path))
+
+            canon, issues, exact = _canonicalise(raw, prof, elec, source, after_read=start_hash)
             frames.append((canon, issues))
+        for raw, digest, (canon_i, _) in zip(raws, digests, frames, strict=True):
             provenance.append(Provenance(
                 path=raw.path.name, sha256=digest.result(), bytes=raw.path.stat().st_size,
-                rows_read=len(canon), profile=prof.name, encoding=raw.encoding,
+                rows_read=len(canon_i), profile=prof.name, encoding=raw.encoding,
                 delimiter=raw.delimiter))
-    canon = pd.concat([f[0] for f in frames], ignore_index=True)
+    canon = frames[0][0] if len(frames) == 1 else \
+        pd.concat([f[0] for f in frames], ignore_index=True)
     issues = [i for f in frames for i in f[1]]
+    if len(frames) > 1:
+        exact = {}
     rows_read = len(canon)
 
     join_report = None
     if join is not None:
         canon, join_report = _join(canon, join, on=tuple(join_on), columns=join_columns,
                                    profile=join_profile)
+        exact = {k: v for k, v in exact.items() if k not in join_report.columns}
 
     issues += _row_rules(canon, prof, elec)
     quarantine = _issues_frame(canon, issues)
@@ -256,8 +280,9 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
     keep = ~bad
     keep[collapsed["_row"].to_numpy(dtype=np.int64)] = False
 
-    sheets = _to_sheet_table(canon if keep.all() else canon.loc[keep], prof, elec,
-                             provenance, label)
+    everything = bool(keep.all())
+    sheets = _to_sheet_table(canon if everything else canon.loc[keep], prof, elec,
+                             provenance, label, exact=exact if everything else {})
     quarantine = (quarantine.sort_values(["_row", "rule"], kind="stable")
                   .drop(columns="_row").reset_index(drop=True))
     duplicates = collapsed.drop(columns="_row").reset_index(drop=True)
@@ -338,18 +363,6 @@ class _Issue:
     message: pd.Series  # aligned with rows
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Values as trimmed strings, missing as NA (numbers keep their integer spelling)."""
-    if pd.api.types.is_integer_dtype(series.dtype):
-        return series.astype("string")
-    if pd.api.types.is_float_dtype(series.dtype):
-        whole = series.dropna()
-        if (whole == whole.round()).all():
-            return series.astype("Int64").astype("string")
-    out = series.astype("string").str.strip()
-    return out.mask(out == "")
-
-
 def _all_missing(frame: pd.DataFrame) -> np.ndarray:
     """Rows where every cell is missing (column by column: no wide copy of the frame)."""
     empty = np.ones(len(frame), dtype=bool)
@@ -360,36 +373,13 @@ def _all_missing(frame: pd.DataFrame) -> np.ndarray:
     return empty
 
 
-def _row_sum(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Sum of float columns row by row (NaN propagates), without stacking them."""
-    total = np.zeros(len(frame))
+def _row_sum(frame: pd.DataFrame | Mapping[str, np.ndarray],
+             columns: Sequence[str]) -> np.ndarray:
+    """Sum of count columns row by row as float (NaN propagates), without temporaries."""
+    total = np.zeros(len(np.asarray(frame[columns[0]]))) if columns else np.zeros(0)
     for col in columns:
-        total = total + frame[col].to_numpy(np.float64)
+        np.add(total, np.asarray(frame[col]), out=total)
     return total
-
-
-def _apply_text(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str]) -> pd.Series:
-    if rule.op == "const":
-        return pd.Series(rule.const, index=frame.index, dtype="string")
-    if rule.op == "join":
-        parts = [_text(frame[cols[c]]) for c in rule.sources]
-        out = parts[0]
-        for p in parts[1:]:
-            out = out + rule.sep + p
-    else:
-        out = _text(frame[cols[rule.sources[0]]])
-    if rule.split is not None:
-        out = out.str.split(rule.split, regex=False).str[rule.part or 0]
-    if rule.slice is not None:
-        out = out.str.slice(rule.slice[0], rule.slice[1])
-    if rule.lstrip is not None:
-        stripped = out.str.lstrip(rule.lstrip)
-        out = stripped.mask((stripped == "") & out.notna(), rule.lstrip[:1])
-    if rule.zfill is not None:
-        out = out.str.zfill(rule.zfill)
-    if rule.replace is not None:
-        out = out.str.replace(rule.replace[0], rule.replace[1], regex=True)
-    return out
 
 
 def _drop_rows(issue: _Issue, drop: np.ndarray) -> _Issue | None:
@@ -417,30 +407,73 @@ def _fmt(template: str, index: pd.Index, **parts: pd.Series | str) -> pd.Series:
     return out
 
 
-def _parse_source(raw: RawFile, frame: pd.DataFrame, column: str,
-                  text_cache: dict[str, pd.Series]) -> tuple[np.ndarray, np.ndarray, pd.Series]:
-    """Parse one source column of counts; CSV columns that are not clean integers are re-read
-    as text so that thousand separators are never misread by the CSV parser."""
-    series = frame[column]
-    if raw.format == "csv" and not pd.api.types.is_integer_dtype(series.dtype):
-        if column not in text_cache:
-            text_cache[column] = raw.read([column], as_text=[column])[column]
-        series = text_cache[column]
+_PARALLEL_ROWS = 50_000  # below this, threads cost more than they save
+
+
+def _text_rules(prof: Profile) -> list[tuple[str, ColumnRule]]:
+    """Canonical text columns (keys, region codes and names) with the rule building each."""
+    rules = [(t, prof.columns[t]) for t in KEY_COLUMNS if t in prof.columns]
+    for region in prof.regions:
+        rules.append((region_code_column(region.level), region.code))
+        if region.name is not None:
+            rules.append((region_name_column(region.level), region.name))
+    return rules
+
+
+def _submit(pool: ThreadPoolExecutor | None, func: Any, *args: Any) -> Any:
+    """``func(*args)`` in the pool, or at once when there is no pool."""
+    return pool.submit(func, *args) if pool is not None else func(*args)
+
+
+def _result(value: Any) -> Any:
+    return value.result() if isinstance(value, Future) else value
+
+
+def _parse_source(frame: pd.DataFrame, column: str, text_cache: dict[str, pd.Series],
+                  no_problem: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Parse one source column of counts (its text re-read when the CSV parser saw other than
+    integers, so that thousand separators are never misread)."""
+    series = text_cache.get(column, frame[column])
+    if series.dtype == np.int64:  # the common case: clean integers, nothing to report
+        return series.to_numpy(), no_problem, series
     parsed = parse_counts(series)
     return parsed.values, parsed.problem, series
 
 
-def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
-                  source: str) -> tuple[pd.DataFrame, list[_Issue]]:
+def _count_sources(prof: Profile, cols: Mapping[str, str]) -> list[str]:
+    """Source columns holding counts (their spelling in the file)."""
+    rules = [r for k, r in prof.columns.items() if k not in KEY_COLUMNS]
+    rules += list(prof.candidates.values())
+    return sorted({cols[c] for r in rules for c in r.sources})
+
+
+def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: str, *,
+                  after_read: Callable[[], object] | None = None
+                  ) -> tuple[pd.DataFrame, list[_Issue], dict[str, np.ndarray]]:
+    """Map one file to canonical columns; also return the count columns that are exactly a
+    clean int64 source column (so the final table can use them without conversions)."""
     cols = resolve_header(prof, raw.header)
     frame = raw.read(sorted(set(cols.values())))
+    if after_read is not None:
+        after_read()
     n = len(frame)
+    if n == 0:
+        raise InputFileError(f"{raw.path} has a header line but no rows of data")
     index = pd.RangeIndex(n)
     frame.index = index
     lines = pd.Series(np.arange(n, dtype=np.int64) + raw.first_line(), index=index)
-    canon: dict[str, Any] = {}  # built as a dict, turned into a frame once
+    canon: dict[str, Any] = {}  # text and meta columns, turned into a frame once
     issues: list[_Issue] = []
     text_cache: dict[str, pd.Series] = {}
+    if raw.format == "csv":  # counts the CSV parser did not read as integers: re-read as text
+        as_text = [c for c in _count_sources(prof, cols)
+                   if not pd.api.types.is_integer_dtype(frame[c].dtype)]
+        if as_text:
+            text = raw.read(as_text, as_text=as_text)
+            text_cache = {c: text[c].set_axis(index) for c in as_text}
+    no_problem = np.zeros(n, dtype=np.int8)
+    exact: dict[str, np.ndarray] = {}
+    text_of: dict[str, Any] = {}  # source column -> its Arrow text, shared by the rules
 
     empty = _all_missing(frame)
     if empty.any():
@@ -450,44 +483,35 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
                                   line=lines.iloc[rows].reset_index(drop=True))))
 
     def problem_issues(problem: np.ndarray, raw_values: pd.Series, display: str,
-                       required: bool) -> None:
+                       required: bool, skip: np.ndarray) -> None:
         if not problem.any():
             return
-        for code, template in _PROBLEM_TEMPLATES.items():
+        for code in (MISSING, NOT_INTEGER, AMBIGUOUS):
             if code == MISSING and not required:
                 continue
-            mask = (problem == code) & ~empty
+            mask = (problem == code) & ~skip
             if not mask.any():
                 continue
             rows = np.flatnonzero(mask)
-            values = raw_values.iloc[rows].reset_index(drop=True)
-            msg = _fmt(template, pd.RangeIndex(len(rows)),
-                       line=lines.iloc[rows].reset_index(drop=True), column=display, value=values)
-            issues.append(_Issue(rows, PROBLEM_RULES[code], display, values, msg))
+            values = raw_values.iloc[rows].reset_index(drop=True).astype("string").fillna("")
+            template = pd.Series(_PROBLEM_TEMPLATES[code], index=values.index)
+            if code == MISSING:  # an empty cell, or a placeholder such as N/A
+                template = template.where(values.str.strip() == "", _PROBLEM_TEMPLATES[-MISSING])
+            for tmpl in template.unique():
+                sub = (template == tmpl).to_numpy()
+                msg = _fmt(str(tmpl), pd.RangeIndex(int(sub.sum())),
+                           line=lines.iloc[rows[sub]].reset_index(drop=True), column=display,
+                           value=values[sub].reset_index(drop=True))
+                issues.append(_Issue(rows[sub], PROBLEM_RULES[code], display,
+                                     values[sub].reset_index(drop=True), msg))
 
-    # Keys and regions (text).
-    for target in KEY_COLUMNS:
-        rule = prof.columns.get(target)
-        canon[target] = (_apply_text(rule, frame, cols) if rule is not None
-                         else pd.Series("", index=index, dtype="string"))
-        if target == "table_id" or rule is not None:
-            missing = canon[target].isna().to_numpy() & ~empty
-            display = rule.display if rule else target
-            if missing.any():
-                rows = np.flatnonzero(missing)
-                issues.append(_Issue(
-                    rows, "missing_value", display, pd.Series([""] * len(rows)),
-                    _fmt("line {line}: column {column} is empty, but it identifies the table",
-                         pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
-                         column=display)))
-    for region in prof.regions:
-        canon[region_code_column(region.level)] = _apply_text(region.code, frame, cols)
-        if region.name is not None:
-            canon[region_name_column(region.level)] = _apply_text(region.name, frame, cols)
-        elif elec is not None and elec.regions_at(region.level):
-            names = {r.code: r.name for r in elec.regions_at(region.level)}
-            canon[region_name_column(region.level)] = (
-                canon[region_code_column(region.level)].map(names).astype("string"))
+    # Keys and regions (text): converted by Arrow kernels, which release the GIL, in worker
+    # threads while the counts are parsed here.
+    pool = ThreadPoolExecutor(max_workers=2) if n >= _PARALLEL_ROWS else None
+    text_rules = _text_rules(prof)
+    sources = sorted({c for _, rule in text_rules for c in needs_text(rule, frame, cols)})
+    converting = {c: _submit(pool, arrow_text, frame[cols[c]]) for c in sources}
+    key_position = len(issues)
 
     # Counts.
     targets: list[tuple[str, ColumnRule, bool]] = []
@@ -497,21 +521,53 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
             targets.append((target, prof.columns[target], required))
     for key, rule in prof.candidates.items():
         targets.append((vote_column(key), rule, vote_column(key) not in prof.optional))
+    # Parse every count first, so that a row stating none of them gets one reason, not many.
+    # A count read as clean integers is kept as the source's int64 array (no copy: ``exact``);
+    # any other count becomes float64 with NaN where missing.
+    counts: dict[str, np.ndarray] = {}
+    parsed: list[tuple[str, ColumnRule, bool, np.ndarray,
+                       list[tuple[str, np.ndarray, pd.Series]]]] = []
+    no_counts = ~empty if targets else np.zeros(n, dtype=bool)
     for target, rule, required in targets:
         if rule.op == "from_percent":
-            count, _, raw_count = _parse_source(raw, frame, cols[rule.sources[0]], text_cache)
+            count, _, raw_count = _parse_source(frame, cols[rule.sources[0]], text_cache,
+                                                no_problem)
             pct = pd.to_numeric(frame[cols[rule.sources[1]]], errors="coerce").to_numpy(float)
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.where(pct > 0, np.round(count * 100.0 / pct), np.nan)
             problem = np.where(np.isnan(values), MISSING, OK).astype(np.int8)
-            problem_issues(problem, raw_count, rule.display, required)
+            parts = [(rule.display, problem, raw_count)]
         else:
-            values = np.zeros(n)
+            parts, numbers = [], []
             for src in rule.sources:
-                v, p, raw_values = _parse_source(raw, frame, cols[src], text_cache)
-                problem_issues(p, raw_values, src, required)
-                values = values + v
-        canon[target] = values
+                v, p, raw_values = _parse_source(frame, cols[src], text_cache, no_problem)
+                parts.append((src, p, raw_values))
+                numbers.append(v)
+            if len(parts) == 1 and numbers[0].dtype == np.int64:
+                values = exact[target] = numbers[0]
+            else:
+                values = np.zeros(n)
+                for v in numbers:
+                    np.add(values, v, out=values)
+        counts[target] = values
+        for _, problem, _ in parts:
+            no_counts &= problem == MISSING
+        parsed.append((target, rule, required, values, parts))
+    if no_counts.any():
+        rows = np.flatnonzero(no_counts)
+        first, _, first_raw = parsed[0][4][0]
+        shown = first_raw.iloc[rows].reset_index(drop=True).astype("string").fillna("")
+        issues.append(_Issue(rows, "no_counts", first, shown, _fmt(
+            "line {line}: no count is stated (column {column} holds '{value}', and so do the "
+            "other counts); the table was probably not totalised",
+            pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
+            column=first, value=shown)))
+    skip = empty | no_counts
+    for _target, rule, required, values, parts in parsed:
+        for display, problem, raw_values in parts:
+            problem_issues(problem, raw_values, display, required, skip)
+        if values.dtype == np.int64 and (not len(values) or values.min() >= 0):
+            continue
         negative = (values < 0) & ~empty
         if negative.any():
             rows = np.flatnonzero(negative)
@@ -524,7 +580,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
     excluded = np.zeros(n, dtype=bool)
     excl_issues: list[_Issue] = []
     for excl in prof.exclusions:
-        flag = _text(frame[cols[excl.column]]).fillna("")  # equals = [""] matches empty cells
+        # equals = [""] matches empty cells
+        flag = to_series(arrow_text(frame[cols[excl.column]]), index).fillna("")
         hit = flag.isin(excl.equals).to_numpy() & ~empty
         if hit.any():
             excluded |= hit
@@ -539,12 +596,59 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None,
         issues = [kept for issue in issues if (kept := _drop_rows(issue, excluded)) is not None]
     issues += excl_issues
 
-    canon["source"] = pd.Series(source, index=index, dtype="string")
+    text_of.update({c: _result(f) for c, f in converting.items()})
+    built = {name: _submit(pool, apply_rule, text_rule, frame, cols, text_of)
+             for name, text_rule in text_rules}
+    texts = {name: _result(f) for name, f in built.items()}
+    if pool is not None:
+        pool.shutdown()
+    key_issues: list[_Issue] = []
+    for target in KEY_COLUMNS:
+        key_rule = prof.columns.get(target)
+        canon[target] = texts[target] if key_rule is not None \
+            else pd.Series("", index=index, dtype="string")
+        codes = integer_key(key_rule, frame, cols)
+        if codes is not None:
+            canon[f"_int_{target}"] = codes
+        if target == "table_id" or key_rule is not None:
+            missing = canon[target].isna().to_numpy() & ~empty
+            display = key_rule.display if key_rule else target
+            if missing.any():
+                rows = np.flatnonzero(missing)
+                key_issues.append(_Issue(
+                    rows, "missing_value", display, pd.Series([""] * len(rows)),
+                    _fmt("line {line}: column {column} is empty, but it identifies the table",
+                         pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
+                         column=display)))
+    if excluded.any():  # as above: an excluded row is quarantined for that reason only
+        key_issues = [kept for issue in key_issues
+                      if (kept := _drop_rows(issue, excluded)) is not None]
+    issues[key_position:key_position] = key_issues
+    for region in prof.regions:
+        code_col = region_code_column(region.level)
+        canon[code_col] = texts[code_col]
+        if region.name is not None:
+            canon[region_name_column(region.level)] = texts[region_name_column(region.level)]
+        elif elec is not None and elec.regions_at(region.level):
+            names = {r.code: r.name for r in elec.regions_at(region.level)}
+            canon[region_name_column(region.level)] = \
+                canon[code_col].map(names).astype("string")
+
+    canon["source"] = pd.Series(pd.Categorical.from_codes(  # one label, kept cheap
+        np.zeros(n, dtype=np.int8), categories=pd.Index([source])), index=index)
     canon["line"] = lines
     canon["_empty"] = empty | excluded
     if "valid" not in prof.columns:
-        canon["valid"] = sum(canon[vote_column(k)] for k in prof.candidates)
-    return pd.DataFrame(canon, index=index, copy=False), issues
+        vote_columns = [vote_column(k) for k in prof.candidates]
+        if all(counts[c].dtype == np.int64 for c in vote_columns):
+            counts["valid"] = exact["valid"] = np.asarray(
+                np.sum([counts[c] for c in vote_columns], axis=0, dtype=np.int64))
+        else:
+            counts["valid"] = _row_sum(counts, vote_columns)
+    # One frame per count column: joining them does not copy (a dict would consolidate).
+    parts_out = [pd.DataFrame(canon, index=index, copy=False)]
+    parts_out += [pd.DataFrame({k: v}, index=index, copy=False) for k, v in counts.items()]
+    return pd.concat(parts_out, axis=1), issues, exact
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,13 +660,19 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
     issues: list[_Issue] = []
     lines = canon["line"]
     empty = canon["_empty"].to_numpy()
-    cand_sum = _row_sum(canon, [vote_column(k) for k in prof.candidates])
-    valid = canon["valid"].to_numpy(np.float64)
+    # Counts are int64 where read as clean integers (compared as such: no conversions) and
+    # float64 with NaN where some value is missing.
+    valid = canon["valid"].to_numpy()
+
     def display(c: str) -> str:
         return prof.columns[c].display if c in prof.columns else c
 
     def add(mask: np.ndarray, rule: str, column: str, value: np.ndarray, template: str,
             **extra: np.ndarray) -> None:
+        if not mask.any():  # the common case, decided before any NaN bookkeeping
+            return
+        value = value.astype(np.float64, copy=False)
+        extra = {k: v.astype(np.float64, copy=False) for k, v in extra.items()}
         mask = mask & ~empty & ~np.isnan(value)
         for v in extra.values():
             mask &= ~np.isnan(v)
@@ -577,23 +687,34 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
                    value=shown, **as_text)
         issues.append(_Issue(rows, rule, column, shown, msg))
 
-    if "valid" in prof.columns:
+    if "valid" in prof.columns:  # (else valid is the candidates' sum by construction)
+        votes = [canon[vote_column(k)].to_numpy() for k in prof.candidates]
+        if all(v.dtype == np.int64 for v in votes):
+            cand_sum = votes[0].copy()
+            for v in votes[1:]:
+                cand_sum += v
+        else:
+            cand_sum = _row_sum(canon, [vote_column(k) for k in prof.candidates])
         add(cand_sum != valid, "candidate_sum_mismatch", display("valid"), valid,
             "line {line}: the candidates' votes add up to {sum} but {column} says {value}",
             sum=cand_sum)
-    stated = valid + sum(np.nan_to_num(canon[c].to_numpy(np.float64)) if c in canon else 0.0
-                         for c in ("null", "blank"))
+    others = [canon[c].to_numpy() for c in ("null", "blank") if c in canon]
+    exact = valid.dtype == np.int64 and all(p.dtype == np.int64 for p in others)
+    stated = valid.copy() if exact else valid.astype(np.float64)  # missing parts count 0
+    for part in others:
+        np.add(stated, np.nan_to_num(part) if part.dtype.kind == "f" else part, out=stated)
     if "voters" in canon:
-        voters = canon["voters"].to_numpy(np.float64)
+        voters = canon["voters"].to_numpy()
         parts = ["valid"] + [c for c in ("null", "blank") if c in canon]
         what = " + ".join(parts)
         add(voters != stated, "ballot_sum_mismatch", display("voters"), voters,
             "line {line}: " + what + " = {total} but {column} says {value}", total=stated)
-        ballots = np.where(np.isnan(voters), stated, voters)
+        ballots = np.where(np.isnan(voters), stated, voters) if voters.dtype.kind == "f" \
+            else voters
     else:
         ballots = stated
     if "registered" in canon:
-        registered = canon["registered"].to_numpy(np.float64)
+        registered = canon["registered"].to_numpy()
         add(ballots > registered, "voters_exceed_registered", display("registered"), registered,
             "line {line}: {ballots} ballots cast but only {value} voters registered "
             "(column {column})", ballots=ballots)
@@ -619,15 +740,17 @@ def _duplicates(canon: pd.DataFrame, bad: np.ndarray,
                 prof: Profile) -> tuple[list[_Issue], pd.DataFrame]:
     """Identical duplicate keys are collapsed (first kept); conflicting ones quarantined."""
     key = list(KEY_COLUMNS)
-    clean = canon.loc[~bad]
-    dup = clean.duplicated(key, keep=False)
+    good = np.flatnonzero(~bad)
+    all_good = len(good) == len(canon)
+    dup_good = _duplicated([_key_codes(canon, k) if all_good else _key_codes(canon, k)[good]
+                            for k in key])
     empty_collapsed = pd.DataFrame({"_row": pd.Series(dtype=np.int64), "source": [],
                                     "line": pd.Series(dtype=np.int64),
                                     "kept_line": pd.Series(dtype=np.int64),
                                     "center_id": [], "table_id": []})
-    if not dup.any():
+    if not dup_good.any():
         return [], empty_collapsed
-    group = clean.loc[dup]
+    group = canon.iloc[good[dup_good]]
     value_cols = [c for c in group.columns
                   if c not in ("source", "line", "_empty") and not c.startswith("_")]
     row_hash = pd.util.hash_pandas_object(group[value_cols], index=False)
@@ -661,6 +784,37 @@ def _duplicates(canon: pd.DataFrame, bad: np.ndarray,
     return issues, collapsed
 
 
+def _duplicated(codes: list[np.ndarray]) -> np.ndarray:
+    """Rows whose integer key tuple occurs more than once (all of them marked).
+
+    The codes are combined into one int64 when that cannot overflow, and a hash-based
+    uniqueness test answers the common case (no duplicate at all) without a full pass.
+    """
+    combined = codes[0].astype(np.int64, copy=False)
+    for part in codes[1:]:
+        lo, hi = (int(part.min()), int(part.max())) if len(part) else (0, 0)
+        span = hi - lo + 1
+        c_lo, c_hi = (int(combined.min()), int(combined.max())) if len(combined) else (0, 0)
+        if max(abs(c_lo), abs(c_hi)) * span + span >= 2**62:
+            frame = pd.DataFrame({f"k{i}": c for i, c in enumerate(codes)}, copy=False)
+            return frame.duplicated(keep=False).to_numpy()
+        combined = combined * span
+        combined += part
+        combined -= lo
+    index = pd.Index(combined)
+    if index.is_unique:
+        return np.zeros(len(combined), dtype=bool)
+    return index.duplicated(keep=False)
+
+
+def _key_codes(canon: pd.DataFrame, column: str) -> np.ndarray:
+    """Integers equal exactly where the key strings are equal (see ``text.integer_key``)."""
+    hidden = f"_int_{column}"
+    if hidden in canon and canon[hidden].dtype == np.int64:
+        return canon[hidden].to_numpy()
+    return pd.factorize(canon[column])[0]
+
+
 def _issues_frame(canon: pd.DataFrame, issues: list[_Issue]) -> pd.DataFrame:
     parts = []
     for issue in issues:
@@ -683,34 +837,59 @@ def _issues_frame(canon: pd.DataFrame, issues: list[_Issue]) -> pd.DataFrame:
 
 
 def _to_sheet_table(accepted: pd.DataFrame, prof: Profile, elec: Election | None,
-                    provenance: list[Provenance], label: str) -> SheetTable:
+                    provenance: list[Provenance], label: str, *,
+                    exact: Mapping[str, np.ndarray]) -> SheetTable:
+    """The canonical table, assembled without consolidation copies: text and nullable counts
+    are extension arrays, and counts read as clean integers (``exact``, valid only when every
+    row is accepted) are used as they are."""
     if not isinstance(accepted.index, pd.RangeIndex) or accepted.index.start != 0:
         accepted = accepted.reset_index(drop=True)
-    columns: dict[str, Any] = {}
+    n = len(accepted)
+    head: dict[str, Any] = {}
     levels = tuple(r.level for r in prof.regions)
     for level in levels:
         for col in (region_code_column(level), region_name_column(level)):
             if col in accepted:
-                columns[col] = accepted[col].astype("string")
+                head[col] = _as_string(accepted[col])
     for col in KEY_COLUMNS:
-        columns[col] = accepted[col].fillna("").astype("string")
-    for col in COUNT_COLUMNS:
+        head[col] = _as_string(accepted[col]).fillna("")
+    for col in OPTIONAL_COUNTS:
         if col in accepted:
+            if col in exact:
+                head[col] = pd.arrays.IntegerArray(exact[col], np.zeros(n, dtype=bool))
+                continue
             values = accepted[col].to_numpy(np.float64)
-            if col in OPTIONAL_COUNTS:
-                missing = np.isnan(values)
-                columns[col] = pd.arrays.IntegerArray(
-                    np.where(missing, 0, values).astype(np.int64), missing)
-            else:
-                columns[col] = values.astype(np.int64)
-    for key in prof.candidates:
-        columns[vote_column(key)] = accepted[vote_column(key)].to_numpy(np.float64) \
+            missing = np.isnan(values)
+            head[col] = pd.arrays.IntegerArray(
+                np.where(missing, 0, values).astype(np.int64), missing)
+    parts = [pd.DataFrame(head, copy=False)]
+    for col in ("valid", *(vote_column(k) for k in prof.candidates)):
+        values = exact[col] if col in exact else accepted[col].to_numpy(np.float64) \
             .astype(np.int64)
-    columns["source"] = accepted["source"].astype("string")
-    columns["line"] = accepted["line"].to_numpy(np.int64)
-    out = pd.DataFrame(columns)
+        parts.append(pd.DataFrame({col: values}, copy=False))
+    parts.append(pd.DataFrame({"source": _as_string(accepted["source"])}, copy=False))
+    parts.append(pd.DataFrame({"line": accepted["line"].to_numpy(np.int64)}, copy=False))
+    out = pd.concat(parts, axis=1)
     return SheetTable(out, candidates=tuple(prof.candidates), levels=levels, election=elec,
                       provenance=provenance, name=label, unique_keys_checked=True)
+
+
+def _as_string(series: pd.Series) -> pd.Series:
+    """A column as pandas ``string`` (categoricals through their few categories: fast)."""
+    if isinstance(series.dtype, pd.CategoricalDtype) and len(series.cat.categories) == 1 \
+            and len(series) and series.cat.codes.min() == 0:  # one label on every row
+        data = str(series.cat.categories[0]).encode()
+        offsets = np.arange(len(series) + 1, dtype=np.int64) * len(data)
+        repeated = pa.Array.from_buffers(pa.large_string(), len(series), [
+            None, pa.py_buffer(offsets), pa.py_buffer(data * len(series))])
+        return to_series(repeated, series.index)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        labels = pa.array(series.cat.categories.astype(str).to_numpy(dtype=object),
+                          type=pa.large_string())
+        codes = series.cat.codes.to_numpy()
+        taken = pc.take(labels, pa.array(codes, mask=codes < 0))
+        return to_series(taken, series.index)
+    return series if series.dtype == "string" else series.astype("string")
 
 
 # --------------------------------------------------------------------------------------------
@@ -718,7 +897,7 @@ def _to_sheet_table(accepted: pd.DataFrame, prof: Profile, elec: Election | None
 # --------------------------------------------------------------------------------------------
 
 
-def _join(canon: pd.DataFrame, path: str | Path, *, on: tuple[str, ...],
+def _join(canon: pd.DataFrame, path: str | Path | Sequence[str | Path], *, on: tuple[str, ...],
           columns: Sequence[str] | None,
           profile: str | Path | Profile | None) -> tuple[pd.DataFrame, JoinReport]:
     other = read_sheets(path, profile=profile)

@@ -34,7 +34,8 @@ with ``--mapping``). The format is documented in ``docs/profiles.md``. In short:
     ignore = ["URL"]                  # columns known to the profile but not used
 
 Transforms (inline tables): ``column`` with optional ``zfill``, ``lstrip``, ``slice = [a, b]``,
-``split`` + ``part``; ``join = [cols], sep = "."``; ``sum = [cols]`` (counts);
+``split`` + ``part`` (an index, or a range ``[start, stop]`` of parts re-joined with the
+separator); ``join = [cols], sep = "."``; ``sum = [cols]`` (counts);
 ``count`` + ``from_percent`` (registered voters recovered from a turnout percentage);
 ``const = "..."``.
 
@@ -84,13 +85,15 @@ class ColumnRule:
     lstrip: str | None = None
     slice: tuple[int, int] | None = None
     split: str | None = None
-    part: int | None = None
+    part: int | tuple[int, int] | None = None
     const: str = ""
     replace: tuple[str, str] | None = None  # regex substitution, applied last
 
     @property
     def display(self) -> str:
         """The source column(s) as a person would name them in a message."""
+        if self.op == "from_percent":
+            return f"{self.sources[0]}*100/{self.sources[1]}"
         return "+".join(self.sources) if self.sources else "(constant)"
 
     @classmethod
@@ -103,9 +106,16 @@ class ColumnRule:
         if unknown:
             raise ProfileError(f"{where}: unknown keys {sorted(unknown)}; allowed: "
                                f"{sorted(_RULE_KEYS)}")
+        part = spec.get("part")
+        if isinstance(part, list):
+            if len(part) != 2 or not all(isinstance(x, int) for x in part):
+                raise ProfileError(f"{where}: 'part' is an index or a range [start, stop]")
+            part = (int(part[0]), int(part[1]))
+        if part is not None and "split" not in spec:
+            raise ProfileError(f"{where}: 'part' needs 'split' (the separator)")
         common: dict[str, Any] = {
             "zfill": spec.get("zfill"), "lstrip": spec.get("lstrip"),
-            "split": spec.get("split"), "part": spec.get("part"),
+            "split": spec.get("split"), "part": part,
             "slice": tuple(spec["slice"]) if "slice" in spec else None,
         }
         common["replace"] = _parse_replace(spec.get("replace"), where)

@@ -1,5 +1,5 @@
-"""Readers for CSV (any delimiter, UTF-8 with or without BOM, Latin-1 / Windows-1252), Excel
-(.xlsx) and Parquet files.
+"""Readers for CSV (any delimiter, UTF-8 with or without BOM, Latin-1 / Windows-1252, UTF-16
+with BOM as Excel's "Unicode text" export), Excel (.xlsx) and Parquet files.
 
 A reader returns the file's header and, on request, the chosen columns as a DataFrame with
 one row per record (blank lines kept, so that nothing is dropped silently) and a ``line``
@@ -99,6 +99,8 @@ def open_file(path: Path, *, encoding: str | None = None, delimiter: str | None 
         return _open_parquet(path)
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, sheet)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM ("Unicode text")
+        return _open_csv(path, encoding="utf-16", delimiter=delimiter)
     if b"\x00" in head:
         raise InputFileError(f"{path} looks like a binary file, not a table; supported formats "
                              f"are CSV, Excel (.xlsx) and Parquet")

@@ -1,0 +1,241 @@
+"""Find the data files of a case's sources: data directory, cache, then download.
+
+A source in ``datasets/<case>/sources.toml`` names its file(s) by folder, name and SHA-256.
+:func:`locate` looks for each file, in this order:
+
+1. ``data_dir`` (the ``--data-dir`` option), as ``<data_dir>/<folder>/<file>`` or
+   ``<data_dir>/<file>``;
+2. ``$ELECTION_AUDIT_DATA``, laid out the same way;
+3. the case folder itself (small files shipped with a case, e.g. the simulated demo);
+4. the user cache (``platformdirs.user_cache_dir("election-audit")``), as ``<folder>/<file>``;
+5. the source's ``urls`` in order (original publisher first, then archived copies), then its
+   ``archives`` (a zip, or a 7z when the optional package ``py7zr`` is installed), downloaded
+   into the cache with :mod:`pooch` (progress bar on stderr, short timeouts).
+
+Every file found or downloaded is checked against its SHA-256, so an analysis always runs on
+the bytes the manifest describes. A local file with other bytes is an error naming both
+hashes (a corrupt cached copy is replaced by a fresh download instead). When nothing works,
+:class:`~audit.errors.DataUnavailableError` says in one sentence where we looked and how to
+supply the file. See ``docs/data.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+from audit.cases import Archive, Case, DataFile, SourceFile, load_case
+from audit.errors import DataUnavailableError
+from audit.ingest import IngestResult, read_sheets
+from audit.ingest.profiles import Profile, get_profile
+from audit.model import sha256_file
+
+#: Environment variable naming a data directory (one sub-folder per dataset).
+ENV_VAR = "ELECTION_AUDIT_DATA"
+#: Seconds to wait for a connection and between bytes of a download: offline fails fast.
+TIMEOUT = (5.0, 30.0)
+
+
+def cache_dir() -> Path:
+    """The user cache where downloaded datasets are kept (created on first download)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("election-audit"))
+
+
+def search_dirs(data_dir: str | Path | None = None,
+                case: Case | None = None) -> list[tuple[str, Path]]:
+    """The local folders searched, in order, each with the label used in messages."""
+    dirs: list[tuple[str, Path]] = []
+    if data_dir is not None:
+        dirs.append(("--data-dir", Path(data_dir)))
+    env = os.environ.get(ENV_VAR)
+    if env:
+        dirs.append((f"${ENV_VAR}", Path(env)))
+    if case is not None:
+        dirs.append(("the case folder", case.path))
+    dirs.append(("the cache", cache_dir()))
+    return dirs
+
+
+def locate(case: str | Path | Case, source_id: str, data_dir: str | Path | None = None,
+           download: bool = True) -> list[Path]:
+    """Paths of the file(s) of one source of a case, verified against their SHA-256.
+
+    Parameters
+    ----------
+    case
+        A bundled case name, a case folder or a loaded :class:`~audit.cases.Case`.
+    source_id
+        The ``id`` of an entry of the case's ``sources.toml``.
+    data_dir
+        A folder searched first (``--data-dir``).
+    download
+        Whether to download missing files into the cache.
+
+    Raises
+    ------
+    DataUnavailableError
+        When a file is missing everywhere and cannot be downloaded, or a local copy has other
+        bytes than the manifest says.
+    """
+    case = case if isinstance(case, Case) else load_case(case)
+    source = case.source(source_id)
+    return [_locate_file(case, source, entry, data_dir, download) for entry in source.data_files]
+
+
+def load_source(case: str | Path | Case, source_id: str, data_dir: str | Path | None = None,
+                download: bool = True) -> IngestResult:
+    """Ingest one source of a case with its profile, joining the source named by ``join``.
+
+    For example Venezuela 2024 ``opposition-v2`` has no registered voters per table and
+    joins them from ``opposition-v1``.
+    """
+    case = case if isinstance(case, Case) else load_case(case)
+    source = case.source(source_id)
+    paths = locate(case, source_id, data_dir=data_dir, download=download)
+    join: list[Path] | None = None
+    join_profile: Profile | None = None
+    if source.join:
+        other = case.source(source.join)
+        join = locate(case, other.id, data_dir=data_dir, download=download)
+        join_profile = source_profile(case, other)
+    return read_sheets(paths, profile=source_profile(case, source), election=case.election,
+                       join=join, join_profile=join_profile)
+
+
+def source_profile(case: Case, source: SourceFile) -> Profile:
+    """The source's profile: a TOML path relative to the case folder, or
+    ``<case>/profiles/<name>.toml``, or a bundled profile name."""
+    for own in (case.path / source.profile, case.path / "profiles" / f"{source.profile}.toml"):
+        if own.suffix == ".toml" and own.is_file():
+            return get_profile(own)
+    return get_profile(source.profile)
+
+
+# --------------------------------------------------------------------------------------------
+# One file
+# --------------------------------------------------------------------------------------------
+
+
+def _locate_file(case: Case, source: SourceFile, entry: DataFile,
+                 data_dir: str | Path | None, download: bool) -> Path:
+    cache = cache_dir()
+    looked: list[str] = []
+    for label, root in search_dirs(data_dir, case):
+        for path in (root / source.folder / entry.file, root / entry.file):
+            if not path.is_file():
+                continue
+            digest = sha256_file(path)
+            if digest == entry.sha256:
+                return path
+            if root == cache:  # our own copy is corrupt: fetch it again
+                path.unlink()
+                continue
+            raise DataUnavailableError(
+                f"{path} (from {label}) has sha256 {digest}, but case {case.name!r} source "
+                f"{source.id!r} expects {entry.sha256} for {entry.file}; replace it with the "
+                f"published file or remove it")
+        looked.append(f"{label} ({root})")
+    errors: list[str] = []
+    if download:
+        target = cache / source.folder / entry.file
+        for url in entry.urls:
+            try:
+                return _download(url, entry.sha256, target)
+            except Exception as exc:  # network, HTTP and hash errors all mean "try the next"
+                errors.append(_short(url, exc))
+        for archive in entry.archives:
+            try:
+                return _from_archive(archive, entry, target)
+            except Exception as exc:
+                errors.append(_short(archive.url, exc))
+    where = ", ".join(looked)
+    tried = (f"; downloading failed ({', '.join(dict.fromkeys(errors))})" if errors
+             else "; downloading is off" if not download and (entry.urls or entry.archives)
+             else "")
+    folder = f"{source.folder}/" if source.folder else ""
+    raise DataUnavailableError(
+        f"{entry.file} of case {case.name!r} source {source.id!r} was not found in {where}"
+        f"{tried}; place it as <folder>/{folder}{entry.file} and pass --data-dir <folder> or "
+        f"set ${ENV_VAR}")
+
+
+def _short(url: str, exc: BaseException) -> str:
+    """``host: reason`` for a failed download, short enough for a one-line message."""
+    host = urlparse(url).netloc or url
+    if isinstance(exc, RuntimeError):  # our own messages (hash mismatch, archive problems)
+        return f"{host}: {' '.join(str(exc).split())}"
+    if isinstance(exc, ValueError) and "hash" in str(exc).lower():  # pooch's check
+        return f"{host}: the downloaded bytes do not have the expected sha256"
+    return f"{host}: {type(exc).__name__}"
+
+
+def _fetch(url: str, known_hash: str | None, folder: Path, fname: str) -> Path:
+    """Download ``url`` to ``folder/fname`` with pooch (hash checked, progress on stderr)."""
+    import pooch
+
+    downloader = pooch.HTTPDownloader(progressbar=True, timeout=TIMEOUT)
+    path = pooch.retrieve(url, known_hash=f"sha256:{known_hash}" if known_hash else None,
+                          fname=fname, path=folder, downloader=downloader)
+    return Path(path)
+
+
+def _download(url: str, sha256: str, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path = _fetch(url, sha256, target.parent, target.name)
+    return _verified(path, sha256, target)
+
+
+def _from_archive(archive: Archive, entry: DataFile, target: Path) -> Path:
+    """Download an archive (hash checked), extract the member, check the member's hash."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    name = archive.url.rstrip("/").rsplit("/", 1)[-1].replace("%20", "_")
+    packed = _fetch(archive.url, archive.sha256, target.parent / ".archives", name)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        extracted = _extract(packed, archive.member, Path(tmp))
+        return _verified(extracted, entry.sha256, target)
+
+
+def _extract(packed: Path, member: str, into: Path) -> Path:
+    if zipfile.is_zipfile(packed):
+        with zipfile.ZipFile(packed) as zf:
+            names = zf.namelist()
+            chosen = member if member in names else _only_table(names, member, packed)
+            return Path(zf.extract(chosen, into))
+    if packed.read_bytes()[:6] == b"7z\xbc\xaf\x27\x1c":
+        try:
+            import py7zr
+        except ImportError as exc:
+            raise RuntimeError(f"{packed.name} is a 7z archive; install py7zr to extract it, "
+                               f"or extract {member} yourself") from exc
+        with py7zr.SevenZipFile(packed) as sz:
+            names = sz.getnames()
+            chosen = member if member in names else _only_table(names, member, packed)
+            sz.extract(path=into, targets=[chosen])
+        return into / chosen
+    raise RuntimeError(f"{packed.name} is neither a zip nor a 7z archive")
+
+
+def _only_table(names: Sequence[str], member: str, packed: Path) -> str:
+    """The archive's only table file when the named member is absent (its hash decides)."""
+    tables = [n for n in names if n.lower().endswith((".csv", ".txt", ".tsv"))]
+    if len(tables) != 1:
+        raise RuntimeError(f"{packed.name} has no member {member!r} (it holds "
+                           f"{', '.join(names[:5])})")
+    return tables[0]
+
+
+def _verified(path: Path, sha256: str, target: Path) -> Path:
+    digest = sha256_file(path)
+    if digest != sha256:
+        path.unlink(missing_ok=True)
+        raise RuntimeError(f"downloaded bytes have sha256 {digest}, expected {sha256}")
+    if path != target:
+        shutil.move(str(path), target)
+    return target

@@ -1,0 +1,190 @@
+"""Text columns of the canonical table (keys, region codes and names), built with Arrow.
+
+Keys and region codes arrive as integers (``CENTRO = 10101001``), as text with stray blanks,
+or as numbers a spreadsheet stored as floats (``12.0``). They become trimmed strings, missing
+where the cell is empty, and the profile's transforms (``zfill``, ``join``, ``split`` +
+``part``, ``slice``, ``lstrip``, ``const``) are applied with Arrow compute kernels: on a
+million rows they are several times faster than the equivalent pandas string methods, which
+matters because ingestion must stay within twice a bare ``pandas.read_csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from audit.ingest.profiles import ColumnRule
+
+#: A pyarrow string Array or ChunkedArray (pyarrow ships no type stubs).
+ArrowText: TypeAlias = Any
+#: Arrow's large_string: what pandas string columns hold, so no conversion is needed.
+_TEXT = pa.large_string()
+
+
+def arrow_text(series: pd.Series) -> ArrowText:
+    """Values as trimmed strings, null where missing or blank; integers keep their spelling.
+
+    Floats that are all whole numbers (a spreadsheet's ``12.0``) are written as integers.
+    """
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        series = series.astype("Int64")
+        dtype = series.dtype
+    if pd.api.types.is_float_dtype(dtype):
+        whole = series.dropna()
+        if bool((whole == whole.round()).all()) and bool((whole.abs() < 2**53).all()):
+            series = series.astype("Int64")
+            dtype = series.dtype
+    if pd.api.types.is_integer_dtype(dtype):
+        if not isinstance(dtype, pd.api.extensions.ExtensionDtype) and _few_values(series):
+            encoded = pc.dictionary_encode(pa.array(series.to_numpy()))
+            return pc.take(pc.cast(encoded.dictionary, _TEXT), encoded.indices)
+        values = series.array if isinstance(dtype, pd.api.extensions.ExtensionDtype) \
+            else series.to_numpy()
+        return pc.cast(pa.array(values), _TEXT)
+    try:
+        arr = pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects, e.g. Excel cells
+        text = series.astype("string")
+        arr = pa.array(text.array)
+    if arr.type != _TEXT:
+        arr = pc.cast(arr, _TEXT)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    blank = pc.equal(trimmed, "")
+    if not pc.any(blank).as_py():
+        return trimmed
+    return pc.if_else(blank, pa.scalar(None, _TEXT), trimmed)
+
+
+def _few_values(series: pd.Series, sample: int = 4096) -> bool:
+    """Whether a long integer column has few distinct values (judged on an even sample):
+    then converting its distinct values and gathering is faster than converting every row."""
+    n = len(series)
+    if n < 8 * sample:
+        return False
+    picked = series.to_numpy()[:: n // sample]
+    return len(np.unique(picked)) * 4 < len(picked)
+
+
+def _join_codes(parts: list[ArrowText], sep: str) -> ArrowText | None:
+    """Join text columns through their distinct value combinations (None when not cheap).
+
+    Codes numbered within their parent (state 13, municipality 5 -> ``13.5``) repeat a
+    lot: the strings are built once per distinct combination and gathered.
+    """
+    encoded = []
+    radix = 1
+    for part in parts:
+        if part.null_count:
+            return None
+        chunk = part.combine_chunks() if isinstance(part, pa.ChunkedArray) else part
+        enc = pc.dictionary_encode(chunk)
+        encoded.append(enc)
+        radix *= max(len(enc.dictionary), 1)
+        if radix >= 2**62:
+            return None
+    combined = encoded[0].indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    for enc in encoded[1:]:
+        combined *= len(enc.dictionary)
+        combined += enc.indices.to_numpy(zero_copy_only=False)
+    combos = pc.dictionary_encode(pa.array(combined))
+    keys = combos.dictionary.to_numpy()
+    pieces = []
+    for enc in reversed(encoded):
+        size = len(enc.dictionary)
+        labels = pc.cast(enc.dictionary, _TEXT)  # integer codes keep their spelling
+        pieces.append(pc.take(labels, pa.array(keys % size)))
+        keys = keys // size
+    joined = pc.binary_join_element_wise(*reversed(pieces), pa.scalar(sep, _TEXT))
+    return pc.take(joined, combos.indices)
+
+
+def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
+               cache: dict[str, ArrowText] | None = None) -> pd.Series:
+    """The canonical text column built by ``rule`` from ``frame`` (source names via ``cols``).
+
+    ``cache`` keeps each source column's text between calls (a state code column is often
+    both a region code and part of the municipality code).
+    """
+    cache = {} if cache is None else cache
+
+    def text(column: str) -> ArrowText:
+        if column not in cache:
+            cache[column] = arrow_text(frame[cols[column]])
+        return cache[column]
+
+    n = len(frame)
+    if rule.op == "const":
+        out: ArrowText = pa.array(np.full(n, rule.const, dtype=object), type=_TEXT)
+        return to_series(out, frame.index)
+    if rule.op == "join":
+        joined = None
+        if n >= 32768:  # through distinct combinations; integer columns need no text first
+            joined = _join_codes([pa.array(frame[cols[c]].to_numpy())
+                                  if frame[cols[c]].dtype == np.int64 else text(c)
+                                  for c in rule.sources], rule.sep)
+        out = pc.binary_join_element_wise(*(text(c) for c in rule.sources),
+                                          pa.scalar(rule.sep, _TEXT)) \
+            if joined is None else joined
+    else:
+        out = text(rule.sources[0])
+    if rule.split is not None:
+        pieces = pc.split_pattern(out, rule.split)
+        start, stop = rule.part if isinstance(rule.part, tuple) else \
+            (rule.part or 0, (rule.part or 0) + 1)
+        out = pc.binary_join(pc.list_slice(pieces, start, stop), pa.scalar(rule.split, _TEXT))
+        out = pc.if_else(pc.equal(out, ""), pa.scalar(None, _TEXT), out)
+    if rule.slice is not None:
+        out = pc.utf8_slice_codeunits(out, rule.slice[0], rule.slice[1])
+    if rule.lstrip is not None:
+        stripped = pc.utf8_ltrim(out, characters=rule.lstrip)
+        out = pc.if_else(pc.equal(stripped, ""), rule.lstrip[:1], stripped)
+    if rule.zfill is not None:
+        signed = pc.any(pc.starts_with(out, "-")).as_py() or \
+            pc.any(pc.starts_with(out, "+")).as_py()
+        if signed:  # keep the sign first, as str.zfill does
+            out = pa.array(to_series(out, frame.index).str.zfill(rule.zfill).array)
+        else:
+            out = pc.utf8_lpad(out, width=rule.zfill, padding="0")
+    series = to_series(out, frame.index)
+    if rule.replace is not None:  # a regular expression (Python syntax), applied last
+        series = series.str.replace(rule.replace[0], rule.replace[1], regex=True)
+    return series
+
+
+def needs_text(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str]) -> list[str]:
+    """Source columns whose full text :func:`apply_rule` will ask for (integer columns of a
+    long join are combined as numbers and never converted in full)."""
+    if rule.op == "join" and len(frame) >= 32768:
+        return [c for c in rule.sources if frame[cols[c]].dtype != np.int64]
+    return list(rule.sources)
+
+
+def to_series(values: ArrowText, index: pd.Index) -> pd.Series:
+    """An Arrow string array as a pandas ``string`` Series (missing values as ``pd.NA``)."""
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=index, copy=False)
+
+
+def integer_key(rule: ColumnRule | None, frame: pd.DataFrame,
+                cols: Mapping[str, str]) -> np.ndarray | None:
+    """Integer codes equal where the canonical key strings are equal, when cheaply known.
+
+    A key copied from an integer column (optionally zero-filled) is an injective function of
+    that integer: two rows share the canonical key exactly when they share the integer, so
+    duplicates can be found on the integers without building strings. Returns None when
+    that does not hold (the caller then factorises the strings).
+    """
+    if rule is None:
+        return np.zeros(len(frame), dtype=np.int64)
+    if rule.op != "copy" or rule.split is not None or rule.slice is not None \
+            or rule.lstrip is not None or rule.replace is not None:
+        return None
+    series = frame[cols[rule.sources[0]]]
+    if series.dtype != np.int64:
+        return None
+    return series.to_numpy()

@@ -1,0 +1,86 @@
+"""Text columns (audit.ingest.text): the fast paths give exactly the plain string results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audit.ingest.profiles import ColumnRule
+from audit.ingest.text import apply_rule, arrow_text, integer_key
+
+N = 40_000  # above the size where the distinct-value paths switch on
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    return pd.DataFrame({
+        "state": rng.integers(1, 25, N),            # few values: dictionary path
+        "muni": rng.integers(1, 30, N),
+        "centre": rng.integers(10**7, 10**8, N),   # many values: direct cast
+        "name": pd.Series(rng.choice([" Zulia", "Lara ", "Mérida", ""], N), dtype="str"),
+    })
+
+
+def plain(series: pd.Series) -> pd.Series:
+    out = series.astype(str).str.strip()
+    return out.mask(out == "")
+
+
+def values(series: pd.Series) -> list[object]:
+    return series.astype(object).where(series.notna(), None).tolist()
+
+
+def test_integer_columns(frame: pd.DataFrame) -> None:
+    for col in ("state", "centre"):
+        got = apply_rule(ColumnRule(op="copy", sources=(col,)), frame, {col: col})
+        assert values(got) == frame[col].astype(str).tolist()
+
+
+def test_join_through_distinct_combinations(frame: pd.DataFrame) -> None:
+    cols = {c: c for c in frame}
+    got = apply_rule(ColumnRule(op="join", sources=("state", "muni"), sep="."), frame, cols)
+    assert values(got) == (frame["state"].astype(str) + "." + frame["muni"].astype(str)).tolist()
+
+
+def test_join_with_missing_text_falls_back(frame: pd.DataFrame) -> None:
+    cols = {c: c for c in frame}
+    got = apply_rule(ColumnRule(op="join", sources=("name", "state"), sep="/"), frame, cols)
+    expected = plain(frame["name"]) + "/" + frame["state"].astype(str)
+    assert values(got) == values(expected)
+
+
+def test_zfill_and_trim(frame: pd.DataFrame) -> None:
+    got = apply_rule(ColumnRule(op="copy", sources=("state",), zfill=3), frame, {"state": "state"})
+    assert values(got) == frame["state"].astype(str).str.zfill(3).tolist()
+    assert values(pd.Series(arrow_text(frame["name"]))) == values(plain(frame["name"]))
+
+
+def test_whole_floats_keep_integer_spelling() -> None:
+    got = arrow_text(pd.Series([1.0, 12.0, np.nan]))
+    assert got.to_pylist() == ["1", "12", None]
+    assert arrow_text(pd.Series([1.5, 2.0])).to_pylist() == ["1.5", "2"]
+
+
+def test_integer_key_only_when_injective(frame: pd.DataFrame) -> None:
+    cols = {c: c for c in frame}
+    assert integer_key(ColumnRule(op="copy", sources=("centre",), zfill=9), frame, cols) \
+        is not None
+    assert integer_key(ColumnRule(op="copy", sources=("centre",), slice=(0, 2)), frame,
+                       cols) is None
+    assert integer_key(ColumnRule(op="copy", sources=("name",)), frame, cols) is None
+
+
+@pytest.mark.parametrize("values", [
+    ["a", "b c", "d"], ["a ", "b"], [" a", "b"], ["a\t", "b"], ["Perijá", "b"],
+    ["a\u00a0", "b"], ["", "b"], ["a", None, "c"]])
+def test_text_is_trimmed_like_python(values: list[str | None]) -> None:
+    """Blanks at both ends (Unicode ones too) go; empty cells become missing."""
+    series = pd.Series(values * 20_000, dtype="str")
+    got = pd.Series(arrow_text(series))
+    assert values_of(got) == values_of(plain(series))
+
+
+def values_of(data: pd.Series) -> list[object]:
+    return data.astype(object).where(data.notna(), None).tolist()
