@@ -29,7 +29,13 @@ def evidence_rank(result: CheckResult) -> tuple[int, float]:
 
 
 def test_label(test: str) -> Message | str:
-    """The translated name of a test (from its method note), else its id."""
+    """The translated name of a test: ``report.test.<id>`` (a textbook variant
+    ``<id>.textbook`` is named like its test), else its method note's title, else its id."""
+    from audit.report.i18n import has_message
+
+    key = f"report.test.{test.removesuffix('.textbook')}"
+    if has_message(key):
+        return msg(key)
     note = method_note(test)
     return note.title if note is not None else test
 

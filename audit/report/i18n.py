@@ -46,9 +46,10 @@ def evidence_label(level: Evidence, lang: str) -> str:
     return render(f"report.evidence.{level.value}", None, lang)
 
 
-def format_date(value: dt.date, lang: str) -> str:
-    """A date in the long form of the language (28 de julio de 2024; July 28, 2024)."""
-    return babel_format_date(value, format="long", locale=_LOCALES[lang])
+def format_date(value: dt.date, lang: str, format: str = "long") -> str:
+    """A date in the language: ``long`` (28 de julio de 2024; July 28, 2024) or ``medium``
+    (28 jul 2024; Jul 28, 2024)."""
+    return babel_format_date(value, format=format, locale=_LOCALES[lang])
 
 
 def country_name(code: str, lang: str) -> str:

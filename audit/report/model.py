@@ -217,7 +217,8 @@ class ProvenanceInfo:
 
 @dataclass(frozen=True)
 class TitleBlock:
-    """Title page content: the election and the facts of the case."""
+    """Title page content: the election and the facts of the case; ``notice`` is a banner
+    (e.g. "simulated data") shown on the title page when set."""
 
     title: Message
     subtitle: Message
@@ -226,6 +227,7 @@ class TitleBlock:
     election_date: dt.date
     country: str
     facts: Table
+    notice: Message | None = None
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ def prepare(model: ReportModel, *, max_table_rows: int | None = None) -> Prepare
             "author": "election-audit", "case": model.title.case,
             "keywords": list(dict.fromkeys(["election audit", model.title.case,
                                             model.title.election_id])),
-            "version": __version__}
+            "version": __version__, "notice": _t(model.title.notice, lang)}
     return Prepared(lang=lang, meta=meta, chrome=chrome, facts=facts, sections=sections,
                     figures=figures)
 
