@@ -74,15 +74,17 @@ def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
                          candidates: Sequence[str] | None = None,
                          labels: Mapping[str, str] | None = None, lang: str = "en",
                          ax: Axes | None = None) -> Figure:
-    """Each claim's share of the leading candidates over time (marker = side).
+    """Each claim's share of the leading candidates, claim by claim in the order they were
+    made (marker = side).
 
-    Takes a :class:`~audit.dispute.DisputeResult` (or its ledger).
-
-    Shares come from the counts where a claim states a total, else from its percentages;
-    a two-candidate claim without a total shows the two-candidate share. Claims without
-    figures are marked on the time axis.
+    Takes a :class:`~audit.dispute.DisputeResult` (or its ledger). Claims are evenly spaced
+    in timeline order and each tick names the claim and its date: claims made within hours
+    of each other stay readable, and the sequence is what the figure shows (the dates are in
+    the tick labels). Shares come from the counts where a claim states a total, else from
+    its percentages; a two-candidate claim without a total shows the two-candidate share.
+    Claims without figures are marked at the bottom.
     """
-    fig, ax = figure_and_axes(ax, figsize=(8.0, 4.2))
+    fig, ax = figure_and_axes(ax, figsize=(8.0, 4.6))
     if isinstance(ledger, DisputeResult):
         ledger = ledger.ledger
     claims = ledger.timeline()
@@ -93,30 +95,41 @@ def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
                 if k != OTHERS:
                     mentions[k] = mentions.get(k, 0) + 1
         candidates = sorted(mentions, key=lambda k: -mentions[k])[:2]
-    times = [float(mdates.date2num(c.time.sort_key)) for c in claims]
+    positions = np.arange(len(claims), dtype=float)
     for i, key in enumerate(candidates):
         colour = _COLOURS[i % len(_COLOURS)]
-        for c, t in zip(claims, times, strict=True):
+        for c, x in zip(claims, positions, strict=True):
             share = _claim_shares(c, [key]).get(key)
             if share is None or not np.isfinite(share):
                 continue
-            ax.plot(t, share, marker=_SIDE_MARKERS.get(c.side, "."), color=colour,
+            ax.plot(x, share, marker=_SIDE_MARKERS.get(c.side, "."), color=colour,
                     linestyle="none", markersize=7, alpha=0.85)
-            ax.annotate(c.id, (t, share), textcoords="offset points", xytext=(3, 3),
-                        fontsize=6, rotation=30, color=colour)
-    bare = [t for c, t in zip(claims, times, strict=True) if not c.has_figures]
+    bare = [x for c, x in zip(claims, positions, strict=True) if not c.has_figures]
     if bare:
-        ax.plot(bare, [1] * len(bare), marker="|", color="0.5", linestyle="none",
+        ax.plot(bare, [2] * len(bare), marker="|", color="0.5", linestyle="none",
                 markersize=10, label=label("claims.bare", lang))
     ax.set_ylim(0, 100)
+    ax.set_xlim(-0.7, len(claims) - 0.3)
     ax.set_ylabel(label("claims.share_pct", lang))
-    ax.xaxis.set_major_formatter(_date_formatter(lang))
+    day = _date_formatter(lang)
+    ax.set_xticks(positions, [f"{c.id} · {day(mdates.date2num(c.time.sort_key))}"
+                              for c in claims], rotation=60, ha="right",
+                  rotation_mode="anchor", fontsize=6)
+    ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
+    ax.spines[["top", "right"]].set_visible(False)
     handles: list[Artist] = [Patch(color=_COLOURS[i % len(_COLOURS)], label=_name(k, labels))
                              for i, k in enumerate(candidates)]
     sides = sorted({c.side for c in claims if c.has_figures})
     handles += [ax.plot([], [], marker=_SIDE_MARKERS.get(s, "."), color="0.3",
                         linestyle="none", label=_side(s, lang))[0] for s in sides]
-    ax.legend(handles=handles, fontsize=7, ncol=2, loc="center right")
+    if bare:
+        handles.append(ax.plot([], [], marker="|", color="0.5", linestyle="none",
+                               markersize=10, label=label("claims.bare", lang))[0])
+    ax.legend(handles=handles, fontsize=7, ncol=3, loc="upper center",
+              bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.set_ylim(0, 118)
+    ax.set_yticks(np.arange(0, 101, 20))
+    ax.spines["left"].set_bounds(0, 100)
     ax.set_title(label("claims.timeline_title", lang, election=ledger.election_id),
                  fontsize=10)
     return fig
@@ -220,7 +233,7 @@ def plot_compatibility(result: CompatibilityResult, *, labels: Sequence[str] | N
     """The matrix of pairs: compatible, incompatible unless a condition, not comparable."""
     labels = list(labels if labels is not None else result.labels)
     n = len(labels)
-    fig, ax = figure_and_axes(ax, figsize=(0.35 * n + 2.5, 0.35 * n + 2.0))
+    fig, ax = figure_and_axes(ax, figsize=(min(7.2, 0.35 * n + 3.2), min(6.2, 0.35 * n + 2.0)))
     code = {"compatible": 1, "incompatible": 2, "not_comparable": 0}
     grid = np.full((n, n), np.nan)
     index = {lab: i for i, lab in enumerate(labels)}
@@ -238,6 +251,7 @@ def plot_compatibility(result: CompatibilityResult, *, labels: Sequence[str] | N
     ax.legend(handles=[Patch(color="#a6dba0", label=label("claims.compatible", lang)),
                        Patch(color="#d6604d", label=label("claims.incompatible", lang)),
                        Patch(color="#f0f0f0", label=label("claims.not_comparable", lang))],
-              fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.set_title(label("claims.compat_title", lang), fontsize=9)
+              fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
+              frameon=False)
+    ax.set_title(label("claims.compat_title", lang), fontsize=9, pad=18)
     return fig

@@ -16,8 +16,15 @@ __all__ = ["plot_integer_percentages", "plot_shpilkin", "plot_spike", "plot_stat
 
 BAR = "#1f4e79"
 SPIKE = "#c0504d"
-#: Width of the histogram bins of :func:`plot_station_histograms`, in percentage points.
-BIN_POINTS = 0.1
+#: Widths of the histogram bins of :func:`plot_station_histograms` (percentage points) by
+#: the fewest stations that fill them: 0.1 points shows spikes at whole percentages when
+#: there are tens of thousands of stations, coarser bins keep small elections readable.
+BIN_POINTS: tuple[tuple[int, float], ...] = ((20_000, 0.1), (5_000, 0.5), (0, 1.0))
+
+
+def bin_points(n: int) -> float:
+    """Histogram bin width (points) for ``n`` stations."""
+    return next(width for least, width in BIN_POINTS if n >= least)
 
 
 def plot_spike(result: SpikeResult, *, lang: str = "en", ax: Axes | None = None) -> Figure:
@@ -85,9 +92,10 @@ def plot_shpilkin(result: ShpilkinResult, *, candidate: str | None = None, lang:
 
 def _histogram(ax: Axes, values: np.ndarray, spikes: np.ndarray, at_100: int | None,
                lang: str) -> None:
-    """Stations per 0.1-point bin, whole percentages in ``spikes`` marked above the bars."""
+    """Stations per bin, whole percentages in ``spikes`` marked above the bars."""
     pct = 100 * values[np.isfinite(values) & (values >= 0) & (values <= 1)]
-    edges = np.arange(0, 100 + 2 * BIN_POINTS, BIN_POINTS) - BIN_POINTS / 2
+    width = bin_points(pct.size)
+    edges = np.arange(0, 100 + 2 * width, width) - width / 2
     counts, _ = np.histogram(pct, bins=edges)
     ax.stairs(counts, edges, fill=True, color=BAR, linewidth=0)
     top = float(counts.max()) if counts.size else 1.0
@@ -101,10 +109,11 @@ def _histogram(ax: Axes, values: np.ndarray, spikes: np.ndarray, at_100: int | N
                     color=SPIKE)
     ax.set_xlim(0, 101)
     ax.set_ylim(0, top * 1.12)
-    ax.set_ylabel(label("turnout.stations_per_bin", lang), fontsize=8)
+    ax.set_ylabel(label("turnout.stations_per_bin", lang,
+                        width=number(width, "f1", lang)), fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
-    if spikes.size:
-        ax.legend(fontsize=7, frameon=False, loc="upper left")
+    if spikes.size:  # below the marks, over the empty left of the histogram
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, 0.86))
 
 
 def _spikes(result: IntegerPercentResult | None, quantity: str) -> np.ndarray:
@@ -122,7 +131,8 @@ def plot_station_histograms(turnout: np.ndarray | None, share: np.ndarray, *, ca
                             spike_share: SpikeResult | None = None, lang: str = "en"
                             ) -> Figure:
     """Histograms of station turnout and of a candidate's share (fractions of one), in bins
-    of 0.1 percentage points, with the spikes marked.
+    of 0.1 percentage points (coarser for small elections, see :func:`bin_points`), with the
+    spikes marked.
 
     Triangles mark the whole percentages whose stations exceed the 95% band of the
     integer-percentage null (``integer``, Kobak et al. 2016); the number of stations at

@@ -338,7 +338,7 @@ def _methods(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]],
     blocks: list[Block] = [Paragraph(msg("report.section.methods.intro")),
                            Paragraph(msg("report.methods.evidence")), evidence_levels_table()]
     if any(used.values()):
-        blocks += [Paragraph(msg("report.methods.glance")), evidence_table(used)]
+        blocks.append(evidence_table(used))
     blocks += [Paragraph(msg("report.methods.multiple")),
                Paragraph(msg("report.methods.reproducible", seed=ctx.options.seed))]
     if any(r.null.startswith("simulation") for results in used.values() for r in results):
@@ -446,9 +446,18 @@ def _provenance(ctx: ReportContext) -> ProvenanceInfo:
     elif ctx.sheets is not None:
         inputs += [InputFile(path=p.path, role=p.role, sha256=p.sha256, bytes=p.bytes,
                              rows=p.rows_read, profile=p.profile) for p in ctx.sheets.provenance]
+    inputs += [InputFile(path=p.path, role="compared", sha256=p.sha256, bytes=p.bytes,
+                         rows=p.rows_read, profile=p.profile)
+               for p in ctx.cache.get("compared", ())]
     for name, role in (("election.toml", "election"), ("sources.toml", "manifest"),
                        ("claims.yaml", "claims")):
         entry = _case_file(ctx, name, role)
+        if entry is not None:
+            inputs.append(entry)
+    dispute = ctx.cache.get("dispute")
+    for source in (dispute.sheets if dispute is not None else ()):
+        entry = _case_file(ctx, f"aggregates_{source.label}.csv", "aggregates") \
+            if source.kind == "aggregates" else None
         if entry is not None:
             inputs.append(entry)
     parameters = dict(ctx.options.parameters())

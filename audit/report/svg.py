@@ -3,8 +3,9 @@
 Text is converted to paths (no font needed to view the figure), the date metadata is left
 out and element ids are derived from a fixed salt, so the same figure gives the same bytes on
 every run. Artists drawn with ``rasterized=True`` (dense heat maps, scatter plots of tens of
-thousands of points) are embedded as PNG images at :data:`RASTER_DPI`. :func:`scoped_svg` prefixes the ids of one figure so that several can be inlined in
-one HTML page without clashing.
+thousands of points) are embedded as PNG images at :data:`RASTER_DPI`. :func:`scoped_svg`
+prefixes the ids of one figure so that several can be inlined in one HTML page without
+clashing.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from audit.cases import Case
 from audit.errors import AuditError
 from audit.messages import catalogue
 from audit.model import SheetTable
-from audit.report import ReportModel, ReportOptions, build_report, infer_format, render
+from audit.report import ReportModel, build_report, infer_format, render
 from audit.report.formats.json import SCHEMA, report_dict
 from audit.report.formats.pdf import pdf_bytes
 from audit.report.formats.prepare import prepare

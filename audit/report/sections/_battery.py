@@ -12,9 +12,10 @@ The report runs every registered sheet-level check (:mod:`audit.forensics`) once
 Every Monte Carlo null uses ``ReportOptions.n_resamples`` redraws; the battery derives each
 (scope, family) stream from the report's seed and the two names, so adding a family or a
 region never changes another's numbers. p-values are adjusted with Benjamini–Hochberg within
-each family, separately for calibrated checks and for textbook or uncalibrated ones, across
-the national and regional results together; a regional result carries its scope in
-``params["scope"]`` (``"state:13"``) and the region's name in ``params["scope_name"]``.
+each family, separately for calibrated checks and for textbook or uncalibrated ones, and
+separately for the national results (is there evidence in the election as a whole?) and the
+regional ones (where?); a regional result carries its scope in ``params["scope"]``
+(``"state:13"``) and the region's name in ``params["scope_name"]``.
 """
 
 from __future__ import annotations
@@ -88,11 +89,11 @@ def _scoped(entry: Entry, names: dict[str, str]) -> Entry:
 
 
 def _adjust(entries: list[Entry]) -> list[Entry]:
-    """Benjamini–Hochberg within each (family, calibrated) group, all scopes together."""
+    """Benjamini–Hochberg within each (family, calibrated, national or regional) group."""
     out = list(entries)
-    groups: dict[tuple[str, bool], list[int]] = {}
+    groups: dict[tuple[str, bool, bool], list[int]] = {}
     for i, e in enumerate(entries):
-        groups.setdefault((e.family, e.calibrated), []).append(i)
+        groups.setdefault((e.family, e.calibrated, e.scope == NATIONAL), []).append(i)
     for idx in groups.values():
         adjusted = adjust_family([entries[i].result for i in idx])
         for i, result in zip(idx, adjusted, strict=True):

@@ -62,9 +62,10 @@ ARITHMETIC_NOTE = "claims.arithmetic"
 def _sheet_sources(ctx: ReportContext) -> dict[str, SheetTable | SheetAggregates]:
     """The report's sheets (as a table) and the bundled aggregates of the other sources."""
     out: dict[str, SheetTable | SheetAggregates] = {}
-    own = ctx.source.id if ctx.source is not None else None
+    own = None
     if ctx.sheets is not None and len(ctx.sheets):
-        out[own or "sheets"] = ctx.sheets
+        own = ctx.source.id if ctx.source is not None else "sheets"
+        out[own] = ctx.sheets
     for agg in bundled_aggregates(ctx.case):
         if agg.label != own:
             out.setdefault(agg.label, agg)
@@ -261,8 +262,15 @@ def _pair_sentence(row: Mapping[str, Any], ctx: ReportContext) -> Message:
     reason = display(Message(str(row["reason_id"]), dict(row["reason_params"] or {})), ctx)
     condition = Message(str(row["condition"]), dict(row["condition_params"] or {})) \
         if row["condition"] else msg("report.claims.no_condition")
-    return msg("report.claims.pair", a=str(row["a"]), b=str(row["b"]), condition=condition,
-               reason=reason)
+    return msg("report.claims.pair", a=capitalize(_pair_label(str(row["a"]), ctx)),
+               b=_pair_label(str(row["b"]), ctx), condition=condition, reason=reason)
+
+
+def _pair_label(label: str, ctx: ReportContext) -> str:
+    """A claim id, or "the <source> tally sheets" for the sheets held."""
+    if label.startswith("sheets:"):
+        return ctx.text("report.claims.sheets_label", sheets=label.removeprefix("sheets:"))
+    return label
 
 
 def compatibility_blocks(result: CompatibilityResult, ctx: ReportContext) -> list[Block]:
@@ -279,7 +287,7 @@ def compatibility_blocks(result: CompatibilityResult, ctx: ReportContext) -> lis
         counts: dict[tuple[str, str], int] = {}
         for claim, via in zip(inherited["b"], inherited["via"], strict=True):
             counts[(str(claim), str(via))] = counts.get((str(claim), str(via)), 0) + 1
-        blocks += [Paragraph(msg("claims.dispute.inherited", claim=claim, via=via, n=n))
+        blocks += [Paragraph(msg("report.claims.inherited", claim=claim, via=via, n=n))
                    for (claim, via), n in counts.items()]
     if ctx.options.figures and len(result.labels) > 1:
         from audit.figures.claims import plot_compatibility
@@ -287,7 +295,7 @@ def compatibility_blocks(result: CompatibilityResult, ctx: ReportContext) -> lis
         fig = plot_compatibility(result, lang=ctx.lang)
         blocks.append(figure_block(fig, msg("report.claims.compat_figure"),
                                    name="claims-compatibility",
-                                   width=min(1.0, 0.25 + 0.035 * len(result.labels))))
+                                   width=min(1.0, 0.3 + 0.035 * len(result.labels))))
     return blocks
 
 

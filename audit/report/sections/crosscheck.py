@@ -14,8 +14,8 @@ from audit.checks._result import CheckResult
 from audit.checks.crosscheck import CrosscheckResult, compare_sources
 from audit.errors import AuditError
 from audit.report.context import ReportContext
-from audit.report.display import display, figure_labels
-from audit.report.i18n import column_name
+from audit.report.display import display, figure_labels, level_label, region_names
+from audit.report.i18n import capitalize, column_name
 from audit.report.model import Block, Callout, Column, Heading, Paragraph, Table, msg
 from audit.report.registry import MethodNote, SectionHook, register_method, register_section
 from audit.report.sources import find_source
@@ -24,6 +24,10 @@ from audit.report.svg import figure_block
 FAMILY = "crosscheck"
 #: Largest discrepancies listed per comparison.
 LARGEST = 15
+#: The regional figure is drawn when at least this many tables (and this share of the
+#: matched ones) differ; otherwise the tables say it all.
+FIGURE_MIN_DIFFER = 10
+FIGURE_MIN_SHARE = 0.01
 
 
 def run(ctx: ReportContext) -> list[CheckResult]:
@@ -35,6 +39,7 @@ def run(ctx: ReportContext) -> list[CheckResult]:
         other = find_source(ctx.case, source, data_dir=ctx.options.data_dir)
         if other is None or not len(other.sheets):
             continue
+        ctx.cache.setdefault("compared", []).extend(other.files)  # for the appendix
         try:
             results.append(compare_sources(ctx.sheets, other.sheets, label_a=own,
                                            label_b=source.id))
@@ -48,16 +53,18 @@ def totals_table(result: CrosscheckResult, ctx: ReportContext) -> Table:
     rows = []
     for row in result.table.to_dict("records"):
         cand = str(row["candidate"])
-        label = names.get(cand, cand) if cand else column_name(str(row["column"]), ctx.lang)
+        label = names.get(cand, cand) if cand else \
+            capitalize(column_name(str(row["column"]), ctx.lang))
         rows.append((label, row["matched_a"], row["matched_b"], row["difference"],
-                     row["tables_differing"], 100 * float(row["agreement_rate"])))
+                     row["tables_differing"],
+                     int(row["tables_compared"]) - int(row["tables_differing"])))
     return Table(columns=(
         Column("column", msg("report.col.count")),
         Column("a", msg("report.col.in_source", source=result.label_a), "int"),
         Column("b", msg("report.col.in_source", source=result.label_b), "int"),
         Column("difference", msg("report.col.difference"), "signed"),
         Column("differing", msg("report.col.tables_differing"), "int"),
-        Column("agreement", msg("report.col.agreement"), "pct"),
+        Column("agreement", msg("report.col.agreement"), "int"),
     ), rows=tuple(rows), name=f"crosscheck-{result.label_b}",
         caption=msg("report.crosscheck.totals_caption", a=result.label_a, b=result.label_b,
                     n=result.n_matched))
@@ -93,11 +100,13 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
             blocks.append(totals_table(r, ctx))
         if len(r.largest(1)):
             blocks.append(largest_table(r, ctx))
-        if ctx.options.figures and r.level is not None and r.n_matched and \
-                (r.n_matched > r.n_agree or len(r.regions) > 1):
+        differ = r.n_matched - r.n_agree
+        if ctx.options.figures and r.level is not None and \
+                differ >= max(FIGURE_MIN_DIFFER, FIGURE_MIN_SHARE * r.n_matched):
             from audit.figures.crosscheck import plot_crosscheck_regions
 
-            fig = plot_crosscheck_regions(r, lang=ctx.lang)
+            fig = plot_crosscheck_regions(r, names=region_names(ctx, r.level),
+                                          level_label=level_label(ctx, r.level), lang=ctx.lang)
             blocks.append(figure_block(fig, msg("report.crosscheck.regions_figure",
                                                 a=r.label_a, b=r.label_b),
                                        name=f"crosscheck-regions-{r.label_b}", width=0.85))

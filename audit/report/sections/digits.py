@@ -44,7 +44,7 @@ def results_rows_table(results: Sequence[CheckResult], *, name: str, caption_id:
     return Table(columns=(
         Column("test", msg("report.col.test")),
         Column("n", msg("report.col.n"), "int"),
-        Column("statistic", msg("report.col.statistic"), "f3"),
+        Column("statistic", msg("report.col.statistic"), "num"),
         Column("pvalue", msg("report.col.pvalue"), "p"),
         Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
         Column("evidence", msg(evidence_label), "evidence"),

@@ -52,7 +52,7 @@ def national_table(results: Sequence[CheckResult], ctx: ReportContext, *, name: 
         Column("test", msg("report.col.test")),
         Column("null", msg("report.col.null_kind")),
         Column("n", msg("report.col.stations"), "int"),
-        Column("statistic", msg("report.col.statistic"), "f3"),
+        Column("statistic", msg("report.col.statistic"), "num"),
         Column("pvalue", msg("report.col.pvalue"), "p"),
         Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
         Column("evidence", msg("report.col.evidence"), "evidence"),
@@ -100,7 +100,7 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
     integer = nat.get("turnout.integer_percentages")
     spikes = {k: nat.get(f"turnout.spike_100_{k}") for k in ("turnout", "share")}
     if ctx.options.figures and ctx.sheets is not None:
-        from audit.figures.turnout import plot_station_histograms
+        from audit.figures.turnout import bin_points, plot_station_histograms
 
         sheets = ctx.sheets
         key = battery(ctx).candidate
@@ -112,7 +112,9 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
             spike_share=s if isinstance(s := spikes["share"], SpikeResult) else None,
             lang=ctx.lang)
         blocks.append(figure_block(fig, msg("report.turnout.histogram_figure",
-                                            candidate=candidate), name="station-histograms"))
+                                            candidate=candidate,
+                                            width=bin_points(len(sheets))),
+                                   name="station-histograms"))
     tested = [r for t, r in nat.items() if t != "turnout.distribution"]
     if tested:
         blocks += [Heading(msg("report.turnout.tests_heading")),
