@@ -16,7 +16,7 @@ _FORMATS = ("pdf", "html", "json", "md")
 
 def _command(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str | None,
              output: Path, fmt: str | None, lang: str, seed: int, data_dir: Path | None,
-             n_resamples: int) -> str:
+             n_resamples: int, skip_checks: tuple[str, ...]) -> str:
     """The command as typed, with every option that shaped the report (for the appendix)."""
     args = ["election-audit", "report", case]
     for path in sheets:
@@ -29,6 +29,8 @@ def _command(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: s
     args += ["--lang", lang, "--seed", str(seed)]
     if ctx.get_parameter_source("n_resamples") == ParameterSource.COMMANDLINE:
         args += ["--n-resamples", str(n_resamples)]
+    for check in skip_checks:
+        args += ["--skip", check]
     if data_dir is not None and ctx.get_parameter_source("data_dir") == ParameterSource.COMMANDLINE:
         args += ["--data-dir", str(data_dir)]
     return shlex.join(args)
@@ -53,11 +55,15 @@ def _command(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: s
 @data_dir_option
 @click.option("--offline", is_flag=True,
               help="Never download: use only the files on disk (data directory, cache).")
+@click.option("--skip", "skip_checks", multiple=True, metavar="CHECK",
+              help="Leave a registered check (or a family) out, e.g. --skip "
+                   "fingerprints.klimek for a quick draft (repeatable).")
 @json_option
 @click.pass_context
 def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str | None,
            output: Path, fmt: str | None, lang: str, seed: int, n_resamples: int | None,
-           data_dir: Path | None, offline: bool, as_json: bool) -> None:
+           data_dir: Path | None, offline: bool, skip_checks: tuple[str, ...],
+           as_json: bool) -> None:
     """Write the audit report of CASE (a bundled case name or a case folder).
 
     The tally sheets of a bundled case are looked up in --data-dir, $ELECTION_AUDIT_DATA,
@@ -83,8 +89,9 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str
     lookup = load_sheets(the_case, sheets, profile=profile, data_dir=data_dir,
                          download=not offline)
     options = ReportOptions(lang=lang, seed=seed, data_dir=data_dir, n_resamples=n_resamples,
+                            skip_checks=skip_checks, figures=kind != "json",
                             command=_command(ctx, case, sheets, profile, output, fmt, lang,
-                                             seed, data_dir, n_resamples))
+                                             seed, data_dir, n_resamples, skip_checks))
     model = build_report(the_case, lookup.ingest, options, source=lookup.source)
     render(model, output, format=kind)
     statuses = {s.id: s.status for s in model.sections}

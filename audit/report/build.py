@@ -110,7 +110,7 @@ def how_to_supply(need: str, ctx: ReportContext) -> Message:
     if need in ("sheets", "registered"):
         source = ctx.case.main_source
         if need == "sheets" and source is not None:
-            where = "; ".join(data_dirs(ctx.options.data_dir, ctx.case))
+            where = "; ".join(data_dirs(ctx.options.data_dir, ctx.case, ctx.lang))
             entry = source.data_files[0]
             url = (entry.urls[0] if entry.urls else
                    entry.archives[0].url if entry.archives else "—")

@@ -46,9 +46,17 @@ class SheetsLookup:
     note: str = ""
 
 
-def data_dirs(data_dir: str | Path | None = None, case: Case | None = None) -> list[str]:
-    """The places searched on disk, in order, as "label (folder)" for messages."""
-    return [f"{label} ({folder})" for label, folder in search_dirs(data_dir, case)]
+#: Words for the places of :func:`audit.data.search_dirs` (the others are option names).
+_PLACES = {"the case folder": "report.how.place_case", "the cache": "report.how.place_cache"}
+
+
+def data_dirs(data_dir: str | Path | None = None, case: Case | None = None,
+              lang: str = "en") -> list[str]:
+    """The places searched on disk, in order, as "place (folder)" in ``lang``."""
+    from audit.messages import render
+
+    return [f"{render(_PLACES[label], None, lang) if label in _PLACES else label} ({folder})"
+            for label, folder in search_dirs(data_dir, case)]
 
 
 @cache

@@ -21,13 +21,19 @@ regional ones (where?); a regional result carries its scope in ``params["scope"]
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import pandas as pd
 
 from audit.checks._result import CheckResult
 from audit.checks.multiple import adjust_family
 from audit.checks.registry import CheckSpec, registered
+from audit.errors import AuditError
 from audit.forensics import NATIONAL, Entry, Scope, Skip, run_forensics
+from audit.model import SheetTable
 from audit.report.context import ReportContext
 
 CACHE_KEY = "forensics"
@@ -70,6 +76,10 @@ class Battery:
 
 def _split(ctx: ReportContext) -> tuple[list[str], list[str]]:
     skip = set(ctx.options.skip_checks)
+    known = {s.name for s in registered()} | {s.family for s in registered()}
+    if skip - known:
+        raise AuditError(f"unknown check or family to skip: {', '.join(sorted(skip - known))}; "
+                         f"known families: {', '.join(sorted({s.family for s in registered()}))}")
     specs: Sequence[CheckSpec] = [s for s in registered()
                                   if s.name not in skip and s.family not in skip]
     sheets = ctx.sheets
@@ -102,8 +112,23 @@ def _adjust(entries: list[Entry]) -> list[Entry]:
     return out
 
 
+#: Batteries of the last reports, so that the same sheets reported in a second language (or
+#: format) are not analysed again. Results depend only on the key, so this changes no number.
+_MEMO: OrderedDict[tuple[object, ...], Battery] = OrderedDict()
+_MEMO_SIZE = 2
+
+
+def fingerprint(sheets: SheetTable) -> str:
+    """A digest of the sheets' contents (columns, values and order) and of the election
+    metadata they carry (candidate names appear in the results' sentences)."""
+    digest = hashlib.sha256(repr((list(sheets.data.columns), sheets.election)).encode())
+    digest.update(pd.util.hash_pandas_object(sheets.data, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def battery(ctx: ReportContext) -> Battery:
-    """Run (once per report) the registered checks on ``ctx.sheets``."""
+    """Run (once per report, and once per sheets and options) the registered checks on
+    ``ctx.sheets``."""
     if CACHE_KEY in ctx.cache:
         cached: Battery = ctx.cache[CACHE_KEY]
         return cached
@@ -113,6 +138,11 @@ def battery(ctx: ReportContext) -> Battery:
     regional, national = _split(ctx)
     level = sheets.levels[0] if regional else None
     seed, n = ctx.options.seed, ctx.options.n_resamples
+    key = (fingerprint(sheets), seed, n, tuple(regional), tuple(national))
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        ctx.cache[CACHE_KEY] = _MEMO[key]
+        return _MEMO[key]
     runs = []
     if regional:
         runs.append(run_forensics(sheets, by=level, seed=seed, n_resamples=n, checks=regional,
@@ -128,4 +158,7 @@ def battery(ctx: ReportContext) -> Battery:
                      n_resamples=n, candidate=runs[0].candidate if runs else sheets.leader(),
                      regional_tests=tuple(regional))
     ctx.cache[CACHE_KEY] = result
+    _MEMO[key] = result
+    while len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
     return result
