@@ -146,7 +146,8 @@ def _build_section(spec: SectionSpec, ctx: ReportContext,
         blocks += hook.build(family_results, ctx)
         used[hook.family] = family_results
         results += family_results
-        method_tests += [t for t in hook.methods if t not in method_tests]
+        if family_results or hook.run is None:  # a family that ran no test uses no method
+            method_tests += [t for t in hook.methods if t not in method_tests]
     blocks += [missing_line(spec.id, n, how_to_supply(n, ctx)) for n in missing_needs]
     hooked = {h.family for h in section_hooks}
     for family in spec.families:

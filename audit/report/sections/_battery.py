@@ -73,6 +73,11 @@ class Battery:
     def regions(self) -> list[Scope]:
         return [s for s in self.scopes if s.key != NATIONAL]
 
+    def not_run(self, family: str) -> int:
+        """National checks of ``family`` skipped (too few sheets, columns missing ...)."""
+        prefix = f"{family}."
+        return sum(s.scope == NATIONAL and s.test.startswith(prefix) for s in self.skipped)
+
 
 def _split(ctx: ReportContext) -> tuple[list[str], list[str]]:
     skip = set(ctx.options.skip_checks)

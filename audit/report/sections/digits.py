@@ -51,6 +51,16 @@ def results_rows_table(results: Sequence[CheckResult], *, name: str, caption_id:
     ), rows=rows, name=name, caption=msg(caption_id))
 
 
+def none_run(ctx: ReportContext, family: str) -> Paragraph:
+    """The line saying that no check of ``family`` could run, and why in general terms."""
+    from audit.checks.registry import registered
+
+    specs = registered(family)
+    return Paragraph(msg("report.forensics.none_run", sheets=len(ctx.sheets or ()),
+                         needed=min((s.min_units for s in specs), default=0),
+                         skipped=battery(ctx).not_run(family)))
+
+
 def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table | None:
     """One row per region: sheets, the adjusted p of the main tests, the strongest result."""
     b = battery(ctx)
@@ -94,6 +104,8 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     textbook = [r for r in national if not b.calibrated(r.test)]
     labels = figure_labels(ctx)
     candidate = labels.get(b.candidate, b.candidate)
+    if not national:
+        return [none_run(ctx, FAMILY)]
     blocks: list[Block] = [Paragraph(msg("report.digits.setup", candidate=candidate,
                                          n_resamples=b.n_resamples,
                                          tests=len(calibrated)))]

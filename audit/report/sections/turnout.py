@@ -21,6 +21,7 @@ from audit.report.i18n import capitalize
 from audit.report.model import Block, BulletList, Callout, Column, Heading, Paragraph, Table, msg
 from audit.report.registry import MethodNote, SectionHook, register_method, register_section
 from audit.report.sections._battery import battery
+from audit.report.sections.digits import none_run
 from audit.report.svg import figure_block
 
 
@@ -93,6 +94,8 @@ def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table 
 def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     nat = _national(results)
     candidate = _candidate(ctx)
+    if not nat:
+        return [none_run(ctx, "turnout")]
     blocks: list[Block] = [Paragraph(msg("report.turnout.setup", candidate=candidate,
                                          n_resamples=battery(ctx).n_resamples))]
     if "turnout.distribution" in nat:
@@ -157,7 +160,7 @@ def build_fingerprints(results: Sequence[CheckResult], ctx: ReportContext) -> li
     if isinstance(klimek, KlimekFitResult):
         blocks.append(Callout(klimek.evidence, display(klimek.message, ctx)))
     if len(blocks) == 1:
-        blocks.append(Paragraph(msg("report.turnout.no_fingerprint")))
+        blocks.append(none_run(ctx, "fingerprints"))
     return blocks
 
 
