@@ -98,14 +98,19 @@ def _histogram(ax: Axes, values: np.ndarray, spikes: np.ndarray, at_100: int | N
     edges = np.arange(0, 100 + 2 * width, width) - width / 2
     counts, _ = np.histogram(pct, bins=edges)
     ax.stairs(counts, edges, fill=True, color=BAR, linewidth=0)
-    top = float(counts.max()) if counts.size else 1.0
+    # a spike at 100% (closed institutions, or stuffing) can dwarf the rest: the axis then
+    # follows the other bins, the spike is cut at the top and its count written beside it
+    body = counts[edges[:-1] < 99.5]
+    top = float(max(body.max() if body.size else 0, 1))
+    if counts.max() <= 1.5 * top:
+        top = float(max(counts.max(), 1))
     if spikes.size:
         ax.scatter(spikes, np.full(spikes.size, top * 1.04), marker="v", s=14, color=SPIKE,
                    zorder=3, label=label("turnout.integer_spike", lang))
     if at_100:
         ax.annotate(label("turnout.at_100", lang, n=number(at_100, "int", lang)),
                     xy=(100, min(top, float(counts[-1]))), xytext=(-6, 0),
-                    textcoords="offset points", ha="right", va="center", fontsize=7,
+                    textcoords="offset points", ha="right", va="top", fontsize=7,
                     color=SPIKE)
     ax.set_xlim(0, 101)
     ax.set_ylim(0, top * 1.12)

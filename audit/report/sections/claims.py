@@ -262,7 +262,9 @@ def _pair_sentence(row: Mapping[str, Any], ctx: ReportContext) -> Message:
     reason = display(Message(str(row["reason_id"]), dict(row["reason_params"] or {})), ctx)
     condition = Message(str(row["condition"]), dict(row["condition_params"] or {})) \
         if row["condition"] else msg("report.claims.no_condition")
-    return msg("report.claims.pair", a=capitalize(_pair_label(str(row["a"]), ctx)),
+    a = str(row["a"])  # a sentence may open with "the ... tally sheets", never with an id
+    return msg("report.claims.pair", a=capitalize(_pair_label(a, ctx)) if a.startswith(
+        "sheets:") else a,
                b=_pair_label(str(row["b"]), ctx), condition=condition, reason=reason)
 
 
