@@ -130,23 +130,18 @@ def load_sheets(case: Case, sheets: Sequence[str | Path] = (), *,
     source = case.main_source
     if source is None:
         return SheetsLookup(None)
-    try:
-        return SheetsLookup(load_source(case, source.id, data_dir=data_dir, download=False),
-                            source=source)
-    except ChecksumError:
-        raise
-    except DataUnavailableError as exc:
-        error = str(exc)
-    if download and reachable(_urls(case, source)):
+    error = ""
+    for fetch in (False, True):  # on disk first; then downloaded, if the network answers
+        if fetch and not (download and reachable(_urls(case, source))):
+            error += " (no download: the network did not answer)" if download else ""
+            break
         try:
-            return SheetsLookup(load_source(case, source.id, data_dir=data_dir, download=True),
+            return SheetsLookup(load_source(case, source.id, data_dir=data_dir, download=fetch),
                                 source=source)
         except ChecksumError:
             raise
         except DataUnavailableError as exc:
             error = str(exc)
-    elif download:
-        error += " (no download: the network did not answer)"
     # the source to join may be what is missing: the main file alone still makes a report
     try:
         paths = locate(case, source.id, data_dir=data_dir, download=False)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from audit.checks._result import CheckResult
 from audit.checks.digits import DigitTestResult
-from audit.report.blocks import FINDINGS, evidence_rank, test_label
+from audit.report.blocks import FINDINGS, checks_table, evidence_rank, test_label
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
 from audit.report.i18n import capitalize
@@ -34,21 +34,6 @@ def run(ctx: ReportContext) -> list[CheckResult]:
 
 def _national(results: Sequence[CheckResult]) -> list[CheckResult]:
     return [r for r in results if "scope" not in r.params]
-
-
-def results_rows_table(results: Sequence[CheckResult], *, name: str, caption_id: str,
-                       evidence_label: str = "report.col.evidence") -> Table:
-    """One row per test: name, statistic, p, adjusted p, evidence."""
-    rows = tuple((test_label(r.test), r.n, r.statistic, r.pvalue, r.pvalue_adjusted,
-                  r.evidence) for r in results)
-    return Table(columns=(
-        Column("test", msg("report.col.test")),
-        Column("n", msg("report.col.n"), "int"),
-        Column("statistic", msg("report.col.statistic"), "num"),
-        Column("pvalue", msg("report.col.pvalue"), "p"),
-        Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
-        Column("evidence", msg(evidence_label), "evidence"),
-    ), rows=rows, name=name, caption=msg(caption_id))
 
 
 def none_run(ctx: ReportContext, family: str) -> Paragraph:
@@ -111,8 +96,8 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
                                          tests=len(calibrated)))]
     if calibrated:
         blocks.append(Heading(msg("report.digits.national_heading")))
-        blocks.append(results_rows_table(calibrated, name="digits-national",
-                                  caption_id="report.digits.national_caption"))
+        blocks.append(checks_table(calibrated, name="digits-national",
+                                  caption=msg("report.digits.national_caption")))
         found = [r for r in calibrated if r.evidence in FINDINGS]
         blocks += [Callout(r.evidence, display(r.message, ctx))
                    for r in sorted(found, key=evidence_rank)]
@@ -137,8 +122,8 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     if textbook:
         blocks += [Heading(msg("report.digits.textbook_heading")),
                    Paragraph(msg("report.digits.textbook")),
-                   results_rows_table(textbook, name="digits-textbook",
-                               caption_id="report.digits.textbook_caption",
+                   checks_table(textbook, name="digits-textbook",
+                               caption=msg("report.digits.textbook_caption"),
                                evidence_label="report.col.against_textbook")]
         rejected = [r for r in textbook if r.evidence in FINDINGS]
         if rejected:

@@ -14,7 +14,7 @@ import numpy as np
 from audit.checks._result import CheckResult
 from audit.checks.fingerprints import FingerprintResult, KlimekFitResult
 from audit.checks.turnout import IntegerPercentResult, SpikeResult
-from audit.report.blocks import FINDINGS, test_label
+from audit.report.blocks import FINDINGS, checks_table
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
 from audit.report.i18n import capitalize
@@ -40,24 +40,6 @@ def run_turnout(ctx: ReportContext) -> list[CheckResult]:
 
 def run_fingerprints(ctx: ReportContext) -> list[CheckResult]:
     return battery(ctx).family("fingerprints")
-
-
-def national_table(results: Sequence[CheckResult], ctx: ReportContext, *, name: str
-                   ) -> Table:
-    b = battery(ctx)
-    rows = tuple((test_label(r.test), msg("report.turnout.calibrated" if b.calibrated(r.test)
-                                          else "report.turnout.uncalibrated"),
-                  r.n, r.statistic, r.pvalue, r.pvalue_adjusted, r.evidence)
-                 for r in results)
-    return Table(columns=(
-        Column("test", msg("report.col.test")),
-        Column("null", msg("report.col.null_kind")),
-        Column("n", msg("report.col.stations"), "int"),
-        Column("statistic", msg("report.col.statistic"), "num"),
-        Column("pvalue", msg("report.col.pvalue"), "p"),
-        Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
-        Column("evidence", msg("report.col.evidence"), "evidence"),
-    ), rows=rows, name=name, caption=msg("report.turnout.national_caption"))
 
 
 def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table | None:
@@ -121,7 +103,9 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
     tested = [r for t, r in nat.items() if t != "turnout.distribution"]
     if tested:
         blocks += [Heading(msg("report.turnout.tests_heading")),
-                   national_table(tested, ctx, name="turnout-national")]
+                   checks_table(tested, name="turnout-national",
+                               caption=msg("report.turnout.national_caption"),
+                               calibrated=battery(ctx).calibrated)]
         calibrated = [r for r in tested if battery(ctx).calibrated(r.test)]
         blocks += [Callout(r.evidence, display(r.message, ctx)) for r in calibrated]
         others = [r for r in tested if r not in calibrated]
