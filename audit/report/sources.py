@@ -133,7 +133,9 @@ def load_sheets(case: Case, sheets: Sequence[str | Path] = (), *,
     error = ""
     for fetch in (False, True):  # on disk first; then downloaded, if the network answers
         if fetch and not (download and reachable(_urls(case, source))):
-            error += " (no download: the network did not answer)" if download else ""
+            error = (f"{source.file} was not found in {'; '.join(data_dirs(data_dir, case))}, "
+                     f"and " + ("the network did not answer, so nothing was downloaded"
+                                if download else "downloading is off"))
             break
         try:
             return SheetsLookup(load_source(case, source.id, data_dir=data_dir, download=fetch),
@@ -141,7 +143,7 @@ def load_sheets(case: Case, sheets: Sequence[str | Path] = (), *,
         except ChecksumError:
             raise
         except DataUnavailableError as exc:
-            error = str(exc)
+            error = str(exc)  # after a download attempt: says what failed where
     # the source to join may be what is missing: the main file alone still makes a report
     try:
         paths = locate(case, source.id, data_dir=data_dir, download=False)

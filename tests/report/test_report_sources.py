@@ -93,7 +93,7 @@ def test_offline_fails_fast_and_says_why(case: Case, monkeypatch: pytest.MonkeyP
     assert lookup.ingest is None
     assert lookup.source is not None
     assert "broken_sheets.csv" in lookup.error
-    assert "the network did not answer" in lookup.error
+    assert "the network did not answer, so nothing was downloaded" in lookup.error
 
 
 def test_a_download_with_other_bytes_is_refused(case: Case, tmp_path: Path,
