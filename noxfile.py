@@ -68,3 +68,25 @@ def calibrate_varied(session: nox.Session) -> None:
     """False-positive rates of the calibrated checks on 200 varied simulated clean elections."""
     session.install("-e", ".")
     session.run("python", "scripts/calibrate_checks.py", *session.posargs)
+
+
+#: The example reports of ``nox -s reports``: (case, language).
+EXAMPLE_REPORTS = (("venezuela-2024", "en"), ("venezuela-2024", "es"), ("russia-2011", "en"),
+                   ("russia-2011", "es"), ("demo", "en"), ("demo", "es"))
+
+
+@nox.session(python=PYTHON)
+def reports(session: nox.Session) -> None:
+    """Build the example reports into out/reports/ (PDF; posargs: other formats, e.g. html).
+
+    Real datasets come from $ELECTION_AUDIT_DATA (default ../shared/data); a case whose data
+    are absent gets the report its bundled files allow. Nothing is downloaded.
+    """
+    session.install("-e", ".")
+    data = Path(os.environ.get("ELECTION_AUDIT_DATA", Path("..") / "shared" / "data"))
+    out = Path("out") / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    for fmt in session.posargs or ["pdf"]:
+        for case, lang in EXAMPLE_REPORTS:
+            session.run("election-audit", "report", case, "--lang", lang, "--data-dir",
+                        str(data), "--offline", "-o", str(out / f"{case}-{lang}.{fmt}"))

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from audit.cases import Archive, Case, DataFile, SourceFile, load_case
-from audit.errors import DataUnavailableError
+from audit.errors import ChecksumError, DataUnavailableError
 from audit.ingest import IngestResult, read_sheets
 from audit.ingest.profiles import Profile, get_profile
 from audit.model import sha256_file
@@ -137,7 +137,7 @@ def _locate_file(case: Case, source: SourceFile, entry: DataFile,
             if root == cache:  # our own copy is corrupt: fetch it again
                 path.unlink()
                 continue
-            raise DataUnavailableError(
+            raise ChecksumError(
                 f"{path} (from {label}) has sha256 {digest}, but case {case.name!r} source "
                 f"{source.id!r} expects {entry.sha256} for {entry.file}; replace it with the "
                 f"published file or remove it")

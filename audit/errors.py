@@ -33,3 +33,7 @@ class ClaimsError(AuditError):
 
 class DataUnavailableError(AuditError):
     """A dataset a case refers to cannot be found locally nor downloaded."""
+
+
+class ChecksumError(DataUnavailableError):
+    """A local copy of a dataset has other bytes than its manifest's SHA-256 says."""

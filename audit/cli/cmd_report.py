@@ -8,14 +8,15 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from audit.cli._common import data_dir_option, emit_json, json_option, out, seed_option
+from audit.cli._common import data_dir_option, emit_json, err, json_option, out, seed_option
 from audit.messages import LANGUAGES
 
 _FORMATS = ("pdf", "html", "json", "md")
 
 
 def _command(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str | None,
-             output: Path, fmt: str | None, lang: str, seed: int, data_dir: Path | None) -> str:
+             output: Path, fmt: str | None, lang: str, seed: int, data_dir: Path | None,
+             n_resamples: int, skip_checks: tuple[str, ...]) -> str:
     """The command as typed, with every option that shaped the report (for the appendix)."""
     args = ["election-audit", "report", case]
     for path in sheets:
@@ -26,6 +27,10 @@ def _command(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: s
     if fmt:
         args += ["--format", fmt]
     args += ["--lang", lang, "--seed", str(seed)]
+    if ctx.get_parameter_source("n_resamples") == ParameterSource.COMMANDLINE:
+        args += ["--n-resamples", str(n_resamples)]
+    for check in skip_checks:
+        args += ["--skip", check]
     if data_dir is not None and ctx.get_parameter_source("data_dir") == ParameterSource.COMMANDLINE:
         args += ["--data-dir", str(data_dir)]
     return shlex.join(args)
@@ -45,17 +50,27 @@ def _command(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: s
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
               help="Language of the report.")
 @seed_option
+@click.option("--n-resamples", type=click.IntRange(min=1), default=None,
+              help="Monte Carlo redraws of every simulation null (default 499).")
 @data_dir_option
+@click.option("--offline", is_flag=True,
+              help="Never download: use only the files on disk (data directory, cache).")
+@click.option("--skip", "skip_checks", multiple=True, metavar="CHECK",
+              help="Leave a registered check (or a family) out, e.g. --skip "
+                   "fingerprints.klimek for a quick draft (repeatable).")
 @json_option
 @click.pass_context
 def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str | None,
-           output: Path, fmt: str | None, lang: str, seed: int, data_dir: Path | None,
+           output: Path, fmt: str | None, lang: str, seed: int, n_resamples: int | None,
+           data_dir: Path | None, offline: bool, skip_checks: tuple[str, ...],
            as_json: bool) -> None:
     """Write the audit report of CASE (a bundled case name or a case folder).
 
-    Sections whose inputs are missing are replaced by a line saying what is missing and how
-    to supply it, so a report is always produced, without network access. Markdown figures
-    are written as SVG files in a folder beside the .md file.
+    The tally sheets of a bundled case are looked up in --data-dir, $ELECTION_AUDIT_DATA,
+    the case folder and the user cache, then downloaded (SHA-256 checked) when the network
+    answers. Sections whose inputs are missing are replaced by a line saying what is missing
+    and how to supply it, so a report is always produced, also offline. Markdown figures are
+    written as SVG files in a folder beside the .md file.
 
     \b
     Example:
@@ -65,14 +80,18 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str
     """
     from audit.cases import load_case
     from audit.report import ReportOptions, build_report, infer_format, render
+    from audit.report.context import REPORT_RESAMPLES
     from audit.report.sources import load_sheets
 
+    n_resamples = n_resamples or REPORT_RESAMPLES
     kind = infer_format(output, fmt)
     the_case = load_case(case)
-    lookup = load_sheets(the_case, sheets, profile=profile, data_dir=data_dir)
-    options = ReportOptions(lang=lang, seed=seed, data_dir=data_dir,
+    lookup = load_sheets(the_case, sheets, profile=profile, data_dir=data_dir,
+                         download=not offline)
+    options = ReportOptions(lang=lang, seed=seed, data_dir=data_dir, n_resamples=n_resamples,
+                            skip_checks=skip_checks, figures=kind != "json",
                             command=_command(ctx, case, sheets, profile, output, fmt, lang,
-                                             seed, data_dir))
+                                             seed, data_dir, n_resamples, skip_checks))
     model = build_report(the_case, lookup.ingest, options, source=lookup.source)
     render(model, output, format=kind)
     statuses = {s.id: s.status for s in model.sections}
@@ -89,8 +108,10 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str
               f"what they need")
     if lookup.ingest is None and the_case.main_source is not None:
         src = the_case.main_source
-        out.print(f"no tally sheets: pass --sheets {src.file} or place it in "
-                  f"<data dir>/{src.folder}/ (--data-dir or ELECTION_AUDIT_DATA)")
+        err.print(f"no tally sheets ({lookup.error}); the sections that need them say how to "
+                  f"supply {src.file}")
+    elif lookup.note:
+        err.print(f"note: {lookup.note}")
 
 
 command = report

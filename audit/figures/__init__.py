@@ -1,14 +1,21 @@
-"""Figures: functions ``plot_<check>(result, *, ax=None) -> Figure`` that draw a result.
+"""Figures: functions ``plot_<check>(result, *, lang="en", ax=None) -> Figure`` that draw a
+result.
 
 A figure never computes a statistic: it draws what a result holds. It draws on ``ax`` when
 given, else on a new :class:`matplotlib.figure.Figure` (never pyplot's global state), so
-figures are safe in servers and tests. One module per check family.
+figures are safe in servers and tests. One module per check family. Every word on a figure
+comes from the ``figures`` message catalogue in the language ``lang`` (``en`` or ``es``) and
+every number is formatted for it (:func:`label`, :func:`number`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from audit.messages import format_number, render
 
 #: Default size (inches) of a single-panel figure in reports.
 FIGSIZE = (6.4, 3.6)
@@ -24,3 +31,16 @@ def figure_and_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = FI
         return fig, ax
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def label(key: str, lang: str = "en", /, **params: Any) -> str:
+    """The figure text ``figures.<key>`` in ``lang`` (numbers already formatted by the
+    caller with :func:`number`)."""
+    return render(f"figures.{key}", params, lang)
+
+
+def number(value: float | None, kind: str, lang: str = "en") -> str:
+    """A number on a figure, formatted for ``lang`` ("—" when missing)."""
+    if value is None:
+        return "—"
+    return format_number(value, kind, lang)

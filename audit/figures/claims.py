@@ -6,13 +6,14 @@
   distribution of the tables (or regions) held;
 * :func:`plot_compatibility` – the matrix of which claims can both be true.
 
-Each takes a result and an optional ``ax`` and returns the matplotlib Figure; none computes a
-statistic.
+Each takes a result, the language ``lang`` of its words (``figures.claims.*`` messages),
+optional display ``labels`` of the candidate keys and an optional ``ax``, and returns the
+matplotlib Figure; none computes a statistic.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -21,11 +22,12 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from audit.checks.claims import CompatibilityResult, SheetsResult
 from audit.claims import OTHERS, Claim, ClaimLedger
 from audit.dispute import DisputeResult
-from audit.figures import figure_and_axes
+from audit.figures import figure_and_axes, label, number
 
 _SIDE_MARKERS = {"official": "s", "court": "D", "opposition": "o", "observer": "^",
                  "media": "v", "academic": "P", "exit_poll": "X", "other": "."}
@@ -48,18 +50,41 @@ def _claim_shares(claim: Claim, keys: Sequence[str]) -> dict[str, float]:
     return out
 
 
+def _name(key: str, labels: Mapping[str, str] | None) -> str:
+    return labels.get(key, key) if labels else key
+
+
+def _side(side: str, lang: str) -> str:
+    known = ("official", "opposition", "observer", "media", "academic", "exit_poll", "court")
+    return label(f"claims.side.{side if side in known else 'other'}", lang)
+
+
+def _date_formatter(lang: str) -> FuncFormatter:
+    """Day and abbreviated month in ``lang`` (matplotlib's own formatter is English-only)."""
+    from babel.dates import format_date
+
+    from audit.messages import _LOCALES
+
+    def fmt(x: float, _pos: int | None = None) -> str:
+        return format_date(mdates.num2date(x).date(), "d MMM", locale=_LOCALES[lang])
+    return FuncFormatter(fmt)
+
+
 def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
                          candidates: Sequence[str] | None = None,
+                         labels: Mapping[str, str] | None = None, lang: str = "en",
                          ax: Axes | None = None) -> Figure:
-    """Each claim's share of the leading candidates over time (marker = side).
+    """Each claim's share of the leading candidates, claim by claim in the order they were
+    made (marker = side).
 
-    Takes a :class:`~audit.dispute.DisputeResult` (or its ledger).
-
-    Shares come from the counts where a claim states a total, else from its percentages;
-    a two-candidate claim without a total shows the two-candidate share. Claims without
-    figures are marked on the time axis.
+    Takes a :class:`~audit.dispute.DisputeResult` (or its ledger). Claims are evenly spaced
+    in timeline order and each tick names the claim and its date: claims made within hours
+    of each other stay readable, and the sequence is what the figure shows (the dates are in
+    the tick labels). Shares come from the counts where a claim states a total, else from
+    its percentages; a two-candidate claim without a total shows the two-candidate share.
+    Claims without figures are marked at the bottom.
     """
-    fig, ax = figure_and_axes(ax, figsize=(8.0, 4.2))
+    fig, ax = figure_and_axes(ax, figsize=(8.0, 4.6))
     if isinstance(ledger, DisputeResult):
         ledger = ledger.ledger
     claims = ledger.timeline()
@@ -70,35 +95,48 @@ def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
                 if k != OTHERS:
                     mentions[k] = mentions.get(k, 0) + 1
         candidates = sorted(mentions, key=lambda k: -mentions[k])[:2]
-    times = [float(mdates.date2num(c.time.sort_key)) for c in claims]
+    positions = np.arange(len(claims), dtype=float)
     for i, key in enumerate(candidates):
         colour = _COLOURS[i % len(_COLOURS)]
-        for c, t in zip(claims, times, strict=True):
+        for c, x in zip(claims, positions, strict=True):
             share = _claim_shares(c, [key]).get(key)
             if share is None or not np.isfinite(share):
                 continue
-            ax.plot(t, share, marker=_SIDE_MARKERS.get(c.side, "."), color=colour,
+            ax.plot(x, share, marker=_SIDE_MARKERS.get(c.side, "."), color=colour,
                     linestyle="none", markersize=7, alpha=0.85)
-            ax.annotate(c.id, (t, share), textcoords="offset points", xytext=(3, 3),
-                        fontsize=6, rotation=30, color=colour)
-    bare = [t for c, t in zip(claims, times, strict=True) if not c.has_figures]
+    bare = [x for c, x in zip(claims, positions, strict=True) if not c.has_figures]
     if bare:
-        ax.plot(bare, [1] * len(bare), marker="|", color="0.5", linestyle="none",
-                markersize=10, label="statement without figures")
+        ax.plot(bare, [2] * len(bare), marker="|", color="0.5", linestyle="none",
+                markersize=10, label=label("claims.bare", lang))
     ax.set_ylim(0, 100)
-    ax.set_ylabel("share of votes (%)")
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    handles: list[Artist] = [Patch(color=_COLOURS[i % len(_COLOURS)], label=k)
+    ax.set_xlim(-0.7, len(claims) - 0.3)
+    ax.set_ylabel(label("claims.share_pct", lang))
+    day = _date_formatter(lang)
+    ax.set_xticks(positions, [f"{c.id} · {day(mdates.date2num(c.time.sort_key))}"
+                              for c in claims], rotation=60, ha="right",
+                  rotation_mode="anchor", fontsize=6)
+    ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
+    ax.spines[["top", "right"]].set_visible(False)
+    handles: list[Artist] = [Patch(color=_COLOURS[i % len(_COLOURS)], label=_name(k, labels))
                              for i, k in enumerate(candidates)]
     sides = sorted({c.side for c in claims if c.has_figures})
     handles += [ax.plot([], [], marker=_SIDE_MARKERS.get(s, "."), color="0.3",
-                        linestyle="none", label=s)[0] for s in sides]
-    ax.legend(handles=handles, fontsize=7, ncol=2, loc="center right")
-    ax.set_title(f"Claims about {ledger.election_id} over time", fontsize=10)
+                        linestyle="none", label=_side(s, lang))[0] for s in sides]
+    if bare:
+        handles.append(ax.plot([], [], marker="|", color="0.5", linestyle="none",
+                               markersize=10, label=label("claims.bare", lang))[0])
+    ax.legend(handles=handles, fontsize=7, ncol=3, loc="upper center",
+              bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.set_ylim(0, 118)
+    ax.set_yticks(np.arange(0, 101, 20))
+    ax.spines["left"].set_bounds(0, 100)
+    ax.set_title(label("claims.timeline_title", lang, election=ledger.election_id),
+                 fontsize=10)
     return fig
 
 
 def plot_official_vs_sheets(result: SheetsResult, *, keys: Sequence[str] | None = None,
+                            labels: Mapping[str, str] | None = None, lang: str = "en",
                             ax: Axes | None = None) -> Figure:
     """A claim's votes per category against the sheets' votes stacked by region.
 
@@ -112,7 +150,8 @@ def plot_official_vs_sheets(result: SheetsResult, *, keys: Sequence[str] | None 
         keys = list(table.sort_values("claim", ascending=False)["key"][:3])
     regions = result.by_region
     y = 0.0
-    ticks, labels = [], []
+    ticks: list[float] = []
+    names: list[str] = []
     cmap = ListedColormap(["#9ecae1", "#6baed6", "#c6dbef", "#4292c6"])
     for key in keys:
         row = table[table["key"] == key]
@@ -130,17 +169,28 @@ def plot_official_vs_sheets(result: SheetsResult, *, keys: Sequence[str] | None 
             ax.barh(y, left, color=cmap(0), height=0.35)
         ax.barh(y + 0.4, claim_votes, color="#d6604d", height=0.35)
         ticks += [y, y + 0.4]
-        labels += [f"{key}: sheets {left:,.0f}", f"{key}: {result.claim} {claim_votes:,.0f}"]
+        names += [label("claims.sheets_bar", lang, key=_name(key, labels),
+                         votes=number(left, "int", lang)),
+                  label("claims.claim_bar", lang, key=_name(key, labels), claim=result.claim,
+                        votes=number(claim_votes, "int", lang))]
         y += 1.2
-    ax.set_yticks(ticks, labels, fontsize=7)
-    ax.set_xlabel("votes")
-    ax.ticklabel_format(axis="x", style="plain")
-    ax.set_title(f"{result.claim} against the {result.sheets} sheets (stacked by region)",
+    ax.set_yticks(ticks, names, fontsize=7)
+    top = ax.dataLim.x1
+    ax.xaxis.set_major_locator(MaxNLocator(6))
+    if top >= 1e6:
+        ax.set_xlabel(label("claims.votes_millions", lang))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v / 1e6, "f1", lang)))
+    else:
+        ax.set_xlabel(label("claims.votes", lang))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v, "int", lang)))
+    ax.set_title(label("claims.against_title", lang, claim=result.claim, sheets=result.sheets),
                  fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
     return fig
 
 
-def plot_uncovered_need(result: SheetsResult, *, ax: Axes | None = None) -> Figure:
+def plot_uncovered_need(result: SheetsResult, *, labels: Mapping[str, str] | None = None,
+                        lang: str = "en", ax: Axes | None = None) -> Figure:
     """What the tables without sheets would need, against the units held.
 
     Histogram of the leading candidate's votes as a share of registered voters over the
@@ -151,35 +201,39 @@ def plot_uncovered_need(result: SheetsResult, *, ax: Axes | None = None) -> Figu
     feas = result.feasibility
     dist = feas.get("distribution", {})
     hist = dist.get("histograms", {}).get("lead_share_of_registered")
-    lead = feas.get("lead") or "?"
+    lead = _name(feas.get("lead") or "?", labels)
+    unit = str(dist.get("unit", "unit"))
+    units = label(f"claims.unit_{unit if unit in ('table', 'region') else 'unit'}", lang)
     if hist:
         edges = np.asarray(hist["edges"]) * 100
         counts = np.asarray(hist["counts"])
         ax.stairs(counts, edges, fill=True, color="#9ecae1",
-                  label=f"{dist.get('unit', 'unit')}s held ({dist.get('units', 0):,})")
+                  label=label("claims.held", lang, unit=units[:1].upper() + units[1:],
+                              n=number(dist.get("units", 0), "int", lang)))
     need = feas.get("lead_share_of_registered")
     if need is not None:
         ax.axvline(100 * need, color="#b2182b", linewidth=2,
-                   label=f"needed in tables without sheets: {100 * need:.1f}%")
+                   label=label("claims.needed", lang, pct=number(100 * need, "pct1", lang)))
     mx = dist.get("lead_share_of_registered_max")
     if mx is not None:
         ax.axvline(100 * mx, color="0.3", linestyle="--",
-                   label=f"highest held: {100 * mx:.1f}%")
+                   label=label("claims.highest", lang, pct=number(100 * mx, "pct1", lang)))
     ax.set_xlim(0, 100)
-    ax.set_xlabel(f"{lead}'s votes as % of registered voters")
-    ax.set_ylabel(f"{dist.get('unit', 'unit')}s")
-    ax.legend(fontsize=7)
-    ax.set_title(f"{result.claim}: what the tables without {result.sheets} sheets would need",
-                 fontsize=9)
+    ax.set_xlabel(label("claims.lead_share", lang, candidate=lead))
+    ax.set_ylabel(units)
+    ax.legend(fontsize=7, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(label("claims.uncovered_title", lang, claim=result.claim,
+                       sheets=result.sheets), fontsize=9)
     return fig
 
 
 def plot_compatibility(result: CompatibilityResult, *, labels: Sequence[str] | None = None,
-                       ax: Axes | None = None) -> Figure:
+                       lang: str = "en", ax: Axes | None = None) -> Figure:
     """The matrix of pairs: compatible, incompatible unless a condition, not comparable."""
     labels = list(labels if labels is not None else result.labels)
     n = len(labels)
-    fig, ax = figure_and_axes(ax, figsize=(0.35 * n + 2.5, 0.35 * n + 2.0))
+    fig, ax = figure_and_axes(ax, figsize=(min(7.2, 0.35 * n + 3.2), min(6.2, 0.35 * n + 2.0)))
     code = {"compatible": 1, "incompatible": 2, "not_comparable": 0}
     grid = np.full((n, n), np.nan)
     index = {lab: i for i, lab in enumerate(labels)}
@@ -194,9 +248,10 @@ def plot_compatibility(result: CompatibilityResult, *, labels: Sequence[str] | N
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=2)
     ax.set_xticks(range(n), labels, rotation=90, fontsize=6)
     ax.set_yticks(range(n), labels, fontsize=6)
-    ax.legend(handles=[Patch(color="#a6dba0", label="compatible"),
-                       Patch(color="#d6604d", label="incompatible unless a condition"),
-                       Patch(color="#f0f0f0", label="not comparable")],
-              fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.set_title("Which claims can both be true", fontsize=9)
+    ax.legend(handles=[Patch(color="#a6dba0", label=label("claims.compatible", lang)),
+                       Patch(color="#d6604d", label=label("claims.incompatible", lang)),
+                       Patch(color="#f0f0f0", label=label("claims.not_comparable", lang))],
+              fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
+              frameon=False)
+    ax.set_title(label("claims.compat_title", lang), fontsize=9, pad=18)
     return fig

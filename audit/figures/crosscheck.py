@@ -8,6 +8,8 @@ language asked for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -114,9 +116,15 @@ def plot_crosscheck_histogram(result: CrosscheckResult | LowerBoundResult, *,
 
 
 def plot_crosscheck_regions(result: CrosscheckResult | LowerBoundResult, *, top: int = 30,
-                            lang: str = "en", ax: Axes | None = None) -> Figure:
+                            names: Mapping[str, str] | None = None,
+                            level_label: str | None = None, lang: str = "en",
+                            ax: Axes | None = None) -> Figure:
     """Per region: tables in both sources (light bar) and tables that differ (or violate the
-    bound) in colour; the ``top`` regions with the most such tables, top first."""
+    bound) in colour; the ``top`` regions with the most such tables, top first.
+
+    ``names`` maps region codes to the names shown (default: the names in the sources);
+    ``level_label`` is the region level in ``lang`` (default: the level's id).
+    """
     regions = result.regions
     if isinstance(result, LowerBoundResult):
         flagged_col = "violating"
@@ -129,16 +137,17 @@ def plot_crosscheck_regions(result: CrosscheckResult | LowerBoundResult, *, top:
     n = len(shown)
     fig, ax = figure_and_axes(ax, figsize=(6.4, max(1.8, 0.26 * n + 1.0)))
     y = np.arange(n)[::-1]
-    names = [str(name) if isinstance(name, str) and name else str(code)
-             for code, name in zip(shown["region_code"], shown["region_name"], strict=True)]
+    shown_names = [(names or {}).get(str(code)) or (
+        str(name) if isinstance(name, str) and name else str(code))
+        for code, name in zip(shown["region_code"], shown["region_name"], strict=True)]
     ax.barh(y, shown["matched"], color="#dddddd", height=0.75,
             label=render("crosscheck.figure.matched", {}, lang))
     ax.barh(y, shown[flagged_col], color=DIFFER, height=0.75, label=flagged_text)
-    ax.set_yticks(y, names, fontsize=8)
+    ax.set_yticks(y, shown_names, fontsize=8)
     ax.set_xlabel(render("crosscheck.figure.tables", {}, lang))
     if result.level:
-        ax.set_title(render("crosscheck.figure.by_level", {"level": result.level}, lang),
-                     fontsize=10)
+        ax.set_title(render("crosscheck.figure.by_level",
+                            {"level": level_label or result.level}, lang), fontsize=10)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return fig

@@ -4,7 +4,7 @@ Each function draws a :class:`~audit.checks.digits.DigitTestResult` (it computes
 bars for the observed share of each digit or category, a line with markers for the textbook
 law (Benford, uniform ...), and a shaded band for the null's 2.5–97.5% range per cell — the
 quantiles of honest redraws for a simulation null, the normal approximation for a textbook
-null.
+null. Words are in ``lang`` (``figures.digits.*`` messages).
 """
 
 from __future__ import annotations
@@ -12,48 +12,65 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from audit.checks.digits import DigitTestResult
-from audit.figures import figure_and_axes
-
-_XLABEL = {"first": "first digit", "second": "second digit", "first_two": "first two digits",
-           "last": "last digit", "pairs": "last two digits", "percent":
-           "last digit of the rounded percentage"}
+from audit.checks.digits import PAIR_KINDS, DigitTestResult
+from audit.figures import figure_and_axes, label, number
 
 
-def plot_digit_distribution(result: DigitTestResult, *, ax: Axes | None = None) -> Figure:
-    """Bars of observed digit shares with the textbook law and the null band.
+def _kind(result: DigitTestResult) -> str:
+    return result.digits if result.digits in ("first", "second", "first_two", "last", "pairs",
+                                              "percent") else "digit"
 
-    Artists carry labels (``observed``, ``textbook law``, ``null 95% band`` and, for a
-    simulation null, ``honest expectation``: the mean of the honest redraws) so that tests
-    and legends can find them.
+
+def plot_digit_distribution(result: DigitTestResult, *, column: str | None = None,
+                            title: str | None = None, lang: str = "en",
+                            ax: Axes | None = None) -> Figure:
+    """Observed digit shares (dots) with the null's 95% band and the textbook law.
+
+    The band (shaded) is the 2.5–97.5% range of each cell's share under the null; for a
+    simulation null the dashed line is the honest expectation (the mean of the redraws).
+    The y axis is scaled to the data, so deviations of a fraction of a point are visible.
+    Artists carry labels (``observed``, ``textbook law``, ``null 95% band``, ``honest
+    expectation``; in ``lang``) so that tests and legends can find them. ``column`` names the
+    counts in the title (default: the result's column ids); ``title`` replaces the title.
     """
     fig, ax = figure_and_axes(ax)
     table = result.table
     x = np.arange(len(table))
-    ax.bar(x, table["observed_share"].to_numpy(float), color="#4C72B0", alpha=0.8,
-           label="observed", width=0.8)
     ax.fill_between(x, table["null_low"].to_numpy(float), table["null_high"].to_numpy(float),
-                    step="mid", color="#DD8452", alpha=0.3, label="null 95% band")
+                    step="mid", color="#DD8452", alpha=0.3, linewidth=0,
+                    label=label("digits.band", lang))
     ax.plot(x, table["reference_share"].to_numpy(float), color="black", marker="o",
-            markersize=3, linewidth=1, label="textbook law")
+            markersize=2.5, linewidth=0.8, label=label("digits.textbook", lang))
     if result.null_distribution is not None:
         ax.plot(x, table["expected_share"].to_numpy(float), color="#C44E52", linestyle="--",
-                linewidth=1, label="honest expectation")
+                linewidth=1, drawstyle="steps-mid", label=label("digits.honest", lang))
     many = len(table) > 20
+    ax.plot(x, table["observed_share"].to_numpy(float), linestyle="none", marker="D",
+            markersize=2.5 if many else 4.5, color="#1f4e79", zorder=3,
+            label=label("digits.observed", lang))
     ticks = x[::10] if many else x
-    ax.set_xticks(ticks, [table["cell"].iloc[i] for i in ticks])
-    ax.set_xlabel(_XLABEL.get(result.digits, "digit"))
-    ax.set_ylabel("share of counts")
-    p = result.pvalue
-    ptext = "—" if p is None else (f"{p:.3f}" if p >= 0.001 else f"{p:.1e}")
-    ax.set_title(f"{result.test} ({', '.join(result.column)}), n = {result.n:,}, "
-                 f"p = {ptext}", fontsize=9)
-    ax.legend(fontsize=8, frameon=False)
+    cells = [str(table["cell"].iloc[i]) for i in ticks]
+    cells = [label(f"digits.cell.{c}", lang) if c in PAIR_KINDS else c for c in cells]
+    ax.set_xticks(ticks, cells)
+    kind = _kind(result)
+    ax.set_xlabel(label(f"digits.axis.{kind}", lang))
+    ax.set_ylabel(label("digits.ylabel", lang))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(100 * v, "pct1", lang)))
+    if title is None:
+        title = label("digits.title", lang, what=label(f"digits.what.{kind}", lang),
+                      column=column or ", ".join(result.column), n=number(result.n, "int", lang),
+                      p=number(result.pvalue, "p", lang))
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+              ncol=4)
+    ax.spines[["top", "right"]].set_visible(False)
     return fig
 
 
-def plot_null_distribution(result: DigitTestResult, *, ax: Axes | None = None) -> Figure:
+def plot_null_distribution(result: DigitTestResult, *, lang: str = "en",
+                           ax: Axes | None = None) -> Figure:
     """Histogram of the statistic on honest redraws with the observed value marked."""
     fig, ax = figure_and_axes(ax)
     null = result.null_distribution
@@ -62,13 +79,17 @@ def plot_null_distribution(result: DigitTestResult, *, ax: Axes | None = None) -
                          f"(null = {result.null})")
     finite = null[np.isfinite(null)]
     ax.hist(finite, bins=min(50, max(10, finite.size // 20)), color="#DD8452", alpha=0.6,
-            label="honest redraws")
+            label=label("digits.honest_redraws", lang))
     if result.statistic is not None:
-        ax.axvline(result.statistic, color="#C44E52", linewidth=2, label="observed")
-    ax.set_xlabel(result.statistic_name.replace("_", " "))
-    ax.set_ylabel("redraws")
-    ax.set_title(f"{result.test}: null distribution ({result.n_resamples} redraws)",
-                 fontsize=9)
+        ax.axvline(result.statistic, color="#C44E52", linewidth=2,
+                   label=label("digits.observed", lang))
+    stat = result.statistic_name
+    ax.set_xlabel(label(f"digits.statistic.{stat}", lang)
+                  if stat in ("pearson_chi2", "mean_digit", "share") else stat)
+    ax.set_ylabel(label("digits.redraws", lang))
+    ax.set_title(label("digits.null_title", lang,
+                       what=label(f"digits.what.{_kind(result)}", lang),
+                       n=number(result.n_resamples, "int", lang)), fontsize=9)
     ax.legend(fontsize=8, frameon=False)
     return fig
 

@@ -8,7 +8,7 @@ A family builder can compose its section from these plus its own tables and figu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from audit.checks._result import CheckResult, Evidence, Message
 from audit.report.model import Block, Callout, Column, MissingInput, Paragraph, Table, msg
@@ -29,7 +29,13 @@ def evidence_rank(result: CheckResult) -> tuple[int, float]:
 
 
 def test_label(test: str) -> Message | str:
-    """The translated name of a test (from its method note), else its id."""
+    """The translated name of a test: ``report.test.<id>`` (a textbook variant
+    ``<id>.textbook`` is named like its test), else its method note's title, else its id."""
+    from audit.report.i18n import has_message
+
+    key = f"report.test.{test.removesuffix('.textbook')}"
+    if has_message(key):
+        return msg(key)
     note = method_note(test)
     return note.title if note is not None else test
 
@@ -51,6 +57,30 @@ def results_table(results: Sequence[CheckResult], *, name: str = "results",
                   r.effect_unit or None, r.n, r.evidence) for r in results)
     return Table(columns=columns, rows=rows, name=name,
                  caption=caption or msg("report.results.caption"))
+
+
+def checks_table(results: Sequence[CheckResult], *, name: str, caption: Message,
+                calibrated: Callable[[str], bool] | None = None,
+                evidence_label: str = "report.col.evidence") -> Table:
+    """One row per result: test, (calibrated or not,) n, statistic, p, adjusted p, evidence.
+
+    Statistics of any size are shown with four significant digits (column kind ``num``).
+    """
+    columns = [Column("test", msg("report.col.test"))]
+    if calibrated is not None:
+        columns.append(Column("null", msg("report.col.null_kind")))
+    columns += [Column("n", msg("report.col.n"), "int"),
+                Column("statistic", msg("report.col.statistic"), "num"),
+                Column("pvalue", msg("report.col.pvalue"), "p"),
+                Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
+                Column("evidence", msg(evidence_label), "evidence")]
+    rows = []
+    for r in results:
+        kind = () if calibrated is None else (msg(
+            "report.turnout.calibrated" if calibrated(r.test) else "report.turnout.uncalibrated"),)
+        rows.append((test_label(r.test), *kind, r.n, r.statistic, r.pvalue, r.pvalue_adjusted,
+                     r.evidence))
+    return Table(columns=tuple(columns), rows=tuple(rows), name=name, caption=caption)
 
 
 def result_callouts(results: Sequence[CheckResult], *, findings_only: bool = False,

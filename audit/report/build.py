@@ -20,7 +20,6 @@ from audit.checks._result import CheckResult, Evidence, Message
 from audit.ingest import IngestResult
 from audit.model import SheetTable, sha256_file
 from audit.report.blocks import (
-    EVIDENCE_ORDER,
     FINDINGS,
     evidence_rank,
     generic_blocks,
@@ -28,7 +27,7 @@ from audit.report.blocks import (
     need_message,
 )
 from audit.report.context import ReportContext, ReportOptions
-from audit.report.i18n import cell, country_name, format_date, has_message
+from audit.report.i18n import cell, country_name, format_date, has_message, level_name
 from audit.report.model import (
     Block,
     BulletList,
@@ -111,11 +110,12 @@ def how_to_supply(need: str, ctx: ReportContext) -> Message:
     if need in ("sheets", "registered"):
         source = ctx.case.main_source
         if need == "sheets" and source is not None:
-            where = ", ".join(str(d) for d in data_dirs(ctx.options.data_dir)) or \
-                msg("report.how.no_data_dir")
-            return msg("report.how.sheets_manifest", file=source.file, folder=source.folder,
-                       url=source.urls[0] if source.urls else "—", sha=source.sha256[:16],
-                       where=where)
+            where = "; ".join(data_dirs(ctx.options.data_dir, ctx.case, ctx.lang))
+            entry = source.data_files[0]
+            url = (entry.urls[0] if entry.urls else
+                   entry.archives[0].url if entry.archives else "—")
+            return msg("report.how.sheets_manifest", file=entry.file, folder=source.folder,
+                       url=url, sha=entry.sha256[:16], where=where)
         return msg(f"report.how.{need}")
     if need == "claims":
         return msg("report.how.claims", folder=ctx.case.name)
@@ -146,7 +146,8 @@ def _build_section(spec: SectionSpec, ctx: ReportContext,
         blocks += hook.build(family_results, ctx)
         used[hook.family] = family_results
         results += family_results
-        method_tests += [t for t in hook.methods if t not in method_tests]
+        if family_results or hook.run is None:  # a family that ran no test uses no method
+            method_tests += [t for t in hook.methods if t not in method_tests]
     blocks += [missing_line(spec.id, n, how_to_supply(n, ctx)) for n in missing_needs]
     hooked = {h.family for h in section_hooks}
     for family in spec.families:
@@ -204,11 +205,51 @@ def _sheets_statement(ctx: ReportContext) -> Paragraph | None:
     return Paragraph(msg("report.summary.sheets", **params))
 
 
+def _calibrated(test: str) -> bool:
+    """Whether a test's null is calibrated (registered sheet checks say so; the claim checks
+    are exact or arithmetic)."""
+    from audit.checks.registry import registered
+
+    specs = {spec.name: spec for spec in registered()}
+    return specs[test].calibrated if test in specs else True
+
+
+def evidence_table(used: Mapping[str, Sequence[CheckResult]]) -> Table:
+    """Evidence at a glance: calibrated (or exact) results per family and evidence level;
+    results of textbook or uncalibrated nulls are counted in the caption only."""
+    rows = []
+    others = 0
+    for family, results in used.items():
+        chosen = [r for r in results if _calibrated(r.test)]
+        others += len(results) - len(chosen)
+        if not chosen:
+            continue
+        key = f"report.summary.family.{family}"
+        rows.append((msg(key) if has_message(key) else _family(family), len(chosen),
+                     *(sum(r.evidence is level for r in chosen) for level in (
+                         Evidence.IMPOSSIBLE, Evidence.STRONG, Evidence.MODERATE,
+                         Evidence.WEAK, Evidence.CONSISTENT, Evidence.NOT_TESTED))))
+    return Table(columns=(
+        Column("family", msg("report.col.family")),
+        Column("results", msg("report.col.results"), "int"),
+        Column("impossible", msg("report.col.contradictions"), "int"),
+        Column("strong", msg("report.col.strong"), "int"),
+        Column("moderate", msg("report.col.moderate"), "int"),
+        Column("weak", msg("report.col.weak"), "int"),
+        Column("consistent", msg("report.col.consistent"), "int"),
+        Column("descriptive", msg("report.col.descriptive"), "int"),
+    ), rows=tuple(rows), name="evidence-summary",
+        caption=msg("report.summary.glance_caption", others=others))
+
+
 def _summary(ctx: ReportContext, built: Mapping[str, Section],
              used: Mapping[str, Sequence[CheckResult]]) -> Section:
     e = ctx.election
-    blocks: list[Block] = [Paragraph(msg("report.summary.intro", kind=_kind(ctx), date=e.date,
-                                          country=country_name(e.country, ctx.lang)))]
+    blocks: list[Block] = []
+    if ctx.simulated:
+        blocks.append(Callout(Evidence.NOT_TESTED, msg("report.summary.simulated")))
+    blocks.append(Paragraph(msg("report.summary.intro", kind=_kind(ctx), date=e.date,
+                                country=country_name(e.country, ctx.lang))))
 
     blocks.append(Heading(msg("report.summary.claims_heading")))
     claims: list[Block] = []
@@ -224,27 +265,23 @@ def _summary(ctx: ReportContext, built: Mapping[str, Section],
 
     blocks.append(Heading(msg("report.summary.evidence_heading")))
     everything = [r for results in used.values() for r in results]
-    counts = {level: sum(r.evidence is level for r in everything) for level in EVIDENCE_ORDER}
-    tested = len(everything) - counts[Evidence.NOT_TESTED]
-    if tested == 0 and counts[Evidence.IMPOSSIBLE] == 0:
+    tested = [r for r in everything if r.evidence is not Evidence.NOT_TESTED]
+    if not tested:
         blocks.append(Paragraph(msg("report.summary.no_tests")))
     else:
-        blocks.append(Paragraph(msg(
-            "report.summary.tally", n=len(everything), strong=counts[Evidence.STRONG],
-            moderate=counts[Evidence.MODERATE], weak=counts[Evidence.WEAK],
-            consistent=counts[Evidence.CONSISTENT], impossible=counts[Evidence.IMPOSSIBLE],
-            descriptive=counts[Evidence.NOT_TESTED])))
+        summarised: set[str] = set()
         for hook in hooks():
-            if hook.summary is not None and hook.family in used:
+            if hook.summary is not None and hook.family in used and \
+                    hook.family not in summarised:
                 blocks += hook.summary(used[hook.family], ctx)
-        findings = sorted((r for r in everything if r.evidence in FINDINGS), key=evidence_rank)
+                summarised.add(hook.family)
+        findings = sorted((r for family, results in used.items() if family not in summarised
+                           for r in results if r.evidence in FINDINGS), key=evidence_rank)
         if findings:
             blocks.append(Paragraph(msg("report.summary.findings",
                                         shown=min(len(findings), SUMMARY_FINDINGS),
                                         total=len(findings))))
             blocks += [Callout(r.evidence, r.message) for r in findings[:SUMMARY_FINDINGS]]
-        else:
-            blocks.append(Paragraph(msg("report.summary.no_findings")))
 
     blocks += [Heading(msg("report.summary.strength_heading")),
                Paragraph(msg("report.summary.strength"))]
@@ -300,9 +337,19 @@ def evidence_levels_table() -> Table:
 def _methods(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]],
              method_tests: Sequence[str]) -> Section:
     blocks: list[Block] = [Paragraph(msg("report.section.methods.intro")),
-                           Paragraph(msg("report.methods.evidence")), evidence_levels_table(),
-                           Paragraph(msg("report.methods.multiple")),
-                           Paragraph(msg("report.methods.reproducible", seed=ctx.options.seed))]
+                           Paragraph(msg("report.methods.evidence")), evidence_levels_table()]
+    if any(used.values()):
+        blocks.append(evidence_table(used))
+    blocks += [Paragraph(msg("report.methods.multiple")),
+               Paragraph(msg("report.methods.reproducible", seed=ctx.options.seed))]
+    if any(r.null.startswith("simulation") for results in used.values() for r in results):
+        blocks.append(Paragraph(msg("report.methods.resamples", n=ctx.options.n_resamples,
+                                    smallest=1 / (ctx.options.n_resamples + 1))))
+    b = ctx.cache.get("forensics")
+    if b is not None:
+        blocks.append(Paragraph(msg("report.methods.scopes", level=level_name(b.level, ctx.lang),
+                                    regions=len(b.regions()), tests=len(b.regional_tests))
+                                if b.level else msg("report.methods.national_only")))
     tests = list(method_tests)
     nulls: dict[str, str] = {}
     for results in used.values():
@@ -336,8 +383,11 @@ def _methods(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]],
 
 
 def _kind(ctx: ReportContext) -> Message:
-    key = f"report.kind.{ctx.election.kind}"
-    return msg(key) if ctx.election.kind and has_message(key) else msg("report.kind.generic")
+    """The kind of election in words: "presidential (simulated)" -> "Presidential election"
+    (the qualifier in parentheses is dropped; a simulated case says so on its title page)."""
+    base = ctx.election.kind.split("(")[0].strip().lower()
+    key = f"report.kind.{base}"
+    return msg(key) if base and has_message(key) else msg("report.kind.generic")
 
 
 def _subtitle(ctx: ReportContext) -> Message:
@@ -367,7 +417,8 @@ def _title(ctx: ReportContext) -> TitleBlock:
                            Column("value", msg("report.col.value"))),
                   rows=tuple(facts), name="facts")
     return TitleBlock(title=msg("report.title"), subtitle=_subtitle(ctx), case=ctx.case.name,
-                      election_id=e.id, election_date=e.date, country=e.country, facts=table)
+                      election_id=e.id, election_date=e.date, country=e.country, facts=table,
+                      notice=msg("report.simulated_notice") if ctx.simulated else None)
 
 
 def _case_file(ctx: ReportContext, name: str, role: str) -> InputFile | None:
@@ -396,9 +447,18 @@ def _provenance(ctx: ReportContext) -> ProvenanceInfo:
     elif ctx.sheets is not None:
         inputs += [InputFile(path=p.path, role=p.role, sha256=p.sha256, bytes=p.bytes,
                              rows=p.rows_read, profile=p.profile) for p in ctx.sheets.provenance]
+    inputs += [InputFile(path=p.path, role="compared", sha256=p.sha256, bytes=p.bytes,
+                         rows=p.rows_read, profile=p.profile)
+               for p in ctx.cache.get("compared", ())]
     for name, role in (("election.toml", "election"), ("sources.toml", "manifest"),
                        ("claims.yaml", "claims")):
         entry = _case_file(ctx, name, role)
+        if entry is not None:
+            inputs.append(entry)
+    dispute = ctx.cache.get("dispute")
+    for source in (dispute.sheets if dispute is not None else ()):
+        entry = _case_file(ctx, f"aggregates_{source.label}.csv", "aggregates") \
+            if source.kind == "aggregates" else None
         if entry is not None:
             inputs.append(entry)
     parameters = dict(ctx.options.parameters())

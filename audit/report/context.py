@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 #: Default seed, the same as the command line's ``--seed`` default.
 DEFAULT_SEED = 20240728
+#: Default Monte Carlo redraws of the report's simulation nulls: enough for p-values down to
+#: 1/500 (moderate evidence after adjustment), few enough that a national election with
+#: 25,000 tables is reported in seconds (``benchmarks/bench_report.py``).
+REPORT_RESAMPLES = 499
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,16 @@ class ReportOptions:
     command : str
         The exact command that produced the report, for the provenance appendix.
     data_dir : Path, optional
-        Where tally-sheet files of bundled cases are looked up (recorded, not read here).
+        Where other sources of the case are looked up for cross-source comparisons (never
+        downloaded by the report itself).
+    n_resamples : int
+        Monte Carlo redraws of every simulation null (digit tests ...); stated in the methods.
+    regional : bool
+        Also run the main calibrated checks in each top-level region (the slow model fit
+        stays national).
+    skip_checks : tuple of str
+        Registered checks (names or families) left out of the report, e.g.
+        ``("fingerprints.klimek",)`` for a quick draft without the slow model fit.
     """
 
     lang: str = "en"
@@ -48,16 +61,22 @@ class ReportOptions:
     figures: bool = True
     command: str = ""
     data_dir: Path | None = None
+    n_resamples: int = REPORT_RESAMPLES
+    regional: bool = True
+    skip_checks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.lang not in LANGUAGES:
             raise ValueError(f"unsupported language {self.lang!r}; choose one of "
                              f"{', '.join(LANGUAGES)}")
+        if self.n_resamples < 1:
+            raise ValueError("n_resamples must be at least 1")
 
     def parameters(self) -> dict[str, Any]:
         """The options recorded in the provenance appendix (no paths)."""
         return {"lang": self.lang, "seed": self.seed, "max_table_rows": self.max_table_rows,
-                "figures": self.figures}
+                "figures": self.figures, "n_resamples": self.n_resamples,
+                "regional": self.regional, "skip_checks": list(self.skip_checks)}
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,9 @@ class ReportContext:
         The manifest entry the sheets came from, when found through the case's manifest.
     results : mapping
         Results passed by the caller, by family.
+    cache : dict
+        Computations shared by several hooks of one report (e.g. one forensics battery for
+        the digit, turnout and fingerprint sections), keyed by name.
     """
 
     case: Case
@@ -85,6 +107,7 @@ class ReportContext:
     ingest: IngestResult | None = None
     source: SourceFile | None = None
     results: Mapping[str, Sequence[CheckResult]] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def election(self) -> Election:
@@ -120,32 +143,34 @@ class ReportContext:
             return "crosscheck" in self.results or bool(self.other_sources())
         raise ValueError(f"unknown need {need!r}")
 
-    def source_path(self, source: SourceFile) -> Path | None:
-        """The local, verified copy of a source of the case (None when not found).
+    @property
+    def simulated(self) -> bool:
+        """Whether the election is simulated (its metadata ``kind`` says so)."""
+        return "simulated" in self.election.kind.lower()
 
-        Looks where the report looked for the main sheets (``options.data_dir``, then
-        ``$ELECTION_AUDIT_DATA``); never downloads.
-        """
-        from audit.errors import DataUnavailableError
-        from audit.report.sources import find_source_file
+    def other_sources(self) -> list[SourceFile]:
+        """Sources of the case other than the sheets' own (and its joined file) whose files
+        are on disk (data directory, ``$ELECTION_AUDIT_DATA``, case folder or cache), for
+        cross-source comparisons. Nothing is downloaded."""
+        if "other_sources" in self.cache:
+            return list(self.cache["other_sources"])
+        from audit.data import locate
+        from audit.errors import ChecksumError, DataUnavailableError
 
-        try:
-            return find_source_file(self.case, source, data_dir=self.options.data_dir)[0]
-        except DataUnavailableError:
-            return None
-
-    def other_sources(self) -> list[tuple[SourceFile, Path]]:
-        """Sources of the case other than the sheets' own (and its joined file) that are
-        available locally, for cross-source comparisons."""
-        if self.sheets is None:
-            return []
-        own = {self.source.id, self.source.join} if self.source is not None else set()
-        read = {p.sha256 for p in self.ingest.files} if self.ingest is not None else set()
-        found = []
-        for source in self.case.sources:
-            if source.id in own or source.sha256 in read:
-                continue
-            path = self.source_path(source)
-            if path is not None:
-                found.append((source, path))
+        found: list[SourceFile] = []
+        if self.sheets is not None:
+            own = {self.source.id, self.source.join} if self.source is not None else set()
+            read = {p.sha256 for p in self.ingest.files} if self.ingest is not None else set()
+            for source in self.case.sources:
+                if source.id in own or source.sha256 in read:
+                    continue
+                try:
+                    locate(self.case, source.id, data_dir=self.options.data_dir,
+                           download=False)
+                except ChecksumError:
+                    raise
+                except DataUnavailableError:
+                    continue
+                found.append(source)
+        self.cache["other_sources"] = tuple(found)
         return found

@@ -46,15 +46,27 @@ def evidence_label(level: Evidence, lang: str) -> str:
     return render(f"report.evidence.{level.value}", None, lang)
 
 
-def format_date(value: dt.date, lang: str) -> str:
-    """A date in the long form of the language (28 de julio de 2024; July 28, 2024)."""
-    return babel_format_date(value, format="long", locale=_LOCALES[lang])
+def format_date(value: dt.date, lang: str, format: str = "long") -> str:
+    """A date in the language: ``long`` (28 de julio de 2024; July 28, 2024) or ``medium``
+    (28 jul 2024; Jul 28, 2024)."""
+    return babel_format_date(value, format=format, locale=_LOCALES[lang])
+
+
+def _user_assigned(code: str) -> bool:
+    """ISO 3166-1 codes reserved for private use (AA, QM–QZ, XA–XZ, ZZ): no real country."""
+    return code == "AA" or code == "ZZ" or (len(code) == 2 and (
+        (code[0] == "Q" and "M" <= code[1] <= "Z") or code[0] == "X"))
 
 
 def country_name(code: str, lang: str) -> str:
-    """The name of an ISO 3166 country code in ``lang`` (the code itself when unknown)."""
+    """The name of an ISO 3166 country code in ``lang`` (the code itself when unknown; a
+    private-use code such as ZZ, used by simulated cases, is said to be no real country)."""
+    if not code:
+        return ""
+    if _user_assigned(code.upper()):
+        return render("report.country_unassigned", {"code": code.upper()}, lang)
     territories = Locale.parse(_LOCALES[lang]).territories
-    return str(territories.get(code.upper(), code)) if code else ""
+    return str(territories.get(code.upper(), code))
 
 
 def level_name(level: str, lang: str) -> str:
@@ -86,4 +98,17 @@ def cell(value: Any, kind: str, lang: str) -> str:
         return str(value)
     if isinstance(value, float) and value != value:
         return "—"
+    if kind == "num":
+        return format_number(value, _significant(float(value)), lang)
     return format_number(value, kind, lang)
+
+
+def _significant(value: float, digits: int = 4) -> str:
+    """The number format giving ``value`` about ``digits`` significant digits (at most 4
+    decimals; whole numbers from ``10**(digits - 1)`` up)."""
+    import math
+
+    if value == 0 or not math.isfinite(value):
+        return "f1"
+    decimals = digits - 1 - math.floor(math.log10(abs(value)))
+    return "int" if decimals <= 0 else f"f{min(decimals, 4)}"

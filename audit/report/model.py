@@ -22,14 +22,15 @@ from audit.checks._result import CheckResult, Evidence, Message
 
 #: How the values of a table column are formatted. ``int``, ``signed``, ``pct``, ``pct1``,
 #: ``f1``–``f4``, ``p`` and ``odds`` are the number formats of :mod:`audit.messages` (``pct``
-#: columns hold percentages: 51.2 means 51.2 %); ``text`` holds strings or
+#: columns hold percentages: 51.2 means 51.2 %); ``num`` shows numbers of any size with four
+#: significant digits (test statistics: 4,794; 3.601; 0.001292); ``text`` holds strings or
 #: :class:`~audit.checks.Message` values (translated); ``code`` holds identifiers and hashes
 #: (shown verbatim in a monospaced font); ``evidence`` holds :class:`~audit.checks.Evidence`.
 ColumnKind: TypeAlias = Literal["text", "code", "int", "signed", "pct", "pct1", "f1", "f2",
-                                "f3", "f4", "p", "odds", "evidence"]
+                                "f3", "f4", "num", "p", "odds", "evidence"]
 
 NUMERIC_KINDS: frozenset[str] = frozenset(
-    {"int", "signed", "pct", "pct1", "f1", "f2", "f3", "f4", "p", "odds"})
+    {"int", "signed", "pct", "pct1", "f1", "f2", "f3", "f4", "num", "p", "odds"})
 
 
 def msg(message_id: str, **params: Any) -> Message:
@@ -217,7 +218,8 @@ class ProvenanceInfo:
 
 @dataclass(frozen=True)
 class TitleBlock:
-    """Title page content: the election and the facts of the case."""
+    """Title page content: the election and the facts of the case; ``notice`` is a banner
+    (e.g. "simulated data") shown on the title page when set."""
 
     title: Message
     subtitle: Message
@@ -226,6 +228,7 @@ class TitleBlock:
     election_date: dt.date
     country: str
     facts: Table
+    notice: Message | None = None
 
 
 @dataclass(frozen=True)

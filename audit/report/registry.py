@@ -164,9 +164,11 @@ def unregister_section(section: str, family: str) -> None:
     _HOOKS.pop((section, family), None)
 
 
-def register_method(note: MethodNote) -> MethodNote:
-    """Register the method note of a test id (replacing an earlier one)."""
-    _METHODS[note.test] = note
+def register_method(note: MethodNote, *also: str) -> MethodNote:
+    """Register the method note of a test id (replacing an earlier one), and for the test
+    ids ``also`` that share it (the methods section then describes them once)."""
+    for test in (note.test, *also):
+        _METHODS[test] = note
     return note
 
 

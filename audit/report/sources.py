@@ -1,93 +1,105 @@
 """Finding the tally sheets of a case for the report.
 
-:func:`load_sheets` reads the files given on the command line, or else looks the case's main
-source up through :func:`find_source_file`: the one function that knows where data files
-live. It checks ``<data dir>/<folder>/<file>`` (``--data-dir``, else ``$ELECTION_AUDIT_DATA``)
-and verifies the SHA-256 of what it finds. It never touches the network, so a report on a
-machine without data or network is produced at once, with the sections that need the sheets
-replaced by a line saying how to get them.
+:func:`load_sheets` reads the files given on the command line, or else the case's main source
+through :func:`audit.data.load_source`: the data directory (``--data-dir``), then
+``$ELECTION_AUDIT_DATA``, the case folder and the user cache, then a download from the
+manifest's URLs with SHA-256 verification and a progress bar (see ``docs/data.md``).
 
-When the data module (``audit.data.load_source``: data dir, user cache, verified download)
-is available, :func:`find_source_file` is the only place to change.
+Downloading is tried only when the file is nowhere on disk, and only after a quick check that
+one of the source's hosts answers (:func:`reachable`, about a second): a machine without
+network gets its report at once, with the sections that need the sheets replaced by a line
+saying how to get them. A local file whose bytes differ from the manifest is an error
+(:class:`~audit.errors.ChecksumError`), never silently replaced.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+import socket
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from urllib.parse import urlparse
 
 from audit.cases import Case, SourceFile
-from audit.errors import DataUnavailableError
-from audit.ingest import IngestResult, get_profile, read_sheets
-from audit.ingest.profiles import Profile
-from audit.model import sha256_file
+from audit.data import ENV_VAR, load_source, locate, search_dirs, source_profile
+from audit.errors import ChecksumError, DataUnavailableError
+from audit.ingest import IngestResult, read_sheets
 
-DATA_ENV = "ELECTION_AUDIT_DATA"
+DATA_ENV = ENV_VAR
+#: Seconds to wait for a host to accept a connection before calling the machine offline.
+PROBE_TIMEOUT = 1.5
 
 
 @dataclass(frozen=True)
 class SheetsLookup:
     """The outcome of looking for a case's tally sheets.
 
-    ``ingest`` is None when no file was found; ``tried`` lists the places looked, for the
-    message that says how to supply the sheets.
+    ``ingest`` is None when no file was found or downloaded; ``error`` then says why (where
+    it was looked for, and whether downloading failed); ``note`` reports a partial success
+    (e.g. a source to join that was not found).
     """
 
     ingest: IngestResult | None
     source: SourceFile | None = None
-    tried: tuple[str, ...] = ()
+    error: str = ""
+    note: str = ""
 
 
-def data_dirs(data_dir: str | Path | None = None) -> list[Path]:
-    """Folders searched for data files: ``data_dir``, then ``$ELECTION_AUDIT_DATA``."""
-    dirs = [Path(data_dir)] if data_dir else []
-    env = os.environ.get(DATA_ENV)
-    if env and Path(env) not in dirs:
-        dirs.append(Path(env))
-    return dirs
+#: Words for the places of :func:`audit.data.search_dirs` (the others are option names).
+_PLACES = {"the case folder": "report.how.place_case", "the cache": "report.how.place_cache"}
 
 
-def find_source_file(case: Case, source: SourceFile, *, data_dir: str | Path | None = None
-                     ) -> tuple[Path | None, tuple[str, ...]]:
-    """The local, verified copy of ``source`` and the places looked.
+def data_dirs(data_dir: str | Path | None = None, case: Case | None = None,
+              lang: str = "en") -> list[str]:
+    """The places searched on disk, in order, as "place (folder)" in ``lang``."""
+    from audit.messages import render
 
-    Raises
-    ------
-    DataUnavailableError
-        When a file is found but its SHA-256 differs from the manifest's.
-    """
-    tried: list[str] = []
-    for folder in data_dirs(data_dir):
-        for candidate in (folder / source.folder / source.file, folder / source.file):
-            tried.append(str(candidate))
-            if candidate.is_file():
-                digest = sha256_file(candidate)
-                if digest != source.sha256:
-                    raise DataUnavailableError(
-                        f"{candidate}: SHA-256 {digest[:16]}… differs from the manifest of case "
-                        f"'{case.name}' ({source.sha256[:16]}…); it is not the published file. "
-                        f"Replace it, or pass it explicitly with --sheets to use it anyway")
-                return candidate, tuple(tried)
-    return None, tuple(tried)
+    return [f"{render(_PLACES[label], None, lang) if label in _PLACES else label} ({folder})"
+            for label, folder in search_dirs(data_dir, case)]
 
 
-def _profile(case: Case, name: str) -> str | Path | Profile:
-    """A profile name of a manifest: a file next to the case, else a bundled profile."""
-    local = case.path / name
-    if local.is_file():
-        return local
-    if (case.path / f"{name}.toml").is_file():
-        return case.path / f"{name}.toml"
-    return get_profile(name)
+@cache
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT):
+            return True
+    except OSError:
+        return False
+
+
+def reachable(urls: Iterable[str]) -> bool:
+    """Whether any host of ``urls`` accepts a connection (remembered per host)."""
+    for url in urls:
+        parsed = urlparse(url)
+        if parsed.hostname and _answers(parsed.hostname, parsed.port or (
+                443 if parsed.scheme == "https" else 80)):
+            return True
+    return False
+
+
+def _urls(case: Case, source: SourceFile) -> list[str]:
+    sources = [source] + ([case.source(source.join)] if source.join else [])
+    return [url for s in sources for f in s.data_files
+            for url in (*f.urls, *(a.url for a in f.archives))]
+
+
+def find_source(case: Case, source: SourceFile, *, data_dir: str | Path | None = None,
+                download: bool = False) -> IngestResult | None:
+    """Another source of the case, read if found (None when unavailable)."""
+    try:
+        return load_source(case, source.id, data_dir=data_dir, download=download)
+    except ChecksumError:
+        raise
+    except DataUnavailableError:
+        return None
 
 
 def load_sheets(case: Case, sheets: Sequence[str | Path] = (), *,
-                profile: str | Path | None = None, data_dir: str | Path | None = None
-                ) -> SheetsLookup:
+                profile: str | Path | None = None, data_dir: str | Path | None = None,
+                download: bool = True) -> SheetsLookup:
     """Read the tally sheets of ``case``: the files ``sheets`` if given, else the main source
-    of its manifest (joined with its ``join`` source when that is found too).
+    of its manifest (joined with its ``join`` source when that is available too).
 
     Parameters
     ----------
@@ -99,8 +111,15 @@ def load_sheets(case: Case, sheets: Sequence[str | Path] = (), *,
     profile
         A bundled profile name or a mapping TOML (see ``docs/profiles.md``).
     data_dir
-        Folder holding the datasets (one sub-folder per dataset), before
-        ``$ELECTION_AUDIT_DATA``.
+        Folder holding the datasets (one sub-folder per dataset), searched first.
+    download
+        Download the main source (into the user cache) when it is nowhere on disk and the
+        network answers.
+
+    Raises
+    ------
+    ChecksumError
+        A local copy of the source has other bytes than the manifest says.
     """
     if sheets:
         result = read_sheets(list(sheets), profile=profile, election=case.election)
@@ -111,14 +130,29 @@ def load_sheets(case: Case, sheets: Sequence[str | Path] = (), *,
     source = case.main_source
     if source is None:
         return SheetsLookup(None)
-    path, tried = find_source_file(case, source, data_dir=data_dir)
-    if path is None:
-        return SheetsLookup(None, source=source, tried=tried)
-    join_path, join_profile = None, None
-    if source.join:
-        other = case.source(source.join)
-        join_path, _ = find_source_file(case, other, data_dir=data_dir)
-        join_profile = _profile(case, other.profile) if join_path else None
-    result = read_sheets(path, profile=profile or _profile(case, source.profile),
-                         election=case.election, join=join_path, join_profile=join_profile)
-    return SheetsLookup(result, source=source, tried=tried)
+    error = ""
+    for fetch in (False, True):  # on disk first; then downloaded, if the network answers
+        if fetch and not (download and reachable(_urls(case, source))):
+            error = (f"{source.file} was not found in {'; '.join(data_dirs(data_dir, case))}, "
+                     f"and " + ("the network did not answer, so nothing was downloaded"
+                                if download else "downloading is off"))
+            break
+        try:
+            return SheetsLookup(load_source(case, source.id, data_dir=data_dir, download=fetch),
+                                source=source)
+        except ChecksumError:
+            raise
+        except DataUnavailableError as exc:
+            error = str(exc)  # after a download attempt: says what failed where
+    # the source to join may be what is missing: the main file alone still makes a report
+    try:
+        paths = locate(case, source.id, data_dir=data_dir, download=False)
+    except DataUnavailableError:
+        return SheetsLookup(None, source=source, error=error)
+    ingest = read_sheets(paths, profile=profile or source_profile(case, source),
+                         election=case.election)
+    return SheetsLookup(ingest, source=source, note=error)
+
+
+__all__ = ["DATA_ENV", "SheetsLookup", "data_dirs", "find_source", "load_sheets",
+           "reachable"]

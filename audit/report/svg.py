@@ -2,8 +2,10 @@
 
 Text is converted to paths (no font needed to view the figure), the date metadata is left
 out and element ids are derived from a fixed salt, so the same figure gives the same bytes on
-every run. :func:`scoped_svg` prefixes the ids of one figure so that several can be inlined in
-one HTML page without clashing.
+every run. Artists drawn with ``rasterized=True`` (dense heat maps, scatter plots of tens of
+thousands of points) are embedded as PNG images at :data:`RASTER_DPI`. :func:`scoped_svg`
+prefixes the ids of one figure so that several can be inlined in one HTML page without
+clashing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from matplotlib.figure import Figure
 from audit.checks._result import Message
 from audit.report.model import FigureBlock
 
+#: Resolution of the rasterized parts of a figure.
+RASTER_DPI = 200
+
 _RC: dict[str, Any] = {"svg.hashsalt": "election-audit", "svg.fonttype": "path",
                        "svg.image_inline": True}
 
@@ -26,7 +31,8 @@ def figure_svg(fig: Figure) -> str:
     """The SVG text of ``fig``, byte-identical for identical figures."""
     buffer = io.StringIO()
     with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        fig.savefig(buffer, format="svg", dpi=RASTER_DPI,
+                    metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 
 

@@ -21,8 +21,8 @@ def test_bars_line_and_band(sheets) -> None:
     fig = plot_digit_distribution(res)
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
-    heights = [p.get_height() for p in ax.patches]
-    np.testing.assert_allclose(heights, res.table["observed_share"])
+    (observed,) = [ln for ln in ax.lines if ln.get_label() == "observed"]
+    np.testing.assert_allclose(observed.get_ydata(), res.table["observed_share"])
     (line,) = [ln for ln in ax.lines if ln.get_label() == "textbook law"]
     np.testing.assert_allclose(line.get_ydata(), D.SECOND_DIGIT_PROBS)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]

@@ -61,9 +61,13 @@ def real_file() -> Callable[[str, str], Path]:
 
 
 @pytest.fixture(autouse=True)
-def _no_data_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reports must not pick sheets up from the environment unless a test says so."""
+def _no_data_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+                 ) -> None:
+    """Reports must not pick sheets up from the environment, a user cache or the network
+    unless a test says so."""
     monkeypatch.delenv("ELECTION_AUDIT_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setattr("audit.report.sources._answers", lambda host, port: False)
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +97,14 @@ def demo_sheets() -> SheetTable:
 
 @pytest.fixture
 def fake_family() -> Iterator[list[int]]:
-    """Registers a digits hook and a method note; yields a list counting ``run`` calls."""
+    """Registers a digits hook and a method note in place of the real ones (restored after
+    the test); yields a list counting ``run`` calls."""
+    from audit.report.registry import _HOOKS, load_all
+
+    load_all()
+    real_hook = _HOOKS.get(("digits", FAKE_FAMILY))
+    real_notes = {t: _METHODS[t] for t in ("digits.last_digit", "digits.second_digit")
+                  if t in _METHODS}
     calls: list[int] = []
 
     def run(ctx: ReportContext) -> list[CheckResult]:
@@ -108,6 +119,10 @@ def fake_family() -> Iterator[list[int]]:
                                references=("Beber, B. & Scacco, A. (2012). What the numbers "
                                            "say. Political Analysis 20(2). "
                                            "doi:10.1093/pan/mps003",)))
+    _METHODS.pop("digits.second_digit", None)
     yield calls
     unregister_section("digits", FAKE_FAMILY)
     _METHODS.pop("digits.last_digit", None)
+    if real_hook is not None:
+        register_section(real_hook)
+    _METHODS.update(real_notes)

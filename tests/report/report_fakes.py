@@ -7,9 +7,16 @@ from collections.abc import Sequence
 import pandas as pd
 
 from audit.checks import CheckResult, Evidence, Message
-from audit.report import Block, ReportContext, result_callouts, results_table
+from audit.report import Block, ReportContext, ReportOptions, result_callouts, results_table
 
 FAKE_FAMILY = "digits"
+
+
+def fast(**options: object) -> ReportOptions:
+    """Report options for tests: few Monte Carlo redraws and no slow model fit (the
+    statistics themselves are tested in tests/checks; here the report is)."""
+    return ReportOptions(n_resamples=19, skip_checks=("fingerprints.klimek",),
+                         **options)  # type: ignore[arg-type]
 
 
 def fake_results() -> list[CheckResult]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
-from report_fakes import fake_results
+from report_fakes import fake_results, fast
 
 from audit.cases import Case, load_case
 from audit.checks import CheckResult, Evidence
@@ -29,7 +29,7 @@ from audit.report.i18n import text
 from audit.report.registry import register_section, unregister_section
 
 #: Most tests do not look at figures; drawing them is the slow part of a build.
-NOFIG = ReportOptions(figures=False)
+NOFIG = fast(figures=False)
 
 
 def _missing(section) -> list[MissingInput]:
@@ -114,7 +114,7 @@ class TestIntegrity:
 class TestSheetTotals:
     def test_national_and_regional_totals(self, demo_case: Case,
                                           demo_sheets: SheetTable) -> None:
-        section = build_report(demo_case, demo_sheets).section("official")
+        section = build_report(demo_case, demo_sheets, fast()).section("official")
         tables = _tables(section)
         national = tables["sheet-totals"]
         totals = demo_sheets.totals()
@@ -171,13 +171,17 @@ class TestFamilies:
 
     def test_summary_grades_the_evidence(self, demo_case: Case, demo_sheets: SheetTable,
                                          fake_family: list[int]) -> None:
-        summary = build_report(demo_case, demo_sheets, NOFIG).section("summary")
-        tally = next(b.message.params for b in summary.blocks
-                     if isinstance(b, Paragraph) and b.message.id == "report.summary.tally")
-        assert tally == {"n": 3, "strong": 1, "moderate": 0, "weak": 1, "consistent": 1,
-                         "impossible": 0, "descriptive": 0}
-        callouts = [b.evidence for b in summary.blocks if isinstance(b, Callout)]
-        assert callouts == [Evidence.STRONG, Evidence.WEAK]  # findings only, strongest first
+        model = build_report(demo_case, demo_sheets, NOFIG)
+        glance = _tables(model.section("methods"))["evidence-summary"]
+        digits = next(row for row in glance.rows if row[0] == msg("report.summary.family.digits"))
+        # results, contradictions, strong, moderate, weak, consistent, descriptive
+        assert digits[1:] == (3, 0, 1, 0, 1, 1, 0)
+        callouts = [b for b in model.section("summary").blocks if isinstance(b, Callout)]
+        # the case is simulated (its kind says so): the summary opens by saying so
+        assert callouts[0].message.id == "report.summary.simulated"
+        assert model.title.notice is not None
+        # a family without a summary hook: its findings only, strongest first
+        assert [c.evidence for c in callouts[1:]] == [Evidence.STRONG, Evidence.WEAK]
 
     def test_methods_list_each_test_with_its_note(self, demo_case: Case,
                                                   demo_sheets: SheetTable,
@@ -192,9 +196,14 @@ class TestFamilies:
 
     def test_results_without_a_builder_are_shown_generically(self, demo_case: Case,
                                                               demo_sheets: SheetTable) -> None:
-        results = {"crosscheck": fake_results()}
-        section = build_report(demo_case, demo_sheets, NOFIG,
-                               results=results).section("crosscheck")
+        from audit.report.registry import _HOOKS
+
+        hook = _HOOKS.pop(("crosscheck", "crosscheck"))  # as if no family had a builder
+        try:
+            section = build_report(demo_case, demo_sheets, NOFIG,
+                                   results={"crosscheck": fake_results()}).section("crosscheck")
+        finally:
+            register_section(hook)
         table = _tables(section)["crosscheck-results"]
         assert [row[2] for row in table.rows] == [r.pvalue for r in fake_results()]
 

@@ -6,9 +6,11 @@ import re
 import typing
 from pathlib import Path
 
+from report_fakes import fast
+
 from audit.cases import Case
 from audit.model import SheetTable
-from audit.report import SECTION_IDS, ReportOptions, build_report
+from audit.report import SECTION_IDS, build_report
 from audit.report.formats.json import report_dict
 from audit.report.model import ColumnKind
 
@@ -27,7 +29,7 @@ def _rows(table: str) -> dict[str, str]:
 
 def test_json_report_keys_and_block_types(demo_case: Case, demo_sheets: SheetTable) -> None:
     text = (DOCS / "json.md").read_text(encoding="utf-8")
-    data = report_dict(build_report(demo_case, demo_sheets, ReportOptions(figures=True)))
+    data = report_dict(build_report(demo_case, demo_sheets, fast(figures=True)))
     assert set(_rows(_block(text, "keys: report"))) == set(data)
     documented = _rows(_block(text, "keys: report blocks"))
     seen: dict[str, set[str]] = {}

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from report_fakes import fast
 
 from audit.cases import Case
 from audit.errors import AuditError
 from audit.messages import catalogue
 from audit.model import SheetTable
-from audit.report import ReportModel, ReportOptions, build_report, infer_format, render
+from audit.report import ReportModel, build_report, infer_format, render
 from audit.report.formats.json import SCHEMA, report_dict
 from audit.report.formats.pdf import pdf_bytes
 from audit.report.formats.prepare import prepare
@@ -31,7 +32,7 @@ TITLES = {"en": ["Executive summary", "Official figures and the tally sheets",
 def demo_model(request: pytest.FixtureRequest, demo_case: Case,
                demo_sheets: SheetTable) -> ReportModel:
     return build_report(demo_case, demo_sheets,
-                        ReportOptions(lang=request.param, command="election-audit report demo"))
+                        fast(lang=request.param, command="election-audit report demo"))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def _pdf_text(data: bytes) -> tuple[int, str]:
 
 def test_pdf_has_titles_numbers_and_glyphs(demo_model: ReportModel, demo_pdf: bytes) -> None:
     pages, content = _pdf_text(demo_pdf)
-    assert 4 <= pages <= 12
+    assert 8 <= pages <= 20
     for title in TITLES[demo_model.lang]:
         assert title in content, title
     assert "Núñez" in content  # accents and ñ survive the fonts and text extraction
@@ -59,7 +60,7 @@ def test_pdf_has_titles_numbers_and_glyphs(demo_model: ReportModel, demo_pdf: by
 
 def test_pdf_and_json_are_byte_identical_on_rerun(demo_case: Case,
                                                   demo_sheets: SheetTable) -> None:
-    options = ReportOptions(lang="es", seed=7, command="x")
+    options = fast(lang="es", seed=7, command="x")
     a = build_report(demo_case, demo_sheets, options)
     b = build_report(demo_case, demo_sheets, options)
     assert pdf_bytes(a) == pdf_bytes(b)
@@ -79,7 +80,7 @@ def test_pdf_has_no_creation_date_unless_source_date_epoch(
 
 def test_html_is_self_contained(demo_model: ReportModel, tmp_path: Path) -> None:
     page = render(demo_model, tmp_path / "r.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == len(demo_model.figures()) == 2
+    assert page.count("<svg") == len(demo_model.figures()) >= 6
     assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", page)
     assert "@import" not in page
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
@@ -113,7 +114,7 @@ def test_markdown_writes_figures_beside_it(demo_model: ReportModel, tmp_path: Pa
     path = render(demo_model, tmp_path / "report.md")
     text = path.read_text(encoding="utf-8")
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert len(links) == 2
+    assert len(links) == len(demo_model.figures())
     for link in links:
         assert (tmp_path / link).read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert "| ---:" in text.replace("|---:", "| ---:") or "---:|" in text
@@ -146,10 +147,21 @@ def _english_fragments() -> set[str]:
     return pieces
 
 
+def _without_references(strings: str) -> str:
+    """``strings`` without the literature references (titles stay in their language)."""
+    from audit.report.registry import _METHODS
+
+    for note in _METHODS.values():
+        for ref in note.references:
+            strings = strings.replace(json.dumps(ref, ensure_ascii=False)[1:-1], "")
+    return strings
+
+
 def test_spanish_report_has_no_english_chrome(demo_case: Case, demo_sheets: SheetTable) -> None:
-    model = build_report(demo_case, demo_sheets, ReportOptions(lang="es", figures=False))
+    model = build_report(demo_case, demo_sheets, fast(lang="es", figures=False))
     prepared = prepare(model)
     strings = json.dumps(prepared.to_dict(), ensure_ascii=False)
+    strings = _without_references(strings)
     fragments = _english_fragments()
     assert len(fragments) > 150
     leaked = sorted(f for f in fragments if f in strings)

@@ -83,6 +83,7 @@ def html_text(prepared: Prepared) -> str:
     return page.substitute(
         lang=escape(prepared.lang), version=escape(meta["version"]), title=escape(meta["title"]),
         css=css, heading=escape(meta["heading"]), subtitle=escape(meta["subtitle"]),
+        notice=f'<p class="notice">{escape(meta["notice"])}</p>' if meta["notice"] else "",
         facts=facts, contents=escape(chrome["contents"]),
         toc="<ol>" + "".join(toc) + "</ol>", body="\n".join(body),
         generated_by=escape(chrome["generated_by"]))

@@ -98,7 +98,8 @@ def report_dict(model: ReportModel) -> dict[str, Any]:
         "title": {"title": message_dict(t.title, lang),
                   "subtitle": message_dict(t.subtitle, lang), "case": t.case,
                   "election_id": t.election_id, "election_date": t.election_date.isoformat(),
-                  "country": t.country, "facts": table_dict(t.facts, lang)},
+                  "country": t.country, "facts": table_dict(t.facts, lang),
+                  "notice": message_dict(t.notice, lang) if t.notice else None},
         "sections": [{"id": s.id, "title": message_dict(s.title, lang), "status": s.status,
                       "tests": sorted({r.test for r in s.results}),
                       "blocks": [block_dict(b, lang) for b in s.blocks]}

@@ -41,6 +41,8 @@ def markdown_text(prepared: Prepared, *, figure_dir: str | None) -> str:
     chrome = prepared.chrome
     meta = prepared.meta
     out = [f"# {_escape(meta['heading'])}", "", f"**{_escape(meta['subtitle'])}**", ""]
+    if meta["notice"]:
+        out += [f"> **{_escape(meta['notice'])}**", ""]
     out += [f"- {_escape(k)}: {_escape(v)}" for k, v in prepared.facts]
     out += ["", f"## {_escape(chrome['contents'])}", ""]
     out += [f"{i}. [{_escape(s['title'])}](#{s['id']})" for i, s in

@@ -38,7 +38,9 @@ MONO_EM = 0.6
 TABLE_SIZES = (9.0, 8.0, 7.5, 7.0, 6.5)
 #: Horizontal padding of a cell (both sides), points.
 CELL_PAD = 7.5
-_BREAKS = re.compile(r"\s+|(?<=[-/])")
+#: Where a cell's text may break: spaces and after slashes (identifiers with hyphens, such
+#: as opposition-v2, are kept whole by the templates).
+_BREAKS = re.compile(r"\s+|(?<=/)")
 
 
 @dataclass
@@ -86,7 +88,7 @@ def _em(value: str) -> float:
 
 def _widths(value: str, mono: bool) -> tuple[float, float]:
     """(natural, minimum) width of a cell in ems: the minimum is its longest unbreakable
-    piece (lines break at spaces and after hyphens and slashes; codes never break)."""
+    piece (lines break at spaces and after slashes; codes never break)."""
     if mono:
         w = len(value) * MONO_EM * 0.9
         return w, w
@@ -211,7 +213,7 @@ def prepare(model: ReportModel, *, max_table_rows: int | None = None) -> Prepare
             "author": "election-audit", "case": model.title.case,
             "keywords": list(dict.fromkeys(["election audit", model.title.case,
                                             model.title.election_id])),
-            "version": __version__}
+            "version": __version__, "notice": _t(model.title.notice, lang)}
     return Prepared(lang=lang, meta=meta, chrome=chrome, facts=facts, sections=sections,
                     figures=figures)
 

@@ -20,6 +20,9 @@ from audit.report.model import Block, Column, Heading, Paragraph, Table, msg
 from audit.report.registry import MethodNote, SectionHook, register_method, register_section
 from audit.report.svg import figure_block
 
+#: Candidates drawn one by one in the national shares chart (the rest as "n others").
+SHARES_SHOWN = 6
+
 
 def candidate_label(ctx: ReportContext, key: str) -> str:
     """The label of a candidate (short name, else name, else key)."""
@@ -76,12 +79,12 @@ def national_blocks(sheets: SheetTable, ctx: ReportContext) -> list[Block]:
                                         sheets=len(sheets))))
     blocks.append(table)
     if ctx.options.figures:
-        shown = order[:6]
+        shown = order[:SHARES_SHOWN] if len(order) > SHARES_SHOWN + 1 else order
         labels = [candidate_label(ctx, k) for k in shown]
         pcts = [_pct(totals[k], valid) or 0.0 for k in shown]
-        rest = sum(totals[k] for k in order[6:])
-        if len(order) > 6:
-            labels.append(ctx.text("report.sheets.others", n=len(order) - 6))
+        rest = sum(totals[k] for k in order[len(shown):])
+        if len(order) > len(shown):  # two or more others (a single one is shown by name)
+            labels.append(ctx.text("report.sheets.others", n=len(order) - len(shown)))
             pcts.append(_pct(rest, valid) or 0.0)
         fig = plot_shares(labels, pcts, xlabel=ctx.text("report.sheets.axis_pct_valid"),
                           value_labels=[cell(p, "pct", ctx.lang) for p in pcts])

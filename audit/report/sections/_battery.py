@@ -1,0 +1,169 @@
+"""One run of the forensics battery, shared by the digit, turnout and fingerprint sections.
+
+The report runs every registered sheet-level check (:mod:`audit.forensics`) once:
+
+* nationally, every check whose columns the sheets state;
+* in each top-level region, the main calibrated checks (:data:`REGIONAL`: the last- and
+  second-digit tests against honest redraws and the integer-percentage test), unless
+  ``ReportOptions.regional`` is off. The other digit tests, slow model fits (Klimek et al.)
+  and descriptive or textbook checks run nationally only, which keeps a national election
+  with tens of thousands of tables within seconds (``benchmarks/bench_report.py``).
+
+Every Monte Carlo null uses ``ReportOptions.n_resamples`` redraws; the battery derives each
+(scope, family) stream from the report's seed and the two names, so adding a family or a
+region never changes another's numbers. p-values are adjusted with Benjamini–Hochberg within
+each family, separately for calibrated checks and for textbook or uncalibrated ones, and
+separately for the national results (is there evidence in the election as a whole?) and the
+regional ones (where?); a regional result carries its scope in ``params["scope"]``
+(``"state:13"``) and the region's name in ``params["scope_name"]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from audit.checks._result import CheckResult
+from audit.checks.multiple import adjust_family
+from audit.checks.registry import CheckSpec, registered
+from audit.errors import AuditError
+from audit.forensics import NATIONAL, Entry, Scope, Skip, run_forensics
+from audit.model import SheetTable
+from audit.report.context import ReportContext
+
+CACHE_KEY = "forensics"
+#: Checks also run in each top-level region (when registered, fast, calibrated and
+#: meaningful by region).
+REGIONAL = ("digits.last_digit", "digits.second_digit", "turnout.integer_percentages")
+
+
+@dataclass(frozen=True)
+class Battery:
+    """The battery's results for the report.
+
+    ``entries`` hold every result (adjusted, scope in ``params``); ``level`` is the region
+    level of the regional runs (None when there were none).
+    """
+
+    entries: tuple[Entry, ...]
+    scopes: tuple[Scope, ...]
+    skipped: tuple[Skip, ...]
+    level: str | None
+    n_resamples: int
+    candidate: str
+    regional_tests: tuple[str, ...]
+
+    def family(self, family: str, *, scope: str | None = None) -> list[CheckResult]:
+        """Results of ``family`` (all scopes, or one: ``"national"`` or ``"state:13"``)."""
+        return [e.result for e in self.entries
+                if e.family == family and (scope is None or e.scope == scope)]
+
+    def national(self, family: str) -> dict[str, CheckResult]:
+        """National results of ``family`` by test id."""
+        return {r.test: r for r in self.family(family, scope=NATIONAL)}
+
+    def calibrated(self, test: str) -> bool:
+        return any(e.calibrated for e in self.entries if e.result.test == test)
+
+    def regions(self) -> list[Scope]:
+        return [s for s in self.scopes if s.key != NATIONAL]
+
+    def not_run(self, family: str) -> int:
+        """National checks of ``family`` skipped (too few sheets, columns missing ...)."""
+        prefix = f"{family}."
+        return sum(s.scope == NATIONAL and s.test.startswith(prefix) for s in self.skipped)
+
+
+def _split(ctx: ReportContext) -> tuple[list[str], list[str]]:
+    skip = set(ctx.options.skip_checks)
+    known = {s.name for s in registered()} | {s.family for s in registered()}
+    if skip - known:
+        raise AuditError(f"unknown check or family to skip: {', '.join(sorted(skip - known))}; "
+                         f"known families: {', '.join(sorted({s.family for s in registered()}))}")
+    specs: Sequence[CheckSpec] = [s for s in registered()
+                                  if s.name not in skip and s.family not in skip]
+    sheets = ctx.sheets
+    regional = []
+    if ctx.options.regional and sheets is not None and sheets.levels:
+        regional = [s.name for s in specs if s.name in REGIONAL and s.fast and s.by_region
+                    and s.calibrated]
+    return regional, [s.name for s in specs if s.name not in regional]
+
+
+def _scoped(entry: Entry, names: dict[str, str]) -> Entry:
+    if entry.scope == NATIONAL:
+        return entry
+    params = {**entry.result.params, "scope": entry.scope, "scope_name": names[entry.scope]}
+    return Entry(entry.scope, entry.family, entry.calibrated,
+                 dataclasses.replace(entry.result, params=params))
+
+
+def _adjust(entries: list[Entry]) -> list[Entry]:
+    """Benjamini–Hochberg within each (family, calibrated, national or regional) group."""
+    out = list(entries)
+    groups: dict[tuple[str, bool, bool], list[int]] = {}
+    for i, e in enumerate(entries):
+        groups.setdefault((e.family, e.calibrated, e.scope == NATIONAL), []).append(i)
+    for idx in groups.values():
+        adjusted = adjust_family([entries[i].result for i in idx])
+        for i, result in zip(idx, adjusted, strict=True):
+            e = entries[i]
+            out[i] = Entry(e.scope, e.family, e.calibrated, result)
+    return out
+
+
+#: Batteries of the last reports, so that the same sheets reported in a second language (or
+#: format) are not analysed again. Results depend only on the key, so this changes no number.
+_MEMO: OrderedDict[tuple[object, ...], Battery] = OrderedDict()
+_MEMO_SIZE = 2
+
+
+def fingerprint(sheets: SheetTable) -> str:
+    """A digest of the sheets' contents (columns, values and order) and of the election
+    metadata they carry (candidate names appear in the results' sentences)."""
+    digest = hashlib.sha256(repr((list(sheets.data.columns), sheets.election)).encode())
+    digest.update(pd.util.hash_pandas_object(sheets.data, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def battery(ctx: ReportContext) -> Battery:
+    """Run (once per report, and once per sheets and options) the registered checks on
+    ``ctx.sheets``."""
+    if CACHE_KEY in ctx.cache:
+        cached: Battery = ctx.cache[CACHE_KEY]
+        return cached
+    sheets = ctx.sheets
+    if sheets is None:
+        raise ValueError("the forensics battery needs tally sheets")
+    regional, national = _split(ctx)
+    level = sheets.levels[0] if regional else None
+    seed, n = ctx.options.seed, ctx.options.n_resamples
+    key = (fingerprint(sheets), seed, n, tuple(regional), tuple(national))
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        ctx.cache[CACHE_KEY] = _MEMO[key]
+        return _MEMO[key]
+    runs = []
+    if regional:
+        runs.append(run_forensics(sheets, by=level, seed=seed, n_resamples=n, checks=regional,
+                                  progress=False))
+    if national:
+        runs.append(run_forensics(sheets, by=None, seed=seed, n_resamples=n, checks=national,
+                                  progress=False))
+    scopes = {s.key: s for run in runs for s in run.scopes}
+    names = {k: s.name or s.code for k, s in scopes.items()}
+    entries = _adjust([_scoped(e, names) for run in runs for e in run.entries])
+    result = Battery(entries=tuple(entries), scopes=tuple(scopes.values()),
+                     skipped=tuple(s for run in runs for s in run.skipped), level=level,
+                     n_resamples=n, candidate=runs[0].candidate if runs else sheets.leader(),
+                     regional_tests=tuple(regional))
+    ctx.cache[CACHE_KEY] = result
+    _MEMO[key] = result
+    while len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return result

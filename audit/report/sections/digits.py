@@ -1,0 +1,207 @@
+"""Digit tests in the report: national results with their simulation bands, the regional
+results, and the textbook laws for comparison.
+
+The results come from the report's one run of the forensics battery
+(:mod:`audit.report.sections._battery`): calibrated digit tests (simulation nulls) nationally
+and in each top-level region, their textbook counterparts nationally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from audit.checks._result import CheckResult
+from audit.checks.digits import DigitTestResult
+from audit.report.blocks import FINDINGS, checks_table, evidence_rank, test_label
+from audit.report.context import ReportContext
+from audit.report.display import display, figure_labels, level_label, region_names
+from audit.report.i18n import capitalize
+from audit.report.model import Block, BulletList, Callout, Column, Heading, Paragraph, Table, msg
+from audit.report.registry import MethodNote, SectionHook, register_method, register_section
+from audit.report.sections._battery import battery
+from audit.report.svg import figure_block
+
+FAMILY = "digits"
+#: Tests drawn as figures, in this order, when present.
+FIGURES = ("digits.last_digit", "digits.second_digit")
+#: Regional columns of the regional table (adjusted p-values).
+REGIONAL_COLUMNS = ("digits.last_digit", "digits.second_digit")
+
+
+def run(ctx: ReportContext) -> list[CheckResult]:
+    return battery(ctx).family(FAMILY)
+
+
+def _national(results: Sequence[CheckResult]) -> list[CheckResult]:
+    return [r for r in results if "scope" not in r.params]
+
+
+def none_run(ctx: ReportContext, family: str) -> Paragraph:
+    """The line saying that no check of ``family`` could run, and why in general terms."""
+    from audit.checks.registry import registered
+
+    specs = registered(family)
+    return Paragraph(msg("report.forensics.none_run", sheets=len(ctx.sheets or ()),
+                         needed=min((s.min_units for s in specs), default=0),
+                         skipped=battery(ctx).not_run(family)))
+
+
+def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table | None:
+    """One row per region: sheets, the adjusted p of the main tests, the strongest result."""
+    b = battery(ctx)
+    regional = [r for r in results if "scope" in r.params]
+    if not regional or b.level is None:
+        return None
+    names = region_names(ctx, b.level)
+    by_scope: dict[str, list[CheckResult]] = {}
+    for r in regional:
+        by_scope.setdefault(str(r.params["scope"]), []).append(r)
+    shown = [t for t in REGIONAL_COLUMNS if t in b.regional_tests]
+    rows = []
+    for scope in b.regions():
+        found = by_scope.get(scope.key, [])
+        if not found:
+            continue
+        tests = {r.test: r for r in found}
+        best = min(found, key=evidence_rank)
+        rows.append((names.get(scope.code, scope.name or scope.code), scope.sheets,
+                     *(tests[t].pvalue_adjusted if t in tests else None for t in shown),
+                     best.pvalue_adjusted, test_label(best.test), best.evidence))
+    columns = (
+        Column("region", msg("report.col.region",
+                             level=capitalize(level_label(ctx, b.level)))),
+        Column("sheets", msg("report.col.sheets"), "int"),
+        *(Column(t, msg("report.col.adjusted_p_of", test=test_label(t)), "p") for t in shown),
+        Column("min_p", msg("report.col.smallest_adjusted_p"), "p"),
+        Column("min_test", msg("report.col.of_test")),
+        Column("evidence", msg("report.col.evidence"), "evidence"),
+    )
+    return Table(columns=columns, rows=tuple(rows), name=f"digits-by-{b.level}",
+                 caption=msg("report.digits.regional_caption", level=level_label(ctx, b.level),
+                             tests=len([t for t in b.regional_tests
+                                        if t.startswith(FAMILY + ".")])))
+
+
+def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
+    b = battery(ctx)
+    national = _national(results)
+    calibrated = [r for r in national if b.calibrated(r.test)]
+    textbook = [r for r in national if not b.calibrated(r.test)]
+    labels = figure_labels(ctx)
+    candidate = labels.get(b.candidate, b.candidate)
+    if not national:
+        return [none_run(ctx, FAMILY)]
+    blocks: list[Block] = [Paragraph(msg("report.digits.setup", candidate=candidate,
+                                         n_resamples=b.n_resamples,
+                                         tests=len(calibrated)))]
+    if calibrated:
+        blocks.append(Heading(msg("report.digits.national_heading")))
+        blocks.append(checks_table(calibrated, name="digits-national",
+                                  caption=msg("report.digits.national_caption")))
+        found = [r for r in calibrated if r.evidence in FINDINGS]
+        blocks += [Callout(r.evidence, display(r.message, ctx))
+                   for r in sorted(found, key=evidence_rank)]
+        if not found:
+            blocks.append(Paragraph(msg("report.digits.none_flagged", n=len(calibrated))))
+        if ctx.options.figures:
+            from audit.figures.digits import plot_digit_distribution
+
+            for test in FIGURES:
+                r = next((x for x in calibrated if x.test == test), None)
+                if isinstance(r, DigitTestResult):
+                    fig = plot_digit_distribution(
+                        r, lang=ctx.lang, title=ctx.text(f"report.digits.figure_title.{test}",
+                                                         candidate=candidate))
+                    blocks.append(figure_block(fig, msg(
+                        f"report.digits.figure.{test}", candidate=candidate, n=r.n,
+                        n_resamples=b.n_resamples), name=test.replace(".", "-"), width=0.85))
+    table = regional_table(results, ctx)
+    if table is not None:
+        blocks += [Heading(msg("report.digits.regional_heading",
+                               level=level_label(ctx, b.level))), table]
+    if textbook:
+        blocks += [Heading(msg("report.digits.textbook_heading")),
+                   Paragraph(msg("report.digits.textbook")),
+                   checks_table(textbook, name="digits-textbook",
+                               caption=msg("report.digits.textbook_caption"),
+                               evidence_label="report.col.against_textbook")]
+        rejected = [r for r in textbook if r.evidence in FINDINGS]
+        if rejected:
+            blocks.append(BulletList(tuple(display(r.message, ctx) for r in rejected)))
+    return blocks
+
+
+def summary(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
+    b = battery(ctx)
+    calibrated = [r for r in results if b.calibrated(r.test)]
+    if not calibrated:
+        return []
+    found = sorted((r for r in calibrated if r.evidence in FINDINGS), key=evidence_rank)
+    regions = len(b.regions())
+    if not found:
+        best = min((r.pvalue_adjusted for r in calibrated if r.pvalue_adjusted is not None),
+                   default=None)
+        return [Paragraph(msg("report.digits.summary_none", n=len(calibrated),
+                              regions=regions, p=best))]
+    strongest = found[0]
+    return [Paragraph(msg("report.digits.summary_found", n=len(calibrated), regions=regions,
+                          found=len(found),
+                          level=ctx.text(f"report.evidence.{found[0].evidence.value}").lower(),
+                          where=strongest.params.get("scope_name") or ctx.text(
+                              "report.digits.nationally"),
+                          test=test_label(strongest.test)))]
+
+
+register_section(SectionHook(section="digits", family=FAMILY, build=build, run=run,
+                             needs=("sheets",), summary=summary, methods=("digits.simulation",),
+                             order=10))
+
+_BEBER = ("Beber, B. & Scacco, A. (2012). What the numbers say: a digit-based test for "
+          "election fraud. Political Analysis 20(2), 211–234. doi:10.1093/pan/mps003")
+_MEBANE = ("Mebane, W. R. (2008). Election forensics: the second-digit Benford's law test and "
+           "recent American presidential elections. In Alvarez, Hall & Hyde (eds.), Election "
+           "Fraud, Brookings, 162–181. doi:10.7864/j.ctt6wpf8p.14")
+_DECKERT = ("Deckert, J., Myagkov, M. & Ordeshook, P. C. (2011). Benford's law and the "
+            "detection of election fraud. Political Analysis 19(3), 245–268. "
+            "doi:10.1093/pan/mpr014")
+_NIGRINI = ("Nigrini, M. J. (2012). Benford's Law: Applications for Forensic Accounting, "
+            "Auditing, and Fraud Detection. Wiley. doi:10.1002/9781119203094")
+_HICKEN = ("Hicken, A. & Mebane, W. R. (2017). A Guide to Election Forensics. USAID / IIE, "
+           "DRG Center working paper.")
+_KOBAK = ("Kobak, D., Shpilkin, S. & Pshenichnikov, M. S. (2016). Integer percentages as "
+          "electoral falsification fingerprints. Annals of Applied Statistics 10(1), 54–73. "
+          "doi:10.1214/16-AOAS904")
+_MENG = ("Meng, X.-L. (1994). Posterior predictive p-values. Annals of Statistics 22(3), "
+         "1142–1160. doi:10.1214/aos/1176325622")
+_KLEINMAN = ("Kleinman, J. C. (1973). Proportions with extraneous variance. Journal of the "
+             "American Statistical Association 68(341), 46–54. "
+             "doi:10.1080/01621459.1973.10481332")
+
+#: Method notes: one per group of digit tests (id, tests, references).
+GROUPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("last", ("last_digit", "last_digit_mean", "c05"), (_BEBER, _HICKEN)),
+    ("pairs", ("repeated_pairs", "adjacent_pairs", "distant_pairs"), (_BEBER,)),
+    ("second", ("second_digit", "second_digit_mean"), (_MEBANE, _DECKERT, _HICKEN)),
+    ("first", ("first_digit", "first_two_digits"), (_DECKERT, _NIGRINI)),
+    ("p05", ("p05",), (_KOBAK, _HICKEN)),
+)
+_SIMULATION = (_KLEINMAN, _MENG)
+
+register_method(MethodNote(
+    test="digits.simulation", title=msg("report.method.digits.simulation.title"),
+    method=msg("report.method.digits.simulation.method"),
+    limitations=msg("report.method.digits.simulation.limitations"), references=_SIMULATION))
+for _group, _tests, _refs in GROUPS:
+    register_method(MethodNote(
+        test=f"digits.{_tests[0]}", title=msg(f"report.method.digits.{_group}.title"),
+        method=msg(f"report.method.digits.{_group}.method"),
+        limitations=msg(f"report.method.digits.{_group}.limitations"), references=_refs),
+        *(f"digits.{t}" for t in _tests[1:]))
+register_method(MethodNote(
+    test="digits.textbook", title=msg("report.method.digits.textbook.title"),
+    method=msg("report.method.digits.textbook.method"),
+    limitations=msg("report.method.digits.textbook.limitations"),
+    references=(_DECKERT, _NIGRINI, _BEBER)),
+    *(f"digits.{t}.textbook" for _g, tests, _r in GROUPS for t in tests))
+
+__all__ = ["build", "run", "summary"]

@@ -1,0 +1,238 @@
+"""Turnout and vote shares in the report: histograms with the spikes marked, the turnout
+checks, the integer-percentage test by region, and the election fingerprint.
+
+Results come from the report's one run of the forensics battery
+(:mod:`audit.report.sections._battery`); the histograms draw the sheets' own station values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from audit.checks._result import CheckResult
+from audit.checks.fingerprints import FingerprintResult, KlimekFitResult
+from audit.checks.turnout import IntegerPercentResult, SpikeResult
+from audit.report.blocks import FINDINGS, checks_table
+from audit.report.context import ReportContext
+from audit.report.display import display, figure_labels, level_label, region_names
+from audit.report.i18n import capitalize
+from audit.report.model import Block, BulletList, Callout, Column, Heading, Paragraph, Table, msg
+from audit.report.registry import MethodNote, SectionHook, register_method, register_section
+from audit.report.sections._battery import battery
+from audit.report.sections.digits import none_run
+from audit.report.svg import figure_block
+
+
+def _national(results: Sequence[CheckResult]) -> dict[str, CheckResult]:
+    return {r.test: r for r in results if "scope" not in r.params}
+
+
+def _candidate(ctx: ReportContext) -> str:
+    b = battery(ctx)
+    return figure_labels(ctx).get(b.candidate, b.candidate)
+
+
+def run_turnout(ctx: ReportContext) -> list[CheckResult]:
+    return battery(ctx).family("turnout")
+
+
+def run_fingerprints(ctx: ReportContext) -> list[CheckResult]:
+    return battery(ctx).family("fingerprints")
+
+
+def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table | None:
+    b = battery(ctx)
+    regional = [r for r in results if "scope" in r.params
+                and isinstance(r, IntegerPercentResult)]
+    if not regional or b.level is None:
+        return None
+    names = region_names(ctx, b.level)
+    by_scope = {str(r.params["scope"]): r for r in regional}
+    rows = []
+    for scope in b.regions():
+        r = by_scope.get(scope.key)
+        if r is None:
+            continue
+        either = r.table.set_index("variant").loc["either"].to_dict()
+        rows.append((names.get(scope.code, scope.name or scope.code), r.n,
+                     int(either["observed"]), float(either["excess"]), float(either["z"]),
+                     r.pvalue_adjusted, r.evidence))
+    if not rows:
+        return None
+    return Table(columns=(
+        Column("region", msg("report.col.region", level=capitalize(level_label(ctx, b.level)))),
+        Column("stations", msg("report.col.stations"), "int"),
+        Column("observed", msg("report.col.integer_observed"), "int"),
+        Column("excess", msg("report.col.excess_stations"), "signed"),
+        Column("z", msg("report.col.z"), "f1"),
+        Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
+        Column("evidence", msg("report.col.evidence"), "evidence"),
+    ), rows=tuple(rows), name=f"integer-percentages-by-{b.level}",
+        caption=msg("report.turnout.regional_caption", level=level_label(ctx, b.level)))
+
+
+def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
+    nat = _national(results)
+    candidate = _candidate(ctx)
+    if not nat:
+        return [none_run(ctx, "turnout")]
+    blocks: list[Block] = [Paragraph(msg("report.turnout.setup", candidate=candidate,
+                                         n_resamples=battery(ctx).n_resamples))]
+    if "turnout.distribution" in nat:
+        blocks.append(Paragraph(display(nat["turnout.distribution"].message, ctx)))
+    integer = nat.get("turnout.integer_percentages")
+    spikes = {k: nat.get(f"turnout.spike_100_{k}") for k in ("turnout", "share")}
+    if ctx.options.figures and ctx.sheets is not None:
+        from audit.figures.turnout import bin_points, plot_station_histograms
+
+        sheets = ctx.sheets
+        key = battery(ctx).candidate
+        turnout = sheets.turnout() if sheets.has("registered") else None
+        fig = plot_station_histograms(
+            turnout, sheets.share(key), candidate=candidate,
+            integer=integer if isinstance(integer, IntegerPercentResult) else None,
+            spike_turnout=s if isinstance(s := spikes["turnout"], SpikeResult) else None,
+            spike_share=s if isinstance(s := spikes["share"], SpikeResult) else None,
+            lang=ctx.lang)
+        blocks.append(figure_block(fig, msg("report.turnout.histogram_figure",
+                                            candidate=candidate,
+                                            width=bin_points(len(sheets))),
+                                   name="station-histograms"))
+    tested = [r for t, r in nat.items() if t != "turnout.distribution"]
+    if tested:
+        blocks += [Heading(msg("report.turnout.tests_heading")),
+                   checks_table(tested, name="turnout-national",
+                               caption=msg("report.turnout.national_caption"),
+                               calibrated=battery(ctx).calibrated)]
+        calibrated = [r for r in tested if battery(ctx).calibrated(r.test)]
+        blocks += [Callout(r.evidence, display(r.message, ctx)) for r in calibrated]
+        others = [r for r in tested if r not in calibrated]
+        if others:
+            blocks += [Paragraph(msg("report.turnout.uncalibrated_intro")),
+                       BulletList(tuple(display(r.message, ctx) for r in others))]
+    if ctx.options.figures and isinstance(integer, IntegerPercentResult):
+        from audit.figures.turnout import plot_integer_percentages
+
+        fig = plot_integer_percentages(integer, candidate=candidate, lang=ctx.lang)
+        blocks.append(figure_block(fig, msg("report.turnout.integer_figure",
+                                            candidate=candidate,
+                                            n_resamples=integer.null_distribution.shape[0]),
+                                   name="integer-percentages", width=0.85))
+    table = regional_table(results, ctx)
+    if table is not None:
+        blocks += [Heading(msg("report.turnout.regional_heading",
+                               level=level_label(ctx, battery(ctx).level))), table]
+    return blocks
+
+
+def build_fingerprints(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
+    nat = _national(results)
+    blocks: list[Block] = [Heading(msg("report.turnout.fingerprint_heading"))]
+    fp = nat.get("fingerprints.fingerprint")
+    if isinstance(fp, FingerprintResult):
+        blocks.append(Paragraph(display(fp.message, ctx)))
+        if ctx.options.figures:
+            from audit.figures.fingerprints import plot_fingerprint
+
+            fig = plot_fingerprint(fp, candidate=_candidate(ctx), lang=ctx.lang)
+            blocks.append(figure_block(fig, msg("report.turnout.fingerprint_figure",
+                                                candidate=_candidate(ctx), n=fp.n),
+                                       name="fingerprint", width=0.7))
+    klimek = nat.get("fingerprints.klimek")
+    if isinstance(klimek, KlimekFitResult):
+        blocks.append(Callout(klimek.evidence, display(klimek.message, ctx)))
+    if len(blocks) == 1:
+        blocks.append(none_run(ctx, "fingerprints"))
+    return blocks
+
+
+def summary_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
+    nat = _national(results)
+    integer = nat.get("turnout.integer_percentages")
+    spike = nat.get("turnout.spike_100_turnout")
+    if not isinstance(integer, IntegerPercentResult):
+        return []
+    either = integer.table.set_index("variant").loc["either"].to_dict()
+    regional = [r for r in results if "scope" in r.params
+                and r.test == "turnout.integer_percentages"]
+    params: dict[str, object] = {
+        "excess": float(either["excess"]), "z": float(either["z"]),
+        "p": integer.pvalue_adjusted,
+        "level": ctx.text(f"report.evidence.{integer.evidence.value}").lower(),
+        "flagged": sum(r.evidence in FINDINGS for r in regional), "regions": len(regional)}
+    if isinstance(spike, SpikeResult):
+        return [Paragraph(msg("report.turnout.summary_integer_spike", observed=spike.observed,
+                              expected=spike.expected, stations=spike.n, **params))]
+    return [Paragraph(msg("report.turnout.summary_integer", **params))]
+
+
+def summary_fingerprints(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
+    nat = _national(results)
+    fp = nat.get("fingerprints.fingerprint")
+    klimek = nat.get("fingerprints.klimek")
+    if not isinstance(fp, FingerprintResult):
+        return []
+    params: dict[str, object] = {"fraction": 100 * (fp.statistic or 0.0), "units": fp.n}
+    if isinstance(klimek, KlimekFitResult) and np.isfinite(klimek.f_i):
+        return [Paragraph(msg("report.turnout.summary_fingerprint_fit", f_i=100 * klimek.f_i,
+                              f_e=100 * klimek.f_e, p=klimek.pvalue, **params))]
+    return [Paragraph(msg("report.turnout.summary_fingerprint", **params))]
+
+
+register_section(SectionHook(section="turnout", family="turnout", build=build_turnout,
+                             run=run_turnout, needs=("sheets",), summary=summary_turnout,
+                             order=10))
+register_section(SectionHook(section="turnout", family="fingerprints",
+                             build=build_fingerprints, run=run_fingerprints,
+                             needs=("registered",), summary=summary_fingerprints, order=20))
+
+_KOBAK = ("Kobak, D., Shpilkin, S. & Pshenichnikov, M. S. (2016). Integer percentages as "
+          "electoral falsification fingerprints. Annals of Applied Statistics 10(1), 54–73. "
+          "doi:10.1214/16-AOAS904")
+_KLIMEK = ("Klimek, P., Yegorov, Y., Hanel, R. & Thurner, S. (2012). Statistical detection of "
+           "systematic election irregularities. PNAS 109(41), 16469–16473. "
+           "doi:10.1073/pnas.1210722109")
+_HOEFFDING = ("Hoeffding, W. (1956). On the distribution of the number of successes in "
+              "independent trials. Annals of Mathematical Statistics 27(3), 713–721. "
+              "doi:10.1214/aoms/1177728178")
+_IGLEWICZ = ("Iglewicz, B. & Hoaglin, D. C. (1993). How to Detect and Handle Outliers. ASQC "
+             "Quality Press.")
+_HICKEN = ("Hicken, A. & Mebane, W. R. (2017). A Guide to Election Forensics. USAID / IIE, "
+           "DRG Center working paper.")
+_HARTIGAN = ("Hartigan, J. A. & Hartigan, P. M. (1985). The dip test of unimodality. Annals "
+             "of Statistics 13(1), 70–84. doi:10.1214/aos/1176346577")
+_BORGHESI = ("Borghesi, C., Raimbault, J.-C. & Bouchaud, J.-P. (2012). Election turnout "
+             "statistics in many countries: similarities, differences, and a diffusive field "
+             "model for decision-making. PLoS ONE 7(5), e36289. "
+             "doi:10.1371/journal.pone.0036289")
+_MYAGKOV = ("Myagkov, M., Ordeshook, P. C. & Shakin, D. (2009). The Forensics of Election "
+            "Fraud: Russia and Ukraine. Cambridge University Press. "
+            "doi:10.1017/CBO9780511581199")
+_MEBANE = ("Mebane, W. R. (2016). Election forensics: frauds tests and observation-level "
+           "frauds probabilities. Annual Meeting of the Midwest Political Science Association.")
+
+#: Method notes of the turnout and fingerprint checks: (note id, tests, references).
+NOTES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("distribution", ("turnout.distribution",), (_BORGHESI,)),
+    ("spike", ("turnout.spike_100_turnout", "turnout.spike_100_share"), (_HOEFFDING, _KLIMEK)),
+    ("integer", ("turnout.integer_percentages",), (_KOBAK,)),
+    ("outliers", ("turnout.outliers_turnout", "turnout.outliers_share"), (_IGLEWICZ,)),
+    ("moments", ("turnout.skewness_turnout", "turnout.skewness_share",
+                 "turnout.kurtosis_turnout", "turnout.kurtosis_share"), (_HICKEN, _KLIMEK)),
+    ("dip", ("turnout.dip_turnout", "turnout.dip_share"), (_HARTIGAN, _HICKEN)),
+    ("correlation", ("turnout.correlation",), (_MYAGKOV,)),
+    ("sobyanin", ("turnout.sobyanin",), (_MYAGKOV, _HICKEN)),
+    ("shpilkin", ("turnout.shpilkin",), (_KOBAK, _HICKEN)),
+    ("fingerprint", ("fingerprints.fingerprint",), (_KLIMEK,)),
+    ("klimek", ("fingerprints.klimek",), (_KLIMEK, _MEBANE)),
+)
+for _note, _tests, _refs in NOTES:
+    register_method(MethodNote(
+        test=_tests[0], title=msg(f"report.method.turnout.{_note}.title"),
+        method=msg(f"report.method.turnout.{_note}.method"),
+        limitations=msg(f"report.method.turnout.{_note}.limitations"), references=_refs),
+        *_tests[1:])
+
+__all__ = ["build_fingerprints", "build_turnout", "summary_fingerprints", "summary_turnout"]
