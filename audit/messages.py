@@ -118,7 +118,9 @@ def render(message_id: str, params: Mapping[str, Any] | None = None, lang: str =
         template = catalogue(lang)[message_id]
     except KeyError:
         raise KeyError(f"message {message_id!r} is missing from the {lang!r} catalogue") from None
-    return _Formatter(lang).vformat(template, (), dict(params or {}))
+    text = _Formatter(lang).vformat(template, (), dict(params or {}))
+    # An underflowed p-value renders as "< 1.0 × 10⁻³⁰⁰": "p = < x" reads as "p < x".
+    return text.replace("= <", "<")
 
 
 def template_fields(template: str) -> set[str]:
