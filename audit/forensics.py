@@ -13,7 +13,11 @@ ones.
 Random streams: each (scope, family) pair gets its own generator derived from the seed and
 the names (not their order), so adding a region or a family does not change the others'
 numbers; the checks of one family in one scope start from the same state, so the digit tests
-share one Monte Carlo sample of honest redraws (see :mod:`audit.checks.digits`).
+share one Monte Carlo sample of honest redraws (see :mod:`audit.checks.digits`). Checks run
+scope by scope, so that sample is drawn once per scope.
+
+Speed: checks registered as not ``fast`` (the Klimek model fit) run nationally only unless
+``slow_by_region`` is set; the per-region runs of the others are vectorised within each check.
 
 The JSON schema of :meth:`ForensicsResult.to_dict` is documented in ``docs/json.md``
 (section "forensics").
@@ -242,6 +246,7 @@ def _select(checks: Iterable[str] | None) -> list[CheckSpec]:
 def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None = None,
                   n_resamples: int = DEFAULT_RESAMPLES, candidate: str | None = None,
                   checks: Sequence[str] | None = None, alpha: float = 0.05,
+                  slow_by_region: bool = False,
                   progress: bool | None = None) -> ForensicsResult:
     """Run the battery of registered checks nationally and per region, with BH adjustment.
 
@@ -261,6 +266,9 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
         Names or families to run (default: every registered check).
     alpha
         Level for counting flags in the summary (evidence levels do not depend on it).
+    slow_by_region
+        Also run the checks registered as not ``fast`` in every region (default: nationally
+        only, with a stated skip per region).
     progress
         Show a progress bar on stderr: None (default) shows it when stderr is a terminal.
 
@@ -283,22 +291,27 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
         for scope, mask in _regions(sheets, by):
             scopes.append((scope, sheets.subset(mask, name=scope.key)))
     skipped: list[Skip] = []
-    plan: list[tuple[Scope, SheetTable, CheckSpec]] = []
+    runnable: list[CheckSpec] = []
     for spec in specs:
         missing = [c for c in sorted(spec.needs) if not sheets.has(c)]
         if missing:
             skipped.append(Skip(NATIONAL, spec.name, f"needs {', '.join(missing)}, which "
                                 f"these sheets do not state"))
-            continue
-        for scope, table in scopes:
+        else:
+            runnable.append(spec)
+    plan: list[tuple[Scope, SheetTable, CheckSpec]] = []
+    for scope, table in scopes:  # scope by scope: a family's redraws are shared in a scope
+        for spec in runnable:
             if scope.key != NATIONAL and not spec.by_region:
                 skipped.append(Skip(scope.key, spec.name, "the check runs nationally only"))
-                continue
-            if len(table) < spec.min_units:
+            elif scope.key != NATIONAL and not spec.fast and not slow_by_region:
+                skipped.append(Skip(scope.key, spec.name, "slow check, run nationally only "
+                                    "(ask for it per region with --slow-by-region)"))
+            elif len(table) < spec.min_units:
                 skipped.append(Skip(scope.key, spec.name, f"only {len(table)} sheets; the "
                                     f"check needs at least {spec.min_units}"))
-                continue
-            plan.append((scope, table, spec))
+            else:
+                plan.append((scope, table, spec))
     show = sys.stderr.isatty() if progress is None else progress
     raw: list[Entry] = []
     with battery_options(n_resamples=n_resamples, candidate=key), \

@@ -9,8 +9,9 @@ read by runners with :func:`current`::
         result = spec.run(sheets, rng)
 
 Outside a ``with`` block the defaults apply (999 redraws; the leading candidate of the table
-the check receives). Runners of every family should read ``current().n_resamples`` for their
-Monte Carlo nulls so that ``--n-resamples`` reaches them.
+the check receives). Runners are built with :func:`audit.checks.registry.runner`, which
+passes the candidate, ``n_resamples`` and the battery's generator to every Monte Carlo check,
+so that ``--n-resamples`` and ``--seed`` reach all of them the same way.
 """
 
 from __future__ import annotations
