@@ -17,7 +17,7 @@ share one Monte Carlo sample of honest redraws (see :mod:`audit.checks.digits`).
 scope by scope, so that sample is drawn once per scope.
 
 Speed: checks registered as not ``fast`` (the Klimek model fit) run nationally only unless
-``slow_by_region`` is set; the per-region runs of the others are vectorised within each check.
+``slow_by_region`` is set; the others are vectorised numpy, run scope by scope.
 
 The JSON schema of :meth:`ForensicsResult.to_dict` is documented in ``docs/json.md``
 (section "forensics").
@@ -25,6 +25,7 @@ The JSON schema of :meth:`ForensicsResult.to_dict` is documented in ``docs/json.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import zlib
 from collections.abc import Iterable, Sequence
@@ -88,13 +89,21 @@ class Entry:
     result: CheckResult
 
     def to_dict(self) -> dict[str, Any]:
-        detail = self.result.to_dict()
-        null = detail.pop("null_distribution", None)
+        """JSON-safe; the null distribution is summarised by three quantiles."""
+        result = self.result
+        null = getattr(result, "null_distribution", None)
+        if type(result).to_dict is CheckResult.to_dict:  # skip converting the null itself
+            detail = {f.name: jsonable(getattr(result, f.name))
+                      for f in dataclasses.fields(result) if f.name != "null_distribution"}
+            detail["sentence"] = result.sentence
+        else:
+            detail = result.to_dict()
+            detail.pop("null_distribution", None)
         out: dict[str, Any] = {"scope": self.scope, "family": self.family,
                                "calibrated": self.calibrated}
         out.update(detail)
         if null is not None:
-            finite = np.asarray([v for v in null if v is not None], dtype=float)
+            finite = np.asarray(null, dtype=float).ravel()
             finite = finite[np.isfinite(finite)]
             out["null_quantiles"] = (
                 {"q025": float(np.quantile(finite, 0.025)),
@@ -193,7 +202,7 @@ class ForensicsResult:
             "multiple_comparisons": {"method": "benjamini-hochberg",
                                      "families": families},
             "scopes": [s.to_dict() for s in self.scopes],
-            "results": [jsonable(e.to_dict()) for e in self.entries],
+            "results": [e.to_dict() for e in self.entries],
             "skipped": [s.to_dict() for s in self.skipped],
             "summary": jsonable(self.summary()),
         }
@@ -319,19 +328,27 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                  disable=not show, leave=False, dynamic_ncols=True) as bar:
         for scope, table, spec in plan:
             bar.set_postfix_str(f"{scope.key} {spec.name}", refresh=False)
-            rng = scope_generator(seed, scope.key, spec.family)
-            try:
-                result = spec.run(table, rng)
-            except (ValueError, AuditError) as exc:
-                skipped.append(Skip(scope.key, spec.name, " ".join(str(exc).split())))
+            outcome = _run_one(scope, table, spec, seed)
+            if isinstance(outcome, Entry):
+                raw.append(outcome)
             else:
-                raw.append(Entry(scope.key, spec.family, spec.calibrated, result))
+                skipped.append(outcome)
             bar.update(1)
     entries = _adjust(raw)
     return ForensicsResult(level=by, seed=seed, n_resamples=n_resamples, candidate=key,
                            alpha=alpha, sheets=len(sheets),
                            scopes=tuple(s for s, _ in scopes), entries=tuple(entries),
                            skipped=tuple(skipped), provenance=tuple(sheets.provenance))
+
+
+def _run_one(scope: Scope, table: SheetTable, spec: CheckSpec, seed: int | None
+             ) -> Entry | Skip:
+    """One check in one scope: its entry, or a skip saying why it could not run."""
+    try:
+        result = spec.run(table, scope_generator(seed, scope.key, spec.family))
+    except (ValueError, AuditError) as exc:
+        return Skip(scope.key, spec.name, " ".join(str(exc).split()))
+    return Entry(scope.key, spec.family, spec.calibrated, result)
 
 
 def _adjust(entries: list[Entry]) -> list[Entry]:

@@ -70,7 +70,7 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Literal
 
 import numpy as np
@@ -306,13 +306,26 @@ def _value_hist(values: np.ndarray, size: int) -> np.ndarray:
 
 
 def _fold(counts: np.ndarray, cells: np.ndarray, k: int) -> np.ndarray:
-    """Sum the value histogram ``counts`` (rows x values) into ``k`` digit cells."""
-    ok = cells >= 0
-    rows = counts.shape[0]
-    index = (np.arange(rows)[:, None] * k + cells[ok][None, :]).ravel()
-    summed = np.bincount(index, weights=counts[:, ok].ravel().astype(np.float64),
-                         minlength=rows * k)
-    return summed.reshape(rows, k).round().astype(np.int64)
+    """Sum the value histogram ``counts`` (rows x values) into ``k`` digit cells.
+
+    Values are gathered in cell order and summed per run (integer arithmetic throughout).
+    """
+    order, starts, present = _runs(np.ascontiguousarray(cells, dtype=np.int64).tobytes())
+    out = np.zeros((counts.shape[0], k), dtype=np.int64)
+    if order.size:
+        out[:, present] = np.add.reduceat(counts[:, order], starts, axis=1)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _runs(cells_bytes: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values sorted by cell (cells -1 left out), where each cell's run starts, and the
+    cells present."""
+    cells = np.frombuffer(cells_bytes, dtype=np.int64)
+    order = np.flatnonzero(cells >= 0)
+    order = order[np.argsort(cells[order], kind="stable")]
+    present, starts = np.unique(cells[order], return_index=True)
+    return order, starts, present
 
 
 def _percent_hist(values: np.ndarray, trials: np.ndarray, spec: _Spec) -> np.ndarray:
@@ -1286,10 +1299,8 @@ _FUNCTIONS: dict[str, Callable[..., DigitTestResult]] = {
     "last_digit_mean": last_digit_mean_test,
     "c05": zero_five_test,
     "p05": percent_zero_five_test,
-    "repeated_pairs": lambda s, column=None, **kw: digit_pairs_test(s, column,
-                                                                    kind="repeated", **kw),
-    "adjacent_pairs": lambda s, column=None, **kw: digit_pairs_test(s, column,
-                                                                    kind="adjacent", **kw),
+    "repeated_pairs": partial(digit_pairs_test, kind="repeated"),
+    "adjacent_pairs": partial(digit_pairs_test, kind="adjacent"),
 }
 
 

@@ -24,6 +24,26 @@ from audit.model import SheetTable
 Runner = Callable[[SheetTable, np.random.Generator], CheckResult]
 
 
+@dataclass(frozen=True)
+class _Runner:
+    """A picklable registry runner (see :func:`runner`), so that checks reach workers."""
+
+    check: Callable[..., CheckResult]
+    monte_carlo: bool
+    candidate: str | None
+    fixed: tuple[tuple[str, Any], ...]
+
+    def __call__(self, sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+        options = current()
+        kwargs = dict(self.fixed)
+        if self.candidate is not None:
+            kwargs[self.candidate] = options.candidate_for(sheets)
+        if self.monte_carlo:
+            kwargs["rng"] = rng
+            kwargs["n_resamples"] = options.n_resamples
+        return self.check(sheets, **kwargs)
+
+
 def runner(check: Callable[..., CheckResult], *, monte_carlo: bool = False,
            candidate: str | None = "candidate", **fixed: Any) -> Runner:
     """The registry runner of ``check``: the one way battery options reach a check.
@@ -32,19 +52,10 @@ def runner(check: Callable[..., CheckResult], *, monte_carlo: bool = False,
     (:func:`audit.checks._options.current`): the battery's candidate as keyword ``candidate``
     (None: the check takes no candidate), and for a ``monte_carlo`` check ``rng`` and
     ``n_resamples``, so that every Monte Carlo null uses the battery's redraws and seed
-    stream.
+    stream. ``check`` must be a module-level function (or a ``functools.partial`` of one) so
+    that the runner can be sent to worker processes.
     """
-    def run(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
-        options = current()
-        kwargs = dict(fixed)
-        if candidate is not None:
-            kwargs[candidate] = options.candidate_for(sheets)
-        if monte_carlo:
-            kwargs["rng"] = rng
-            kwargs["n_resamples"] = options.n_resamples
-        return check(sheets, **kwargs)
-    run.__name__ = f"run_{getattr(check, '__name__', 'check')}"
-    return run
+    return _Runner(check, monte_carlo, candidate, tuple(sorted(fixed.items())))
 
 
 @dataclass(frozen=True)
