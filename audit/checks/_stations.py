@@ -171,7 +171,7 @@ def _truncated_fit(k: np.ndarray, n: np.ndarray, start: tuple[float, float] | No
         return -float(np.sum(log_pmf - np.log1p(-np.minimum(np.exp(at_n), 1 - 1e-12))))
 
     res = optimize.minimize(nll, np.log(start), method="Nelder-Mead",
-                            options={"xatol": 1e-4, "fatol": 1e-6, "maxiter": 400})
+                            options={"xatol": 1e-3, "fatol": 1e-3, "maxiter": 200})
     a, b = np.exp(np.clip(res.x, -10, 15))
     return float(a), float(b)
 
