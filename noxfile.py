@@ -46,14 +46,14 @@ def bench(session: nox.Session) -> None:
 #: calibrate`` (e.g. ``-- --n-sims 500``; later options override these defaults).
 CALIBRATIONS = {
     # issue 4: every fast check on varied clean elections (a new synthetic shape each time)
-    "varied": ["--varied", "--tables", "5000", "--n-sims", "400", "--n-power", "100"],
+    "varied": ["--varied", "--tables", "5000", "--n-sims", "400", "--n-power", "60"],
     # issue 5: Venezuela 2024, fitted to the opposition's tally sheets V1 (registered voters)
     "venezuela-2024": ["venezuela-2024", "--source", "opposition-v1", "--n-sims", "200",
-                       "--n-power", "40"],
+                       "--n-power", "30"],
     # issue 5: Russia 2011 Duma (the positive control: known fraud fingerprints); means fixed
     # per top-level region so that the variation between territorial commissions stays random
     "russia-2011": ["russia-2011", "--mean-level", "top", "--n-sims", "200",
-                    "--n-power", "20"],
+                    "--n-power", "12"],
 }
 
 
