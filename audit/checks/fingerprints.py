@@ -666,9 +666,9 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
     Calibrated: on varied clean simulated elections (regional and station heterogeneity,
     size effects, turnout–share correlation of either sign) its rejection rate at 0.05 is in
     [0.02, 0.08], and it detects ballot stuffing at 2% of stations of a 5,000-table election
-    (``docs/calibration.md``). Clean references are not flagged (Córdoba 2019: 120 upper
-    against 118 lower; Venezuela 2024 opposition sheets: fewer upper than lower), Russia 2011
-    is (3,179 against 2,192). Known failure modes: a legitimate cluster of stations where
+    (``docs/calibration.md``). Clean references are not flagged (Córdoba 2019: 115 upper
+    against 112 lower; Venezuela 2024 opposition sheets: fewer upper than lower), Russia 2011
+    is (3,282 against 2,048). Known failure modes: a legitimate cluster of stations where
     high turnout and support for the candidate go together (a mobilised stronghold inside an
     otherwise different region) is an asymmetry too — use a finer ``level``; stuffing spread
     evenly over a whole region moves the region's centre instead of its corner; vote
