@@ -1135,14 +1135,11 @@ for _q in ("turnout", "share"):
           needs=_needs,
           description=f"Modified-z {_q} outliers within region; reflection test of an "
                       "excess above the median (honest tails are often asymmetric).")
-    _spec(f"turnout.skewness_{_q}", runner(skewness, monte_carlo=True, quantity=_q),
-          needs=_needs,
-          description=f"Skewness of station {_q} (EFT; Gaussian benchmark, not an honest "
-                      "null).")
-    _spec(f"turnout.kurtosis_{_q}", runner(kurtosis, monte_carlo=True, quantity=_q),
-          needs=_needs,
-          description=f"Kurtosis of station {_q} (EFT; Gaussian benchmark, not an honest "
-                      "null).")
+    for _moment in (skewness, kurtosis):
+        _spec(f"turnout.{_moment.__name__}_{_q}",
+              runner(_moment, monte_carlo=True, quantity=_q), needs=_needs,
+              description=f"{_moment.__name__.capitalize()} of station {_q} (EFT; Gaussian "
+                          "benchmark, not an honest null).")
     _spec(f"turnout.dip_{_q}", runner(dip_test, quantity=_q), needs=_needs,
           description=f"Hartigan's dip test of station {_q} (uniform null; regional blocs "
                       "are multimodal).")

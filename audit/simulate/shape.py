@@ -364,13 +364,10 @@ class ElectionShape:
         ``levels`` names the two region levels; regions are coded ``R01``... (``1``... when
         ``region_names`` are given) and named ``region_names`` or "Region 01 (simulated)".
         """
+        from audit.simulate.clean import candidate_shares
+
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        p = np.asarray(shares, dtype=float)
-        p = p / p.sum()
-        keys = tuple(candidates) if candidates is not None else tuple(
-            f"C{i + 1}" for i in range(len(p)))
-        if len(keys) != len(p):
-            raise ValueError("candidates and shares must have the same length")
+        p, keys = candidate_shares(shares, candidates)
         order = tuple(keys[i] for i in np.argsort(-p, kind="stable"))
         if region_names is not None and len(region_names) != n_regions:
             raise ValueError("region_names needs one name per region")
