@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from audit._json import jsonable
 from audit._version import __version__
-from audit.checks._options import DEFAULT_RESAMPLES, battery_options
+from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, battery_options
 from audit.checks._result import CheckResult, Evidence
 from audit.checks.multiple import adjust_family
 from audit.checks.registry import CheckSpec, registered
@@ -255,7 +255,7 @@ def _select(checks: Iterable[str] | None) -> list[CheckSpec]:
 def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None = None,
                   n_resamples: int = DEFAULT_RESAMPLES, candidate: str | None = None,
                   checks: Sequence[str] | None = None, alpha: float = 0.05,
-                  slow_by_region: bool = False,
+                  slow_by_region: bool = False, n_refits: int = DEFAULT_REFITS,
                   progress: bool | None = None) -> ForensicsResult:
     """Run the battery of registered checks nationally and per region, with BH adjustment.
 
@@ -278,6 +278,8 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
     slow_by_region
         Also run the checks registered as not ``fast`` in every region (default: nationally
         only, with a stated skip per region).
+    n_refits
+        Refits of a fitted model per parametric bootstrap (the Klimek fit's interval).
     progress
         Show a progress bar on stderr: None (default) shows it when stderr is a terminal.
 
@@ -323,7 +325,7 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                 plan.append((scope, table, spec))
     show = sys.stderr.isatty() if progress is None else progress
     raw: list[Entry] = []
-    with battery_options(n_resamples=n_resamples, candidate=key), \
+    with battery_options(n_resamples=n_resamples, candidate=key, n_refits=n_refits), \
             tqdm(total=len(plan), desc="forensics", unit="check", file=sys.stderr,
                  disable=not show, leave=False, dynamic_ncols=True) as bar:
         for scope, table, spec in plan:

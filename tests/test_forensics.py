@@ -159,7 +159,8 @@ def test_venezuela_2024_battery_by_state() -> None:
 
     # V2 through the real ingest: its profile, joined to V1 for registered voters
     sheets = real_case("venezuela-2024", "opposition-v2")
-    result = run_forensics(sheets, by="state", seed=28, n_resamples=19, progress=False)
+    result = run_forensics(sheets, by="state", seed=28, n_resamples=19, n_refits=2,
+                           progress=False)
     summary = result.summary()
     assert len(summary) == 1 + sheets.data["region_state_code"].nunique()
     assert result.candidate == "EG"

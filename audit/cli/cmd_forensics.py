@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from audit.checks._options import DEFAULT_RESAMPLES
+from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES
 from audit.checks._result import Evidence
 from audit.cli._common import data_dir_option, emit_json, json_option, out, seed_option
 from audit.data import load_target
@@ -48,6 +48,8 @@ _STYLE = {Evidence.STRONG: "bold red", Evidence.MODERATE: "red", Evidence.WEAK: 
 @click.option("--candidate", help="Candidate key whose counts are tested (default: leader).")
 @click.option("--check", "checks", multiple=True,
               help="Run only this check or family (repeatable).")
+@click.option("--n-refits", type=click.IntRange(min=0), default=DEFAULT_REFITS,
+              show_default=True, help="Bootstrap refits of the Klimek model fit.")
 @click.option("--slow-by-region", is_flag=True,
               help="Also run slow checks (the Klimek model fit) in every region.")
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
@@ -57,8 +59,8 @@ _STYLE = {Evidence.STRONG: "bold red", Evidence.MODERATE: "red", Evidence.WEAK: 
 @json_option
 def forensics(target: str, source_id: str | None, profile: str | None, level: str | None,
               seed: int, n_resamples: int, candidate: str | None, checks: tuple[str, ...],
-              slow_by_region: bool, no_progress: bool, lang: str, data_dir: Path | None,
-              as_json: bool) -> None:
+              n_refits: int, slow_by_region: bool, no_progress: bool, lang: str,
+              data_dir: Path | None, as_json: bool) -> None:
     """Statistical forensics on tally sheets: digit, turnout and other registered checks.
 
     TARGET is a tally-sheet FILE, or a case (a bundled case name or a case folder) whose
@@ -84,7 +86,7 @@ def forensics(target: str, source_id: str | None, profile: str | None, level: st
         by = None
     result = run_forensics(sheets, by=by, seed=seed, n_resamples=n_resamples,
                            candidate=candidate, checks=checks or None,
-                           slow_by_region=slow_by_region,
+                           slow_by_region=slow_by_region, n_refits=n_refits,
                            progress=False if no_progress else None)
     if as_json:
         emit_json(result.to_dict())
