@@ -119,15 +119,6 @@ def region_codes(region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, codes.astype(np.int64)
 
 
-def group_median(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Median of ``values`` within each group code (NaN for empty groups)."""
-    frame = pd.DataFrame({"g": codes, "v": values})
-    med = frame.groupby("g")["v"].median()
-    out = np.full(n_groups, np.nan)
-    out[med.index.to_numpy()] = med.to_numpy()
-    return out
-
-
 def truncated_beta_binomial(successes: np.ndarray, trials: np.ndarray, codes: np.ndarray,
                             n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-station Beta parameters (a, b) of a beta-binomial fitted in each group to the
