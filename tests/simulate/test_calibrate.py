@@ -18,12 +18,13 @@ import pytest
 from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.registry import _REGISTRY, CheckSpec, get, register, registered
 from audit.model import SheetTable
-from audit.simulate import ElectionShape
+from audit.simulate import ElectionShape, stuff_ballots
 from audit.simulate.calibrate import (
     BATTERY,
     CLEAN,
     DEFAULT_SCENARIOS,
     PARAMETER_RANGES,
+    Scenario,
     ShapeSampler,
     calibrate,
     clopper_pearson,
@@ -243,3 +244,22 @@ def test_the_band_fails_a_miscalibrated_test() -> None:
     fpr = cal.false_positive_rates().set_index("check")
     assert fpr.loc["digits.first_digit.textbook", "rate"] >= 0.9
     assert fpr.loc["digits.first_digit.textbook", "verdict"] == "anti-conservative"
+
+
+def test_turnout_and_fingerprint_calibration_and_power_against_stuffing() -> None:
+    # Small version of docs/calibration.md (issue 4): the calibrated corner test of the
+    # fingerprint and the integer-percentage test on 40 varied clean elections of 2,000
+    # tables, and the corner test's power against ballot stuffing at 5% of stations (20-80%
+    # of their abstainers, the default of stuff_ballots; the milder scenario of the
+    # calibration documents is there). P(Binomial(40, 0.05) >= 7) = 0.014.
+    specs = [get("fingerprints.corner"), get("turnout.integer_percentages")]
+    stuffing = Scenario("stuffing", stuff_ballots, "fraction", (0.05,),
+                        {"intensity": (0.2, 0.8)}, frozenset({"registered"}))
+    cal = calibrate(ShapeSampler(n_tables=2_000), checks=specs, n_sims=40, n_power=12,
+                    scenarios=[stuffing], seed=11, n_resamples=99, workers=1)
+    fpr = cal.false_positive_rates().set_index("check")
+    for name in ("fingerprints.corner", "turnout.integer_percentages"):
+        assert fpr.loc[name, "tested"] == 40
+        assert fpr.loc[name, "rejections"] <= 6, fpr
+    power = cal.power().set_index("check")["rate"]
+    assert power["fingerprints.corner"] >= 0.75, power  # measured 10 of 12
