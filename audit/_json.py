@@ -44,12 +44,14 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     if isinstance(obj, pd.DataFrame):
-        return [{str(k): jsonable(v) for k, v in row.items()}
-                for row in obj.to_dict(orient="records")]
+        keys = [str(k) for k in obj.columns]
+        columns = [_column(obj.iloc[:, j]) for j in range(obj.shape[1])]
+        return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)] \
+            if keys else [{} for _ in range(len(obj))]
     if isinstance(obj, pd.Series):
-        return jsonable(obj.to_list())
+        return _column(obj)
     if isinstance(obj, np.ndarray):
-        return [jsonable(x) for x in obj.tolist()]
+        return _array(obj)
     if hasattr(obj, "to_dict") and callable(obj.to_dict):
         return jsonable(obj.to_dict())
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -60,6 +62,29 @@ def jsonable(obj: Any) -> Any:
         items = sorted(obj, key=str) if isinstance(obj, (set, frozenset)) else obj
         return [jsonable(x) for x in items]
     raise TypeError(f"cannot convert {type(obj).__name__} to JSON")
+
+
+def _array(obj: np.ndarray) -> Any:
+    """A numpy array as (nested) lists, vectorised for numbers (NaN and inf become None)."""
+    if obj.ndim == 0:
+        return jsonable(obj.item())
+    kind = obj.dtype.kind
+    if kind in "iub":
+        return list(obj.tolist())
+    if kind == "f":
+        finite = np.isfinite(obj)
+        if finite.all():
+            return list(obj.tolist())
+        boxed = obj.astype(object)
+        boxed[~finite] = None
+        return list(boxed.tolist())
+    return [jsonable(x) for x in obj.tolist()]
+
+
+def _column(col: pd.Series) -> list[Any]:
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iufb":
+        return _array(col.to_numpy())
+    return [jsonable(x) for x in col.to_list()]
 
 
 def dumps(obj: Any, *, indent: int | None = 2) -> str:

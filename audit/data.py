@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from audit.cases import Archive, Case, DataFile, SourceFile, load_case
-from audit.errors import ChecksumError, DataUnavailableError
+from audit.cases import Archive, Case, DataFile, SourceFile, case_dir, load_case
+from audit.errors import AuditError, ChecksumError, DataUnavailableError, MetadataError
 from audit.ingest import IngestResult, read_sheets
 from audit.ingest.profiles import Profile, get_profile
 from audit.model import sha256_file
@@ -107,6 +107,41 @@ def load_source(case: str | Path | Case, source_id: str, data_dir: str | Path | 
         join_profile = source_profile(case, other)
     return read_sheets(paths, profile=source_profile(case, source), election=case.election,
                        join=join, join_profile=join_profile)
+
+
+def load_target(target: str | Path, *, source_id: str | None = None,
+                profile: str | Path | None = None, data_dir: str | Path | None = None,
+                download: bool = True) -> tuple[IngestResult, str]:
+    """Tally sheets named the way commands accept them, with a label for outputs.
+
+    ``target`` is a tally-sheet file (read with ``profile``, default: detected), or a case: a
+    bundled case name or a case folder, whose source ``source_id`` (default: its main source)
+    is located and ingested with :func:`load_source`. The label is the file's stem or the
+    case's name.
+
+    Raises
+    ------
+    AuditError
+        When ``target`` is neither a file nor a case, or options do not apply to it.
+    """
+    path = Path(target)
+    if path.is_file():
+        if source_id is not None:
+            raise AuditError(f"--source names a source of a case; {path} is a file")
+        return read_sheets(path, profile=profile), path.stem
+    try:
+        case = load_case(case_dir(target))
+    except MetadataError as exc:
+        if path.suffix:  # looks like a file name: say so
+            raise AuditError(f"{target}: no such file, and not a case ({exc})") from None
+        raise
+    if profile is not None:
+        raise AuditError(f"--profile applies to a file; the sources of case {case.name!r} "
+                         f"name their profiles in sources.toml")
+    source = case.source(source_id) if source_id else case.main_source
+    if source is None:
+        raise AuditError(f"case {case.name!r} lists no tally-sheet source in sources.toml")
+    return load_source(case, source.id, data_dir=data_dir, download=download), case.name
 
 
 def source_profile(case: Case, source: SourceFile) -> Profile:

@@ -13,7 +13,11 @@ ones.
 Random streams: each (scope, family) pair gets its own generator derived from the seed and
 the names (not their order), so adding a region or a family does not change the others'
 numbers; the checks of one family in one scope start from the same state, so the digit tests
-share one Monte Carlo sample of honest redraws (see :mod:`audit.checks.digits`).
+share one Monte Carlo sample of honest redraws (see :mod:`audit.checks.digits`). Checks run
+scope by scope, so that sample is drawn once per scope.
+
+Speed: checks registered as not ``fast`` (the Klimek model fit) run nationally only unless
+``slow_by_region`` is set; the others are vectorised numpy, run scope by scope.
 
 The JSON schema of :meth:`ForensicsResult.to_dict` is documented in ``docs/json.md``
 (section "forensics").
@@ -21,6 +25,7 @@ The JSON schema of :meth:`ForensicsResult.to_dict` is documented in ``docs/json.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import zlib
 from collections.abc import Iterable, Sequence
@@ -33,7 +38,7 @@ from tqdm import tqdm
 
 from audit._json import jsonable
 from audit._version import __version__
-from audit.checks._options import DEFAULT_RESAMPLES, battery_options
+from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, battery_options
 from audit.checks._result import CheckResult, Evidence
 from audit.checks.multiple import adjust_family
 from audit.checks.registry import CheckSpec, registered
@@ -84,13 +89,21 @@ class Entry:
     result: CheckResult
 
     def to_dict(self) -> dict[str, Any]:
-        detail = self.result.to_dict()
-        null = detail.pop("null_distribution", None)
+        """JSON-safe; the null distribution is summarised by three quantiles."""
+        result = self.result
+        null = getattr(result, "null_distribution", None)
+        if type(result).to_dict is CheckResult.to_dict:  # skip converting the null itself
+            detail = {f.name: jsonable(getattr(result, f.name))
+                      for f in dataclasses.fields(result) if f.name != "null_distribution"}
+            detail["sentence"] = result.sentence
+        else:
+            detail = result.to_dict()
+            detail.pop("null_distribution", None)
         out: dict[str, Any] = {"scope": self.scope, "family": self.family,
                                "calibrated": self.calibrated}
         out.update(detail)
         if null is not None:
-            finite = np.asarray([v for v in null if v is not None], dtype=float)
+            finite = np.asarray(null, dtype=float).ravel()
             finite = finite[np.isfinite(finite)]
             out["null_quantiles"] = (
                 {"q025": float(np.quantile(finite, 0.025)),
@@ -189,7 +202,7 @@ class ForensicsResult:
             "multiple_comparisons": {"method": "benjamini-hochberg",
                                      "families": families},
             "scopes": [s.to_dict() for s in self.scopes],
-            "results": [jsonable(e.to_dict()) for e in self.entries],
+            "results": [e.to_dict() for e in self.entries],
             "skipped": [s.to_dict() for s in self.skipped],
             "summary": jsonable(self.summary()),
         }
@@ -242,6 +255,7 @@ def _select(checks: Iterable[str] | None) -> list[CheckSpec]:
 def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None = None,
                   n_resamples: int = DEFAULT_RESAMPLES, candidate: str | None = None,
                   checks: Sequence[str] | None = None, alpha: float = 0.05,
+                  slow_by_region: bool = False, n_refits: int = DEFAULT_REFITS,
                   progress: bool | None = None) -> ForensicsResult:
     """Run the battery of registered checks nationally and per region, with BH adjustment.
 
@@ -261,6 +275,11 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
         Names or families to run (default: every registered check).
     alpha
         Level for counting flags in the summary (evidence levels do not depend on it).
+    slow_by_region
+        Also run the checks registered as not ``fast`` in every region (default: nationally
+        only, with a stated skip per region).
+    n_refits
+        Refits of a fitted model per parametric bootstrap (the Klimek fit's interval).
     progress
         Show a progress bar on stderr: None (default) shows it when stderr is a terminal.
 
@@ -283,42 +302,55 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
         for scope, mask in _regions(sheets, by):
             scopes.append((scope, sheets.subset(mask, name=scope.key)))
     skipped: list[Skip] = []
-    plan: list[tuple[Scope, SheetTable, CheckSpec]] = []
+    runnable: list[CheckSpec] = []
     for spec in specs:
         missing = [c for c in sorted(spec.needs) if not sheets.has(c)]
         if missing:
             skipped.append(Skip(NATIONAL, spec.name, f"needs {', '.join(missing)}, which "
                                 f"these sheets do not state"))
-            continue
-        for scope, table in scopes:
+        else:
+            runnable.append(spec)
+    plan: list[tuple[Scope, SheetTable, CheckSpec]] = []
+    for scope, table in scopes:  # scope by scope: a family's redraws are shared in a scope
+        for spec in runnable:
             if scope.key != NATIONAL and not spec.by_region:
                 skipped.append(Skip(scope.key, spec.name, "the check runs nationally only"))
-                continue
-            if len(table) < spec.min_units:
+            elif scope.key != NATIONAL and not spec.fast and not slow_by_region:
+                skipped.append(Skip(scope.key, spec.name, "slow check, run nationally only "
+                                    "(ask for it per region with --slow-by-region)"))
+            elif len(table) < spec.min_units:
                 skipped.append(Skip(scope.key, spec.name, f"only {len(table)} sheets; the "
                                     f"check needs at least {spec.min_units}"))
-                continue
-            plan.append((scope, table, spec))
+            else:
+                plan.append((scope, table, spec))
     show = sys.stderr.isatty() if progress is None else progress
     raw: list[Entry] = []
-    with battery_options(n_resamples=n_resamples, candidate=key), \
+    with battery_options(n_resamples=n_resamples, candidate=key, n_refits=n_refits), \
             tqdm(total=len(plan), desc="forensics", unit="check", file=sys.stderr,
                  disable=not show, leave=False, dynamic_ncols=True) as bar:
         for scope, table, spec in plan:
             bar.set_postfix_str(f"{scope.key} {spec.name}", refresh=False)
-            rng = scope_generator(seed, scope.key, spec.family)
-            try:
-                result = spec.run(table, rng)
-            except (ValueError, AuditError) as exc:
-                skipped.append(Skip(scope.key, spec.name, " ".join(str(exc).split())))
+            outcome = _run_one(scope, table, spec, seed)
+            if isinstance(outcome, Entry):
+                raw.append(outcome)
             else:
-                raw.append(Entry(scope.key, spec.family, spec.calibrated, result))
+                skipped.append(outcome)
             bar.update(1)
     entries = _adjust(raw)
     return ForensicsResult(level=by, seed=seed, n_resamples=n_resamples, candidate=key,
                            alpha=alpha, sheets=len(sheets),
                            scopes=tuple(s for s, _ in scopes), entries=tuple(entries),
                            skipped=tuple(skipped), provenance=tuple(sheets.provenance))
+
+
+def _run_one(scope: Scope, table: SheetTable, spec: CheckSpec, seed: int | None
+             ) -> Entry | Skip:
+    """One check in one scope: its entry, or a skip saying why it could not run."""
+    try:
+        result = spec.run(table, scope_generator(seed, scope.key, spec.family))
+    except (ValueError, AuditError) as exc:
+        return Skip(scope.key, spec.name, " ".join(str(exc).split()))
+    return Entry(scope.key, spec.family, spec.calibrated, result)
 
 
 def _adjust(entries: list[Entry]) -> list[Entry]:

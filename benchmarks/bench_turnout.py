@@ -14,6 +14,8 @@ from pathlib import Path
 
 from audit.checks.fingerprints import klimek_fit
 from audit.checks.turnout import integer_percentages
+from audit.data import load_source
+from audit.errors import DataUnavailableError
 from audit.model import SheetTable
 from audit.simulate import simulate_clean, stuff_ballots
 
@@ -22,17 +24,12 @@ DATA = Path(os.environ.get("ELECTION_AUDIT_DATA", ROOT.parent / "shared" / "data
 
 
 def russia_or_simulated() -> tuple[SheetTable, str, str]:
-    path = DATA / "russia_federal_elections_shpilkin" / "2011.csv"
-    if path.exists():
-        import importlib.util
-
-        spec = importlib.util.spec_from_file_location(
-            "realdata", ROOT / "tests" / "checks" / "conftest.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.build_russia_2011(), "Russia 2011 Duma", "counted"
+    """Russia 2011 through the real ingest (bundled profile) when the data are present."""
+    try:
+        sheets = load_source("russia-2011", "cec-uik", data_dir=DATA, download=False).sheets
+        return sheets, "Russia 2011 Duma", "counted"
+    except DataUnavailableError:
+        pass
     sim = simulate_clean(n_tables=95_225, rng=1)
     stuffed, _ = stuff_ballots(sim, fraction=0.1, rng=2)
     return stuffed, "simulated (95,225 stations, 10% stuffed)", "valid"
@@ -41,13 +38,13 @@ def russia_or_simulated() -> tuple[SheetTable, str, str]:
 def main() -> None:
     sheets, label, share_of = russia_or_simulated()
     print(f"table: {label}, {len(sheets):,} stations")
-    for workers in (1, 2):
+    for sampler in ("auto", "exact"):
         t0 = time.perf_counter()
-        r = integer_percentages(sheets, share_of=share_of, n_resamples=1000, workers=workers,
-                                rng=42)
+        r = integer_percentages(sheets, share_of=share_of, n_resamples=1000, sampler=sampler,
+                                rng=42)  # type: ignore[arg-type]
         dt = time.perf_counter() - t0
         row = r.table.set_index("variant").loc["either"]
-        print(f"integer percentages, 1,000 replicates, {workers} thread(s): {dt:.1f} s "
+        print(f"integer percentages, 1,000 replicates, {sampler} sampler: {dt:.1f} s "
               f"(n = {r.n:,}, excess {row['excess']:.0f}, SD {row['null_sd']:.1f})")
     t0 = time.perf_counter()
     fit = klimek_fit(sheets, share_of=share_of, n_bootstrap=0, rng=1)

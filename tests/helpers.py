@@ -6,10 +6,13 @@ Import as ``from helpers import real_file`` (``tests/`` is on the test path, see
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 import pytest
+
+from audit.model import SheetTable
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data"
@@ -24,3 +27,24 @@ def real_file(folder: str, name: str) -> Path:
         pytest.skip(f"real dataset not available: {path} (set ELECTION_AUDIT_DATA or place "
                     f"the shared data folder next to the checkout)")
     return path
+
+
+@functools.cache
+def _ingested(case: str, source: str) -> SheetTable:
+    from audit.data import load_source
+
+    return load_source(case, source, data_dir=DATA_DIR, download=False).sheets
+
+
+def real_case(case: str, source: str | None = None) -> SheetTable:
+    """Tally sheets of a bundled case through the real ingest (:func:`audit.data.load_source`,
+    the case's profile), read once per session; skip the test when the data are absent."""
+    from audit.cases import load_case
+    from audit.errors import DataUnavailableError
+
+    main = load_case(case).main_source
+    source_id = source or (main.id if main is not None else "")
+    try:
+        return _ingested(case, source_id)
+    except DataUnavailableError as exc:
+        pytest.skip(f"real dataset not available: {exc}")

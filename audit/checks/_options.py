@@ -9,8 +9,9 @@ read by runners with :func:`current`::
         result = spec.run(sheets, rng)
 
 Outside a ``with`` block the defaults apply (999 redraws; the leading candidate of the table
-the check receives). Runners of every family should read ``current().n_resamples`` for their
-Monte Carlo nulls so that ``--n-resamples`` reaches them.
+the check receives). Runners are built with :func:`audit.checks.registry.runner`, which
+passes the candidate, ``n_resamples`` and the battery's generator to every Monte Carlo check,
+so that ``--n-resamples`` and ``--seed`` reach all of them the same way.
 """
 
 from __future__ import annotations
@@ -25,13 +26,20 @@ from audit.model import SheetTable
 DEFAULT_RESAMPLES = 999
 
 
+#: Default refits of a fitted model (the Klimek fit's parametric bootstrap).
+DEFAULT_REFITS = 9
+
+
 @dataclass(frozen=True)
 class BatteryOptions:
     """``n_resamples``: Monte Carlo redraws per null; ``candidate``: the candidate key whose
-    counts candidate-level checks test (None: the leader of the table they receive)."""
+    counts candidate-level checks test (None: the leader of the table they receive);
+    ``n_refits``: refits of a fitted model per parametric bootstrap (each costs a whole
+    fit, so far fewer than redraws)."""
 
     n_resamples: int = DEFAULT_RESAMPLES
     candidate: str | None = None
+    n_refits: int = DEFAULT_REFITS
 
     def candidate_for(self, sheets: SheetTable) -> str:
         """The configured candidate when the table has it, else the table's leader."""
@@ -49,16 +57,20 @@ def current() -> BatteryOptions:
 
 
 @contextmanager
-def battery_options(*, n_resamples: int | None = None,
-                    candidate: str | None = None) -> Iterator[BatteryOptions]:
+def battery_options(*, n_resamples: int | None = None, candidate: str | None = None,
+                    n_refits: int | None = None) -> Iterator[BatteryOptions]:
     """Set battery options for the checks run inside the ``with`` block."""
     if n_resamples is not None and n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
+    if n_refits is not None and n_refits < 0:
+        raise ValueError("n_refits must be non-negative")
     options = current()
     if n_resamples is not None:
         options = replace(options, n_resamples=n_resamples)
     if candidate is not None:
         options = replace(options, candidate=candidate)
+    if n_refits is not None:
+        options = replace(options, n_refits=n_refits)
     token = _OPTIONS.set(options)
     try:
         yield options

@@ -1,10 +1,15 @@
-"""Per-station quantities shared by the turnout and fingerprint families.
+"""Per-station quantities and robust tools shared by the turnout and fingerprint families.
 
 Turnout ``T = ballots / registered`` and the share ``S = votes / base`` of one candidate,
 where ``base`` is either the valid votes (``share_of="valid"``, the usual official definition)
 or the ballots counted in the box, valid + null + blank (``share_of="counted"``, the Russian
 official definition used by Kobak et al. 2016). Ballots are :meth:`SheetTable.ballots`:
 the stated voters where a sheet states them, else valid + null + blank.
+
+Robust tools: the modified z-score within groups (Iglewicz & Hoaglin 1993), a Huber trend in
+log station size (also used by :func:`audit.simulate.fit_shape`), and the **reflection test**
+of :func:`reflection_test`: a sign-flip randomisation test of "residuals are symmetric about
+their centre", flipping the stations of one polling centre together.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import optimize, special
 
 from audit.errors import AuditError
 from audit.model import SheetTable, region_code_column, vote_column
@@ -31,7 +36,11 @@ class TurnoutUnavailableError(AuditError):
 
 @dataclass(frozen=True)
 class Stations:
-    """Counts of one candidate per station, as float arrays (NaN where unknown)."""
+    """Counts of one candidate per station, as float arrays (NaN where unknown).
+
+    ``region`` holds region codes (strings) at ``region_level``; ``center`` integer codes of
+    the polling centres (``center_id`` within the region), the clusters of the reflection test.
+    """
 
     candidate: str
     registered: np.ndarray
@@ -40,6 +49,7 @@ class Stations:
     base: np.ndarray
     region: np.ndarray
     region_level: str | None
+    center: np.ndarray
 
     @property
     def n(self) -> int:
@@ -94,8 +104,13 @@ def stations(sheets: SheetTable, *, candidate: str | None = None, share_of: str 
         region_arr = region.to_numpy(dtype=object).astype(str)
     else:
         region_arr = np.full(len(sheets), "all", dtype=object).astype(str)
+    region_code, _ = pd.factorize(region_arr)
+    center_code, _ = pd.factorize(sheets.data["center_id"], use_na_sentinel=False)
+    center, _ = pd.factorize(region_code.astype(np.int64) * (int(center_code.max(initial=0)) + 1)
+                             + center_code)
     return Stations(candidate=key, registered=registered, ballots=sheets.ballots(),
-                    votes=votes, base=base, region=region_arr, region_level=level)
+                    votes=votes, base=base, region=region_arr, region_level=level,
+                    center=center.astype(np.int64))
 
 
 def region_codes(region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,39 +119,52 @@ def region_codes(region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, codes.astype(np.int64)
 
 
-def group_median(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Median of ``values`` within each group code (NaN for empty groups)."""
-    frame = pd.DataFrame({"g": codes, "v": values})
-    med = frame.groupby("g")["v"].median()
-    out = np.full(n_groups, np.nan)
-    out[med.index.to_numpy()] = med.to_numpy()
-    return out
+def truncated_beta_binomial(successes: np.ndarray, trials: np.ndarray, codes: np.ndarray,
+                            n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-station Beta parameters (a, b) of a beta-binomial fitted in each group to the
+    stations *below* 100%.
 
-
-def robust_beta_binomial(successes: np.ndarray, trials: np.ndarray, codes: np.ndarray,
-                         n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-station Beta parameters (a, b) of an honest beta-binomial model, by region.
-
-    Within each region the station rate ``x = k / n`` is modelled as beta-binomial: mean
-    ``m`` and intra-class correlation ``rho``, so ``Var(x) = m(1-m)[rho + (1-rho)/n]``.
-    ``m`` is the regional median of ``x`` and ``Var(x)`` the square of 1.4826 * MAD, so a
-    minority of anomalous stations does not define its own null (robust moments).
+    Maximum likelihood of ``K ~ BetaBinomial(n, a, b)`` conditioned on ``K < n`` (Nelder–Mead
+    on ``log a, log b`` from moment estimates), using only stations not at 100%: the fit is
+    not moved by stations written at 100%, however many, and it predicts
+    ``P(K = n)`` from the shape of the honest distribution just below it. Groups with fewer
+    than 5 such stations get the pooled fit.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = successes / trials
-    m = group_median(x, codes, n_groups)
-    dev = np.abs(x - m[codes])
-    mad = group_median(dev, codes, n_groups) * 1.4826
-    inv_n = pd.Series(1.0 / trials).groupby(codes).mean().reindex(range(n_groups)).to_numpy()
-    mean_n = pd.Series(trials).groupby(codes).mean().reindex(range(n_groups)).to_numpy()
-    eps = 0.5 / np.maximum(mean_n, 1.0)
-    m = np.clip(np.nan_to_num(m, nan=0.5), eps, 1 - eps)
-    pq = m * (1 - m)
-    inv_n = np.nan_to_num(inv_n, nan=0.0)
-    rho = (np.nan_to_num(mad) ** 2 - pq * inv_n) / (pq * np.maximum(1 - inv_n, 1e-9))
-    rho = np.clip(rho, 1e-5, 0.9)
-    scale = (1 - rho) / rho
-    return (m * scale)[codes], ((1 - m) * scale)[codes]
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    below = (k < n) & (n > 0)
+    pooled = _truncated_fit(k[below], n[below])
+    a = np.full(n_groups, pooled[0])
+    b = np.full(n_groups, pooled[1])
+    for g in range(n_groups):
+        sel = below & (codes == g)
+        if sel.sum() >= 5:
+            a[g], b[g] = _truncated_fit(k[sel], n[sel], start=pooled)
+    return a[codes], b[codes]
+
+
+def _truncated_fit(k: np.ndarray, n: np.ndarray, start: tuple[float, float] | None = None
+                   ) -> tuple[float, float]:
+    if k.size < 2:
+        return (1.0, 1.0) if start is None else start
+    if start is None:
+        x = k / n
+        m = float(np.clip(x.mean(), 1e-3, 1 - 1e-3))
+        inv = float(np.mean(1.0 / n))
+        rho = float(np.clip((x.var() / (m * (1 - m)) - inv) / max(1 - inv, 1e-9), 1e-4, 0.9))
+        start = (m * (1 - rho) / rho, (1 - m) * (1 - rho) / rho)
+    log_choose = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+
+    def nll(theta: np.ndarray) -> float:
+        a, b = np.exp(np.clip(theta, -10, 15))
+        log_pmf = log_choose + special.betaln(k + a, n - k + b) - special.betaln(a, b)
+        at_n = special.betaln(n + a, b) - special.betaln(a, b)
+        return -float(np.sum(log_pmf - np.log1p(-np.minimum(np.exp(at_n), 1 - 1e-12))))
+
+    res = optimize.minimize(nll, np.log(start), method="Nelder-Mead",
+                            options={"xatol": 1e-3, "fatol": 1e-3, "maxiter": 200})
+    a, b = np.exp(np.clip(res.x, -10, 15))
+    return float(a), float(b)
 
 
 def beta_binomial_pmf_at_n(n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -154,3 +182,82 @@ def near_integer_percent(k: np.ndarray, n: np.ndarray, num: int, den: int) -> np
     r = np.remainder(100 * k, n)
     d = np.minimum(r, n - r)
     return d * den <= num * n
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    """``log(p / (1 - p))``."""
+    return np.log(p) - np.log1p(-p)
+
+
+def modified_z(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Modified z-score ``0.6745 (x - median) / MAD`` within each group (0 where MAD is 0).
+
+    Iglewicz, B. & Hoaglin, D. C. (1993). *How to Detect and Handle Outliers*. ASQC Basic
+    References in Quality Control 16.
+    """
+    frame = pd.DataFrame({"g": groups, "x": values})
+    med = frame.groupby("g")["x"].transform("median").to_numpy()
+    dev = values - med
+    mad = pd.Series(np.abs(dev)).groupby(groups).transform("median").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mad > 0, 0.6745 * dev / mad, 0.0)
+
+
+def detrend(y: np.ndarray, x: np.ndarray, group: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """``y`` minus a Huber regression on ``x`` (``y`` centred by group medians; ``x`` must be
+    centred within groups already); NaN where not ``ok``.
+
+    Huber's M-estimator (tuning 1.345, scale by the MAD of the residuals) by iteratively
+    reweighted least squares: a minority of manipulated stations does not set the slope.
+    """
+    out = np.full(len(y), np.nan)
+    if ok.sum() < 10:
+        out[ok] = y[ok]
+        return out
+    yc = y[ok] - pd.Series(y[ok]).groupby(group[ok]).transform("median").to_numpy()
+    xc = x[ok]
+    slope = 0.0
+    for _ in range(20):
+        r = yc - slope * xc
+        scale = 1.4826 * float(np.median(np.abs(r - np.median(r)))) or 1.0
+        w = np.minimum(1.0, 1.345 * scale / np.maximum(np.abs(r), 1e-12))
+        denom = float(np.sum(w * xc * xc))
+        new = float(np.sum(w * xc * yc) / denom) if denom > 0 else 0.0
+        if abs(new - slope) < 1e-8:
+            break
+        slope = new
+    out[ok] = y[ok] - slope * x[ok]
+    return out
+
+
+def centred_log_size(size: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``log(size)`` minus its mean within the group (0 where size is not positive)."""
+    log_size = np.log(np.where(size > 0, size, 1.0))
+    return log_size - pd.Series(log_size).groupby(group).transform("mean").to_numpy()
+
+
+def reflection_test(contributions: np.ndarray, clusters: np.ndarray, n_resamples: int,
+                    rng: np.random.Generator) -> tuple[float, np.ndarray, float]:
+    """Sign-flip test of ``T = sum_i c_i`` where reflecting a cluster negates its ``c_i``.
+
+    ``c_i`` is an odd function of station ``i``'s residual about its centre (e.g. its excess
+    beyond a threshold, signed), so that if the residuals are symmetric about the centre —
+    with clusters (polling centres) reflected as a whole, which keeps their internal
+    dependence — every ``T* = sum_c e_c d_c`` with independent random signs ``e_c`` and
+    cluster totals ``d_c`` is as likely as the observed ``T``. Returns ``(T, null, p)`` with
+    the one-sided Monte Carlo p-value ``(k + 1) / (R + 1)`` of ``T* >= T``: a randomisation
+    test that needs no model of the residuals' shape or tails (Fisher 1935; for clustered
+    sign flips see Canay, Romano & Shaikh 2017, Econometrica 85(3), 1013–1030,
+    doi:10.3982/ECTA13081).
+    """
+    d = np.bincount(clusters, weights=contributions)
+    d = d[d != 0]
+    observed = float(d.sum())
+    null = np.empty(n_resamples)
+    rows = max(1, (1 << 22) // max(d.size, 1))
+    for start in range(0, n_resamples, rows):
+        r = min(rows, n_resamples - start)
+        signs = rng.integers(0, 2, size=(r, d.size), dtype=np.int8) * 2 - 1
+        null[start:start + r] = signs @ d
+    k = int(np.sum(null >= observed - 1e-9 * max(abs(observed), 1.0)))
+    return observed, null, (k + 1) / (n_resamples + 1)

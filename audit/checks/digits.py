@@ -70,8 +70,8 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Literal
+from functools import lru_cache, partial
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -91,7 +91,7 @@ from audit.checks._null import (
 )
 from audit.checks._options import current as current_options
 from audit.checks._result import CheckResult, Message, evidence_from_pvalue
-from audit.checks.registry import CheckSpec, register
+from audit.checks.registry import CheckSpec, register, runner
 from audit.model import VOTE_PREFIX, SheetTable
 
 Null = Literal["simulation", "textbook"]
@@ -306,13 +306,26 @@ def _value_hist(values: np.ndarray, size: int) -> np.ndarray:
 
 
 def _fold(counts: np.ndarray, cells: np.ndarray, k: int) -> np.ndarray:
-    """Sum the value histogram ``counts`` (rows x values) into ``k`` digit cells."""
-    ok = cells >= 0
-    rows = counts.shape[0]
-    index = (np.arange(rows)[:, None] * k + cells[ok][None, :]).ravel()
-    summed = np.bincount(index, weights=counts[:, ok].ravel().astype(np.float64),
-                         minlength=rows * k)
-    return summed.reshape(rows, k).round().astype(np.int64)
+    """Sum the value histogram ``counts`` (rows x values) into ``k`` digit cells.
+
+    Values are gathered in cell order and summed per run (integer arithmetic throughout).
+    """
+    order, starts, present = _runs(np.ascontiguousarray(cells, dtype=np.int64).tobytes())
+    out = np.zeros((counts.shape[0], k), dtype=np.int64)
+    if order.size:
+        out[:, present] = np.add.reduceat(counts[:, order], starts, axis=1)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _runs(cells_bytes: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values sorted by cell (cells -1 left out), where each cell's run starts, and the
+    cells present."""
+    cells = np.frombuffer(cells_bytes, dtype=np.int64)
+    order = np.flatnonzero(cells >= 0)
+    order = order[np.argsort(cells[order], kind="stable")]
+    present, starts = np.unique(cells[order], return_index=True)
+    return order, starts, present
 
 
 def _percent_hist(values: np.ndarray, trials: np.ndarray, spec: _Spec) -> np.ndarray:
@@ -421,10 +434,10 @@ def _columns(sheets: SheetTable, column: str | Sequence[str] | None) -> tuple[st
     return cols
 
 
-def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, null: str,
-             model: Model, level: str | None, n_resamples: int,
-             rng: RNGLike, sampler: Sampler, kind: str) -> _Data:
-    if null == "textbook":
+def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, opts: _Options,
+             kind: str) -> _Data:
+    n_resamples = int(opts.n_resamples or 1)
+    if opts.null == "textbook":
         values: list[np.ndarray] = []
         trials: list[np.ndarray] = []
         missing_total = 0
@@ -444,12 +457,13 @@ def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, null: st
         return _Data(columns=columns, values=v, trials=t, observed=observed, replicates=None,
                      null="textbook", n_resamples=None, model_params=(),
                      excluded_stations={"missing": missing_total} if missing_total else {})
-    gen = as_generator(rng)
-    models = [fit_honest_model(sheets, col, model=model, level=level) for col in columns]
+    gen = as_generator(opts.rng)
+    models = [fit_honest_model(sheets, col, model=opts.model, level=opts.level)
+              for col in columns]
     v = np.concatenate([m.observed for m in models])
     t = np.concatenate([m.trials for m in models]).astype(np.float64)
     observed = {k: a[0] for k, a in _summarise(v[None, :], t, spec).items()}
-    reps = _replicates(models, t, spec, n_resamples, gen, sampler)
+    reps = _replicates(models, t, spec, n_resamples, gen, opts.sampler)
     excluded: dict[str, int] = {}
     for m in models:
         for reason, count in m.excluded.items():
@@ -647,32 +661,51 @@ def _label(sheets: SheetTable, columns: tuple[str, ...]) -> str:
     return ", ".join(names)
 
 
-def _prepare(sheets: SheetTable, column: str | Sequence[str] | None, kind: str, null: str,
-             model: Model, level: str | None, min_count: int, n_resamples: int | None,
-             sampler: Sampler, rng: RNGLike, wrap: bool = True) -> tuple[_Data, _Spec, int]:
-    resamples = _iv(null, model, min_count, n_resamples)
+@dataclass(frozen=True)
+class _Options:
+    """The options every digit test takes (see :func:`first_digit_test`)."""
+
+    null: Null = "simulation"
+    model: Model = "beta-binomial"
+    level: str | None = "auto"
+    min_count: int = 1
+    n_resamples: int | None = None
+    sampler: Sampler = "auto"
+    rng: RNGLike = None
+    explain: bool = True
+    wrap: bool = True
+
+
+def _prepare(sheets: SheetTable, column: str | Sequence[str] | None, kind: str,
+             opts: _Options) -> tuple[_Data, _Spec, _Options]:
+    """Validate, select the counts and draw (or recall) the honest redraws; the options
+    come back with ``n_resamples`` resolved from the battery's when it was None."""
+    opts = dataclasses.replace(opts, n_resamples=_iv(opts.null, opts.model, opts.min_count,
+                                                     opts.n_resamples))
     if len(sheets) == 0:
         raise InsufficientCountsError("no tally sheets to test")
-    spec = dataclasses.replace(_Spec(wrap=wrap), **{kind: int(min_count)})  # type: ignore[arg-type]
+    spec = dataclasses.replace(_Spec(wrap=opts.wrap),
+                               **{kind: int(opts.min_count)})  # type: ignore[arg-type]
     columns = _columns(sheets, column)
-    data = _collect(sheets, columns, spec, null, model, level, resamples, rng, sampler, kind)
+    data = _collect(sheets, columns, spec, opts, kind)
     n = int(data.observed[kind].sum())
     if n == 0:
         what = "denominators" if kind == "percent" else "counts"
         raise InsufficientCountsError(
-            f"no {what} of at least {min_count} in {', '.join(columns)} "
+            f"no {what} of at least {opts.min_count} in {', '.join(columns)} "
             f"({len(sheets)} sheets): nothing to test")
-    return data, spec, resamples
+    return data, spec, opts
 
 
-def _base_params(data: _Data, spec: _Spec, kind: str, rng: RNGLike, model: str,
-                 level: str | None, sampler: str) -> dict[str, Any]:
+def _base_params(data: _Data, spec: _Spec, kind: str, opts: _Options) -> dict[str, Any]:
     params: dict[str, Any] = {"column": list(data.columns), "min_count": getattr(spec, kind),
-                              "seed": rng if isinstance(rng, int) else None}
+                              "seed": opts.rng if isinstance(opts.rng, int) else None}
     if data.replicates is not None:
-        params.update({"model": model, "level": level, "sampler": sampler,
+        params.update({"model": opts.model, "level": opts.level, "sampler": opts.sampler,
                        "n_resamples": data.n_resamples,
                        "fitted": [dict(p) for p in data.model_params]})
+    if kind == "pairs":
+        params["wrap"] = opts.wrap
     return params
 
 
@@ -685,11 +718,8 @@ _TEST_NAMES = {"first": "first_digit", "second": "second_digit",
 
 
 def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str] | None,
-                       *, null: Null, model: Model, level: str | None, min_count: int,
-                       n_resamples: int | None, sampler: Sampler,
-                       rng: RNGLike, explain: bool = True) -> DigitTestResult:
-    data, spec, resamples = _prepare(sheets, column, kind, null, model, level, min_count,
-                                     n_resamples, sampler, rng)
+                       opts: _Options) -> DigitTestResult:
+    data, spec, opts = _prepare(sheets, column, kind, opts)
     observed = data.observed[kind].astype(np.int64)
     n = float(observed.sum())
     reference = reference_probs(kind)
@@ -723,16 +753,14 @@ def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str
     mad = float(np.mean(np.abs(obs_share - expected)))
     conformity = nigrini_conformity(mad_ref, kind)
     table = _table(kind, observed, expected, reference, _bands(kind, data, expected, n))
-    params = _base_params(data, spec, kind, rng, model, level, sampler)
-    sim_p = None
-    if data.replicates is None and pvalue < 0.05 and explain:
-        sim_p = _simulated_pvalue(lambda: _distribution_test(
-            kind, sheets, column, null="simulation", model=model, level=level,
-            min_count=min_count, n_resamples=resamples, sampler=sampler, rng=rng))
+    params = _base_params(data, spec, kind, opts)
+    sim_p = _explanation(data, pvalue, opts, lambda o: _distribution_test(kind, sheets,
+                                                                          column, o))
+    if sim_p is not _NOT_RUN:
         params["simulation_pvalue"] = sim_p
     message = _message(name, data, sheets, kind, spec, statistic=x2, pvalue=pvalue, n=int(n),
-                       sim_pvalue=sim_p, explained=explain, mad=mad_ref, conformity=conformity,
-                       effect=mad)
+                       sim_pvalue=_run_or_none(sim_p), explained=opts.explain, mad=mad_ref,
+                       conformity=conformity, effect=mad)
     return DigitTestResult(
         test=test, statistic=x2, pvalue=pvalue, effect=mad,
         effect_unit="MAD of digit shares from the null expectation", n=int(n), null=data.null,
@@ -752,18 +780,65 @@ def _frozen(arr: np.ndarray | None) -> np.ndarray | None:
     return out
 
 
-def first_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
-                     null: Null = "simulation", model: Model = "beta-binomial",
-                     level: str | None = "auto", min_count: int = MIN_COUNTS["first"],
-                     n_resamples: int | None = None, sampler: Sampler = "auto",
-                     rng: RNGLike = None, explain: bool = True
-                     ) -> DigitTestResult:
-    """First-digit (1BL, Benford) test of a count column.
+_NOT_RUN = object()
 
-    Null hypothesis: the first significant digits of the counts are distributed as honest
-    counts at these stations' sizes and shares would be (``null="simulation"``), or follow
-    Benford's law ``P(d) = log10(1 + 1/d)`` (``null="textbook"``).
 
+def _explanation(data: _Data, pvalue: float, opts: _Options,
+                 run: Callable[[_Options], DigitTestResult]) -> Any:
+    """When a textbook null rejects (and ``explain``), the simulation-null p-value of the same
+    test with the same redraws, to say whether honest counting explains the rejection; None
+    when the column has no honest model; ``_NOT_RUN`` otherwise."""
+    if data.replicates is not None or pvalue >= 0.05 or not opts.explain:
+        return _NOT_RUN
+    try:
+        return run(dataclasses.replace(opts, null="simulation")).pvalue
+    except ValueError:  # no honest model for this column (e.g. registered voters)
+        return None
+
+
+def _run_or_none(value: Any) -> float | None:
+    return None if value is _NOT_RUN else value
+
+
+class DigitTest(Protocol):
+    """The signature shared by the digit tests (see :func:`first_digit_test`)."""
+
+    __name__: str
+
+    def __call__(self, sheets: SheetTable, column: str | Sequence[str] | None = None, *,
+                 null: Null = "simulation", model: Model = "beta-binomial",
+                 level: str | None = "auto", min_count: int | None = None,
+                 n_resamples: int | None = None, sampler: Sampler = "auto",
+                 rng: RNGLike = None, explain: bool = True) -> DigitTestResult: ...
+
+
+def _digit_test(name: str, kind: str, doc: str, scalar: _Scalar | None = None) -> DigitTest:
+    """A public digit test: one signature for all, the distribution or scalar machinery."""
+    def test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
+             null: Null = "simulation", model: Model = "beta-binomial",
+             level: str | None = "auto", min_count: int | None = None,
+             n_resamples: int | None = None, sampler: Sampler = "auto",
+             rng: RNGLike = None, explain: bool = True) -> DigitTestResult:
+        opts = _Options(null, model, level, MIN_COUNTS[kind] if min_count is None
+                        else min_count, n_resamples, sampler, rng, explain)
+        if scalar is None:
+            return _distribution_test(kind, sheets, column, opts)
+        return _scalar_test(scalar, sheets, column, opts)
+    test.__name__ = test.__qualname__ = name
+    test.__doc__ = _with_parameters(doc)
+    return test
+
+
+def _with_parameters(doc: str) -> str:
+    """The docstring with :data:`_SHARED_PARAMETERS` before its Returns (or Notes) section."""
+    for section in ("\n    Returns\n", "\n    Notes\n"):
+        if section in doc:
+            at = doc.index(section)
+            return doc[:at + 1] + _SHARED_PARAMETERS.strip("\n") + "\n" + doc[at:]
+    return doc.rstrip() + "\n\n" + _SHARED_PARAMETERS.strip("\n") + "\n"
+
+
+_SHARED_PARAMETERS = """
     Parameters
     ----------
     sheets
@@ -776,7 +851,7 @@ def first_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = No
     model, level, sampler
         The honest model of :mod:`audit.checks._null` (simulation null only).
     min_count
-        Counts below it are excluded (default 1: every positive count).
+        Counts below it are excluded (default: :data:`MIN_COUNTS` of the digit kind).
     n_resamples
         Honest redraws (default: the battery's setting, 999).
     rng
@@ -785,6 +860,15 @@ def first_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = No
         When the textbook null rejects, also run the simulation null (same redraws for the
         same seed) so that the sentence can say whether honest counting explains the
         rejection (``params["simulation_pvalue"]``). Default True.
+"""
+
+
+first_digit_test = _digit_test("first_digit_test", "first", """\
+First-digit (1BL, Benford) test of a count column.
+
+    Null hypothesis: the first significant digits of the counts are distributed as honest
+    counts at these stations' sizes and shares would be (``null="simulation"``), or follow
+    Benford's law ``P(d) = log10(1 + 1/d)`` (``null="textbook"``).
 
     Returns
     -------
@@ -805,19 +889,11 @@ def first_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = No
     ----------
     Nigrini (2012), doi:10.1002/9781119203094; Deckert, Myagkov & Ordeshook (2011),
     doi:10.1093/pan/mpr014.
-    """
-    return _distribution_test("first", sheets, column, null=null, model=model, level=level,
-                              min_count=min_count, n_resamples=n_resamples, sampler=sampler,
-                              rng=rng, explain=explain)
+    """)
 
 
-def second_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
-                      null: Null = "simulation", model: Model = "beta-binomial",
-                      level: str | None = "auto", min_count: int = MIN_COUNTS["second"],
-                      n_resamples: int | None = None, sampler: Sampler = "auto",
-                      rng: RNGLike = None, explain: bool = True
-                     ) -> DigitTestResult:
-    """Second-digit (2BL) test of a count column (Mebane 2006, 2008).
+second_digit_test = _digit_test("second_digit_test", "second", """\
+Second-digit (2BL) test of a count column (Mebane 2006, 2008).
 
     Null hypothesis: the second significant digits of counts of at least ``min_count``
     (default 10) are distributed as honest counts at these stations would be (simulation), or
@@ -853,20 +929,11 @@ def second_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = N
     >>> res = second_digit_test(sheets, n_resamples=199, rng=1)
     >>> res.pvalue > 0.05, res.null
     (True, 'simulation(n=199, model=beta-binomial, level=center)')
-    """
-    return _distribution_test("second", sheets, column, null=null, model=model, level=level,
-                              min_count=min_count, n_resamples=n_resamples, sampler=sampler,
-                              rng=rng, explain=explain)
+    """)
 
 
-def first_two_digits_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
-                          null: Null = "simulation", model: Model = "beta-binomial",
-                          level: str | None = "auto",
-                          min_count: int = MIN_COUNTS["first_two"],
-                          n_resamples: int | None = None, sampler: Sampler = "auto",
-                          rng: RNGLike = None, explain: bool = True
-                     ) -> DigitTestResult:
-    """First-two-digits test (Nigrini 2012): 90 cells 10..99, counts of at least 10.
+first_two_digits_test = _digit_test("first_two_digits_test", "first_two", """\
+First-two-digits test (Nigrini 2012): 90 cells 10..99, counts of at least 10.
 
     Null hypothesis: honest counts at these stations (simulation), or Benford's
     ``P(n) = log10(1 + 1/n)`` (textbook: X² with 89 df, critical value 112.02 at 0.05).
@@ -877,19 +944,11 @@ def first_two_digits_test(sheets: SheetTable, column: str | Sequence[str] | None
     sizes; with few counts many of the 90 cells have small expectations, where the chi-square
     approximation of the textbook p-value is poor (the simulation p-value is not affected).
     Reference: Nigrini (2012), doi:10.1002/9781119203094.
-    """
-    return _distribution_test("first_two", sheets, column, null=null, model=model, level=level,
-                              min_count=min_count, n_resamples=n_resamples, sampler=sampler,
-                              rng=rng, explain=explain)
+    """)
 
 
-def last_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
-                    null: Null = "simulation", model: Model = "beta-binomial",
-                    level: str | None = "auto", min_count: int = MIN_COUNTS["last"],
-                    n_resamples: int | None = None, sampler: Sampler = "auto",
-                    rng: RNGLike = None, explain: bool = True
-                     ) -> DigitTestResult:
-    """Last-digit test (Beber & Scacco 2012): are last digits uniform?
+last_digit_test = _digit_test("last_digit_test", "last", """\
+Last-digit test (Beber & Scacco 2012): are last digits uniform?
 
     Null hypothesis: the last digits of counts of at least ``min_count`` (default 50) are as
     honest counts at these stations would give (simulation), or uniform on 0..9 (textbook: X²
@@ -903,10 +962,7 @@ def last_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = Non
     3), so counts below ~50–100 must be excluded or simulated; digits of counts fabricated by
     a computer or by a careful forger look uniform (Kalinin & Mebane adaptation); in Sweden
     2018 and Uganda 2016 the test did not separate clean from suspect (Hussein 2018).
-    """
-    return _distribution_test("last", sheets, column, null=null, model=model, level=level,
-                              min_count=min_count, n_resamples=n_resamples, sampler=sampler,
-                              rng=rng, explain=explain)
+    """)
 
 
 # --------------------------------------------------------------------------------------------
@@ -914,24 +970,32 @@ def last_digit_test(sheets: SheetTable, column: str | Sequence[str] | None = Non
 # --------------------------------------------------------------------------------------------
 
 
-def _scalar_test(name: str, kind: str, sheets: SheetTable,
-                 column: str | Sequence[str] | None, *,
-                 statistic_of: Callable[[np.ndarray], np.ndarray], textbook_value: float,
-                 textbook_pvalue: Callable[[np.ndarray, float], tuple[float, float]],
-                 alternative: str, statistic_name: str, null: Null, model: Model,
-                 level: str | None, min_count: int, n_resamples: int | None,
-                 sampler: Sampler, rng: RNGLike, wrap: bool = True,
-                 explain: bool = True) -> DigitTestResult:
-    data, spec, resamples = _prepare(sheets, column, kind, null, model, level, min_count,
-                                     n_resamples, sampler, rng, wrap=wrap)
+@dataclass(frozen=True)
+class _Scalar:
+    """A mean or share test: its name, digits, statistic and textbook null."""
+
+    name: str
+    kind: str
+    statistic_of: Callable[[np.ndarray], np.ndarray]
+    textbook_value: float
+    textbook_pvalue: Callable[[np.ndarray, float], tuple[float, float]]
+    alternative: str
+    statistic_name: str
+
+
+def _scalar_test(scalar: _Scalar, sheets: SheetTable, column: str | Sequence[str] | None,
+                 opts: _Options) -> DigitTestResult:
+    name, kind, statistic_of, alternative = (scalar.name, scalar.kind, scalar.statistic_of,
+                                             scalar.alternative)
+    data, spec, opts = _prepare(sheets, column, kind, opts)
     observed = data.observed[kind].astype(np.int64)
     n = float(observed.sum())
     stat = float(statistic_of(observed[None, :].astype(float))[0])
-    reference = reference_probs(kind, wrap=wrap)
+    reference = reference_probs(kind, wrap=opts.wrap)
     null_dist = None
     if data.replicates is None:
-        pvalue, z = textbook_pvalue(observed, stat)
-        expected_stat = textbook_value
+        pvalue, z = scalar.textbook_pvalue(observed, stat)
+        expected_stat = scalar.textbook_value
         expected_cells = reference
         test = f"digits.{name}.textbook"
     else:
@@ -951,28 +1015,20 @@ def _scalar_test(name: str, kind: str, sheets: SheetTable,
     table = _table(kind, observed, expected_cells, reference,
                    _bands(kind, data, expected_cells, n))
     effect = stat - expected_stat
-    params = _base_params(data, spec, kind, rng, model, level, sampler)
-    if kind == "pairs":
-        params["wrap"] = wrap
-    sim_p = None
-    if data.replicates is None and pvalue < 0.05 and explain:
-        sim_p = _simulated_pvalue(lambda: _scalar_test(
-            name, kind, sheets, column, statistic_of=statistic_of,
-            textbook_value=textbook_value, textbook_pvalue=textbook_pvalue,
-            alternative=alternative, statistic_name=statistic_name, null="simulation",
-            model=model, level=level, min_count=min_count, n_resamples=resamples,
-            sampler=sampler, rng=rng, wrap=wrap))
+    params = _base_params(data, spec, kind, opts)
+    sim_p = _explanation(data, pvalue, opts, lambda o: _scalar_test(scalar, sheets, column, o))
+    if sim_p is not _NOT_RUN:
         params["simulation_pvalue"] = sim_p
     message = _message(name, data, sheets, kind, spec, statistic=stat, pvalue=pvalue, n=int(n),
-                       sim_pvalue=sim_p, explained=explain, expected=expected_stat,
-                       effect=effect, z=z)
+                       sim_pvalue=_run_or_none(sim_p), explained=opts.explain,
+                       expected=expected_stat, effect=effect, z=z)
     return DigitTestResult(
         test=test, statistic=stat, pvalue=pvalue, effect=effect,
-        effect_unit=("digits" if statistic_name == "mean_digit" else "share") +
+        effect_unit=("digits" if scalar.statistic_name == "mean_digit" else "share") +
         " (observed minus expected)", n=int(n), null=data.null,
         evidence=evidence_from_pvalue(pvalue), table=table, message=message,
         excluded=_excluded(data, kind, spec, int(n)), params=params, column=data.columns,
-        digits=kind, statistic_name=statistic_name, alternative=alternative,
+        digits=kind, statistic_name=scalar.statistic_name, alternative=alternative,
         expected_statistic=expected_stat, z=None if z != z else float(z),
         n_resamples=data.n_resamples, null_distribution=_frozen(null_dist))
 
@@ -1011,13 +1067,8 @@ def _binom_pvalue(cells: Sequence[int], p0: float, alternative: str
     return pvalue
 
 
-def second_digit_mean_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
-                           null: Null = "simulation", model: Model = "beta-binomial",
-                           level: str | None = "auto", min_count: int = MIN_COUNTS["second"],
-                           n_resamples: int | None = None, sampler: Sampler = "auto",
-                           rng: RNGLike = None, explain: bool = True
-                     ) -> DigitTestResult:
-    """Mean second digit (EFT ``_2BL``) against 4.187 (two-sided).
+second_digit_mean_test = _digit_test("second_digit_mean_test", "second", """\
+Mean second digit (EFT ``_2BL``) against 4.187 (two-sided).
 
     Null hypothesis: the mean second digit of counts >= 10 equals its honest-simulation
     expectation, or Mebane's 2BL mean 4.1874 (textbook: z = (x̄ - 4.187) / (2.873 / sqrt(n)),
@@ -1028,23 +1079,12 @@ def second_digit_mean_test(sheets: SheetTable, column: str | Sequence[str] | Non
     Mebane reads a mean above 4.187 as a sign of strategic behaviour or manipulation, but the
     sign depends on the process (Hicken & Mebane 2017). Same failure modes as
     :func:`second_digit_test`; a mean test ignores deviations that leave the mean unchanged.
-    """
-    return _scalar_test("second_digit_mean", "second", sheets, column,
-                        statistic_of=_mean_of, textbook_value=SECOND_DIGIT_MEAN,
-                        textbook_pvalue=_z_pvalue(SECOND_DIGIT_MEAN, SECOND_DIGIT_SD),
-                        alternative="two-sided", statistic_name="mean_digit", null=null,
-                        model=model, level=level, min_count=min_count,
-                        n_resamples=n_resamples, sampler=sampler, rng=rng,
-                        explain=explain)
+    """, _Scalar("second_digit_mean", "second", _mean_of, SECOND_DIGIT_MEAN,
+            _z_pvalue(SECOND_DIGIT_MEAN, SECOND_DIGIT_SD), "two-sided", "mean_digit"))
 
 
-def last_digit_mean_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
-                         null: Null = "simulation", model: Model = "beta-binomial",
-                         level: str | None = "auto", min_count: int = MIN_COUNTS["last"],
-                         n_resamples: int | None = None, sampler: Sampler = "auto",
-                         rng: RNGLike = None, explain: bool = True
-                     ) -> DigitTestResult:
-    """Mean last digit (EFT ``LastC``) against 4.5 (two-sided).
+last_digit_mean_test = _digit_test("last_digit_mean_test", "last", """\
+Mean last digit (EFT ``LastC``) against 4.5 (two-sided).
 
     Null hypothesis: the mean last digit of counts >= ``min_count`` equals its honest
     expectation, or 4.5 (textbook: z with SD sqrt(8.25) = 2.872).
@@ -1054,23 +1094,12 @@ def last_digit_mean_test(sheets: SheetTable, column: str | Sequence[str] | None 
     EFT computes it on every count; small counts bias it (a station with 3 votes ends in 3),
     hence the exclusion below ``min_count`` (default 50). Detects a preference for low or high
     final digits, not for particular digits (use :func:`last_digit_test`).
-    """
-    return _scalar_test("last_digit_mean", "last", sheets, column,
-                        statistic_of=_mean_of, textbook_value=LAST_DIGIT_MEAN,
-                        textbook_pvalue=_z_pvalue(LAST_DIGIT_MEAN, LAST_DIGIT_SD),
-                        alternative="two-sided", statistic_name="mean_digit", null=null,
-                        model=model, level=level, min_count=min_count,
-                        n_resamples=n_resamples, sampler=sampler, rng=rng,
-                        explain=explain)
+    """, _Scalar("last_digit_mean", "last", _mean_of, LAST_DIGIT_MEAN,
+            _z_pvalue(LAST_DIGIT_MEAN, LAST_DIGIT_SD), "two-sided", "mean_digit"))
 
 
-def zero_five_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
-                   null: Null = "simulation", model: Model = "beta-binomial",
-                   level: str | None = "auto", min_count: int = MIN_COUNTS["last"],
-                   n_resamples: int | None = None, sampler: Sampler = "auto",
-                   rng: RNGLike = None, explain: bool = True
-                     ) -> DigitTestResult:
-    """Share of counts ending in 0 or 5 (EFT ``C05s``) against 0.2 (two-sided).
+zero_five_test = _digit_test("zero_five_test", "last", """\
+Share of counts ending in 0 or 5 (EFT ``C05s``) against 0.2 (two-sided).
 
     Null hypothesis: honest-simulation share, or 0.2 (textbook: exact binomial test).
 
@@ -1079,24 +1108,12 @@ def zero_five_test(sheets: SheetTable, column: str | Sequence[str] | None = None
     Detects rounding of invented counts to multiples of 5 or 10. Small counts (excluded below
     ``min_count``, default 50) and counts derived by arithmetic from rounded figures break the
     textbook 0.2.
-    """
-    return _scalar_test("c05", "last", sheets, column, statistic_of=_share_of((0, 5)),
-                        textbook_value=0.2,
-                        textbook_pvalue=_binom_pvalue((0, 5), 0.2, "two-sided"),
-                        alternative="two-sided", statistic_name="share", null=null,
-                        model=model, level=level, min_count=min_count,
-                        n_resamples=n_resamples, sampler=sampler, rng=rng,
-                        explain=explain)
+    """, _Scalar("c05", "last", _share_of((0, 5)), 0.2,
+            _binom_pvalue((0, 5), 0.2, "two-sided"), "two-sided", "share"))
 
 
-def percent_zero_five_test(sheets: SheetTable, column: str | Sequence[str] | None = None, *,
-                           null: Null = "simulation", model: Model = "beta-binomial",
-                           level: str | None = "auto",
-                           min_count: int = MIN_COUNTS["percent"],
-                           n_resamples: int | None = None, sampler: Sampler = "auto",
-                           rng: RNGLike = None, explain: bool = True
-                     ) -> DigitTestResult:
-    """Share of rounded percentages ending in 0 or 5 (EFT ``P05s``) against 0.2.
+percent_zero_five_test = _digit_test("percent_zero_five_test", "percent", """\
+Share of rounded percentages ending in 0 or 5 (EFT ``P05s``) against 0.2.
 
     The percentage is ``round(100 * count / denominator)`` with the honest model's denominator
     (valid votes for a candidate's share, registered voters for ``voters``: turnout). Only
@@ -1112,14 +1129,8 @@ def percent_zero_five_test(sheets: SheetTable, column: str | Sequence[str] | Non
     percentages on simple fractions (with 20 voters every percentage is a multiple of 5), so
     the textbook 0.2 flags small stations; the simulation null keeps each denominator
     (Rozenas 2017).
-    """
-    return _scalar_test("p05", "percent", sheets, column, statistic_of=_share_of((0, 5)),
-                        textbook_value=0.2,
-                        textbook_pvalue=_binom_pvalue((0, 5), 0.2, "two-sided"),
-                        alternative="two-sided", statistic_name="share", null=null,
-                        model=model, level=level, min_count=min_count,
-                        n_resamples=n_resamples, sampler=sampler, rng=rng,
-                        explain=explain)
+    """, _Scalar("p05", "percent", _share_of((0, 5)), 0.2,
+            _binom_pvalue((0, 5), 0.2, "two-sided"), "two-sided", "share"))
 
 
 _PAIR_ALTERNATIVE = {"repeated": "less", "adjacent": "greater", "distant": "less"}
@@ -1159,13 +1170,11 @@ def digit_pairs_test(sheets: SheetTable, column: str | Sequence[str] | None = No
     index = PAIR_KINDS.index(kind)
     p0 = float(pair_probs(wrap)[index])
     alternative = _PAIR_ALTERNATIVE[kind]
-    return _scalar_test(f"{kind}_pairs", "pairs", sheets, column,
-                        statistic_of=_share_of((index,)), textbook_value=p0,
-                        textbook_pvalue=_binom_pvalue((index,), p0, alternative),
-                        alternative=alternative, statistic_name="share", null=null,
-                        model=model, level=level, min_count=min_count,
-                        n_resamples=n_resamples, sampler=sampler, rng=rng, wrap=wrap,
-                        explain=explain)
+    scalar = _Scalar(f"{kind}_pairs", "pairs", _share_of((index,)), p0,
+                     _binom_pvalue((index,), p0, alternative), alternative, "share")
+    return _scalar_test(scalar, sheets, column,
+                        _Options(null, model, level, min_count, n_resamples, sampler, rng,
+                                 explain, wrap))
 
 
 def last_digit_extremes(counts: np.ndarray, *, probs: np.ndarray | None = None,
@@ -1286,34 +1295,21 @@ _FUNCTIONS: dict[str, Callable[..., DigitTestResult]] = {
     "last_digit_mean": last_digit_mean_test,
     "c05": zero_five_test,
     "p05": percent_zero_five_test,
-    "repeated_pairs": lambda s, column=None, **kw: digit_pairs_test(s, column,
-                                                                    kind="repeated", **kw),
-    "adjacent_pairs": lambda s, column=None, **kw: digit_pairs_test(s, column,
-                                                                    kind="adjacent", **kw),
+    "repeated_pairs": partial(digit_pairs_test, kind="repeated"),
+    "adjacent_pairs": partial(digit_pairs_test, kind="adjacent"),
 }
 
 
-def _runner(name: str, null: Null) -> Callable[[SheetTable, np.random.Generator],
-                                               CheckResult]:
-    func = _FUNCTIONS[name]
-
-    def run(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
-        options = current_options()
-        return func(sheets, options.candidate_for(sheets), null=null,
-                    n_resamples=options.n_resamples, rng=rng)
-    run.__name__ = f"run_{name}_{null}"
-    return run
-
-
 for _name, _description in _DESCRIPTIONS.items():
-    register(CheckSpec(name=f"digits.{_name}", family="digits",
-                       run=_runner(_name, "simulation"), calibrated=True, fast=True,
-                       by_region=True, min_units=30,
-                       description=_description + " against honest redraws"))
-    register(CheckSpec(name=f"digits.{_name}.textbook", family="digits",
-                       run=_runner(_name, "textbook"), calibrated=False, fast=True,
-                       by_region=True, min_units=30,
-                       description=_description + " against the textbook law"))
+    for _null, _against in (("simulation", " against honest redraws"),
+                          ("textbook", " against the textbook law")):
+        register(CheckSpec(
+            name=f"digits.{_name}" + ("" if _null == "simulation" else ".textbook"),
+            family="digits", calibrated=_null == "simulation", fast=True, by_region=True,
+            min_units=30, description=_description + _against,
+            # textbook tests draw redraws too: to say whether honest counting explains a
+            # rejection (``explain``), with the same sample as the simulation null
+            run=runner(_FUNCTIONS[_name], monte_carlo=True, candidate="column", null=_null)))
 
 __all__ = [
     "FIRST_DIGIT_PROBS", "FIRST_TWO_PROBS", "LAST_DIGIT_PROBS", "MIN_COUNTS",

@@ -12,14 +12,50 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from audit.checks._options import current
 from audit.checks._result import CheckResult
 from audit.model import SheetTable
 
 #: ``run(sheets, rng) -> result``: the check with its default options.
 Runner = Callable[[SheetTable, np.random.Generator], CheckResult]
+
+
+@dataclass(frozen=True)
+class _Runner:
+    """A picklable registry runner (see :func:`runner`), so that checks reach workers."""
+
+    check: Callable[..., CheckResult]
+    monte_carlo: bool
+    candidate: str | None
+    fixed: tuple[tuple[str, Any], ...]
+
+    def __call__(self, sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+        options = current()
+        kwargs = dict(self.fixed)
+        if self.candidate is not None:
+            kwargs[self.candidate] = options.candidate_for(sheets)
+        if self.monte_carlo:
+            kwargs["rng"] = rng
+            kwargs["n_resamples"] = options.n_resamples
+        return self.check(sheets, **kwargs)
+
+
+def runner(check: Callable[..., CheckResult], *, monte_carlo: bool = False,
+           candidate: str | None = "candidate", **fixed: Any) -> Runner:
+    """The registry runner of ``check``: the one way battery options reach a check.
+
+    ``run(sheets, rng)`` calls ``check(sheets, **fixed)`` and adds, from the options in force
+    (:func:`audit.checks._options.current`): the battery's candidate as keyword ``candidate``
+    (None: the check takes no candidate), and for a ``monte_carlo`` check ``rng`` and
+    ``n_resamples``, so that every Monte Carlo null uses the battery's redraws and seed
+    stream. ``check`` must be a module-level function (or a ``functools.partial`` of one) so
+    that the runner can be sent to worker processes.
+    """
+    return _Runner(check, monte_carlo, candidate, tuple(sorted(fixed.items())))
 
 
 @dataclass(frozen=True)
@@ -43,7 +79,8 @@ class CheckSpec:
         nominal level. Textbook nulls (raw Benford) are registered with False and shown as
         such.
     fast : bool
-        Cheap enough to run on every one of ~1,000 simulated elections.
+        Cheap enough to run on every one of ~1,000 simulated elections. The forensics
+        battery runs checks that are not fast nationally only unless asked.
     by_region : bool
         Meaningful when run separately within each region.
     min_units : int

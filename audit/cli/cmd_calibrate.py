@@ -9,16 +9,17 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from audit.cases import SourceFile, case_dir, load_case
 from audit.checks.registry import registered
 from audit.cli._common import data_dir_option, emit_json, err, json_option, out, seed_option
-from audit.errors import AuditError, DataUnavailableError
-from audit.ingest import read_sheets
+from audit.data import load_target
+from audit.errors import AuditError
 from audit.model import SheetTable
 from audit.simulate.calibrate import (
     CLEAN,
+    DEFAULT_RESAMPLES,
     DEFAULT_SCENARIOS,
     Calibration,
+    ShapeSampler,
     calibrate,
     row_notes,
     write_outputs,
@@ -45,7 +46,12 @@ from audit.simulate.shape import ElectionShape, fit_shape
 @click.option("--mean-level",
               help="Region level whose units get fixed means (default: auto; top: the first).")
 @click.option("--tables", type=click.IntRange(10), default=30_000, show_default=True,
-              help="Tables of the synthetic election (no TARGET).")
+              help="Tables of the synthetic elections (no TARGET).")
+@click.option("--varied", is_flag=True,
+              help="No TARGET: give every simulated election its own synthetic shape, with "
+                   "parameters drawn from documented ranges (docs/calibration.md).")
+@click.option("--n-resamples", type=click.IntRange(min=1), default=DEFAULT_RESAMPLES,
+              show_default=True, help="Honest redraws per simulation null of every check.")
 @click.option("--workers", type=click.IntRange(1), help="Processes (default: all cores).")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write calibration-<label>.md/.csv/.json/.svg here.")
@@ -58,16 +64,17 @@ from audit.simulate.shape import ElectionShape, fit_shape
 def calibrate_command(target: str | None, source_id: str | None, profile: str | None,
                       mapping: Path | None, n_sims: int, n_power: int,
                       check_names: str | None, fast_only: bool, scenario_names: str | None,
-                      structure: str, mean_level: str | None, tables: int,
-                      workers: int | None, out_dir: Path | None, label: str | None,
-                      progress: bool | None, seed: int, data_dir: Path | None,
-                      as_json: bool) -> None:
+                      structure: str, mean_level: str | None, tables: int, varied: bool,
+                      n_resamples: int, workers: int | None, out_dir: Path | None,
+                      label: str | None, progress: bool | None, seed: int,
+                      data_dir: Path | None, as_json: bool) -> None:
     """Calibrate the forensic checks on clean elections shaped like TARGET.
 
-    TARGET is a case (bundled name or folder) or a tally-sheet file; without it a synthetic
-    election is used. The shape of the election (station sizes, regional turnout and shares,
-    their dispersion) is fitted to the sheets (docs/simulate.md); N clean elections are
-    simulated and every registered check is run on each: the false-positive rate at 0.05
+    TARGET is a case (bundled name or folder, with --source) or a tally-sheet file; without
+    it a synthetic election is used, or with --varied a new synthetic shape for every
+    simulated election. The shape of the election (station sizes, regional turnout and
+    shares, their dispersion) is fitted to the sheets (docs/simulate.md); N clean elections
+    are simulated and every registered check is run on each: the false-positive rate at 0.05
     is reported with a 95% interval. The first --n-power elections are also manipulated
     (ballot stuffing, vote switching, fabrication, ...) at several intensities to measure
     power. Results are reproducible with --seed, whatever the number of workers.
@@ -76,6 +83,7 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
     Example:
       election-audit calibrate venezuela-2024 --source opposition-v1 --n-sims 1000 -o docs
       election-audit calibrate RESULTADOS_2024_CSV_V1.csv --n-sims 200 --json
+      election-audit calibrate --varied --tables 5000 --n-sims 200 -o docs
     """
     specs = registered()
     if check_names:
@@ -103,15 +111,15 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
         scenarios = []
 
     target_obj, default_label = _target(target, source_id, profile, mapping, data_dir, tables,
-                                        seed)
+                                        varied, seed)
     if isinstance(target_obj, SheetTable):
-        shape: ElectionShape = fit_shape(target_obj, mean_level=mean_level,
-                                         keep_structure=structure == "observed")
+        shape: ElectionShape | ShapeSampler = fit_shape(
+            target_obj, mean_level=mean_level, keep_structure=structure == "observed")
     else:
         shape = target_obj
     show = sys.stderr.isatty() if progress is None else progress
     cal = calibrate(shape, checks=specs, n_sims=n_sims, n_power=n_power, scenarios=scenarios,
-                    seed=seed, workers=workers, progress=show)
+                    seed=seed, n_resamples=n_resamples, workers=workers, progress=show)
     if isinstance(target_obj, SheetTable):
         cal = _with_provenance(cal, target_obj)
     written: list[str] = []
@@ -132,47 +140,20 @@ command = calibrate_command
 
 
 def _target(target: str | None, source_id: str | None, profile: str | None,
-            mapping: Path | None, data_dir: Path | None, tables: int, seed: int
-            ) -> tuple[SheetTable | ElectionShape, str]:
-    """The sheets (or synthetic shape) to calibrate on, and a label for output files."""
+            mapping: Path | None, data_dir: Path | None, tables: int, varied: bool, seed: int
+            ) -> tuple[SheetTable | ElectionShape | ShapeSampler, str]:
+    """The sheets (or synthetic shape, or sampler) to calibrate on, and a label for outputs."""
     if target is None:
+        if varied:
+            return ShapeSampler(n_tables=tables), "varied"
         return ElectionShape.synthetic(n_tables=tables, rng=seed), "synthetic"
+    if varied:
+        raise AuditError("--varied draws synthetic shapes; it takes no TARGET")
     if profile and mapping:
         raise AuditError("give either --profile or --mapping, not both")
-    path = Path(target)
-    if path.is_file():
-        return read_sheets(path, profile=mapping or profile).sheets, path.stem
-    case = load_case(case_dir(target))
-    source = case.source(source_id) if source_id else case.main_source
-    if source is None:
-        raise AuditError(f"case {case.name!r} lists no tally-sheet source in sources.toml")
-    main = _locate(case.path, source, data_dir)
-    join = None
-    if source.join:
-        join = _locate(case.path, case.source(source.join), data_dir)
-    prof = profile or mapping or _profile(case.path, source)
-    sheets = read_sheets(main, profile=prof, join=join).sheets
-    return sheets, case.name
-
-
-def _profile(case_path: Path, source: SourceFile) -> str | Path:
-    local = case_path / source.profile
-    return local if local.is_file() else source.profile
-
-
-def _locate(case_path: Path, source: SourceFile, data_dir: Path | None) -> Path:
-    """A source file: in the data directory (<folder>/<file>) or in the case folder."""
-    candidates = []
-    if data_dir is not None:
-        candidates += [data_dir / source.folder / source.file, data_dir / source.file]
-    candidates += [case_path / source.file, case_path / source.folder / source.file]
-    for c in candidates:
-        if c.is_file():
-            return c
-    raise DataUnavailableError(
-        f"source {source.id!r} ({source.file}) not found in "
-        f"{data_dir or '(no data directory)'} nor in {case_path}; give --data-dir or set "
-        f"ELECTION_AUDIT_DATA to the folder holding {source.folder or 'it'}")
+    ingested, label = load_target(target, source_id=source_id, profile=mapping or profile,
+                                  data_dir=data_dir)
+    return ingested.sheets, label
 
 
 def _command_line(data_dir: Path | None) -> str:
@@ -200,7 +181,7 @@ def _with_provenance(cal: Calibration, sheets: SheetTable) -> Calibration:
 def _print(cal: Calibration) -> None:
     shape = cal.shape.to_dict()
     out.print(f"[bold]{cal.shape.name}[/bold]: {shape['tables']:,} tables; {cal.n_sims} clean "
-              f"elections, seed {cal.seed}")
+              f"elections, seed {cal.seed}, {cal.n_resamples} redraws per null")
     fpr = Table(title=f"False-positive rate at alpha = {cal.alpha:g}", show_edge=False)
     for col in ("check", "null", "tested", "rate", "95% CI", "verdict", "notes"):
         fpr.add_column(col, justify="right" if col in ("tested", "rate") else "left")

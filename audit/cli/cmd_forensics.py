@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from audit.checks._options import DEFAULT_RESAMPLES
+from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES
 from audit.checks._result import Evidence
-from audit.cli._common import emit_json, json_option, out, seed_option
+from audit.cli._common import data_dir_option, emit_json, json_option, out, seed_option
+from audit.data import load_target
 from audit.forensics import NATIONAL, ForensicsResult, run_forensics
-from audit.ingest import read_sheets
 from audit.messages import render
 
 
@@ -34,8 +34,11 @@ _STYLE = {Evidence.STRONG: "bold red", Evidence.MODERATE: "red", Evidence.WEAK: 
 
 
 @click.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--profile", help="Bundled column profile name or TOML path (default: detected).")
+@click.argument("target")
+@click.option("--source", "source_id",
+              help="Source of the case to analyse (default: its main source).")
+@click.option("--profile", help="Bundled column profile name or TOML path of FILE "
+                                "(default: detected).")
 @click.option("--by", "level", default=None,
               help="Region level for per-region runs (default: the top level; 'none' for "
                    "national only).")
@@ -45,25 +48,36 @@ _STYLE = {Evidence.STRONG: "bold red", Evidence.MODERATE: "red", Evidence.WEAK: 
 @click.option("--candidate", help="Candidate key whose counts are tested (default: leader).")
 @click.option("--check", "checks", multiple=True,
               help="Run only this check or family (repeatable).")
+@click.option("--n-refits", type=click.IntRange(min=0), default=DEFAULT_REFITS,
+              show_default=True, help="Bootstrap refits of the Klimek model fit.")
+@click.option("--slow-by-region", is_flag=True,
+              help="Also run slow checks (the Klimek model fit) in every region.")
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
 @click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True,
               help="Language of the summary.")
+@data_dir_option
 @json_option
-def forensics(file: Path, profile: str | None, level: str | None, seed: int, n_resamples: int,
-              candidate: str | None, checks: tuple[str, ...], no_progress: bool, lang: str,
-              as_json: bool) -> None:
+def forensics(target: str, source_id: str | None, profile: str | None, level: str | None,
+              seed: int, n_resamples: int, candidate: str | None, checks: tuple[str, ...],
+              n_refits: int, slow_by_region: bool, no_progress: bool, lang: str,
+              data_dir: Path | None, as_json: bool) -> None:
     """Statistical forensics on tally sheets: digit, turnout and other registered checks.
 
-    Every check runs on the whole table and on each region; p-values are adjusted
-    (Benjamini–Hochberg across regions and tests). Calibrated checks compare the sheets with
-    honest counting simulated at the same station sizes; textbook checks (raw Benford ...)
-    are shown for comparison. Findings are evidence levels, never a verdict of fraud.
+    TARGET is a tally-sheet FILE, or a case (a bundled case name or a case folder) whose
+    source (--source, default the main one) is found in --data-dir, $ELECTION_AUDIT_DATA or
+    the cache (docs/data.md). Every check runs on the whole table and on each region;
+    p-values are adjusted (Benjamini–Hochberg across regions and tests). Calibrated checks
+    compare the sheets with honest counting simulated at the same station sizes; textbook
+    checks (raw Benford ...) are shown for comparison. Findings are evidence levels, never a
+    verdict of fraud.
 
     \b
     Example:
       election-audit forensics RESULTADOS_2024_CSV_V2.csv --by state --seed 1 --json
+      election-audit forensics venezuela-2024 --source opposition-v1 --by state
     """
-    result_in = read_sheets(file, profile=profile)
+    result_in, _ = load_target(target, source_id=source_id, profile=profile,
+                               data_dir=data_dir)
     sheets = result_in.sheets
     by = level
     if by is None:
@@ -72,6 +86,7 @@ def forensics(file: Path, profile: str | None, level: str | None, seed: int, n_r
         by = None
     result = run_forensics(sheets, by=by, seed=seed, n_resamples=n_resamples,
                            candidate=candidate, checks=checks or None,
+                           slow_by_region=slow_by_region, n_refits=n_refits,
                            progress=False if no_progress else None)
     if as_json:
         emit_json(result.to_dict())

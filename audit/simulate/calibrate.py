@@ -1,17 +1,28 @@
-"""Calibration and power of the registered checks on simulated elections.
+"""Calibration and power of the registered checks on simulated elections (the one engine).
 
 :func:`calibrate` runs every registered sheet-level check (:mod:`audit.checks.registry`) on
-``n_sims`` clean elections shaped like a given one (:func:`~audit.simulate.fit_shape`) and, on
-the first ``n_power`` of them, after each manipulation of :data:`DEFAULT_SCENARIOS` at several
-intensities. It reports, per check, the **false-positive rate** at level ``alpha`` on the clean
-elections with an exact (Clopper–Pearson) 95% confidence interval, and the **power** (share of
+``n_sims`` clean elections and, on the first ``n_power`` of them, after each manipulation of
+:data:`DEFAULT_SCENARIOS` at several intensities. The clean elections are either
+
+* **shaped like one election** (an :class:`~audit.simulate.ElectionShape`, e.g. fitted to real
+  tally sheets with :func:`~audit.simulate.fit_shape`: "clean like this one"), or
+* **varied** (a :class:`ShapeSampler`): every simulated election gets its own synthetic shape
+  with parameters drawn from documented ranges (station sizes, turnout, shares and the number
+  of candidates, regional and station heterogeneity, size effects, turnout–share correlation),
+  so that a rate says how a check behaves across many kinds of honest elections (issue 4).
+
+It reports, per check, the **false-positive rate** at level ``alpha`` on the clean elections
+with an exact (Clopper–Pearson) 95% confidence interval, and the **power** (share of
 manipulated elections flagged) per manipulation and intensity. A row ``battery`` gives the same
 for "any calibrated check flags after Benjamini–Hochberg adjustment across the checks".
 
 Reproducibility: simulation ``j`` draws from ``SeedSequence(seed).spawn(n_sims)[j]`` (built
-directly as ``spawn_key = (j,)``), and each check, manipulation and check-after-manipulation
-from its own child keyed by ``j`` and a CRC-32 of its name, so results do not depend on the
-number of workers, the order in which they finish, nor on which other checks are run. Work is
+directly as ``spawn_key = (j,)``), and each shape, manipulation and check *family* from its own
+child keyed by ``j`` and a CRC-32 of its name. Every check of a family starts from the same
+generator state, so the digit tests share one Monte Carlo sample of honest redraws (as in the
+forensics battery), and results do not depend on the number of workers, the order in which
+they finish, nor on which other checks are run. Checks run with the battery options of
+:mod:`audit.checks._options` (``n_resamples`` redraws per Monte Carlo null). Work is
 spread over processes (``concurrent.futures.ProcessPoolExecutor``, ``forkserver`` start where
 available); a progress bar goes to stderr.
 
@@ -37,6 +48,7 @@ from scipy import stats
 
 from audit._json import jsonable
 from audit._version import __version__
+from audit.checks._options import battery_options
 from audit.checks.multiple import bh_adjust
 from audit.checks.registry import CheckSpec, registered
 from audit.model import SheetTable
@@ -54,6 +66,8 @@ from audit.simulate.shape import ElectionShape, fit_shape
 
 CLEAN = "clean"
 BATTERY = "battery"
+#: Default Monte Carlo redraws per null in calibration runs (p-values in steps of 1/200).
+DEFAULT_RESAMPLES = 199
 Manipulation = Callable[..., tuple[SheetTable, pd.DataFrame]]
 
 
@@ -120,6 +134,89 @@ DEFAULT_SCENARIOS: tuple[Scenario, ...] = (
 )
 
 
+# --------------------------------------------------------------------------------------------
+# varied clean elections
+# --------------------------------------------------------------------------------------------
+
+#: Ranges of the varied clean elections: (low, high), drawn uniformly, or log-uniformly for the
+#: keys in :data:`LOG_UNIFORM`. Concentrations are Beta concentrations of the sub-region, centre
+#: and table layers (smaller: more heterogeneity); ``size_effect`` is the logit slope of
+#: turnout on log station size; ``correlation`` that of turnout and the leader's share between
+#: centres.
+PARAMETER_RANGES: dict[str, tuple[float, float]] = {
+    "size_median": (120.0, 700.0),
+    "size_sigma": (0.2, 0.6),
+    "turnout": (0.45, 0.8),
+    "leader_share": (0.35, 0.65),
+    "others": (1, 3),
+    "n_regions": (5, 30),
+    "region_concentration": (60.0, 400.0),
+    "subregion_concentration": (100.0, 2000.0),
+    "centre_concentration": (100.0, 2000.0),
+    "table_concentration": (80.0, 600.0),
+    "null_rate": (0.005, 0.04),
+    "size_effect": (-0.3, 0.3),
+    "correlation": (-0.3, 0.3),
+}
+LOG_UNIFORM = frozenset({"size_median", "region_concentration", "subregion_concentration",
+                         "centre_concentration", "table_concentration"})
+
+
+@dataclass(frozen=True)
+class ShapeSampler:
+    """Varied clean elections: a new synthetic shape per simulated election.
+
+    Each draw picks the parameters of :meth:`ElectionShape.synthetic` from ``ranges`` (default
+    :data:`PARAMETER_RANGES`; integers for ``others`` and ``n_regions``): the leader's share,
+    1-3 other candidates sharing the rest (Dirichlet with concentration 3 each), station sizes
+    (log-normal, at least 20 voters), turnout, null votes, regional means and the dispersion
+    of every layer below them, a size effect and a turnout–share correlation. A false-positive
+    rate over these elections says how a check behaves across many kinds of honest election
+    of about ``n_tables`` tables.
+    """
+
+    n_tables: int = 5_000
+    ranges: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: dict(PARAMETER_RANGES))
+    name: str = "varied"
+
+    def parameters(self, rng: np.random.Generator) -> dict[str, Any]:
+        """One draw of the parameters (see :data:`PARAMETER_RANGES`)."""
+        out: dict[str, Any] = {}
+        for key, (low, high) in self.ranges.items():
+            if key in ("others", "n_regions"):
+                out[key] = int(rng.integers(int(low), int(high) + 1))
+            elif key in LOG_UNIFORM:
+                out[key] = float(np.exp(rng.uniform(np.log(low), np.log(high))))
+            else:
+                out[key] = float(rng.uniform(low, high))
+        leader = out.pop("leader_share")
+        others = rng.dirichlet(np.full(out.pop("others"), 3.0)) * (1.0 - leader)
+        out["shares"] = [leader, *map(float, others)]
+        return out
+
+    def draw(self, rng: np.random.Generator) -> ElectionShape:
+        """A synthetic shape with parameters drawn from the ranges."""
+        p = self.parameters(rng)
+        return ElectionShape.synthetic(
+            n_tables=self.n_tables, shares=p["shares"], n_regions=p["n_regions"],
+            turnout=p["turnout"], size_median=p["size_median"], size_sigma=p["size_sigma"],
+            size_min=20, null_rate=p["null_rate"],
+            region_concentration=p["region_concentration"],
+            concentration=(p["subregion_concentration"], p["centre_concentration"],
+                           p["table_concentration"]),
+            size_effect=p["size_effect"], correlation=p["correlation"], rng=rng)
+
+    @property
+    def n_units(self) -> int:
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "tables": self.n_tables, "varied": True,
+                "ranges": {k: list(v) for k, v in self.ranges.items()},
+                "log_uniform": sorted(LOG_UNIFORM & set(self.ranges))}
+
+
 @dataclass(frozen=True)
 class Calibration:
     """False-positive rates and power of checks on simulated elections.
@@ -136,13 +233,15 @@ class Calibration:
     runs : DataFrame
         One row per election and check: ``scenario``, ``intensity``, ``sim``, ``check``,
         ``pvalue``, ``status`` (``ok``, ``no-pvalue``, ``skipped``, ``error``), ``detail``.
-    shape : ElectionShape
-        The shape the clean elections were drawn from.
+    shape : ElectionShape or ShapeSampler
+        The shape the clean elections were drawn from (or the sampler of varied shapes).
+    n_resamples : int
+        Monte Carlo redraws per simulation null of every check.
     """
 
     table: pd.DataFrame
     runs: pd.DataFrame
-    shape: ElectionShape
+    shape: ElectionShape | ShapeSampler
     seed: int
     n_sims: int
     n_power: int
@@ -150,6 +249,7 @@ class Calibration:
     checks: tuple[str, ...]
     scenarios: tuple[Scenario, ...]
     provenance: tuple[dict[str, Any], ...] = ()
+    n_resamples: int = DEFAULT_RESAMPLES
 
     def false_positive_rates(self) -> pd.DataFrame:
         return self.table[self.table["scenario"] == CLEAN].reset_index(drop=True)
@@ -166,6 +266,7 @@ class Calibration:
             "seed": self.seed,
             "n_sims": self.n_sims,
             "n_power": self.n_power,
+            "n_resamples": self.n_resamples,
             "alpha": self.alpha,
             "checks": list(self.checks),
             "scenarios": [{"name": s.name, "parameter": s.parameter,
@@ -182,17 +283,19 @@ class Calibration:
 # --------------------------------------------------------------------------------------------
 
 
-def calibrate(target: ElectionShape | SheetTable, *, checks: Sequence[CheckSpec] | None = None,
-              n_sims: int = 200, n_power: int | None = None, n_slow: int | None = None,
+def calibrate(target: ElectionShape | ShapeSampler | SheetTable, *,
+              checks: Sequence[CheckSpec] | None = None, n_sims: int = 200,
+              n_power: int | None = None, n_slow: int | None = None,
               scenarios: Sequence[Scenario] | None = DEFAULT_SCENARIOS, alpha: float = 0.05,
-              seed: int | None = 20240728, workers: int | None = None,
-              progress: bool = False) -> Calibration:
+              seed: int | None = 20240728, n_resamples: int = DEFAULT_RESAMPLES,
+              workers: int | None = None, progress: bool = False) -> Calibration:
     """False-positive rates and power of checks on elections shaped like ``target``.
 
     Parameters
     ----------
     target
-        A shape, or tally sheets to fit one to (:func:`fit_shape` with defaults).
+        A shape, a :class:`ShapeSampler` (a new varied shape per election), or tally sheets
+        to fit a shape to (:func:`fit_shape` with defaults).
     checks
         Checks to run (default: every registered check).
     n_sims
@@ -209,23 +312,27 @@ def calibrate(target: ElectionShape | SheetTable, *, checks: Sequence[CheckSpec]
     seed
         Root seed; the same seed gives the same tables (None: fresh entropy, recorded in
         the result).
+    n_resamples
+        Monte Carlo redraws per simulation null (the battery option every check reads).
     workers
         Processes (default: all cores; 1 runs in this process).
     progress
         Show a progress bar on stderr.
     """
-    shape = target if isinstance(target, ElectionShape) else fit_shape(target)
+    shape = target if isinstance(target, (ElectionShape, ShapeSampler)) else fit_shape(target)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
     specs = tuple(checks) if checks is not None else tuple(registered())
     if n_sims < 1:
         raise ValueError("n_sims must be at least 1")
+    if n_resamples < 1:
+        raise ValueError("n_resamples must be at least 1")
     n_power = min(n_sims, 100 if n_power is None else n_power)
     n_slow = min(n_sims, max(1, n_sims // 5) if n_slow is None else n_slow)
     chosen = tuple(s for s in (scenarios or ()) if s.needs <= _columns(shape))
     conditions = [(s, x) for s in chosen for x in s.intensities]
     job = _Job(shape=shape, checks=specs, conditions=tuple(conditions), seed=seed,
-               n_power=n_power, n_slow=n_slow)
+               n_power=n_power, n_slow=n_slow, n_resamples=n_resamples)
     workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
     records = _run(job, n_sims, workers, progress)
     runs = pd.DataFrame.from_records(records, columns=list(_Job.COLUMNS))
@@ -236,10 +343,12 @@ def calibrate(target: ElectionShape | SheetTable, *, checks: Sequence[CheckSpec]
     return Calibration(table=table, runs=runs, shape=shape, seed=seed, n_sims=n_sims,
                        n_power=n_power if chosen else 0, alpha=alpha,
                        checks=tuple(s.name for s in specs), scenarios=chosen,
-                       provenance=provenance)
+                       provenance=provenance, n_resamples=n_resamples)
 
 
-def _columns(shape: ElectionShape) -> frozenset[str]:
+def _columns(shape: ElectionShape | ShapeSampler) -> frozenset[str]:
+    if isinstance(shape, ShapeSampler):  # synthetic shapes: registered, voters and null
+        return frozenset({"valid", "registered", "voters", "null"})
     cols = {"valid"}
     for flag, col in ((shape.has_registered, "registered"), (shape.has_voters, "voters"),
                       (shape.has_null, "null"), (shape.has_blank, "blank")):
@@ -261,12 +370,13 @@ def _scenario_order(scenarios: Sequence[Scenario]) -> Callable[[pd.Series], pd.S
 class _Job:
     """Everything a worker needs (pickled once per worker)."""
 
-    shape: ElectionShape
+    shape: ElectionShape | ShapeSampler
     checks: tuple[CheckSpec, ...]
     conditions: tuple[tuple[Scenario, float], ...]
     seed: int
     n_power: int
     n_slow: int
+    n_resamples: int = DEFAULT_RESAMPLES
 
     COLUMNS = ("scenario", "intensity", "sim", "check", "pvalue", "status", "detail")
 
@@ -278,7 +388,9 @@ class _Job:
             root.entropy, spawn_key=(*root.spawn_key, sim, *keys)))
 
     def run_sim(self, sim: int) -> list[tuple[Any, ...]]:
-        sheets = simulate(self.shape, self.seed_for(sim, "clean"))
+        shape = self.shape.draw(self.seed_for(sim, "shape")) \
+            if isinstance(self.shape, ShapeSampler) else self.shape
+        sheets = simulate(shape, self.seed_for(sim, "clean"))
         out = self.run_checks(sheets, sim, CLEAN, np.nan)
         if sim < self.n_power:
             for scenario, x in self.conditions:
@@ -290,30 +402,35 @@ class _Job:
     def run_checks(self, sheets: SheetTable, sim: int, scenario: str, intensity: float,
                    tag: str = CLEAN) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
-        for spec in self.checks:
-            if not spec.fast and sim >= self.n_slow:
-                continue
-            missing = sorted(c for c in spec.needs if not sheets.has(c))
-            if missing:
-                rows.append((scenario, intensity, sim, spec.name, np.nan, "skipped",
-                             f"needs {', '.join(missing)}"))
-                continue
-            if len(sheets) < spec.min_units:
-                rows.append((scenario, intensity, sim, spec.name, np.nan, "skipped",
-                             f"fewer than {spec.min_units} sheets"))
-                continue
-            try:
-                result = spec.run(sheets, self.seed_for(sim, tag, spec.name))
-            except Exception as exc:  # reported in the table, never hidden
-                rows.append((scenario, intensity, sim, spec.name, np.nan, "error",
-                             f"{type(exc).__name__}: {exc}"))
-                continue
-            p = result.pvalue
-            if p is None or not np.isfinite(p):
-                rows.append((scenario, intensity, sim, spec.name, np.nan, "no-pvalue", ""))
-            else:
-                rows.append((scenario, intensity, sim, spec.name, float(p), "ok", ""))
+        with battery_options(n_resamples=self.n_resamples):
+            for spec in self.checks:
+                row = self._run_one(spec, sheets, sim, scenario, intensity, tag)
+                if row:
+                    rows.append(row)
         return rows
+
+    def _run_one(self, spec: CheckSpec, sheets: SheetTable, sim: int, scenario: str,
+                 intensity: float, tag: str) -> tuple[Any, ...]:
+        """One check on one election: a row of :attr:`COLUMNS` (never raises)."""
+        if not spec.fast and sim >= self.n_slow:
+            return ()
+        missing = sorted(c for c in spec.needs if not sheets.has(c))
+        if missing:
+            return (scenario, intensity, sim, spec.name, np.nan, "skipped",
+                    f"needs {', '.join(missing)}")
+        if len(sheets) < spec.min_units:
+            return (scenario, intensity, sim, spec.name, np.nan, "skipped",
+                    f"fewer than {spec.min_units} sheets")
+        try:
+            # one generator per check family: the checks of a family share their redraws
+            result = spec.run(sheets, self.seed_for(sim, tag, spec.family))
+        except Exception as exc:  # reported in the table, never hidden
+            return (scenario, intensity, sim, spec.name, np.nan, "error",
+                    f"{type(exc).__name__}: {exc}")
+        p = result.pvalue
+        if p is None or not np.isfinite(p):
+            return (scenario, intensity, sim, spec.name, np.nan, "no-pvalue", "")
+        return (scenario, intensity, sim, spec.name, float(p), "ok", "")
 
 
 _WORKER_JOB: _Job | None = None
@@ -471,14 +588,22 @@ def to_markdown(cal: Calibration, *, title: str, command: str = "",
         lines += ["Generated by the command below; do not edit by hand.", "", "```bash",
                   command, "```", ""]
     lines += [
-        f"- package version {__version__}; seed {cal.seed}; alpha {cal.alpha:g}",
+        f"- package version {__version__}; seed {cal.seed}; alpha {cal.alpha:g}; "
+        f"{cal.n_resamples} Monte Carlo redraws per null",
         f"- {cal.n_sims} clean simulated elections; power on {cal.n_power} per manipulation "
         f"and intensity",
-        f"- shape: {shape['tables']:,} tables, means fixed per {shape['mean_level'] or 'nation'}"
-        f" ({shape['mean_level_units']:,} units), layers of variation "
-        f"{', '.join(shape['intraclass_correlation'])}; "
-        f"{'observed tables reused' if shape['fixed_structure'] else 'geography drawn anew'}",
     ]
+    if isinstance(cal.shape, ShapeSampler):
+        ranges = "; ".join(f"{k} {_range(v)}" + (" (log-uniform)" if k in LOG_UNIFORM else "")
+                           for k, v in cal.shape.ranges.items())
+        lines.append(f"- varied shapes: every election has its own synthetic shape of "
+                     f"{shape['tables']:,} tables, parameters drawn uniformly from: {ranges}")
+    else:
+        lines.append(
+            f"- shape: {shape['tables']:,} tables, means fixed per "
+            f"{shape['mean_level'] or 'nation'} ({shape['mean_level_units']:,} units), layers "
+            f"of variation {', '.join(shape['intraclass_correlation'])}; "
+            f"{'observed tables reused' if shape['fixed_structure'] else 'geography drawn anew'}")
     for p in cal.provenance:
         lines.append(f"- input {p.get('path')} (sha256 {str(p.get('sha256'))[:16]}…, "
                      f"{p.get('rows_read')} rows, profile {p.get('profile')})")
@@ -533,6 +658,10 @@ def row_notes(row: pd.Series, *, example: int = 60) -> str:
     if row["errors"]:
         notes.append(f"errors {row['errors']}: {str(row['error_example'])[:example]}")
     return "; ".join(notes)
+
+
+def _range(bounds: tuple[float, float]) -> str:
+    return f"{bounds[0]:g}–{bounds[1]:g}"
 
 
 def _pct(x: float) -> str:

@@ -43,6 +43,18 @@ def _multinomial_rows(n: np.ndarray, p: np.ndarray, rng: np.random.Generator) ->
     return out
 
 
+def candidate_shares(shares: Sequence[float], candidates: Sequence[str] | None
+                     ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Shares normalised to sum to 1 and their candidate keys (default ``C1, C2, ...``)."""
+    p = np.asarray(shares, dtype=float)
+    p = p / p.sum()
+    keys = tuple(candidates) if candidates is not None else tuple(
+        f"C{i + 1}" for i in range(len(p)))
+    if len(keys) != len(p):
+        raise ValueError("candidates and shares must have the same length")
+    return p, keys
+
+
 def simulate_clean(*, n_tables: int = 10_000, shares: Sequence[float] = (0.5, 0.35, 0.15),
                    candidates: Sequence[str] | None = None, n_regions: int = 10,
                    turnout: float = 0.6, size_median: float = 500.0, size_sigma: float = 0.45,
@@ -77,12 +89,7 @@ def simulate_clean(*, n_tables: int = 10_000, shares: Sequence[float] = (0.5, 0.
         candidate; ``source`` is ``"simulated-clean"``.
     """
     rng = as_generator(rng)
-    p = np.asarray(shares, dtype=float)
-    p = p / p.sum()
-    keys = tuple(candidates) if candidates is not None else tuple(
-        f"C{i + 1}" for i in range(len(p)))
-    if len(keys) != len(p):
-        raise ValueError("candidates and shares must have the same length")
+    p, keys = candidate_shares(shares, candidates)
     region = rng.integers(0, n_regions, n_tables)
     registered = np.maximum(size_min, np.round(
         rng.lognormal(np.log(size_median), size_sigma, n_tables))).astype(np.int64)

@@ -80,6 +80,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from audit.checks._stations import detrend, logit, modified_z
 from audit.errors import AuditError
 from audit.model import Candidate, Election, SheetTable, region_code_column, region_name_column
 
@@ -363,13 +364,10 @@ class ElectionShape:
         ``levels`` names the two region levels; regions are coded ``R01``... (``1``... when
         ``region_names`` are given) and named ``region_names`` or "Region 01 (simulated)".
         """
+        from audit.simulate.clean import candidate_shares
+
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        p = np.asarray(shares, dtype=float)
-        p = p / p.sum()
-        keys = tuple(candidates) if candidates is not None else tuple(
-            f"C{i + 1}" for i in range(len(p)))
-        if len(keys) != len(p):
-            raise ValueError("candidates and shares must have the same length")
+        p, keys = candidate_shares(shares, candidates)
         order = tuple(keys[i] for i in np.argsort(-p, kind="stable"))
         if region_names is not None and len(region_names) != n_regions:
             raise ValueError("region_names needs one name per region")
@@ -496,11 +494,11 @@ def fit_shape(sheets: SheetTable, *, mean_level: str | None = None,
     flagged = np.zeros(n, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         if has_registered:
-            t_logit = _logit((ballots + 0.5) / (registered + 1.0))
-            flagged |= _robust_outliers(_detrend(t_logit, delta, top, usable), top, outlier_z)
-        s_logit = _logit((votes[:, order[0]] + 0.5) / (valid + 1.0))
+            t_logit = logit((ballots + 0.5) / (registered + 1.0))
+            flagged |= _robust_outliers(detrend(t_logit, delta, top, usable), top, outlier_z)
+        s_logit = logit((votes[:, order[0]] + 0.5) / (valid + 1.0))
         s_ok = usable & (valid > 0)
-        flagged |= _robust_outliers(_detrend(s_logit, delta, top, s_ok), top, outlier_z)
+        flagged |= _robust_outliers(detrend(s_logit, delta, top, s_ok), top, outlier_z)
     keep = usable & ~impossible & ~flagged
 
     # -- splits: (successes, trials) per table -----------------------------------------------
@@ -641,44 +639,9 @@ def _weighted_group_mean(x: np.ndarray, w: np.ndarray, group: np.ndarray) -> np.
     return np.nan_to_num(mean)[group]
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    return np.log(p) - np.log1p(-p)
-
-
-def _detrend(y: np.ndarray, x: np.ndarray, group: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """``y`` minus a Huber regression on ``x`` (both centred within groups); NaN where not ok."""
-    out = np.full(len(y), np.nan)
-    if ok.sum() < 10:
-        out[ok] = y[ok]
-        return out
-    yc = y[ok] - pd.Series(y[ok]).groupby(group[ok]).transform("median").to_numpy()
-    xc = x[ok]
-    slope = 0.0
-    for _ in range(20):
-        r = yc - slope * xc
-        scale = 1.4826 * float(np.median(np.abs(r - np.median(r)))) or 1.0
-        w = np.minimum(1.0, 1.345 * scale / np.maximum(np.abs(r), 1e-12))
-        denom = float(np.sum(w * xc * xc))
-        new = float(np.sum(w * xc * yc) / denom) if denom > 0 else 0.0
-        if abs(new - slope) < 1e-8:
-            break
-        slope = new
-    out[ok] = y[ok] - slope * x[ok]
-    return out
-
-
 def _robust_outliers(values: np.ndarray, groups: np.ndarray, z: float) -> np.ndarray:
-    """Modified z-score ``0.6745 |x - median| / MAD`` above ``z`` within each group.
-
-    Iglewicz, B. & Hoaglin, D. (1993), *How to Detect and Handle Outliers*, ASQC.
-    """
-    frame = pd.DataFrame({"g": groups, "x": values})
-    med = frame.groupby("g")["x"].transform("median").to_numpy()
-    dev = np.abs(values - med)
-    mad = pd.Series(dev).groupby(groups).transform("median").to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = 0.6745 * dev / mad
-    return np.isfinite(score) & (score > z)
+    """Modified z-score above ``z`` in absolute value within each group."""
+    return np.abs(modified_z(values, groups)) > z
 
 
 def _size_slope(x: np.ndarray, m: np.ndarray, delta: np.ndarray, unit: np.ndarray

@@ -5,12 +5,18 @@ undisputed elections (see their PROVENANCE.md). The battery of calibrated digit 
 Benjamini–Hochberg across tests, gives no evidence against honest counting at alpha 0.05 on
 either; where a textbook null rejects, the result's sentence says why (this is the point of
 the simulation null).
+
+One result sits at the edge: the first digits of the leader's counts in Córdoba (counts of
+60–200 straddling 100, fewer in the 60s than honest redraws give) have a raw simulation
+p-value of 0.002–0.04 over Monte Carlo seeds, with the sampled-posterior null and with the
+former posterior-predictive one alike (mean over 8 seeds 0.020 and 0.037). The battery does
+not flag it after Benjamini–Hochberg, and the textbook result says that honest redraws do
+not explain the rejection (``digits.caveat.unexplained``) instead of blaming an artefact.
 """
 
 from __future__ import annotations
 
 import pytest
-from reference_tables import load_chile, load_cordoba
 
 from audit.forensics import run_forensics
 
@@ -20,9 +26,9 @@ CAVEATS = {"digits.caveat.narrow_span", "digits.caveat.large_n", "digits.caveat.
            "digits.caveat.small_denominators", "digits.caveat.honest_like"}
 
 
-@pytest.mark.parametrize("load", [load_chile, load_cordoba], ids=["chile", "cordoba"])
-def test_not_flagged_and_textbook_flags_explained(load) -> None:
-    sheets = load()
+@pytest.mark.parametrize("case", ["chile-2021", "cordoba-2019"])
+def test_not_flagged_and_textbook_flags_explained(case: str, request) -> None:
+    sheets = request.getfixturevalue(case.replace("-", "_"))
     result = run_forensics(sheets, seed=2021, n_resamples=199, checks=["digits"],
                            progress=False)
     calibrated = [e.result for e in result.entries if e.calibrated]
@@ -30,12 +36,19 @@ def test_not_flagged_and_textbook_flags_explained(load) -> None:
     flagged = [(r.test, r.pvalue, r.pvalue_adjusted) for r in calibrated
                if r.pvalue_adjusted < 0.05]
     assert flagged == []
+    adjusted = {r.test: r.pvalue_adjusted for r in calibrated}
     textbook = [e.result for e in result.entries if not e.calibrated]
     rejected = [r for r in textbook if r.pvalue < 0.05]
     assert rejected, "raw Benford on capped stations rejects these clean elections"
     for r in rejected:
+        if r.message.id == "digits.caveat.unexplained":  # Córdoba's first digits (docstring)
+            assert (case, r.test) == ("cordoba-2019", "digits.first_digit.textbook")
+            assert 0.005 < r.params["simulation_pvalue"] < 0.05
+            assert adjusted["digits.first_digit"] >= 0.05
+            continue
         assert r.message.id in CAVEATS, (r.test, r.message.id, r.sentence)
         assert r.params["simulation_pvalue"] >= 0.05
     first = next(r for r in textbook if r.test == "digits.first_digit.textbook")
     assert first.pvalue < 1e-10
-    assert first.message.id == "digits.caveat.narrow_span"
+    if case == "chile-2021":
+        assert first.message.id == "digits.caveat.narrow_span"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from reference_tables import load_russia_2011, table_from_counts
+from reference_tables import table_from_counts
 from scipy import stats
 
 from audit.checks import digits as D
@@ -19,11 +19,6 @@ from audit.simulate import simulate_clean
 @pytest.fixture
 def from_counts():
     return table_from_counts
-
-
-@pytest.fixture(scope="module")
-def russia_2011():
-    return load_russia_2011()
 
 
 class TestKernels:
@@ -183,8 +178,7 @@ class TestRussia2011:
     """Kobak/Shpilkin UIK data, United Russia (forensics-methods §1.5 and §10 #15, derived)."""
 
     def test_second_digit_chi_square(self, russia_2011, from_counts) -> None:
-        col = next(c for c in russia_2011.columns if "ЕДИНАЯ РОССИЯ" in c)
-        votes = russia_2011[col].to_numpy()
+        votes = russia_2011.data["votes_UR"].to_numpy()  # United Russia
         res = D.second_digit_test(from_counts(votes), "A", null="textbook", n_resamples=49)
         assert res.n == 94_632
         assert res.statistic == pytest.approx(35.0, abs=0.05)
@@ -195,8 +189,7 @@ class TestRussia2011:
         assert res.message.id == "digits.caveat.large_n"
 
     def test_last_digits_of_counts_of_100_or_more(self, russia_2011, from_counts) -> None:
-        col = next(c for c in russia_2011.columns if "ЕДИНАЯ РОССИЯ" in c)
-        votes = russia_2011[col].to_numpy()
+        votes = russia_2011.data["votes_UR"].to_numpy()
         res = D.last_digit_test(from_counts(votes), "A", null="textbook", min_count=100,
                                 n_resamples=49)
         assert res.n == 76_887

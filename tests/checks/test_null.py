@@ -123,11 +123,30 @@ class TestRedraws:
     def test_redraws_have_the_honest_moments(self) -> None:
         # under the model the posterior predictive keeps each station's expected count
         sheets = simulate_clean(n_tables=2_000, rng=4)
-        model = N.fit_honest_model(sheets, "C1")
+        model = N.fit_honest_model(sheets, "C1", model="beta-binomial-predictive")
         draws = np.vstack(list(model.redraw(400, rng=7)))
         mu, sd, _ = model.moments()
         np.testing.assert_allclose(draws.mean(axis=0).mean(), mu.mean(), rtol=2e-3)
         ratio = draws.std(axis=0) / sd
+        assert np.median(ratio) == pytest.approx(1.0, abs=0.03)
+
+    def test_sampled_posterior_draws_each_share_once(self) -> None:
+        # the default draws p*_i ~ Beta(x + kappa m, n - x + kappa (1 - m)) once, then
+        # binomial replicates around n p*_i: per station the spread is binomial, and the
+        # p* have the posterior's mean and variance m (1 - m) / (n + kappa + 1)
+        sheets = simulate_clean(n_tables=2_000, rng=4)
+        model = N.fit_honest_model(sheets, "C1")
+        assert np.isfinite(model.kappa)
+        p = np.stack([model.sampled(np.random.default_rng(s)).mean for s in range(300)])
+        post_var = model.mean * (1 - model.mean) / (model.concentration + 1)
+        assert (np.abs(p.mean(axis=0) - model.mean) < 4.5 * np.sqrt(post_var / 300)).all()
+        assert np.median(p.var(axis=0) / post_var) == pytest.approx(1.0, abs=0.05)
+        draws = np.vstack(list(model.redraw(400, rng=7)))
+        shares = model.sampled(np.random.default_rng(7)).mean  # the same first draw
+        n = model.trials
+        np.testing.assert_allclose(draws.mean(axis=0), n * shares, atol=4.5 * np.sqrt(
+            n * shares * (1 - shares) / 400).max())
+        ratio = draws.std(axis=0) / np.sqrt(n * shares * (1 - shares))
         assert np.median(ratio) == pytest.approx(1.0, abs=0.03)
 
     def test_regional_model_is_independent_of_own_count(self, from_counts) -> None:

@@ -81,3 +81,19 @@ def test_errors_are_one_line(capsys, sheets_csv, tmp_path) -> None:
                         str(FIXTURES / "mini_profile.toml"), "--by", "state")
     assert code == 2
     assert "unknown region level 'state'" in err
+    code, _, err = _run(capsys, "forensics", "no-such-case")
+    assert code == 2
+    assert "no case 'no-such-case'" in err
+    code, _, err = _run(capsys, "forensics", str(sheets_csv), "--source", "x")
+    assert code == 2
+    assert "--source names a source of a case" in err
+
+
+def test_a_case_by_name_finds_its_main_source(capsys) -> None:
+    # the bundled demo case ships its sheets in the case folder (audit.data.locate)
+    code, out, _ = _run(capsys, "forensics", "demo", "--check", "digits.c05", "--n-resamples",
+                        "19", "--by", "none", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["provenance"][0]["path"] == "observer_tally_sheets.csv"
+    assert [r["test"] for r in payload["results"]] == ["digits.c05"]

@@ -16,13 +16,16 @@ import pandas as pd
 import pytest
 
 from audit.checks._result import CheckResult, Evidence, Message
-from audit.checks.registry import _REGISTRY, CheckSpec, register, registered
+from audit.checks.registry import _REGISTRY, CheckSpec, get, register, registered
 from audit.model import SheetTable
-from audit.simulate import ElectionShape
+from audit.simulate import ElectionShape, stuff_ballots
 from audit.simulate.calibrate import (
     BATTERY,
     CLEAN,
     DEFAULT_SCENARIOS,
+    PARAMETER_RANGES,
+    Scenario,
+    ShapeSampler,
     calibrate,
     clopper_pearson,
     to_markdown,
@@ -78,6 +81,11 @@ def test_clopper_pearson_reference_values() -> None:
     assert low == pytest.approx(0.01643, abs=1e-4)
     assert high == pytest.approx(0.11284, abs=1e-4)
     assert clopper_pearson(0, 20)[0] == 0.0
+    # 10 of 200 (0.05 of the issue-4 study size): [0.0242, 0.0900], wider than Wilson's
+    # [0.0274, 0.0897] because it is exact (never below its nominal coverage)
+    low, high = clopper_pearson(10, 200)
+    assert low == pytest.approx(0.0242, abs=5e-4)
+    assert high == pytest.approx(0.0900, abs=5e-4)
 
 
 def test_false_positive_rates_and_power(testing_checks: tuple[CheckSpec, ...],
@@ -175,3 +183,83 @@ def test_cli_calibrate_on_the_demo_case(testing_checks: tuple[CheckSpec, ...], t
         main(["calibrate", "--checks", "no.such.check"])
     assert exit_info.value.code == 2
     assert "unknown checks" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# varied clean elections (issue 4): the real checks, small version of docs/calibration.md
+# --------------------------------------------------------------------------------------------
+
+
+def test_varied_shapes_differ_and_are_reproducible() -> None:
+    sampler = ShapeSampler(n_tables=300)
+    a = sampler.parameters(np.random.default_rng(1))
+    b = sampler.parameters(np.random.default_rng(2))
+    assert a != b
+    assert a == sampler.parameters(np.random.default_rng(1))
+    for key, (low, high) in PARAMETER_RANGES.items():
+        if key not in ("leader_share", "others"):
+            assert low <= a[key] <= high, key
+    assert 2 <= len(a["shares"]) <= 4
+    assert sum(a["shares"]) == pytest.approx(1.0)
+    assert PARAMETER_RANGES["leader_share"][0] <= a["shares"][0] <= \
+        PARAMETER_RANGES["leader_share"][1]
+    shape = sampler.draw(np.random.default_rng(1))
+    assert shape.n_tables == 300
+
+
+@pytest.fixture(scope="module")
+def digit_calibration() -> pd.DataFrame:
+    """The calibrated digit tests on 40 varied clean elections of 1,500 tables (99 redraws).
+
+    The full study (docs/calibration.md: 200+ elections of 5,000 tables, band [0.02, 0.08]
+    per check) is ``nox -s "calibrate(target='varied')"``. Here the band is wider, but it
+    still fails a miscalibrated test (the textbook first-digit test, below).
+    """
+    specs = [s for s in registered("digits") if s.calibrated]
+    cal = calibrate(ShapeSampler(n_tables=1_500), checks=specs, n_sims=40, scenarios=None,
+                    seed=7, n_resamples=99, workers=1)
+    return cal.runs
+
+
+def test_pooled_false_positive_rate_of_the_digit_tests(digit_calibration) -> None:
+    # 10 tests x 40 elections; p-values of one election are correlated, so the pooled rate
+    # has an SD of about 0.015 around 0.05
+    ok = digit_calibration[digit_calibration["status"] == "ok"]
+    pooled = float((ok["pvalue"] <= 0.05).mean())
+    assert 0.015 <= pooled <= 0.10, pooled
+
+
+def test_no_digit_test_is_liberal(digit_calibration) -> None:
+    # P(Binomial(40, 0.05) >= 9) = 0.0001: a calibrated test almost never exceeds 8/40
+    ok = digit_calibration[digit_calibration["status"] == "ok"]
+    by_check = ok.groupby("check")["pvalue"]
+    assert (by_check.apply(lambda p: int((p <= 0.05).sum())) <= 8).all()
+    assert (by_check.mean() > 0.35).all()  # p-values spread over (0, 1), not piled near 0
+    assert len(by_check) == 10
+
+
+def test_the_band_fails_a_miscalibrated_test() -> None:
+    cal = calibrate(ShapeSampler(n_tables=1_500), checks=[get("digits.first_digit.textbook")],
+                    n_sims=10, scenarios=None, seed=7, n_resamples=19, workers=1)
+    fpr = cal.false_positive_rates().set_index("check")
+    assert fpr.loc["digits.first_digit.textbook", "rate"] >= 0.9
+    assert fpr.loc["digits.first_digit.textbook", "verdict"] == "anti-conservative"
+
+
+def test_turnout_and_fingerprint_calibration_and_power_against_stuffing() -> None:
+    # Small version of docs/calibration.md (issue 4): the calibrated corner test of the
+    # fingerprint and the integer-percentage test on 40 varied clean elections of 2,000
+    # tables, and the corner test's power against ballot stuffing at 5% of stations (20-80%
+    # of their abstainers, the default of stuff_ballots; the milder scenario of the
+    # calibration documents is there). P(Binomial(40, 0.05) >= 7) = 0.014.
+    specs = [get("fingerprints.corner"), get("turnout.integer_percentages")]
+    stuffing = Scenario("stuffing", stuff_ballots, "fraction", (0.05,),
+                        {"intensity": (0.2, 0.8)}, frozenset({"registered"}))
+    cal = calibrate(ShapeSampler(n_tables=2_000), checks=specs, n_sims=40, n_power=12,
+                    scenarios=[stuffing], seed=11, n_resamples=99, workers=1)
+    fpr = cal.false_positive_rates().set_index("check")
+    for name in ("fingerprints.corner", "turnout.integer_percentages"):
+        assert fpr.loc[name, "tested"] == 40
+        assert fpr.loc[name, "rejections"] <= 6, fpr
+    power = cal.power().set_index("check")["rate"]
+    assert power["fingerprints.corner"] >= 0.75, power  # measured 10 of 12
