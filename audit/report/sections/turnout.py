@@ -213,6 +213,10 @@ _MYAGKOV = ("Myagkov, M., Ordeshook, P. C. & Shakin, D. (2009). The Forensics of
 _MEBANE = ("Mebane, W. R. (2016). Election forensics: frauds tests and observation-level "
            "frauds probabilities. Annual Meeting of the Midwest Political Science Association.")
 
+_CANAY = ("Canay, I. A., Romano, J. P. & Shaikh, A. M. (2017). Randomization tests under an "
+          "approximate symmetry assumption. Econometrica 85(3), 1013–1030. "
+          "doi:10.3982/ECTA13081")
+
 #: Method notes of the turnout and fingerprint checks: (note id, tests, references).
 NOTES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("distribution", ("turnout.distribution",), (_BORGHESI,)),
@@ -227,6 +231,7 @@ NOTES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("shpilkin", ("turnout.shpilkin",), (_KOBAK, _HICKEN)),
     ("fingerprint", ("fingerprints.fingerprint",), (_KLIMEK,)),
     ("klimek", ("fingerprints.klimek",), (_KLIMEK, _MEBANE)),
+    ("corner", ("fingerprints.corner",), (_KLIMEK, _CANAY)),
 )
 for _note, _tests, _refs in NOTES:
     register_method(MethodNote(
