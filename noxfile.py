@@ -53,7 +53,7 @@ CALIBRATIONS = {
     # issue 5: Russia 2011 Duma (the positive control: known fraud fingerprints); means fixed
     # per top-level region so that the variation between territorial commissions stays random
     "russia-2011": ["russia-2011", "--mean-level", "top", "--n-sims", "200",
-                    "--n-power", "12"],
+                    "--n-power", "6"],
 }
 
 
