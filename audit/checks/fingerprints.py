@@ -445,7 +445,7 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
     4. Parametric bootstrap: ``n_bootstrap`` elections simulated from the fitted model (new
        random numbers, same electorates) are refitted; the interval is the basic (reflected)
        bootstrap interval ``[2 est - q_hi, 2 est - q_lo]``, which corrects for a bias of the
-       procedure (``bootstrap_bias`` in ``table``).
+       procedure (``bootstrap_bias`` in ``table``), clipped to the parameter's range.
     5. Optional test of ``f_i = f_e = 0`` (``n_null > 0``): ``n_null`` elections simulated from
        the fair model (``f_i = f_e = 0``) with the honest part fitted under it are refitted;
        the p-value is ``(k + 1) / (n_null + 1)`` with ``k`` the fair refits whose ``f_i + f_e``
@@ -521,13 +521,16 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
     alpha_level = 1 - confidence
     rows: list[dict[str, float | str]] = []
     intervals: dict[str, tuple[float, float]] = {}
-    for name, value in (("f_i", fit.f_i), ("f_e", fit.f_e), ("alpha", fit.alpha)):
+    for (name, value), (floor, ceiling) in zip(
+            (("f_i", fit.f_i), ("f_e", fit.f_e), ("alpha", fit.alpha)), BOUNDS, strict=True):
         col = boot[name].to_numpy()
         # Basic (reflected) interval: the plug-in estimator is biased when stuffing is
-        # present, and the basic interval corrects for the bias the bootstrap shows.
+        # present, and the basic interval corrects for the bias the bootstrap shows. The
+        # reflection can leave the parameter's range (a negative fraction near 0): clipped.
         q_lo, q_hi = (np.quantile(col, [alpha_level / 2, 1 - alpha_level / 2]) if col.size
                       else (math.nan, math.nan))
-        lo, hi = 2 * value - q_hi, 2 * value - q_lo
+        lo = float(np.clip(2 * value - q_hi, floor, ceiling))
+        hi = float(np.clip(2 * value - q_lo, floor, ceiling))
         intervals[name] = (float(lo), float(hi))
         rows.append({"parameter": name, "estimate": value, "low": float(lo),
                      "high": float(hi), "bootstrap_sd": float(col.std(ddof=1))

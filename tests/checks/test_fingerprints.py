@@ -186,3 +186,13 @@ def test_cordoba_2019_klimek_fit(cordoba_2019: SheetTable) -> None:
     corner = F.corner_asymmetry(cordoba_2019, rng=2019)  # not flagged: 115 vs 112
     assert corner.pvalue is not None
     assert corner.pvalue > 0.05
+
+
+def test_klimek_interval_stays_within_the_parameter_range() -> None:
+    # On a clean election f_i is fitted at (or near) 0; the reflected bootstrap interval
+    # 2 est - q_hi can fall below 0 and must be clipped to the parameter's range.
+    sheets = simulate_clean(n_tables=1_500, n_regions=5, rng=11)
+    r = F.klimek_fit(sheets, n_bootstrap=5, rng=3)
+    tab = r.table.set_index("parameter")
+    for name, (floor, ceiling) in zip(("f_i", "f_e", "alpha"), F.BOUNDS, strict=True):
+        assert floor <= tab.loc[name, "low"] <= tab.loc[name, "high"] <= ceiling

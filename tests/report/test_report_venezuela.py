@@ -179,6 +179,15 @@ class TestWithTheSheets:
                 "fingerprint", "claims-timeline", "claims-compatibility",
                 "against-cne-b2", "uncovered-cne-b2"} <= figures
 
+    def test_fingerprint_section_shows_the_calibrated_corner_test(self,
+                                                                   reports: Reports) -> None:
+        with_sheets = reports.model("en", True)
+        ids = [b.message.id for b in with_sheets.section("turnout").blocks
+               if getattr(b, "message", None) is not None]
+        # the calibrated corner test, then the uncalibrated model fit (skipped here)
+        assert "fingerprints.corner" in ids
+        assert ids.index("fingerprints.corner") > ids.index("fingerprints.fingerprint")
+
     def test_cross_check_with_the_qr_decoded_copies(self, reports: Reports) -> None:
         with_sheets = reports.model("en", True)
         compared = {r.params.get("label_b") or getattr(r, "label_b", ""): r

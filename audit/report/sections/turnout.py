@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from audit.checks._result import CheckResult
-from audit.checks.fingerprints import FingerprintResult, KlimekFitResult
+from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
 from audit.checks.turnout import IntegerPercentResult, SpikeResult
 from audit.report.blocks import FINDINGS, checks_table
 from audit.report.context import ReportContext
@@ -140,6 +140,9 @@ def build_fingerprints(results: Sequence[CheckResult], ctx: ReportContext) -> li
             blocks.append(figure_block(fig, msg("report.turnout.fingerprint_figure",
                                                 candidate=_candidate(ctx), n=fp.n),
                                        name="fingerprint", width=0.7))
+    corner = nat.get("fingerprints.corner")
+    if isinstance(corner, CornerResult):  # the calibrated test of the family comes first
+        blocks.append(Callout(corner.evidence, display(corner.message, ctx)))
     klimek = nat.get("fingerprints.klimek")
     if isinstance(klimek, KlimekFitResult):
         blocks.append(Callout(klimek.evidence, display(klimek.message, ctx)))
