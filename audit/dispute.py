@@ -185,10 +185,10 @@ def audit_dispute(case: str | Path | Case,
 
     table_source = next((s for s in sources if s.kind == "tables"), None)
     succ: list[SuccessiveResult] = []
-    series: dict[str, list] = {}
+    series: dict[tuple[str, str], list] = {}  # one succession per series and scope
     for cl in claims:
         if cl.has_counts:
-            series.setdefault(cl.series, []).append(cl)
+            series.setdefault((cl.series, cl.scope), []).append(cl)
     for members in series.values():
         for before, after in itertools.pairwise(members):
             succ.append(check_successive(before, after, election,

@@ -272,12 +272,12 @@ def _claims(sheets: SheetTable, official: pd.DataFrame, observer: SheetTable,
         "percent_base": "valid",
         "valid": valid,
         "null_votes": null,
+        "blank_votes": blank,
         "voters": voters,
         "registered": registered,
         "turnout_pct": f"{100 * voters / registered:.2f}",
         "derived": False,
-        "notes": "SIMULATED. These totals were altered at aggregation (truth/summary.json); "
-                 f"blank votes {blank} are included in voters.",
+        "notes": "SIMULATED. These totals were altered at aggregation (truth/summary.json).",
     }]
     for _, row in official.iterrows():
         prov = {k: int(row[vote_column(k)]) for k in keys}
@@ -314,6 +314,7 @@ def _claims(sheets: SheetTable, official: pd.DataFrame, observer: SheetTable,
         "percent_base": "valid",
         "valid": observer.total("valid"),
         "null_votes": observer.total("null"),
+        "blank_votes": observer.total("blank"),
         "voters": observer.total("voters"),
         "registered": observer.total("registered"),
         "turnout_pct": f"{100 * (observer.total('voters') or 0) / (observer.total('registered') or 1):.2f}",  # noqa: E501

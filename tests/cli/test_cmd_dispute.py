@@ -203,3 +203,14 @@ class TestAggregateCommand:
                             str(fixtures / "mini_profile.toml"), "--by", "galaxy"], capsys)
         assert code == 2
         assert "no region level 'galaxy'" in err
+
+
+def test_demo_claims_are_consistent_and_successions_stay_within_a_scope() -> None:
+    from audit.checks._result import Evidence
+    from audit.dispute import audit_dispute
+
+    result = audit_dispute("demo")
+    # blank votes are stated, so valid + null + blank = voters in both national claims
+    assert all(r.evidence is Evidence.CONSISTENT for r in result.arithmetic)
+    # a national claim is never paired with a provincial one as a "succession"
+    assert [r for r in result.successive if r.evidence is Evidence.NOT_TESTED] == []
