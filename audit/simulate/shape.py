@@ -787,7 +787,9 @@ def _layer_correlation(xt_adj: np.ndarray, xt: np.ndarray, mt: np.ndarray,
         multi = g_size[group] >= 2
         factor = g_size[group][multi] / (g_size[group][multi] - 1)
         cross = float(np.sum(factor * (pt - tbar[group])[multi] * (ps - sbar[group])[multi]))
-        q = float(np.sum(np.sqrt((tbar * (1 - tbar) * sbar * (1 - sbar))[group][multi])))
+        # size-adjusted proportions can leave [0, 1]: clip the variances as qt and qs are
+        qbar = np.clip(tbar * (1 - tbar), 0, 0.25) * np.clip(sbar * (1 - sbar), 0, 0.25)
+        q = float(np.sum(np.sqrt(qbar[group][multi])))
         scale = np.sqrt(rt[d] * rs[d])
         r = (cross - float(np.sum(e[multi]))) / q / scale if q > 0 and scale > 0 else 0.0
         out.append(float(np.clip(r, -0.95, 0.95)))

@@ -245,3 +245,19 @@ def test_venezuela_v1_shape_is_reproduced(v1: SheetTable) -> None:
     # logit slopes on log size -0.37 and +0.62)
     assert shape.size_effect[0] < -0.2
     assert shape.size_effect[shape.splits.index("EG")] > 0.3
+
+
+@pytest.mark.realdata
+def test_russia_2011_fit_has_no_invalid_variance() -> None:
+    # Size-adjusted proportions can leave [0, 1] at some layer; the layer correlation must
+    # clip their variances instead of taking the square root of a negative number (which
+    # silently zeroed the correlation of that layer).
+    import warnings
+
+    from helpers import real_case
+
+    sheets = real_case("russia-2011")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        shape = fit_shape(sheets, mean_level=sheets.levels[0], keep_structure=True)
+    assert np.isfinite(shape.correlation).all()
