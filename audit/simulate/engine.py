@@ -136,10 +136,10 @@ def _size_deviation(registered: np.ndarray, unit: np.ndarray, n_units: int
 
 
 def _shift_logit(p: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """``expit(logit(p) + shift)``, exact at p = 0 and p = 1."""
+    """``expit(logit(p) + shift)``, exact at p = 0 and p = 1 and where the odds overflow."""
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         odds = p / (1.0 - p) * np.exp(shift)
-        out = odds / (1.0 + odds)
+        out = np.where(np.isposinf(odds), 1.0, odds / (1.0 + odds))
     return np.where(p >= 1.0, 1.0, np.where(p <= 0.0, 0.0, out))
 
 

@@ -261,3 +261,12 @@ def test_russia_2011_fit_has_no_invalid_variance() -> None:
         warnings.simplefilter("error", RuntimeWarning)
         shape = fit_shape(sheets, mean_level=sheets.levels[0], keep_structure=True)
     assert np.isfinite(shape.correlation).all()
+
+
+def test_logit_shift_where_the_odds_overflow() -> None:
+    # a tiny mean with a large logit-normal variance overflows the odds (inf / inf was NaN,
+    # which crashed the binomial draws of a Russia-shaped election)
+    from audit.simulate.engine import _shift_logit
+
+    out = _shift_logit(np.array([1e-4, 0.5, 0.0, 1.0]), np.array([800.0, 0.0, 5.0, -5.0]))
+    np.testing.assert_array_equal(out, [1.0, 0.5, 0.0, 1.0])
