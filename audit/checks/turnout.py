@@ -89,6 +89,17 @@ def _usable(st: Stations, quantity: str) -> tuple[np.ndarray, dict[str, int]]:
     return ok, {k: v for k, v in excluded.items() if v}
 
 
+def _quantity_stations(sheets: SheetTable, quantity: str, candidate: str | None,
+                       share_of: str, level: str | None = None
+                       ) -> tuple[Stations, np.ndarray, dict[str, int]]:
+    """Stations of ``quantity`` (turnout or share), the usable mask and the exclusions."""
+    check_choice("quantity", quantity, QUANTITIES)
+    st = stations(sheets, candidate=candidate, share_of=share_of,
+                  need_registered=quantity == "turnout", level=level)
+    ok, excluded = _usable(st, quantity)
+    return st, ok, excluded
+
+
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
     order = np.argsort(x, kind="stable")
     cw = np.cumsum(w[order])
@@ -252,12 +263,9 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     .. [1] Le Cam, L. (1960). An approximation theorem for the Poisson binomial
            distribution. Pacific J. Math. 10(4), 1181–1197. doi:10.2140/pjm.1960.10.1181
     """
-    check_choice("quantity", quantity, QUANTITIES)
     if n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
-    st = stations(sheets, candidate=candidate, share_of=share_of,
-                  need_registered=quantity == "turnout", level=level)
-    ok, excluded = _usable(st, quantity)
+    st, ok, excluded = _quantity_stations(sheets, quantity, candidate, share_of, level)
     trials, succ = st.trials_successes(quantity)
     small = ok & (trials < min_trials)
     if small.any():
@@ -584,12 +592,9 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
            approximate symmetry assumption. Econometrica 85(3), 1013–1030.
            doi:10.3982/ECTA13081
     """
-    check_choice("quantity", quantity, QUANTITIES)
     if n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
-    st = stations(sheets, candidate=candidate, share_of=share_of,
-                  need_registered=quantity == "turnout", level=level)
-    ok, excluded = _usable(st, quantity)
+    st, ok, excluded = _quantity_stations(sheets, quantity, candidate, share_of, level)
     _, all_codes = region_codes(st.region)
     sizes = np.bincount(all_codes[ok], minlength=all_codes.max() + 1 if all_codes.size else 0)
     small = ok & (sizes[all_codes] < min_stations)
@@ -747,10 +752,7 @@ class BootstrapResult(CheckResult):
 
 def _quantity_values(sheets: SheetTable, quantity: str, candidate: str | None,
                      share_of: str) -> tuple[np.ndarray, dict[str, int], str]:
-    check_choice("quantity", quantity, QUANTITIES)
-    st = stations(sheets, candidate=candidate, share_of=share_of,
-                  need_registered=quantity == "turnout")
-    ok, excluded = _usable(st, quantity)
+    st, ok, excluded = _quantity_stations(sheets, quantity, candidate, share_of)
     values = st.turnout()[ok] if quantity == "turnout" else st.share()[ok]
     return values, excluded, st.candidate
 
