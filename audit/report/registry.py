@@ -148,6 +148,16 @@ class MethodNote:
     limitations: Message
     references: tuple[str, ...] = ()
 
+    @classmethod
+    def from_catalogue(cls, test: str, key: str,
+                       references: tuple[str, ...] = ()) -> MethodNote:
+        """The note whose texts are ``report.method.<key>.title``, ``.method`` and
+        ``.limitations`` in the catalogues."""
+        return cls(test=test, title=Message(f"report.method.{key}.title"),
+                   method=Message(f"report.method.{key}.method"),
+                   limitations=Message(f"report.method.{key}.limitations"),
+                   references=references)
+
 
 _HOOKS: dict[tuple[str, str], SectionHook] = {}
 _METHODS: dict[str, MethodNote] = {}

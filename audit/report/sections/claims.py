@@ -567,7 +567,4 @@ _REFS_SAMPLE = (
 for _test, _refs in (("arithmetic", ()), ("round_percentages", _REFS_ROUND),
                      ("successive", _REFS_SAMPLE), ("against_sheets", ()),
                      ("compatibility", _REFS_SAMPLE)):
-    register_method(MethodNote(
-        test=f"claims.{_test}", title=msg(f"report.method.claims.{_test}.title"),
-        method=msg(f"report.method.claims.{_test}.method"),
-        limitations=msg(f"report.method.claims.{_test}.limitations"), references=_refs))
+    register_method(MethodNote.from_catalogue(f"claims.{_test}", f"claims.{_test}", _refs))

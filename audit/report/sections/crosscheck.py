@@ -125,11 +125,9 @@ def summary(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
 
 register_section(SectionHook(section="crosscheck", family=FAMILY, build=build, run=run,
                              needs=("sheets", "second_source"), summary=summary))
-register_method(MethodNote(
-    test="crosscheck.compare", title=msg("report.method.crosscheck.title"),
-    method=msg("report.method.crosscheck.method"),
-    limitations=msg("report.method.crosscheck.limitations"),
-    references=(
+register_method(MethodNote.from_catalogue(
+    "crosscheck.compare", "crosscheck",
+    (
         "Lindeman, M. & Stark, P. B. (2012). A gentle introduction to risk-limiting audits. "
         "IEEE Security & Privacy 10(5), 42–49. doi:10.1109/MSP.2012.56",
         "Idrobo, N., Kronick, D. & Rodríguez, F. (2022). Do shifts in late-counted votes "

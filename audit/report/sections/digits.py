@@ -187,21 +187,13 @@ GROUPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 )
 _SIMULATION = (_KLEINMAN, _MENG)
 
-register_method(MethodNote(
-    test="digits.simulation", title=msg("report.method.digits.simulation.title"),
-    method=msg("report.method.digits.simulation.method"),
-    limitations=msg("report.method.digits.simulation.limitations"), references=_SIMULATION))
+register_method(MethodNote.from_catalogue("digits.simulation", "digits.simulation",
+                                           _SIMULATION))
 for _group, _tests, _refs in GROUPS:
-    register_method(MethodNote(
-        test=f"digits.{_tests[0]}", title=msg(f"report.method.digits.{_group}.title"),
-        method=msg(f"report.method.digits.{_group}.method"),
-        limitations=msg(f"report.method.digits.{_group}.limitations"), references=_refs),
-        *(f"digits.{t}" for t in _tests[1:]))
-register_method(MethodNote(
-    test="digits.textbook", title=msg("report.method.digits.textbook.title"),
-    method=msg("report.method.digits.textbook.method"),
-    limitations=msg("report.method.digits.textbook.limitations"),
-    references=(_DECKERT, _NIGRINI, _BEBER)),
-    *(f"digits.{t}.textbook" for _g, tests, _r in GROUPS for t in tests))
+    register_method(MethodNote.from_catalogue(f"digits.{_tests[0]}", f"digits.{_group}", _refs),
+                    *(f"digits.{t}" for t in _tests[1:]))
+register_method(MethodNote.from_catalogue("digits.textbook", "digits.textbook",
+                                          (_DECKERT, _NIGRINI, _BEBER)),
+                *(f"digits.{t}.textbook" for _g, tests, _r in GROUPS for t in tests))
 
 __all__ = ["build", "run", "summary"]

@@ -136,7 +136,4 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
 
 register_section(SectionHook(section="integrity", family="ingest", build=build,
                              needs=("sheets",), methods=("ingest.validation",), order=10))
-register_method(MethodNote(
-    test="ingest.validation", title=msg("report.method.validation.title"),
-    method=msg("report.method.validation.method"),
-    limitations=msg("report.method.validation.limitations")))
+register_method(MethodNote.from_catalogue("ingest.validation", "validation"))

@@ -167,7 +167,4 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
 
 register_section(SectionHook(section="official", family="sheets", build=build,
                              needs=("sheets",), methods=("sheets.totals",), order=10))
-register_method(MethodNote(
-    test="sheets.totals", title=msg("report.method.totals.title"),
-    method=msg("report.method.totals.method"),
-    limitations=msg("report.method.totals.limitations")))
+register_method(MethodNote.from_catalogue("sheets.totals", "totals"))

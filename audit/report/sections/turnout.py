@@ -237,10 +237,7 @@ NOTES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("corner", ("fingerprints.corner",), (_KLIMEK, _CANAY)),
 )
 for _note, _tests, _refs in NOTES:
-    register_method(MethodNote(
-        test=_tests[0], title=msg(f"report.method.turnout.{_note}.title"),
-        method=msg(f"report.method.turnout.{_note}.method"),
-        limitations=msg(f"report.method.turnout.{_note}.limitations"), references=_refs),
-        *_tests[1:])
+    register_method(MethodNote.from_catalogue(_tests[0], f"turnout.{_note}", _refs),
+                    *_tests[1:])
 
 __all__ = ["build_fingerprints", "build_turnout", "summary_fingerprints", "summary_turnout"]
