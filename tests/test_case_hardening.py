@@ -100,7 +100,7 @@ PAYLOAD = b"region,station\n" + b"N,1\n" * 1000
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_GET(self) -> None:
         self.send_response(200)
         self.end_headers()
         if self.path == "/slow":
@@ -225,7 +225,8 @@ def test_malformed_mapping_fields_exit_2(tmp_path: Path, mapping: str,
 
 
 def bomb(levels: int = 9) -> str:
-    lines = ["election: demo-simulated", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines = ["election: demo-simulated",
+             'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol"]']
     for i in range(1, levels):
         lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
     lines.append(f"claims: [{{id: c1, side: *a{levels - 1}}}]")
@@ -273,4 +274,5 @@ def test_demo_case_still_loads(tmp_path: Path) -> None:
     shutil.copytree(DEMO, tmp_path / "demo")
     load_case.cache_clear()
     case, ledger = load_case_claims(tmp_path / "demo")
-    assert case.sources and len(ledger.claims) > 0
+    assert case.sources
+    assert len(ledger.claims) > 0

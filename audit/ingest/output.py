@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from audit._json import dumps, jsonable
+from audit.inert import write_csv
 from audit.ingest.core import IngestResult
 
 
@@ -17,7 +18,9 @@ def write_ingest_outputs(result: IngestResult, folder: Path) -> list[Path]:
     ``ingest.json`` (the summary with the provenance of every input) to ``folder``.
 
     The Parquet file carries the same provenance in its key-value metadata
-    (key ``election_audit``), so it stays traceable when copied on its own.
+    (key ``election_audit``), so it stays traceable when copied on its own. The CSV files are
+    inert in spreadsheets (:mod:`audit.inert`): a text cell that would start a formula gets a
+    leading ``'``; the Parquet file keeps every value as read.
     """
     folder.mkdir(parents=True, exist_ok=True)
     summary = result.to_dict()
@@ -31,8 +34,8 @@ def write_ingest_outputs(result: IngestResult, folder: Path) -> list[Path]:
     paths = [folder / n for n in ("sheets.parquet", "sheets.csv", "quarantine.csv",
                                   "duplicates.csv", "ingest.json")]
     pq.write_table(table.replace_schema_metadata(meta), paths[0])
-    result.sheets.data.to_csv(paths[1], index=False, lineterminator="\n")
-    result.quarantine.to_csv(paths[2], index=False, lineterminator="\n")
-    result.duplicates.to_csv(paths[3], index=False, lineterminator="\n")
+    write_csv(result.sheets.data, paths[1])
+    write_csv(result.quarantine, paths[2])
+    write_csv(result.duplicates, paths[3])
     paths[4].write_text(dumps(summary), encoding="utf-8")
     return paths

@@ -289,15 +289,28 @@ def _norm(col: str) -> str:
 def resolve_header(profile: Profile, header: Sequence[str]) -> dict[str, str]:
     """Map each source column the profile names to the header's actual spelling.
 
-    Matching ignores case, surrounding whitespace and a byte-order mark. Raises
-    :class:`ProfileError` naming the columns the header lacks.
+    Matching ignores case, surrounding whitespace and a byte-order mark, but a column spelled
+    exactly wins, and several columns that differ only in case are an error rather than a
+    guess. Raises :class:`ProfileError` naming the columns the header lacks.
     """
-    actual = {_norm(h): str(h) for h in header}
-    missing = sorted(c for c in profile.source_columns() if _norm(c) not in actual)
+    spelled: dict[str, list[str]] = {}
+    for h in header:
+        spelled.setdefault(_norm(h), []).append(str(h))
+    missing = sorted(c for c in profile.source_columns() if _norm(c) not in spelled)
     if missing:
         raise ProfileError(f"profile '{profile.name}' does not fit this file: missing columns "
                            f"{', '.join(missing)}")
-    return {c: actual[_norm(c)] for c in profile.source_columns()}
+    exact = set(map(str, header))
+    resolved = {}
+    for column in profile.source_columns():
+        found = spelled[_norm(column)]
+        if column not in exact and len(found) > 1:  # "VALID" and "Valid" for "valid"
+            raise ProfileError(f"profile '{profile.name}' reads column '{column}', and this "
+                               f"file has several columns of that name in other cases "
+                               f"({', '.join(found)}); rename them or spell the profile's "
+                               f"column exactly")
+        resolved[column] = column if column in exact else found[0]
+    return resolved
 
 
 @dataclass(frozen=True)

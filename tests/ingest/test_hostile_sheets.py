@@ -35,7 +35,7 @@ def ingest(tmp_path: Path, text: str | bytes, name: str = "sheets.csv",
     return read_sheets(path, profile=profile)
 
 
-def identity(result) -> None:  # noqa: ANN001
+def identity(result) -> None:
     assert result.accepted + result.quarantined + result.duplicates_collapsed \
         == result.rows_read
 
@@ -60,7 +60,7 @@ def test_one_bad_middle_row_of_three(tmp_path: Path) -> None:
 
 
 @given(st.lists(st.booleans(), min_size=1, max_size=40))
-def test_any_keep_mask_gives_the_accepted_rows_in_order(tmp_path_factory, keep) -> None:  # noqa: ANN001
+def test_any_keep_mask_gives_the_accepted_rows_in_order(tmp_path_factory, keep) -> None:
     """Property: whichever rows are bad, the accepted table holds exactly the good ones."""
     folder = tmp_path_factory.mktemp("mask")
     text = HEADER + "".join(row(i + 1) if ok else row(i + 1, a="bad")
@@ -88,7 +88,7 @@ def test_blanks_inside_a_count_only_as_thousands_groups(tmp_path: Path) -> None:
     assert result.sheets.data["table_id"].tolist() == ["4"]
     assert result.sheets.data["votes_A"].tolist() == [1030]
     bad = result.quarantine[result.quarantine["rule"] == "not_integer"]
-    assert sorted(bad["value"]) == ["1'2", "3 0", "3'6", "3\t0"]
+    assert set(bad["value"]) == {"1'2", "3 0", "3'6", "3\t0"}
 
 
 def test_one_typo_does_not_flip_the_columns_convention(tmp_path: Path) -> None:
@@ -113,8 +113,8 @@ def test_convention_is_reported_and_a_conflicting_minority_quarantined(
     [conflict] = result.quarantine.loc[result.quarantine["line"] == 5, "rule"].tolist()
     assert conflict == "ambiguous_number"
     fmt = result.to_dict()["number_formats"]["A"]
-    assert fmt["thousands"] == "." and fmt["decimal"] == ","
-    assert fmt["evidence"] == 2 and fmt["conflicting"] == 1
+    assert (fmt["thousands"], fmt["decimal"]) == (".", ",")
+    assert (fmt["evidence"], fmt["conflicting"]) == (2, 1)
     assert "1.234" in fmt["example"]
 
 
@@ -189,7 +189,8 @@ def test_conflicting_duplicates_have_messages_linear_in_the_group(tmp_path: Path
     lengths = result.quarantine["message"].str.len()
     assert lengths.max() < 400
     first = result.quarantine["message"].iloc[0]
-    assert "3,000 lines" in first and "more" in first
+    assert "3,000 lines" in first
+    assert "and 2,995 more" in first
 
 
 def test_headers_differing_only_in_case_are_not_confused(tmp_path: Path) -> None:
@@ -197,7 +198,7 @@ def test_headers_differing_only_in_case_are_not_confused(tmp_path: Path) -> None
     result = ingest(tmp_path, text)
     assert result.sheets.data["votes_A"].tolist() == [30]  # the column spelled exactly "A"
     text = "region,station,registered,voters,VALID,null,A,B,Valid\nN,1,100,50,48,2,30,18,4\n"
-    with pytest.raises(ProfileError, match="VALID.*Valid"):  # no exact spelling: ambiguous
+    with pytest.raises(ProfileError, match=r"VALID.*Valid"):  # no exact spelling: ambiguous
         ingest(tmp_path, text, name="two.csv")
 
 
@@ -250,10 +251,13 @@ def test_ingest_outputs_never_start_a_cell_with_a_formula_character(tmp_path: Pa
                                                    'code = "region"\nname = "name"')
                        .replace('election = "mini_election.toml"', ""))
     head = "region,name,station,registered,voters,valid,null,A,B\n"
-    lines = [f'N,"{p}",{i},100,50,48,2,30,18\n' for i, p in enumerate(PAYLOADS, 1)]
-    lines += [f'N,x,{len(PAYLOADS) + 1},100,50,48,2,"{PAYLOADS[1]}",18\n',
-              'N,x,1,100,50,48,2,31,17\n', f'N,"{PAYLOADS[0]}",9,100,50,48,2,30,18\n',
-              f'N,"{PAYLOADS[0]}",9,100,50,48,2,30,18\n']
+    def q(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    lines = [f"N,{q(p)},{i},100,50,48,2,30,18\n" for i, p in enumerate(PAYLOADS, 1)]
+    lines += [f"N,x,{len(PAYLOADS) + 1},100,50,48,2,{q(PAYLOADS[1])},18\n",
+              "N,x,1,100,50,48,2,31,17\n", f"N,x,{q(PAYLOADS[3])},100,50,48,2,30,18\n",
+              f"N,x,{q(PAYLOADS[3])},100,50,48,2,30,18\n"]
     result = ingest(tmp_path, head + "".join(lines), profile=mapping)
     written = write_ingest_outputs(result, tmp_path / "out")
     for path in written:
@@ -265,7 +269,8 @@ def test_ingest_outputs_never_start_a_cell_with_a_formula_character(tmp_path: Pa
             if value and value[0] in "=+-@\t\r":
                 assert _is_number(value), (path.name, value)
     sheets = pd.read_csv(tmp_path / "out" / "sheets.csv", dtype=str)
-    assert "'=HYPERLINK(\"https://evil.example/\",\"x\")" in sheets.to_numpy()
+    assert "'+cmd|' /C calc'!A0" in sheets.to_numpy()
+    assert result.sheets.data["region_district_name"].iloc[0] == PAYLOADS[1]  # kept as read
     assert json.loads((tmp_path / "out" / "ingest.json").read_text())["accepted"] > 0
 
 
