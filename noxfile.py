@@ -69,7 +69,8 @@ def calibrate(session: nox.Session, target: str) -> None:
     session.install("-e", ".")
     data = Path(os.environ.get("ELECTION_AUDIT_DATA", Path("..") / "shared" / "data"))
     session.run("election-audit", "calibrate", *CALIBRATIONS[target], "--fast-only",
-                "--seed", "20240728", "-o", "docs", "--data-dir", str(data), "--progress",
+                "--seed", "20240728", "-o", "docs", "--force", "--data-dir", str(data),
+                "--progress",
                 *session.posargs)
 
 
@@ -92,4 +93,5 @@ def reports(session: nox.Session) -> None:
     for fmt in session.posargs or ["pdf"]:
         for case, lang in EXAMPLE_REPORTS:
             session.run("election-audit", "report", case, "--lang", lang, "--data-dir",
-                        str(data), "--offline", "-o", str(out / f"{case}-{lang}.{fmt}"))
+                        str(data), "--offline", "--force", "-o",
+                        str(out / f"{case}-{lang}.{fmt}"))

@@ -178,6 +178,16 @@ class Case:
         known = ", ".join(s.id for s in self.sources) or "none"
         raise MetadataError(f"case {self.name!r} has no source {source_id!r}; known: {known}")
 
+    def input_files(self) -> list[Path]:
+        """The case's own files a command reads (metadata, ledger, aggregates, profiles and
+        data files kept in the folder): outputs must never replace them."""
+        names = ["election.toml", "sources.toml", "claims.yaml"]
+        for s in self.sources:
+            names += [f.file for f in s.data_files]
+            names += [s.profile, f"profiles/{s.profile}.toml"]
+        found = [self.path / n for n in names if (self.path / n).is_file()]
+        return found + sorted(self.path.glob("aggregates_*.csv"))
+
     @property
     def main_source(self) -> SourceFile | None:
         """The source used by default for tally-sheet checks (flagged ``main = true``)."""

@@ -15,6 +15,11 @@ class AuditError(Exception):
     exit_code = 2
 
 
+class AuditWarning(UserWarning):
+    """Something suspicious in an input that does not stop the work (e.g. a case folder's
+    source without a download address). The command line prints it as one line."""
+
+
 class InputFileError(AuditError):
     """A file is missing, empty, binary or in a format we cannot read."""
 
@@ -29,6 +34,10 @@ class MetadataError(AuditError):
 
 class ClaimsError(AuditError):
     """A claims ledger or a new claim does not validate."""
+
+
+class OutputError(AuditError):
+    """An output would overwrite an input of the same run, or an existing file unasked."""
 
 
 class DataUnavailableError(AuditError):

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from audit.aggregate import aggregate_files, write_aggregates
-from audit.cli._common import emit_json, fmt_int, json_option, out
+from audit.cli._common import emit_json, fmt_int, force_option, guard_output, json_option, out
 
 
 @click.command()
@@ -21,9 +21,10 @@ from audit.cli._common import emit_json, fmt_int, json_option, out
                                                "(e.g. opposition-v1).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the aggregates CSV here (with a '# key: value' header).")
+@force_option
 @json_option
 def aggregate(files: tuple[Path, ...], level: str, profile: str | None, join_file: Path | None,
-              source_id: str, output: Path | None, as_json: bool) -> None:
+              source_id: str, output: Path | None, force: bool, as_json: bool) -> None:
     """Sum tally sheets by region, recording the SHA-256 of every file read.
 
     The output is what a case bundles as ``aggregates_<source>.csv`` so that the dispute
@@ -34,6 +35,8 @@ def aggregate(files: tuple[Path, ...], level: str, profile: str | None, join_fil
       election-audit aggregate RESULTADOS_2024_CSV_V2.csv --join RESULTADOS_2024_CSV_V1.csv \\
           --by state --source-id opposition-v2 -o aggregates_opposition-v2.csv
     """
+    if output is not None:
+        guard_output(output, inputs=[*files, join_file, profile], force=force)
     frame, meta = aggregate_files(list(files), level=None if level == "national" else level,
                                   profile=profile, join=join_file, source_id=source_id)
     if output is not None:

@@ -10,7 +10,16 @@ import click
 from rich.table import Table
 
 from audit.checks.registry import registered
-from audit.cli._common import data_dir_option, emit_json, err, json_option, out, seed_option
+from audit.cli._common import (
+    data_dir_option,
+    emit_json,
+    err,
+    force_option,
+    guard_output,
+    json_option,
+    out,
+    seed_option,
+)
 from audit.data import load_target
 from audit.errors import AuditError
 from audit.model import SheetTable
@@ -60,6 +69,7 @@ from audit.simulate.shape import ElectionShape, fit_shape
               help="Progress bar on stderr (default: when stderr is a terminal).")
 @seed_option
 @data_dir_option
+@force_option
 @json_option
 def calibrate_command(target: str | None, source_id: str | None, profile: str | None,
                       mapping: Path | None, n_sims: int, n_power: int,
@@ -67,7 +77,7 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
                       structure: str, mean_level: str | None, tables: int, varied: bool,
                       n_resamples: int, workers: int | None, out_dir: Path | None,
                       label: str | None, progress: bool | None, seed: int,
-                      data_dir: Path | None, as_json: bool) -> None:
+                      data_dir: Path | None, force: bool, as_json: bool) -> None:
     """Calibrate the forensic checks on clean elections shaped like TARGET.
 
     TARGET is a case (bundled name or folder, with --source) or a tally-sheet file; without
@@ -112,6 +122,10 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
 
     target_obj, default_label = _target(target, source_id, profile, mapping, data_dir, tables,
                                         varied, seed)
+    if out_dir is not None:
+        stem = f"calibration-{label or default_label}"
+        guard_output([out_dir / f"{stem}.{ext}" for ext in ("md", "csv", "json", "svg")],
+                     inputs=[target, mapping, profile], force=force)
     if isinstance(target_obj, SheetTable):
         shape: ElectionShape | ShapeSampler = fit_shape(
             target_obj, mean_level=mean_level, keep_structure=structure == "observed")

@@ -7,11 +7,19 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from audit.cli._common import emit_json, fmt_int, fmt_pct, json_option, out
+from audit.cli._common import (
+    emit_json,
+    fmt_int,
+    fmt_pct,
+    force_option,
+    guard_output,
+    json_option,
+    out,
+)
 from audit.errors import AuditError
 from audit.ingest import IngestResult, read_sheets
 from audit.ingest.core import RULES
-from audit.ingest.output import write_ingest_outputs
+from audit.ingest.output import output_paths, write_ingest_outputs
 from audit.model import KEY_COLUMNS
 
 
@@ -26,9 +34,11 @@ from audit.model import KEY_COLUMNS
               help="Comma-separated canonical key columns to join on.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write accepted rows (Parquet, CSV), quarantine and summary here.")
+@force_option
 @json_option
 def ingest(files: tuple[Path, ...], profile: str | None, mapping: Path | None,
-           join_file: Path | None, join_on: str, out_dir: Path | None, as_json: bool) -> None:
+           join_file: Path | None, join_on: str, out_dir: Path | None, force: bool,
+           as_json: bool) -> None:
     """Read tally sheets (CSV, Excel, Parquet) into the canonical table.
 
     Every row is accepted, quarantined with a reason (line, column, value, rule), or collapsed
@@ -40,6 +50,8 @@ def ingest(files: tuple[Path, ...], profile: str | None, mapping: Path | None,
     """
     if profile and mapping:
         raise AuditError("give either --profile or --mapping, not both")
+    if out_dir:
+        guard_output(output_paths(out_dir), inputs=[*files, join_file, mapping], force=force)
     result = read_sheets(list(files), profile=mapping or profile, join=join_file,
                          join_on=tuple(c.strip() for c in join_on.split(",") if c.strip()))
     written = write_ingest_outputs(result, out_dir) if out_dir else []
@@ -49,6 +61,8 @@ def ingest(files: tuple[Path, ...], profile: str | None, mapping: Path | None,
         emit_json(payload)
         return
     _print_summary(result)
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
     for path in written:
         out.print(f"wrote {path}")
 

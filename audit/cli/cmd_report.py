@@ -8,7 +8,16 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from audit.cli._common import data_dir_option, emit_json, err, json_option, out, seed_option
+from audit.cli._common import (
+    data_dir_option,
+    emit_json,
+    err,
+    force_option,
+    guard_output,
+    json_option,
+    out,
+    seed_option,
+)
 from audit.messages import LANGUAGES
 
 _FORMATS = ("pdf", "html", "json", "md")
@@ -58,11 +67,12 @@ def _command(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: s
 @click.option("--skip", "skip_checks", multiple=True, metavar="CHECK",
               help="Leave a registered check (or a family) out, e.g. --skip "
                    "fingerprints.klimek for a quick draft (repeatable).")
+@force_option
 @json_option
 @click.pass_context
 def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str | None,
            output: Path, fmt: str | None, lang: str, seed: int, n_resamples: int | None,
-           data_dir: Path | None, offline: bool, skip_checks: tuple[str, ...],
+           data_dir: Path | None, offline: bool, skip_checks: tuple[str, ...], force: bool,
            as_json: bool) -> None:
     """Write the audit report of CASE (a bundled case name or a case folder).
 
@@ -86,6 +96,9 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str
     n_resamples = n_resamples or REPORT_RESAMPLES
     kind = infer_format(output, fmt)
     the_case = load_case(case)
+    figures = [output.with_name(f"{output.stem}_figures")] if kind == "md" else []
+    guard_output([output, *figures], inputs=[*the_case.input_files(), *sheets, profile],
+                 force=force)
     lookup = load_sheets(the_case, sheets, profile=profile, data_dir=data_dir,
                          download=not offline)
     options = ReportOptions(lang=lang, seed=seed, data_dir=data_dir, n_resamples=n_resamples,

@@ -12,6 +12,15 @@ from audit._json import dumps, jsonable
 from audit.inert import write_csv
 from audit.ingest.core import IngestResult
 
+#: The files :func:`write_ingest_outputs` writes, in order.
+OUTPUT_NAMES = ("sheets.parquet", "sheets.csv", "quarantine.csv", "duplicates.csv",
+                "ingest.json")
+
+
+def output_paths(folder: Path) -> list[Path]:
+    """The paths :func:`write_ingest_outputs` writes in ``folder``."""
+    return [folder / name for name in OUTPUT_NAMES]
+
 
 def write_ingest_outputs(result: IngestResult, folder: Path) -> list[Path]:
     """Write ``sheets.parquet``, ``sheets.csv``, ``quarantine.csv``, ``duplicates.csv`` and
@@ -31,8 +40,7 @@ def write_ingest_outputs(result: IngestResult, folder: Path) -> list[Path]:
         "package_version": summary["package_version"], "sha256": summary["sha256"],
         "candidates": list(result.sheets.candidates), "levels": list(result.sheets.levels),
         "election": summary["election"]}), sort_keys=True).encode()
-    paths = [folder / n for n in ("sheets.parquet", "sheets.csv", "quarantine.csv",
-                                  "duplicates.csv", "ingest.json")]
+    paths = output_paths(folder)
     pq.write_table(table.replace_schema_metadata(meta), paths[0])
     write_csv(result.sheets.data, paths[1])
     write_csv(result.quarantine, paths[2])
