@@ -37,8 +37,8 @@ def case_with(tmp_path: Path, sources: str = "", election: str | None = None,
 
 
 def source(file: str, folder: str = "", **extra: str) -> str:
-    lines = ['[[sources]]', 'id = "x"', 'main = true', f'file = "{file}"',
-             f'folder = "{folder}"', 'profile = "observers-profile"', f'sha256 = "{ZERO}"']
+    lines = ['[[sources]]', 'id = "x"', 'main = true', f"file = '{file}'",
+             f"folder = '{folder}'", 'profile = "observers-profile"', f'sha256 = "{ZERO}"']
     lines += [f'{k} = "{v}"' for k, v in extra.items()]
     return "\n".join(lines) + "\n"
 
@@ -184,9 +184,9 @@ name = "One"
     (BASE + '[[regions]]\ncode = "01"\nname = "Again"\n', "01"),
     (BASE.replace("tables = 10", "tables = -5"), "tables"),
     (BASE.replace("tables = 10", 'tables = "many"'), "tables"),
-    (BASE + 'timezone = "Mars/Olympus_Mons"\n', "time zone"),
+    (BASE.replace("tables = 10", 'tables = 10\ntimezone = "Mars/Olympus_Mons"'), "time zone"),
     (BASE.replace("date = 2024-01-01", "date = 5"), "date"),
-    (BASE + "registered = -3\n", "registered"),
+    (BASE.replace("tables = 10", "tables = 10\nregistered = -3"), "registered"),
     (BASE.replace('region_levels = ["state"]', 'region_levels = "state"'), "region_levels"),
     ("id = [\n" * 50000, "TOML|deep|nested"),
 ])
