@@ -8,7 +8,9 @@ run on the machine of whoever opens our outputs. Every CSV writer of the package
 and OWASP ASVS 4.0 requirement 5.3.x / 5.0 1.2.10): a text cell starting with one of those
 characters (or a NUL) gets a leading single quote, which spreadsheets display but never
 evaluate. Genuine numbers ("-5", "+3.2") are left as they are, and numeric columns are never
-touched. Fields that hold the delimiter, a quote or a line break are quoted (RFC 4180).
+touched. Fields that hold the delimiter, a quote or a line break are quoted (RFC 4180); a
+carriage return inside a cell is written as a line feed, which the writer quotes (a bare
+CR would otherwise end the row in a spreadsheet and start the next one with the rest).
 
 :func:`restore` undoes the quote for files the package reads back (aggregates), so a region
 code survives a round trip.
@@ -42,9 +44,14 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
         text = frame[column].astype("string")
         risky = (text.str.contains(_STARTS, regex=True) & ~text.str.fullmatch(_NUMBER)) \
             .fillna(False).to_numpy(dtype=bool)
-        if risky.any():
+        # A carriage return would end the row for a spreadsheet without being quoted (the
+        # writer quotes only for "\n"): line breaks inside a cell are written as "\n".
+        returns = text.str.contains("\r", regex=False).fillna(False).to_numpy(dtype=bool)
+        if risky.any() or returns.any():
             if out is frame:
                 out = frame.copy()
+            if returns.any():
+                text = text.str.replace("\r\n?", "\n", regex=True)
             out[column] = text.where(~risky, "'" + text)
     return out
 

@@ -422,14 +422,33 @@ def _drop_rows(issue: _Issue, drop: np.ndarray) -> _Issue | None:
                   issue.message[keep].reset_index(drop=True))
 
 
+#: Longest value shown inside a message (the quarantine's ``value`` column keeps it whole).
+_SHOWN_CHARS = 80
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def _one_line(text: pd.Series) -> pd.Series:
+    """Values as they may appear in a one-line message: control characters (line breaks,
+    tabs) written as escapes, and cut after :data:`_SHOWN_CHARS` characters."""
+    if bool(text.str.contains(_CONTROL.pattern, regex=True).fillna(False).any()):
+        text = text.str.replace(_CONTROL.pattern,
+                                lambda m: m.group(0).encode("unicode_escape").decode(),
+                                regex=True)
+    long = text.str.len().fillna(0) > _SHOWN_CHARS
+    if bool(long.any()):
+        text = text.where(~long, text.str.slice(0, _SHOWN_CHARS) + "…")
+    return text
+
+
 def _fmt(template: str, index: pd.Index, **parts: pd.Series | str) -> pd.Series:
-    """Vectorised ``str.format``: one message per row."""
+    """Vectorised ``str.format``: one message per row, each on one line."""
     out = pd.Series("", index=index, dtype="string")
     for piece in re.split(r"(\{\w+\})", template):
         if piece.startswith("{") and piece.endswith("}"):
             value = parts[piece[1:-1]]
-            out = out + (value.astype("string").fillna("") if isinstance(value, pd.Series)
-                         else str(value))
+            out = out + (_one_line(value.astype("string").fillna(""))
+                         if isinstance(value, pd.Series)
+                         else _one_line(pd.Series([str(value)], dtype="string")).iloc[0])
         elif piece:
             out = out + piece
     return out

@@ -42,10 +42,11 @@ PLAUSIBLE_MAX = 10**9
 _NA_TOKENS = ("", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a", "s/d")
 _BLANKS = "\u0020\u00a0\u202f'"
 #: A thousands grouping with blanks, one separator throughout (an optional decimal part).
-_BLANK_GROUPED = rf"[+-]?\d{{1,3}}([{_BLANKS}])\d{{3}}(?:\1\d{{3}})*(?:[.,]\d+)?"
-_PLAIN = r"\d+"
-_ENGLISH = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # 1,234,567.0
-_CONTINENTAL = r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"  # 1.234.567,0
+_BLANK_GROUPED = rf"[+-]?[0-9]{{1,3}}([{_BLANKS}])[0-9]{{3}}(?:\1[0-9]{{3}})*(?:[.,][0-9]+)?"
+_PLAIN = r"[0-9]+"
+_ENGLISH = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"  # 1,234,567.0
+_CONTINENTAL = r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?"  # 1.234.567,0
+#: Digits are ASCII only: other scripts' digits (Arabic-Indic "١٢٣") are not read as counts.
 #: Longest digit string converted (longer ones are implausible counts, never rounded).
 _MAX_DIGITS = 15
 
@@ -156,7 +157,7 @@ def _parse_text(raw: pd.Series) -> ParsedCounts:
     huge = plain & digits
     problem[huge] = IMPLAUSIBLE
     plain &= ~huge
-    values[plain] = pd.to_numeric(body[plain]).to_numpy(np.float64)
+    values[plain] = pd.to_numeric(body[plain], errors="coerce").to_numpy(np.float64)
 
     number_format = None
     separated = ~plain & ~huge & ~missing & body.str.contains(r"[.,]", regex=True) \
