@@ -379,11 +379,11 @@ def read_election(path: Path) -> Election:
                 or not isinstance(r["name"], str):
             raise MetadataError(f"{where}: region #{i} has code {shown(r['code'])} and name "
                                 f"{shown(r['name'])}; both must be text")
-        key = (str(r.get("level", levels[0] if levels else "")), str(r["code"]))
-        if key in seen:
-            raise MetadataError(f"{where}: region code {shown(key[1])} appears twice at level "
-                                f"{shown(key[0])}")
-        seen.add(key)
+        level_code = (str(r.get("level", levels[0] if levels else "")), str(r["code"]))
+        if level_code in seen:
+            raise MetadataError(f"{where}: region code {shown(level_code[1])} appears twice "
+                                f"at level {shown(level_code[0])}")
+        seen.add(level_code)
     for key in ("tables", "centers"):
         _count(raw, key, origin=where)
     registered = raw.get("registered")

@@ -874,7 +874,7 @@ def _group_lines(rows: pd.DataFrame, key: list[str]) -> pd.Series:
     firsts = rows["line"][listed].groupby(number[listed], sort=True) \
         .agg(lambda s: ", ".join(map(str, s)))
     texts = np.empty(len(sizes), dtype=object)
-    for g, first in firsts.items():
+    for g, first in zip(firsts.index.to_numpy(np.int64), firsts.to_numpy(), strict=True):
         count = int(sizes[g])
         more = f" and {count - _LISTED_LINES:,} more" if count > _LISTED_LINES else ""
         texts[g] = f"{count:,} lines ({first}{more})"

@@ -310,8 +310,8 @@ def _check_profile_types(raw: Mapping[str, Any], where: str) -> None:
     for key, kinds in _PROFILE_TYPES.items():
         value = raw.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
-            names = " or ".join({Mapping: "a table", list: "a list"}.get(k, k.__name__)
-                                for k in kinds)
+            names = " or ".join("a table" if k is Mapping else "a list" if k is list
+                                else k.__name__ for k in kinds)
             raise ProfileError(f"{where}: '{key}' must be {names}, got {_shown(value)}")
     for key in ("regions", "exclude"):
         if any(not isinstance(item, Mapping) for item in raw.get(key, ())):

@@ -119,9 +119,9 @@ class RawFile:
         ragged = {int(i): f"{len(self.header) + 1} fields, the last '{extra.iloc[i]}'"
                   for i in np.flatnonzero(present)}
         if skipped:  # put the skipped records back as empty rows, in file order
-            bad = np.array([line - 2 for line, _, _ in skipped], dtype=np.int64)
-            total = len(frame) + len(bad)
-            kept = np.setdiff1d(np.arange(total), bad)
+            missing = np.array([line - 2 for line, _, _ in skipped], dtype=np.int64)
+            total = len(frame) + len(missing)
+            kept = np.setdiff1d(np.arange(total), missing)
             frame = frame.set_axis(pd.Index(kept)).reindex(pd.RangeIndex(total))
             ragged = {int(kept[i]): text for i, text in ragged.items()}
             ragged.update({line - 2: f"{saw} fields" for line, _, saw in skipped})
@@ -404,7 +404,7 @@ def _merged_ranges(path: Path, sheet: str | int | None) -> list[tuple[int, int, 
                 chunk = fh.read(1 << 20)
                 buffer += chunk
                 limit = len(buffer) if not chunk else max(len(buffer) - 256, 0)
-                found += [range_boundaries(m.group(1).decode())  # type: ignore[misc]
+                found += [range_boundaries(m.group(1).decode())
                           for m in pattern.finditer(buffer) if m.start() < limit]
                 if not chunk:
                     break
