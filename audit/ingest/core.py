@@ -425,17 +425,19 @@ def _drop_rows(issue: _Issue, drop: np.ndarray) -> _Issue | None:
 #: Longest value shown inside a message (the quarantine's ``value`` column keeps it whole).
 _SHOWN_CHARS = 80
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_CONTROL_RE2 = r"[\x00-\x1f\x7f\x{2028}\x{2029}]"  # the same class, in Arrow's syntax
 
 
 def _one_line(text: pd.Series) -> pd.Series:
     """Values as they may appear in a one-line message: control characters (line breaks,
     tabs) written as escapes, and cut after :data:`_SHOWN_CHARS` characters."""
-    if bool(text.str.contains(_CONTROL.pattern, regex=True).fillna(False).any()):
+    arrow = pa.array(text.array, type=pa.large_string(), from_pandas=True)
+    if pc.any(pc.match_substring_regex(arrow, _CONTROL_RE2)).as_py():
         text = text.str.replace(_CONTROL.pattern,
                                 lambda m: m.group(0).encode("unicode_escape").decode(),
                                 regex=True)
-    long = text.str.len().fillna(0) > _SHOWN_CHARS
-    if bool(long.any()):
+    if (pc.max(pc.utf8_length(arrow)).as_py() or 0) > _SHOWN_CHARS:
+        long = text.str.len().fillna(0) > _SHOWN_CHARS
         text = text.where(~long, text.str.slice(0, _SHOWN_CHARS) + "…")
     return text
 
@@ -446,9 +448,13 @@ def _fmt(template: str, index: pd.Index, **parts: pd.Series | str) -> pd.Series:
     for piece in re.split(r"(\{\w+\})", template):
         if piece.startswith("{") and piece.endswith("}"):
             value = parts[piece[1:-1]]
-            out = out + (_one_line(value.astype("string").fillna(""))
-                         if isinstance(value, pd.Series)
-                         else _one_line(pd.Series([str(value)], dtype="string")).iloc[0])
+            if not isinstance(value, pd.Series):
+                value = _one_line(pd.Series([str(value)], dtype="string")).iloc[0]
+            elif pd.api.types.is_numeric_dtype(value.dtype):
+                value = value.astype("string").fillna("")
+            else:
+                value = _one_line(value.astype("string").fillna(""))
+            out = out + value
         elif piece:
             out = out + piece
     return out
