@@ -22,10 +22,6 @@ from rich.console import Console
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Languages of the terminal summaries (the report's catalogues, audit.messages.LANGUAGES).
-LANGUAGES = ("en", "es")
-
-
 class Stream:
     """A rich console on stdout or stderr, rebuilt when the stream or ``COLUMNS`` changes.
 
@@ -36,15 +32,16 @@ class Stream:
 
     def __init__(self, stderr: bool) -> None:
         self._stderr = stderr
-        self._key: tuple[int, str | None] | None = None
+        self._stream: Any = None
+        self._env: tuple[str | None, ...] = ()
         self._console: Console | None = None
 
     def console(self) -> Console:
         stream = sys.stderr if self._stderr else sys.stdout
-        key = (id(stream), os.environ.get("COLUMNS"))
-        if self._console is None or key != self._key:
+        env = tuple(os.environ.get(k) for k in ("COLUMNS", "TTY_COMPATIBLE", "NO_COLOR"))
+        if self._console is None or stream is not self._stream or env != self._env:
             self._console = Console(stderr=self._stderr, highlight=False, soft_wrap=False)
-            self._key = key
+            self._stream, self._env = stream, env
         return self._console
 
     def __getattr__(self, name: str) -> Any:
@@ -62,6 +59,29 @@ err = Stream(stderr=True)
 # --------------------------------------------------------------------------------------------
 # The option vocabulary
 # --------------------------------------------------------------------------------------------
+
+
+class LazyChoice(click.Choice):
+    """A choice whose values live in a library module (``"module:NAME"``), imported only
+    when the option is used or its help shown (so ``election-audit --help`` stays light)."""
+
+    def __init__(self, source: str, case_sensitive: bool = True) -> None:
+        self._source = source
+        self._loaded: tuple[str, ...] | None = None
+        super().__init__((), case_sensitive=case_sensitive)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._loaded is None:
+            import importlib
+
+            module, name = self._source.split(":")
+            self._loaded = tuple(getattr(importlib.import_module(module), name))
+        return self._loaded
+
+    @choices.setter
+    def choices(self, value: Any) -> None:  # click's __init__ assigns; the source decides
+        pass
 
 
 class VocabularyOption(click.Option):
@@ -180,7 +200,7 @@ def check_option(func: F) -> F:
     """``--check NAME`` (repeatable, commas accepted; old spelling ``--checks``)."""
     return _option("--check", "checks", concept="check", aliases=("--checks",),
                    multiple=True, metavar="NAME", callback=_split_names,
-                   help="Run only this check or family, e.g. digits or turnout.integer_pct "
+                   help="Run only this check or family, e.g. digits or turnout.integer_percentages "
                         "(repeatable; commas accepted).")(func)
 
 
@@ -214,6 +234,32 @@ def resolve_by(by: str | None, levels: Sequence[str]) -> str | None:
     return by
 
 
+def selected_checks(checks: Sequence[str], skip: Sequence[str]) -> list[str] | None:
+    """Registered check names to run for ``--check`` and ``--skip`` (None: all of them), in
+    the order of ``--check``.
+
+    Both take check names or families; an unknown one is an input error naming the families.
+    """
+    if not checks and not skip:
+        return None
+    from audit.checks.registry import registered
+    from audit.errors import AuditError
+
+    specs = registered()
+    unknown = [s for s in (*checks, *skip) if not any(x.name == s or x.family == s
+                                                    for x in specs)]
+    if unknown:
+        raise AuditError(f"unknown checks or families {', '.join(unknown)}; known families: "
+                         f"{', '.join(sorted({x.family for x in specs}))}")
+    wanted = [[x for x in specs if x.name == c or x.family == c] for c in checks] \
+        if checks else [specs]
+    chosen = list(dict.fromkeys(x.name for group in wanted for x in group
+                                if x.name not in skip and x.family not in skip))
+    if not chosen:
+        raise AuditError("--check and --skip leave no check to run")
+    return chosen
+
+
 def sheets_option(func: F) -> F:
     """``--sheets FILE`` (repeatable): the user's own tally sheets for a case."""
     return _option("--sheets", "sheets", concept="sheets", multiple=True, metavar="FILE",
@@ -231,7 +277,8 @@ def source_option(func: F) -> F:
 
 def lang_option(func: F) -> F:
     """``--lang``: language of what the command writes."""
-    return _option("--lang", "lang", concept="lang", type=click.Choice(LANGUAGES),
+    return _option("--lang", "lang", concept="lang",
+                   type=LazyChoice("audit.messages:LANGUAGES"),
                    default="en", show_default=True,
                    help="Language of the output.")(func)
 

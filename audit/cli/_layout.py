@@ -30,6 +30,8 @@ Kind = Literal["number", "key", "text"]
 
 #: Characters between two columns: one space of padding on each side and a rule.
 _GAP = 3
+#: Narrowest a text column is made (when its text is longer): a few words a line.
+TEXT_MIN = 16
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ def _needed(columns: Sequence[Column], cells: Sequence[Sequence[Text]]) -> int:
         header = _longest_word(Text(col.header)) if col.wraps else len(col.header)
         widest = max((_longest_word(t) if col.wraps else t.cell_len for t in texts),
                      default=0)
+        if col.wraps:  # room for a few words a line, not one
+            natural = max((t.cell_len for t in texts), default=0)
+            widest = max(widest, min(natural, TEXT_MIN))
         total += max(header, widest)
     return total + _GAP * (len(columns) - 1)
 

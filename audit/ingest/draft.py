@@ -306,74 +306,72 @@ def _named(p: _Profile, words: Sequence[str]) -> bool:
 
 def _counts(profiles: Sequence[_Profile], cand_sum: np.ndarray | None,
             used: set[str]) -> dict[str, tuple[str, str]]:
-    """Canonical counts -> (column, how)."""
-    numeric = [p for p in profiles if p.counts is not None and p.column not in used]
+    """Canonical counts -> (column, how): by content where the numbers tell, else by name."""
+    numeric = {p.column: p.counts for p in profiles
+               if p.counts is not None and p.column not in used}
+    named = {key: [p.column for p in profiles if p.column in numeric and _named(p, words)]
+             for key, words in COUNT_WORDS.items()}
     found: dict[str, tuple[str, str]] = {}
 
-    def take(key: str, p: _Profile, how: str) -> None:
-        found[key] = (p.column, how)
-        used.add(p.column)
+    def take(key: str, column: str, how: str) -> None:
+        found[key] = (column, how)
+        used.add(column)
 
-    by_name = {key: [p for p in numeric if _named(p, words)] for key, words in
-               COUNT_WORDS.items()}
+    def free() -> list[str]:
+        return [c for c in numeric if c not in used]
+
+    valid = cand_sum
     if cand_sum is not None:
-        best = max(numeric, key=lambda p: _agrees(p.counts, cand_sum),  # type: ignore[arg-type]
-                   default=None)
-        if best is not None and _agrees(best.counts, cand_sum) >= AGREEMENT:  # type: ignore[arg-type]
-            share = _agrees(best.counts, cand_sum)  # type: ignore[arg-type]
-            take("valid", best, f"equals the candidates' sum on {100 * share:.1f}% of rows")
-    if "valid" not in found:
-        for p in by_name["valid"]:
-            if p.column not in used:
-                take("valid", p, "by name (differs from the candidates' sum: is a candidate "
-                                 "missing?)" if cand_sum is not None else "by name")
-                break
-    valid = _values(profiles, found.get("valid", ("", ""))[0])
-    if valid is None:
-        valid = cand_sum
-    rest = [p for p in numeric if p.column not in used]
+        agreement = {c: _agrees(numeric[c], cand_sum) for c in free()}
+        best = max(agreement, key=lambda c: agreement[c], default=None)
+        if best is not None and agreement[best] >= AGREEMENT:
+            take("valid", best, f"equals the candidates' sum on {100 * agreement[best]:.1f}% "
+                                f"of rows")
+    if "valid" not in found and named["valid"]:
+        take("valid", named["valid"][0], "by name" if cand_sum is None else
+             "by name (differs from the candidates' sum: is a candidate missing?)")
+    if "valid" in found:
+        valid = numeric[found["valid"][0]]
     if valid is not None:  # ballots = valid + one or two other counts
-        blank_named = [p for p in rest if _named(p, COUNT_WORDS["blank"])]
-        for v in rest:
-            if v.column in used:
-                continue
-            others = [p for p in rest if p is not v and p.column not in used]
-            combos: list[tuple[_Profile, ...]] = [(o,) for o in others]
-            combos += [(a, b) for i, a in enumerate(others) for b in others[i + 1:]]
-            for combo in combos:
-                total = valid + sum(np.nan_to_num(c.counts) for c in combo)  # type: ignore[misc]
-                share = _agrees(v.counts, total)  # type: ignore[arg-type]
-                if share >= AGREEMENT and np.nanmean(v.counts) > 0:  # type: ignore[arg-type]
-                    take("voters", v, f"equals valid + {' + '.join(c.column for c in combo)}"
-                                      f" on {100 * share:.1f}% of rows")
-                    for c in combo:
-                        kind = "blank" if c in blank_named or (
-                            len(combo) == 2 and _named(c, COUNT_WORDS["blank"])) else "null"
-                        if kind == "null" and "null" in found:
-                            kind = "blank"
-                        take(kind, c, "by content: the rest of the ballots"
-                             + (", named blank" if kind == "blank" else ""))
-                    break
-            if "voters" in found:
-                break
+        _ballots(numeric, valid, free, named["blank"], take)
     for key in ("voters", "null", "blank", "registered"):
-        if key in found:
-            continue
-        for p in by_name[key]:
-            if p.column not in used:
-                take(key, p, "by name")
-                break
-    ballots = _values(profiles, found.get("voters", ("", ""))[0])
-    ballots = ballots if ballots is not None else valid
+        left = [c for c in named[key] if c not in used]
+        if key not in found and left:
+            take(key, left[0], "by name")
+    ballots = numeric[found["voters"][0]] if "voters" in found else valid
     if "registered" not in found and ballots is not None:
-        for p in [p for p in numeric if p.column not in used]:
-            ratio = ballots / np.where(p.counts > 0, p.counts, np.nan)  # type: ignore[operator]
-            above = _share(p.counts >= ballots, p.counts, ballots)  # type: ignore[operator]
+        for column in free():
+            counts = numeric[column]
+            above = _share(counts >= ballots, counts, ballots)
+            ratio = ballots / np.where(counts > 0, counts, np.nan)
             if above >= 0.98 and 0.2 < float(np.nanmedian(ratio)) < 0.99 \
-                    and np.nanmax(p.counts) < 100_000:  # type: ignore[arg-type]
-                take("registered", p, f"above the ballots on {100 * above:.1f}% of rows")
+                    and float(np.nanmax(counts)) < 100_000:
+                take("registered", column, f"above the ballots on {100 * above:.1f}% of rows")
                 break
     return found
+
+
+def _ballots(numeric: Mapping[str, np.ndarray], valid: np.ndarray, free: Any,
+             blank_named: Sequence[str], take: Any) -> None:
+    """The column equal to valid + one or two other counts: the ballots cast, the others
+    null (or blank, when so named) votes."""
+    for column in free():
+        others = [c for c in free() if c != column]
+        combos: list[tuple[str, ...]] = [(o,) for o in others]
+        combos += [(a, b) for i, a in enumerate(others) for b in others[i + 1:]]
+        for combo in combos:
+            total = valid + sum(np.nan_to_num(numeric[c]) for c in combo)
+            share = _agrees(numeric[column], total)
+            if share >= AGREEMENT and float(np.nanmean(numeric[column])) > 0:
+                take("voters", column, f"equals valid + {' + '.join(combo)} on "
+                                       f"{100 * share:.1f}% of rows")
+                kinds = ["blank" if c in blank_named else "null" for c in combo]
+                if kinds.count("null") == 2:
+                    kinds[1] = "blank"
+                for c, kind in zip(combo, kinds, strict=True):
+                    take(kind, c, "by content: the rest of the ballots"
+                         + ("; named blank" if kind == "blank" else ""))
+                return
 
 
 def _share(mask: np.ndarray, *arrays: np.ndarray) -> float:
@@ -381,13 +379,6 @@ def _share(mask: np.ndarray, *arrays: np.ndarray) -> float:
     for a in arrays:
         known &= ~np.isnan(a)
     return float(mask[known].mean()) if known.any() else 0.0
-
-
-def _values(profiles: Sequence[_Profile], column: str) -> np.ndarray | None:
-    for p in profiles:
-        if p.column == column:
-            return p.counts
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -521,10 +512,9 @@ def draft_mapping(path: str | Path, election: Election, *, election_ref: str,
         draft.candidates[key] = Mapped(_q(column), how)
         used.add(column)
     cand_sum = None
+    counts = {p.column: p.counts for p in profiles if p.counts is not None}
     if candidates:
-        parts = [np.nan_to_num(_values(profiles, c)) for c, _ in  # type: ignore[arg-type]
-                 candidates.values()]
-        cand_sum = np.sum(parts, axis=0)
+        cand_sum = np.sum([np.nan_to_num(counts[c]) for c, _ in candidates.values()], axis=0)
     for key, (column, how) in _counts(profiles, cand_sum, used).items():
         draft.columns[key] = Mapped(_q(column), how)
     order = ("center_id", "table_id", "registered", "voters", "valid", "null", "blank")

@@ -340,7 +340,7 @@ def detect_profile(header: Sequence[str], profiles: Iterable[Profile] | None = N
             return best[0].profile
         names = ", ".join(m.profile.name for m in best)
         raise ProfileError(f"several profiles fit this file equally well ({names}); "
-                           f"choose one with --profile")
+                           f"choose one with --mapping")
     near = [m for m in ranked
             if m.missing and len(m.missing) <= max(2, len(m.profile.source_columns()) // 2)]
     if near:
