@@ -92,7 +92,7 @@ def _print_draft(draft: object, file: Path, output: Path) -> None:
     print_table([Column("maps"), Column("from column", "text"),
                  Column("recognised by", "text", priority=2)], rows,
                 title=f"Draft mapping of {file.name} ({draft.rows_sampled:,} rows read) for "
-                      f"{draft.election}")
+                      f"{draft.election_id}")
     if draft.missing_candidates:
         say("[yellow]Candidates with no column[/yellow]: " + escape(", ".join(
             f"{k} ({v})" for k, v in draft.missing_candidates.items()))

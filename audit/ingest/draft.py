@@ -111,6 +111,7 @@ class Draft:
     name: str
     file: str
     election: str
+    election_id: str
     delimiter: str | None
     rows_sampled: int
     columns: dict[str, Mapped] = field(default_factory=dict)
@@ -205,6 +206,8 @@ class _Profile:
     distinct: int
     digits_only: bool
     lengths: tuple[int, int]
+    leading_zero: bool = False
+    letters: float = 0.0  # share of filled cells holding a letter
 
 
 def _describe(frame: pd.DataFrame) -> list[_Profile]:
@@ -223,7 +226,10 @@ def _describe(frame: pd.DataFrame) -> list[_Profile]:
             column=col, words=tuple(_words(col)),
             counts=np.where(ok, parsed.values, np.nan) if numeric else None,
             filled=n_filled, distinct=int(text[filled].nunique()), digits_only=digits,
-            lengths=(int(lengths.min()), int(lengths.max())) if n_filled else (0, 0)))
+            lengths=(int(lengths.min()), int(lengths.max())) if n_filled else (0, 0),
+            leading_zero=digits and bool(text[filled].str.match(r"0\d").any()),
+            letters=float(text[filled].str.contains(r"[^\W\d_]").mean()) if n_filled
+            else 0.0))
     return out
 
 
@@ -387,11 +393,14 @@ def _share(mask: np.ndarray, *arrays: np.ndarray) -> float:
 
 
 def _text_rule(p: _Profile) -> tuple[str, str]:
-    """A key or code column as a TOML rule: codes that lost a leading zero get ``zfill``."""
+    """A key or code column as a TOML rule: digit codes get ``zfill`` when some lost a
+    leading zero in a spreadsheet, or when they have leading zeros a reader that takes them
+    for numbers would drop."""
     lo, hi = p.lengths
-    if p.digits_only and hi >= 6 and lo == hi - 1:
+    if p.digits_only and ((hi >= 6 and lo == hi - 1) or (p.leading_zero and lo == hi)):
+        why = "restored" if lo < hi else "kept"
         return (f"{{ column = {_q(p.column)}, zfill = {hi} }}",
-                f"; leading zeros restored to {hi} digits")
+                f"; leading zeros {why} ({hi} digits)")
     return _q(p.column), ""
 
 
@@ -420,7 +429,8 @@ def _level_words(level: str) -> tuple[str, ...]:
 
 
 def _is_code(p: _Profile) -> bool:
-    return any(w in CODE_WORDS for w in p.words) or (p.digits_only and p.lengths[1] <= 6)
+    """Codes: named so ("Cód.", "ID"), or short values that are mostly not words."""
+    return any(w in CODE_WORDS for w in p.words) or (p.lengths[1] <= 12 and p.letters < 0.5)
 
 
 def _regions(profiles: Sequence[_Profile], frame: pd.DataFrame, election: Election,
@@ -492,7 +502,7 @@ def draft_mapping(path: str | Path, election: Election, *, election_ref: str,
     frame = _sample(raw, rows)
     profiles = _describe(frame)
     draft = Draft(name=name or fold(path.stem).replace(" ", "-") or "mapping",
-                  file=path.name, election=election_ref,
+                  file=path.name, election=election_ref, election_id=election.id,
                   delimiter=raw.delimiter if raw.format == "csv" else None,
                   rows_sampled=len(frame))
     used: set[str] = set()
