@@ -93,7 +93,8 @@ def _number(value: str | None) -> int | str | None:
 @click.option("--id", "claim_id", help="Unique id: lowercase letters, digits, '-' and '.'.")
 @click.option("--datetime", "when",
               help="ISO 8601 with UTC offset (2024-07-29T00:06:00-04:00), a date, '<=…', or A/B.")
-@click.option("--side", type=LazyChoice("audit.claims:SIDES"))
+@click.option("--side", type=LazyChoice("audit.claims:SIDES"),
+              help="Who made the claim (the electoral authority is 'official').")
 @click.option("--citation", help="Who said it and where it was read.")
 @click.option("--url", "urls", multiple=True, help="Source URL (repeatable).")
 @click.option("--series", help="Which succession the claim belongs to (default: the side).")

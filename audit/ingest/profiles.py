@@ -330,7 +330,7 @@ def detect_profile(header: Sequence[str], profiles: Iterable[Profile] | None = N
     """The one profile that fits ``header`` and explains the most of its columns.
 
     Raises :class:`ProfileError` when none fits (naming the near misses and what they lack)
-    or when several fit equally well (naming them, so the user can pass ``--profile``).
+    or when several fit equally well (naming them, so the user can pass ``--mapping``).
     """
     ranked = rank_profiles(header, bundled_profiles() if profiles is None else profiles)
     fitting = [m for m in ranked if m.fits]
