@@ -59,7 +59,8 @@ def test_show_prints_keys_levels_sources_and_claims(capsys: pytest.CaptureFixtur
     code, out, _ = run(["cases", "show", "venezuela-2024"], capsys)
     assert code == 0
     text = " ".join(out.split())
-    assert "EG" in out.split() and "Edmundo González Urrutia" in text
+    assert "EG" in out.split()
+    assert "Edmundo González Urrutia" in text
     assert "cne-b1" in out.split()
 
 

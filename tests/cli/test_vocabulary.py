@@ -75,7 +75,7 @@ def test_every_command_is_walked() -> None:
 
 def test_every_option_says_what_it_does() -> None:
     for path, option in options():
-        assert option.help and len(option.help) > 10, (path, option.opts)
+        assert len(option.help or "") > 10, (path, option.opts)
 
 
 def test_shared_spellings_come_from_the_shared_decorators() -> None:
