@@ -19,7 +19,7 @@ from audit.cli._common import (
 from audit.cli._layout import Column, print_table, say
 
 
-@click.command()
+@click.command(short_help="Sum tally sheets by region (bundled aggregates).")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @by_option
 @mapping_option

@@ -33,7 +33,7 @@ from audit.cli._layout import Column, print_table, say
 RESAMPLES = 199
 
 
-@click.command("calibrate")
+@click.command("calibrate", short_help="False-positive rates and power on simulations.")
 @click.argument("target", required=False)
 @source_option
 @mapping_option

@@ -12,7 +12,8 @@ from audit.cli._common import emit_json, fmt_int, json_option
 from audit.cli._layout import Column, print_table, say
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True,
+             short_help="Bundled cases: list, show keys and regions, copy.")
 @json_option
 @click.pass_context
 def cases(ctx: click.Context, as_json: bool) -> None:
@@ -50,7 +51,7 @@ def cases(ctx: click.Context, as_json: bool) -> None:
         "election-audit cases copy CASE DIR.")
 
 
-@cases.command("show")
+@cases.command("show", short_help="Sources, candidate keys, regions, claims.")
 @click.argument("case")
 @json_option
 def show(case: str, as_json: bool) -> None:
@@ -107,7 +108,7 @@ def _print_case(s: dict[str, Any]) -> None:
         say("No claims yet (election-audit claims add).")
 
 
-@cases.command("copy")
+@cases.command("copy", short_help="Copy a case into a new folder, to edit it.")
 @click.argument("case")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @json_option

@@ -12,7 +12,7 @@ from audit.cli._common import LazyChoice, emit_json, json_option
 from audit.cli._layout import Column, print_table, say
 
 
-@click.group()
+@click.group(short_help="Who announced which figures, when: list, add.")
 def claims() -> None:
     """The claims ledger of a case: who announced which figures, when, citing what.
 
@@ -29,7 +29,7 @@ def _ledger_path(case: str, ledger: Path | None) -> tuple[Any, Path]:
     return c, ledger if ledger is not None else c.path / "claims.yaml"
 
 
-@claims.command("list")
+@claims.command("list", short_help="Print the timeline of claims of CASE.")
 @click.argument("case")
 @click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
               help="Read this ledger instead of the case's claims.yaml.")
@@ -88,7 +88,7 @@ def _number(value: str | None) -> int | str | None:
     return int(text) if text.isdigit() else text
 
 
-@claims.command("add")
+@claims.command("add", short_help="Validate a claim and add it to the ledger.")
 @click.argument("case")
 @click.option("--id", "claim_id", help="Unique id: lowercase letters, digits, '-' and '.'.")
 @click.option("--datetime", "when",

@@ -23,7 +23,7 @@ LIST_FIELDS = ("unmatched_a", "unmatched_b", "discrepancies", "unmatched_officia
                "unmatched_bound", "violations")
 
 
-@click.command()
+@click.command(short_help="Two sources of the same sheets, table by table.")
 @click.argument("file_a", type=click.Path(path_type=Path))
 @click.argument("file_b", type=click.Path(path_type=Path))
 @mapping_option(suffix="a", what="FILE_A")

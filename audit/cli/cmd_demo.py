@@ -9,7 +9,7 @@ import click
 from audit.cli._common import emit_json, json_option, out, output_option, seed_option
 
 
-@click.command("demo")
+@click.command("demo", short_help="Write a SIMULATED disputed election case.")
 @click.argument("out_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
 @output_option(kind="folder", help="Write the case folder here (the same as OUT_DIR; "
                                    "default: election-audit-demo).")

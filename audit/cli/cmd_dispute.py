@@ -26,7 +26,7 @@ _VERDICT = {"compatible": "[green]✓[/]", "incompatible": "[bold red]✗[/]",
             "not_comparable": "[dim]·[/]"}
 
 
-@click.command()
+@click.command(short_help="Check every claim of a case, alone and together.")
 @click.argument("case")
 @sheets_option
 @mapping_option

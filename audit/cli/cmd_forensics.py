@@ -52,7 +52,7 @@ _STYLE = {"strong": "bold red", "moderate": "red", "weak": "yellow",
           "consistent": "green", "impossible": "bold magenta"}
 
 
-@click.command()
+@click.command(short_help="Statistical checks of tally sheets, by region.")
 @click.argument("target")
 @source_option
 @mapping_option

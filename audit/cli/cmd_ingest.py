@@ -20,7 +20,7 @@ from audit.cli._common import (
 from audit.cli._layout import Column, print_table, say
 
 
-@click.command()
+@click.command(short_help="Read, validate and quarantine tally sheets.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @mapping_option
 @join_options

@@ -12,7 +12,7 @@ from audit.cli._common import emit_json, json_option, output_option
 from audit.cli._layout import Column, print_table, say
 
 
-@click.group()
+@click.group(short_help="Column mappings: draft one from a file, list.")
 def profile() -> None:
     """Column mappings: which column of a tally-sheet file is which (docs/profiles.md).
 
@@ -23,7 +23,7 @@ def profile() -> None:
     """
 
 
-@profile.command("new")
+@profile.command("new", short_help="Draft a mapping from a file's header and values.")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--case", "case", required=True, metavar="CASE",
               help="The election the file belongs to (a bundled case name or a case "
@@ -108,7 +108,7 @@ def _print_draft(draft: object, file: Path, output: Path) -> None:
         f"{escape(str(file))} --mapping {escape(str(output))}")
 
 
-@profile.command("list")
+@profile.command("list", short_help="List the bundled column profiles.")
 @json_option
 def list_profiles(as_json: bool) -> None:
     """List the bundled column profiles (detected from a file's header automatically).

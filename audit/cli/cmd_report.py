@@ -56,7 +56,7 @@ def _command(ctx: click.Context, case: str) -> str:
     return shlex.join(args)
 
 
-@click.command()
+@click.command(short_help="Write the audit report (PDF, HTML, JSON, MD).")
 @click.argument("case")
 @sheets_option
 @mapping_option

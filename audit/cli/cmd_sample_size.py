@@ -12,7 +12,8 @@ from audit.cli._common import emit_json, fmt_int, join_options, json_option, map
 from audit.cli._layout import Column, print_table, say
 
 
-@click.command(name="sample-size")
+@click.command(name="sample-size",
+               short_help="Plan a hand audit of sheets against images.")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @mapping_option
 @join_options

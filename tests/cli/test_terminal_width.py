@@ -205,3 +205,16 @@ def test_forensics_summary_at_other_widths(forensics_run: tuple[list[str], Any],
     assert_readable(text, width, tokens)
     if width == 160:  # wide: the regional table keeps its test column
         assert "(left out" not in text
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_help_lists_every_command_without_cutting_it(width: int) -> None:
+    import click
+
+    for group in (cli, *(c for c in cli.commands.values() if isinstance(c, click.Group))):
+        args = [] if group is cli else [group.name or ""]
+        text = invoke([*args, "--help"], width)
+        listing = text.split("Commands:")[1]
+        assert "..." not in listing, (args, width, listing)
+        for name in group.commands:
+            assert re.search(rf"^  {re.escape(name)}\s", listing, re.M), (args, name)
