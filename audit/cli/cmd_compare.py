@@ -184,7 +184,7 @@ def _cols(*heads: str, secondary: tuple[str, ...] = ()) -> list[Column]:
 
 
 def _key(center: str, table: str) -> str:
-    return f"{center}/{table}" if center else str(table)
+    return escape(f"{center}/{table}" if center else str(table))
 
 
 def _print_compare(res: Any, limit: int) -> None:
@@ -264,7 +264,7 @@ def _print_unmatched(frame: Any, tag: str, limit: int) -> None:
         return
     keys = [_key(c, t) for c, t in zip(frame["center_id"], frame["table_id"], strict=True)]
     shown = keys[:limit] if limit else keys
-    more = f" … (+{len(keys) - len(shown):,} more; --limit 0 lists all)" \
+    more = f" and {len(keys) - len(shown):,} more (--limit 0 lists them all)" \
         if len(keys) > len(shown) else ""
     say(f"only in {tag} ({len(keys):,}): {escape(', '.join(shown))}{more}")
 

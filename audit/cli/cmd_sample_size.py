@@ -134,7 +134,8 @@ def _print(payload: dict[str, Any]) -> None:
         say(f"actas drawn with public seed {escape(repr(d['seed']))} (risk limit "
             f"{d['alpha']}):")
         print_table([Column("draw", "number"), Column("table"), Column("file line", "number")],
-                    [(str(row["draw"]), f"{row['center_id']}/{row['table_id']}".lstrip("/"),
+                    [(str(row["draw"]),
+                      escape(f"{row['center_id']}/{row['table_id']}".lstrip("/")),
                       str(row["line"])) for row in d["rows"]])
     if "bravo_asn" in payload:
         for alpha, asn in payload["bravo_asn"].items():
