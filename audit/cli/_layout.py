@@ -63,19 +63,45 @@ def _longest_word(text: Text) -> int:
     return max((len(w) for w in text.plain.split()), default=0)
 
 
-def _needed(columns: Sequence[Column], cells: Sequence[Sequence[Text]]) -> int:
-    """Columns needed so that no key or number is cut and no word is broken."""
-    total = 0
+def _widths(columns: Sequence[Column], cells: Sequence[Sequence[Text]]
+            ) -> tuple[list[int], list[int]]:
+    """Each column's least width (keys and numbers whole, no word broken, a few words a line
+    of text) and natural width (no wrapping at all)."""
+    least, natural = [], []
     for j, col in enumerate(columns):
         texts = [row[j] for row in cells]
-        header = _longest_word(Text(col.header)) if col.wraps else len(col.header)
-        widest = max((_longest_word(t) if col.wraps else t.cell_len for t in texts),
-                     default=0)
-        if col.wraps:  # room for a few words a line, not one
-            natural = max((t.cell_len for t in texts), default=0)
-            widest = max(widest, min(natural, TEXT_MIN))
-        total += max(header, widest)
-    return total + _GAP * (len(columns) - 1)
+        full = max([len(col.header), *(t.cell_len for t in texts)])
+        if col.wraps:
+            words = max([_longest_word(Text(col.header)), *(_longest_word(t) for t in texts)])
+            least.append(max(words, min(full, TEXT_MIN)))
+        else:
+            least.append(full)
+        natural.append(full)
+    return least, natural
+
+
+def _needed(columns: Sequence[Column], cells: Sequence[Sequence[Text]]) -> int:
+    """Terminal columns needed so that no key or number is cut and no word is broken."""
+    return sum(_widths(columns, cells)[0]) + _GAP * (len(columns) - 1)
+
+
+def _fit(columns: Sequence[Column], cells: Sequence[Sequence[Text]], width: int) -> list[int]:
+    """Column widths within ``width``: the least widths, then the room left shared among the
+    text columns up to their natural width (so rich never has to squeeze a word)."""
+    sizes, natural = _widths(columns, cells)
+    room = width - _GAP * (len(columns) - 1) - sum(sizes)
+    growing = [j for j, c in enumerate(columns) if c.wraps and sizes[j] < natural[j]]
+    while room > 0 and growing:
+        share = max(1, room // len(growing))
+        for j in list(growing):
+            step = min(share, natural[j] - sizes[j], room)
+            sizes[j] += step
+            room -= step
+            if sizes[j] >= natural[j]:
+                growing.remove(j)
+            if room <= 0:
+                break
+    return sizes
 
 
 def print_table(columns: Sequence[Column], rows: Sequence[Sequence[Any]], *,
@@ -100,9 +126,9 @@ def print_table(columns: Sequence[Column], rows: Sequence[Sequence[Any]], *,
         _vertical(columns, cells, console)
         return
     table = Table(show_edge=False, pad_edge=False)
-    for col in shown:
+    for col, size in zip(shown, _fit(shown, body, width), strict=True):
         table.add_column(col.header, justify="right" if col.kind == "number" else "left",
-                         no_wrap=not col.wraps, overflow="fold")
+                         no_wrap=not col.wraps, overflow="fold", width=size)
     for row in body:
         table.add_row(*row)
     console.print(table)
@@ -117,8 +143,9 @@ def _vertical(columns: Sequence[Column], cells: Sequence[Sequence[Text]],
     width = console.width
     label = max(len(c.header) for c in columns[1:]) if len(columns) > 1 else 0
     for row in cells:
-        console.print(Text.assemble(Text(columns[0].header + ": ", style="dim"), row[0]),
-                      soft_wrap=True)
+        heading = Text.assemble(Text(columns[0].header + ": ", style="dim"), row[0])
+        for line in _wrap(heading, width, _rich(console)):
+            console.print(line, soft_wrap=True)
         for col, cell in zip(columns[1:], row[1:], strict=True):
             head = f"  {col.header:<{label}}  "
             room = width - len(head)

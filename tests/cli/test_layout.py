@@ -64,3 +64,15 @@ def test_say_wraps_at_spaces_and_keeps_long_paths_whole() -> None:
     say(f"wrote {path} with 12,345 rows", console=console)
     lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert lines == ["wrote", path, "with 12,345 rows"]
+
+
+def test_two_text_columns_share_the_room_without_breaking_a_word() -> None:
+    columns = [Column("a", "text"), Column("b", "text")]
+    long_word = "x" * 30
+    rows = [(f"{long_word} " + "word " * 8, "short words " * 6)]
+    console = Console(file=io.StringIO(), width=60, color_system=None)
+    print_table(columns, rows, console=console)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert long_word in text
+    for line in text.splitlines():
+        assert len(line.rstrip()) <= 60
