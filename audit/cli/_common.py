@@ -98,6 +98,9 @@ class VocabularyOption(click.Option):
         self.concept = concept
         self.aliases = tuple(aliases)
 
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        return " / ".join(f"'{o}'" for o in self.opts if o not in self.aliases)
+
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
         if not self.aliases:
             return super().get_help_record(ctx)
