@@ -607,6 +607,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
         key_rule = prof.columns.get(target)
         canon[target] = texts[target] if key_rule is not None \
             else pd.Series("", index=index, dtype="string")
+        if key_rule is not None and target != "table_id" and target in prof.optional:
+            canon[target] = canon[target].fillna("")  # an optional centre: empty is "none"
         codes = integer_key(key_rule, frame, cols)
         if codes is not None:
             canon[f"_int_{target}"] = codes
