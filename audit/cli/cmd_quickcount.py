@@ -126,7 +126,8 @@ def quickcount(case: str, sheet_files: tuple[Path, ...], mapping: str | None,
             "schema": "election-audit/quickcount", "schema_version": 1})
         emit_json(payload)
         return
-    _print(sample, strata, result, sheets, output)
+    _print(sample, strata, result, sheets, output,
+           frame_is_sheets=frame_file is None and sample_file is None)
 
 
 def _need(sheets: SheetTable | None) -> SheetTable:
@@ -158,12 +159,16 @@ def _pct(x: float) -> str:
 
 
 def _print(sample: Any, strata: Any, result: Any, sheets: SheetTable | None,
-           output: Path | None) -> None:
-    level = sample.level or "none"
+           output: Path | None, frame_is_sheets: bool) -> None:
+    design = f"stratified by {sample.level} ({len(strata)} strata)" if sample.level \
+        else "one stratum"
     out.print(f"[bold]Quick count[/bold]: {fmt_int(len(sample.draws))} tables drawn with "
-              f"public seed {sample.seed!r}, stratified by {level} ({len(strata)} strata)")
-    out.print(f"frame: {fmt_int(sample.frame_tables)} tables ({sample.frame_source}, sha256 "
-              f"{sample.frame_sha256[:16]}…)")
+              f"public seed {sample.seed!r}, {design}")
+    out.print(f"frame: {fmt_int(sample.frame_tables)} tables ({sample.frame_source})")
+    if frame_is_sheets:
+        out.print("the frame is the tables with sheets given (no --frame): the estimate is "
+                  "of those tables, not of the tables without sheets")
+    out.print(f"frame sha256 {sample.frame_sha256}")
     if output is not None:
         out.print(f"wrote the sample to {output}")
     if result is None:

@@ -26,6 +26,11 @@ class _Target:
     db: str
 
 
+def _n(count: int, word: str) -> str:
+    """``1 table``, ``2 tables``."""
+    return f"{fmt_int(count)} {word}{'' if count == 1 else 's'}"
+
+
 def _sender() -> str:
     try:
         return getpass.getuser()
@@ -185,7 +190,7 @@ def _report_batches(ctx: click.Context, state: Any, receipts: list[Any],
                   f"{fmt_int(row['quarantined'])} quarantined + "
                   f"{fmt_int(row['duplicates'])} duplicates")
         if row["kind"] == "third":
-            out.print(f"  {fmt_int(row['resolved'])} conflicts settled by a third reading")
+            out.print(f"  {_n(row['resolved'], 'conflict')} settled by a third reading")
         else:
             out.print(f"  {fmt_int(row['new_tables'])} new tables, "
                       f"{fmt_int(row['agreeing'])} second readings agree, "
@@ -204,8 +209,8 @@ def _print_totals(state: Any) -> None:
               f"{fmt_int(t['agreed'])} double-entry agreed, {fmt_int(t['third_reading'])} "
               f"settled by a third reading, {fmt_int(t['conflict'])} in conflict")
     if t["conflict"]:
-        out.print(f"{fmt_int(t['conflict'])} tables await a third reading: "
-                  f"'track … conflicts -o FILE' lists their readings")
+        out.print(f"{_n(t['conflict'], 'table')} await a third reading: the 'conflicts' "
+                  f"subcommand lists their readings")
 
 
 @track.command()
@@ -330,8 +335,7 @@ def conflicts(ctx: click.Context, output: Path | None, include_resolved: bool,
                    "readings": jsonable(frame.to_dict("records"))})
         return
     tables = frame.drop_duplicates(["center_id", "table_id"])
-    out.print(f"{fmt_int(len(tables))} tables in conflict "
-              f"({fmt_int(len(frame))} readings)")
+    out.print(f"{_n(len(tables), 'table')} in conflict ({_n(len(frame), 'reading')})")
     for (center, table_id), group in frame.groupby(["center_id", "table_id"], sort=False):
         key = f"{center}/{table_id}".lstrip("/")
         differs = str(group["differs"].iloc[0]).split(",")
@@ -372,8 +376,8 @@ def export(ctx: click.Context, output: Path, fmt: str | None, as_json: bool) -> 
         return
     out.print(f"wrote {output} ({kind}): {fmt_int(len(state.sheets))} sheets")
     if t["conflict"]:
-        err.print(f"note: {fmt_int(t['conflict'])} tables in conflict are left out until "
-                  f"their third reading ('track … conflicts')")
+        err.print(f"note: {_n(t['conflict'], 'table')} in conflict left out until its "
+                  f"third reading (the 'conflicts' subcommand lists them)")
 
 
 command = track
