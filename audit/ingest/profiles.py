@@ -188,6 +188,8 @@ class Profile:
     ignore: tuple[str, ...] = ()
     path: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Read key and region columns exactly as written (leading zeros kept), not as numbers.
+    keep_text: bool = False
 
     def source_columns(self) -> set[str]:
         """Every source column the profile reads."""
@@ -388,4 +390,4 @@ def canonical_profile(header: Sequence[str]) -> Profile | None:
                                       if name else None))
     return Profile(name="canonical", title="election-audit canonical table", columns=columns,
                    candidates=candidates, regions=tuple(regions),
-                   optional=frozenset(columns) - {"table_id", "valid"})
+                   optional=frozenset(columns) - {"table_id", "valid"}, keep_text=True)

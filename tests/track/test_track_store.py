@@ -172,3 +172,22 @@ def test_store_tables_in_canonical_columns(tmp_path: Path, mini_case: Path,
     assert readings["blank"].isna().all()  # not on these sheets: stored as NULL
     assert isinstance(readings, pd.DataFrame)
     assert len(readings) == 25
+
+
+def test_canonical_layout_is_read_as_written(tmp_path: Path) -> None:
+    # what `track export` and `ingest --out` write is read back by every command, codes
+    # with leading zeros and an empty centre included
+    path = tmp_path / "sheets.csv"
+    path.write_text("region_district_code,region_district_name,center_id,table_id,voters,"
+                    "valid,votes_A,votes_B,source,line\n"
+                    "01,North,0101,007,10,10,6,4,batch1.csv,2\n"
+                    "02,South,,12,20,20,5,15,batch1.csv,3\n")
+    result = read_sheets(path)
+    data = result.sheets.data
+    assert result.profile.name == "canonical"
+    assert (result.accepted, result.quarantined) == (2, 0)
+    assert data["center_id"].tolist() == ["0101", ""]
+    assert data["table_id"].tolist() == ["007", "12"]
+    assert data["region_district_code"].tolist() == ["01", "02"]
+    assert result.sheets.candidates == ("A", "B")
+    assert data["voters"].tolist() == [10, 20]
