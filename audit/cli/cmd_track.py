@@ -131,7 +131,7 @@ def _receive(ctx: click.Context, files: tuple[Path, ...], mapping: str | None,
     return store.state(), receipts, reasons
 
 
-@track.command()
+@track.command(short_help="Add data-entry batches.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_sheet_options
 @json_option
@@ -145,7 +145,7 @@ def add(ctx: click.Context, files: tuple[Path, ...], mapping: str | None,
     _report_batches(ctx, state, receipts, reasons, as_json, "election-audit/track-add")
 
 
-@track.command()
+@track.command(short_help="Add third readings of disputed sheets.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_sheet_options
 @json_option
@@ -209,11 +209,12 @@ def _print_totals(state: Any) -> None:
               f"{fmt_int(t['agreed'])} double-entry agreed, {fmt_int(t['third_reading'])} "
               f"settled by a third reading, {fmt_int(t['conflict'])} in conflict")
     if t["conflict"]:
-        out.print(f"{_n(t['conflict'], 'table')} await a third reading: the 'conflicts' "
-                  f"subcommand lists their readings")
+        verb = "awaits" if t["conflict"] == 1 else "await"
+        out.print(f"{_n(t['conflict'], 'table')} {verb} a third reading: the 'conflicts' "
+                  f"subcommand lists the readings")
 
 
-@track.command()
+@track.command(short_help="Coverage, conflicts, the official claim.")
 @click.option("--by", "level", default=None,
               help="Region level of the coverage table (default: the top level; 'none' for "
                    "national only).")
@@ -246,7 +247,7 @@ def status(ctx: click.Context, level: str | None, frame_file: Path | None,
         raise AuditError(str(exc.args[0])) from None
     dispute = None
     if claim is not None and claim.has_counts and len(state.sheets):
-        dispute = check_against_sheets(claim, state.sheets, election, label="tracked sheets")
+        dispute = check_against_sheets(claim, state.sheets, election, label="tracked")
     if as_json:
         payload = state.to_dict(chosen, expected)
         payload["database"] = store.label
@@ -287,7 +288,8 @@ def _print_status(state: Any, label: str, level: str | None,
     out.print(batches)
     cov = state.coverage(level, expected)
     last = cov[cov["batch_id"] == cov["batch_id"].max()] if len(cov) else cov
-    regions = Table(title=f"Coverage by {level or 'nation'}", show_edge=False, pad_edge=False)
+    regions = Table(title=f"Coverage by {level}" if level else "Coverage (national)",
+                    show_edge=False, pad_edge=False)
     regions.add_column(level or "scope", overflow="fold")
     for name in ("held", "of", "coverage", "conflicts"):
         regions.add_column(name, justify="right", no_wrap=True)
@@ -312,7 +314,7 @@ def _print_status(state: Any, label: str, level: str | None,
         out.print(f" {dispute.message.render('en')}")
 
 
-@track.command()
+@track.command(short_help="Tables whose transcriptions differ.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the readings of the tables in conflict here (CSV), for the "
                    "third-reading desk.")
@@ -350,7 +352,7 @@ def conflicts(ctx: click.Context, output: Path | None, include_resolved: bool,
         out.print(f"wrote {output}")
 
 
-@track.command()
+@track.command(short_help="Write the consolidated sheets.")
 @click.option("-o", "--output", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Output file: .csv or .parquet (canonical columns, read by every command).")
