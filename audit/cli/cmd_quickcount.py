@@ -121,7 +121,7 @@ def quickcount(case: str, sheet_files: tuple[Path, ...], mapping: str | None,
     strata = stratum_summary(sample, sheets)
     if as_json:
         payload: dict[str, Any] = {"sample": sample.header(), "output": str(output or ""),
-                                   "strata": strata.to_dict("records")}
+                                   "by_stratum": strata.to_dict("records")}
         payload.update(result.to_dict() if result is not None else {
             "schema": "election-audit/quickcount", "schema_version": 1})
         emit_json(payload)
@@ -168,7 +168,7 @@ def _print(sample: Any, strata: Any, result: Any, sheets: SheetTable | None,
     if frame_is_sheets:
         out.print("the frame is the tables with sheets given (no --frame): the estimate is "
                   "of those tables, not of the tables without sheets")
-    out.print(f"frame sha256 {sample.frame_sha256}")
+    out.print(f"frame sha256 {sample.frame_sha256}", soft_wrap=True)  # never cut a hash
     if output is not None:
         out.print(f"wrote the sample to {output}")
     if result is None:

@@ -272,31 +272,48 @@ def _expected(frame_file: Path | None, level: str | None) -> dict[str, int] | No
 def _print_status(state: Any, label: str, level: str | None,
                   expected: dict[str, int] | None, claim: Any, dispute: Any) -> None:
     out.print(f"[bold]{state.election.name}[/bold] — night database {label}")
-    batches = Table(title="Batches", show_edge=False, pad_edge=False)
-    for name, justify in (("#", "right"), ("received UTC", "left"), ("sender", "left"),
-                          ("file", "left"), ("rows", "right"), ("new", "right"),
-                          ("agree", "right"), ("differ", "right"), ("held", "right")):
+    wide = out.width >= 80  # narrower: the time and the sender are left to --json
+    title = "Batches" if wide else "Batches (received time and sender: --json)"
+    batches = Table(title=title, show_edge=False, pad_edge=False)
+    columns = [("#", "right"), ("received UTC", "left"), ("sender", "left"), ("file", "left"),
+               ("rows", "right"), ("new", "right"), ("agree", "right"), ("differ", "right"),
+               ("held", "right")]
+    keep = [i for i in range(len(columns)) if wide or i not in (1, 2)]
+    for i in keep:
+        name, justify = columns[i]
         batches.add_column(name, justify=justify,  # type: ignore[arg-type]
                            overflow="fold", no_wrap=justify == "right")
     for b in state.batches.to_dict("records"):
         when = str(b["received_at"]).replace("T", " ").removesuffix("Z")[5:16]
         differ = fmt_int(b["conflicts_opened"]) if b["kind"] == "entry" \
             else f"−{b['resolved']}"
-        batches.add_row(str(b["id"]), when, str(b["sender"]), str(b["file"]),
-                        fmt_int(b["rows_read"]), fmt_int(b["new_tables"]),
-                        fmt_int(b["agreeing"]), differ, fmt_int(b["held"]))
+        cells = [str(b["id"]), when, str(b["sender"]), str(b["file"]),
+                 fmt_int(b["rows_read"]), fmt_int(b["new_tables"]), fmt_int(b["agreeing"]),
+                 differ, fmt_int(b["held"])]
+        batches.add_row(*(cells[i] for i in keep))
     out.print(batches)
     cov = state.coverage(level, expected)
-    last = cov[cov["batch_id"] == cov["batch_id"].max()] if len(cov) else cov
-    regions = Table(title=f"Coverage by {level}" if level else "Coverage (national)",
-                    show_edge=False, pad_edge=False)
+    ids = sorted(cov["batch_id"].unique())
+    # tables held after each of the last batches, as many as the terminal shows
+    shown = ids[-max(1, min(len(ids), (out.width - 52) // 8)):] if ids else []
+    title = f"Coverage by {level}" if level else "Coverage (national)"
+    if len(shown) > 1:
+        title += f": tables held after batch {', '.join(f'#{b}' for b in shown)}"
+    regions = Table(title=title, show_edge=False, pad_edge=False)
     regions.add_column(level or "scope", overflow="fold")
-    for name in ("held", "of", "coverage", "conflicts"):
+    for b in shown:
+        regions.add_column(f"#{b}" if len(shown) > 1 else "held", justify="right",
+                           no_wrap=True)
+    for name in ("of", "coverage", "conflicts"):
         regions.add_column(name, justify="right", no_wrap=True)
+    held = cov.pivot(index="region_code", columns="batch_id", values="held") if ids else None
+    last = cov[cov["batch_id"] == ids[-1]] if ids else cov
     for r in last.to_dict("records"):
         name = f"{r['region_code']} {r['region_name']}".strip()
         exp = r["expected"]
-        regions.add_row(name, fmt_int(r["held"]), "—" if pd.isna(exp) else fmt_int(int(exp)),
+        assert held is not None
+        regions.add_row(name, *(fmt_int(held.loc[r["region_code"], b]) for b in shown),
+                        "—" if pd.isna(exp) else fmt_int(int(exp)),
                         "—" if pd.isna(exp) else f"{100 * r['coverage']:.1f}%",
                         fmt_int(r["open_conflicts"]))
     out.print(regions)

@@ -68,6 +68,8 @@ def test_draw_in_public_then_estimate(night: tuple[Path, Path, Path], tmp_path: 
     assert code == 0
     assert payload["schema"] == "election-audit/quickcount"
     assert (payload["drawn"], payload["held"], payload["strata"]) == (50, 50, 2)
+    assert [(s["stratum"], s["tables"], s["drawn"], s["held"]) for s in payload["by_stratum"]] \
+        == [("N", 120, 30, 30), ("S", 80, 20, 20)]
     library = quick_count(read_sheets(sheets, profile=PROFILE).sheets, drawn)
     assert payload["table"] == json.loads(json.dumps(library.to_dict()["table"]))
 

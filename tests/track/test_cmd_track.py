@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from audit.cli import main
+from audit.cli._common import out as console
 
 PROFILE = str(Path(__file__).resolve().parents[1] / "data" / "mini_profile.toml")
 
@@ -21,12 +22,13 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 @pytest.fixture(autouse=True)
 def _eighty_columns(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(console, "width", 80)
 
 
 def test_a_night_through_the_command_line(tmp_path: Path, mini_case: Path,
                                           night_batches: list[Path], third_reading: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+                                          capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     db = str(tmp_path / "night.sqlite")
     track = ["track", str(mini_case), "--db", db]
     code, out, err = run([*track, "add", *map(str, night_batches), "--mapping", PROFILE,
@@ -49,13 +51,22 @@ def test_a_night_through_the_command_line(tmp_path: Path, mini_case: Path,
     assert sorted({r["table_id"] for r in status["conflicts"]}) == ["13", "7"]
     assert status["dispute"] is None  # the mini case has no claims ledger
 
-    code, out, _ = run([*track, "status"], capsys)
-    assert code == 0
-    lines = out.splitlines()
-    assert max(len(line) for line in lines) <= 80
-    assert "…" not in out
-    assert any(line.replace("│", " ").split()[:3] == ["N", "North", "10"] for line in lines)
-    assert "2 tables await a third reading" in out
+    for width in (60, 80, 160):
+        monkeypatch.setattr(console, "width", width)
+        code, out, _ = run([*track, "status"], capsys)
+        assert code == 0
+        lines = out.splitlines()
+        assert max(len(line) for line in lines) <= width
+        assert "…" not in out
+        cells = [line.replace("│", " ").split() for line in lines]
+        assert "2 tables await a third reading" in out
+        if width >= 80:  # coverage over time: tables held after batches 1, 2 and 3
+            assert ["N", "North", "8", "10", "10", "—", "—", "1"] in cells
+            assert ["S", "South", "0", "4", "8", "—", "—", "1"] in cells
+        else:  # held now, of, coverage, open conflicts
+            assert ["N", "North", "10", "—", "—", "1"] in cells
+            assert ["S", "South", "8", "—", "—", "1"] in cells
+    monkeypatch.setattr(console, "width", 80)
 
     conflicts = tmp_path / "conflicts.csv"
     code, out, _ = run([*track, "conflicts", "-o", str(conflicts)], capsys)
