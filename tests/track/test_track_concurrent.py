@@ -6,7 +6,7 @@ import multiprocessing as mp
 from pathlib import Path
 
 import pytest
-from conftest import sheet_row, write_batch
+from night_sheets import sheet_row, write_batch
 
 from audit.model import Election
 from audit.track import TrackStore
