@@ -22,7 +22,8 @@ from audit.model import KEY_COLUMNS, SheetTable
               help="Tally-sheet file(s) of one layout, e.g. 'track export' output (repeat for "
                    "several). Default: the case's main source, unless --frame is given "
                    "without sheets (then the sample is only drawn).")
-@click.option("--mapping", help="Column mapping of --sheets: a TOML file or a bundled profile "
+@click.option("--mapping", metavar="FILE|NAME",
+              help="Column mapping of --sheets: a TOML file or a bundled profile "
                                 "name (default: detected from the header).")
 @click.option("--profile", "profile_alias", hidden=True)
 @click.option("--join", "join_file", type=click.Path(path_type=Path),

@@ -22,8 +22,17 @@ _EXPORT_FORMATS = ("csv", "parquet")
 
 @dataclass(frozen=True)
 class _Target:
-    case: Any
+    """The group's CASE and --db; the case is loaded when a subcommand runs (so that
+    ``track CASE add --help`` works whatever CASE is)."""
+
+    name: str
     db: str
+
+    @property
+    def case(self) -> Any:
+        from audit.cases import load_case
+
+        return load_case(self.name)
 
 
 def _n(count: int, word: str) -> str:
@@ -77,9 +86,7 @@ def track(ctx: click.Context, case: str, db: str) -> None:
       election-audit track venezuela-2024 --db night.sqlite status --by state
       election-audit track venezuela-2024 --db night.sqlite export -o night.csv
     """
-    from audit.cases import load_case
-
-    ctx.obj = _Target(case=load_case(case), db=db)
+    ctx.obj = _Target(name=case, db=db)
 
 
 def _open(ctx: click.Context, *, create: bool = False) -> Any:
@@ -96,7 +103,8 @@ def _sheet_options(func: Any) -> Any:
                         help="File whose missing columns (e.g. registered voters) are joined "
                              "onto every batch.")(func)
     func = click.option("--profile", "profile_alias", hidden=True)(func)
-    func = click.option("--mapping", help="Column mapping of the files: a TOML file or a "
+    func = click.option("--mapping", metavar="FILE|NAME",
+                        help="Column mapping of the files: a TOML file or a "
                                           "bundled profile name (default: detected).")(func)
     func = click.option("--sender", default=_sender, show_default="your user name",
                         help="Who sent the batch (entry desk, observer).")(func)
@@ -131,36 +139,32 @@ def _receive(ctx: click.Context, files: tuple[Path, ...], mapping: str | None,
     return store.state(), receipts, reasons
 
 
-@track.command(short_help="Add data-entry batches.")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_sheet_options
-@json_option
-@click.pass_context
-def add(ctx: click.Context, files: tuple[Path, ...], mapping: str | None,
-        profile_alias: str | None, join_file: Path | None, join_on: str, sender: str,
-        progress: bool | None, as_json: bool) -> None:
-    """Add data-entry batches (one file each; CSV, Excel or Parquet)."""
-    state, receipts, reasons = _receive(ctx, files, mapping, profile_alias, join_file,
-                                        join_on, sender, progress, "entry")
-    _report_batches(ctx, state, receipts, reasons, as_json, "election-audit/track-add")
+def _batch_command(name: str, kind: str, short_help: str, doc: str) -> None:
+    """``add`` (data entry) and ``resolve`` (third readings): the same command, two kinds."""
+
+    @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+    @_sheet_options
+    @json_option
+    @click.pass_context
+    def command(ctx: click.Context, files: tuple[Path, ...], mapping: str | None,
+                profile_alias: str | None, join_file: Path | None, join_on: str, sender: str,
+                progress: bool | None, as_json: bool) -> None:
+        state, receipts, reasons = _receive(ctx, files, mapping, profile_alias, join_file,
+                                            join_on, sender, progress, kind)
+        _report_batches(state, receipts, reasons, as_json, f"election-audit/track-{name}")
+
+    command.__doc__ = doc
+    track.command(name=name, short_help=short_help)(command)
 
 
-@track.command(short_help="Add third readings of disputed sheets.")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_sheet_options
-@json_option
-@click.pass_context
-def resolve(ctx: click.Context, files: tuple[Path, ...], mapping: str | None,
-            profile_alias: str | None, join_file: Path | None, join_on: str, sender: str,
-            progress: bool | None, as_json: bool) -> None:
-    """Add third readings of disputed sheets (same layout as a batch); each settles its
-    table, whatever the earlier readings said."""
-    state, receipts, reasons = _receive(ctx, files, mapping, profile_alias, join_file,
-                                        join_on, sender, progress, "third")
-    _report_batches(ctx, state, receipts, reasons, as_json, "election-audit/track-resolve")
+_batch_command("add", "entry", "Add data-entry batches.",
+               "Add data-entry batches (one file each; CSV, Excel or Parquet).")
+_batch_command("resolve", "third", "Add third readings of disputed sheets.",
+               "Add third readings of disputed sheets (same layout as a batch); each "
+               "settles its table, whatever the earlier readings said.")
 
 
-def _report_batches(ctx: click.Context, state: Any, receipts: list[Any],
+def _report_batches(state: Any, receipts: list[Any],
                     reasons: dict[int, dict[str, int]], as_json: bool, schema: str) -> None:
     from audit._json import jsonable
     from audit._version import __version__
