@@ -13,6 +13,7 @@ from rich.table import Table
 
 from audit.cli._common import data_dir_option, emit_json, err, fmt_int, json_option, out
 from audit.errors import AuditError
+from audit.messages import LANGUAGES
 from audit.model import KEY_COLUMNS, SheetTable
 
 
@@ -51,6 +52,8 @@ from audit.model import KEY_COLUMNS, SheetTable
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the drawn sample here (CSV with the seed and the frame's SHA-256), "
                    "to publish or to estimate from later with --sample.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of the closing sentence.")
 @data_dir_option
 @click.option("--offline", is_flag=True, help="Never download the case's source.")
 @json_option
@@ -58,7 +61,7 @@ def quickcount(case: str, sheet_files: tuple[Path, ...], mapping: str | None,
                profile_alias: str | None, join_file: Path | None, join_on: str,
                frame_file: Path | None, sample_file: Path | None, public_seed: str | None,
                size: int, level: str | None, confidence: float, claim_id: str | None,
-               output: Path | None, data_dir: Path | None, offline: bool,
+               output: Path | None, lang: str, data_dir: Path | None, offline: bool,
                as_json: bool) -> None:
     """Quick count (parallel vote tabulation) of CASE from a random sample of tables.
 
@@ -128,7 +131,7 @@ def quickcount(case: str, sheet_files: tuple[Path, ...], mapping: str | None,
         emit_json(payload)
         return
     _print(sample, strata, result, sheets, output,
-           frame_is_sheets=frame_file is None and sample_file is None)
+           frame_is_sheets=frame_file is None and sample_file is None, lang=lang)
 
 
 def _need(sheets: SheetTable | None) -> SheetTable:
@@ -160,7 +163,7 @@ def _pct(x: float) -> str:
 
 
 def _print(sample: Any, strata: Any, result: Any, sheets: SheetTable | None,
-           output: Path | None, frame_is_sheets: bool) -> None:
+           output: Path | None, frame_is_sheets: bool, lang: str) -> None:
     design = f"stratified by {sample.level} ({len(strata)} strata)" if sample.level \
         else "one stratum"
     out.print(f"[bold]Quick count[/bold]: {fmt_int(len(sample.draws))} tables drawn with "
@@ -203,7 +206,7 @@ def _print(sample: Any, strata: Any, result: Any, sheets: SheetTable | None,
             cells += [official, verdict]
         table.add_row(*cells)
     out.print(table)
-    out.print(result.sentence)
+    out.print(result.message.render(lang))
 
 
 command = quickcount
