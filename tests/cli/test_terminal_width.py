@@ -135,7 +135,44 @@ def _report(tmp: Path) -> tuple[list[str], list[str]]:
             "--skip", "fingerprints,turnout,digits"], [str(out)]
 
 
+def _quickcount() -> tuple[list[str], list[str]]:
+    args = ["quickcount", "demo", "--sheets", SHEETS, "--mapping", MAPPING, "--public-seed",
+            "1234", "--size", "300"]
+    rows = as_json(args)["table"]
+    return args, [f"{100 * r[k]:.2f}%" for r in rows for k in ("estimate", "low", "high")]
+
+
+def _track_status(tmp: Path) -> tuple[list[str], list[str]]:
+    db = ["track", "demo", "--db", str(tmp / "night.sqlite")]
+    frame = pd.read_csv(SHEETS, dtype=str)
+    batches = []
+    for i, rows in enumerate((frame.iloc[:900], frame.iloc[800:])):  # 100 tables read twice
+        batch = tmp / f"lote-{i + 1}.csv"
+        if i == 1:  # one table read twice differs: a vote moved from A to B
+            rows = rows.copy()
+            first = rows.index[0]
+            rows.loc[first, "VOTES_A"] = str(int(rows.loc[first, "VOTES_A"]) - 1)
+            rows.loc[first, "VOTES_B"] = str(int(rows.loc[first, "VOTES_B"]) + 1)
+        rows.to_csv(batch, index=False)
+        batches.append(str(batch))
+    invoke([*db, "add", *batches, "--mapping", MAPPING, "--sender", "mesa-central-de-datos",
+            "--no-progress"])
+    status = as_json([*db, "status"])
+    codes = [str(r["region_code"]) for r in status["coverage"]["rows"]]
+    return [*db, "status"], ["lote-1.csv", "lote-2.csv", *codes]
+
+
+def _track_conflicts(tmp: Path) -> tuple[list[str], list[str]]:
+    status, _ = _track_status(tmp)  # the same database (batches already received are skipped)
+    args = [*status[:-1], "conflicts"]
+    readings = as_json(args)["readings"]
+    assert len(readings) == 2
+    return args, [f"{r['center_id']}/{r['table_id']}" for r in readings]
+
+
 CASES: dict[str, Callable[..., tuple[list[str], list[str]]]] = {
+    "quickcount": _quickcount, "track status": _track_status,
+    "track conflicts": _track_conflicts,
     "ingest": _ingest, "claims list": _claims, "dispute": _dispute, "cases": _cases,
     "cases show": _case_show, "profile new": _profile_new, "profile list": _profile_list,
     "aggregate": _aggregate, "compare": _compare, "sample-size": _sample_size,
