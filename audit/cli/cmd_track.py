@@ -74,7 +74,7 @@ class _CaseGroup(click.Group):
         return super().parse_args(ctx, head + rest)
 
 
-@click.group(cls=_CaseGroup)
+@click.group(cls=_CaseGroup, short_help="Batches of sheets on election night, in a database.")
 @click.argument("case")
 @click.option("--db", required=True, envvar="ELECTION_AUDIT_DB", show_envvar=True,
               metavar="FILE|URL",
