@@ -120,8 +120,9 @@ def _sample_size() -> tuple[list[str], list[str]]:
 
 
 def _calibrate() -> tuple[list[str], list[str]]:
-    args = ["calibrate", "--tables", "300", "--n-sims", "2", "--n-power", "1", "--check",
-            "digits.last_digit,turnout.spike_100_share", "--workers", "1", "--no-progress"]
+    args = ["calibrate", "--tables", "100", "--n-sims", "2", "--n-power", "1", "--check",
+            "digits.last_digit,turnout.spike_100_share", "--scenarios",
+            "ballot_stuffing,vote_switching", "--workers", "1", "--no-progress"]
     return args, ["digits.last_digit", "turnout.spike_100_share"]
 
 
