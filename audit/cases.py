@@ -20,7 +20,6 @@ suspicious but usable values (a plain-``http`` address) give an
 from __future__ import annotations
 
 import datetime as dt
-import reprlib
 import sys
 import warnings
 from collections.abc import Mapping
@@ -29,7 +28,7 @@ from functools import cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from audit.errors import AuditWarning, MetadataError
+from audit.errors import AuditWarning, MetadataError, shown
 from audit.model import Election
 from audit.resources import datasets_dir
 
@@ -41,15 +40,6 @@ else:  # pragma: no cover
 
 #: Largest metadata file read (election.toml, sources.toml, mappings): far above any real one.
 MAX_TOML_BYTES = 8 << 20
-_SHOW = reprlib.Repr()
-_SHOW.maxstring = _SHOW.maxother = 60
-
-
-def shown(value: Any) -> str:
-    """A value for a one-line message, however large it is (``reprlib``: cut with '...')."""
-    return " ".join(_SHOW.repr(value).split())
-
-
 def read_toml(path: Path, error: type[Exception] = MetadataError) -> dict[str, Any]:
     """A TOML file read safely: size-capped, UTF-8, every syntax problem one line."""
     try:

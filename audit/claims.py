@@ -27,7 +27,6 @@ import hashlib
 import math
 import os
 import re
-import reprlib
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ import pandas as pd
 import yaml
 
 from audit._json import jsonable
-from audit.errors import ClaimsError
+from audit.errors import ClaimsError, cut, shown
 from audit.model import Election
 
 #: The C-accelerated safe YAML loader where available (same results, faster).
@@ -64,24 +63,6 @@ MAX_LEDGER_BYTES = 16 << 20
 MAX_ALIASES = 1_000
 MAX_DEPTH = 64
 MAX_NODES = 1_000_000
-
-_REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 40
-_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
-_REPR.maxlevel = 3
-
-
-def bounded(value: Any, limit: int = 60) -> str:
-    """``value`` for a message: at most ``limit`` characters of text, a few items of a list,
-    with a count of what was left out (never the whole of a huge or aliased value)."""
-    if isinstance(value, str):
-        if len(value) <= limit:
-            return f"'{value}'"
-        return f"'{value[:limit]}…' ({len(value) - limit:,} more characters)"
-    text = " ".join(_REPR.repr(value).split())
-    if isinstance(value, (list, tuple, dict, set)) and len(value) > _REPR.maxlist:
-        text += f" ({len(value) - _REPR.maxlist:,} more items)"
-    return text
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _INT_RE = re.compile(r"^\d+$")
@@ -411,8 +392,8 @@ class ClaimProblem:
 
     def __str__(self) -> str:
         where = f"line {self.line}: " if self.line else ""
-        return (f"{where}claim {bounded(self.claim)}, field {bounded(self.field)} = "
-                f"{bounded(self.value)}: {bounded(self.message, 300)[1:-1]} ({self.rule})")
+        return (f"{where}claim {shown(self.claim)}, field {shown(self.field)} = "
+                f"{shown(self.value)}: {cut(self.message, 300)} ({self.rule})")
 
     def to_dict(self) -> dict[str, Any]:
         return {"claim": self.claim, "field": self.field, "value": jsonable(_plain(self.value)),
@@ -423,10 +404,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, str) and len(value) > 200:
-        return bounded(value, 200)
+        return shown(value, 200)
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
-    return bounded(value)
+    return shown(value)
 
 
 class ClaimValidationError(ClaimsError):

@@ -59,7 +59,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from audit.errors import ProfileError
+from audit.errors import ProfileError, shown
 from audit.model import COUNT_COLUMNS, KEY_COLUMNS, VOTE_PREFIX
 from audit.resources import profiles_dir
 
@@ -150,7 +150,7 @@ def _check_rule_types(spec: Mapping[str, Any], where: str) -> None:
         kinds = _RULE_TYPES.get(key, (object,))
         if isinstance(value, bool) or not isinstance(value, kinds):
             names = " or ".join("list" if k is list else k.__name__ for k in kinds)
-            raise ProfileError(f"{where}: '{key}' must be {names}, got {_shown(value)}")
+            raise ProfileError(f"{where}: '{key}' must be {names}, got {shown(value)}")
     if "zfill" in spec and not 0 <= spec["zfill"] <= 64:
         raise ProfileError(f"{where}: 'zfill' must be between 0 and 64")
     if "slice" in spec and (len(spec["slice"]) != 2 or not all(
@@ -159,14 +159,6 @@ def _check_rule_types(spec: Mapping[str, Any], where: str) -> None:
     for key in ("join", "sum"):
         if key in spec and (not spec[key] or not all(isinstance(x, str) for x in spec[key])):
             raise ProfileError(f"{where}: '{key}' must be a list of column names")
-
-
-def _shown(value: Any) -> str:
-    import reprlib
-
-    short = reprlib.Repr()
-    short.maxstring = short.maxother = 60
-    return " ".join(short.repr(value).split())
 
 
 def _parse_replace(value: Any, where: str) -> tuple[str, str] | None:
@@ -245,7 +237,7 @@ class Profile:
         except FileNotFoundError as exc:
             raise ProfileError(f"mapping file not found: {path}") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise ProfileError(f"{path}: not a valid TOML mapping ({_shown(exc)})") from exc
+            raise ProfileError(f"{path}: not a valid TOML mapping ({shown(exc)})") from exc
         return cls.from_dict(raw, path=str(path))
 
     @classmethod
@@ -314,7 +306,7 @@ def _check_profile_types(raw: Mapping[str, Any], where: str) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
             names = " or ".join("a table" if k is Mapping else "a list" if k is list
                                 else k.__name__ for k in kinds)
-            raise ProfileError(f"{where}: '{key}' must be {names}, got {_shown(value)}")
+            raise ProfileError(f"{where}: '{key}' must be {names}, got {shown(value)}")
     for key in ("regions", "exclude"):
         if any(not isinstance(item, Mapping) for item in raw.get(key, ())):
             raise ProfileError(f"{where}: every [[{key}]] entry must be a table")
@@ -328,7 +320,7 @@ def _check_profile_types(raw: Mapping[str, Any], where: str) -> None:
         try:
             codecs.lookup(raw["encoding"])
         except LookupError:
-            raise ProfileError(f"{where}: unknown encoding {_shown(raw['encoding'])}") from None
+            raise ProfileError(f"{where}: unknown encoding {shown(raw['encoding'])}") from None
     ignore = raw.get("detect", {}).get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(x, str) for x in ignore):
         raise ProfileError(f"{where}: [detect] ignore must be a list of column names")

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from audit.errors import InputFileError
+from audit.errors import InputFileError, cut
 
 Format = Literal["csv", "xlsx", "parquet"]
 _DELIMITERS = ",;\t|"
@@ -211,13 +211,6 @@ def detect_encoding(path: Path) -> str:
     return "latin-1"
 
 
-def _brief(exc: BaseException, limit: int = 200) -> str:
-    """An exception's text on one line, cut after ``limit`` characters (messages stay short
-    whatever a hostile file makes a library say)."""
-    text = " ".join(str(exc).split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 def _has_utf8_sequences(data: bytes) -> bool:
     """Whether some line holds non-ASCII bytes that are valid UTF-8 (a UTF-8 file with a few
     lines in another encoding, rather than a single-byte file)."""
@@ -286,7 +279,7 @@ def _open_csv(path: Path, *, encoding: str | None, delimiter: str | None) -> Raw
             with open(path, encoding=encoding, newline="") as fh:
                 sample = fh.read(_SNIFF_BYTES)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise InputFileError(f"{path}: cannot decode as {encoding} ({_brief(exc)})") from exc
+        raise InputFileError(f"{path}: cannot decode as {encoding} ({cut(str(exc))})") from exc
     if not sample.strip():
         raise InputFileError(f"{path} has no header line (only blank lines)")
     if delimiter is None:
@@ -295,7 +288,7 @@ def _open_csv(path: Path, *, encoding: str | None, delimiter: str | None) -> Raw
     try:  # the whole first record, however long (the sample may cut it)
         header = _first_record(path, encoding, delimiter)
     except (csv.Error, StopIteration, UnicodeDecodeError) as exc:
-        raise InputFileError(f"{path}: cannot read the header line ({_brief(exc)})") from exc
+        raise InputFileError(f"{path}: cannot read the header line ({cut(str(exc))})") from exc
     header = [h.strip() for h in header]
     if len(header) < 2:
         raise InputFileError(f"{path}: the first line ({first[:60]!r}) is not a table header "
@@ -337,14 +330,14 @@ def _open_xlsx(path: Path, sheet: str | None) -> RawFile:
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputFileError(f"{path}: not a readable Excel workbook ({_brief(exc)})") from exc
+        raise InputFileError(f"{path}: not a readable Excel workbook ({cut(str(exc))})") from exc
     if unpacked > MAX_UNPACKED:
         raise InputFileError(f"{path}: the workbook unpacks to {unpacked:,} bytes, more than "
                              f"the {MAX_UNPACKED:,} read safely; export it as CSV")
     try:
         header = pd.read_excel(path, sheet_name=sheet or 0, nrows=0, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise InputFileError(f"{path}: not a readable Excel workbook ({_brief(exc)})") from exc
+        raise InputFileError(f"{path}: not a readable Excel workbook ({cut(str(exc))})") from exc
     return RawFile(path=path, format="xlsx", header=[str(c).strip() for c in header.columns],
                    sheet=sheet)
 
@@ -356,7 +349,7 @@ def _open_parquet(path: Path) -> RawFile:
         meta = pq.read_metadata(path)
         schema = pq.read_schema(path)
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
-        raise InputFileError(f"{path}: not a readable Parquet file ({_brief(exc)})") from exc
+        raise InputFileError(f"{path}: not a readable Parquet file ({cut(str(exc))})") from exc
     if meta.num_rows > MAX_ROWS:
         raise InputFileError(f"{path}: the file declares {meta.num_rows:,} rows, more than the "
                              f"{MAX_ROWS:,} read safely")
@@ -372,7 +365,7 @@ def _read_parquet(path: Path, columns: list[str]) -> pd.DataFrame:
     try:
         table = pq.read_table(path, columns=columns)
     except Exception as exc:  # corrupt pages surface only when the data are read
-        raise InputFileError(f"{path}: not a readable Parquet file ({_brief(exc)})") from exc
+        raise InputFileError(f"{path}: not a readable Parquet file ({cut(str(exc))})") from exc
     frame = table.to_pandas()
     for name, column in zip(table.column_names, table.columns, strict=True):
         if pa.types.is_nested(column.type):
