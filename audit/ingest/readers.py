@@ -62,6 +62,7 @@ class RawFile:
     #: Rows (0-based positions) that have more fields than the header -> what was seen.
     ragged: dict[int, str] = field(default_factory=dict)
     _text: str | None = field(default=None, repr=False)
+    _tolerant: bool = field(default=False, repr=False)
 
     def read(self, columns: Sequence[str], *, as_text: Sequence[str] = ()) -> pd.DataFrame:
         """Read ``columns`` (all rows, any order). Columns in ``as_text`` are read as text.
@@ -94,37 +95,67 @@ class RawFile:
         return frame
 
     def _read_csv(self, as_text: Sequence[str]) -> pd.DataFrame:
-        """Every column (faster than ``usecols`` with the C parser), one more collecting a
-        field beyond the header; rows with still more fields come back empty and listed in
-        :attr:`ragged` (the parser skips them: their values cannot be placed)."""
+        """Every column (faster than ``usecols`` with the C parser), named as the header.
+
+        The common case is read as it is (``index_col=False``: a trailing delimiter on
+        every row shifts nothing). A row with more fields than the header makes the parser
+        stop (or, after a first row ending with a delimiter, warn that it drops data): the
+        file is then read again tolerantly (:meth:`_read_csv_tolerant`).
+        """
         if self.encoding == MIXED and self._text is None:
             self._text, bad = _decode_per_line(self.path.read_bytes())
             self.notes.append(_mixed_note(bad))
-        source: Any = io.StringIO(self._text) if self._text is not None else self.path
         text_options: dict[str, Any] = dict(dtype=dict.fromkeys(as_text, str),
                                             keep_default_na=False, na_values=[]) \
             if as_text else {}
+        if not self._tolerant:
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", pd.errors.ParserWarning)
+                    frame = pd.read_csv(self._source(), encoding=self._encoding(),
+                                        sep=self.delimiter, header=0, names=self.header,
+                                        index_col=False, skip_blank_lines=False,
+                                        **text_options)
+                if not caught:
+                    return frame
+            except pd.errors.ParserError:
+                pass
+            self._tolerant = True
+        return self._read_csv_tolerant(text_options, as_text=bool(as_text))
+
+    def _source(self) -> Any:
+        return io.StringIO(self._text) if self._text is not None else self.path
+
+    def _encoding(self) -> str | None:
+        return None if self._text is not None else self.encoding
+
+    def _read_csv_tolerant(self, text_options: dict[str, Any], *, as_text: bool
+                           ) -> pd.DataFrame:
+        """One more column collecting a field beyond the header; rows with still more
+        fields, skipped by the parser, come back as empty rows. Both kinds are listed in
+        :attr:`ragged` (their values cannot be placed: the ingest quarantines them)."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
-            frame = pd.read_csv(source, encoding=None if self._text is not None
-                                else self.encoding, sep=self.delimiter, header=None,
-                                skiprows=1, names=[*self.header, _EXTRA], index_col=False,
-                                skip_blank_lines=False, on_bad_lines="warn", **text_options)
-        skipped = [(int(m[1]), int(m[2]) - 1, int(m[3])) for w in caught
+            frame = pd.read_csv(self._source(), encoding=self._encoding(), sep=self.delimiter,
+                                header=None, skiprows=1, names=[*self.header, _EXTRA],
+                                index_col=False, skip_blank_lines=False, on_bad_lines="warn",
+                                **text_options)
+        skipped = [(int(m[1]), int(m[3])) for w in caught
                    for m in _SKIPPED.finditer(str(w.message))]
-        extra = frame.pop(_EXTRA)
+        extra = frame[_EXTRA]
         present = extra.notna().to_numpy(dtype=bool, copy=True)
         if as_text:
             present &= (extra.astype(str).str.strip() != "").to_numpy(dtype=bool)
         ragged = {int(i): f"{len(self.header) + 1} fields, the last '{extra.iloc[i]}'"
                   for i in np.flatnonzero(present)}
+        frame = frame.drop(columns=_EXTRA)
         if skipped:  # put the skipped records back as empty rows, in file order
-            missing = np.array([line - 2 for line, _, _ in skipped], dtype=np.int64)
+            missing = np.array([line - 2 for line, _ in skipped], dtype=np.int64)
             total = len(frame) + len(missing)
             kept = np.setdiff1d(np.arange(total), missing)
             frame = frame.set_axis(pd.Index(kept)).reindex(pd.RangeIndex(total))
             ragged = {int(kept[i]): text for i, text in ragged.items()}
-            ragged.update({line - 2: f"{saw} fields" for line, _, saw in skipped})
+            ragged.update({line - 2: f"{saw} fields" for line, saw in skipped})
         if not as_text:  # (a second read sees the same rows)
             self.ragged = ragged
         return frame

@@ -33,12 +33,12 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch,
                           capsys: pytest.CaptureFixture[str]) -> None:
-    import audit.cli.cmd_ingest as cmd
+    import audit.ingest as ingest
 
     def interrupted(*args: object, **kw: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cmd, "read_sheets", interrupted)
+    monkeypatch.setattr(ingest, "read_sheets", interrupted)
     code, _, err = run(["ingest", str(SHEETS), "--mapping", str(MAPPING)], capsys)
     assert code == 130
     assert "interrupted" in err
@@ -62,7 +62,7 @@ def test_library_warnings_do_not_reach_stderr(tmp_path: Path) -> None:
 
     script = tmp_path / "noisy.py"
     script.write_text(
-        "import warnings, audit.cli.cmd_ingest as cmd\n"
+        "import warnings, audit.ingest as cmd\n"
         "from audit.cli import main\n"
         "real = cmd.read_sheets\n"
         "def noisy(*a, **k):\n"
