@@ -492,7 +492,7 @@ def _parse_source(frame: pd.DataFrame, column: str, text_cache: dict[str, pd.Ser
     series = text_cache.get(column, frame[column])
     if series.dtype == np.int64:  # the common case: clean integers, nothing to report
         values = series.to_numpy()
-        if not len(values) or (values.max() <= cap and values.min() >= -cap):
+        if not len(values) or values.max() <= cap:  # (a negative count is its own rule)
             return values, no_problem, series
     parsed = parse_counts(series, cap=cap)
     if parsed.number_format is not None:
