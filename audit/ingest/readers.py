@@ -134,12 +134,17 @@ class RawFile:
         """One more column collecting a field beyond the header; rows with still more
         fields, skipped by the parser, come back as empty rows. Both kinds are listed in
         :attr:`ragged` (their values cannot be placed: the ingest quarantines them)."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", pd.errors.ParserWarning)
-            frame = pd.read_csv(self._source(), encoding=self._encoding(), sep=self.delimiter,
-                                header=None, skiprows=1, names=[*self.header, _EXTRA],
-                                index_col=False, skip_blank_lines=False, on_bad_lines="warn",
-                                **text_options)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                frame = pd.read_csv(self._source(), encoding=self._encoding(),
+                                    sep=self.delimiter, header=None, skiprows=1,
+                                    names=[*self.header, _EXTRA], index_col=False,
+                                    skip_blank_lines=False, on_bad_lines="warn",
+                                    **text_options)
+        except pd.errors.ParserError as exc:  # e.g. a quote never closed: no row boundary
+            raise InputFileError(f"{self.path}: cannot be read as CSV ({cut(str(exc))}); "
+                                 f"look for a quote that is never closed") from None
         skipped = [(int(m[1]), int(m[3])) for w in caught
                    for m in _SKIPPED.finditer(str(w.message))]
         extra = frame[_EXTRA]
