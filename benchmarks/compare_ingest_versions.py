@@ -1,6 +1,6 @@
 """Ingest time of two versions of the package side by side, against a bare pandas.read_csv.
 
-Run: ``python benchmarks/bench_ingest_before_after.py BEFORE_SRC[,OTHER_SRC...] [ROWS]
+Run: ``python benchmarks/compare_ingest_versions.py BEFORE_SRC[,OTHER_SRC...] [ROWS]
 [REPEATS]`` where each BEFORE_SRC is a folder holding another version's ``audit/`` (and
 ``datasets/``), e.g. made with ``git archive <commit> audit datasets reports | tar -x -C
 /tmp/before``. The version of this checkout is "after". Every measurement runs in a fresh
