@@ -429,6 +429,16 @@ def build_official(results: Sequence[CheckResult], ctx: ReportContext) -> list[B
 # --------------------------------------------------------------------------------------------
 
 
+def _own_capacity(feas: Mapping[str, Any]) -> int | None:
+    """At most how many votes the claim's own totals leave for the tables without sheets
+    (never negative: a claim below the sheets leaves none)."""
+    own = feas.get("own_totals") or {}
+    if own.get("capacity") is not None:
+        return max(0, int(own["capacity"]))
+    left = feas.get("valid_left")
+    return None if left is None else max(0, int(left))
+
+
 def need_table(result: SheetsResult, ctx: ReportContext) -> Table:
     feas = result.feasibility
     dist = feas.get("distribution", {})
@@ -441,7 +451,7 @@ def need_table(result: SheetsResult, ctx: ReportContext) -> Table:
     rows: list[tuple[Any, ...]] = [
         (msg("report.uncovered.tables_without"), feas.get("tables_without_sheets"), None),
         (msg("report.uncovered.registered_without"), uncovered.get("point"), None),
-        (msg("report.uncovered.voters_left"), feas.get("voters_left"), None),
+        (msg("report.uncovered.voters_left"), _own_capacity(feas), None),
         (msg("report.uncovered.need_total"), feas.get("need_total"),
          pct(feas.get("required_turnout"))),
         (msg("report.uncovered.lead_need", candidate=lead), feas.get("lead_need"),
