@@ -45,6 +45,7 @@ from audit.report.model import (
     TitleBlock,
     msg,
 )
+from audit.report.names import id_names, name_sections
 from audit.report.registry import SECTIONS, SectionSpec, hooks, method_note
 from audit.report.sources import data_dirs
 
@@ -91,11 +92,16 @@ def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | No
     for spec in SECTIONS:
         if spec.id not in ("summary", "methods", "provenance"):
             built[spec.id] = _build_section(spec, ctx, used, method_tests)
-    sections = [_summary(ctx, built, used)]
+    from audit.report.summary import build_summary
+
+    sections = [build_summary(ctx, built, used)]
     sections += [built[s.id] for s in SECTIONS if s.id in built]
     sections.append(_methods(ctx, used, method_tests))
     provenance = _provenance(ctx)
     sections.append(_provenance_section(ctx, provenance))
+    dispute = ctx.cache.get("dispute")
+    sections = list(name_sections(sections, id_names(
+        case, dispute.ledger if dispute is not None else None, options.lang)))
     return ReportModel(lang=options.lang, title=_title(ctx), sections=tuple(sections),
                        provenance=provenance, results=used)
 

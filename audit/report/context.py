@@ -143,6 +143,27 @@ class ReportContext:
             return "crosscheck" in self.results or bool(self.other_sources())
         raise ValueError(f"unknown need {need!r}")
 
+    def case_context(self) -> dict[str, Any]:
+        """The case's context in the report's language (``context.toml`` of the case folder:
+        a table per language with ``summary``, ``cannot`` and ``[[<lang>.items]]`` of
+        ``heading`` and ``text``), or an empty mapping."""
+        if "case_context" not in self.cache:
+            import tomllib
+
+            path = self.case.path / "context.toml"
+            data: dict[str, Any] = {}
+            if path.is_file():
+                try:
+                    data = tomllib.loads(path.read_text(encoding="utf-8"))
+                except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                    from audit.errors import AuditError
+
+                    raise AuditError(f"{path}: not valid TOML ({exc})") from None
+            self.cache["case_context"] = data
+        table = self.cache["case_context"]
+        chosen = table.get(self.lang) or table.get("en") or {}
+        return dict(chosen) if isinstance(chosen, dict) else {}
+
     @property
     def simulated(self) -> bool:
         """Whether the election is simulated (its metadata ``kind`` says so)."""

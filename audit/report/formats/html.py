@@ -23,10 +23,12 @@ def _table(b: dict[str, Any]) -> str:
     rows = []
     head = "".join(f'<th scope="col"{_NUM if a == "right" else ""}>{escape(h)}</th>'
                    for h, a in zip(b["header"], b["align"], strict=True))
-    for row in b["rows"]:
+    for row, hosts in zip(b["rows"], b["hosts"], strict=True):
         cells = []
-        for value, kind, align in zip(row, b["kinds"], b["align"], strict=True):
+        for value, kind, align, host in zip(row, b["kinds"], b["align"], hosts, strict=True):
             content = f"<code>{escape(value)}</code>" if kind == "code" else escape(value)
+            if kind == "link" and host:
+                content = f'<a href="{escape(value)}">{escape(host)}</a>'
             cls = _NUM if align == "right" else ""
             cells.append(f"<td{cls}>{content}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")

@@ -155,7 +155,9 @@ def claim_figures(claim: Claim, ctx: ReportContext, limit: int | None = None) ->
             figure.append(f"({pct})" if key in claim.counts else pct)
         parts.append(f"{name} {' '.join(figure)}")
     if len(keys) > len(shown):
-        parts.append(ctx.text("report.claims.more", n=len(keys) - len(shown)))
+        rest = len(keys) - len(shown)
+        parts.append(ctx.text("report.claims.more_one" if rest == 1 else "report.claims.more",
+                              n=rest))
     if claim.turnout_pct is not None:
         parts.append(ctx.text("report.claims.turnout",
                               pct=_pct_text(claim.turnout_pct.text, lang)))
