@@ -498,12 +498,26 @@ def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo) -> Section:
     ]
     if ctx.case.sources:
         blocks.append(Heading(msg("report.provenance.sources_heading")))
-        blocks.append(BulletList(tuple(
-            msg("report.provenance.source_item", id=s.id,
-                side=msg(f"report.side.{s.side}") if has_message(f"report.side.{s.side}")
-                else msg("report.side.unknown"),
-                citation=s.citation or s.file, file=s.file, sha=s.sha256)
-            for s in ctx.case.sources)))
+        blocks.append(Table(columns=(
+            Column("id", msg("report.col.id"), "code"),
+            Column("source", msg("report.col.source")),
+            Column("side", msg("report.col.side")),
+            Column("date", msg("report.col.date")),
+            Column("link", msg("report.col.primary"), "link"),
+        ), rows=tuple(
+            (s.id, s.about.get(ctx.lang) or s.about.get("en") or s.citation or s.file,
+             msg(f"report.side.{s.side}") if has_message(f"report.side.{s.side}")
+             else msg("report.side.unknown"),
+             s.date or "—", s.data_files[0].urls[0] if s.data_files[0].urls else None)
+            for s in ctx.case.sources), name="case-sources",
+            caption=msg("report.provenance.sources_caption")))
+    dispute = ctx.cache.get("dispute")
+    if dispute is not None and len(dispute.ledger):
+        blocks.append(Table(columns=(
+            Column("id", msg("report.col.id"), "code"),
+            Column("claim", msg("report.col.claim")),
+        ), rows=tuple((c.id, c.name(ctx.lang)) for c in dispute.ledger.timeline()),
+            name="claim-ids", max_rows=500, caption=msg("report.provenance.claims_caption")))
     return Section(id="provenance", title=msg("report.section.provenance.title"),
                    blocks=tuple(blocks))
 

@@ -47,6 +47,22 @@ def id_names(case: Any, claims: Any, lang: str) -> dict[str, str]:
     return names
 
 
+def names_of(ctx: Any) -> dict[str, str]:
+    """The id -> label map of a report context (cached)."""
+    if "names" not in ctx.cache:
+        from audit.report.sections.claims import dispute
+
+        ledger = dispute(ctx).ledger if ctx.has("claims") else None
+        ctx.cache["names"] = id_names(ctx.case, ledger, ctx.lang)
+    names: dict[str, str] = ctx.cache["names"]
+    return names
+
+
+def name_of(ctx: Any, ident: str) -> str:
+    """The label a reader sees for a claim or source id (the id itself when it has none)."""
+    return names_of(ctx).get(ident, ident)
+
+
 def name_message(message: Message, names: Mapping[str, str]) -> Message:
     """``message`` with every parameter that is an id replaced by its label."""
     if not names:
@@ -103,4 +119,4 @@ def name_sections(sections: tuple[Section, ...] | list[Section],
         s, blocks=tuple(name_block(b, names) for b in s.blocks)) for s in sections)
 
 
-__all__ = ["id_names", "name_block", "name_message", "name_sections"]
+__all__ = ["id_names", "name_block", "name_message", "name_of", "name_sections", "names_of"]

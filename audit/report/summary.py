@@ -26,6 +26,7 @@ from audit.checks._result import CheckResult, Evidence, Message
 from audit.report.blocks import EVIDENCE_ORDER, FINDINGS
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels
+from audit.report.i18n import capitalize
 from audit.report.model import Block, BulletList, Callout, Heading, Paragraph, Section, msg
 
 #: Families whose results are statistics of the tally sheets.
@@ -132,7 +133,7 @@ def announced_blocks(ctx: ReportContext) -> list[Block]:
     for c in d.ledger.timeline():
         if c.has_counts and c.national and c.side == "opposition":
             latest[c.side] = c
-    items = [msg("summary.announced_item", label=c.name(ctx.lang),
+    items = [msg("summary.announced_item", label=capitalize(c.name(ctx.lang)),
                  when=_when(c, ctx.lang), figures=claim_figures(c, ctx, 3))
              for c in [*official, *latest.values()]]
     if not items:

@@ -355,3 +355,90 @@ class TestCommandLine:
                                           str(tmp_path), "-o", str(tmp_path / "r.pdf")])
         assert isinstance(result.exception, ChecksumError)  # one line, exit 2 (audit.cli.main)
         assert "expects 296d35bbda1d6bd1" in str(result.exception)
+
+
+# --------------------------------------------------------------------------------------------
+# A report an NGO can publish as it is (issue 10)
+# --------------------------------------------------------------------------------------------
+
+#: Internal ids of the Venezuela case: never outside the appendix.
+IDS = re.compile(r"\b(cne-b[12]|cne-proclamation|opp-[\w.-]+|opposition-v[12]|qr-decoded|"
+                 r"qr-ipince|wapo-tabulation|ap-tabulation|edison-exit-poll|tsj-ruling|"
+                 r"moe-colombia|nyt-quick-count|carter-center-\w+|un-panel|gelman-b1)\b")
+#: Words that are English and never Spanish.
+_ENGLISH_WORDS = (
+    "the and of which with would could cannot tables table votes sheets sheet tally between "
+    "from their there where when whose this that these those have has been were was is are "
+    "by for only not than more less each every registered voters turnout share claim claims "
+    "seen page figure section none tests evidence strong weak about against what how why "
+    "shows show held need needs")
+ENGLISH_ONLY = frozenset(_ENGLISH_WORDS.split())
+#: Names that stay in their language (publishers).
+PROPER = re.compile(r"The (Washington Post|New York Times|Carter Center|Hill)|Associated Press"
+                    r"|Edison Research|Plataforma Unitaria|Comando Con Venezuela")
+
+
+def _references() -> list[str]:
+    """Every bibliographic reference of the method notes (titles stay in their language)."""
+    from audit.report.registry import _METHODS, load_all
+
+    load_all()
+    return sorted({" ".join(ref.split()) for note in _METHODS.values()
+                   for ref in note.references}, key=len, reverse=True)
+
+
+PAGE_ONE = {"en": ["CNE bulletin 2", "6,408,844", "3,092,702", "4,953", "84.2%", "7,303,480",
+                   "67.08%", "83.50%", "9.9 × 10⁻⁹"],
+            "es": ["boletín 2 del CNE", "6.408.844", "3.092.702", "4.953", "84,2 %",
+                   "7.303.480", "67,08 %", "83,50 %", "9,9 × 10⁻⁹"]}
+
+
+def _pages(data: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(data))
+    return [p.extract_text() for p in reader.pages]
+
+
+class TestPublishable:
+    def test_page_one_has_the_quotable_numbers_and_no_ids(self, reports: Reports,
+                                                          lang: str) -> None:
+        first = _pages(reports.pdf(lang, True))[0]
+        flat = " ".join(first.split())
+        for number in PAGE_ONE[lang]:
+            assert number in flat, number
+        assert not IDS.search(flat), IDS.search(flat)
+        assert ("Executive summary" if lang == "en" else "Resumen ejecutivo") in flat
+
+    def test_ids_only_in_the_appendix(self, reports: Reports, lang: str) -> None:
+        model = reports.model(lang, True)
+        from audit.report.formats.prepare import prepare
+
+        for section in prepare(model).to_dict(with_svg=True)["sections"]:
+            if section["id"] == "provenance":
+                continue
+            for block in section["blocks"]:
+                shown = {k: v for k, v in block.items() if k not in ("name", "file")}
+                visible = re.sub(r"https?://[^\s\"]+", " ", json.dumps(shown,
+                                                                       ensure_ascii=False))
+                found = IDS.search(visible)
+                assert found is None, (section["id"], block.get("name"), found)
+
+    def test_spanish_pdf_has_no_english_sentence(self, reports: Reports) -> None:
+        from audit.messages import catalogue
+
+        text = " ".join(" ".join(_pages(reports.pdf("es", True))).split())
+        text = re.sub(r"(?<=/) ", "", text)
+        for ref in _references():
+            text = text.replace(ref, " ")
+        text = PROPER.sub(" ", re.sub(r"https?://\S+|\S+\.(csv|toml|yaml|py)\b", " ", text))
+        bad = []
+        for sentence in re.split(r"(?<=[.:;])\s+", text):
+            words = set(re.findall(r"\b[a-z]+\b", sentence))  # lowercase: not a name
+            english = sorted(words & ENGLISH_ONLY)
+            if len(english) >= 2 or {"the", "and", "with"} & words:
+                bad.append((english, sentence[:160]))
+        assert not bad, bad[:10]
+        english_pieces = {piece.strip() for template in catalogue("en").values()
+                          for piece in re.split(r"\{[^}]*\}", template)
+                          if len(piece.strip()) >= 25}
+        leaked = sorted(p for p in english_pieces if p in text)
+        assert not leaked, leaked[:10]
