@@ -442,3 +442,39 @@ class TestPublishable:
                           if len(piece.strip()) >= 25}
         leaked = sorted(p for p in english_pieces if p in text)
         assert not leaked, leaked[:10]
+
+
+def test_observer_file_without_registered_voters_claims_no_false_contradiction(
+        real_file: RealFile, tmp_path: Path) -> None:
+    """An observer's own 2,000 sheets (the first 2,000 V2 rows: no registered voters): a
+    claim whose total may be valid votes (bulletin 1, the Washington Post) leaves room for the
+    sheets' null votes, so neither is declared impossible; no negative voters are shown."""
+    source = real_file(FOLDER, V2)
+    lines = source.read_bytes().splitlines(keepends=True)
+    mine = tmp_path / "my.csv"
+    mine.write_bytes(b"".join(lines[:2001]))
+    case = load_case("venezuela-2024")
+    from audit.ingest import read_sheets
+
+    ingest = read_sheets(mine, election=case.election)
+    assert ingest.sheets is not None
+    assert len(ingest.sheets) == 2000 and not ingest.sheets.has("registered")
+    model = build_report(case, ingest, fast(lang="en"))
+    against = {r.claim: r for r in model.results["claims"]
+               if r.test == "claims.against_sheets" and r.sheets not in (
+                   "opposition-v1", "opposition-v2")}
+    for claim in ("cne-b1", "wapo-tabulation"):
+        assert against[claim].evidence.value != "impossible", against[claim].sentence
+    pairs = next(r for r in model.results["claims"] if r.test == "claims.compatibility").table
+    own = pairs[pairs["a"].astype(str).str.startswith("sheets:") & ~pairs["a"].isin(
+        ["sheets:opposition-v1", "sheets:opposition-v2"])]
+    assert set(own[own["verdict"] == "incompatible"]["b"]) <= {"cne-b2"}
+    from audit.report.formats.markdown import markdown_text
+    from audit.report.formats.prepare import prepare
+
+    text = markdown_text(prepare(model), figure_dir=None)
+    assert not re.search(r"[−-]\d[\d,]* (voters|votes the claim)", text)
+    for section in model.sections:
+        for block in section.blocks:
+            if getattr(block, "name", "").startswith("need-"):
+                assert all(v is None or v >= 0 for row in block.rows for v in row[1:2])
