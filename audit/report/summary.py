@@ -221,6 +221,17 @@ def key_findings(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]]
                                              p=rr.pvalue if rr.pvalue is not None
                                              else float("nan"))))
     from audit.checks.crosscheck import CrosscheckResult
+    from audit.checks.uncovered import UncoveredEstimate
+
+    labels = figure_labels(ctx)
+    for r in used.get("estimate", ()):
+        if isinstance(r, UncoveredEstimate) and r.registered_uncovered is not None and \
+                r.margin.get("decided_without_assumption"):
+            m = r.margin
+            out.append((Evidence.NOT_TESTED, msg(
+                "summary.bound", first=labels.get(m["first"], m["first"]),
+                second=labels.get(m["second"], m["second"]), gap=m["held_gap"],
+                registered=r.registered_uncovered, tables=r.uncovered_tables)))
 
     for r in used.get("crosscheck", ()):
         if isinstance(r, CrosscheckResult) and r.n_matched:
