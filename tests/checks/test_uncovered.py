@@ -46,7 +46,8 @@ def test_hand_computed_estimate_and_bound() -> None:
     assert t.loc["A", "bound_low"] == pytest.approx(100 * 60 / 210)
     assert t.loc["A", "bound_high"] == pytest.approx(100 * 110 / 210)
     # B leads A by 40 on the sheets, not more than the 50 uncovered voters: not decided
-    assert r.margin["first"] == "B" and r.margin["decided_without_assumption"] is False
+    assert r.margin["first"] == "B"
+    assert r.margin["decided_without_assumption"] is False
     assert r.margin["low"] <= r.margin["points"] <= r.margin["high"]
 
 
