@@ -122,8 +122,9 @@ def estimate_uncovered(sheets: SheetTable, total_tables: int, *,
     gaps_h = gap_by_center.groupby(center_region.reindex(gap_by_center.index)).sum()
     gaps_h = gaps_h.reindex(n_h.index, fill_value=0).astype(float)
     if tables_by_region:
-        m_h = pd.Series({r: max(0, int(tables_by_region.get(r, n)) - n)
-                         for r, n in n_h.items()}, dtype=float)
+        m_h = pd.Series({str(r): max(0, int(tables_by_region.get(str(r), int(n))) - int(n))
+                         for r, n in n_h.items()}, dtype=float).reindex(n_h.index.astype(str))
+        m_h.index = n_h.index
     else:
         gaps_h = gaps_h.clip(upper=m_total * gaps_h / max(gaps_h.sum(), 1)
                              if gaps_h.sum() > m_total else gaps_h)
