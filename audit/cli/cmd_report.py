@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shlex
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -36,6 +39,23 @@ def _command(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: s
     return shlex.join(args)
 
 
+def _stages(enabled: bool) -> Callable[[str], None]:
+    """A progress callback printing "[n] stage… (seconds)" on stderr, or a no-op."""
+    if not enabled:
+        return lambda name: None
+    start = time.monotonic()
+    count = [0]
+
+    def stage(name: str) -> None:
+        if not name:
+            err.print(f"done in {time.monotonic() - start:.0f} s")
+            return
+        count[0] += 1
+        err.print(f"[{count[0]:>2}] {name}… ({time.monotonic() - start:.0f} s)")
+
+    return stage
+
+
 @click.command()
 @click.argument("case")
 @click.option("--sheets", multiple=True, type=click.Path(path_type=Path),
@@ -58,12 +78,15 @@ def _command(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: s
 @click.option("--skip", "skip_checks", multiple=True, metavar="CHECK",
               help="Leave a registered check (or a family) out, e.g. --skip "
                    "fingerprints.klimek for a quick draft (repeatable).")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Print each stage on stderr while the report is built (only when stderr "
+                   "is a terminal).")
 @json_option
 @click.pass_context
 def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str | None,
            output: Path, fmt: str | None, lang: str, seed: int, n_resamples: int | None,
            data_dir: Path | None, offline: bool, skip_checks: tuple[str, ...],
-           as_json: bool) -> None:
+           progress: bool, as_json: bool) -> None:
     """Write the audit report of CASE (a bundled case name or a case folder).
 
     The tally sheets of a bundled case are looked up in --data-dir, $ELECTION_AUDIT_DATA,
@@ -85,15 +108,19 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: str
 
     n_resamples = n_resamples or REPORT_RESAMPLES
     kind = infer_format(output, fmt)
+    stage = _stages(progress and sys.stderr.isatty())
+    stage("tally sheets")
     the_case = load_case(case)
     lookup = load_sheets(the_case, sheets, profile=profile, data_dir=data_dir,
                          download=not offline)
     options = ReportOptions(lang=lang, seed=seed, data_dir=data_dir, n_resamples=n_resamples,
-                            skip_checks=skip_checks, figures=kind != "json",
+                            skip_checks=skip_checks, figures=kind != "json", progress=stage,
                             command=_command(ctx, case, sheets, profile, output, fmt, lang,
                                              seed, data_dir, n_resamples, skip_checks))
     model = build_report(the_case, lookup.ingest, options, source=lookup.source)
+    stage(kind.upper())
     render(model, output, format=kind)
+    stage("")
     statuses = {s.id: s.status for s in model.sections}
     if as_json:
         emit_json({"schema": "election-audit/report-run", "schema_version": 1,

@@ -27,7 +27,7 @@ from audit.report.blocks import (
     need_message,
 )
 from audit.report.context import ReportContext, ReportOptions
-from audit.report.i18n import cell, country_name, format_date, has_message, level_name
+from audit.report.i18n import cell, country_name, format_date, has_message, level_name, text
 from audit.report.model import (
     Block,
     BulletList,
@@ -91,7 +91,9 @@ def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | No
     built: dict[str, Section] = {}
     for spec in SECTIONS:
         if spec.id not in ("summary", "methods", "provenance"):
+            options.stage(text(spec.title, options.lang))
             built[spec.id] = _build_section(spec, ctx, used, method_tests)
+    options.stage(text(msg("report.section.summary.title"), options.lang))
     from audit.report.summary import build_summary
 
     sections = [build_summary(ctx, built, used)]

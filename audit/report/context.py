@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +53,9 @@ class ReportOptions:
     skip_checks : tuple of str
         Registered checks (names or families) left out of the report, e.g.
         ``("fingerprints.klimek",)`` for a quick draft without the slow model fit.
+    progress : callable, optional
+        Called with each stage's name (a section title, in the report's language) as the
+        report is built; the command line prints it on stderr. Not part of the output.
     """
 
     lang: str = "en"
@@ -64,6 +67,12 @@ class ReportOptions:
     n_resamples: int = REPORT_RESAMPLES
     regional: bool = True
     skip_checks: tuple[str, ...] = ()
+    progress: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+
+    def stage(self, name: str) -> None:
+        """Report that a stage starts (no-op without a ``progress`` callback)."""
+        if self.progress is not None:
+            self.progress(name)
 
     def __post_init__(self) -> None:
         if self.lang not in LANGUAGES:

@@ -88,7 +88,9 @@ def html_text(prepared: Prepared) -> str:
     page = Template((templates / "report.html").read_text(encoding="utf-8"))
     css = (templates / "report.css").read_text(encoding="utf-8")
     chrome = prepared.chrome
-    toc, body, summary = [], [], []
+    toc: list[str] = []
+    body: list[str] = []
+    summary: list[str] = []
     for s in prepared.sections:
         anchor = f"section-{s['id']}"
         toc.append(f'<li><a href="#{anchor}">{escape(s["title"])}</a></li>')
