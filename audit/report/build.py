@@ -100,12 +100,17 @@ def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | No
     sections += [built[s.id] for s in SECTIONS if s.id in built]
     sections.append(_methods(ctx, used, method_tests))
     provenance = _provenance(ctx)
-    sections.append(_provenance_section(ctx, provenance))
+    from audit.report.appendix import data_tables
+
+    level = table.levels[0] if table is not None and table.levels else ""
+    data = data_tables(table, used, {r.code: r.name for r in case.election.regions_at(level)}
+                       if level else None)
+    sections.append(_provenance_section(ctx, provenance, tuple(data)))
     dispute = ctx.cache.get("dispute")
     sections = list(name_sections(sections, id_names(
         case, dispute.ledger if dispute is not None else None, options.lang)))
     return ReportModel(lang=options.lang, title=_title(ctx), sections=tuple(sections),
-                       provenance=provenance, results=used)
+                       provenance=provenance, results=used, data=data)
 
 
 # --------------------------------------------------------------------------------------------
@@ -477,7 +482,8 @@ def _provenance(ctx: ReportContext) -> ProvenanceInfo:
                           command=ctx.options.command)
 
 
-def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo) -> Section:
+def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo,
+                        data: Sequence[str] = ()) -> Section:
     inputs = Table(columns=(
         Column("path", msg("report.col.file")),
         Column("role", msg("report.col.role")),
@@ -498,6 +504,9 @@ def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo) -> Section:
         Paragraph(msg("report.provenance.software", version=prov.package_version)), params,
         Paragraph(msg("report.provenance.command", command=command)),
     ]
+    if data:
+        blocks.append(Paragraph(msg("report.provenance.data_files",
+                                    files=", ".join(f"<name>-{n}.csv" for n in data))))
     if ctx.case.sources:
         blocks.append(Heading(msg("report.provenance.sources_heading")))
         blocks.append(Table(columns=(

@@ -241,6 +241,8 @@ class ReportModel:
     sections: tuple[Section, ...]
     provenance: ProvenanceInfo
     results: Mapping[str, tuple[CheckResult, ...]] = field(default_factory=dict)
+    #: The data appendix: tables written as CSV beside the report (and embedded in the PDF).
+    data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:

@@ -14,6 +14,7 @@ import pandas as pd
 from audit.checks._result import CheckResult
 from audit.figures.sheets import plot_region_shares, plot_shares
 from audit.model import SheetTable, vote_column
+from audit.report.blocks import REGION_ROWS
 from audit.report.context import ReportContext
 from audit.report.i18n import capitalize, cell, level_name
 from audit.report.model import Block, Column, Heading, Paragraph, Table, msg
@@ -138,7 +139,7 @@ def region_blocks(sheets: SheetTable, ctx: ReportContext) -> list[Block]:
         Column("second_votes", msg("report.col.votes_of", candidate=name2), "int"),
         Column("second_pct", msg("report.col.pct_of", candidate=name2), "pct"),
         Column("others_pct", msg("report.col.pct_others"), "pct"),
-    ), name=f"sheet-totals-by-{level}",
+    ), name=f"sheet-totals-by-{level}", max_rows=REGION_ROWS,
         caption=msg("report.sheets.region_caption", level=level_label))
     blocks: list[Block] = [Heading(msg("report.sheets.region_heading", level=level_label)),
                            table]
