@@ -106,12 +106,14 @@ def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
     if bare:
         ax.plot(bare, [2] * len(bare), marker="|", color="0.5", linestyle="none",
                 markersize=10)
+    day = _date_formatter(lang)
     if len(when):
         span = max(when.max() - when.min(), 1.0)
-        ax.set_xlim(when.min() - 0.03 * span, when.max() + 0.03 * span)
-    day = _date_formatter(lang)
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=8))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: day(v)))
+        low, high = when.min() - 0.03 * span, when.max() + 0.03 * span
+        ax.set_xlim(low, high)
+        locs = [v for v in mdates.AutoDateLocator(minticks=4, maxticks=8).tick_values(
+            mdates.num2date(low), mdates.num2date(high)) if low <= v <= high]
+        ax.set_xticks(locs, [day(v) for v in locs])  # labels in the language, now
     ax.tick_params(axis="x", labelsize=7)
     ax.set_ylabel(label("claims.share_pct", lang))
     ax.grid(axis="y", color="#eeeeee", linewidth=0.6)

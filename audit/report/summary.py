@@ -260,13 +260,16 @@ def build_summary(ctx: ReportContext, built: Mapping[str, Section],
         blocks.append(Paragraph(msg("summary.context", text=context["summary"])))
     if ctx.has("claims"):
         blocks += announced_blocks(ctx)
+    blocks += _hook_blocks(ctx, used)
     blocks += sheets_blocks(ctx)
     if not blocks:
         blocks.append(Paragraph(msg("report.summary.claims_none")))
     findings = key_findings(ctx, used)
-    if findings:
+    extra = _family_summaries(ctx, used)
+    if findings or extra:
         blocks.append(Heading(msg("summary.findings_heading")))
         blocks += [Callout(level, message) for level, message in findings]
+        blocks += extra
     blocks.append(Heading(msg("summary.stats_heading")))
     if ctx.sheets is None:
         blocks.append(Paragraph(msg("summary.stats_no_sheets")))
@@ -280,6 +283,42 @@ def build_summary(ctx: ReportContext, built: Mapping[str, Section],
         blocks += [Paragraph(msg("report.summary.missing")), BulletList(tuple(missing))]
     return Section(id="summary", title=msg("report.section.summary.title"),
                    blocks=tuple(blocks))
+
+
+#: Families the summary words itself (the others' ``summary`` hooks are added as given).
+OWN_FAMILIES = frozenset({"claims", "crosscheck", "estimate", *STATISTICS_FAMILIES})
+
+
+def _hook_blocks(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]]
+                 ) -> list[Block]:
+    """What other registered ``summary`` section hooks add (what a side claims)."""
+    from audit.report.registry import hooks
+
+    blocks: list[Block] = []
+    from audit.report.sections.claims import build_summary_claims
+
+    for hook in hooks("summary"):
+        if hook.build is build_summary_claims or not all(ctx.has(n) for n in hook.needs):
+            continue
+        results = tuple(ctx.results.get(hook.family, ())) or tuple(used.get(hook.family, ()))
+        blocks += hook.build(results, ctx)
+    return blocks
+
+
+def _family_summaries(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]]
+                      ) -> list[Block]:
+    """The key finding of each other family with a ``summary`` hook."""
+    from audit.report.registry import hooks
+
+    blocks: list[Block] = []
+    done: set[str] = set()
+    for hook in hooks():
+        if hook.summary is None or hook.family in OWN_FAMILIES or hook.family in done or \
+                hook.family not in used:
+            continue
+        done.add(hook.family)
+        blocks += hook.summary(used[hook.family], ctx)
+    return blocks
 
 
 def _missing(built: Mapping[str, Section]) -> list[Message]:

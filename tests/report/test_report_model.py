@@ -87,7 +87,7 @@ class TestSvg:
         a, b = figure_svg(self._figure()), figure_svg(self._figure())
         assert a == b
         assert "<dc:date>" not in a
-        assert "<text" not in a  # text drawn as paths: no font needed to view it
+        assert "<text" in a  # text stays text: selectable, searchable, translatable
 
     def test_scoped_ids_are_unique_per_figure(self) -> None:
         svg = figure_svg(self._figure())
