@@ -117,13 +117,13 @@ class SourceFile:
     origin: str = ""
     #: Short name and one-line description per language (``label = {en = ..., es = ...}``,
     #: ``about = {...}``) and the publication date as written, for reports.
-    labels: Mapping[str, str] = field(default_factory=dict)
+    label: Mapping[str, str] = field(default_factory=dict)
     about: Mapping[str, str] = field(default_factory=dict)
     date: str = ""
 
     def name(self, lang: str) -> str:
         """The source's short name in ``lang`` (else English, else its id)."""
-        return self.labels.get(lang) or self.labels.get("en") or self.id
+        return self.label.get(lang) or self.label.get("en") or self.id
 
     @property
     def data_files(self) -> tuple[DataFile, ...]:
@@ -164,7 +164,7 @@ class SourceFile:
                    description=str(raw.get("description", "")), main=bool(raw.get("main", False)),
                    join=str(raw.get("join", "")), files=files,
                    archives=single.archives if single else (), origin=str(raw.get("origin", "")),
-                   labels=_texts(raw.get("label"), f"{where} label"),
+                   label=_texts(raw.get("label"), f"{where} label"),
                    about=_texts(raw.get("about"), f"{where} about"),
                    date=str(raw.get("date", "")))
 

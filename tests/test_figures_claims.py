@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -38,7 +40,7 @@ def test_timeline(result: DisputeResult) -> None:
                  if len(line.get_xdata())})
     assert xs[0] == pytest.approx(mdates.date2num(claims[0].time.sort_key), abs=1e-3)
     assert xs[-1] == pytest.approx(mdates.date2num(claims[-1].time.sort_key), abs=1e-3)
-    gaps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(xs)]
     assert max(gaps) > 20 * min(gaps)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[:2] == ["EG", "NM"]
