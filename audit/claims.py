@@ -214,7 +214,8 @@ class Coverage:
 @dataclass(frozen=True)
 class Source:
     """Where a claim was made and read: ``citation`` (who, where, when, and the copy read),
-    ``urls`` (the primary source first, then copies and secondary reports), ``archived``
+    ``urls`` (the primary source first, then copies and secondary reports), ``primary``
+    (the ``url`` field: the publisher's own page, empty when only copies are known), ``archived``
     (archived copies of the primary source), ``date`` (publication date as written) and
     ``labels`` (a short name of the publisher per language, e.g. ``{"en": "CNE"}``)."""
 
@@ -223,6 +224,7 @@ class Source:
     labels: Mapping[str, str] = field(default_factory=dict)
     archived: tuple[str, ...] = ()
     date: str = ""
+    primary: str = ""
 
     def name(self, lang: str) -> str:
         """The publisher's short name in ``lang`` (else English, else the citation)."""
@@ -330,7 +332,8 @@ class Claim:
             "series": self.series, "label": dict(self.labels),
             "source": {"citation": self.source.citation, "urls": list(self.source.urls),
                        "label": dict(self.source.labels),
-                       "archived": list(self.source.archived), "date": self.source.date},
+                       "archived": list(self.source.archived), "date": self.source.date,
+                       "primary": self.source.primary or None},
             "scope": self.scope, "scope_level": self.scope_level or None,
             "coverage": {f.name: _json_figure(getattr(self.coverage, f.name))
                          for f in dataclasses.fields(self.coverage)},
@@ -782,6 +785,7 @@ def _parse_source(raw: Any, p: _Collector) -> Source | None:
         p.add("source.date", date, "bad_text")
         date = ""
     return Source(citation.strip(), tuple(urls),
+                  primary=raw["url"] if isinstance(raw.get("url"), str) else "",
                   labels=_parse_labels(raw.get("label"), "source.label", p),
                   archived=tuple(_url_list(raw, "archived", p)), date=str(date or ""))
 

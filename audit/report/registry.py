@@ -66,6 +66,7 @@ class SectionSpec:
 #: contribute (a missing one is named in the section); ``needs`` the inputs of the section.
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("summary"),
+    SectionSpec("context"),
     SectionSpec("claims", families=("claims",), needs=("claims",)),
     SectionSpec("official", families=("sheets", "claims"), needs=("sheets", "claims")),
     SectionSpec("uncovered", families=("feasibility", "estimate"), needs=("sheets", "claims")),

@@ -220,12 +220,12 @@ def citations(d: DisputeResult, ctx: ReportContext) -> list[Block]:
     rows = []
     for c in d.ledger.timeline():
         src = c.source
-        urls = list(src.urls)
-        primary = urls[0] if urls and src.labels else None
-        copies = urls[1:] if primary else urls
+        primary = src.primary or None
+        copies = [u for u in src.urls if u != primary]
         date = format_date(_iso_date(src.date), ctx.lang, "medium") if _iso_date(src.date) \
             else claim_time(c, ctx.lang)
-        rows.append((name_of(ctx, c.id), src.name(ctx.lang) if src.labels else "—", date,
+        rows.append((name_of(ctx, c.id), src.name(ctx.lang) if src.labels else "—",
+                     date.replace(" ", "\u00a0"),  # a date never wraps
                      primary, src.archived[0] if src.archived else None,
                      copies[0] if copies else None))
     return [Heading(msg("report.claims.citations_heading")),
