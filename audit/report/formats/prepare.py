@@ -40,7 +40,7 @@ TABLE_SIZES = (9.0, 8.0, 7.5, 7.0, 6.5)
 CELL_PAD = 7.5
 #: Where a cell's text may break: spaces and after slashes (identifiers with hyphens, such
 #: as opposition-v2, are kept whole by the templates).
-_BREAKS = re.compile(r"\s+|(?<=/)")
+_BREAKS = re.compile(r"[ \t\r\n]+|(?<=/)")  # a no-break space (dates) never breaks
 
 
 @dataclass
