@@ -228,8 +228,8 @@ class TestWithoutTheSheets:
             assert expected in content, expected
         assert "--sheets RESULTADOS_2024_CSV_V2.csv" in content
         assert "https://static.resultadosconvzla.com/RESULTADOS_2024_CSV_V2.csv" in content
-        line = {"en": "Tally-sheet integrity needs the tally sheets.",
-                "es": "Integridad de las actas requiere las actas."}[lang]
+        line = {"en": "Tally-sheet integrity: this part needs the tally sheets.",
+                "es": "Integridad de las actas: esta parte requiere las actas."}[lang]
         assert line in content
 
     def test_claims_are_checked_against_the_bundled_aggregates(self, reports: Reports
