@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.table import Table
+from rich.markup import escape
 
-from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES
-from audit.checks._result import Evidence
-from audit.cli._common import data_dir_option, emit_json, json_option, out, seed_option
-from audit.data import load_target
-from audit.forensics import NATIONAL, ForensicsResult, run_forensics
-from audit.messages import render
+from audit.cli._common import (
+    by_option,
+    check_option,
+    data_dir_option,
+    emit_json,
+    join_options,
+    json_option,
+    lang_option,
+    mapping_option,
+    n_resamples_option,
+    progress_option,
+    resolve_by,
+    seed_option,
+    selected_checks,
+    skip_option,
+    source_option,
+)
+from audit.cli._layout import Column, print_table, say
+
+#: Honest redraws per simulation null (audit.checks._options.DEFAULT_RESAMPLES; kept here so
+#: that ``--help`` imports no statistics, tests/cli/test_vocabulary.py checks they agree).
+RESAMPLES = 999
+#: Bootstrap refits of the Klimek fit (audit.checks._options.DEFAULT_REFITS, likewise).
+REFITS = 9
 
 
 def _fmt_p(p: float | None) -> str:
@@ -29,37 +48,34 @@ def _fmt_num(x: float | None) -> str:
     return f"{x:,.4g}"
 
 
-_STYLE = {Evidence.STRONG: "bold red", Evidence.MODERATE: "red", Evidence.WEAK: "yellow",
-          Evidence.CONSISTENT: "green", Evidence.IMPOSSIBLE: "bold magenta"}
+_STYLE = {"strong": "bold red", "moderate": "red", "weak": "yellow",
+          "consistent": "green", "impossible": "bold magenta"}
 
 
-@click.command()
+@click.command(short_help="Statistical checks of tally sheets, by region.")
 @click.argument("target")
-@click.option("--source", "source_id",
-              help="Source of the case to analyse (default: its main source).")
-@click.option("--profile", help="Bundled column profile name or TOML path of FILE "
-                                "(default: detected).")
-@click.option("--by", "level", default=None,
-              help="Region level for per-region runs (default: the top level; 'none' for "
-                   "national only).")
+@source_option
+@mapping_option
+@join_options
+@by_option
 @seed_option
-@click.option("--n-resamples", type=click.IntRange(min=1), default=DEFAULT_RESAMPLES,
-              show_default=True, help="Honest redraws per simulation null.")
+@n_resamples_option(RESAMPLES)
 @click.option("--candidate", help="Candidate key whose counts are tested (default: leader).")
-@click.option("--check", "checks", multiple=True,
-              help="Run only this check or family (repeatable).")
-@click.option("--n-refits", type=click.IntRange(min=0), default=DEFAULT_REFITS,
+@check_option
+@skip_option
+@click.option("--n-refits", type=click.IntRange(min=0), default=REFITS,
               show_default=True, help="Bootstrap refits of the Klimek model fit.")
 @click.option("--slow-by-region", is_flag=True,
               help="Also run slow checks (the Klimek model fit) in every region.")
-@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
-@click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True,
-              help="Language of the summary.")
+@progress_option
+@lang_option
 @data_dir_option
 @json_option
-def forensics(target: str, source_id: str | None, profile: str | None, level: str | None,
-              seed: int, n_resamples: int, candidate: str | None, checks: tuple[str, ...],
-              n_refits: int, slow_by_region: bool, no_progress: bool, lang: str,
+def forensics(target: str, source_id: str | None, mapping: str | None,
+              join_file: Path | None, join_on: tuple[str, ...], by: str | None,
+              seed: int, n_resamples: int | None, candidate: str | None,
+              checks: tuple[str, ...], skip_checks: tuple[str, ...], n_refits: int,
+              slow_by_region: bool, progress: bool | None, lang: str,
               data_dir: Path | None, as_json: bool) -> None:
     """Statistical forensics on tally sheets: digit, turnout and other registered checks.
 
@@ -75,87 +91,90 @@ def forensics(target: str, source_id: str | None, profile: str | None, level: st
     Example:
       election-audit forensics RESULTADOS_2024_CSV_V2.csv --by state --seed 1 --json
       election-audit forensics venezuela-2024 --source opposition-v1 --by state
+      election-audit forensics actas.csv --mapping actas.toml --check digits
     """
-    result_in, _ = load_target(target, source_id=source_id, profile=profile,
-                               data_dir=data_dir)
+    from audit.data import load_target
+    from audit.forensics import run_forensics
+
+    result_in, _ = load_target(target, source_id=source_id, profile=mapping,
+                               data_dir=data_dir, join=join_file, join_on=join_on)
     sheets = result_in.sheets
-    by = level
-    if by is None:
-        by = sheets.levels[0] if sheets.levels else None
-    elif by.lower() == "none":
-        by = None
-    result = run_forensics(sheets, by=by, seed=seed, n_resamples=n_resamples,
-                           candidate=candidate, checks=checks or None,
+    level = resolve_by(by, sheets.levels)
+    result = run_forensics(sheets, by=level, seed=seed, n_resamples=n_resamples or RESAMPLES,
+                           candidate=candidate,
+                           checks=selected_checks(checks, skip_checks),
                            slow_by_region=slow_by_region, n_refits=n_refits,
-                           progress=False if no_progress else None)
+                           progress=progress)
     if as_json:
         emit_json(result.to_dict())
         return
     _print(result, lang)
 
 
-def _print(result: ForensicsResult, lang: str) -> None:
+def _print(result: Any, lang: str) -> None:
+    from audit.forensics import NATIONAL
+    from audit.messages import render
+
     def t(key: str, **params: object) -> str:
         return render(f"forensics.{key}", params, lang)
 
-    def level(evidence: Evidence) -> str:
+    def level(evidence: Any) -> str:
         word = t(f"evidence_short.{evidence.value}")
-        style = _STYLE.get(evidence)
+        style = _STYLE.get(evidence.value)
         return f"[{style}]{word}[/]" if style else word
 
-    out.print(f"[bold]{t('title')}[/bold]")
-    out.print(t("header", sheets=result.sheets, candidate=result.candidate,
-                n_resamples=result.n_resamples, seed=result.seed))
+    say(f"[bold]{escape(t('title'))}[/bold]")
+    say(escape(t("header", sheets=result.sheets, candidate=result.candidate,
+                 n_resamples=result.n_resamples, seed=result.seed)))
     national = [e for e in result.entries if e.scope == NATIONAL]
     for calibrated, heading in ((True, t("national")), (False, t("textbook_heading"))):
         rows = [e for e in national if e.calibrated is calibrated]
         if not rows:
             continue
-        table = Table(title=heading, show_edge=False, title_justify="left", pad_edge=False)
-        table.add_column(t("column.test"), no_wrap=True)
-        for key in ("pvalue", "pvalue_adjusted"):
-            table.add_column(t(f"column.{key}"), justify="right", no_wrap=True)
-        table.add_column(t("column.evidence"), no_wrap=True)
-        table.add_column(t("column.effect"), justify="right", no_wrap=True)
-        for e in rows:
-            r = e.result
-            name = r.test.removesuffix(".textbook")
-            table.add_row(name, _fmt_p(r.pvalue), _fmt_p(r.pvalue_adjusted),
-                          level(r.evidence), _fmt_num(r.effect))
-        out.print(table)
+        print_table([Column(t("column.test")), Column(t("column.pvalue"), "number"),
+                     Column(t("column.pvalue_adjusted"), "number"),
+                     Column(t("column.evidence")),
+                     Column(t("column.effect"), "number", priority=2)],
+                    [(e.result.test.removesuffix(".textbook"), _fmt_p(e.result.pvalue),
+                      _fmt_p(e.result.pvalue_adjusted), level(e.result.evidence),
+                      _fmt_num(e.result.effect)) for e in rows], title=heading)
     summary = result.summary()
     regional = summary[summary["scope"] != NATIONAL]
     if len(regional):
-        table = Table(title=t("regions", level=result.level), show_edge=False,
-                      title_justify="left", pad_edge=False)
-        table.add_column(t("column.region"), overflow="ellipsis", no_wrap=True, min_width=12,
-                         max_width=24)
-        for key in ("sheets", "flags"):
-            table.add_column(t(f"column.{key}"), justify="right", no_wrap=True)
-        table.add_column(t("column.strongest"), no_wrap=True)
-        table.add_column(t("column.min_test"), no_wrap=True, overflow="ellipsis")
-        table.add_column(t("column.textbook_flags"), justify="right", no_wrap=True)
-        for _, row in regional.iterrows():
+        rows = []
+        for row in regional.to_dict("records"):
             strongest = row["strongest"]
-            words = level(Evidence(strongest)) if isinstance(strongest, str) else "—"
-            best = "—" if row["min_test"] is None else \
-                f"{_fmt_p(row['min_pvalue_adjusted'])} {row['min_test']}"
-            name = f"{row['region_code']} {row['region_name']}".strip()
-            table.add_row(name, f"{row['sheets']:,}", str(row["flags"]), words, best,
-                          str(row["textbook_flags"]))
-        out.print(table)
+            words = level(_evidence(strongest)) if isinstance(strongest, str) else "—"
+            name = escape(f"{row['region_code']} {row['region_name']}".strip())
+            rows.append((name, f"{row['sheets']:,}", str(row["flags"]), words,
+                         _fmt_p(row["min_pvalue_adjusted"]) if row["min_test"] else "—",
+                         row["min_test"] or "—", str(row["textbook_flags"])))
+        print_table([Column(t("column.region"), "text"),
+                     Column(t("column.sheets"), "number"),
+                     Column(t("column.flags"), "number"),
+                     Column(t("column.strongest"), priority=3),
+                     Column(t("column.pvalue_adjusted"), "number", priority=2),
+                     Column(t("column.test"), priority=2),
+                     Column(t("column.textbook_flags"), "number", priority=4)],
+                    rows, title=t("regions", level=result.level))
     flagged = [e for e in result.entries if e.calibrated and e.result.pvalue_adjusted
                is not None and e.result.pvalue_adjusted < result.alpha]
     if flagged:
         top = min(flagged, key=lambda e: e.result.pvalue_adjusted or 1.0)
-        out.print(t("flagged", count=len(flagged), test=top.result.test, scope=top.scope))
+        say(escape(t("flagged", count=len(flagged), test=top.result.test, scope=top.scope)))
     else:
-        out.print(t("none_flagged", alpha=100 * result.alpha))
+        say(escape(t("none_flagged", alpha=100 * result.alpha)))
     if result.skipped:
         s = result.skipped[0]
-        out.print(t("skipped", count=len(result.skipped),
-                    example=f"{s.test} @ {s.scope}: {s.reason}"))
-    out.print(f"[dim]{t('footnote')}[/dim]")
+        say(escape(t("skipped", count=len(result.skipped),
+                     example=f"{s.test} @ {s.scope}: {s.reason}")))
+    say(f"[dim]{escape(t('footnote'))}[/dim]")
+
+
+def _evidence(value: str) -> Any:
+    from audit.checks._result import Evidence
+
+    return Evidence(value)
 
 
 command = forensics

@@ -29,7 +29,7 @@ def test_cli_is_silent_when_stderr_is_not_a_terminal(tmp_path) -> None:
 
     from audit.cli import cli
 
-    result = CliRunner().invoke(cli, ["report", "venezuela-2024", "--offline", "--progress",
+    result = CliRunner().invoke(cli, ["report", "venezuela-2024", "--offline",
                                       "-o", str(tmp_path / "r.json")])
     assert result.exit_code == 0, result.output
     assert "[ 1]" not in result.output
