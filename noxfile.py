@@ -1,4 +1,5 @@
-"""Development sessions: ``nox -s tests lint typecheck bench calibrate reports fuzz``."""
+"""Development sessions: ``nox -s tests lint typecheck bench calibrate reports screenshots
+fuzz``."""
 
 from __future__ import annotations
 
@@ -124,3 +125,31 @@ def fuzz(session: nox.Session) -> None:
     session.run("python", "tests/fuzz/atheris_readers.py", str(corpus),
                 f"-max_total_time={seconds}", "-rss_limit_mb=2048", "-timeout=30",
                 "-max_len=262144", f"-artifact_prefix={out}/", "-print_final_stats=1")
+
+
+@nox.session(python=PYTHON)
+def screenshots(session: nox.Session) -> None:
+    """Regenerate the README image and the HTML screenshots from the current report.
+
+    Builds the Venezuela 2024 report with the sheets ($ELECTION_AUDIT_DATA, default
+    ../shared/data) in PDF and HTML; page 1 of the PDF becomes docs/img/report-summary-en.png
+    (pdftoppm, Debian's poppler-utils), and the HTML page is photographed in headless
+    Chromium (Debian's chromium) at 390 px and at desktop width
+    (docs/img/report-html-phone.png, docs/img/report-html-desktop.png).
+    """
+    session.install("-e", ".[test]")
+    data = Path(os.environ.get("ELECTION_AUDIT_DATA", Path("..") / "shared" / "data"))
+    out = Path("out") / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    for fmt in ("pdf", "html"):
+        session.run("election-audit", "report", "venezuela-2024", "--data-dir", str(data),
+                    "--offline", "--force", "-o", str(out / f"venezuela-2024-en.{fmt}"))
+    session.run("pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                str(out / "venezuela-2024-en.pdf"), "docs/img/report-summary-en",
+                external=True)
+    session.run("python", "-c", (
+        "import sys; sys.path.insert(0, 'tests/report'); from pathlib import Path; "
+        "from browser import DESKTOP, PHONE, check_page; "
+        f"html = Path({str(out / 'venezuela-2024-en.html')!r}); "
+        "check_page(html, *PHONE, screenshot=Path('docs/img/report-html-phone.png')); "
+        "check_page(html, *DESKTOP, screenshot=Path('docs/img/report-html-desktop.png'))"))

@@ -32,6 +32,15 @@ def _escape(value: str) -> str:
     return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text, count=1)
 
 
+def _link(url: str, host: str) -> str:
+    """A link to ``url`` labelled ``host``, only for an http(s) address that cannot leave its
+    ``<...>`` destination (no blank, angle bracket, backslash or backtick); any other
+    address from a case folder (``javascript:``, ``data:``) is shown as escaped text."""
+    if url.startswith(("https://", "http://")) and not re.search(r"[<>\s\\`|]", url):
+        return f"[{_escape(host)}](<{url}>)"
+    return _escape(url)
+
+
 def _code(value: str) -> str:
     """A code span that no backtick inside ``value`` can close early (CommonMark: the fence
     is one backtick longer than the longest run inside)."""
@@ -46,9 +55,10 @@ def _table(b: dict[str, Any], chrome: dict[str, str]) -> list[str]:
         lines += [f"*{chrome['table']} {b['number']}. {_escape(b['caption'])}*", ""]
     lines.append("| " + " | ".join(_escape(h) for h in b["header"]) + " |")
     lines.append("|" + "|".join("---:" if a == "right" else ":---" for a in b["align"]) + "|")
-    for row in b["rows"]:
-        cells = [_code(v).replace("|", "\\|") if k == "code" and v != "—" else _escape(v)
-                 for v, k in zip(row, b["kinds"], strict=True)]
+    for i, row in enumerate(b["rows"]):
+        cells = [_code(v).replace("|", "\\|") if k == "code" and v != "—" else
+                 _link(v, host) if k == "link" and host else _escape(v)
+                 for v, k, host in zip(row, b["kinds"], b["hosts"][i], strict=True)]
         lines.append("| " + " | ".join(cells) + " |")
     for note in b["notes"]:
         lines += ["", f"*{_escape(note)}*"]
