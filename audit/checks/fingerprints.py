@@ -38,17 +38,17 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, optimize, special
 
-from audit._random import RNGLike, as_generator, monte_carlo_pvalue, spawn
+from audit._random import RNGLike, as_generator, spawn
 from audit.checks._options import current as current_options
 from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks._stations import (
     centred_log_size,
     detrend,
     logit,
-    reflection_test,
     region_codes,
     stations,
 )
+from audit.checks.pvalues import monte_carlo_pvalue, null_z, sign_flip_test
 from audit.checks.registry import CheckSpec, register, runner
 from audit.model import SheetTable
 
@@ -74,7 +74,6 @@ class FingerprintResult(CheckResult):
     histogram: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     edges: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cumulative: pd.DataFrame = field(default_factory=pd.DataFrame)
-    candidate: str = ""
 
 
 def _fingerprint_data(sheets: SheetTable, candidate: str | None, share_of: str,
@@ -557,6 +556,8 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
         msg["p"] = pvalue
     return KlimekFitResult(
         test="fingerprints.klimek", statistic=statistic, pvalue=pvalue,
+        pvalue_method="monte-carlo" if pvalue is not None else None,
+        z=null_z(null, statistic) if n_null else None, candidate=cand,
         effect=fraud_votes, effect_unit="votes", n=int(t.size),
         null=(f"simulation(n={n_null}, model=Klimek fair model f_i=f_e=0)" if n_null
               else "none (estimate)"),
@@ -615,7 +616,6 @@ class CornerResult(CheckResult):
 
     upper: int = 0
     lower: int = 0
-    candidate: str = ""
     null_distribution: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
@@ -638,9 +638,11 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
     symmetric under reflection through its centre — true of any elliptical shape, whatever
     the correlation between turnout and share (Gaussian copulas included), the tails or the
     regional differences. Reflecting a station swaps its membership of the two corners, so
-    ``U - L`` is compared with ``n_resamples`` random reflections, the tables of one polling
-    centre reflected together (:func:`audit.checks._stations.reflection_test`); the p-value
-    is one-sided, ``(k + 1) / (R + 1)``.
+    ``U - L`` is compared with its reflection null, the tables of one polling centre
+    reflected together: ``T* = sum_c e_c d_c`` over the centres' totals ``d_c`` with random
+    signs. The one-sided p-value ``P(T* >= T)`` is the exact null's saddlepoint tail
+    (:func:`audit.checks.pvalues.sign_flip_test`; Robinson 1982), ``z = T / sqrt(sum d_c²)``;
+    ``n_resamples`` random reflections are kept to show the null.
 
     Parameters
     ----------
@@ -716,8 +718,9 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
     u_s = (pd.Series(share).groupby(group).rank().to_numpy() - 0.5) / m
     upper = (u_t > 1 - corner) & (u_s > 1 - corner)
     lower = (u_t < corner) & (u_s < corner)
-    statistic, null, pvalue = reflection_test(upper.astype(float) - lower, st.center[idx],
-                                              n_resamples, as_generator(rng))
+    flip = sign_flip_test(upper.astype(float) - lower, st.center[idx], n_resamples,
+                          as_generator(rng))
+    statistic, null, pvalue = flip.statistic, flip.null, flip.pvalue.value
     n_up, n_low = int(upper.sum()), int(lower.sum())
     g = labels.size
     table = pd.DataFrame({"region": labels, "stations": np.bincount(group, minlength=g),
@@ -732,6 +735,7 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
            "p": pvalue}
     return CornerResult(
         test="fingerprints.corner", statistic=statistic, pvalue=pvalue,
+        pvalue_method=flip.pvalue.method, z=flip.pvalue.z,
         effect=statistic / 2, effect_unit="stations", n=int(idx.size),
         null=f"reflection(n={n_resamples}, fingerprint symmetric about each region's "
              f"centre, centres flipped together)",
@@ -755,6 +759,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 register(CheckSpec(
     name="fingerprints.fingerprint", family="fingerprints",
     run=runner(fingerprint), needs=frozenset({"registered"}), calibrated=False,
+    per_candidate=True, uncalibrated="descriptive",
     fast=True, description="Turnout × winner-share fingerprint and the (95%, 95%) corner."))
 def _run_klimek(sheets: SheetTable, rng: np.random.Generator) -> KlimekFitResult:
     """The battery's Klimek fit: the estimate with ``n_refits`` bootstrap refits.
@@ -773,11 +778,12 @@ register(CheckSpec(
     name="fingerprints.klimek", family="fingerprints",
     run=_run_klimek,
     needs=frozenset({"registered"}), calibrated=False, fast=False, min_units=100,
+    uncalibrated="model",
     description="Klimek et al. (2012) fraud-model fit; fair-model parametric test."))
 
 register(CheckSpec(
     name="fingerprints.corner", family="fingerprints",
     run=runner(corner_asymmetry, monte_carlo=True), needs=frozenset({"registered"}),
-    calibrated=True, fast=True, min_units=30,
+    calibrated=True, fast=True, min_units=30, per_candidate=True,
     description="Upper against lower corner of the within-region fingerprint (the "
                 "ballot-stuffing smear); reflection null."))
