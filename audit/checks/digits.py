@@ -93,6 +93,7 @@ from audit.checks._options import current as current_options
 from audit.checks._result import CheckResult, Message, evidence_from_pvalue
 from audit.checks.pvalues import (
     PValue,
+    fitted_tail,
     normal_tail,
     quadratic_form_sf,
     schedule,
@@ -776,9 +777,9 @@ def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str
             x2, g = float(x2_all[0]), float(g_all[0])
             null_dist = x2_all[1:]
             found = sequential_pvalue(null_dist, x2, redraws.n_resamples, tail=partial(
-                _quadratic_tail, shares[1:], totals[1:], expected, x2))
+                _quadratic_tail, shares[1:], totals[1:], expected, null_dist, x2))
             g_found = sequential_pvalue(g_all[1:], g, redraws.n_resamples, tail=partial(
-                _quadratic_tail, shares[1:], totals[1:], expected, g))
+                _quadratic_tail, shares[1:], totals[1:], expected, g_all[1:], g))
             if found is not None and g_found is not None:
                 break
             redraws.more()
@@ -813,11 +814,13 @@ def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str
 
 
 def _quadratic_tail(shares: np.ndarray, totals: np.ndarray, expected: np.ndarray,
-                    observed: float) -> tuple[float, str]:
+                    null: np.ndarray, observed: float) -> tuple[float, str]:
     """Tail of a Pearson distance beyond the redraws: ``X² = sum_j Y_j²`` with ``Y_j =
     sqrt(n) (s_j - e_j) / sqrt(e_j)`` approximately normal, so ``X² ~ sum_j lambda_j chi2_1``
     with ``lambda`` the eigenvalues of the redraws' second-moment matrix of ``Y`` (its
-    trace is the redraws' mean distance); the tail by the saddlepoint (Kuonen 1999)."""
+    trace is the redraws' mean distance); the tail by the saddlepoint (Kuonen 1999), or the
+    generalised Pareto tail of the redraws when that is heavier
+    (:func:`audit.checks.pvalues.fitted_tail`)."""
     ok = (totals > 0) & np.all(np.isfinite(shares), axis=1)
     cells = expected > 0
     y = np.sqrt(totals[ok])[:, None] * (shares[ok][:, cells] - expected[cells]) \
@@ -826,8 +829,17 @@ def _quadratic_tail(shares: np.ndarray, totals: np.ndarray, expected: np.ndarray
         return 1.0, "normal quadratic form fitted to the redraws (too few redraws)"
     moment = y.T @ y / y.shape[0]
     eigenvalues = np.clip(np.linalg.eigvalsh(moment), 0.0, None)
-    return (quadratic_form_sf(observed, eigenvalues),
-            "normal quadratic form fitted to the redraws (Kuonen 1999)")
+    return fitted_tail(null, observed, (quadratic_form_sf(observed, eigenvalues),
+                                        "normal quadratic form fitted to the redraws "
+                                        "(Kuonen 1999)"))
+
+
+def _normal_tail(null: np.ndarray, observed: float, alternative: str,
+                 center: float) -> tuple[float, str]:
+    """The normal tail of a mean or share beyond the redraws, or the generalised Pareto
+    tail of the redraws when heavier (:func:`audit.checks.pvalues.fitted_tail`)."""
+    return fitted_tail(null, observed, normal_tail(null, observed, alternative),
+                       alternative=alternative, center=center)
 
 
 def _method_params(params: dict[str, Any], pv: PValue) -> None:
@@ -1085,7 +1097,8 @@ def _scalar_test(scalar: _Scalar, sheets: SheetTable, column: str | Sequence[str
             center = float(finite.mean())
             found = sequential_pvalue(null_dist, stat, redraws.n_resamples,
                                       alternative=alternative, center=center,
-                                      tail=partial(normal_tail, null_dist, stat, alternative))
+                                      tail=partial(_normal_tail, null_dist, stat, alternative,
+                                                   center))
             if found is not None:
                 break
             redraws.more()
