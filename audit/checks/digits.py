@@ -6,13 +6,20 @@ Every test here examines the digits of one count column (a candidate's votes by 
 :class:`DigitTestResult`. Two nulls are offered:
 
 ``null="simulation"`` (default, registered as *calibrated*)
-    The counts are redrawn ``n_resamples`` times from an honest model fitted to the same
-    stations (:mod:`audit.checks._null`: beta-binomial on each station's denominator around its
-    regional share). The statistic is the distance of the observed digit frequencies from the
-    honest expectation, and ``p = (k + 1) / (R + 1)``. A small p-value means "unlike honest
-    counting at these station sizes and shares". The honest expectation is the mean over the
-    observed and redrawn tables, so the observed table is exchangeable with its replicates
-    when the model holds.
+    The counts are redrawn, up to ``n_resamples`` times, from an honest model fitted to the
+    same stations (:mod:`audit.checks._null`: beta-binomial on each station's denominator
+    around its regional share). The statistic is the distance of the observed digit
+    frequencies from the honest expectation. A small p-value means "unlike honest counting at
+    these station sizes and shares". The honest expectation is the mean over the observed and
+    redrawn tables, so the observed table would be exchangeable with its replicates if the
+    model's parameters were known; they are estimated from the same stations (an
+    empirical-Bayes plug-in), so the p-value is approximately uniform on honest counts, not
+    exactly (measured in ``tests/checks/test_null_uniformity.py``). Redraws are drawn
+    sequentially (Besag & Clifford 1991, :mod:`audit.checks.pvalues`): a test stops once 10
+    of them reach the observed statistic, ``p = 10 / l``; beyond the redraws (fewer than 10
+    of ``n_resamples``) the p-value is a tail fitted to them (a normal quadratic form for the
+    distances, a normal for means and shares, or a generalised Pareto tail of the largest
+    redraws when that is heavier), named in ``params["tail"]``.
 ``null="textbook"``
     The published law: Benford (first, second, first-two digits), uniform last digits, 0.1 /
     0.2 / 0.7 for repeated / adjacent / distant last-digit pairs, 0.2 for endings in 0 or 5,
