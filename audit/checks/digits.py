@@ -826,7 +826,7 @@ def _quadratic_tail(shares: np.ndarray, totals: np.ndarray, expected: np.ndarray
     sqrt(n) (s_j - e_j) / sqrt(e_j)`` approximately normal, so ``X² ~ sum_j lambda_j chi2_1``
     with ``lambda`` the eigenvalues of the redraws' second-moment matrix of ``Y`` (its
     trace is the redraws' mean distance); the tail by the saddlepoint (Kuonen 1999), or the
-    generalised Pareto tail of the redraws when that is heavier
+    generalised Pareto tail of the redraws where that one is far too light for them
     (:func:`audit.checks.pvalues.fitted_tail`)."""
     ok = (totals > 0) & np.all(np.isfinite(shares), axis=1)
     cells = expected > 0
@@ -836,16 +836,17 @@ def _quadratic_tail(shares: np.ndarray, totals: np.ndarray, expected: np.ndarray
         return 1.0, "normal quadratic form fitted to the redraws (too few redraws)"
     moment = y.T @ y / y.shape[0]
     eigenvalues = np.clip(np.linalg.eigvalsh(moment), 0.0, None)
-    return fitted_tail(null, observed, (quadratic_form_sf(observed, eigenvalues),
-                                        "normal quadratic form fitted to the redraws "
-                                        "(Kuonen 1999)"))
+    return fitted_tail(null, observed, lambda x: (
+        quadratic_form_sf(x, eigenvalues),
+        "normal quadratic form fitted to the redraws (Kuonen 1999)"))
 
 
 def _normal_tail(null: np.ndarray, observed: float, alternative: str,
                  center: float) -> tuple[float, str]:
     """The normal tail of a mean or share beyond the redraws, or the generalised Pareto
-    tail of the redraws when heavier (:func:`audit.checks.pvalues.fitted_tail`)."""
-    return fitted_tail(null, observed, normal_tail(null, observed, alternative),
+    tail of the redraws where the normal is far too light for them
+    (:func:`audit.checks.pvalues.fitted_tail`)."""
+    return fitted_tail(null, observed, lambda x: normal_tail(null, x, alternative),
                        alternative=alternative, center=center)
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ from audit.checks._stations import (
     region_codes,
     stations,
 )
-from audit.checks.pvalues import monte_carlo_pvalue, null_z, sign_flip_test
+from audit.checks.pvalues import fitted_tail, normal_tail, sequential_pvalue, sign_flip_test
 from audit.checks.registry import CheckSpec, register, runner
 from audit.model import SheetTable
 
@@ -447,8 +448,9 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
        procedure (``bootstrap_bias`` in ``table``), clipped to the parameter's range.
     5. Optional test of ``f_i = f_e = 0`` (``n_null > 0``): ``n_null`` elections simulated from
        the fair model (``f_i = f_e = 0``) with the honest part fitted under it are refitted;
-       the p-value is ``(k + 1) / (n_null + 1)`` with ``k`` the fair refits whose ``f_i + f_e``
-       reaches the observed one.
+       the p-value is Besag & Clifford's ``10 / l`` when 10 fair refits reach the observed
+       ``f_i + f_e`` within the first ``l``, else the tail fitted to the refits
+       (:func:`audit.checks.pvalues.sequential_pvalue`).
 
     ``method="klimek2012"`` is the paper's recipe (Methods; Klimek's ``ElectionFitter`` as
     ported in EFToolkit and re-implemented by Kobak): honest part by :func:`estimate_nuisance`
@@ -515,7 +517,9 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
         null[k] = refit.f_i + refit.f_e
         tick()
     statistic = fit.f_i + fit.f_e
-    pvalue = monte_carlo_pvalue(null, statistic) if n_null else None
+    found = sequential_pvalue(null, statistic, n_null, tail=partial(
+        _refit_tail, null, statistic)) if n_null else None
+    pvalue = found.value if found is not None else None
     fraud_votes = _fraudulent_votes(fit, reg, child[0])
     alpha_level = 1 - confidence
     rows: list[dict[str, float | str]] = []
@@ -556,8 +560,8 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
         msg["p"] = pvalue
     return KlimekFitResult(
         test="fingerprints.klimek", statistic=statistic, pvalue=pvalue,
-        pvalue_method="monte-carlo" if pvalue is not None else None,
-        z=null_z(null, statistic) if n_null else None, candidate=cand,
+        pvalue_method=found.method if found is not None else None,
+        z=found.z if found is not None else None, candidate=cand,
         effect=fraud_votes, effect_unit="votes", n=int(t.size),
         null=(f"simulation(n={n_null}, model=Klimek fair model f_i=f_e=0)" if n_null
               else "none (estimate)"),
@@ -565,6 +569,11 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
         message=Message(message_id, msg), excluded=excluded, params=params,
         f_i=fit.f_i, f_e=fit.f_e, alpha=fit.alpha, nuisance=nuis, bootstrap=boot,
         null_distribution=null, fraudulent_votes=fraud_votes)
+
+
+def _refit_tail(null: np.ndarray, statistic: float) -> tuple[float, str]:
+    """Tail of the fair-model refits beyond them (normal or generalised Pareto)."""
+    return fitted_tail(null, statistic, lambda x: normal_tail(null, x))
 
 
 def _fraudulent_votes(fit: _Fit, registered: np.ndarray, gen: np.random.Generator) -> float:

@@ -33,10 +33,11 @@ Beyond the redraws
     the Pearson distance of a digit histogram the distribution of a quadratic form in normal
     variables, ``sum_j lambda_j chi2_1`` with the eigenvalues of the redraws' covariance
     (Kuonen 1999), whose tail is again a saddlepoint. A parametric fit can be far too light
-    when the null is heavy-tailed (a Pearson distance dominated by a few sparse cells), so
-    the p-value is the larger of it and a generalised Pareto tail fitted to the largest
-    redraws (peaks over threshold; Knijnenburg et al. 2009). Method
-    ``monte-carlo+fitted-tail``; the tail used is named in the result.
+    when the null is heavy-tailed (a Pearson distance dominated by a few sparse cells): where
+    it gives far less than the redraws show at their 10th most extreme value, a generalised
+    Pareto tail fitted to the largest redraws is used instead (peaks over threshold;
+    Knijnenburg et al. 2009). Method ``monte-carlo+fitted-tail``; the tail used is named in
+    the result.
 
 References
 ----------
@@ -94,6 +95,9 @@ EXCEEDANCES = 10
 #: Cumulative redraws after which a sequential test looks whether it can stop (the last
 #: batch always ends at the test's ``n_resamples``).
 BATCHES: tuple[int, ...] = (99, 249, 499)
+#: Fewest redraws to which a tail is fitted; with fewer (an explicit small ``n_resamples``)
+#: the p-value is the plain Monte Carlo ``(k + 1) / (R + 1)``, method ``monte-carlo``.
+MIN_TAIL_DRAWS = 50
 #: Smallest p-value reported (a p-value that underflows is reported as this bound).
 SMALLEST = float(np.finfo(float).tiny)
 
@@ -176,7 +180,8 @@ def sequential_pvalue(null: np.ndarray, observed: float, n_resamples: int, *,
     ``observed`` is the ``l``-th; None when fewer than ``h`` have and fewer than
     ``n_resamples`` were drawn (draw more); and when all ``n_resamples`` were drawn with
     ``k < h`` exceedances, the fitted ``tail()`` — a ``(p, description)`` pair — with method
-    ``monte-carlo+fitted-tail`` (without ``tail``, ``(k + 1) / (R + 1)``, method
+    ``monte-carlo+fitted-tail`` (without ``tail``, or with fewer than
+    :data:`MIN_TAIL_DRAWS` redraws to fit it to, ``(k + 1) / (R + 1)``, method
     ``monte-carlo``). ``z`` is :func:`null_z` of all redraws given.
     """
     null = np.asarray(null, dtype=float)
@@ -189,7 +194,7 @@ def sequential_pvalue(null: np.ndarray, observed: float, n_resamples: int, *,
         return PValue(h / stop, "sequential-monte-carlo", z=z, resamples=stop)
     if null.size < n_resamples:
         return None
-    if tail is None:
+    if tail is None or null.size < MIN_TAIL_DRAWS:
         return PValue((hits.size + 1) / (null.size + 1), "monte-carlo", z=z,
                       resamples=int(null.size))
     p, description = tail()
@@ -244,17 +249,38 @@ def pareto_tail(null: np.ndarray, observed: float, alternative: str = "greater",
     return m / values.size * tail if np.isfinite(tail) else 0.0
 
 
-def fitted_tail(null: np.ndarray, observed: float, parametric: tuple[float, str], *,
-                alternative: str = "greater", center: float = 0.0) -> tuple[float, str]:
-    """The tail beyond the redraws: the larger of a ``parametric`` tail (a normal, or a
-    normal quadratic form, fitted to the redraws) and :func:`pareto_tail`. The parametric
-    tail reaches beyond the end of a light-tailed null; the Pareto tail keeps a heavy-tailed
-    null (a distance dominated by a few sparse cells) from being read as strong evidence."""
-    p_param, description = parametric
-    p_pareto = pareto_tail(null, observed, alternative, center)
-    if p_pareto > p_param:
-        return min(1.0, p_pareto), "generalised Pareto fitted to the largest redraws"
-    return p_param, description
+def fitted_tail(null: np.ndarray, observed: float,
+                parametric: Callable[[float], tuple[float, str]], *,
+                alternative: str = "greater", center: float = 0.0,
+                h: int = EXCEEDANCES) -> tuple[float, str]:
+    """The tail beyond the redraws: a ``parametric`` tail (``parametric(x) -> (p,
+    description)``: a normal, or a normal quadratic form, fitted to the redraws) where it
+    agrees with the redraws' own upper tail, else :func:`pareto_tail`.
+
+    The check: at the ``h``-th most extreme redraw the parametric tail must give at least a
+    third of the share ``h / R`` the redraws show there (a Poisson count of ``h = 10`` falls
+    below a third of its mean with probability 0.0003). A parametric tail that is far too
+    light there — a Pearson distance dominated by a few sparse cells, whose null is
+    heavy-tailed — is replaced by the generalised Pareto tail fitted to the largest redraws
+    (never lighter than the parametric one), so a heavy-tailed null is not read as strong
+    evidence; where it agrees, the parametric tail reaches beyond the largest redraw."""
+    values = np.asarray(null, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < h:
+        return parametric(observed)
+    if alternative == "less":
+        check = float(np.sort(values)[h - 1])
+    elif alternative == "two-sided":
+        check = center + float(np.sort(np.abs(values - center))[-h])
+    else:
+        check = float(np.sort(values)[-h])
+    p_param, description = parametric(observed)
+    if parametric(check)[0] >= h / values.size / 3:
+        return p_param, description
+    p_pareto = pareto_tail(values, observed, alternative, center)
+    return (min(1.0, max(p_pareto, p_param)),
+            "generalised Pareto fitted to the largest redraws (the parametric tail is too "
+            "light for them)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -478,7 +504,7 @@ def quadratic_form_sf(x: float, eigenvalues: np.ndarray) -> float:
     return _lugannani_rice(w_hat, t * math.sqrt(k2))
 
 
-__all__ = ["BATCHES", "EXCEEDANCES", "METHODS", "SMALLEST", "PValue", "SignFlip",
+__all__ = ["BATCHES", "EXCEEDANCES", "METHODS", "MIN_TAIL_DRAWS", "SMALLEST", "PValue", "SignFlip",
            "bernoulli_sum_sf", "exceeds", "fitted_tail", "monte_carlo_pvalue", "normal_tail",
            "null_z", "pareto_tail",
            "poisson_binomial_pvalue", "quadratic_form_sf", "schedule", "sequential_pvalue",

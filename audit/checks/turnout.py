@@ -58,7 +58,14 @@ from audit.checks._stations import (
     stations,
     truncated_beta_binomial,
 )
-from audit.checks.pvalues import poisson_binomial_pvalue, sign_flip_test
+from audit.checks.pvalues import (
+    EXCEEDANCES,
+    SMALLEST,
+    fitted_tail,
+    normal_tail,
+    poisson_binomial_pvalue,
+    sign_flip_test,
+)
 from audit.checks.registry import CheckSpec, Runner, register, runner
 from audit.model import SheetTable
 
@@ -779,11 +786,18 @@ def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
 
 
 def _basic_bootstrap_pvalue(theta: float, boot: np.ndarray, benchmark: float) -> float:
-    """Two-sided p-value of ``theta == benchmark`` by inverting the basic bootstrap interval."""
+    """Two-sided p-value of ``theta == benchmark`` by inverting the basic bootstrap interval;
+    where fewer than :data:`audit.checks.pvalues.EXCEEDANCES` resamples lie beyond the
+    reflected benchmark, the tail fitted to the resamples (never the floor ``2 / (R + 1)``)."""
     reflected = 2 * theta - benchmark
     k_hi = int(np.sum(boot >= reflected))
     k_lo = int(np.sum(boot <= reflected))
-    return float(min(1.0, 2 * (min(k_hi, k_lo) + 1) / (boot.size + 1)))
+    if min(k_hi, k_lo) >= EXCEEDANCES:
+        return float(min(1.0, 2 * (min(k_hi, k_lo) + 1) / (boot.size + 1)))
+    side = "greater" if k_hi <= k_lo else "less"
+    tail, _ = fitted_tail(boot, reflected, lambda x: normal_tail(boot, x, side),
+                          alternative=side)
+    return float(min(1.0, max(2 * tail, SMALLEST)))
 
 
 def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str | None,

@@ -167,7 +167,7 @@ def _print(result: ForensicsResult, lang: str, *, sheets_leader: str, chosen: bo
     reasons: set[str] = set()
     if descriptive:
         table = _table(t("descriptive_heading"))
-        table.add_column(t("column.test"), no_wrap=True, overflow="fold", max_width=33)
+        table.add_column(t("column.test"), no_wrap=True, overflow="fold", max_width=28)
         table.add_column(t("column.candidate"), no_wrap=True, overflow="ellipsis",
                          max_width=6)
         for key in ("pvalue", "z"):
@@ -178,8 +178,9 @@ def _print(result: ForensicsResult, lang: str, *, sheets_leader: str, chosen: bo
             r = e.result
             methods.add(r.pvalue_method or "")
             reasons.add(e.reason)
-            table.add_row(r.test, r.candidate or "", _fmt_p(r.pvalue), _fmt_z(r.z), _code(r),
-                          e.reason)
+            # the reason column says "textbook": the id's suffix would only add width
+            table.add_row(r.test.removesuffix(".textbook"), r.candidate or "",
+                          _fmt_p(r.pvalue), _fmt_z(r.z), _code(r), e.reason)
         out.print(table)
         out.print("")
     summary = result.summary()

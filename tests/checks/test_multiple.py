@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -65,4 +67,4 @@ def test_adjusted_pvalues_are_monotone_and_not_smaller(ps: list[float]) -> None:
     assert all(a is not None and p <= a <= 1 for p, a in zip(ps, adjusted, strict=True))
     order = sorted(range(len(ps)), key=ps.__getitem__)
     assert all(adjusted[i] <= adjusted[j] + 1e-12  # type: ignore[operator]
-               for i, j in zip(order, order[1:], strict=False))
+               for i, j in itertools.pairwise(order))

@@ -126,7 +126,7 @@ def test_sequential_pvalue_is_valid() -> None:
         null, x = draws[1:], draws[0]
         a = P.sequential_pvalue(null, x, 199)
         b = P.sequential_pvalue(null, x, 199, tail=lambda null=null, x=x: P.fitted_tail(
-            null, x, P.normal_tail(null, x)))
+            null, x, lambda v, null=null: P.normal_tail(null, v)))
         assert a is not None
         assert b is not None
         plain.append(a.value)
@@ -138,23 +138,24 @@ def test_sequential_pvalue_is_valid() -> None:
     assert 0.001 < (np.array(fitted) <= 0.005).mean() <= 0.01
 
 
-def test_pareto_tail_follows_a_heavy_null_and_yields_to_a_light_one() -> None:
+def test_fitted_tail_follows_a_heavy_null_and_reaches_beyond_a_light_one() -> None:
     rng = np.random.default_rng(3)
     heavy = stats.lomax.rvs(3.0, size=999, random_state=rng)  # P(X > x) = (1 + x)^-3
     x = float(heavy.max() * 1.5)
     assert P.pareto_tail(heavy, x) == pytest.approx((1 + x) ** -3.0, rel=1.0)
-    # a normal parametric tail would call it 1e-40; the fitted tail takes the heavier one
-    p, description = P.fitted_tail(heavy, x, (1e-40, "normal"))
-    assert p > 1e-6
+    # a normal fitted to these redraws is far too light at their 10th largest: replaced
+    p, description = P.fitted_tail(heavy, x, lambda v: P.normal_tail(heavy, v))
+    assert p == pytest.approx((1 + x) ** -3.0, rel=1.0)
     assert "Pareto" in description
     light = rng.standard_normal(999)
-    p, _ = P.fitted_tail(light, 8.0, P.normal_tail(light, 8.0))
-    # never lighter than the normal fitted to the redraws, and still strong evidence (the
-    # Pareto extrapolation is the more cautious one this far out)
-    assert P.normal_tail(light, 8.0)[0] <= p < 1e-6
+    p, description = P.fitted_tail(light, 8.0, lambda v: P.normal_tail(light, v))
+    assert p == pytest.approx(stats.norm.sf(8.0), rel=0.5)
+    assert description == "normal fitted to the redraws"
     # two-sided: distances from the centre
-    two = P.pareto_tail(light, -4.0, "two-sided", 0.0)
-    assert 0 <= two < 0.01
+    p, _ = P.fitted_tail(light, -5.0, lambda v: P.normal_tail(light, v, "two-sided"),
+                         alternative="two-sided")
+    assert p == pytest.approx(2 * stats.norm.sf(5.0), rel=0.5)
+    assert 0 <= P.pareto_tail(light, -4.0, "two-sided", 0.0) < 0.01
 
 
 def test_unknown_method_is_refused() -> None:
