@@ -187,17 +187,30 @@ def near_integer_percent(k: np.ndarray, n: np.ndarray, num: int, den: int) -> np
 
 
 def near_integer_probability(n: np.ndarray, p: np.ndarray, num: int, den: int, *,
-                             width: float = 9.0) -> tuple[np.ndarray, np.ndarray]:
+                             width: float = 9.0, chunk: int = 50_000
+                             ) -> tuple[np.ndarray, np.ndarray]:
     """Chance that ``100 K / n`` lies within ``num/den`` points of an integer, ``K ~ Bin(n, p)``.
 
     Exact: for every integer percent ``m`` within ``width`` standard deviations of ``100 p``
     (beyond, the binomial mass is below 10⁻¹⁸), the counts ``k`` with ``|100 k - m n| <= (num
-    / den) n`` are enumerated in integer arithmetic and their binomial probabilities summed.
-    Returns the chance per station and a (2, 101) array: per integer percent, the expected
-    number of stations there and the variance of that number (a Poisson-binomial count).
+    / den) n`` are enumerated in integer arithmetic and their binomial probabilities summed
+    (``chunk`` stations at a time, which bounds memory). Returns the chance per station and a
+    (2, 101) array: per integer percent, the expected number of stations there and the
+    variance of that number (a Poisson-binomial count).
     """
     n = np.asarray(n, dtype=np.int64)
     p = np.asarray(p, dtype=float)
+    chance = np.empty(n.size)
+    per_pct = np.zeros((2, 101))
+    for start in range(0, n.size, chunk):
+        part = slice(start, start + chunk)
+        chance[part], pct = _near_integer_chunk(n[part], p[part], num, den, width)
+        per_pct += pct
+    return chance, per_pct
+
+
+def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width: float
+                        ) -> tuple[np.ndarray, np.ndarray]:
     sd = 100 * np.sqrt(p * (1 - p) / np.maximum(n, 1))
     lo = np.clip(np.floor(100 * p - width * sd) - 1, 0, 100).astype(np.int64)
     hi = np.clip(np.ceil(100 * p + width * sd) + 1, 0, 100).astype(np.int64)

@@ -99,6 +99,7 @@ from audit.checks._null import (
 from audit.checks._options import current as current_options
 from audit.checks._result import CheckResult, Message, evidence_from_pvalue
 from audit.checks.pvalues import (
+    SMALLEST,
     PValue,
     fitted_tail,
     normal_tail,
@@ -768,9 +769,9 @@ def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str
         x2 = float(_pearson(observed, expected))
         g = float(_gstat(observed, expected))
         dof = len(expected) - 1
-        pv = PValue(float(stats.chi2.sf(x2, dof)), "chi-square",
+        pv = PValue(max(float(stats.chi2.sf(x2, dof)), SMALLEST), "chi-square",
                     z=(x2 - dof) / np.sqrt(2 * dof))
-        g_pvalue = float(stats.chi2.sf(g, dof))
+        g_pvalue = max(float(stats.chi2.sf(g, dof)), SMALLEST)
         expected_stat: float | None = float(dof)
         test = f"digits.{name}.textbook"
     else:
@@ -1152,7 +1153,7 @@ def _mean_of(hist: np.ndarray) -> np.ndarray:
 def _z_pvalue(mean0: float, sd0: float) -> Callable[[np.ndarray, float], PValue]:
     def pvalue(observed: np.ndarray, stat: float) -> PValue:
         z = (stat - mean0) / (sd0 / np.sqrt(observed.sum()))
-        return PValue(float(2 * stats.norm.sf(abs(z))), "normal", z=float(z))
+        return PValue(max(float(2 * stats.norm.sf(abs(z))), SMALLEST), "normal", z=float(z))
     return pvalue
 
 
@@ -1173,7 +1174,7 @@ def _binom_pvalue(cells: Sequence[int], p0: float, alternative: str
         n = int(observed.sum())
         k = int(observed[idx].sum())
         res = stats.binomtest(k, n, p0, alternative=alternative)
-        return PValue(float(res.pvalue), "exact",
+        return PValue(max(float(res.pvalue), SMALLEST), "exact",
                       z=float((stat - p0) / np.sqrt(p0 * (1 - p0) / n)))
     return pvalue
 

@@ -962,7 +962,7 @@ def sobyanin_sukhovolsky(sheets: SheetTable, *, candidate: str | None = None) ->
     table = pd.DataFrame(rows)
     row = table.loc[table["candidate"] == st.candidate].iloc[0]
     z = row["slope_minus_share"] / row["se"] if row["se"] > 0 else math.nan
-    pvalue = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else None
+    pvalue = max(float(2 * stats.norm.sf(abs(z))), SMALLEST) if np.isfinite(z) else None
     params = {"candidate": st.candidate}
     msg = {"candidate": st.candidate, "slope": float(row["slope"]),
            "share": float(row["share"]), "p": pvalue}
