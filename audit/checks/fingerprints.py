@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import ndimage, optimize, special
 
 from audit._random import RNGLike, as_generator, spawn
+from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks._options import current as current_options
 from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks._stations import (
@@ -631,7 +632,7 @@ class CornerResult(CheckResult):
 def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
                      share_of: str = "valid", level: str | None = None, corner: float = 0.1,
                      size_effect: bool = True, min_stations: int = 20,
-                     n_resamples: int = 999, rng: RNGLike = None) -> CornerResult:
+                     n_resamples: int = DEFAULT_RESAMPLES, rng: RNGLike = None) -> CornerResult:
     """Are stations high in both turnout and the candidate's share more common than low-low?
 
     Ballot stuffing for a candidate moves the stuffed stations up in turnout *and* in the

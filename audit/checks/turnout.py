@@ -42,6 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from audit._random import RNGLike, as_generator
+from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks._stations import (
     QUANTITIES,
@@ -517,7 +518,7 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
                       candidate: str | None = None, share_of: str = "valid",
                       level: str | None = None, threshold: float = 3.5, tail: float = 2.0,
                       size_effect: bool = True, min_stations: int = 10,
-                      n_resamples: int = 999, rng: RNGLike = None) -> OutlierResult:
+                      n_resamples: int = DEFAULT_RESAMPLES, rng: RNGLike = None) -> OutlierResult:
     """Stations far from their region's median, and a calibrated test of an excess above it.
 
     Each station's turnout (or share) is put on the logit scale, ``y = logit((k + 0.5) /
@@ -837,8 +838,8 @@ def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str |
 
 
 def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
-             share_of: str = "valid", n_resamples: int = 999, confidence: float = 0.95,
-             rng: RNGLike = None) -> BootstrapResult:
+             share_of: str = "valid", n_resamples: int = DEFAULT_RESAMPLES,
+             confidence: float = 0.95, rng: RNGLike = None) -> BootstrapResult:
     """Skewness of station turnout or share with a basic bootstrap interval (EFT ``Skew``).
 
     The Election Forensics Toolkit (Hicken & Mebane 2017; EFToolkit, Kalinin & Mebane) flags
@@ -853,8 +854,8 @@ def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
 
 
 def kurtosis(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
-             share_of: str = "valid", n_resamples: int = 999, confidence: float = 0.95,
-             rng: RNGLike = None) -> BootstrapResult:
+             share_of: str = "valid", n_resamples: int = DEFAULT_RESAMPLES,
+             confidence: float = 0.95, rng: RNGLike = None) -> BootstrapResult:
     """Kurtosis (non-excess) with a basic bootstrap interval (EFT ``Kurt``, benchmark 3).
 
     Klimek et al. (2012, doi:10.1073/pnas.1210722109) report heavy tails (high kurtosis) of
