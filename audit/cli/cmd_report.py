@@ -51,7 +51,7 @@ def _command(ctx: click.Context, case: str, sheets: tuple[Path, ...], profile: s
               help="Language of the report.")
 @seed_option
 @click.option("--n-resamples", type=click.IntRange(min=1), default=None,
-              help="Monte Carlo redraws of every simulation null (default 499).")
+              help="Most Monte Carlo redraws of every simulation null (default 999).")
 @data_dir_option
 @click.option("--offline", is_flag=True,
               help="Never download: use only the files on disk (data directory, cache).")
