@@ -111,10 +111,11 @@ class Entry:
         """JSON-safe; the null distribution is summarised by three quantiles."""
         result = self.result
         null = getattr(result, "null_distribution", None)
-        skip = {"null_distribution", "probabilities"}
+        skip = {"null_distribution"}
         if type(result).to_dict is CheckResult.to_dict:  # skip converting the null itself
             detail = {f.name: jsonable(getattr(result, f.name))
-                      for f in dataclasses.fields(result) if f.name not in skip}
+                      for f in dataclasses.fields(result)
+                      if f.name not in skip and f.metadata.get("json", True)}
             detail["sentence"] = result.sentence
         else:
             detail = result.to_dict()

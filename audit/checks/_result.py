@@ -138,8 +138,10 @@ class CheckResult:
         return dataclasses.replace(self, pvalue_adjusted=adjusted, evidence=evidence)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe, lossless: every field (tables as lists of records)."""
-        out = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """JSON-safe: every field (tables as lists of records) but per-station arrays declared
+        with ``field(metadata={"json": False})``, which the library result keeps."""
+        out = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
+               if f.metadata.get("json", True)}
         out["sentence"] = self.sentence
         return out
 

@@ -201,13 +201,15 @@ def distribution(sheets: SheetTable, *, candidate: str | None = None,
 class SpikeResult(CheckResult):
     """Stations at exactly 100% against the beta-binomial expectation.
 
-    ``probabilities`` holds each station's chance of an honest 100% (the null of the count).
+    ``probabilities`` holds each station's chance of an honest 100% (the null of the count;
+    not written to JSON).
     """
 
     observed: int = 0
     expected: float = 0.0
     quantity: str = "turnout"
-    probabilities: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    probabilities: np.ndarray = field(default_factory=lambda: np.zeros(0),
+                                      metadata={"json": False})
 
 
 def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
@@ -321,11 +323,12 @@ class IntegerPercentResult(CheckResult):
     the turnout) and whose turnout is integer. ``by_percent`` counts stations per integer
     percent (observed, and the null's mean and 95% band) for the figure. ``probabilities``
     holds each included station's chance of being integer under the null, one column per
-    variant.
+    variant (kept by the library result, not written to JSON).
     """
 
     by_percent: pd.DataFrame = field(default_factory=pd.DataFrame)
-    probabilities: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    probabilities: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)),
+                                      metadata={"json": False})
     turnout_from: str = "issued"
 
 
