@@ -4,11 +4,11 @@ Issue 15 changed how the battery computes its p-values (exact and saddlepoint ta
 sequential Monte Carlo that stops early where p is clearly large) and what it runs (the
 candidates that matter). This script times :func:`audit.forensics.run_forensics` with its
 default options (every registered check, nationally and per top-level region, seed 1) in two
-source trees — this checkout and an older one, e.g. the commit before issue 15::
+source trees — this checkout and an older one, by default the commit before issue 15
+(:data:`BEFORE`), checked out for the run as a temporary ``git worktree`` outside the
+repository and removed afterwards; or any tree given with ``--before PATH``::
 
-    git worktree add /tmp/ea-before 11827b9
-    python benchmarks/bench_battery_before_after.py /tmp/ea-before
-    git worktree remove /tmp/ea-before
+    python benchmarks/bench_battery_before_after.py [--before PATH]
 
 on Russia 2011 (95,225 stations, through each tree's own ingest) and on a simulated election
 of 1,000,000 stations (generated once by this checkout and read by both trees from a Parquet
@@ -18,7 +18,8 @@ CPU seconds is reported (wall-clock seconds are printed too, but a loaded machin
 them). Nothing is asserted.
 
 Options: ``--repeat N`` (default 1), ``--skip-russia``, ``--skip-1m``, ``--national-1m``
-(the 1M-station file nationally only).
+(the 1M-station file nationally only); other arguments (``nox -s bench -- 999``) are
+ignored.
 
 Measured (2 cores shared with other jobs, load average 5-8; one run each, CPU seconds):
 Russia 2011, national + 83 regions: after 39.0 s, before 53.3 s (0.73); 1,000,000 stations,
@@ -39,6 +40,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The commit before issue 15.
+BEFORE = "11827b9"
 DATA = Path(os.environ.get("ELECTION_AUDIT_DATA", ROOT.parent / "shared" / "data"))
 
 #: Run in each tree's interpreter: load the input, run the battery, print one JSON line.
@@ -89,39 +92,57 @@ def run(tree: Path, kind: str, path: Path, by: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("before", type=Path, help="source tree of the older version")
+    parser.add_argument("--before", type=Path, help="source tree of the older version "
+                                                    f"(default: a worktree of {BEFORE})")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--skip-russia", action="store_true")
     parser.add_argument("--skip-1m", action="store_true")
     parser.add_argument("--national-1m", action="store_true")
-    args = parser.parse_args()
-    trees = {"after": ROOT, "before": args.before.resolve()}
-    print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}; after = {ROOT}, "
-          f"before = {trees['before']}")
+    args, _ = parser.parse_known_args()
     with tempfile.TemporaryDirectory() as tmp:
-        inputs = []
-        if not args.skip_russia and \
-                (DATA / "russia_federal_elections_shpilkin" / "2011.csv").exists():
-            inputs.append(("Russia 2011, national + 83 regions", "russia", DATA, "region"))
-        if not args.skip_1m:
-            path = simulated_file(Path(tmp))
-            inputs.append((f"simulated 1,000,000 stations, national"
-                           f"{'' if args.national_1m else ' + 10 regions'}", "sim", path,
-                           "none" if args.national_1m else "region"))
-        for label, kind, path, by in inputs:
-            times: dict[str, list[dict[str, float]]] = {"after": [], "before": []}
-            for _ in range(args.repeat):
-                for name in ("after", "before"):
-                    times[name].append(run(trees[name], kind, path, by))
-            print(label)
-            for name, rows in times.items():
-                cpu = min(r["cpu"] for r in rows)
-                wall = min(r["wall"] for r in rows)
-                print(f"  {name:6s} CPU {cpu:7.1f} s, wall {wall:7.1f} s, peak memory "
-                      f"{max(r['max_rss_mb'] for r in rows):6.0f} MB, {rows[0]['entries']} "
-                      f"results, {rows[0]['national_flags']} calibrated national flags")
-            ratio = min(r["cpu"] for r in times["after"]) / min(r["cpu"] for r in times["before"])
-            print(f"  after / before CPU: {ratio:.2f}")
+        before = args.before
+        if before is None:
+            before = Path(tmp) / "before"
+            added = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach",
+                                    str(before), BEFORE], capture_output=True, text=True)
+            if added.returncode:
+                print(f"skipped: cannot check out {BEFORE} ({added.stderr.strip()})")
+                return
+        try:
+            compare(ROOT, before.resolve(), Path(tmp), args)
+        finally:
+            if args.before is None:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                                str(before)], capture_output=True)
+
+
+def compare(after: Path, before: Path, tmp: Path, args: argparse.Namespace) -> None:
+    trees = {"after": after, "before": before}
+    print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}; after = {after}, "
+          f"before = {before}")
+    inputs = []
+    if not args.skip_russia and \
+            (DATA / "russia_federal_elections_shpilkin" / "2011.csv").exists():
+        inputs.append(("Russia 2011, national + 83 regions", "russia", DATA, "region"))
+    if not args.skip_1m:
+        path = simulated_file(tmp)
+        inputs.append((f"simulated 1,000,000 stations, national"
+                       f"{'' if args.national_1m else ' + 10 regions'}", "sim", path,
+                       "none" if args.national_1m else "region"))
+    for label, kind, path, by in inputs:
+        times: dict[str, list[dict[str, float]]] = {"after": [], "before": []}
+        for _ in range(args.repeat):
+            for name in ("after", "before"):
+                times[name].append(run(trees[name], kind, path, by))
+        print(label)
+        for name, rows in times.items():
+            cpu = min(r["cpu"] for r in rows)
+            wall = min(r["wall"] for r in rows)
+            print(f"  {name:6s} CPU {cpu:7.1f} s, wall {wall:7.1f} s, peak memory "
+                  f"{max(r['max_rss_mb'] for r in rows):6.0f} MB, {rows[0]['entries']} "
+                  f"results, {rows[0]['national_flags']} calibrated national flags")
+        ratio = min(r["cpu"] for r in times["after"]) / min(r["cpu"] for r in times["before"])
+        print(f"  after / before CPU: {ratio:.2f}")
 
 
 if __name__ == "__main__":
