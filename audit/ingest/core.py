@@ -18,7 +18,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 from audit._version import __version__
 from audit.cases import load_election
 from audit.errors import InputFileError, ProfileError
+from audit.ingest.draft import unmapped_candidates_note
 from audit.ingest.numbers import AMBIGUOUS, MISSING, NOT_INTEGER, OK, PROBLEM_RULES, parse_counts
 from audit.ingest.profiles import (
     ColumnRule,
@@ -293,7 +294,8 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
         raise RuntimeError(  # a bug in this module, never an input problem
             f"ingest accounting broken: {rows_read} read != {result.accepted} accepted + "
             f"{result.quarantined} quarantined + {result.duplicates_collapsed} collapsed")
-    return result
+    note = unmapped_candidates_note(tuple(prof.candidates), elec, result.reasons(), prof.name)
+    return replace(result, notes=(*result.notes, note)) if note else result
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,6 +467,13 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     canon: dict[str, Any] = {}  # text and meta columns, turned into a frame once
     issues: list[_Issue] = []
     text_cache: dict[str, pd.Series] = {}
+    if raw.format == "csv" and prof.keep_text:  # keys and regions as written ("010101001")
+        numeric = sorted({cols[c] for _, rule in _text_rules(prof) for c in rule.sources
+                          if not pd.api.types.is_string_dtype(frame[cols[c]].dtype)})
+        if numeric:
+            again = raw.read(numeric, as_text=numeric)
+            for c in numeric:
+                frame[c] = again[c].set_axis(index).replace("", None)
     if raw.format == "csv":  # counts the CSV parser did not read as integers: re-read as text
         as_text = [c for c in _count_sources(prof, cols)
                    if not pd.api.types.is_integer_dtype(frame[c].dtype)]
@@ -607,6 +616,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
         key_rule = prof.columns.get(target)
         canon[target] = texts[target] if key_rule is not None \
             else pd.Series("", index=index, dtype="string")
+        if key_rule is not None and target != "table_id" and target in prof.optional:
+            canon[target] = canon[target].fillna("")  # an optional centre: empty is "none"
         codes = integer_key(key_rule, frame, cols)
         if codes is not None:
             canon[f"_int_{target}"] = codes

@@ -53,6 +53,12 @@ class ReportOptions:
     skip_checks : tuple of str
         Registered checks (names or families) left out of the report, e.g.
         ``("fingerprints.klimek",)`` for a quick draft without the slow model fit.
+    level : str, optional
+        Region level of the regional runs (default: the sheets' top level).
+    only_sheets : bool
+        The report covers only the sheets it was given: the per-region aggregates bundled
+        with the case and its other sources on disk are left out (an observer's report on
+        their own sheets).
     """
 
     lang: str = "en"
@@ -64,6 +70,8 @@ class ReportOptions:
     n_resamples: int = REPORT_RESAMPLES
     regional: bool = True
     skip_checks: tuple[str, ...] = ()
+    level: str | None = None
+    only_sheets: bool = False
 
     def __post_init__(self) -> None:
         if self.lang not in LANGUAGES:
@@ -76,7 +84,9 @@ class ReportOptions:
         """The options recorded in the provenance appendix (no paths)."""
         return {"lang": self.lang, "seed": self.seed, "max_table_rows": self.max_table_rows,
                 "figures": self.figures, "n_resamples": self.n_resamples,
-                "regional": self.regional, "skip_checks": list(self.skip_checks)}
+                "regional": self.regional, "skip_checks": list(self.skip_checks),
+                **({"level": self.level} if self.level else {}),
+                **({"only_sheets": True} if self.only_sheets else {})}
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,7 @@ class ReportContext:
         from audit.errors import ChecksumError, DataUnavailableError
 
         found: list[SourceFile] = []
-        if self.sheets is not None:
+        if self.sheets is not None and not self.options.only_sheets:
             own = {self.source.id, self.source.join} if self.source is not None else set()
             read = {p.sha256 for p in self.ingest.files} if self.ingest is not None else set()
             for source in self.case.sources:

@@ -154,9 +154,9 @@ def battery(ctx: ReportContext) -> Battery:
     if sheets is None:
         raise ValueError("the forensics battery needs tally sheets")
     regional, national = _split(ctx)
-    level = sheets.levels[0] if regional else None
+    level = (ctx.options.level or sheets.levels[0]) if regional else None
     seed, n = ctx.options.seed, ctx.options.n_resamples
-    key = (fingerprint(sheets), seed, n, tuple(regional), tuple(national))
+    key = (fingerprint(sheets), seed, n, level, tuple(regional), tuple(national))
     if key in _MEMO:
         _MEMO.move_to_end(key)
         ctx.cache[CACHE_KEY] = _MEMO[key]

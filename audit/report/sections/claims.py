@@ -66,7 +66,7 @@ def _sheet_sources(ctx: ReportContext) -> dict[str, SheetTable | SheetAggregates
     if ctx.sheets is not None and len(ctx.sheets):
         own = ctx.source.id if ctx.source is not None else "sheets"
         out[own] = ctx.sheets
-    for agg in bundled_aggregates(ctx.case):
+    for agg in () if ctx.options.only_sheets else bundled_aggregates(ctx.case):
         if agg.label != own:
             out.setdefault(agg.label, agg)
     return out
