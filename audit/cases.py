@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,15 @@ class SourceFile:
     files: tuple[DataFile, ...] = ()
     archives: tuple[Archive, ...] = ()
     origin: str = ""
+    #: Short name and one-line description per language (``label = {en = ..., es = ...}``,
+    #: ``about = {...}``) and the publication date as written, for reports.
+    label: Mapping[str, str] = field(default_factory=dict)
+    about: Mapping[str, str] = field(default_factory=dict)
+    date: str = ""
+
+    def name(self, lang: str) -> str:
+        """The source's short name in ``lang`` (else English, else its id)."""
+        return self.label.get(lang) or self.label.get("en") or self.id
 
     @property
     def data_files(self) -> tuple[DataFile, ...]:
@@ -154,7 +163,21 @@ class SourceFile:
                    licence=str(raw.get("licence", "")), citation=str(raw.get("citation", "")),
                    description=str(raw.get("description", "")), main=bool(raw.get("main", False)),
                    join=str(raw.get("join", "")), files=files,
-                   archives=single.archives if single else (), origin=str(raw.get("origin", "")))
+                   archives=single.archives if single else (), origin=str(raw.get("origin", "")),
+                   label=_texts(raw.get("label"), f"{where} label"),
+                   about=_texts(raw.get("about"), f"{where} about"),
+                   date=str(raw.get("date", "")))
+
+
+def _texts(raw: Any, where: str) -> dict[str, str]:
+    """One text for every language, or a table language -> text."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        return {"en": raw}
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        raise MetadataError(f"{where}: expected a text or a table of texts per language")
+    return {str(k): str(v) for k, v in raw.items()}
 
 
 @dataclass(frozen=True)

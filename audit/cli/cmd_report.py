@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shlex
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -20,6 +23,7 @@ from audit.cli._common import (
     mapping_option,
     n_resamples_option,
     output_option,
+    progress_option,
     seed_option,
     selected_checks,
     sheets_option,
@@ -57,6 +61,25 @@ def _command(ctx: click.Context, case: str) -> str:
     return shlex.join(args)
 
 
+def _stages(enabled: bool) -> Callable[[str], None]:
+    """A progress callback printing "[n] stage… (seconds)" on stderr, or a no-op."""
+    if not enabled:
+        return lambda name: None
+    from audit.cli._common import err
+
+    start = time.monotonic()
+    count = [0]
+
+    def stage(name: str) -> None:
+        if not name:
+            err.print(f"done in {time.monotonic() - start:.0f} s")
+            return
+        count[0] += 1
+        err.print(f"[{count[0]:>2}] {name}… ({time.monotonic() - start:.0f} s)")
+
+    return stage
+
+
 @click.command(short_help="Write the audit report (PDF, HTML, JSON, MD).")
 @click.argument("case")
 @sheets_option
@@ -80,13 +103,15 @@ def _command(ctx: click.Context, case: str) -> str:
 @data_dir_option
 @click.option("--offline", is_flag=True,
               help="Never download: use only the files on disk (data directory, cache).")
+@progress_option
 @json_option
 @click.pass_context
 def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], mapping: str | None,
            join_file: Path | None, join_on: tuple[str, ...], only_sheets: bool | None,
            output: Path, fmt: str | None, lang: str, seed: int, n_resamples: int | None,
            by: str | None, checks: tuple[str, ...], skip_checks: tuple[str, ...],
-           data_dir: Path | None, offline: bool, as_json: bool) -> None:
+           data_dir: Path | None, offline: bool, progress: bool | None,
+           as_json: bool) -> None:
     """Write the audit report of CASE (a bundled case name or a case folder).
 
     The tally sheets of a bundled case are looked up in --data-dir, $ELECTION_AUDIT_DATA,
@@ -113,6 +138,8 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], mapping: str
                          f"--sheets (your own tally-sheet files); give them")
     only = bool(sheets) if only_sheets is None else only_sheets
     kind = infer_format(output, fmt)
+    stage = _stages(sys.stderr.isatty() if progress is None else progress)
+    stage("tally sheets")
     skip = skip_checks  # (checked by the report, which may leave every check out)
     if checks:
         chosen = selected_checks(checks, skip_checks) or ()
@@ -128,9 +155,11 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], mapping: str
                             n_resamples=n_resamples or RESAMPLES, skip_checks=skip,
                             figures=kind != "json", command=_command(ctx, case),
                             regional=regional, level=by if regional else None,
-                            only_sheets=only)
+                            only_sheets=only, progress=stage)
     model = build_report(the_case, lookup.ingest, options, source=lookup.source)
+    stage(kind.upper())
     render(model, output, format=kind)
+    stage("")
     statuses = {s.id: s.status for s in model.sections}
     if as_json:
         emit_json({"schema": "election-audit/report-run", "schema_version": 1,

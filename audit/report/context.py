@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,9 @@ class ReportOptions:
         The report covers only the sheets it was given: the per-region aggregates bundled
         with the case and its other sources on disk are left out (an observer's report on
         their own sheets).
+    progress : callable, optional
+        Called with each stage's name (a section title, in the report's language) as the
+        report is built; the command line prints it on stderr. Not part of the output.
     """
 
     lang: str = "en"
@@ -72,6 +75,12 @@ class ReportOptions:
     skip_checks: tuple[str, ...] = ()
     level: str | None = None
     only_sheets: bool = False
+    progress: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+
+    def stage(self, name: str) -> None:
+        """Report that a stage starts (no-op without a ``progress`` callback)."""
+        if self.progress is not None:
+            self.progress(name)
 
     def __post_init__(self) -> None:
         if self.lang not in LANGUAGES:
@@ -152,6 +161,27 @@ class ReportContext:
         if need == "second_source":
             return "crosscheck" in self.results or bool(self.other_sources())
         raise ValueError(f"unknown need {need!r}")
+
+    def case_context(self) -> dict[str, Any]:
+        """The case's context in the report's language (``context.toml`` of the case folder:
+        a table per language with ``summary``, ``cannot`` and ``[[<lang>.items]]`` of
+        ``heading`` and ``text``), or an empty mapping."""
+        if "case_context" not in self.cache:
+            import tomllib
+
+            path = self.case.path / "context.toml"
+            data: dict[str, Any] = {}
+            if path.is_file():
+                try:
+                    data = tomllib.loads(path.read_text(encoding="utf-8"))
+                except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                    from audit.errors import AuditError
+
+                    raise AuditError(f"{path}: not valid TOML ({exc})") from None
+            self.cache["case_context"] = data
+        table = self.cache["case_context"]
+        chosen = table.get(self.lang) or table.get("en") or {}
+        return dict(chosen) if isinstance(chosen, dict) else {}
 
     @property
     def simulated(self) -> bool:

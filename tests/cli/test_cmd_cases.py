@@ -81,7 +81,7 @@ def test_copy_makes_an_editable_case_and_claims_add_uses_it(
     assert code == 0
     assert sorted(Path(p).name for p in json.loads(out)["files"]) == [
         "aggregates_opposition-v1.csv", "aggregates_opposition-v2.csv", "claims.yaml",
-        "election.toml", "sources.toml"]
+        "context.toml", "election.toml", "sources.toml", "tiles.toml"]
     code, out, _ = run(["claims", "add", str(mine), *claim], capsys)
     assert code == 0, out
     assert len(load_case(mine).election.candidates) == 10

@@ -105,7 +105,7 @@ def test_spanish_figures_have_no_english_words(sheets: SheetTable,
     assert "contiguos" in spanish["pairs"]
     assert "participación (%)" in spanish["fingerprint"]
     assert "porcentaje de votos (%)" in spanish["timeline"]
-    assert re.search(r"\d+ jul", spanish["timeline"])  # months in Spanish
+    assert re.search(r"\d+ (jul|ago|sept?|oct)", spanish["timeline"])  # months in Spanish
     assert "votos (millones)" in spanish["against"]
 
 
