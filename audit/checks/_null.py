@@ -41,12 +41,16 @@ neighbourhood, so their shares are the best reference for each other (forensics-
      ``p*_i ~ Beta(x_i + kappa m_i, n_i - x_i + kappa (1 - m_i))``, and every replicate is
      ``x*_i ~ Binomial(n_i, p*_i)``. If the model holds, ``(x_i, p*_i)`` has the same joint
      distribution as an honest count and its true share, so given ``p*`` the observed table
-     and its replicates are exchangeable and the Monte Carlo p-value is exactly uniform, for
-     any statistic. If it does not hold (real shares are not Beta-distributed around their
-     local mean), the redraws still stay near each station's own count (``p*_i`` is near
-     ``x_i / n_i`` for large stations), so the coarse shape of the count distribution — which
-     reflects geography and politics, not counting — is kept and the tests judge the digits
-     (Chile 2021 and Córdoba 2019 are not flagged: ``tests/checks/test_clean_references.py``).
+     and its replicates would be exchangeable, for any statistic, if ``kappa`` and the local
+     shares ``m_i`` were known. They are estimated from the same data: the null is an
+     empirical-Bayes plug-in, and its Monte Carlo p-value is approximately uniform, not
+     exactly (``tests/checks/test_null_uniformity.py`` measures it: Kolmogorov–Smirnov over
+     200 small elections drawn from the model). If it does not hold (real shares are not
+     Beta-distributed around their local mean), the redraws still stay near each station's
+     own count (``p*_i`` is near ``x_i / n_i`` for large stations), so the coarse shape of
+     the count distribution — which reflects geography and politics, not counting — is kept
+     and the tests judge the digits (Chile 2021 and Córdoba 2019 are not flagged:
+     ``tests/checks/test_clean_references.py``).
    * ``"beta-binomial-predictive"``: the posterior predictive distribution of the same model
      (a new ``p*_i`` for every replicate). Because every redraw leans on the observed counts,
      its p-values are conservative for statistics of the coarse shape (posterior predictive

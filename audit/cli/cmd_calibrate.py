@@ -32,7 +32,7 @@ from audit.cli._layout import Column, print_table, say
 
 #: Honest redraws per null in calibration (audit.simulate.calibrate.DEFAULT_RESAMPLES;
 #: checked equal in tests/cli/test_vocabulary.py, kept here so ``--help`` stays light).
-RESAMPLES = 199
+RESAMPLES = 999
 
 
 @click.command("calibrate", short_help="False-positive rates and power on simulations.")

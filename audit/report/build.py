@@ -356,8 +356,7 @@ def _methods(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]],
     blocks += [Paragraph(msg("report.methods.multiple")),
                Paragraph(msg("report.methods.reproducible", seed=ctx.options.seed))]
     if any(r.null.startswith("simulation") for results in used.values() for r in results):
-        blocks.append(Paragraph(msg("report.methods.resamples", n=ctx.options.n_resamples,
-                                    smallest=1 / (ctx.options.n_resamples + 1))))
+        blocks.append(Paragraph(msg("report.methods.resamples", n=ctx.options.n_resamples)))
     b = ctx.cache.get("forensics")
     if b is not None:
         blocks.append(Paragraph(msg("report.methods.scopes", level=level_name(b.level, ctx.lang),

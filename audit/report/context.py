@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from audit.cases import Case, SourceFile
+from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks._result import CheckResult, Message
 from audit.messages import LANGUAGES
 from audit.model import Election, SheetTable
@@ -20,10 +21,9 @@ if TYPE_CHECKING:
 
 #: Default seed, the same as the command line's ``--seed`` default.
 DEFAULT_SEED = 20240728
-#: Default Monte Carlo redraws of the report's simulation nulls: enough for p-values down to
-#: 1/500 (moderate evidence after adjustment), few enough that a national election with
-#: 25,000 tables is reported in seconds (``benchmarks/bench_report.py``).
-REPORT_RESAMPLES = 499
+#: Most Monte Carlo redraws of the report's simulation nulls: the package's one default
+#: (sequential nulls stop early where the p-value is clearly large).
+REPORT_RESAMPLES = DEFAULT_RESAMPLES
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,8 @@ from scipy import stats
 
 from audit._json import jsonable
 from audit._version import __version__
-from audit.checks._options import battery_options
-from audit.checks.multiple import bh_adjust
+from audit.checks._options import DEFAULT_RESAMPLES, battery_options
+from audit.checks.multiple import adjusted_pvalues, family
 from audit.checks.registry import CheckSpec, registered
 from audit.inert import write_csv
 from audit.model import SheetTable
@@ -67,8 +67,6 @@ from audit.simulate.shape import ElectionShape, fit_shape
 
 CLEAN = "clean"
 BATTERY = "battery"
-#: Default Monte Carlo redraws per null in calibration runs (p-values in steps of 1/200).
-DEFAULT_RESAMPLES = 199
 Manipulation = Callable[..., tuple[SheetTable, pd.DataFrame]]
 
 
@@ -559,9 +557,11 @@ def _row(name: str, family: str, calibrated: bool, scenario: str, intensity: flo
 
 def _battery_row(sel: pd.DataFrame, spec: Mapping[str, CheckSpec], scenario: str,
                  intensity: float, alpha: float) -> dict[str, Any]:
-    """Any calibrated check flags, after Benjamini–Hochberg across the checks of a run."""
+    """Any calibrated check flags after the national adjustment of
+    :mod:`audit.checks.multiple` (Benjamini–Hochberg across the checks of a run)."""
     ok = sel[(sel["status"] == "ok") & sel["check"].map(lambda c: spec[c].calibrated)]
-    flags = [any(p is not None and p <= alpha for p in bh_adjust(list(g["pvalue"])))
+    flags = [any(p is not None and p <= alpha for p in adjusted_pvalues(
+                 list(g["pvalue"]), [family(None, c, None) for c in g["check"]]))
              for _, g in ok.groupby("sim", sort=True)]
     k, n = int(sum(flags)), len(flags)
     low, high = clopper_pearson(k, n)

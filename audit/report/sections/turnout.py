@@ -117,8 +117,7 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
 
         fig = plot_integer_percentages(integer, candidate=candidate, lang=ctx.lang)
         blocks.append(figure_block(fig, msg("report.turnout.integer_figure",
-                                            candidate=candidate,
-                                            n_resamples=integer.null_distribution.shape[0]),
+                                            candidate=candidate),
                                    name="integer-percentages", width=0.85))
     table = regional_table(results, ctx)
     if table is not None:
