@@ -21,8 +21,10 @@ from audit.simulate.calibrate import (
     Calibration,
     ShapeSampler,
     calibrate,
+    forensics_verdict,
     row_notes,
     write_outputs,
+    write_summary,
 )
 from audit.simulate.shape import ElectionShape, fit_shape
 
@@ -45,11 +47,22 @@ from audit.simulate.shape import ElectionShape, fit_shape
               help="Reuse the observed tables and sizes, or draw a new geography each time.")
 @click.option("--mean-level",
               help="Region level whose units get fixed means (default: auto; top: the first).")
-@click.option("--tables", type=click.IntRange(10), default=30_000, show_default=True,
-              help="Tables of the synthetic elections (no TARGET).")
+@click.option("--tables", type=click.IntRange(10),
+              help="Tables per simulated election: of the synthetic elections (default "
+                   "30,000), or the fitted shape of TARGET scaled to this size (implies "
+                   "--structure simulated).")
 @click.option("--varied", is_flag=True,
               help="No TARGET: give every simulated election its own synthetic shape, with "
                    "parameters drawn from documented ranges (docs/calibration.md).")
+@click.option("--layered", is_flag=True,
+              help="With --varied: every shape has region > sub-region > municipality > "
+                   "centre > table layers (docs/calibration-layered.md).")
+@click.option("--verdict", "with_verdict", is_flag=True,
+              help="Also run the forensics battery on every election and report how often "
+                   "its national verdict is flagged (slow).")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a small JSON summary here (e.g. the case's calibration.json, "
+                   "read by audit.simulate.calibrate.load_calibration).")
 @click.option("--n-resamples", type=click.IntRange(min=1), default=DEFAULT_RESAMPLES,
               show_default=True, help="Honest redraws per simulation null of every check.")
 @click.option("--workers", type=click.IntRange(1), help="Processes (default: all cores).")
@@ -64,8 +77,10 @@ from audit.simulate.shape import ElectionShape, fit_shape
 def calibrate_command(target: str | None, source_id: str | None, profile: str | None,
                       mapping: Path | None, n_sims: int, n_power: int,
                       check_names: str | None, fast_only: bool, scenario_names: str | None,
-                      structure: str, mean_level: str | None, tables: int, varied: bool,
-                      n_resamples: int, workers: int | None, out_dir: Path | None,
+                      structure: str, mean_level: str | None, tables: int | None,
+                      varied: bool, layered: bool, with_verdict: bool,
+                      summary_path: Path | None, n_resamples: int, workers: int | None,
+                      out_dir: Path | None,
                       label: str | None, progress: bool | None, seed: int,
                       data_dir: Path | None, as_json: bool) -> None:
     """Calibrate the forensic checks on clean elections shaped like TARGET.
@@ -84,6 +99,8 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
       election-audit calibrate venezuela-2024 --source opposition-v1 --n-sims 1000 -o docs
       election-audit calibrate RESULTADOS_2024_CSV_V1.csv --n-sims 200 --json
       election-audit calibrate --varied --tables 5000 --n-sims 200 -o docs
+      election-audit calibrate --varied --layered --tables 5000 --n-sims 200 -o docs
+      election-audit calibrate venezuela-2024 --tables 1000000 --n-sims 12 --n-power 0
     """
     specs = registered()
     if check_names:
@@ -110,22 +127,30 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
     if n_power == 0:
         scenarios = []
 
-    target_obj, default_label = _target(target, source_id, profile, mapping, data_dir, tables,
-                                        varied, seed)
+    if layered and not varied:
+        raise AuditError("--layered applies to --varied synthetic elections")
+    target_obj, default_label = _target(target, source_id, profile, mapping, data_dir,
+                                        tables or DEFAULT_TABLES, varied, layered, seed)
     if isinstance(target_obj, SheetTable):
-        shape: ElectionShape | ShapeSampler = fit_shape(
-            target_obj, mean_level=mean_level, keep_structure=structure == "observed")
+        fitted = fit_shape(target_obj, mean_level=mean_level,
+                           keep_structure=structure == "observed" and tables is None)
+        shape: ElectionShape | ShapeSampler = fitted if tables is None else \
+            fitted.resized(tables)
     else:
         shape = target_obj
     show = sys.stderr.isatty() if progress is None else progress
     cal = calibrate(shape, checks=specs, n_sims=n_sims, n_power=n_power, scenarios=scenarios,
-                    seed=seed, n_resamples=n_resamples, workers=workers, progress=show)
+                    seed=seed, n_resamples=n_resamples, workers=workers, progress=show,
+                    verdict=forensics_verdict if with_verdict else None)
     if isinstance(target_obj, SheetTable):
         cal = _with_provenance(cal, target_obj)
     written: list[str] = []
+    command = _command_line(data_dir)
     if out_dir is not None:
-        written = write_outputs(cal, out_dir, label or default_label,
-                                command=_command_line(data_dir))
+        written = write_outputs(cal, out_dir, label or default_label, command=command)
+    if summary_path is not None:
+        written.append(write_summary(cal, summary_path, label=label or default_label,
+                                     command=command))
     if as_json:
         payload = cal.to_dict()
         payload["outputs"] = written
@@ -137,15 +162,19 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
 
 
 command = calibrate_command
+#: Tables of a synthetic election without TARGET.
+DEFAULT_TABLES = 30_000
 
 
 def _target(target: str | None, source_id: str | None, profile: str | None,
-            mapping: Path | None, data_dir: Path | None, tables: int, varied: bool, seed: int
+            mapping: Path | None, data_dir: Path | None, tables: int, varied: bool,
+            layered: bool, seed: int
             ) -> tuple[SheetTable | ElectionShape | ShapeSampler, str]:
     """The sheets (or synthetic shape, or sampler) to calibrate on, and a label for outputs."""
     if target is None:
         if varied:
-            return ShapeSampler(n_tables=tables), "varied"
+            sampler = ShapeSampler(n_tables=tables, layered=layered)
+            return sampler, sampler.name
         return ElectionShape.synthetic(n_tables=tables, rng=seed), "synthetic"
     if varied:
         raise AuditError("--varied draws synthetic shapes; it takes no TARGET")
@@ -182,14 +211,19 @@ def _print(cal: Calibration) -> None:
     shape = cal.shape.to_dict()
     out.print(f"[bold]{cal.shape.name}[/bold]: {shape['tables']:,} tables; {cal.n_sims} clean "
               f"elections, seed {cal.seed}, {cal.n_resamples} redraws per null")
-    fpr = Table(title=f"False-positive rate at alpha = {cal.alpha:g}", show_edge=False)
-    for col in ("check", "null", "tested", "rate", "95% CI", "verdict", "notes"):
-        fpr.add_column(col, justify="right" if col in ("tested", "rate") else "left")
-    for _, r in cal.false_positive_rates().iterrows():
-        fpr.add_row(r["check"], "calibrated" if r["calibrated"] else "textbook",
-                    str(r["tested"]), _pct(r["rate"]),
-                    f"{_pct(r['ci_low'])}–{_pct(r['ci_high'])}", r["verdict"],
-                    row_notes(r, example=40))
+    clean = cal.false_positive_rates()
+    notes = [row_notes(r, example=40) for _, r in clean.iterrows()]
+    fpr = Table(title=f"False-positive rate at alpha = {cal.alpha:g} (verdict —: not a "
+                      f"calibrated check)", show_edge=False)
+    for col in ("check", "n", "rate", "95% CI", "verdict",
+                *(("notes",) if any(notes) else ())):
+        fpr.add_column(col, justify="right" if col in ("n", "rate") else "left",
+                       no_wrap=col not in ("verdict", "notes"))
+    for (_, r), note in zip(clean.iterrows(), notes, strict=True):
+        fpr.add_row(r["check"], str(r["tested"]), _pct(r["rate"]),
+                    f"{_pct(r['ci_low'])}–{_pct(r['ci_high'])}",
+                    str(r["verdict"]).replace("-", "- ") if r["calibrated"] else "—",
+                    *((note,) if any(notes) else ()))
     out.print(fpr)
     power = cal.power()
     if len(power):
