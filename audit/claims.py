@@ -766,6 +766,13 @@ class ClaimLedger:
         order = {c.id: i for i, c in enumerate(self.claims)}
         return tuple(sorted(self.claims, key=lambda c: (c.time.sort_key, order[c.id])))
 
+    def latest(self, side: str = "official") -> Claim | None:
+        """The last national claim of ``side`` in the timeline that states counts or
+        percentages (e.g. the latest official bulletin), or None."""
+        stated = [c for c in self.timeline()
+                  if c.side == side and c.national and (c.counts or c.percentages)]
+        return stated[-1] if stated else None
+
     def frame(self, election: Election | None = None) -> pd.DataFrame:
         """One row per claim in timeline order: when, who, coverage and headline figures."""
         rows = []

@@ -338,6 +338,28 @@ def _hash_draws(seed: str, start: int, count: int) -> list[int]:
             for i in range(start, start + count)]
 
 
+def uniform_draws(seed: str, n: int, size: int) -> np.ndarray:
+    """``n`` distinct 0-based positions out of ``size``, drawn from a public seed.
+
+    Draw *i* is ``SHA-256("<seed>,<i>") mod size``; repeats are skipped (sampling without
+    replacement). This is the uniform procedure of :func:`draw_sample`, also used per stratum
+    by :func:`audit.checks.quickcount.draw_stratified`.
+    """
+    if n > size:
+        raise ValueError(f"cannot draw {n} distinct tables out of {size}")
+    chosen: list[int] = []
+    seen: set[int] = set()
+    i = 1
+    while len(chosen) < n:  # loop over draws (the sample), never over all tables
+        for h in _hash_draws(seed, i, n - len(chosen)):
+            idx = h % size
+            if idx not in seen:
+                seen.add(idx)
+                chosen.append(idx)
+            i += 1
+    return np.array(chosen[:n], dtype=np.int64)
+
+
 def draw_sample(target: BatchAuditPlan | SheetTable, n: int, *, seed: str,
                 method: Literal["ppeb", "uniform"] | None = None) -> pd.DataFrame:
     """Draw ``n`` tables from a public seed, reproducibly by anyone (see the module docstring).
@@ -389,19 +411,7 @@ def draw_sample(target: BatchAuditPlan | SheetTable, n: int, *, seed: str,
         picks = np.minimum(np.searchsorted(cum, u, side="right"), size - 1)
         probability = manifest["probability"].to_numpy(np.float64)[picks]
     elif method == "uniform":
-        if n > size:
-            raise ValueError(f"cannot draw {n} distinct tables out of {size}")
-        chosen: list[int] = []
-        seen: set[int] = set()
-        i = 1
-        while len(chosen) < n:  # loop over draws (the sample), never over all tables
-            for h in _hash_draws(seed, i, n - len(chosen)):
-                idx = h % size
-                if idx not in seen:
-                    seen.add(idx)
-                    chosen.append(idx)
-                i += 1
-        picks = np.array(chosen[:n], dtype=np.int64)
+        picks = uniform_draws(seed, n, size)
         probability = np.full(len(picks), 1 / size)
     else:
         raise ValueError(f"method must be 'ppeb' or 'uniform', got {method!r}")

@@ -465,6 +465,13 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     canon: dict[str, Any] = {}  # text and meta columns, turned into a frame once
     issues: list[_Issue] = []
     text_cache: dict[str, pd.Series] = {}
+    if raw.format == "csv" and prof.keep_text:  # keys and regions as written ("010101001")
+        numeric = sorted({cols[c] for _, rule in _text_rules(prof) for c in rule.sources
+                          if not pd.api.types.is_string_dtype(frame[cols[c]].dtype)})
+        if numeric:
+            again = raw.read(numeric, as_text=numeric)
+            for c in numeric:
+                frame[c] = again[c].set_axis(index).replace("", None)
     if raw.format == "csv":  # counts the CSV parser did not read as integers: re-read as text
         as_text = [c for c in _count_sources(prof, cols)
                    if not pd.api.types.is_integer_dtype(frame[c].dtype)]
@@ -607,6 +614,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
         key_rule = prof.columns.get(target)
         canon[target] = texts[target] if key_rule is not None \
             else pd.Series("", index=index, dtype="string")
+        if key_rule is not None and target != "table_id" and target in prof.optional:
+            canon[target] = canon[target].fillna("")  # an optional centre: empty is "none"
         codes = integer_key(key_rule, frame, cols)
         if codes is not None:
             canon[f"_int_{target}"] = codes

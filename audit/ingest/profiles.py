@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from audit.errors import ProfileError
-from audit.model import COUNT_COLUMNS, KEY_COLUMNS
+from audit.model import COUNT_COLUMNS, KEY_COLUMNS, VOTE_PREFIX
 from audit.resources import profiles_dir
 
 if sys.version_info >= (3, 11):
@@ -188,6 +188,8 @@ class Profile:
     ignore: tuple[str, ...] = ()
     path: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Read key and region columns exactly as written (leading zeros kept), not as numbers.
+    keep_text: bool = False
 
     def source_columns(self) -> set[str]:
         """Every source column the profile reads."""
@@ -334,6 +336,9 @@ def detect_profile(header: Sequence[str], profiles: Iterable[Profile] | None = N
     """
     ranked = rank_profiles(header, bundled_profiles() if profiles is None else profiles)
     fitting = [m for m in ranked if m.fits]
+    canonical = canonical_profile(header) if profiles is None else None
+    if not fitting and canonical is not None:
+        return canonical
     if fitting:
         best = [m for m in fitting if m.explained == fitting[0].explained]
         if len(best) == 1:
@@ -351,3 +356,38 @@ def detect_profile(header: Sequence[str], profiles: Iterable[Profile] | None = N
     shown = ", ".join(str(h) for h in list(header)[:6])
     raise ProfileError(f"no profile fits this file's columns ({shown}…); write a mapping file "
                        f"and pass --mapping FILE (see docs/profiles.md)")
+
+
+_REGION_CODE = re.compile(r"^region_(.+)_code$")
+
+
+def canonical_profile(header: Sequence[str]) -> Profile | None:
+    """The profile of the canonical layout election-audit writes itself (``ingest --out``,
+    ``track export``), or None when ``header`` is not canonical.
+
+    Canonical means ``center_id``, ``table_id``, ``valid`` and at least one ``votes_<KEY>``
+    column; every other canonical column present (counts, ``region_<level>_code`` and
+    ``_name`` in header order) is read as well. The election is not named in the file: give
+    the case where a command takes one.
+    """
+    names = {_norm(h): str(h) for h in header}
+    if not all(k in names for k in ("center_id", "table_id", "valid")):
+        return None
+    candidates = {str(h)[len(VOTE_PREFIX):]: ColumnRule(op="copy", sources=(str(h),))
+                  for h in header if str(h).startswith(VOTE_PREFIX) and len(str(h)) > 6}
+    if not candidates:
+        return None
+    columns = {t: ColumnRule(op="copy", sources=(names[t],))
+               for t in _CANONICAL_TARGETS if t in names}
+    regions = []
+    for h in header:
+        match = _REGION_CODE.match(str(h))
+        if match:
+            level = match.group(1)
+            name = names.get(f"region_{level}_name".casefold())
+            regions.append(RegionRule(level=level, code=ColumnRule(op="copy", sources=(str(h),)),
+                                      name=ColumnRule(op="copy", sources=(name,))
+                                      if name else None))
+    return Profile(name="canonical", title="election-audit canonical table", columns=columns,
+                   candidates=candidates, regions=tuple(regions),
+                   optional=frozenset(columns) - {"table_id", "valid"}, keep_text=True)
