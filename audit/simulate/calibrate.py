@@ -704,10 +704,13 @@ def to_markdown(cal: Calibration, *, title: str, command: str = "",
         ranges = "; ".join(f"{k} {_range(v)}" + (" (log-uniform)" if k in LOG_UNIFORM else "")
                            for k, v in cal.shape.ranges.items())
         lines.append(f"- varied shapes: every election has its own synthetic shape of "
-                     f"{shape['tables']:,} tables, parameters drawn uniformly from: {ranges}")
+                     f"{shape['tables']:,} tables (region levels "
+                     f"{' > '.join(shape['levels'])}, then centres and tables), parameters "
+                     f"drawn uniformly from: {ranges}")
     else:
         lines.append(
-            f"- shape: {shape['tables']:,} tables, means fixed per "
+            f"- shape: {shape['tables']:,} tables; region levels "
+            f"{' > '.join(shape['levels']) or 'none'}; means fixed per "
             f"{shape['mean_level'] or 'nation'} ({shape['mean_level_units']:,} units), layers "
             f"of variation {', '.join(shape['intraclass_correlation'])}; "
             f"{'observed tables reused' if shape['fixed_structure'] else 'geography drawn anew'}")
