@@ -787,7 +787,6 @@ def _ci(r: pd.Series) -> str:
 def write_outputs(cal: Calibration, folder: os.PathLike[str] | str, label: str, *,
                   command: str = "", title: str | None = None) -> list[str]:
     """Write ``calibration-<label>.{md,csv,json,svg}`` to ``folder``; return the paths."""
-    from audit._json import dumps
     from audit.figures.calibration import plot_calibration
 
     out = Path(folder)
@@ -797,7 +796,7 @@ def write_outputs(cal: Calibration, folder: os.PathLike[str] | str, label: str, 
 
     fig = plot_calibration(cal)
     svg = out / f"{stem}.svg"
-    with matplotlib.rc_context({"svg.hashsalt": "election-audit"}):
+    with matplotlib.rc_context({"svg.hashsalt": "election-audit", "svg.fonttype": "none"}):
         fig.savefig(svg, format="svg", metadata={"Date": None})
     md = out / f"{stem}.md"
     md.write_text(to_markdown(cal, title=title or f"Calibration: {label}", command=command,
@@ -805,7 +804,7 @@ def write_outputs(cal: Calibration, folder: os.PathLike[str] | str, label: str, 
     csv = out / f"{stem}.csv"
     cal.table.to_csv(csv, index=False, float_format="%.6g", lineterminator="\n")
     js = out / f"{stem}.json"
-    js.write_text(dumps(cal.summary(label=label, command=command)), encoding="utf-8")
+    js.write_text(summary_json(cal.summary(label=label, command=command)), encoding="utf-8")
     return [str(p) for p in (md, csv, js, svg)]
 
 
@@ -846,12 +845,37 @@ def _simulator_settings(shape: ElectionShape | ShapeSampler) -> dict[str, Any]:
 def write_summary(cal: Calibration, path: os.PathLike[str] | str, *, label: str = "",
                   command: str = "") -> str:
     """Write :meth:`Calibration.summary` to ``path`` (e.g. a case's ``calibration.json``)."""
-    from audit._json import dumps
-
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(dumps(cal.summary(label=label, command=command)), encoding="utf-8")
+    target.write_text(summary_json(cal.summary(label=label, command=command)),
+                      encoding="utf-8")
     return str(target)
+
+
+def summary_json(summary: Mapping[str, Any]) -> str:
+    """A summary as deterministic JSON, one line per test, setting and manipulation (small
+    and readable in a diff; ``json.loads`` reads it as any JSON)."""
+    import json
+
+    from audit._json import jsonable
+
+    def one(value: Any) -> str:
+        return json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False,
+                          allow_nan=False)
+
+    lines = ["{"]
+    items = sorted(summary.items())
+    for i, (key, value) in enumerate(items):
+        end = "," if i < len(items) - 1 else ""
+        if isinstance(value, Mapping) and value:
+            lines.append(f"  {one(key)}: {{")
+            inner = sorted(value.items())
+            lines += [f"    {one(k)}: {one(v)}{',' if j < len(inner) - 1 else ''}"
+                      for j, (k, v) in enumerate(inner)]
+            lines.append(f"  }}{end}")
+        else:
+            lines.append(f"  {one(key)}: {one(value)}{end}")
+    return "\n".join(lines) + "\n}\n"
 
 
 @dataclass(frozen=True)

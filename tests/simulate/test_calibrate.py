@@ -186,6 +186,34 @@ def test_cli_calibrate_on_the_demo_case(testing_checks: tuple[CheckSpec, ...], t
     assert "unknown checks" in capsys.readouterr().err
 
 
+def test_cli_scales_a_fitted_shape_and_writes_a_summary(
+        testing_checks: tuple[CheckSpec, ...], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from audit.cli import main
+    from audit.resources import datasets_dir
+
+    summary = tmp_path / "case" / "calibration.json"
+    args = ["calibrate", str(datasets_dir() / "demo"), "--tables", "500", "--n-sims", "3",
+            "--n-power", "0", "--workers", "1", "--checks", "testing.uniform",
+            "--summary", str(summary), "--json"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["shape"]["tables"] == 500
+    assert payload["shape"]["fixed_structure"] is False  # --tables draws the geography anew
+    assert payload["outputs"] == [str(summary)]
+    written = json.loads(summary.read_text(encoding="utf-8"))
+    assert written["false_positive"]["testing.uniform"]["tested"] == 3
+    assert written["simulator"]["tables"] == 500
+    with pytest.raises(SystemExit) as exit_info:
+        main(["calibrate", "--layered", "--n-sims", "1"])
+    assert exit_info.value.code == 2
+    assert "--layered applies to --varied" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------------------------
 # varied clean elections (issue 4): the real checks, small version of docs/calibration.md
 # --------------------------------------------------------------------------------------------
