@@ -380,3 +380,18 @@ def test_corner_test_finds_stuffing_for_the_leader_and_the_runner_up() -> None:
             found[who] += result.pvalue is not None and result.pvalue <= 0.05
     assert found["leader"] >= 10, found
     assert found["runner-up"] >= 10, found
+
+
+def test_forensics_verdict_reads_the_battery() -> None:
+    # the default verdict of calibrate --verdict: the forensics battery's national verdict,
+    # where this version of audit.forensics gives one (else a clear error, reported in the
+    # calibration table like any check's)
+    from audit.forensics import ForensicsResult
+    from audit.simulate.calibrate import forensics_verdict
+
+    sheets = simulate(ElectionShape.synthetic(n_tables=400, n_regions=3, rng=2), 2)
+    if hasattr(ForensicsResult, "verdict"):
+        assert isinstance(forensics_verdict(sheets, 1), bool)
+    else:
+        with pytest.raises(AuditError, match="no national verdict"):
+            forensics_verdict(sheets, 1)
