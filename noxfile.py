@@ -1,4 +1,4 @@
-"""Development sessions: ``nox -s tests lint typecheck bench calibrate reports``."""
+"""Development sessions: ``nox -s tests lint typecheck bench calibrate reports screenshots``."""
 
 from __future__ import annotations
 
@@ -116,3 +116,31 @@ def reports(session: nox.Session) -> None:
         for case, lang in EXAMPLE_REPORTS:
             session.run("election-audit", "report", case, "--lang", lang, "--data-dir",
                         str(data), "--offline", "-o", str(out / f"{case}-{lang}.{fmt}"))
+
+
+@nox.session(python=PYTHON)
+def screenshots(session: nox.Session) -> None:
+    """Regenerate the README image and the HTML screenshots from the current report.
+
+    Builds the Venezuela 2024 report with the sheets ($ELECTION_AUDIT_DATA, default
+    ../shared/data) in PDF and HTML; page 1 of the PDF becomes docs/img/report-summary-en.png
+    (pdftoppm, Debian's poppler-utils), and the HTML page is photographed in headless
+    Chromium (Debian's chromium) at 390 px and at desktop width
+    (docs/img/report-html-phone.png, docs/img/report-html-desktop.png).
+    """
+    session.install("-e", ".[test]")
+    data = Path(os.environ.get("ELECTION_AUDIT_DATA", Path("..") / "shared" / "data"))
+    out = Path("out") / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    for fmt in ("pdf", "html"):
+        session.run("election-audit", "report", "venezuela-2024", "--data-dir", str(data),
+                    "--offline", "-o", str(out / f"venezuela-2024-en.{fmt}"))
+    session.run("pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                str(out / "venezuela-2024-en.pdf"), "docs/img/report-summary-en",
+                external=True)
+    session.run("python", "-c", (
+        "import sys; sys.path.insert(0, 'tests/report'); from pathlib import Path; "
+        "from browser import DESKTOP, PHONE, check_page; "
+        f"html = Path({str(out / 'venezuela-2024-en.html')!r}); "
+        "check_page(html, *PHONE, screenshot=Path('docs/img/report-html-phone.png')); "
+        "check_page(html, *DESKTOP, screenshot=Path('docs/img/report-html-desktop.png'))"))

@@ -28,14 +28,3 @@ def spawn(rng: RNGLike, n: int) -> list[np.random.Generator]:
         return list(rng.spawn(n))
     seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
     return [np.random.default_rng(s) for s in seq.spawn(n)]
-
-
-def monte_carlo_pvalue(null: np.ndarray, observed: float, *, greater: bool = True) -> float:
-    """``(k + 1) / (R + 1)``, k the null draws at least as extreme as ``observed``.
-
-    Counting the observed statistic as one member of the null keeps the p-value valid
-    (Davison & Hinkley 1997, §4.2; Phipson & Smyth 2010, doi:10.2202/1544-6115.1585).
-    """
-    null = np.asarray(null, dtype=float)
-    k = int(np.sum(null >= observed)) if greater else int(np.sum(null <= observed))
-    return (k + 1) / (null.size + 1)

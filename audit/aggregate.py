@@ -41,6 +41,7 @@ import pandas as pd
 
 from audit.errors import InputFileError
 from audit.model import (
+    KEY_COLUMNS,
     SheetTable,
     region_code_column,
     region_name_column,
@@ -375,8 +376,10 @@ def sheets_label(paths: Sequence[Path]) -> str:
 
 def aggregate_files(paths: Sequence[str | Path], *, level: str | None = "state",
                     profile: str | Path | None = None, join: str | Path | None = None,
-                    source_id: str = "") -> tuple[pd.DataFrame, dict[str, str]]:
-    """Ingest tally-sheet files (with an optional join) and aggregate them by region.
+                    join_on: Sequence[str] = KEY_COLUMNS, source_id: str = "",
+                    top: bool = False) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Ingest tally-sheet files (with an optional join on ``join_on``) and aggregate them by
+    region at ``level`` (None: national; with ``top``, the sheets' top level).
 
     This is the generator of the bundled ``aggregates_<source>.csv`` files: the same files
     and options always give the same frame and header (no timestamps). Rows the ingest
@@ -391,7 +394,9 @@ def aggregate_files(paths: Sequence[str | Path], *, level: str | None = "state",
     from audit.ingest import read_sheets
 
     files = [Path(p) for p in paths]
-    result = read_sheets(files, profile=profile, join=join)
+    result = read_sheets(files, profile=profile, join=join, join_on=join_on)
+    if top:
+        level = result.sheets.levels[0] if result.sheets.levels else None
     frame = aggregate_sheets(result.sheets, level)
     extra: dict[str, Any] = {}
     if result.join is not None:
@@ -404,10 +409,12 @@ def aggregate_files(paths: Sequence[str | Path], *, level: str | None = "state",
     extra["duplicates_collapsed"] = result.duplicates_collapsed
     parts = ["election-audit aggregate", *(f.name for f in files)]
     if profile is not None:
-        parts += ["--profile", Path(profile).name if Path(str(profile)).suffix else
+        parts += ["--mapping", Path(profile).name if Path(str(profile)).suffix else
                   str(profile)]
     if join is not None:
         parts += ["--join", Path(join).name]
+        if tuple(join_on) != KEY_COLUMNS:
+            parts += ["--on", ",".join(join_on)]
     parts += ["--by", level or "national"]
     if source_id:
         parts += ["--source-id", source_id]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,15 @@ class SourceFile:
     files: tuple[DataFile, ...] = ()
     archives: tuple[Archive, ...] = ()
     origin: str = ""
+    #: Short name and one-line description per language (``label = {en = ..., es = ...}``,
+    #: ``about = {...}``) and the publication date as written, for reports.
+    label: Mapping[str, str] = field(default_factory=dict)
+    about: Mapping[str, str] = field(default_factory=dict)
+    date: str = ""
+
+    def name(self, lang: str) -> str:
+        """The source's short name in ``lang`` (else English, else its id)."""
+        return self.label.get(lang) or self.label.get("en") or self.id
 
     @property
     def data_files(self) -> tuple[DataFile, ...]:
@@ -154,7 +163,21 @@ class SourceFile:
                    licence=str(raw.get("licence", "")), citation=str(raw.get("citation", "")),
                    description=str(raw.get("description", "")), main=bool(raw.get("main", False)),
                    join=str(raw.get("join", "")), files=files,
-                   archives=single.archives if single else (), origin=str(raw.get("origin", "")))
+                   archives=single.archives if single else (), origin=str(raw.get("origin", "")),
+                   label=_texts(raw.get("label"), f"{where} label"),
+                   about=_texts(raw.get("about"), f"{where} about"),
+                   date=str(raw.get("date", "")))
+
+
+def _texts(raw: Any, where: str) -> dict[str, str]:
+    """One text for every language, or a table language -> text."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        return {"en": raw}
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        raise MetadataError(f"{where}: expected a text or a table of texts per language")
+    return {str(k): str(v) for k, v in raw.items()}
 
 
 @dataclass(frozen=True)
@@ -224,3 +247,74 @@ def load_election(name_or_path: str | Path) -> Election:
     if path.suffix == ".toml" and path.is_file():
         return Election.from_toml(path)
     return load_case(name_or_path).election
+
+
+# --------------------------------------------------------------------------------------------
+# Listing, showing and copying cases (``election-audit cases``)
+# --------------------------------------------------------------------------------------------
+
+#: Files of a case folder that ``cases copy`` copies (the rest of a folder is left alone).
+CASE_FILES = ("election.toml", "sources.toml", "claims.yaml", "README.md")
+CASE_GLOBS = ("aggregates_*.csv", "*.toml", "*.csv", "*.md")
+
+
+def is_bundled(case: Case) -> bool:
+    """Whether ``case`` is one of the cases installed with the package (read-only for users:
+    copy it with :func:`copy_case` to edit it)."""
+    return case.path.resolve().parent == datasets_dir().resolve()
+
+
+def copy_case(name_or_path: str | Path, dest: str | Path) -> list[Path]:
+    """Copy a case's files (metadata, sources, claims, bundled aggregates, profiles and
+    small data files at its top level) into the new folder ``dest``, to edit them.
+
+    ``dest`` must not exist, or be an empty folder: nothing is overwritten. Sub-folders
+    (e.g. a simulated case's ground truth) are not copied. Returns the files written.
+    """
+    import shutil
+
+    from audit.errors import AuditError
+
+    case = load_case(name_or_path)
+    target = Path(dest)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise AuditError(f"{target} already exists and is not an empty folder; give a new "
+                         f"folder name")
+    files = sorted({p for pattern in CASE_GLOBS for p in case.path.glob(pattern)
+                    if p.is_file()} | {case.path / f for f in CASE_FILES
+                                       if (case.path / f).is_file()})
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for src in files:
+        dst = target / src.name
+        shutil.copyfile(src, dst)
+        written.append(dst)
+    return written
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """What ``cases show`` prints: sources, candidate keys, region levels, claims."""
+    from audit.claims import headline, load_ledger
+
+    e = case.election
+    claims: list[dict[str, Any]] = []
+    if case.claims_path is not None:
+        ledger = load_ledger(case.claims_path, election=e)
+        claims = [{"id": c.id, "side": c.side, "datetime": c.time.text,
+                   "figures": headline(c, e)} for c in ledger.timeline()]
+    levels = [{"level": lv, "regions": len(e.regions_at(lv)),
+               "example": next((f"{r.code} = {r.name}" for r in e.regions_at(lv)), "")}
+              for lv in e.region_levels]
+    return {
+        "schema": "election-audit/case", "schema_version": 1,
+        "case": case.name, "path": str(case.path), "bundled": is_bundled(case),
+        "election": {"id": e.id, "name": e.name, "date": str(e.date), "country": e.country,
+                     "tables": e.tables},
+        "candidates": [{"key": c.key, "name": c.name} for c in e.candidates],
+        "region_levels": levels,
+        "sources": [{"id": s.id, "side": s.side, "main": s.main,
+                     "files": [f.file for f in s.data_files], "profile": s.profile,
+                     "join": s.join, "description": s.description} for s in case.sources],
+        "aggregates": sorted(p.name for p in case.path.glob("aggregates_*.csv")),
+        "claims": claims,
+    }

@@ -61,10 +61,10 @@ _UNITS = {"k": 1_000, "K": 1_000, "M": 1_000_000}
 _CLAIM_FIELDS = ("id", "datetime", "side", "series", "source", "scope", "scope_level",
                  "coverage", "counts", "percentages", "percent_base", "percent_rounding",
                  "valid", "null_votes", "blank_votes", "voters", "registered", "turnout_pct",
-                 "valid_pct", "null_pct", "derived", "basis", "endorses", "notes")
+                 "valid_pct", "null_pct", "derived", "basis", "endorses", "notes", "label")
 _COVERAGE_FIELDS = ("tables_pct", "tables", "registered", "registered_pct", "centers",
                     "sample_units", "respondents")
-_SOURCE_FIELDS = ("citation", "url", "urls")
+_SOURCE_FIELDS = ("citation", "url", "urls", "label", "archived", "date")
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,8 +213,22 @@ class Coverage:
 
 @dataclass(frozen=True)
 class Source:
+    """Where a claim was made and read: ``citation`` (who, where, when, and the copy read),
+    ``urls`` (the primary source first, then copies and secondary reports), ``primary``
+    (the ``url`` field: the publisher's own page, empty when only copies are known), ``archived``
+    (archived copies of the primary source), ``date`` (publication date as written) and
+    ``labels`` (a short name of the publisher per language, e.g. ``{"en": "CNE"}``)."""
+
     citation: str
     urls: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    archived: tuple[str, ...] = ()
+    date: str = ""
+    primary: str = ""
+
+    def name(self, lang: str) -> str:
+        """The publisher's short name in ``lang`` (else English, else the citation)."""
+        return self.labels.get(lang) or self.labels.get("en") or self.citation
 
 
 @dataclass(frozen=True)
@@ -247,6 +261,7 @@ class Claim:
     notes: str = ""
     line: int | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     # -- what the claim states -----------------------------------------------------------------
     @property
@@ -265,6 +280,10 @@ class Claim:
     @property
     def label(self) -> str:
         return self.id
+
+    def name(self, lang: str) -> str:
+        """The claim's human label in ``lang`` ("CNE bulletin 1"), else English, else its id."""
+        return self.labels.get(lang) or self.labels.get("en") or self.id
 
     def complete(self, candidates: Sequence[str]) -> bool:
         """True when ``counts`` partition the valid votes (every candidate, or ``OTHERS``)."""
@@ -310,8 +329,11 @@ class Claim:
         """The claim as announced (JSON-safe; strings keep their precision)."""
         out: dict[str, Any] = {
             "id": self.id, "datetime": self.time.text, "side": self.side,
-            "series": self.series, "source": {"citation": self.source.citation,
-                                              "urls": list(self.source.urls)},
+            "series": self.series, "label": dict(self.labels),
+            "source": {"citation": self.source.citation, "urls": list(self.source.urls),
+                       "label": dict(self.source.labels),
+                       "archived": list(self.source.archived), "date": self.source.date,
+                       "primary": self.source.primary or None},
             "scope": self.scope, "scope_level": self.scope_level or None,
             "coverage": {f.name: _json_figure(getattr(self.coverage, f.name))
                          for f in dataclasses.fields(self.coverage)},
@@ -674,6 +696,7 @@ def parse_claim(raw: Any, *, election: Election | None = None, index: int = 0,
         sample_units=whole("coverage.sample_units", raw_cov.get("sample_units")),
         respondents=whole("coverage.respondents", raw_cov.get("respondents")))
 
+    labels = _parse_labels(raw.get("label"), "label", p)
     derived = raw.get("derived", False)
     if not isinstance(derived, bool):
         p.add("derived", derived, "bad_bool")
@@ -704,8 +727,33 @@ def parse_claim(raw: Any, *, election: Election | None = None, index: int = 0,
         valid_pct=percent("valid_pct", raw.get("valid_pct")),
         null_pct=percent("null_pct", raw.get("null_pct")),
         derived=derived, basis=basis, endorses=tuple(endorses_raw), notes=notes,
-        line=line, raw=dict(raw))
+        line=line, raw=dict(raw), labels=labels)
     return (None if p.problems else claim), p.problems
+
+
+def _parse_labels(raw: Any, name: str, p: _Collector) -> dict[str, str]:
+    """A label: one text for every language, or a mapping language -> text."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        return {"en": raw} if raw.strip() else {}
+    if not isinstance(raw, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in raw.items()):
+        p.add(name, raw, "bad_text", "a text, or a mapping language -> text (en: ..., es: ...)")
+        return {}
+    return {str(k): str(v).strip() for k, v in raw.items()}
+
+
+def _url_list(raw: Mapping[str, Any], key: str, p: _Collector) -> list[str]:
+    value = raw.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(u, str) for u in value):
+        return list(value)
+    p.add(f"source.{key}", value, "bad_text", "a URL or a list of URLs")
+    return []
 
 
 def _parse_source(raw: Any, p: _Collector) -> Source | None:
@@ -732,7 +780,14 @@ def _parse_source(raw: Any, p: _Collector) -> Source | None:
             p.add("source.urls", raw["urls"], "bad_text", "a list of URLs")
         else:
             urls.extend(raw["urls"])
-    return Source(citation.strip(), tuple(urls))
+    date = raw.get("date", "")
+    if not isinstance(date, (str, dt.date)):
+        p.add("source.date", date, "bad_text")
+        date = ""
+    return Source(citation.strip(), tuple(urls),
+                  primary=raw["url"] if isinstance(raw.get("url"), str) else "",
+                  labels=_parse_labels(raw.get("label"), "source.label", p),
+                  archived=tuple(_url_list(raw, "archived", p)), date=str(date or ""))
 
 
 # --------------------------------------------------------------------------------------------

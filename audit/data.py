@@ -33,7 +33,7 @@ from audit.cases import Archive, Case, DataFile, SourceFile, case_dir, load_case
 from audit.errors import AuditError, ChecksumError, DataUnavailableError, MetadataError
 from audit.ingest import IngestResult, read_sheets
 from audit.ingest.profiles import Profile, get_profile
-from audit.model import sha256_file
+from audit.model import KEY_COLUMNS, sha256_file
 
 #: Environment variable naming a data directory (one sub-folder per dataset).
 ENV_VAR = "ELECTION_AUDIT_DATA"
@@ -111,13 +111,14 @@ def load_source(case: str | Path | Case, source_id: str, data_dir: str | Path | 
 
 def load_target(target: str | Path, *, source_id: str | None = None,
                 profile: str | Path | None = None, data_dir: str | Path | None = None,
-                download: bool = True) -> tuple[IngestResult, str]:
+                download: bool = True, join: str | Path | None = None,
+                join_on: Sequence[str] | None = None) -> tuple[IngestResult, str]:
     """Tally sheets named the way commands accept them, with a label for outputs.
 
     ``target`` is a tally-sheet file (read with ``profile``, default: detected), or a case: a
     bundled case name or a case folder, whose source ``source_id`` (default: its main source)
-    is located and ingested with :func:`load_source`. The label is the file's stem or the
-    case's name.
+    is located and ingested with :func:`load_source`. ``join`` (a file, joined on the key
+    columns ``join_on``) applies to a file. The label is the file's stem or the case's name.
 
     Raises
     ------
@@ -128,16 +129,18 @@ def load_target(target: str | Path, *, source_id: str | None = None,
     if path.is_file():
         if source_id is not None:
             raise AuditError(f"--source names a source of a case; {path} is a file")
-        return read_sheets(path, profile=profile), path.stem
+        return read_sheets(path, profile=profile, join=join,
+                           join_on=tuple(join_on or KEY_COLUMNS)), path.stem
     try:
         case = load_case(case_dir(target))
     except MetadataError as exc:
         if path.suffix:  # looks like a file name: say so
             raise AuditError(f"{target}: no such file, and not a case ({exc})") from None
         raise
-    if profile is not None:
-        raise AuditError(f"--profile applies to a file; the sources of case {case.name!r} "
-                         f"name their profiles in sources.toml")
+    if profile is not None or join is not None:
+        raise AuditError(f"--{'mapping' if profile is not None else 'join'} applies to a "
+                         f"file; the sources of case {case.name!r} name their mappings and "
+                         f"joins in sources.toml")
     source = case.source(source_id) if source_id else case.main_source
     if source is None:
         raise AuditError(f"case {case.name!r} lists no tally-sheet source in sources.toml")

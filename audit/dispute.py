@@ -33,7 +33,7 @@ from audit.checks.claims import (
     check_round_percentages,
     check_successive,
 )
-from audit.checks.multiple import adjust_family
+from audit.checks.multiple import adjust
 from audit.claims import ClaimLedger, load_ledger
 from audit.model import SheetTable
 
@@ -181,7 +181,7 @@ def audit_dispute(case: str | Path | Case,
     arithmetic = tuple(check_arithmetic(cl, election) for cl in claims if cl.has_figures)
     rounds = [check_round_percentages(cl, election, tolerance=tolerance)
               for cl in claims if cl.has_counts and cl.percentages]
-    rounds = adjust_family(rounds)  # type: ignore[assignment]
+    rounds = adjust(rounds, [True] * len(rounds))  # type: ignore[assignment]
 
     table_source = next((s for s in sources if s.kind == "tables"), None)
     succ: list[SuccessiveResult] = []
@@ -193,7 +193,7 @@ def audit_dispute(case: str | Path | Case,
         for before, after in itertools.pairwise(members):
             succ.append(check_successive(before, after, election,
                                          sheets=table_source.sheets if table_source else None))
-    succ = adjust_family(succ)  # type: ignore[assignment]
+    succ = adjust(succ, [True] * len(succ))  # type: ignore[assignment]
 
     against: list[SheetsResult] = []
     for src in sources:

@@ -1,20 +1,30 @@
-"""The forensics battery: every registered sheet-level check, nationally and per region.
+"""The forensics battery: every registered sheet-level check, nationally and per region,
+for the candidates that matter, with one multiple-testing policy and one verdict.
 
 :func:`run_forensics` runs each check of :func:`audit.checks.registry.registered` (all
 families: digits, turnout, fingerprints ...) on the whole table and on each region at one
 level, skipping — with a stated reason — checks whose columns are missing, regions with too
-few sheets and checks that cannot run on a subset. p-values are then adjusted with
-Benjamini–Hochberg across regions *and* tests, separately for the calibrated checks
-(simulation nulls, whose false-positive rate is shown on simulated clean elections) and for
-the textbook checks (kept for comparison with the literature; known to flag honest
-elections). Raw and adjusted p-values are both kept; evidence levels come from the adjusted
-ones.
+few sheets and checks that cannot run on a subset.
 
-Random streams: each (scope, family) pair gets its own generator derived from the seed and
-the names (not their order), so adding a region or a family does not change the others'
-numbers; the checks of one family in one scope start from the same state, so the digit tests
-share one Monte Carlo sample of honest redraws (see :mod:`audit.checks.digits`). Checks run
-scope by scope, so that sample is drawn once per scope.
+Candidates (:func:`candidates_to_test`): the checks registered as ``per_candidate`` (those
+that ballot stuffing for one candidate moves: the corner test, integer percentages, the
+fingerprint, the turnout–share correlation, Shpilkin's estimate ...) run for the leader on the
+sheets, the winner the authority declared (``declared_winner`` in ``election.toml``) and every
+candidate with at least :data:`CANDIDATE_SHARE` of the valid votes on the sheets; the others
+(digit tests ...) run for the first of them. ``candidates=`` narrows the list.
+
+p-values are adjusted by :func:`audit.checks.multiple.adjust`, the one policy of the package
+(``docs/results.md``): the calibrated national results (tests × candidates) form the primary
+family, regional results are adjusted within each (test, candidate) across regions, and
+uncalibrated or textbook results are descriptive (no evidence label). :meth:`ForensicsResult.
+verdict` summarises the national family: flagged or not, the strongest evidence, and the
+findings ranked with the test behind each.
+
+Random streams: each (scope, family) pair — and (scope, family, candidate) for checks run per
+candidate — gets its own generator derived from the seed and the names (not their order), so
+adding a region, a candidate or a family does not change the others' numbers; the checks of
+one family in one scope start from the same state, so the digit tests share one sequence of
+honest redraws (see :mod:`audit.checks.digits`). Checks run scope by scope.
 
 Speed: checks registered as not ``fast`` (the Klimek model fit) run nationally only unless
 ``slow_by_region`` is set; the others are vectorised numpy, run scope by scope.
@@ -39,17 +49,22 @@ from tqdm import tqdm
 from audit._json import jsonable
 from audit._version import __version__
 from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, battery_options
-from audit.checks._result import CheckResult, Evidence
-from audit.checks.multiple import adjust_family
+from audit.checks._result import CheckResult, Evidence, Message
+from audit.checks.multiple import NATIONAL, adjust
+from audit.checks.multiple import summary as policy_summary
 from audit.checks.registry import CheckSpec, registered
 from audit.errors import AuditError
 from audit.model import SheetTable, region_code_column, region_name_column
 
 SCHEMA = "election-audit/forensics"
-SCHEMA_VERSION = 1
-NATIONAL = "national"
-_ORDER = {e: i for i, e in enumerate((Evidence.CONSISTENT, Evidence.WEAK, Evidence.MODERATE,
-                                      Evidence.STRONG, Evidence.IMPOSSIBLE))}
+SCHEMA_VERSION = 2
+#: Candidates with at least this share of the valid votes on the sheets are tested by the
+#: per-candidate checks (besides the leader and the declared winner): a candidate with a
+#: fifth of the vote is a contender whom stuffing could serve.
+CANDIDATE_SHARE = 0.20
+_ORDER = {e: i for i, e in enumerate((Evidence.NOT_TESTED, Evidence.CONSISTENT, Evidence.WEAK,
+                                      Evidence.MODERATE, Evidence.STRONG,
+                                      Evidence.IMPOSSIBLE))}
 
 
 @dataclass(frozen=True)
@@ -69,39 +84,48 @@ class Scope:
 
 @dataclass(frozen=True)
 class Skip:
-    """A check not run in a scope, and why (one line)."""
+    """A check not run in a scope (for a candidate), and why (one line)."""
 
     scope: str
     test: str
     reason: str
+    candidate: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"scope": self.scope, "test": self.test, "reason": self.reason}
+        return {"scope": self.scope, "test": self.test, "candidate": self.candidate,
+                "reason": self.reason}
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One result of the battery with its scope and family."""
+    """One result of the battery with its family; ``reason`` says why an uncalibrated
+    result is descriptive (:data:`audit.checks.registry.UNCALIBRATED_REASONS`)."""
 
     scope: str
     family: str
     calibrated: bool
     result: CheckResult
+    reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe; the null distribution is summarised by three quantiles."""
         result = self.result
         null = getattr(result, "null_distribution", None)
+        skip = {"null_distribution"}
         if type(result).to_dict is CheckResult.to_dict:  # skip converting the null itself
             detail = {f.name: jsonable(getattr(result, f.name))
-                      for f in dataclasses.fields(result) if f.name != "null_distribution"}
+                      for f in dataclasses.fields(result)
+                      if f.name not in skip and f.metadata.get("json", True)}
             detail["sentence"] = result.sentence
         else:
             detail = result.to_dict()
-            detail.pop("null_distribution", None)
+            for key in skip:
+                detail.pop(key, None)
         out: dict[str, Any] = {"scope": self.scope, "family": self.family,
-                               "calibrated": self.calibrated}
+                               "calibrated": self.calibrated,
+                               "descriptive_reason": self.reason or None}
         out.update(detail)
+        out["scope"] = self.scope
         if null is not None:
             finite = np.asarray(null, dtype=float).ravel()
             finite = finite[np.isfinite(finite)]
@@ -112,9 +136,122 @@ class Entry:
         return out
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One calibrated result that gives evidence against honest counting."""
+
+    test: str
+    candidate: str | None
+    scope: str
+    scope_name: str
+    pvalue: float | None
+    pvalue_adjusted: float | None
+    pvalue_method: str | None
+    z: float | None
+    evidence: Evidence
+    effect: float | None
+    effect_unit: str
+    message: Message
+
+    @classmethod
+    def of(cls, entry: Entry, scope_name: str = "") -> Finding:
+        r = entry.result
+        return cls(test=r.test, candidate=r.candidate, scope=entry.scope,
+                   scope_name=scope_name, pvalue=r.pvalue, pvalue_adjusted=r.pvalue_adjusted,
+                   pvalue_method=r.pvalue_method, z=r.z, evidence=r.evidence,
+                   effect=r.effect, effect_unit=r.effect_unit, message=r.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"test": self.test, "candidate": self.candidate, "scope": self.scope,
+                "scope_name": self.scope_name, "pvalue": self.pvalue,
+                "pvalue_adjusted": self.pvalue_adjusted, "pvalue_method": self.pvalue_method,
+                "z": self.z, "evidence": self.evidence.value, "effect": self.effect,
+                "effect_unit": self.effect_unit, "message": self.message.to_dict()}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The national verdict of a battery (:func:`verdict_of`).
+
+    Attributes
+    ----------
+    flagged : bool
+        Some calibrated national result has an adjusted p-value below ``alpha``.
+    strongest : Evidence
+        The highest evidence level among calibrated national results (``consistent`` when
+        none is flagged; ``not_tested`` when no calibrated test ran).
+    alpha : float
+        The level of a flag.
+    candidates : tuple of str
+        The candidates tested.
+    family_size : int
+        Calibrated national results adjusted together (the primary family).
+    findings : tuple of Finding
+        Flagged national results, strongest first (adjusted p, then larger ``z``).
+    regional : tuple of Finding
+        Flagged regional results (adjusted within their test and candidate), strongest
+        first: where the evidence lies.
+    """
+
+    flagged: bool
+    strongest: Evidence
+    alpha: float
+    candidates: tuple[str, ...]
+    family_size: int
+    findings: tuple[Finding, ...] = ()
+    regional: tuple[Finding, ...] = ()
+
+    @property
+    def message(self) -> Message:
+        """The verdict in one sentence (``forensics.verdict.*``)."""
+        if not self.flagged:
+            return Message("forensics.verdict.not_flagged",
+                           {"alpha": 100 * self.alpha, "tests": self.family_size,
+                            "candidates": ", ".join(self.candidates)})
+        top = self.findings[0]
+        strongest = top.evidence.value if top.evidence in (
+            Evidence.WEAK, Evidence.MODERATE, Evidence.STRONG, Evidence.IMPOSSIBLE) else "weak"
+        return Message(f"forensics.verdict.flagged_{strongest}", {
+            "count": len(self.findings), "tests": self.family_size,
+            "test": top.test, "candidate": top.candidate or "—",
+            "p": top.pvalue_adjusted, "z": top.z if top.z is not None else float("nan")})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"flagged": self.flagged, "strongest": self.strongest.value,
+                "alpha": self.alpha, "candidates": list(self.candidates),
+                "family_size": self.family_size,
+                "findings": [f.to_dict() for f in self.findings],
+                "regional": [f.to_dict() for f in self.regional],
+                "message": self.message.to_dict()}
+
+
+def _rank(finding: Finding) -> tuple[float, float, str, str]:
+    return (finding.pvalue_adjusted if finding.pvalue_adjusted is not None else 1.0,
+            -(finding.z if finding.z is not None else 0.0), finding.test,
+            finding.candidate or "")
+
+
+def verdict_of(entries: Sequence[Entry], *, alpha: float = 0.05,
+               candidates: Sequence[str] = (), scopes: Sequence[Scope] = ()) -> Verdict:
+    """The verdict of adjusted battery entries: the one place it is computed (the CLI
+    summary, :meth:`ForensicsResult.verdict` and the report read it from here)."""
+    names = {s.key: s.name or s.code for s in scopes}
+    national = [e for e in entries if e.calibrated and e.scope == NATIONAL
+                and e.result.pvalue is not None]
+    flagged = [Finding.of(e) for e in national if _flagged(e.result, alpha)]
+    regional = [Finding.of(e, names.get(e.scope, e.scope)) for e in entries
+                if e.calibrated and e.scope != NATIONAL and _flagged(e.result, alpha)]
+    levels = [e.result.evidence for e in national]
+    strongest = max(levels, key=_ORDER.__getitem__) if levels else Evidence.NOT_TESTED
+    return Verdict(flagged=bool(flagged), strongest=strongest, alpha=alpha,
+                   candidates=tuple(candidates), family_size=len(national),
+                   findings=tuple(sorted(flagged, key=_rank)),
+                   regional=tuple(sorted(regional, key=_rank)))
+
+
 @dataclass(frozen=True, kw_only=True)
 class ForensicsResult:
-    """The battery's results: per scope and test, raw and BH-adjusted.
+    """The battery's results: per scope, test and candidate, raw and adjusted.
 
     Attributes
     ----------
@@ -123,11 +260,14 @@ class ForensicsResult:
     seed : int or None
         Seed of every Monte Carlo null.
     n_resamples : int
-        Honest redraws per simulation null.
-    candidate : str
-        Candidate whose counts candidate-level checks test (the national leader by default).
+        Most honest redraws per sequential Monte Carlo null.
+    candidates : tuple of str
+        Candidates tested by the per-candidate checks (:func:`candidates_to_test`), the
+        first of them also by the others.
+    declared_winner : str or None
+        The winner declared by the authority (from the election metadata), when known.
     alpha : float
-        Level at which a (BH-adjusted) p-value counts as a flag in the summary.
+        Level at which an adjusted p-value counts as a flag.
     scopes, entries, skipped
         Where checks ran, their results, and what was not run with the reason.
     """
@@ -135,7 +275,8 @@ class ForensicsResult:
     level: str | None
     seed: int | None
     n_resamples: int
-    candidate: str
+    candidates: tuple[str, ...]
+    declared_winner: str | None = None
     alpha: float = 0.05
     sheets: int = 0
     scopes: tuple[Scope, ...] = ()
@@ -143,38 +284,53 @@ class ForensicsResult:
     skipped: tuple[Skip, ...] = ()
     provenance: tuple[Any, ...] = field(default_factory=tuple)
 
+    @property
+    def candidate(self) -> str:
+        """The first candidate tested (the leader unless ``candidates`` says otherwise)."""
+        return self.candidates[0]
+
+    def verdict(self) -> Verdict:
+        """The national verdict (:class:`Verdict`)."""
+        return verdict_of(self.entries, alpha=self.alpha, candidates=self.candidates,
+                          scopes=self.scopes)
+
     def results_frame(self) -> pd.DataFrame:
-        """One row per result: scope, test, family, null, p-values, evidence, sentence."""
+        """One row per result: scope, test, candidate, family, null, p-values (raw, adjusted,
+        method), z, evidence, sentence."""
         names = {s.key: (s.code, s.name) for s in self.scopes}
+        columns = ["scope", "region_code", "region_name", "test", "candidate", "family",
+                   "calibrated", "null", "statistic", "pvalue", "pvalue_adjusted",
+                   "pvalue_method", "z", "effect", "effect_unit", "n", "evidence",
+                   "descriptive_reason", "sentence"]
         return pd.DataFrame([{
-            "scope": e.scope, "region_code": names[e.scope][0], "region_name": names[e.scope][1],
-            "test": e.result.test, "family": e.family, "calibrated": e.calibrated,
+            "scope": e.scope, "region_code": names[e.scope][0],
+            "region_name": names[e.scope][1], "test": e.result.test,
+            "candidate": e.result.candidate, "family": e.family, "calibrated": e.calibrated,
             "null": e.result.null, "statistic": e.result.statistic, "pvalue": e.result.pvalue,
-            "pvalue_adjusted": e.result.pvalue_adjusted, "effect": e.result.effect,
-            "effect_unit": e.result.effect_unit, "n": e.result.n,
-            "evidence": e.result.evidence.value, "sentence": e.result.sentence,
-        } for e in self.entries], columns=["scope", "region_code", "region_name", "test",
-                                            "family", "calibrated", "null", "statistic",
-                                            "pvalue", "pvalue_adjusted", "effect",
-                                            "effect_unit", "n", "evidence", "sentence"])
+            "pvalue_adjusted": e.result.pvalue_adjusted,
+            "pvalue_method": e.result.pvalue_method, "z": e.result.z,
+            "effect": e.result.effect, "effect_unit": e.result.effect_unit, "n": e.result.n,
+            "evidence": e.result.evidence.value, "descriptive_reason": e.reason or None,
+            "sentence": e.result.sentence,
+        } for e in self.entries], columns=columns)
 
     def summary(self) -> pd.DataFrame:
         """One row per scope (national first, then regions in order).
 
-        Columns: ``scope, region_code, region_name, sheets, tests, skipped, flags`` (calibrated
-        results with adjusted p < alpha), ``strongest`` (highest evidence level among
-        calibrated results), ``min_pvalue_adjusted`` and ``min_test`` (calibrated),
-        ``textbook_flags`` (textbook results with adjusted p < alpha).
+        Columns: ``scope, region_code, region_name, sheets, tests, skipped, flags``
+        (calibrated results with adjusted p < alpha), ``strongest`` (highest evidence level
+        among calibrated results), ``min_pvalue_adjusted``, ``min_test`` and
+        ``min_candidate`` (the calibrated result with the smallest adjusted p),
+        ``descriptive`` (results shown without evidence label).
         """
         rows = []
         for scope in self.scopes:
             entries = [e for e in self.entries if e.scope == scope.key]
             calibrated = [e.result for e in entries if e.calibrated]
-            textbook = [e.result for e in entries if not e.calibrated]
-            adjusted = [(r.pvalue_adjusted, r.test) for r in calibrated
+            adjusted = [(r.pvalue_adjusted, r.test, r.candidate or "") for r in calibrated
                         if r.pvalue_adjusted is not None]
-            best = min(adjusted) if adjusted else (None, None)
-            levels = [r.evidence for r in calibrated if r.evidence in _ORDER]
+            best = min(adjusted) if adjusted else (None, None, None)
+            levels = [r.evidence for r in calibrated if r.pvalue_adjusted is not None]
             rows.append({
                 "scope": scope.key, "region_code": scope.code, "region_name": scope.name,
                 "sheets": scope.sheets, "tests": len(entries),
@@ -182,25 +338,27 @@ class ForensicsResult:
                 "flags": sum(1 for r in calibrated if _flagged(r, self.alpha)),
                 "strongest": max(levels, key=_ORDER.__getitem__).value if levels else None,
                 "min_pvalue_adjusted": best[0], "min_test": best[1],
-                "textbook_flags": sum(1 for r in textbook if _flagged(r, self.alpha)),
+                "min_candidate": best[2] or None,
+                "descriptive": sum(1 for e in entries if not e.calibrated),
             })
         return pd.DataFrame(rows, columns=["scope", "region_code", "region_name", "sheets",
                                            "tests", "skipped", "flags", "strongest",
                                            "min_pvalue_adjusted", "min_test",
-                                           "textbook_flags"])
+                                           "min_candidate", "descriptive"])
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe, deterministic (schema ``election-audit/forensics`` v1, docs/json.md)."""
-        families = {"calibrated": sum(e.calibrated for e in self.entries),
-                    "textbook": sum(not e.calibrated for e in self.entries)}
+        """JSON-safe, deterministic (schema ``election-audit/forensics`` v2, docs/json.md)."""
+        results = [e.result for e in self.entries]
+        calibrated = [e.calibrated for e in self.entries]
         return {
             "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
             "package_version": __version__,
             "level": self.level, "seed": self.seed, "n_resamples": self.n_resamples,
-            "candidate": self.candidate, "alpha": self.alpha, "sheets": self.sheets,
-            "provenance": jsonable(list(self.provenance)),
-            "multiple_comparisons": {"method": "benjamini-hochberg",
-                                     "families": families},
+            "candidate": self.candidate, "candidates": list(self.candidates),
+            "declared_winner": self.declared_winner, "alpha": self.alpha,
+            "sheets": self.sheets, "provenance": jsonable(list(self.provenance)),
+            "multiple_comparisons": policy_summary(results, calibrated),
+            "verdict": self.verdict().to_dict(),
             "scopes": [s.to_dict() for s in self.scopes],
             "results": [e.to_dict() for e in self.entries],
             "skipped": [s.to_dict() for s in self.skipped],
@@ -209,14 +367,39 @@ class ForensicsResult:
 
 
 def _flagged(result: CheckResult, alpha: float) -> bool:
-    p = result.pvalue_adjusted if result.pvalue_adjusted is not None else result.pvalue
-    return result.evidence is Evidence.IMPOSSIBLE or (p is not None and p < alpha)
+    if result.evidence is Evidence.IMPOSSIBLE:
+        return True
+    p = result.pvalue_adjusted
+    return p is not None and p < alpha
 
 
-def scope_generator(seed: int | None, scope: str, family: str) -> np.random.Generator:
-    """The generator of one (scope, family): derived from the seed and both names."""
-    key = zlib.crc32(f"{scope}\x00{family}".encode())
+def scope_generator(seed: int | None, scope: str, family: str,
+                    candidate: str | None = None) -> np.random.Generator:
+    """The generator of one (scope, family) — or (scope, family, candidate) for a check run
+    per candidate: derived from the seed and the names."""
+    name = f"{scope}\x00{family}" if candidate is None else \
+        f"{scope}\x00{family}\x00{candidate}"
+    key = zlib.crc32(name.encode())
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+
+
+def candidates_to_test(sheets: SheetTable, *, min_share: float = CANDIDATE_SHARE,
+                       declared_winner: str | None = None) -> tuple[str, ...]:
+    """The candidates the per-candidate checks test, in order: the leader on the sheets,
+    the declared winner (``declared_winner``, else the election metadata's), then every
+    other candidate with at least ``min_share`` of the valid votes, by share."""
+    votes = sheets.votes.sum(axis=0).astype(float)
+    total = float(votes.sum())
+    order = [sheets.candidates[i] for i in np.argsort(-votes, kind="stable")]
+    chosen = [sheets.leader()]
+    declared = declared_winner
+    if declared is None and sheets.election is not None:
+        declared = sheets.election.declared_winner
+    if declared is not None and declared in sheets.candidates and declared not in chosen:
+        chosen.append(declared)
+    shares = dict(zip(sheets.candidates, votes / total if total > 0 else votes, strict=True))
+    chosen += [c for c in order if c not in chosen and shares[c] >= min_share]
+    return tuple(chosen)
 
 
 def _regions(sheets: SheetTable, level: str) -> list[tuple[Scope, np.ndarray]]:
@@ -253,11 +436,14 @@ def _select(checks: Iterable[str] | None) -> list[CheckSpec]:
 
 
 def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None = None,
-                  n_resamples: int = DEFAULT_RESAMPLES, candidate: str | None = None,
+                  n_resamples: int = DEFAULT_RESAMPLES,
+                  candidates: Sequence[str] | None = None, candidate: str | None = None,
                   checks: Sequence[str] | None = None, alpha: float = 0.05,
                   slow_by_region: bool = False, n_refits: int = DEFAULT_REFITS,
+                  min_share: float = CANDIDATE_SHARE,
                   progress: bool | None = None) -> ForensicsResult:
-    """Run the battery of registered checks nationally and per region, with BH adjustment.
+    """Run the battery of registered checks nationally and per region, for the candidates
+    that matter, adjusted by the package's multiple-testing policy.
 
     Parameters
     ----------
@@ -268,18 +454,23 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
     seed
         Seed of every Monte Carlo null (None: fresh entropy, not reproducible).
     n_resamples
-        Honest redraws per simulation null.
+        Most honest redraws per sequential Monte Carlo null (:mod:`audit.checks.pvalues`).
+    candidates
+        Candidate keys to test (default: :func:`candidates_to_test`); the per-candidate
+        checks run for each, the other candidate-level checks for the first.
     candidate
-        Candidate key whose counts candidate-level checks test (default: national leader).
+        One candidate to test (the same as ``candidates=[candidate]``).
     checks
         Names or families to run (default: every registered check).
     alpha
-        Level for counting flags in the summary (evidence levels do not depend on it).
+        Level of a flag in the summary and the verdict (evidence levels do not depend on it).
     slow_by_region
         Also run the checks registered as not ``fast`` in every region (default: nationally
         only, with a stated skip per region).
     n_refits
         Refits of a fitted model per parametric bootstrap (the Klimek fit's interval).
+    min_share
+        Share of the valid votes from which a candidate is tested by default.
     progress
         Show a progress bar on stderr: None (default) shows it when stderr is a terminal.
 
@@ -291,10 +482,16 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
         raise AuditError("no tally sheets to analyse")
     if n_resamples < 1:
         raise AuditError("--n-resamples must be at least 1")
-    if candidate is not None and candidate not in sheets.candidates:
-        raise AuditError(f"unknown candidate {candidate!r}; known: "
-                         f"{', '.join(sheets.candidates)}")
-    key = candidate or sheets.leader()
+    if candidate is not None:
+        candidates = [candidate, *(c for c in candidates or () if c != candidate)]
+    if candidates:
+        unknown = [c for c in candidates if c not in sheets.candidates]
+        if unknown:
+            raise AuditError(f"unknown candidate {', '.join(map(repr, unknown))}; known: "
+                             f"{', '.join(sheets.candidates)}")
+        tested = tuple(dict.fromkeys(candidates))
+    else:
+        tested = candidates_to_test(sheets, min_share=min_share)
     specs = _select(checks)
     scopes: list[tuple[Scope, SheetTable]] = [
         (Scope(key=NATIONAL, level=None, code=NATIONAL, name="", sheets=len(sheets)), sheets)]
@@ -310,7 +507,7 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                                 f"these sheets do not state"))
         else:
             runnable.append(spec)
-    plan: list[tuple[Scope, SheetTable, CheckSpec]] = []
+    plan: list[tuple[Scope, SheetTable, CheckSpec, str | None]] = []
     for scope, table in scopes:  # scope by scope: a family's redraws are shared in a scope
         for spec in runnable:
             if scope.key != NATIONAL and not spec.by_region:
@@ -321,49 +518,54 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
             elif len(table) < spec.min_units:
                 skipped.append(Skip(scope.key, spec.name, f"only {len(table)} sheets; the "
                                     f"check needs at least {spec.min_units}"))
+            elif spec.per_candidate:
+                plan += [(scope, table, spec, c) for c in tested]
             else:
-                plan.append((scope, table, spec))
+                plan.append((scope, table, spec, None))
     show = sys.stderr.isatty() if progress is None else progress
     raw: list[Entry] = []
-    with battery_options(n_resamples=n_resamples, candidate=key, n_refits=n_refits), \
+    with battery_options(n_resamples=n_resamples, candidate=tested[0], n_refits=n_refits), \
             tqdm(total=len(plan), desc="forensics", unit="check", file=sys.stderr,
                  disable=not show, leave=False, dynamic_ncols=True) as bar:
-        for scope, table, spec in plan:
+        for scope, table, spec, cand in plan:
             bar.set_postfix_str(f"{scope.key} {spec.name}", refresh=False)
-            outcome = _run_one(scope, table, spec, seed)
+            outcome = _run_one(scope, table, spec, seed, cand)
             if isinstance(outcome, Entry):
                 raw.append(outcome)
             else:
                 skipped.append(outcome)
             bar.update(1)
-    entries = _adjust(raw)
-    return ForensicsResult(level=by, seed=seed, n_resamples=n_resamples, candidate=key,
-                           alpha=alpha, sheets=len(sheets),
-                           scopes=tuple(s for s, _ in scopes), entries=tuple(entries),
+    declared = sheets.election.declared_winner if sheets.election is not None else None
+    return ForensicsResult(level=by, seed=seed, n_resamples=n_resamples, candidates=tested,
+                           declared_winner=declared, alpha=alpha, sheets=len(sheets),
+                           scopes=tuple(s for s, _ in scopes), entries=tuple(adjust_entries(raw)),
                            skipped=tuple(skipped), provenance=tuple(sheets.provenance))
 
 
-def _run_one(scope: Scope, table: SheetTable, spec: CheckSpec, seed: int | None
-             ) -> Entry | Skip:
-    """One check in one scope: its entry, or a skip saying why it could not run."""
+def _run_one(scope: Scope, table: SheetTable, spec: CheckSpec, seed: int | None,
+             candidate: str | None) -> Entry | Skip:
+    """One check in one scope (for one candidate): its entry, or a skip saying why."""
+    rng = scope_generator(seed, scope.key, spec.family, candidate)
     try:
-        result = spec.run(table, scope_generator(seed, scope.key, spec.family))
+        if candidate is None:
+            result = spec.run(table, rng)
+        else:
+            with battery_options(candidate=candidate):
+                result = spec.run(table, rng)
     except (ValueError, AuditError) as exc:
-        return Skip(scope.key, spec.name, " ".join(str(exc).split()))
-    return Entry(scope.key, spec.family, spec.calibrated, result)
+        return Skip(scope.key, spec.name, " ".join(str(exc).split()), candidate)
+    if candidate is not None and result.candidate is None:
+        result = dataclasses.replace(result, candidate=candidate)
+    result = dataclasses.replace(result, scope=scope.key)
+    return Entry(scope.key, spec.family, spec.calibrated, result, spec.uncalibrated)
 
 
-def _adjust(entries: list[Entry]) -> list[Entry]:
-    """Benjamini–Hochberg across scopes and tests, calibrated and textbook separately."""
-    out = list(entries)
-    for calibrated in (True, False):
-        idx = [i for i, e in enumerate(entries) if e.calibrated is calibrated]
-        adjusted = adjust_family([entries[i].result for i in idx])
-        for i, result in zip(idx, adjusted, strict=True):
-            e = entries[i]
-            out[i] = Entry(e.scope, e.family, e.calibrated, result)
-    return out
+def adjust_entries(entries: Sequence[Entry]) -> list[Entry]:
+    """Battery entries with :func:`audit.checks.multiple.adjust` applied (the one policy)."""
+    adjusted = adjust([e.result for e in entries], [e.calibrated for e in entries])
+    return [dataclasses.replace(e, result=r) for e, r in zip(entries, adjusted, strict=True)]
 
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "Entry", "ForensicsResult", "Scope", "Skip",
-           "run_forensics", "scope_generator"]
+__all__ = ["CANDIDATE_SHARE", "NATIONAL", "SCHEMA", "SCHEMA_VERSION", "Entry", "Finding",
+           "ForensicsResult", "Scope", "Skip", "Verdict", "adjust_entries",
+           "candidates_to_test", "run_forensics", "scope_generator", "verdict_of"]

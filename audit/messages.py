@@ -69,15 +69,19 @@ def format_number(value: float, kind: str, lang: str) -> str:
         return "—"
     if kind == "int":
         return format_decimal(round(value), locale=locale, format="#,##0")
-    if kind == "signed":
-        text = format_decimal(abs(round(value)), locale=locale, format="#,##0")
-        return ("+" if value > 0 else "−" if value < 0 else "±") + text
+    if kind == "signed":  # the sign of what is shown: -0.4 is "±0", never "−0"
+        whole = round(value)
+        text = format_decimal(abs(whole), locale=locale, format="#,##0")
+        return ("+" if whole > 0 else "−" if whole < 0 else "±") + text
     if kind.startswith("pct"):
         digits = int(kind[3:] or 2)
         number = format_decimal(value, locale=locale, format="#,##0." + "0" * digits)
         return f"{number}\u00a0%" if lang == "es" else f"{number}%"
     if kind.startswith("f") and kind[1:].isdigit():
-        return format_decimal(value, locale=locale, format="#,##0." + "0" * int(kind[1:]))
+        digits = int(kind[1:])
+        if round(value, digits) == 0:  # never "-0.0"
+            value = 0.0
+        return format_decimal(value, locale=locale, format="#,##0." + "0" * digits)
     if kind == "p":
         if value < 1e-300:  # underflow of an asymptotic p-value: say so, never "0"
             head = format_decimal(1.0, locale=locale, format="0.0")

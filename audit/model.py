@@ -53,6 +53,9 @@ CANONICAL_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("registered", "count", False, "Registered voters of the table."),
     ColumnSpec("voters", "count", False,
                "Ballots cast / voters who voted, as stated on the sheet."),
+    ColumnSpec("issued", "count", False,
+               "Ballots issued to voters, where the sheet states them (Russian protocols: "
+               "early + at the station + outside it); the turnout of Kobak et al. (2016)."),
     ColumnSpec("valid", "count", True,
                "Valid votes. When the source has no such column it is the candidate sum."),
     ColumnSpec("null", "count", False, "Null (spoilt, invalid) votes."),
@@ -64,8 +67,8 @@ CANONICAL_COLUMNS: tuple[ColumnSpec, ...] = (
 )
 
 KEY_COLUMNS: tuple[str, str] = ("center_id", "table_id")
-OPTIONAL_COUNTS: tuple[str, ...] = ("registered", "voters", "null", "blank")
-COUNT_COLUMNS: tuple[str, ...] = ("registered", "voters", "valid", "null", "blank")
+OPTIONAL_COUNTS: tuple[str, ...] = ("registered", "voters", "issued", "null", "blank")
+COUNT_COLUMNS: tuple[str, ...] = ("registered", "voters", "issued", "valid", "null", "blank")
 VOTE_PREFIX = "votes_"
 
 
@@ -135,6 +138,7 @@ class Election:
     kind: str = ""
     notes: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
+    declared_winner: str | None = None
 
     @property
     def candidate_keys(self) -> tuple[str, ...]:
@@ -191,6 +195,10 @@ class Election:
                 raise MetadataError(f"{origin}: region {r.get('code')!r} has unknown level "
                                     f"{level!r}; levels are {', '.join(levels)}")
             regions.append(Region(code=str(r["code"]), name=str(r["name"]), level=level))
+        declared = raw.get("declared_winner")
+        if declared is not None and str(declared) not in keys:
+            raise MetadataError(f"{origin}: declared_winner {declared!r} is not a candidate key; "
+                                f"keys are {', '.join(keys)}")
         reg = raw.get("registered", {})
         if not isinstance(reg, Mapping):
             reg = {"total": reg}
@@ -202,6 +210,7 @@ class Election:
             tables=raw.get("tables"), centers=raw.get("centers"),
             timezone=str(raw.get("timezone", "UTC")), kind=str(raw.get("kind", "")),
             notes=str(raw.get("notes", "")), sources=dict(raw.get("sources", {})),
+            declared_winner=None if declared is None else str(declared),
         )
 
 
@@ -257,8 +266,9 @@ class SheetTable:
 
     * the key columns ``center_id`` and ``table_id`` are strings and jointly unique;
     * ``valid`` and every ``votes_<KEY>`` column are non-negative int64 without missing values;
-    * ``registered``, ``voters``, ``null`` and ``blank``, when present, are non-negative
-      nullable integers (``Int64``): a missing value means "not stated on the sheet";
+    * ``registered``, ``voters``, ``issued``, ``null`` and ``blank``, when present, are
+      non-negative nullable integers (``Int64``): a missing value means "not stated on the
+      sheet";
     * ``source`` and ``line`` identify where each row came from.
 
     Ingestion (:func:`audit.ingest.read_sheets`) and simulation (:mod:`audit.simulate`) both

@@ -90,3 +90,19 @@ def test_profiles_worked_example_runs_as_described(tmp_path: Path) -> None:
 @pytest.mark.parametrize("doc", ["schema.md", "profiles.md", "data.md", "json.md"])
 def test_docs_exist_and_readme_links(doc: str) -> None:
     assert (DOCS / doc).is_file()
+
+
+def test_every_pointer_to_a_document_leads_to_one() -> None:
+    """``docs/NAME.md`` named in the package, the bundled cases, the README or the docs exists
+    (an election.toml once pointed to a document that did not)."""
+    root = DOCS.parent
+    sources = [root / "README.md", *DOCS.glob("*.md"), *(root / "audit").rglob("*.py"),
+               *(p for p in (root / "datasets").rglob("*") if p.suffix in (".toml", ".yaml",
+                                                                           ".md", ".csv"))]
+    missing = set()
+    for path in sources:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for name in re.findall(r"docs/([A-Za-z0-9_.-]+\.md)\b", text):
+            if not (DOCS / name).is_file():
+                missing.add(f"{path.relative_to(root)}: docs/{name}")
+    assert not missing, sorted(missing)

@@ -8,8 +8,9 @@ import pytest
 
 from audit._json import dumps
 from audit.checks import registry
-from audit.checks._result import CheckResult, Message
+from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks.multiple import bh_adjust
+from audit.checks.pvalues import METHODS
 from audit.checks.registry import CheckSpec
 from audit.errors import AuditError
 from audit.forensics import NATIONAL, run_forensics, scope_generator
@@ -43,29 +44,49 @@ def test_scopes_and_skips(battery, sheets) -> None:
     assert battery.candidate == sheets.leader()
 
 
-def test_raw_and_adjusted_pvalues_per_family(battery) -> None:
-    for calibrated in (True, False):
-        entries = [e for e in battery.entries if e.calibrated is calibrated]
-        raw = [e.result.pvalue for e in entries]
-        expected = bh_adjust(raw)
-        got = [e.result.pvalue_adjusted for e in entries]
-        assert got == pytest.approx(expected)
-        assert all(a >= r for a, r in zip(got, raw, strict=True))
-    assert {e.result.test.endswith(".textbook") for e in battery.entries
-            if not e.calibrated} == {True}
+def test_the_one_policy_adjusts_national_and_regional_families(battery) -> None:
+    # national: the calibrated results of every test together (one candidate here)
+    national = [e.result for e in battery.entries if e.calibrated and e.scope == NATIONAL]
+    assert len(national) == 10
+    assert [r.pvalue_adjusted for r in national] == pytest.approx(
+        bh_adjust([r.pvalue for r in national]))
+    # regional: each test across the regions, apart from the national family
+    for test in ("digits.last_digit", "digits.c05"):
+        regional = [e.result for e in battery.entries
+                    if e.calibrated and e.scope != NATIONAL and e.result.test == test]
+        assert len(regional) == 3
+        assert [r.pvalue_adjusted for r in regional] == pytest.approx(
+            bh_adjust([r.pvalue for r in regional]))
+    for e in battery.entries:
+        if e.calibrated:
+            assert e.result.pvalue_adjusted >= e.result.pvalue
+            assert e.result.evidence is evidence_from_pvalue(e.result.pvalue_adjusted)
+        else:  # textbook nulls: descriptive, whatever their p-value
+            assert e.result.test.endswith(".textbook")
+            assert e.result.pvalue_adjusted is None
+            assert e.result.evidence is Evidence.NOT_TESTED
+            assert e.reason == "textbook"
+        assert e.result.scope == e.scope
+        assert e.result.candidate == battery.candidate
+        assert e.result.pvalue_method in METHODS
 
 
 def test_summary_table(battery) -> None:
     summary = battery.summary()
     assert list(summary.columns) == ["scope", "region_code", "region_name", "sheets", "tests",
                                      "skipped", "flags", "strongest", "min_pvalue_adjusted",
-                                     "min_test", "textbook_flags"]
+                                     "min_test", "min_candidate", "descriptive"]
     assert summary["scope"].tolist()[0] == NATIONAL
     national = summary.iloc[0]
     assert national["tests"] == 20
+    assert national["descriptive"] == 10
     assert national["flags"] == 0  # a clean election
-    assert national["textbook_flags"] >= 2  # raw Benford on capped stations flags it
     assert summary.set_index("scope").loc["region:R99", "tests"] == 0
+    verdict = battery.verdict()
+    assert not verdict.flagged
+    assert verdict.family_size == 10
+    assert verdict.findings == ()
+    assert verdict.message.id == "forensics.verdict.not_flagged"
 
 
 def test_same_seed_byte_identical_json(sheets, battery) -> None:
@@ -80,17 +101,24 @@ def test_same_seed_byte_identical_json(sheets, battery) -> None:
 def test_json_schema(battery) -> None:
     payload = battery.to_dict()
     assert set(payload) == {"schema", "schema_version", "package_version", "level", "seed",
-                            "n_resamples", "candidate", "alpha", "sheets", "provenance",
-                            "multiple_comparisons", "scopes", "results", "skipped",
-                            "summary"}
+                            "n_resamples", "candidate", "candidates", "declared_winner",
+                            "alpha", "sheets", "provenance", "multiple_comparisons",
+                            "verdict", "scopes", "results", "skipped", "summary"}
     assert payload["schema"] == "election-audit/forensics"
-    assert payload["multiple_comparisons"]["families"] == {"calibrated": 40, "textbook": 40}
+    assert payload["schema_version"] == 2
+    policy = payload["multiple_comparisons"]
+    assert policy["name"] == "hierarchical-bh"
+    assert policy["national_family_size"] == 10
+    assert policy["regional_families"] == 10  # each calibrated test across the 3 regions
+    assert policy["descriptive_results"] == 40
+    assert payload["verdict"]["flagged"] is False
     result = next(r for r in payload["results"] if r["test"] == "digits.second_digit")
     assert "null_distribution" not in result
     assert set(result["null_quantiles"]) == {"q025", "q500", "q975"}
-    for key in ("scope", "family", "calibrated", "test", "statistic", "pvalue",
-                "pvalue_adjusted", "evidence", "effect", "effect_unit", "n", "null",
-                "excluded", "table", "message", "sentence", "params"):
+    for key in ("scope", "family", "calibrated", "test", "candidate", "statistic", "pvalue",
+                "pvalue_adjusted", "pvalue_method", "z", "evidence", "effect", "effect_unit",
+                "n", "null", "excluded", "table", "message", "sentence", "params",
+                "descriptive_reason"):
         assert key in result
 
 

@@ -39,3 +39,15 @@ def test_render_fills_every_field_in_both_languages() -> None:
     assert render("digits.second_digit.textbook", params, "en").startswith(
         "Second digits of votes_A (1,234 counts of 10 or more): X² = 5.2")
     assert "{" not in render("digits.second_digit.textbook", params, "es")
+
+
+def test_zero_has_no_sign() -> None:
+    """-0.4 votes shown as a whole number and z = -0.04 at one decimal are zero: "±0" and
+    "0.0", never "−0" or "-0.0" (issue 10)."""
+    from audit.messages import format_number
+
+    assert format_number(-0.4, "signed", "en") == "±0"
+    assert format_number(-0.6, "signed", "en") == "−1"
+    assert format_number(-0.04, "f1", "en") == "0.0"
+    assert format_number(-0.04, "f1", "es") == "0,0"
+    assert format_number(-0.06, "f1", "en") == "-0.1"

@@ -8,10 +8,15 @@ read by runners with :func:`current`::
     with battery_options(n_resamples=499, candidate="EG"):
         result = spec.run(sheets, rng)
 
-Outside a ``with`` block the defaults apply (999 redraws; the leading candidate of the table
-the check receives). Runners are built with :func:`audit.checks.registry.runner`, which
-passes the candidate, ``n_resamples`` and the battery's generator to every Monte Carlo check,
-so that ``--n-resamples`` and ``--seed`` reach all of them the same way.
+Outside a ``with`` block the defaults apply (at most :data:`DEFAULT_RESAMPLES` redraws; the
+leading candidate of the table the check receives). :data:`DEFAULT_RESAMPLES` is the one
+default of the package: the forensics battery, the report, the calibration and every
+check's own default use it. Simulation nulls draw their redraws sequentially and stop early
+where the p-value is clearly large (:mod:`audit.checks.pvalues`), so it is a maximum.
+
+Runners are built with :func:`audit.checks.registry.runner`, which passes the candidate,
+``n_resamples`` and the battery's generator to every Monte Carlo check, so that
+``--n-resamples`` and ``--seed`` reach all of them the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass, replace
 
 from audit.model import SheetTable
 
+#: Most Monte Carlo redraws per simulated null (the one default of the package).
 DEFAULT_RESAMPLES = 999
 
 

@@ -88,7 +88,21 @@ class CheckResult:
     message : Message
         The plain-language sentence.
     pvalue_adjusted : float or None
-        After Benjamini–Hochberg when the result is part of a family of tests.
+        Adjusted for multiple testing by the battery's policy
+        (:func:`audit.checks.multiple.adjust`); None outside a battery and for results that
+        are descriptive (uncalibrated or textbook nulls).
+    pvalue_method : str or None
+        How ``pvalue`` was obtained, one of :data:`audit.checks.pvalues.METHODS`
+        (``saddlepoint``, ``sequential-monte-carlo``, ``monte-carlo+fitted-tail`` ...).
+    z : float or None
+        The statistic's standardised distance from the null's centre (observed minus the
+        null mean, over the null SD; signed so that positive is the direction tested): the
+        strength of a finding where the p-value underflows.
+    candidate : str or None
+        The candidate whose counts were tested (None: the check is not about one candidate).
+    scope : str or None
+        Where the battery ran the check: ``"national"`` or ``"<level>:<code>"`` (None
+        outside a battery).
     params : mapping
         The options the check ran with (seed included), for reproducibility.
     """
@@ -104,6 +118,10 @@ class CheckResult:
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     message: Message = field(default_factory=lambda: Message("common.no_message"))
     pvalue_adjusted: float | None = None
+    pvalue_method: str | None = None
+    z: float | None = None
+    candidate: str | None = None
+    scope: str | None = None
     excluded: Mapping[str, int] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
 
@@ -120,8 +138,10 @@ class CheckResult:
         return dataclasses.replace(self, pvalue_adjusted=adjusted, evidence=evidence)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe, lossless: every field (tables as lists of records)."""
-        out = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """JSON-safe: every field (tables as lists of records) but per-station arrays declared
+        with ``field(metadata={"json": False})``, which the library result keeps."""
+        out = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
+               if f.metadata.get("json", True)}
         out["sentence"] = self.sentence
         return out
 
@@ -129,7 +149,9 @@ class CheckResult:
 def results_frame(results: Sequence[CheckResult]) -> pd.DataFrame:
     """One row per result with the shared fields (a summary table, pingouin style)."""
     return pd.DataFrame([{
-        "test": r.test, "statistic": r.statistic, "pvalue": r.pvalue,
-        "pvalue_adjusted": r.pvalue_adjusted, "effect": r.effect, "effect_unit": r.effect_unit,
-        "n": r.n, "null": r.null, "evidence": r.evidence.value, "sentence": r.sentence,
+        "test": r.test, "scope": r.scope, "candidate": r.candidate, "statistic": r.statistic,
+        "pvalue": r.pvalue, "pvalue_adjusted": r.pvalue_adjusted,
+        "pvalue_method": r.pvalue_method, "z": r.z, "effect": r.effect,
+        "effect_unit": r.effect_unit, "n": r.n, "null": r.null, "evidence": r.evidence.value,
+        "sentence": r.sentence,
     } for r in results])

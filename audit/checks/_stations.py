@@ -9,7 +9,8 @@ the stated voters where a sheet states them, else valid + null + blank.
 Robust tools: the modified z-score within groups (Iglewicz & Hoaglin 1993), a Huber trend in
 log station size (also used by :func:`audit.simulate.fit_shape`), and the **reflection test**
 of :func:`reflection_test`: a sign-flip randomisation test of "residuals are symmetric about
-their centre", flipping the stations of one polling centre together.
+their centre", flipping the stations of one polling centre together (its p-value is the
+saddlepoint tail of the exact reflection null, :mod:`audit.checks.pvalues`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from audit.checks.pvalues import sign_flip_test
 from audit.errors import AuditError
 from audit.model import SheetTable, region_code_column, vote_column
 
@@ -184,6 +186,63 @@ def near_integer_percent(k: np.ndarray, n: np.ndarray, num: int, den: int) -> np
     return d * den <= num * n
 
 
+def near_integer_probability(n: np.ndarray, p: np.ndarray, num: int, den: int, *,
+                             width: float = 9.0, chunk: int = 50_000
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """Chance that ``100 K / n`` lies within ``num/den`` points of an integer, ``K ~ Bin(n, p)``.
+
+    Exact: for every integer percent ``m`` within ``width`` standard deviations of ``100 p``
+    (beyond, the binomial mass is below 10⁻¹⁸), the counts ``k`` with ``|100 k - m n| <= (num
+    / den) n`` are enumerated in integer arithmetic and their binomial probabilities summed
+    (``chunk`` stations at a time, which bounds memory). Returns the chance per station and a
+    (2, 101) array: per integer percent, the expected number of stations there and the
+    variance of that number (a Poisson-binomial count).
+    """
+    n = np.asarray(n, dtype=np.int64)
+    p = np.asarray(p, dtype=float)
+    chance = np.empty(n.size)
+    per_pct = np.zeros((2, 101))
+    for start in range(0, n.size, chunk):
+        part = slice(start, start + chunk)
+        chance[part], pct = _near_integer_chunk(n[part], p[part], num, den, width)
+        per_pct += pct
+    return chance, per_pct
+
+
+def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width: float
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    sd = 100 * np.sqrt(p * (1 - p) / np.maximum(n, 1))
+    lo = np.clip(np.floor(100 * p - width * sd) - 1, 0, 100).astype(np.int64)
+    hi = np.clip(np.ceil(100 * p + width * sd) + 1, 0, 100).astype(np.int64)
+    station, m = _expand(lo, hi - lo + 1)
+    nm = n[station]
+    k_lo = np.maximum(-((-(m * den - num) * nm) // (100 * den)), 0)
+    k_hi = np.minimum(((m * den + num) * nm) // (100 * den), nm)
+    window, k = _expand(k_lo, np.maximum(k_hi - k_lo + 1, 0))
+    st = station[window]
+    nf = n.astype(float)
+    log_norm = special.gammaln(nf + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_p, log_q = np.log(p), np.log1p(-p)
+        terms = (log_norm[st] - special.gammaln(k + 1.0) - special.gammaln(nf[st] - k + 1.0)
+                 + np.where(k > 0, k * log_p[st], 0.0)
+                 + np.where(nf[st] - k > 0, (nf[st] - k) * log_q[st], 0.0))
+    pmf = np.exp(terms)
+    per_window = np.bincount(window, weights=pmf, minlength=m.size)
+    chance = np.minimum(np.bincount(station, weights=per_window, minlength=n.size), 1.0)
+    per_pct = np.stack([np.bincount(m, weights=per_window, minlength=101)[:101],
+                        np.bincount(m, weights=per_window * (1 - per_window),
+                                    minlength=101)[:101]])
+    return chance, per_pct
+
+
+def _expand(start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, value): ``start[i] + 0 .. count[i] - 1`` for every ``i``, flattened."""
+    owner = np.repeat(np.arange(count.size), count)
+    offset = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
+    return owner, start[owner] + offset
+
+
 def logit(p: np.ndarray) -> np.ndarray:
     """``log(p / (1 - p))``."""
     return np.log(p) - np.log1p(-p)
@@ -244,20 +303,12 @@ def reflection_test(contributions: np.ndarray, clusters: np.ndarray, n_resamples
     beyond a threshold, signed), so that if the residuals are symmetric about the centre —
     with clusters (polling centres) reflected as a whole, which keeps their internal
     dependence — every ``T* = sum_c e_c d_c`` with independent random signs ``e_c`` and
-    cluster totals ``d_c`` is as likely as the observed ``T``. Returns ``(T, null, p)`` with
-    the one-sided Monte Carlo p-value ``(k + 1) / (R + 1)`` of ``T* >= T``: a randomisation
-    test that needs no model of the residuals' shape or tails (Fisher 1935; for clustered
-    sign flips see Canay, Romano & Shaikh 2017, Econometrica 85(3), 1013–1030,
-    doi:10.3982/ECTA13081).
+    cluster totals ``d_c`` is as likely as the observed ``T``: a randomisation test that
+    needs no model of the residuals' shape or tails (Fisher 1935; for clustered sign flips
+    see Canay, Romano & Shaikh 2017, Econometrica 85(3), 1013–1030, doi:10.3982/ECTA13081).
+    Returns ``(T, null, p)``: ``n_resamples`` random reflections and the one-sided p-value
+    ``P(T* >= T)`` of the exact reflection null by the saddlepoint
+    (:func:`audit.checks.pvalues.sign_flip_test`, which also gives ``z`` and the method).
     """
-    d = np.bincount(clusters, weights=contributions)
-    d = d[d != 0]
-    observed = float(d.sum())
-    null = np.empty(n_resamples)
-    rows = max(1, (1 << 22) // max(d.size, 1))
-    for start in range(0, n_resamples, rows):
-        r = min(rows, n_resamples - start)
-        signs = rng.integers(0, 2, size=(r, d.size), dtype=np.int8) * 2 - 1
-        null[start:start + r] = signs @ d
-    k = int(np.sum(null >= observed - 1e-9 * max(abs(observed), 1.0)))
-    return observed, null, (k + 1) / (n_resamples + 1)
+    flip = sign_flip_test(contributions, clusters, n_resamples, rng)
+    return flip.statistic, flip.null, flip.pvalue.value

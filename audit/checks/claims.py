@@ -767,6 +767,117 @@ def _weighted_share_sd(summary: SheetSummary, key: str, keys: Sequence[str]) -> 
     return float(math.sqrt(var * (1 + (valid[ok].std() / valid[ok].mean()) ** 2)))
 
 
+def _uncovered_registry(claim: Claim, election: Election | None) -> tuple[Quantity | None, str]:
+    """The registry total that the tables without sheets are counted against.
+
+    For a national claim it is the election's registry, whatever the claim states, so that
+    every comparison of a report gives the same tables the same registered voters (the
+    claim's own figure enters the interval); for a regional claim, the claim's figure.
+    """
+    if claim.national and election is not None and election.registered:
+        return Quantity.of(int(election.registered)), "election metadata"
+    if claim.registered is not None:
+        return claim.registered, "as stated"
+    return None, ""
+
+
+def _needed_votes(summary: SheetSummary, claim: Claim, need_keys: Sequence[str]) -> np.ndarray:
+    """Per unit of the sheets: the votes of the categories that need votes beyond the sheets."""
+    units = summary.units
+    listed = [k for k in claim.counts if k != OTHERS]
+    total = np.zeros(len(units))
+    for key in need_keys:
+        if key == OTHERS:
+            total += units["valid"].to_numpy(dtype=float) - sum(
+                (units[vote_column(k)].to_numpy(dtype=float) for k in listed
+                 if vote_column(k) in units), np.zeros(len(units)))
+        elif vote_column(key) in units:
+            total += units[vote_column(key)].to_numpy(dtype=float)
+    return total
+
+
+def _top_m(values: np.ndarray, m: int) -> int:
+    if m <= 0 or values.size == 0:
+        return 0
+    return int(np.round(np.sort(values)[::-1][:m].sum()))
+
+
+def _own_totals(claim: Claim, cands: Sequence[str], summary: SheetSummary,
+                need_keys: Sequence[str], need_total: int, *, slack_tables: int | None,
+                reg_outside: int | None) -> dict[str, Any]:
+    """What the claim's own totals leave for the tables without sheets, and whether the
+    votes they need fit in it.
+
+    * **Valid votes**: the claim's valid votes (as stated, else the sum of complete counts)
+      minus the sheets' valid votes must hold every category's need.
+    * **Voters**, only when the claim states its voters: a bare total may be valid votes with
+      the null and blank votes unstated, and then nothing bounds the ballots. Voters minus the
+      sheets' ballots must hold the needs plus the null votes the claim states beyond the
+      sheets' (none when the sheets state no null votes: in the claim's favour).
+    * **Partial coverage**: when the claim covers only part of the tables, up to ``m`` sheets
+      may lie outside it. Leaving a sheet out raises what is left by its votes (ballots)
+      outside the needed categories and raises the needs by at most its votes inside them, so
+      the shortfall falls by at most the sum of the ``m`` largest per-sheet amounts outside the
+      needed categories (from aggregates: the sum of each other category's ``m`` largest
+      tables), and never by more than the registered voters the claim leaves out. A
+      shortfall is a contradiction only beyond that ``slack``.
+
+    Returns a JSON-safe mapping: ``valid_left``, ``voters_left`` (None unless stated),
+    ``null_need``, ``slack`` (None when the claim's coverage is unknown), ``kind`` (the
+    binding total: ``valid`` or ``voters``), ``need`` and ``capacity`` (need > capacity is the
+    contradiction), ``impossible``, ``total_below`` (the claim's total is below the same total
+    on the sheets), ``claim_total``, ``sheets_total``.
+    """
+    valid_q = claim.valid_total(cands)
+    needed = _needed_votes(summary, claim, need_keys)
+    bounds: list[int] = []
+    bounds_voters: list[int] = []
+    if reg_outside is not None:
+        bounds.append(reg_outside)
+        bounds_voters.append(reg_outside)
+    if slack_tables is not None:
+        m = slack_tables
+        if summary.unit_kind == "table":
+            units = summary.units
+            bounds.append(_top_m(units["valid"].to_numpy(dtype=float) - needed, m))
+            bounds_voters.append(_top_m(units["ballots"].to_numpy(dtype=float) - needed, m))
+        else:
+            listed = [k for k in claim.counts if k != OTHERS]
+            free = [k for k in summary.candidates if k not in need_keys and not (
+                OTHERS in need_keys and k not in listed)]
+            other = sum(summary.top_sum(k, m) for k in free)
+            bounds.append(other)
+            bounds_voters.append(other + max(0, summary.ballots - summary.valid))
+    slack = min(bounds) if bounds else None
+    slack_voters = min(bounds_voters) if bounds_voters else None
+    out: dict[str, Any] = {"valid_left": None, "voters_left": None, "null_need": 0,
+                           "slack": slack, "kind": None, "need": need_total, "capacity": None,
+                           "impossible": False, "total_below": False, "claim_total": None,
+                           "sheets_total": summary.ballots}
+    shortfalls: list[tuple[int, str, int, int]] = []  # (beyond slack, kind, need, capacity)
+    if valid_q is not None:
+        left = valid_q.high - summary.valid
+        out.update(valid_left=left, claim_total=valid_q.high, sheets_total=summary.valid,
+                   total_below=left < 0)
+        if slack is not None:
+            shortfalls.append((need_total - left - slack, "valid", need_total, left + slack))
+    if claim.voters is not None:
+        left = claim.voters.high - summary.ballots
+        null_need = max(0, claim.null_votes.low - summary.null) \
+            if claim.null_votes is not None and summary.null is not None else 0
+        out.update(voters_left=left, null_need=null_need)
+        if not out["total_below"]:  # quote the total that falls below the sheets, if any
+            out.update(claim_total=claim.voters.high, sheets_total=summary.ballots,
+                       total_below=left < 0)
+        if slack_voters is not None:
+            shortfalls.append((need_total + null_need - left - slack_voters, "voters",
+                               need_total + null_need, left + slack_voters))
+    if shortfalls:
+        beyond, kind, need, capacity = max(shortfalls)
+        out.update(kind=kind, need=need, capacity=max(0, capacity), impossible=beyond > 0)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # d. Claim against tally sheets
 # --------------------------------------------------------------------------------------------
@@ -893,20 +1004,21 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
     needs = cand_rows[cand_rows["need"] > 0]
     need_total = int(needs["need"].sum())
     lead_row = needs.iloc[int(np.argmax(needs["need"].to_numpy()))] if len(needs) else None
-    valid_q = claim.valid_total(cands)
-    ballots_q, _ = claim.ballots_total(cands)
-    valid_left = valid_q.high - summary.valid if valid_q is not None else None
-    voters_left = ballots_q.high - summary.ballots if ballots_q is not None else None
+    own = _own_totals(claim, cands, summary, [str(k) for k in needs["key"]], need_total,
+                      slack_tables=None if covers_all else (
+                          min(out_tables, summary.tables) if out_tables is not None else None),
+                      reg_outside=0 if covers_all else reg_outside)
+    valid_left, voters_left = own["valid_left"], own["voters_left"]
     r_point, r_low, r_high = summary.registered_interval()
-    reg_total, reg_how = _claim_registered(claim, election)
+    reg_total, reg_how = _uncovered_registry(claim, election)
     totals_known = _registry_totals(claim, election)
     uncovered: dict[str, Any] | None = None
     if reg_total is not None and r_point >= 0:
         cov_low = claim.coverage.registered.low if claim.coverage.registered is not None \
             else reg_total.low
-        uncovered = {"point": reg_total.value - r_point,
-                     "low": max(0, min(cov_low, reg_total.low) - r_high),
-                     "high": max(totals_known) - r_low,
+        uncovered = {"point": max(0, reg_total.value - r_point),
+                     "low": max(0, min(cov_low, *totals_known) - r_high),
+                     "high": max(0, max(totals_known) - r_low),
                      "method": "difference of totals" + (
                          "" if summary.registered_tables == summary.tables else
                          f" ({summary.tables - summary.registered_tables:,} sheets without "
@@ -934,7 +1046,7 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
         "registered_without_sheets_in_claim": in_claim,
         "covered_turnout": covered_turnout,
         "valid_left": valid_left, "voters_left": voters_left,
-        "need_total": need_total,
+        "own_totals": own, "need_total": need_total,
         "lead": str(lead_row["key"]) if lead_row is not None else None,
         "lead_need": int(lead_row["need"]) if lead_row is not None else 0,
     }
@@ -943,24 +1055,21 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
         lead_key, lead_need = str(lead_row["key"]), int(lead_row["need"])
         if uncovered is not None and uncovered["point"] > 0:
             feas["required_turnout"] = need_total / uncovered["point"]
-            feas["required_turnout_min"] = need_total / uncovered["high"]
+            feas["required_turnout_min"] = need_total / max(uncovered["high"], 1)
             feas["lead_share_of_registered"] = lead_need / uncovered["point"]
-            feas["lead_share_of_registered_min"] = lead_need / uncovered["high"]
+            feas["lead_share_of_registered_min"] = lead_need / max(uncovered["high"], 1)
             if covered_turnout:
                 feas["lead_share_of_valid_at_covered_turnout"] = lead_need / (
                     covered_turnout * uncovered["point"])
         feas["lead_share_of_valid_at_min_turnout"] = lead_need / need_total
         if valid_left is not None and valid_left > 0:
             feas["lead_share_of_valid_left"] = lead_need / valid_left
-        feas["possible_within_own_totals"] = (valid_left is not None and
-                                              need_total <= valid_left and
-                                              (voters_left is None or
-                                               need_total <= voters_left))
+        feas["possible_within_own_totals"] = not own["impossible"]
         feas["possible_physically"] = (uncovered is None or need_total <= uncovered["high"])
         feas["distribution"] = _distribution(summary, lead_key, feas)
         if feas.get("possible_physically") is False:
             verdict = "impossible_registered"
-        elif valid_left is not None and not feas["possible_within_own_totals"]:
+        elif own["impossible"]:
             verdict = "impossible_own_totals"
         elif _beyond(feas["distribution"]):
             verdict = "beyond_covered"
@@ -973,7 +1082,7 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
                                                   "impossible_own_totals") else \
         Evidence.NOT_TESTED
     msg_id = f"claims.sheets.{verdict}"
-    if verdict == "violation" and voters_left is not None and voters_left <= 0:
+    if verdict == "violation" and own["total_below"]:
         msg_id = "claims.sheets.violation_total_below"
     elif verdict == "violation" and feas.get("lead") and (
             feas.get("possible_within_own_totals") is False or
@@ -984,8 +1093,8 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
         msg_id += "_regions"
     worst = (robust if len(robust) else violations)
     msg = {"claim": claim.id, "sheets": name, "tables": summary.tables,
-           "claim_total": ballots_q.high if ballots_q is not None else float("nan"),
-           "sheets_total": summary.ballots}
+           "claim_total": own["claim_total"] if own["claim_total"] is not None
+           else float("nan"), "sheets_total": own["sheets_total"]}
     if len(worst):
         w = worst.iloc[int(np.argmax(worst["excess"].to_numpy()))]
         msg.update({"key": str(w["key"]), "held": int(w["sheets"]), "stated": int(w["claim"]),
@@ -995,9 +1104,11 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
         dist = feas.get("distribution", {})
         msg.update({"lead": feas["lead"], "need": feas["lead_need"],
                     "need_total": need_total,
-                    "voters_left": voters_left if voters_left is not None else float("nan"),
-                    "valid_left": valid_left if valid_left is not None else float("nan"),
+                    "need_own": own["need"], "capacity": own["capacity"]
+                    if own["capacity"] is not None else float("nan"),
+                    "capacity_kind": own["kind"],
                     "registered": uncovered["point"] if uncovered else float("nan"),
+                    "registered_high": uncovered["high"] if uncovered else float("nan"),
                     "share": 100 * feas.get("lead_share_of_registered", float("nan")),
                     "turnout": 100 * feas.get("required_turnout", float("nan")),
                     "max_share": 100 * dist.get("lead_share_of_registered_max", float("nan")),
@@ -1053,6 +1164,8 @@ def _distribution(summary: SheetSummary, lead: str, feas: Mapping[str, Any]) -> 
                        feas.get("lead_share_of_valid_at_min_turnout")))
     hist: dict[str, Any] = {}
     for name, values, required in checks:
+        if not values.size:
+            continue
         if name != "lead_share_of_valid":
             counts, edges = np.histogram(values, bins=50, range=(0.0, 1.0))
             hist[name] = {"edges": edges.tolist(), "counts": counts.tolist()}

@@ -6,13 +6,20 @@ Every test here examines the digits of one count column (a candidate's votes by 
 :class:`DigitTestResult`. Two nulls are offered:
 
 ``null="simulation"`` (default, registered as *calibrated*)
-    The counts are redrawn ``n_resamples`` times from an honest model fitted to the same
-    stations (:mod:`audit.checks._null`: beta-binomial on each station's denominator around its
-    regional share). The statistic is the distance of the observed digit frequencies from the
-    honest expectation, and ``p = (k + 1) / (R + 1)``. A small p-value means "unlike honest
-    counting at these station sizes and shares". The honest expectation is the mean over the
-    observed and redrawn tables, so the observed table is exchangeable with its replicates
-    when the model holds.
+    The counts are redrawn, up to ``n_resamples`` times, from an honest model fitted to the
+    same stations (:mod:`audit.checks._null`: beta-binomial on each station's denominator
+    around its regional share). The statistic is the distance of the observed digit
+    frequencies from the honest expectation. A small p-value means "unlike honest counting at
+    these station sizes and shares". The honest expectation is the mean over the observed and
+    redrawn tables, so the observed table would be exchangeable with its replicates if the
+    model's parameters were known; they are estimated from the same stations (an
+    empirical-Bayes plug-in), so the p-value is approximately uniform on honest counts, not
+    exactly (measured in ``tests/checks/test_null_uniformity.py``). Redraws are drawn
+    sequentially (Besag & Clifford 1991, :mod:`audit.checks.pvalues`): a test stops once 10
+    of them reach the observed statistic, ``p = 10 / l``; beyond the redraws (fewer than 10
+    of ``n_resamples``) the p-value is a tail fitted to them (a normal quadratic form for the
+    distances, a normal for means and shares, or a generalised Pareto tail of the largest
+    redraws when that is heavier), named in ``params["tail"]``.
 ``null="textbook"``
     The published law: Benford (first, second, first-two digits), uniform last digits, 0.1 /
     0.2 / 0.7 for repeated / adjacent / distant last-digit pairs, 0.2 for endings in 0 or 5,
@@ -91,6 +98,15 @@ from audit.checks._null import (
 )
 from audit.checks._options import current as current_options
 from audit.checks._result import CheckResult, Message, evidence_from_pvalue
+from audit.checks.pvalues import (
+    SMALLEST,
+    PValue,
+    fitted_tail,
+    normal_tail,
+    quadratic_form_sf,
+    schedule,
+    sequential_pvalue,
+)
 from audit.checks.registry import CheckSpec, register, runner
 from audit.model import VOTE_PREFIX, SheetTable
 
@@ -378,13 +394,50 @@ def _summarise(values: np.ndarray, trials: np.ndarray, spec: _Spec,
 # --------------------------------------------------------------------------------------------
 
 
+class _Redraws:
+    """Honest redraws drawn batch by batch as a sequential test asks for them.
+
+    Batches end at :func:`audit.checks.pvalues.schedule` of ``n_resamples``; each is
+    memoised by :func:`_replicates` (keyed by the generator's state), so every digit test of
+    one table and seed walks the same sequence of redraws and draws a batch only when the
+    first test that needs it does.
+    """
+
+    def __init__(self, models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
+                 n_resamples: int, rng: np.random.Generator, sampler: Sampler) -> None:
+        self.models, self.trials, self.spec = models, trials, spec
+        self.n_resamples, self.rng, self.sampler = n_resamples, rng, sampler
+        self.ends = schedule(n_resamples)
+        self.batches: list[dict[str, np.ndarray]] = []
+
+    @property
+    def drawn(self) -> int:
+        return self.ends[len(self.batches) - 1] if self.batches else 0
+
+    def more(self) -> bool:
+        """Draw the next batch; False when all ``n_resamples`` are drawn."""
+        if len(self.batches) == len(self.ends):
+            return False
+        size = self.ends[len(self.batches)] - self.drawn
+        self.batches.append(_replicates(self.models, self.trials, self.spec, size, self.rng,
+                                        self.sampler))
+        return True
+
+    def get(self, kind: str) -> np.ndarray:
+        """Histograms of ``kind`` for every redraw drawn so far (at least one batch)."""
+        if not self.batches:
+            self.more()
+        parts = [b[kind] for b in self.batches]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+
+
 @dataclass(frozen=True)
 class _Data:
     columns: tuple[str, ...]
     values: np.ndarray  # pooled observed counts (stations x columns)
     trials: np.ndarray  # pooled denominators (NaN unknown)
     observed: dict[str, np.ndarray]
-    replicates: dict[str, np.ndarray] | None
+    replicates: _Redraws | None
     null: str
     n_resamples: int | None
     model_params: tuple[dict[str, Any], ...]
@@ -463,7 +516,7 @@ def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, opts: _O
     v = np.concatenate([m.observed for m in models])
     t = np.concatenate([m.trials for m in models]).astype(np.float64)
     observed = {k: a[0] for k, a in _summarise(v[None, :], t, spec).items()}
-    reps = _replicates(models, t, spec, n_resamples, gen, opts.sampler)
+    reps = _Redraws(models, t, spec, n_resamples, gen, opts.sampler)
     excluded: dict[str, int] = {}
     for m in models:
         for reason, count in m.excluded.items():
@@ -496,8 +549,6 @@ class DigitTestResult(CheckResult):
         for Beber & Scacco's pair tests.
     expected_statistic : float or None
         The statistic's value expected under the null (e.g. 4.187, 0.2, the simulated mean).
-    z : float or None
-        Standard score of the statistic under the null (mean and share tests).
     g_statistic, g_pvalue : float or None
         Likelihood-ratio G against the same expectation, with its p-value under the same null
         (distribution tests only).
@@ -517,7 +568,6 @@ class DigitTestResult(CheckResult):
     statistic_name: str = ""
     alternative: str = "two-sided"
     expected_statistic: float | None = None
-    z: float | None = None
     g_statistic: float | None = None
     g_pvalue: float | None = None
     mad: float | None = None
@@ -560,19 +610,6 @@ def _shares(hist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         shares = hist / totals[..., None]
     return shares, totals
-
-
-def _mc_pvalue(observed: float, null: np.ndarray, alternative: str, center: float) -> float:
-    """``(k + 1) / (R + 1)``; ``k`` counts redraws at least as extreme (NaN redraws count)."""
-    null = np.asarray(null, dtype=float)
-    if alternative == "greater":
-        extreme = null >= observed
-    elif alternative == "less":
-        extreme = null <= observed
-    else:
-        extreme = np.abs(null - center) >= np.abs(observed - center) - 1e-12
-    extreme |= ~np.isfinite(null)
-    return float((extreme.sum() + 1) / (null.size + 1))
 
 
 def _pearson(hist: np.ndarray, expected_share: np.ndarray) -> np.ndarray:
@@ -627,7 +664,7 @@ def _bands(kind: str, data: _Data, expected_share: np.ndarray, n: float
     if data.replicates is None:
         half = 1.959964 * np.sqrt(expected_share * (1 - expected_share) / n)
         return np.clip(expected_share - half, 0, 1), np.clip(expected_share + half, 0, 1)
-    shares, totals = _shares(data.replicates[kind])
+    shares, totals = _shares(data.replicates.get(kind))
     shares = shares[totals > 0]
     if not shares.size:
         return np.full_like(expected_share, np.nan), np.full_like(expected_share, np.nan)
@@ -732,24 +769,33 @@ def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str
         x2 = float(_pearson(observed, expected))
         g = float(_gstat(observed, expected))
         dof = len(expected) - 1
-        pvalue = float(stats.chi2.sf(x2, dof))
-        g_pvalue = float(stats.chi2.sf(g, dof))
+        pv = PValue(max(float(stats.chi2.sf(x2, dof)), SMALLEST), "chi-square",
+                    z=(x2 - dof) / np.sqrt(2 * dof))
+        g_pvalue = max(float(stats.chi2.sf(g, dof)), SMALLEST)
         expected_stat: float | None = float(dof)
         test = f"digits.{name}.textbook"
     else:
-        reps = data.replicates[kind]
-        stacked = np.vstack([observed[None, :], reps]).astype(float)
-        shares, totals = _shares(stacked)
-        expected = np.nanmean(shares[totals > 0], axis=0)
-        x2_all = _pearson(stacked, expected)
-        g_all = _gstat(stacked, expected)
-        x2, g = float(x2_all[0]), float(g_all[0])
-        null_dist = x2_all[1:]
-        pvalue = _mc_pvalue(x2, null_dist, "greater", 0.0)
-        g_pvalue = _mc_pvalue(g, g_all[1:], "greater", 0.0)
+        redraws = data.replicates
+        while True:
+            stacked = np.vstack([observed[None, :], redraws.get(kind)]).astype(float)
+            shares, totals = _shares(stacked)
+            expected = np.nanmean(shares[totals > 0], axis=0)
+            x2_all = _pearson(stacked, expected)
+            g_all = _gstat(stacked, expected)
+            x2, g = float(x2_all[0]), float(g_all[0])
+            null_dist = x2_all[1:]
+            found = sequential_pvalue(null_dist, x2, redraws.n_resamples, tail=partial(
+                _quadratic_tail, shares[1:], totals[1:], expected, null_dist, x2))
+            g_found = sequential_pvalue(g_all[1:], g, redraws.n_resamples, tail=partial(
+                _quadratic_tail, shares[1:], totals[1:], expected, g_all[1:], g))
+            if found is not None and g_found is not None:
+                break
+            redraws.more()
+        pv, g_pvalue = found, g_found.value
         finite = null_dist[np.isfinite(null_dist)]
         expected_stat = float(finite.mean()) if finite.size else None
         test = f"digits.{name}"
+    pvalue = pv.value
     mad = float(np.mean(np.abs(obs_share - expected)))
     conformity = nigrini_conformity(mad_ref, kind)
     table = _table(kind, observed, expected, reference, _bands(kind, data, expected, n))
@@ -759,17 +805,65 @@ def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str
     if sim_p is not _NOT_RUN:
         params["simulation_pvalue"] = sim_p
     message = _message(name, data, sheets, kind, spec, statistic=x2, pvalue=pvalue, n=int(n),
-                       sim_pvalue=_run_or_none(sim_p), explained=opts.explain, mad=mad_ref,
+                       sim_pvalue=_run_or_none(sim_p), explained=opts.explain,
+                       redraws=pv.resamples, mad=mad_ref,
                        conformity=conformity, effect=mad)
+    _method_params(params, pv)
     return DigitTestResult(
-        test=test, statistic=x2, pvalue=pvalue, effect=mad,
+        test=test, statistic=x2, pvalue=pvalue, pvalue_method=pv.method, z=pv.z,
+        candidate=_candidate_of(data.columns), effect=mad,
         effect_unit="MAD of digit shares from the null expectation", n=int(n), null=data.null,
         evidence=evidence_from_pvalue(pvalue), table=table, message=message,
         excluded=_excluded(data, kind, spec, int(n)), params=params,
         column=data.columns, digits=kind, statistic_name="pearson_chi2",
         alternative="greater", expected_statistic=expected_stat, g_statistic=g,
         g_pvalue=g_pvalue, mad=mad_ref, conformity=conformity,
-        n_resamples=data.n_resamples, null_distribution=_frozen(null_dist))
+        n_resamples=pv.resamples, null_distribution=_frozen(null_dist))
+
+
+def _quadratic_tail(shares: np.ndarray, totals: np.ndarray, expected: np.ndarray,
+                    null: np.ndarray, observed: float) -> tuple[float, str]:
+    """Tail of a Pearson distance beyond the redraws: ``X² = sum_j Y_j²`` with ``Y_j =
+    sqrt(n) (s_j - e_j) / sqrt(e_j)`` approximately normal, so ``X² ~ sum_j lambda_j chi2_1``
+    with ``lambda`` the eigenvalues of the redraws' second-moment matrix of ``Y`` (its
+    trace is the redraws' mean distance); the tail by the saddlepoint (Kuonen 1999), or the
+    generalised Pareto tail of the redraws where that one is far too light for them
+    (:func:`audit.checks.pvalues.fitted_tail`)."""
+    ok = (totals > 0) & np.all(np.isfinite(shares), axis=1)
+    cells = expected > 0
+    y = np.sqrt(totals[ok])[:, None] * (shares[ok][:, cells] - expected[cells]) \
+        / np.sqrt(expected[cells])
+    if y.shape[0] < 2:
+        return 1.0, "normal quadratic form fitted to the redraws (too few redraws)"
+    moment = y.T @ y / y.shape[0]
+    eigenvalues = np.clip(np.linalg.eigvalsh(moment), 0.0, None)
+    return fitted_tail(null, observed, lambda x: (
+        quadratic_form_sf(x, eigenvalues),
+        "normal quadratic form fitted to the redraws (Kuonen 1999)"))
+
+
+def _normal_tail(null: np.ndarray, observed: float, alternative: str,
+                 center: float) -> tuple[float, str]:
+    """The normal tail of a mean or share beyond the redraws, or the generalised Pareto
+    tail of the redraws where the normal is far too light for them
+    (:func:`audit.checks.pvalues.fitted_tail`)."""
+    return fitted_tail(null, observed, lambda x: normal_tail(null, x, alternative),
+                       alternative=alternative, center=center)
+
+
+def _method_params(params: dict[str, Any], pv: PValue) -> None:
+    """Record how the p-value was obtained in ``params`` (redraws used, fitted tail)."""
+    if pv.resamples is not None:
+        params["redraws_used"] = pv.resamples
+    if pv.tail is not None:
+        params["tail"] = pv.tail
+
+
+def _candidate_of(columns: tuple[str, ...]) -> str | None:
+    """The candidate key of a single vote column (None for other or pooled columns)."""
+    if len(columns) == 1 and columns[0].startswith(VOTE_PREFIX):
+        return columns[0][len(VOTE_PREFIX):]
+    return None
 
 
 def _frozen(arr: np.ndarray | None) -> np.ndarray | None:
@@ -981,7 +1075,7 @@ class _Scalar:
     kind: str
     statistic_of: Callable[[np.ndarray], np.ndarray]
     textbook_value: float
-    textbook_pvalue: Callable[[np.ndarray, float], tuple[float, float]]
+    textbook_pvalue: Callable[[np.ndarray, float], PValue]
     alternative: str
     statistic_name: str
 
@@ -997,24 +1091,35 @@ def _scalar_test(scalar: _Scalar, sheets: SheetTable, column: str | Sequence[str
     reference = reference_probs(kind, wrap=opts.wrap)
     null_dist = None
     if data.replicates is None:
-        pvalue, z = scalar.textbook_pvalue(observed, stat)
+        pv = scalar.textbook_pvalue(observed, stat)
+        z = pv.z if pv.z is not None else float("nan")
         expected_stat = scalar.textbook_value
         expected_cells = reference
         test = f"digits.{name}.textbook"
     else:
-        reps = data.replicates[kind].astype(float)
-        null_dist = statistic_of(reps)
-        values = np.concatenate([[stat], null_dist])
-        finite = values[np.isfinite(values)]
-        center = float(finite.mean())
-        pvalue = _mc_pvalue(stat, null_dist, alternative, center)
+        redraws = data.replicates
+        while True:
+            reps = redraws.get(kind).astype(float)
+            null_dist = statistic_of(reps)
+            values = np.concatenate([[stat], null_dist])
+            finite = values[np.isfinite(values)]
+            center = float(finite.mean())
+            found = sequential_pvalue(null_dist, stat, redraws.n_resamples,
+                                      alternative=alternative, center=center,
+                                      tail=partial(_normal_tail, null_dist, stat, alternative,
+                                                   center))
+            if found is not None:
+                break
+            redraws.more()
         sd = float(np.std(null_dist[np.isfinite(null_dist)], ddof=1)) \
             if np.isfinite(null_dist).sum() > 1 else float("nan")
         z = (stat - center) / sd if sd > 0 else float("nan")
+        pv = dataclasses.replace(found, z=None if z != z else float(z))
         expected_stat = center
         shares, totals = _shares(np.vstack([observed[None, :], reps]))
         expected_cells = np.nanmean(shares[totals > 0], axis=0)
         test = f"digits.{name}"
+    pvalue = pv.value
     table = _table(kind, observed, expected_cells, reference,
                    _bands(kind, data, expected_cells, n))
     effect = stat - expected_stat
@@ -1024,16 +1129,19 @@ def _scalar_test(scalar: _Scalar, sheets: SheetTable, column: str | Sequence[str
         params["simulation_pvalue"] = sim_p
     message = _message(name, data, sheets, kind, spec, statistic=stat, pvalue=pvalue, n=int(n),
                        sim_pvalue=_run_or_none(sim_p), explained=opts.explain,
+                       redraws=pv.resamples,
                        expected=expected_stat, effect=effect, z=z)
+    _method_params(params, pv)
     return DigitTestResult(
-        test=test, statistic=stat, pvalue=pvalue, effect=effect,
+        test=test, statistic=stat, pvalue=pvalue, pvalue_method=pv.method,
+        candidate=_candidate_of(data.columns), effect=effect,
         effect_unit=("digits" if scalar.statistic_name == "mean_digit" else "share") +
         " (observed minus expected)", n=int(n), null=data.null,
         evidence=evidence_from_pvalue(pvalue), table=table, message=message,
         excluded=_excluded(data, kind, spec, int(n)), params=params, column=data.columns,
         digits=kind, statistic_name=scalar.statistic_name, alternative=alternative,
         expected_statistic=expected_stat, z=None if z != z else float(z),
-        n_resamples=data.n_resamples, null_distribution=_frozen(null_dist))
+        n_resamples=pv.resamples, null_distribution=_frozen(null_dist))
 
 
 def _mean_of(hist: np.ndarray) -> np.ndarray:
@@ -1042,10 +1150,10 @@ def _mean_of(hist: np.ndarray) -> np.ndarray:
         return (hist @ digits) / hist.sum(axis=-1)
 
 
-def _z_pvalue(mean0: float, sd0: float) -> Callable[[np.ndarray, float], tuple[float, float]]:
-    def pvalue(observed: np.ndarray, stat: float) -> tuple[float, float]:
+def _z_pvalue(mean0: float, sd0: float) -> Callable[[np.ndarray, float], PValue]:
+    def pvalue(observed: np.ndarray, stat: float) -> PValue:
         z = (stat - mean0) / (sd0 / np.sqrt(observed.sum()))
-        return float(2 * stats.norm.sf(abs(z))), float(z)
+        return PValue(max(float(2 * stats.norm.sf(abs(z))), SMALLEST), "normal", z=float(z))
     return pvalue
 
 
@@ -1059,14 +1167,15 @@ def _share_of(cells: Sequence[int]) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _binom_pvalue(cells: Sequence[int], p0: float, alternative: str
-                  ) -> Callable[[np.ndarray, float], tuple[float, float]]:
+                  ) -> Callable[[np.ndarray, float], PValue]:
     idx = list(cells)
 
-    def pvalue(observed: np.ndarray, stat: float) -> tuple[float, float]:
+    def pvalue(observed: np.ndarray, stat: float) -> PValue:
         n = int(observed.sum())
         k = int(observed[idx].sum())
         res = stats.binomtest(k, n, p0, alternative=alternative)
-        return float(res.pvalue), float((stat - p0) / np.sqrt(p0 * (1 - p0) / n))
+        return PValue(max(float(res.pvalue), SMALLEST), "exact",
+                      z=float((stat - p0) / np.sqrt(p0 * (1 - p0) / n)))
     return pvalue
 
 
@@ -1219,7 +1328,7 @@ def _simulated_pvalue(run: Callable[[], DigitTestResult]) -> float | None:
 
 def _message(name: str, data: _Data, sheets: SheetTable, kind: str, spec: _Spec, *,
              statistic: float, pvalue: float, n: int, sim_pvalue: float | None,
-             explained: bool = True, **extra: Any) -> Message:
+             explained: bool = True, redraws: int | None = None, **extra: Any) -> Message:
     params: dict[str, Any] = {"column": _label(sheets, data.columns), "statistic": statistic,
                               "pvalue": pvalue, "n": n}
     params.update({k: v for k, v in extra.items() if not isinstance(v, str)})
@@ -1227,7 +1336,7 @@ def _message(name: str, data: _Data, sheets: SheetTable, kind: str, spec: _Spec,
         params["share_pct"] = 100 * statistic
         params["expected_pct"] = 100 * float(extra.get("expected", float("nan")))
     if data.replicates is not None:
-        params["n_resamples"] = data.n_resamples
+        params["n_resamples"] = redraws if redraws is not None else data.n_resamples
         return Message(f"digits.{name}.simulation", params)
     if pvalue >= 0.05 or not explained:
         return Message(f"digits.{name}.textbook", params)
@@ -1310,6 +1419,7 @@ for _name, _description in _DESCRIPTIONS.items():
             name=f"digits.{_name}" + ("" if _null == "simulation" else ".textbook"),
             family="digits", calibrated=_null == "simulation", fast=True, by_region=True,
             min_units=30, description=_description + _against,
+            uncalibrated="" if _null == "simulation" else "textbook",
             # textbook tests draw redraws too: to say whether honest counting explains a
             # rejection (``explain``), with the same sample as the simulation null
             run=runner(_FUNCTIONS[_name], monte_carlo=True, candidate="column", null=_null)))

@@ -34,21 +34,23 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from scipy import ndimage, optimize, special
 
-from audit._random import RNGLike, as_generator, monte_carlo_pvalue, spawn
+from audit._random import RNGLike, as_generator, spawn
+from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks._options import current as current_options
 from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks._stations import (
     centred_log_size,
     detrend,
     logit,
-    reflection_test,
     stations,
 )
+from audit.checks.pvalues import fitted_tail, normal_tail, sequential_pvalue, sign_flip_test
 from audit.checks.registry import CheckSpec, register, runner
 from audit.errors import AuditError
 from audit.model import SheetTable, region_code_column
@@ -75,7 +77,6 @@ class FingerprintResult(CheckResult):
     histogram: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     edges: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cumulative: pd.DataFrame = field(default_factory=pd.DataFrame)
-    candidate: str = ""
 
 
 def _fingerprint_data(sheets: SheetTable, candidate: str | None, share_of: str,
@@ -449,8 +450,9 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
        procedure (``bootstrap_bias`` in ``table``), clipped to the parameter's range.
     5. Optional test of ``f_i = f_e = 0`` (``n_null > 0``): ``n_null`` elections simulated from
        the fair model (``f_i = f_e = 0``) with the honest part fitted under it are refitted;
-       the p-value is ``(k + 1) / (n_null + 1)`` with ``k`` the fair refits whose ``f_i + f_e``
-       reaches the observed one.
+       the p-value is Besag & Clifford's ``10 / l`` when 10 fair refits reach the observed
+       ``f_i + f_e`` within the first ``l``, else the tail fitted to the refits
+       (:func:`audit.checks.pvalues.sequential_pvalue`).
 
     ``method="klimek2012"`` is the paper's recipe (Methods; Klimek's ``ElectionFitter`` as
     ported in EFToolkit and re-implemented by Kobak): honest part by :func:`estimate_nuisance`
@@ -517,7 +519,9 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
         null[k] = refit.f_i + refit.f_e
         tick()
     statistic = fit.f_i + fit.f_e
-    pvalue = monte_carlo_pvalue(null, statistic) if n_null else None
+    found = sequential_pvalue(null, statistic, n_null, tail=partial(
+        _refit_tail, null, statistic)) if n_null else None
+    pvalue = found.value if found is not None else None
     fraud_votes = _fraudulent_votes(fit, reg, child[0])
     alpha_level = 1 - confidence
     rows: list[dict[str, float | str]] = []
@@ -558,6 +562,8 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
         msg["p"] = pvalue
     return KlimekFitResult(
         test="fingerprints.klimek", statistic=statistic, pvalue=pvalue,
+        pvalue_method=found.method if found is not None else None,
+        z=found.z if found is not None else None, candidate=cand,
         effect=fraud_votes, effect_unit="votes", n=int(t.size),
         null=(f"simulation(n={n_null}, model=Klimek fair model f_i=f_e=0)" if n_null
               else "none (estimate)"),
@@ -565,6 +571,11 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
         message=Message(message_id, msg), excluded=excluded, params=params,
         f_i=fit.f_i, f_e=fit.f_e, alpha=fit.alpha, nuisance=nuis, bootstrap=boot,
         null_distribution=null, fraudulent_votes=fraud_votes)
+
+
+def _refit_tail(null: np.ndarray, statistic: float) -> tuple[float, str]:
+    """Tail of the fair-model refits beyond them (normal or generalised Pareto)."""
+    return fitted_tail(null, statistic, lambda x: normal_tail(null, x))
 
 
 def _fraudulent_votes(fit: _Fit, registered: np.ndarray, gen: np.random.Generator) -> float:
@@ -685,23 +696,23 @@ def _code_path(codes: list[str]) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class CornerResult(CheckResult):
-    """Upper against lower corner of the within-region fingerprint, with its reflection null.
+    """Upper against lower corner of the fingerprint within local areas, with its reflection
+    null.
 
-    ``upper`` / ``lower``: stations in the top / bottom ``corner`` of their region for both
+    ``upper`` / ``lower``: stations in the top / bottom ``corner`` of their area for both
     turnout and the candidate's share; ``null_distribution`` the ``upper - lower`` of every
     random reflection.
     """
 
     upper: int = 0
     lower: int = 0
-    candidate: str = ""
     null_distribution: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
                      share_of: str = "valid", level: str | None = AUTO, corner: float = 0.1,
                      size_effect: bool = True, min_stations: int = 20,
-                     n_resamples: int = 999, rng: RNGLike = None) -> CornerResult:
+                     n_resamples: int = DEFAULT_RESAMPLES, rng: RNGLike = None) -> CornerResult:
     """Are stations high in both turnout and the candidate's share more common than low-low?
 
     Ballot stuffing for a candidate moves the stuffed stations up in turnout *and* in the
@@ -725,13 +736,15 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
     symmetric under reflection through its centre — true of any elliptical shape, whatever
     the correlation between turnout and share (Gaussian copulas included), the tails or the
     differences between areas. Reflecting an area swaps its stations' membership of the two
-    corners, so its contribution ``U_a - L_a`` changes sign; ``U - L`` is compared with
-    ``n_resamples`` random sign flips of the areas (:func:`audit.checks._stations.
-    reflection_test`). Flipping whole areas rather than polling centres keeps whatever
-    dependence links the stations of an area (lower levels, centres), so the test needs
-    only that areas are independent and each approximately symmetric: the randomisation
-    test of Canay, Romano & Shaikh (2017) with the areas as clusters. The p-value is
-    one-sided.
+    corners, so its contribution ``U_a - L_a`` changes sign: ``U - L`` is compared with its
+    reflection null ``T* = sum_a e_a d_a`` over the areas' totals ``d_a`` with random signs
+    ``e_a``. Flipping whole areas rather than polling centres keeps whatever dependence
+    links the stations of an area (lower levels, centres), so the test needs only that areas
+    are independent and each approximately symmetric: the randomisation test of Canay,
+    Romano & Shaikh (2017) with the areas as clusters. The one-sided p-value
+    ``P(T* >= T)`` is the exact null's saddlepoint tail
+    (:func:`audit.checks.pvalues.sign_flip_test`; Robinson 1982), ``z = T / sqrt(sum d_a²)``;
+    ``n_resamples`` random reflections are kept to show the null.
 
     Parameters
     ----------
@@ -805,8 +818,8 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
     u_s = (pd.Series(share).groupby(group).rank().to_numpy() - 0.5) / m
     upper = (u_t > 1 - corner) & (u_s > 1 - corner)
     lower = (u_t < corner) & (u_s < corner)
-    statistic, null, pvalue = reflection_test(upper.astype(float) - lower, group,
-                                              n_resamples, as_generator(rng))
+    flip = sign_flip_test(upper.astype(float) - lower, group, n_resamples, as_generator(rng))
+    statistic, null, pvalue = flip.statistic, flip.null, flip.pvalue.value
     n_up, n_low = int(upper.sum()), int(lower.sum())
     g = len(areas.labels)
     table = pd.DataFrame({"region": list(areas.labels), "level": list(areas.levels),
@@ -825,6 +838,7 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
            "min_stations": min_stations, "p": pvalue}
     return CornerResult(
         test="fingerprints.corner", statistic=statistic, pvalue=pvalue,
+        pvalue_method=flip.pvalue.method, z=flip.pvalue.z,
         effect=statistic / 2, effect_unit="stations", n=int(idx.size),
         null=f"reflection(n={n_resamples}, fingerprint symmetric about the centre of each "
              f"of {g} areas down to the {finest} level, areas flipped together)",
@@ -848,6 +862,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 register(CheckSpec(
     name="fingerprints.fingerprint", family="fingerprints",
     run=runner(fingerprint), needs=frozenset({"registered"}), calibrated=False,
+    per_candidate=True, uncalibrated="descriptive",
     fast=True, description="Turnout × winner-share fingerprint and the (95%, 95%) corner."))
 def _run_klimek(sheets: SheetTable, rng: np.random.Generator) -> KlimekFitResult:
     """The battery's Klimek fit: the estimate with ``n_refits`` bootstrap refits.
@@ -866,11 +881,12 @@ register(CheckSpec(
     name="fingerprints.klimek", family="fingerprints",
     run=_run_klimek,
     needs=frozenset({"registered"}), calibrated=False, fast=False, min_units=100,
+    uncalibrated="model",
     description="Klimek et al. (2012) fraud-model fit; fair-model parametric test."))
 
 register(CheckSpec(
     name="fingerprints.corner", family="fingerprints",
     run=runner(corner_asymmetry, monte_carlo=True), needs=frozenset({"registered"}),
-    calibrated=True, fast=True, min_units=30,
+    calibrated=True, fast=True, min_units=30, per_candidate=True,
     description="Upper against lower corner of the within-region fingerprint (the "
                 "ballot-stuffing smear); reflection null."))

@@ -1,24 +1,61 @@
-"""Multiple comparisons: Benjamini–Hochberg across regions, candidates and tests.
+"""The one multiple-testing policy of election-audit (``docs/results.md``, "Multiple testing").
 
-With dozens of regions and several tests, some p-values fall below 0.05 by chance alone
-(Venice Commission 2018, ¶46). Results of one family are adjusted together and both raw and
-adjusted p-values are reported.
+With dozens of regions, several candidates and tests, some p-values fall below 0.05 by chance
+alone (Venice Commission 2018, ¶46). :func:`adjust` is the only function that turns raw
+p-values into adjusted ones and evidence levels; the forensics battery, the report, the
+calibration of false-positive rates and the Python API all call it, so that they give the
+same number for the same question. The policy is hierarchical:
+
+1. **National family** (is there evidence in the election as a whole?): every *calibrated*
+   result at national scope — each calibrated test for each candidate tested — is adjusted
+   together with Benjamini–Hochberg. Only these results decide the national verdict.
+2. **Regional families** (where?): the regional results of one (test, candidate) are
+   adjusted together across the regions, with Benjamini–Hochberg. A regional result
+   localises a finding; it is never pooled with other tests or with the national family.
+3. **Descriptive results**: a result whose null is not calibrated on honest elections
+   (textbook laws, Gaussian benchmarks, descriptive statistics) keeps its raw p-value for
+   comparison with the literature but gets no adjusted p-value and no evidence label,
+   whatever its p-value (``Evidence.NOT_TESTED``); the battery shows why.
+
+Benjamini–Hochberg controls the false discovery rate under independence and positive
+regression dependence (Benjamini & Yekutieli 2001), which covers tests on the same sheets that
+react to the same manipulations. Keeping the regional families apart from the national one is
+the structure of Yekutieli (2008): the national family answers "whether", each regional family
+"where", and a national flag is never diluted by hundreds of regional results.
 
 References
 ----------
 .. [1] Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate: a practical
        and powerful approach to multiple testing. JRSS B 57(1), 289–300.
        doi:10.1111/j.2517-6161.1995.tb02031.x
+.. [2] Benjamini, Y. & Yekutieli, D. (2001). The control of the false discovery rate in
+       multiple testing under dependency. Ann. Statist. 29(4), 1165–1188.
+       doi:10.1214/aos/1013699998
+.. [3] Yekutieli, D. (2008). Hierarchical false discovery rate-controlling methodology.
+       JASA 103(481), 309–316. doi:10.1198/016214507000001373
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from audit.checks._result import CheckResult
+from audit.checks._result import CheckResult, Evidence
+
+#: Scope of results about the whole table.
+NATIONAL = "national"
+#: Name and description of the policy (written into every JSON output).
+POLICY: dict[str, str] = {
+    "name": "hierarchical-bh",
+    "national": "Benjamini-Hochberg over the calibrated national results (tests x "
+                "candidates tested)",
+    "regional": "Benjamini-Hochberg within each (test, candidate) across regions",
+    "descriptive": "uncalibrated and textbook results: raw p-value only, no evidence label",
+}
 
 
 def bh_adjust(pvalues: Sequence[float | None]) -> list[float | None]:
@@ -33,7 +70,65 @@ def bh_adjust(pvalues: Sequence[float | None]) -> list[float | None]:
     return out
 
 
-def adjust_family(results: Sequence[CheckResult]) -> list[CheckResult]:
-    """Copies of ``results`` with BH-adjusted p-values and evidence re-derived from them."""
-    adjusted = bh_adjust([r.pvalue for r in results])
-    return [r.with_adjusted_pvalue(a) for r, a in zip(results, adjusted, strict=True)]
+def family(scope: str | None, test: str, candidate: str | None) -> Hashable:
+    """The family a calibrated result is adjusted in: national, or (test, candidate)."""
+    if scope is None or scope == NATIONAL:
+        return (NATIONAL,)
+    return ("regional", test, candidate)
+
+
+def adjusted_pvalues(pvalues: Sequence[float | None], families: Sequence[Hashable]
+                     ) -> list[float | None]:
+    """Benjamini–Hochberg within each family (the policy on bare numbers)."""
+    out: list[float | None] = [None] * len(pvalues)
+    groups: dict[Hashable, list[int]] = {}
+    for i, key in enumerate(families):
+        groups.setdefault(key, []).append(i)
+    for idx in groups.values():
+        for i, value in zip(idx, bh_adjust([pvalues[i] for i in idx]), strict=True):
+            out[i] = value
+    return out
+
+
+def adjust(results: Sequence[CheckResult], calibrated: Sequence[bool]) -> list[CheckResult]:
+    """Copies of ``results`` with the policy applied.
+
+    ``calibrated[i]`` says whether result ``i`` comes from a calibrated check. Calibrated
+    results get ``pvalue_adjusted`` within their :func:`family` (their ``scope``, ``test``
+    and ``candidate``; a result without scope is national) and the evidence level of the
+    adjusted p-value; the others become descriptive (no adjusted p-value, evidence
+    ``not_tested``). Arithmetic impossibilities keep their level.
+    """
+    if len(results) != len(calibrated):
+        raise ValueError("results and calibrated must have the same length")
+    idx = [i for i, c in enumerate(calibrated) if c]
+    adjusted = adjusted_pvalues([results[i].pvalue for i in idx],
+                                [family(results[i].scope, results[i].test,
+                                        results[i].candidate) for i in idx])
+    out = [descriptive(r) for r in results]
+    for i, value in zip(idx, adjusted, strict=True):
+        out[i] = results[i].with_adjusted_pvalue(value)
+    return out
+
+
+def descriptive(result: CheckResult) -> CheckResult:
+    """A copy without adjusted p-value or evidence label (an uncalibrated result)."""
+    evidence = Evidence.IMPOSSIBLE if result.evidence is Evidence.IMPOSSIBLE \
+        else Evidence.NOT_TESTED
+    return dataclasses.replace(result, pvalue_adjusted=None, evidence=evidence)
+
+
+def summary(results: Sequence[CheckResult], calibrated: Sequence[bool]) -> dict[str, Any]:
+    """The policy and the size of its families, for JSON outputs."""
+    national = sum(1 for r, c in zip(results, calibrated, strict=True)
+                   if c and r.pvalue is not None and family(r.scope, r.test, r.candidate)
+                   == (NATIONAL,))
+    regional = {family(r.scope, r.test, r.candidate)
+                for r, c in zip(results, calibrated, strict=True)
+                if c and family(r.scope, r.test, r.candidate) != (NATIONAL,)}
+    return {**POLICY, "national_family_size": national, "regional_families": len(regional),
+            "descriptive_results": sum(1 for c in calibrated if not c)}
+
+
+__all__ = ["NATIONAL", "POLICY", "adjust", "adjusted_pvalues", "bh_adjust", "descriptive",
+           "family", "summary"]

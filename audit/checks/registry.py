@@ -20,6 +20,11 @@ from audit.checks._options import current
 from audit.checks._result import CheckResult
 from audit.model import SheetTable
 
+#: Why an uncalibrated check is shown as descriptive (message ``forensics.descriptive.<code>``).
+UNCALIBRATED_REASONS: tuple[str, ...] = ("textbook", "benchmark", "descriptive", "composition",
+                                         "miscalibrated", "extrapolated", "multimodal",
+                                         "model")
+
 #: ``run(sheets, rng) -> result``: the check with its default options.
 Runner = Callable[[SheetTable, np.random.Generator], CheckResult]
 
@@ -85,6 +90,15 @@ class CheckSpec:
         Meaningful when run separately within each region.
     min_units : int
         Fewest usable sheets for the check to run.
+    per_candidate : bool
+        Sensitive to manipulation in favour of one candidate (ballot stuffing): the battery
+        runs it for every candidate it tests (the leader on the sheets, the declared winner,
+        every candidate above a share; :func:`audit.forensics.candidates_to_test`), not only
+        for the first.
+    uncalibrated : str
+        Why a check that is not ``calibrated`` gets no evidence label, one of
+        :data:`UNCALIBRATED_REASONS` (shown with its result as the message
+        ``forensics.descriptive.<reason>``). Required when ``calibrated`` is False.
     """
 
     name: str
@@ -96,6 +110,13 @@ class CheckSpec:
     by_region: bool = True
     min_units: int = 30
     description: str = ""
+    per_candidate: bool = False
+    uncalibrated: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.calibrated and self.uncalibrated not in UNCALIBRATED_REASONS:
+            raise ValueError(f"{self.name}: an uncalibrated check must say why, one of "
+                             f"{', '.join(UNCALIBRATED_REASONS)} (got {self.uncalibrated!r})")
 
 
 _REGISTRY: dict[str, CheckSpec] = {}

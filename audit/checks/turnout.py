@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from audit._random import RNGLike, as_generator, monte_carlo_pvalue
-from audit.checks._null import Sampler, redraw_counts
+from audit._random import RNGLike, as_generator
+from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks._stations import (
     QUANTITIES,
@@ -54,10 +54,18 @@ from audit.checks._stations import (
     logit,
     modified_z,
     near_integer_percent,
-    reflection_test,
+    near_integer_probability,
     region_codes,
     stations,
     truncated_beta_binomial,
+)
+from audit.checks.pvalues import (
+    EXCEEDANCES,
+    SMALLEST,
+    fitted_tail,
+    normal_tail,
+    poisson_binomial_pvalue,
+    sign_flip_test,
 )
 from audit.checks.registry import CheckSpec, Runner, register, runner
 from audit.model import SheetTable
@@ -114,8 +122,6 @@ def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarra
 @dataclass(frozen=True, kw_only=True)
 class DistributionResult(CheckResult):
     """Summary of the turnout and share distributions (descriptive, no test)."""
-
-    candidate: str = ""
 
 
 def distribution(sheets: SheetTable, *, candidate: str | None = None,
@@ -195,33 +201,29 @@ def distribution(sheets: SheetTable, *, candidate: str | None = None,
 class SpikeResult(CheckResult):
     """Stations at exactly 100% against the beta-binomial expectation.
 
-    ``null_distribution`` holds the number of stations at 100% in every honest redraw.
+    ``probabilities`` holds each station's chance of an honest 100% (the null of the count;
+    not written to JSON).
     """
 
     observed: int = 0
     expected: float = 0.0
     quantity: str = "turnout"
-    null_distribution: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-
-#: Stations whose chance of an honest 100% is below this are pooled into one Poisson count.
-_POISSON_BELOW = 1e-3
+    probabilities: np.ndarray = field(default_factory=lambda: np.zeros(0),
+                                      metadata={"json": False})
 
 
 def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
                  candidate: str | None = None, share_of: str = "valid",
-                 min_trials: int = 1, level: str | None = None, n_resamples: int = 999,
-                 rng: RNGLike = None) -> SpikeResult:
+                 min_trials: int = 1, level: str | None = None) -> SpikeResult:
     """Count stations at exactly 100% turnout (or 100% share) against an honest null.
 
     Null: within each region, station counts are beta-binomial, fitted by maximum likelihood
     to the stations *below* 100% (:func:`audit.checks._stations.truncated_beta_binomial`), so
     that stations written at 100% do not define their own null. Station ``i`` is at 100%
     with probability ``P_i = P(K_i = n_i)`` and the expected number is ``E = sum_i P_i``. The
-    observed count ``O`` is compared with ``n_resamples`` honest redraws of the count (a sum
-    of independent Bernoulli variables; those with ``P_i < 0.001`` are pooled into one
-    Poisson variable, which changes the distribution by less than ``2 sum P_i^2`` in total
-    variation, Le Cam 1960): ``p = (k + 1) / (R + 1)``, ``k`` the redraws reaching ``O``.
+    count is a sum of independent Bernoulli variables (Poisson-binomial); the p-value
+    ``P(O* >= O)`` is its saddlepoint tail (:func:`audit.checks.pvalues.
+    poisson_binomial_pvalue`), ``z = (O - E) / sqrt(sum P_i (1 - P_i))``.
 
     Parameters
     ----------
@@ -231,8 +233,6 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
         Ignore stations whose denominator is smaller than this.
     level
         Region level for the regional null (default: the top level).
-    n_resamples
-        Honest redraws (the battery's ``--n-resamples``).
 
     Returns
     -------
@@ -263,8 +263,6 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     .. [1] Le Cam, L. (1960). An approximation theorem for the Poisson binomial
            distribution. Pacific J. Math. 10(4), 1181–1197. doi:10.2140/pjm.1960.10.1181
     """
-    if n_resamples < 1:
-        raise ValueError("n_resamples must be at least 1")
     st, ok, excluded = _quantity_stations(sheets, quantity, candidate, share_of, level)
     trials, succ = st.trials_successes(quantity)
     small = ok & (trials < min_trials)
@@ -280,8 +278,8 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     observed = int(at100.sum())
     expected = float(prob.sum())
     n = int(n_i.size)
-    null = _bernoulli_sums(prob, n_resamples, as_generator(rng))
-    pvalue = monte_carlo_pvalue(null, observed) if n else 1.0
+    tail = poisson_binomial_pvalue(observed, prob) if n else None
+    pvalue = tail.value if tail is not None else 1.0
     votes_at = st.votes[ok][at100].sum()
     frame = pd.DataFrame({"region": labels[codes], "at100": at100, "expected": prob,
                           "votes": st.votes[ok] * at100, "ballots": st.ballots[ok] * at100})
@@ -290,32 +288,21 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
         votes_at_100=("votes", "sum"), ballots_at_100=("ballots", "sum")).reset_index()
     table["excess"] = table["observed"] - table["expected"]
     params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
-              "min_trials": min_trials, "level": st.region_level, "n_resamples": n_resamples,
-              "seed": rng if isinstance(rng, int) else None}
+              "min_trials": min_trials, "level": st.region_level}
     msg = {"observed": observed, "expected": expected, "stations": n,
            "votes": float(votes_at), "p": pvalue, "candidate": st.candidate}
     return SpikeResult(
         test=f"turnout.spike_100_{quantity}", statistic=float(observed), pvalue=pvalue,
+        pvalue_method="saddlepoint" if tail is not None else "exact",
+        z=tail.z if tail is not None else None,
+        candidate=st.candidate if quantity == "share" else None,
         effect=observed - expected, effect_unit="stations", n=n,
-        null=f"simulation(n={n_resamples}, model=beta-binomial per region fitted to the "
-             f"stations below 100%)",
+        null="Poisson-binomial count (beta-binomial per region fitted to the stations below "
+             "100%)",
         evidence=evidence_from_pvalue(pvalue), table=table,
         message=Message(f"turnout.spike_100_{quantity}", msg), excluded=excluded,
         params=params, observed=observed, expected=expected, quantity=quantity,
-        null_distribution=null)
-
-
-def _bernoulli_sums(prob: np.ndarray, n_resamples: int, gen: np.random.Generator
-                    ) -> np.ndarray:
-    """``n_resamples`` draws of ``sum_i Bernoulli(prob_i)`` (small ``prob`` pooled as Poisson)."""
-    big = prob[prob >= _POISSON_BELOW]
-    pooled = float(prob[prob < _POISSON_BELOW].sum())
-    out = gen.poisson(pooled, n_resamples).astype(np.float64)
-    rows = max(1, (1 << 22) // max(big.size, 1))
-    for start in range(0, n_resamples, rows):
-        r = min(rows, n_resamples - start)
-        out[start:start + r] += (gen.random((r, big.size)) < big).sum(axis=1)
-    return out
+        probabilities=prob)
 
 
 # --------------------------------------------------------------------------------------------
@@ -329,78 +316,77 @@ DIP_P_FLOOR = 1e-5
 
 @dataclass(frozen=True, kw_only=True)
 class IntegerPercentResult(CheckResult):
-    """Integer-percentage excess with its Monte Carlo null.
+    """Integer-percentage excess with its exact binomial null.
 
-    ``null_distribution`` is an (R, 3) array of simulated station counts, columns in
-    :data:`VARIANTS` order: stations whose turnout or result is integer ("either"), whose
-    result is integer ("result only" in the paper's figures: whatever the turnout) and whose
-    turnout is integer. ``by_percent`` counts stations per integer percent
-    (observed and the null's mean and 95% band) for the figure.
+    ``table`` has one row per variant (:data:`VARIANTS`): stations whose turnout or result is
+    integer ("either"), whose result is integer ("result only" in the paper's figures: whatever
+    the turnout) and whose turnout is integer. ``by_percent`` counts stations per integer
+    percent (observed, and the null's mean and 95% band) for the figure. ``probabilities``
+    holds each included station's chance of being integer under the null, one column per
+    variant (kept by the library result, not written to JSON).
     """
 
-    null_distribution: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     by_percent: pd.DataFrame = field(default_factory=pd.DataFrame)
+    probabilities: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)),
+                                      metadata={"json": False})
+    turnout_from: str = "issued"
 
 
 def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
-                        share_of: str = "valid", tolerance: float = 0.05,
-                        min_registered: int = 100, max_percent: float = 99.0,
-                        n_resamples: int = 1000, chunk: int | None = None,
-                        sampler: Sampler = "auto", progress: Progress | None = None,
-                        rng: RNGLike = None) -> IntegerPercentResult:
+                        share_of: str = "counted", tolerance: float = 0.05,
+                        min_registered: int = 100, max_percent: float = 99.0
+                        ) -> IntegerPercentResult:
     """Excess of stations whose turnout or leader's result is an integer percentage.
 
-    A station is *integer* for the result when ``100 L / V`` lies within ``tolerance``
-    percentage points of an integer (``V`` the share base), and for turnout when
-    ``100 B / N`` does. The statistic ``S`` counts stations integer in either. Null (Kobak,
-    Shpilkin & Pshenichnikov 2016, §3): binomial resampling that keeps each station's
-    denominators, ``L* ~ Bin(V, L/V)`` and ``B* ~ Bin(N, B/N)``, which reproduces the
-    division artefacts of small denominators (simple fractions such as 1/2, 2/3). The
-    excess is ``S - mean(S*)``, ``z = excess / sd(S*)``, and the Monte Carlo p-value is
-    ``(k + 1) / (R + 1)``. The same is reported for the result alone and the turnout alone
-    (stations with an integer result, whatever their turnout, and vice versa).
+    Definitions of Kobak, Shpilkin & Pshenichnikov (2016): turnout ``T = 100 G / N`` with
+    ``G`` the ballots *issued* (the canonical ``issued`` column, where the sheets state it;
+    elsewhere the ballots counted, and the result says so in ``turnout_from``) and ``N`` the
+    registered voters; result ``R = 100 L / V`` with ``V`` the ballots counted, valid + invalid
+    (``share_of="counted"``; ``"valid"`` for the share of valid votes). A station is
+    *integer* for a quantity when it lies within ``tolerance`` percentage points of an
+    integer; the statistic ``S`` counts stations integer in either.
+
+    Null (the paper's §3): each station's counts are binomial around its own rates,
+    ``L* ~ Bin(V, L/V)`` and ``G* ~ Bin(N, G/N)``, independently, which reproduces the
+    division artefacts of small denominators (simple fractions such as 1/2, 2/3). The paper
+    draws 1,000 replicates; here each station's chance of being integer is computed exactly
+    (``a_i`` for the result, ``b_i`` for turnout, ``q_i = 1 - (1 - a_i)(1 - b_i)`` for
+    either), so ``S*`` is a Poisson-binomial count with mean ``sum q_i`` and variance
+    ``sum q_i (1 - q_i)``. The excess is ``S - E[S*]``, ``z = excess / sd(S*)``, and
+    ``P(S* >= S)`` is the saddlepoint tail of that count
+    (:func:`audit.checks.pvalues.poisson_binomial_pvalue`), which stays accurate far beyond
+    the reach of any number of redraws (Russia 2011: p of order 10⁻¹⁸). The same is reported
+    for the result alone and the turnout alone.
 
     Parameters
     ----------
     candidate
         The candidate whose result is examined (default: the overall leader).
     share_of
-        ``"valid"``, or ``"counted"`` (valid + null + blank) as in the Russian protocols.
+        ``"counted"`` (valid + null + blank, as in the Russian protocols and the paper) or
+        ``"valid"``.
     tolerance
         Half-width of the integer window in percentage points (paper: 0.05).
     min_registered, max_percent
         Inclusion rules of the paper: ``V > 0``, ``N >= 100``, ``T <= 99%``, ``R <= 99%``
         (stations at or near 100% are excluded because 100% is trivially integer).
-    n_resamples
-        Monte Carlo replicates R (paper: 1000; the battery passes its ``--n-resamples``).
-    chunk
-        Replicates per vectorised batch (default: as many as fit in
-        :data:`audit.checks._null.CHUNK_ELEMENTS` elements).
-    sampler
-        ``"auto"`` draws stations whose count has a standard deviation of at least 5 from a
-        normal with the binomial's mean, variance and skewness, rounded (the sampler of
-        :mod:`audit.checks._null`; at such spreads the chance of landing in a 0.1-point
-        window is the same as the binomial's to far below the Monte Carlo error), the others
-        exactly; ``"exact"`` draws every station from its binomial.
-    progress
-        ``progress(done, total)`` after each batch.
-    rng
-        Seed or generator.
 
     Returns
     -------
     IntegerPercentResult
-        ``statistic`` = S (either), ``effect`` = excess stations, ``table`` one row per
-        variant (observed, null mean, SD, excess, z, 99.9th percentile, p-value).
+        ``statistic`` = S (either), ``effect`` = excess stations, ``z``, ``table`` one row
+        per variant (observed, null mean, SD, excess, z, 99.9th percentile of the null
+        (Cornish–Fisher), p-value).
 
     Notes
     -----
-    Reference values, Russia 2011 Duma (AOAS criteria): 86,718 stations; excess ≈ 1,000
-    (authors' ``montecarlo.pickle``: 1,003), MC SD ≈ 113–115; result-only ≈ 767; turnout-only
-    ≈ 448. Failure modes: the plug-in null assumes each station's count is binomial around
-    its own observed rate, so it cannot detect a protocol forged at a non-round value; rules
-    that legitimately produce round results (tiny stations, machine-split counts) are kept in
-    the null only when they come from division artefacts.
+    Reference values, Russia 2011 Duma (AOAS criteria, ballots issued): 86,718 stations;
+    excess 1,003 (authors' ``montecarlo.pickle``; an independent rerun gives 1,001), Monte
+    Carlo SD 113–115; result only 767; turnout only 449. Failure modes: the plug-in null
+    assumes each station's count is binomial around its own observed rate, so it cannot
+    detect a protocol forged at a non-round value; rules that legitimately produce round
+    results (tiny stations, machine-split counts) are kept in the null only when they come
+    from division artefacts.
 
     References
     ----------
@@ -408,12 +394,19 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
            electoral falsification fingerprints. Ann. Appl. Stat. 10(1), 54–73.
            doi:10.1214/16-AOAS904
     """
-    if n_resamples < 1:
-        raise ValueError("n_resamples must be at least 1")
     st = stations(sheets, candidate=candidate, share_of=share_of, need_registered=True)
-    ok, excluded = _usable(st, "both")
+    issued_stated = sheets.counts("issued") if sheets.has("issued") \
+        else np.full(len(sheets), np.nan)
+    has_issued = ~np.isnan(issued_stated)
+    given = np.where(has_issued, issued_stated, st.ballots)
+    ok = (st.registered > 0) & (given <= st.registered) & (st.base > 0)
+    excluded = {k: int(v) for k, v in (
+        ("registered_missing_or_zero", (~(st.registered > 0)).sum()),
+        ("turnout_over_100", ((st.registered > 0) & (given > st.registered)).sum()),
+        ("no_votes_in_base", ((st.registered > 0) & (given <= st.registered)
+                              & ~(st.base > 0)).sum())) if v}
     with np.errstate(divide="ignore", invalid="ignore"):
-        t_pct = 100 * st.ballots / st.registered
+        t_pct = 100 * given / st.registered
         r_pct = 100 * st.votes / st.base
     rules = {"registered_below_min": ok & (st.registered < min_registered)}
     rules["turnout_above_max"] = ok & ~rules["registered_below_min"] & (t_pct > max_percent)
@@ -424,76 +417,67 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
             excluded[name] = int(mask.sum())
         ok &= ~mask
     N = st.registered[ok].astype(np.int64)
-    B = st.ballots[ok].astype(np.int64)
+    B = given[ok].astype(np.int64)
     V = st.base[ok].astype(np.int64)
     L = st.votes[ok].astype(np.int64)
     n = int(N.size)
     if n == 0:
         raise ValueError("no station passes the inclusion rules of the integer-percentage test")
+    used_issued = int(has_issued[ok].sum())
+    turnout_from = ("issued" if used_issued == n else
+                    "counted" if used_issued == 0 else "issued where stated, else counted")
     frac = Fraction(tolerance).limit_denominator(10**6)
     num, den = frac.numerator, frac.denominator
     res_int = near_integer_percent(L, V, num, den)
     tur_int = near_integer_percent(B, N, num, den)
     observed = np.array([(res_int | tur_int).sum(), res_int.sum(), tur_int.sum()],
                         dtype=np.int64)
-    # Counts per integer percent (0..100) for the figure.
-    obs_res_pct = np.bincount(_round_pct(L[res_int], V[res_int]), minlength=101)
-    obs_tur_pct = np.bincount(_round_pct(B[tur_int], N[tur_int]), minlength=101)
+    a, res_by_pct = near_integer_probability(V, L / V, num, den)
+    b, tur_by_pct = near_integer_probability(N, B / N, num, den)
+    probs = np.stack([1 - (1 - a) * (1 - b), a, b], axis=1)
 
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    done = 0
-    for ls, bs in redraw_counts([(V, L / V, np.inf), (N, B / N, np.inf)], n_resamples, rng,
-                                sampler=sampler, rows=chunk):
-        ri = near_integer_percent(ls, V, num, den)
-        ti = near_integer_percent(bs, N, num, den)
-        counts = np.stack([(ri | ti).sum(axis=1), ri.sum(axis=1), ti.sum(axis=1)], axis=1)
-        parts.append((counts, _per_percent(ls, V, ri), _per_percent(bs, N, ti)))
-        done += len(counts)
-        if progress is not None:
-            progress(done, n_resamples)
-    null = np.concatenate([o[0] for o in parts], axis=0)
-    null_res_pct = np.concatenate([o[1] for o in parts], axis=0)
-    null_tur_pct = np.concatenate([o[2] for o in parts], axis=0)
-
-    rows_out = []
+    rows_out: list[dict[str, Any]] = []
     for j, variant in enumerate(VARIANTS):
-        mean = float(null[:, j].mean())
-        sd = float(null[:, j].std(ddof=1)) if n_resamples > 1 else math.nan
+        q = probs[:, j]
+        mean = float(q.sum())
+        var = float((q * (1 - q)).sum())
+        sd = math.sqrt(var)
+        skew = float((q * (1 - q) * (1 - 2 * q)).sum()) / sd**3 if sd > 0 else 0.0
+        z999 = 3.090232306167813
+        pv = poisson_binomial_pvalue(int(observed[j]), q)
         rows_out.append({
             "variant": variant, "observed": int(observed[j]), "null_mean": mean,
             "null_sd": sd, "excess": float(observed[j] - mean),
-            "z": (observed[j] - mean) / sd if sd and sd > 0 else math.nan,
-            "null_q999": float(np.quantile(null[:, j], 0.999)),
-            "pvalue": monte_carlo_pvalue(null[:, j], float(observed[j])),
+            "z": pv.z if pv.z is not None else math.nan,
+            "null_q999": mean + sd * (z999 + (z999**2 - 1) * skew / 6),
+            "pvalue": pv.value,
         })
     table = pd.DataFrame(rows_out)
+    obs_res_pct = np.bincount(_round_pct(L[res_int], V[res_int]), minlength=101)
+    obs_tur_pct = np.bincount(_round_pct(B[tur_int], N[tur_int]), minlength=101)
     by_percent = pd.concat([
-        _by_percent_frame("result", obs_res_pct, null_res_pct),
-        _by_percent_frame("turnout", obs_tur_pct, null_tur_pct)], ignore_index=True)
+        _by_percent_frame("result", obs_res_pct, res_by_pct),
+        _by_percent_frame("turnout", obs_tur_pct, tur_by_pct)], ignore_index=True)
     main = rows_out[0]
     pvalue = float(main["pvalue"])
     params = {"candidate": st.candidate, "share_of": share_of, "tolerance": tolerance,
               "min_registered": min_registered, "max_percent": max_percent,
-              "n_resamples": n_resamples, "sampler": sampler,
-              "seed": rng if isinstance(rng, int) else None}
+              "turnout_from": turnout_from, "stations_with_issued": used_issued}
     msg = {"stations": n, "observed": int(observed[0]), "expected": main["null_mean"],
            "excess": main["excess"], "sd": main["null_sd"], "z": main["z"], "p": pvalue,
            "result_excess": rows_out[1]["excess"], "turnout_excess": rows_out[2]["excess"],
            "candidate": st.candidate, "tolerance": tolerance}
+    message_id = "turnout.integer_percentages" if turnout_from == "issued" \
+        else "turnout.integer_percentages_counted"
     return IntegerPercentResult(
         test="turnout.integer_percentages", statistic=float(observed[0]), pvalue=pvalue,
+        pvalue_method="saddlepoint", z=float(main["z"]),
         effect=float(main["excess"]), effect_unit="stations", n=n,
-        null=f"simulation(n={n_resamples}, model=binomial per station, Kobak et al. 2016)",
+        null="exact binomial per station (Kobak et al. 2016), Poisson-binomial count",
         evidence=evidence_from_pvalue(pvalue), table=table,
-        message=Message("turnout.integer_percentages", msg), excluded=excluded, params=params,
-        null_distribution=null, by_percent=by_percent)
-
-
-def _per_percent(k: np.ndarray, n: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    """(replicates, 101) counts of flagged stations per nearest integer percent."""
-    rows, cols = np.nonzero(flags)
-    index = rows * 101 + _round_pct(k[rows, cols], n[cols])
-    return np.bincount(index, minlength=k.shape[0] * 101).reshape(k.shape[0], 101)
+        message=Message(message_id, msg), excluded=excluded, params=params,
+        candidate=st.candidate, by_percent=by_percent, probabilities=probs,
+        turnout_from=turnout_from)
 
 
 def _round_pct(k: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -502,10 +486,13 @@ def _round_pct(k: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def _by_percent_frame(quantity: str, observed: np.ndarray, null: np.ndarray) -> pd.DataFrame:
+    """Observed stations per integer percent against the null's mean and a 95% band (normal
+    with the Poisson-binomial variance of each percent's count, clipped at 0)."""
+    mean, var = null[0], null[1]
+    half = 1.959964 * np.sqrt(var)
     return pd.DataFrame({
         "quantity": quantity, "percent": np.arange(101), "observed": observed[:101],
-        "null_mean": null.mean(axis=0), "null_lo": np.quantile(null, 0.025, axis=0),
-        "null_hi": np.quantile(null, 0.975, axis=0)})
+        "null_mean": mean, "null_lo": np.maximum(mean - half, 0.0), "null_hi": mean + half})
 
 
 # --------------------------------------------------------------------------------------------
@@ -534,7 +521,7 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
                       candidate: str | None = None, share_of: str = "valid",
                       level: str | None = None, threshold: float = 3.5, tail: float = 2.0,
                       size_effect: bool = True, min_stations: int = 10,
-                      n_resamples: int = 999, rng: RNGLike = None) -> OutlierResult:
+                      n_resamples: int = DEFAULT_RESAMPLES, rng: RNGLike = None) -> OutlierResult:
     """Stations far from their region's median, and a calibrated test of an excess above it.
 
     Each station's turnout (or share) is put on the logit scale, ``y = logit((k + 0.5) /
@@ -615,8 +602,8 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
     flag = np.abs(z) > threshold
     up, down = flag & (z > 0), flag & (z < 0)
     beyond = np.sign(z) * np.maximum(np.abs(z) - tail, 0.0)
-    statistic, null, pvalue = reflection_test(beyond, st.center[idx], n_resamples,
-                                              as_generator(rng))
+    flip = sign_flip_test(beyond, st.center[idx], n_resamples, as_generator(rng))
+    statistic, null, pvalue = flip.statistic, flip.null, flip.pvalue.value
     above, below = int(up.sum()), int(down.sum())
     expected = (above + below) / 2
     x = k_i / n_i
@@ -646,6 +633,8 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
            "candidate": st.candidate}
     return OutlierResult(
         test=f"turnout.outliers_{quantity}", statistic=statistic, pvalue=pvalue,
+        pvalue_method=flip.pvalue.method, z=flip.pvalue.z,
+        candidate=st.candidate if quantity == "share" else None,
         effect=above - expected, effect_unit="stations", n=int(idx.size),
         null=f"reflection(n={n_resamples}, symmetric residuals about the regional median, "
              f"centres flipped together)",
@@ -726,6 +715,7 @@ def turnout_share_correlation(sheets: SheetTable, *, candidate: str | None = Non
            "regions": int(labels.size)}
     return CorrelationResult(
         test="turnout.correlation", statistic=r_nat, pvalue=None, effect=r_nat,
+        candidate=st.candidate,
         effect_unit="Pearson r", n=int(t.size), null="none (descriptive)",
         evidence=Evidence.NOT_TESTED, table=table,
         message=Message("turnout.correlation", msg), excluded=excluded, params=params,
@@ -800,11 +790,18 @@ def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
 
 
 def _basic_bootstrap_pvalue(theta: float, boot: np.ndarray, benchmark: float) -> float:
-    """Two-sided p-value of ``theta == benchmark`` by inverting the basic bootstrap interval."""
+    """Two-sided p-value of ``theta == benchmark`` by inverting the basic bootstrap interval;
+    where fewer than :data:`audit.checks.pvalues.EXCEEDANCES` resamples lie beyond the
+    reflected benchmark, the tail fitted to the resamples (never the floor ``2 / (R + 1)``)."""
     reflected = 2 * theta - benchmark
     k_hi = int(np.sum(boot >= reflected))
     k_lo = int(np.sum(boot <= reflected))
-    return float(min(1.0, 2 * (min(k_hi, k_lo) + 1) / (boot.size + 1)))
+    if min(k_hi, k_lo) >= EXCEEDANCES:
+        return float(min(1.0, 2 * (min(k_hi, k_lo) + 1) / (boot.size + 1)))
+    side = "greater" if k_hi <= k_lo else "less"
+    tail, _ = fitted_tail(boot, reflected, lambda x: normal_tail(boot, x, side),
+                          alternative=side)
+    return float(min(1.0, max(2 * tail, SMALLEST)))
 
 
 def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str | None,
@@ -830,8 +827,11 @@ def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str |
               "n_resamples": n_resamples, "confidence": confidence}
     msg = {"value": theta, "low": ci_low, "high": ci_high, "p": pvalue,
            "stations": int(x.size)}
+    boot_sd = float(boot.std(ddof=1)) if boot.size > 1 else math.nan
     return BootstrapResult(
         test=f"turnout.{kind}_{quantity}", statistic=theta, pvalue=pvalue,
+        pvalue_method="bootstrap", candidate=cand if quantity == "share" else None,
+        z=(theta - benchmark) / boot_sd if boot_sd > 0 else None,
         effect=theta - benchmark, effect_unit=kind, n=int(x.size),
         null=f"gaussian benchmark {benchmark:g} (bootstrap n={n_resamples})",
         evidence=evidence_from_pvalue(pvalue), table=table,
@@ -841,8 +841,8 @@ def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str |
 
 
 def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
-             share_of: str = "valid", n_resamples: int = 999, confidence: float = 0.95,
-             rng: RNGLike = None) -> BootstrapResult:
+             share_of: str = "valid", n_resamples: int = DEFAULT_RESAMPLES,
+             confidence: float = 0.95, rng: RNGLike = None) -> BootstrapResult:
     """Skewness of station turnout or share with a basic bootstrap interval (EFT ``Skew``).
 
     The Election Forensics Toolkit (Hicken & Mebane 2017; EFToolkit, Kalinin & Mebane) flags
@@ -857,8 +857,8 @@ def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
 
 
 def kurtosis(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
-             share_of: str = "valid", n_resamples: int = 999, confidence: float = 0.95,
-             rng: RNGLike = None) -> BootstrapResult:
+             share_of: str = "valid", n_resamples: int = DEFAULT_RESAMPLES,
+             confidence: float = 0.95, rng: RNGLike = None) -> BootstrapResult:
     """Kurtosis (non-excess) with a basic bootstrap interval (EFT ``Kurt``, benchmark 3).
 
     Klimek et al. (2012, doi:10.1073/pnas.1210722109) report heavy tails (high kurtosis) of
@@ -907,6 +907,7 @@ def dip_test(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
     params = {"quantity": quantity, "candidate": cand, "share_of": share_of}
     return CheckResult(
         test=f"turnout.dip_{quantity}", statistic=dip, pvalue=pvalue, effect=dip,
+        pvalue_method="tabulated", candidate=cand if quantity == "share" else None,
         effect_unit="dip", n=int(x.size), null="uniform (Hartigan's tabulated dip null)",
         evidence=evidence_from_pvalue(pvalue), table=table,
         message=Message(f"turnout.dip_{quantity}",
@@ -965,12 +966,14 @@ def sobyanin_sukhovolsky(sheets: SheetTable, *, candidate: str | None = None) ->
     table = pd.DataFrame(rows)
     row = table.loc[table["candidate"] == st.candidate].iloc[0]
     z = row["slope_minus_share"] / row["se"] if row["se"] > 0 else math.nan
-    pvalue = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else None
+    pvalue = max(float(2 * stats.norm.sf(abs(z))), SMALLEST) if np.isfinite(z) else None
     params = {"candidate": st.candidate}
     msg = {"candidate": st.candidate, "slope": float(row["slope"]),
            "share": float(row["share"]), "p": pvalue}
     return SlopeResult(
         test="turnout.sobyanin", statistic=float(row["slope_minus_share"]), pvalue=pvalue,
+        pvalue_method="normal" if pvalue is not None else None,
+        z=float(z) if np.isfinite(z) else None, candidate=st.candidate,
         effect=float(row["slope_minus_share"]), effect_unit="slope minus share", n=n,
         null="slope equals the candidate's share (neutral turnout; HC1 normal approximation)",
         evidence=evidence_from_pvalue(pvalue), table=table,
@@ -1082,6 +1085,7 @@ def shpilkin_excess(sheets: SheetTable, *, candidate: str | None = None,
            "high": float(sensitivity["anomaly"].max())}
     return ShpilkinResult(
         test="turnout.shpilkin", statistic=anomaly, pvalue=None, effect=anomaly,
+        candidate=st.candidate,
         effect_unit="votes", n=int(t.size),
         null="none (estimate under the clean-peak assumptions)",
         evidence=Evidence.NOT_TESTED, table=bins.drop(columns=["bin"]),
@@ -1120,37 +1124,46 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def _spec(name: str, run: Runner, *, needs: frozenset[str] = _REG, calibrated: bool = False,
-          fast: bool = True, description: str) -> None:
+          fast: bool = True, per_candidate: bool = False, uncalibrated: str = "",
+          description: str) -> None:
     register(CheckSpec(name=name, family="turnout", run=run, needs=needs,
-                       calibrated=calibrated, fast=fast, description=description))
+                       calibrated=calibrated, fast=fast, description=description,
+                       per_candidate=per_candidate, uncalibrated=uncalibrated))
 
 
 _spec("turnout.distribution", runner(distribution), needs=frozenset(),
+      uncalibrated="descriptive",
       description="Turnout and leader-share distributions (descriptive).")
 for _q in ("turnout", "share"):
     _needs = _REG if _q == "turnout" else frozenset()
-    _spec(f"turnout.spike_100_{_q}", runner(spike_at_100, monte_carlo=True, quantity=_q),
-          needs=_needs,
-          description=f"Stations at 100% {_q} vs beta-binomial redraws (discrete; the "
+    _spec(f"turnout.spike_100_{_q}", runner(spike_at_100, quantity=_q),
+          needs=_needs, per_candidate=_q == "share", uncalibrated="extrapolated",
+          description=f"Stations at 100% {_q} vs the beta-binomial count (discrete; the "
                       "honest chance of 100% is extrapolated from the stations below it).")
     _spec(f"turnout.outliers_{_q}", runner(regional_outliers, monte_carlo=True, quantity=_q),
-          needs=_needs,
+          needs=_needs, per_candidate=_q == "share", uncalibrated="miscalibrated",
           description=f"Modified-z {_q} outliers within region; reflection test of an "
                       "excess above the median (honest tails are often asymmetric).")
     for _moment in (skewness, kurtosis):
         _spec(f"turnout.{_moment.__name__}_{_q}",
               runner(_moment, monte_carlo=True, quantity=_q), needs=_needs,
+              uncalibrated="benchmark",
               description=f"{_moment.__name__.capitalize()} of station {_q} (EFT; Gaussian "
                           "benchmark, not an honest null).")
     _spec(f"turnout.dip_{_q}", runner(dip_test, quantity=_q), needs=_needs,
+          uncalibrated="multimodal",
           description=f"Hartigan's dip test of station {_q} (uniform null; regional blocs "
                       "are multimodal).")
-_spec("turnout.integer_percentages", runner(integer_percentages, monte_carlo=True),
-      calibrated=True,
-      description="Integer-percentage excess, binomial Monte Carlo null (Kobak et al. 2016).")
-_spec("turnout.correlation", runner(turnout_share_correlation),
+_spec("turnout.integer_percentages", runner(integer_percentages),
+      calibrated=True, per_candidate=True,
+      description="Integer-percentage excess against the exact binomial null (Kobak et al. "
+                  "2016).")
+_spec("turnout.correlation", runner(turnout_share_correlation), per_candidate=True,
+      uncalibrated="descriptive",
       description="Weighted turnout-share correlation (descriptive).")
-_spec("turnout.sobyanin", runner(sobyanin_sukhovolsky),
+_spec("turnout.sobyanin", runner(sobyanin_sukhovolsky), per_candidate=True,
+      uncalibrated="composition",
       description="Sobyanin-Sukhovolsky slope minus share (composition also moves it).")
-_spec("turnout.shpilkin", runner(shpilkin_excess),
+_spec("turnout.shpilkin", runner(shpilkin_excess), per_candidate=True,
+      uncalibrated="descriptive",
       description="Shpilkin-style anomalous votes above the clean peak (descriptive).")

@@ -18,7 +18,17 @@ from audit._version import __version__
 from audit.errors import AuditError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def _cases_epilog() -> str:
+    """The bundled cases, named in ``--help`` (a glob of the datasets folder: no imports)."""
+    from audit.resources import datasets_dir
+
+    names = sorted(p.parent.name for p in datasets_dir().glob("*/election.toml"))
+    return (f"Bundled cases: {', '.join(names)}. 'election-audit cases show CASE' prints a "
+            f"case's candidate keys, regions, sources and claims.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=_cases_epilog())
 @click.version_option(__version__, prog_name="election-audit")
 @click.option("--verbose", is_flag=True, help="Show full tracebacks (for debugging).")
 def cli(verbose: bool) -> None:
@@ -26,7 +36,10 @@ def cli(verbose: bool) -> None:
 
     \b
     Example:
-      election-audit ingest RESULTADOS_2024_CSV_V1.csv --json
+      election-audit cases
+      election-audit profile new actas.csv --case venezuela-2024 -o actas.toml
+      election-audit ingest actas.csv --mapping actas.toml
+      election-audit report venezuela-2024 --sheets actas.csv --mapping actas.toml -o r.pdf
     """
 
 

@@ -5,40 +5,47 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.table import Table
+from rich.markup import escape
 
-from audit.checks.registry import registered
-from audit.cli._common import data_dir_option, emit_json, err, json_option, out, seed_option
-from audit.data import load_target
-from audit.errors import AuditError
-from audit.model import SheetTable
-from audit.simulate.calibrate import (
-    CLEAN,
-    DEFAULT_RESAMPLES,
-    DEFAULT_SCENARIOS,
-    Calibration,
-    ShapeSampler,
-    calibrate,
-    forensics_verdict,
-    row_notes,
-    write_outputs,
-    write_summary,
+from audit.cli._common import (
+    check_option,
+    data_dir_option,
+    emit_json,
+    err,
+    join_options,
+    json_option,
+    mapping_option,
+    n_resamples_option,
+    output_option,
+    progress_option,
+    seed_option,
+    selected_checks,
+    skip_option,
+    source_option,
 )
-from audit.simulate.shape import ElectionShape, fit_shape
+from audit.cli._layout import Column, print_table, say
+
+#: Honest redraws per null in calibration (audit.simulate.calibrate.DEFAULT_RESAMPLES;
+#: checked equal in tests/cli/test_vocabulary.py, kept here so ``--help`` stays light).
+RESAMPLES = 999
+#: Tables of a synthetic election without TARGET.
+TABLES = 30_000
 
 
-@click.command("calibrate")
+@click.command("calibrate", short_help="False-positive rates and power on simulations.")
 @click.argument("target", required=False)
-@click.option("--source", "source_id", help="Source of the case to fit (default: its main one).")
-@click.option("--profile", help="Bundled column profile of FILE (default: detected).")
-@click.option("--mapping", type=click.Path(path_type=Path), help="Your own column mapping.")
+@source_option
+@mapping_option
+@join_options
 @click.option("--n-sims", type=click.IntRange(1), default=200, show_default=True,
               help="Clean simulated elections.")
 @click.option("--n-power", type=click.IntRange(0), default=100, show_default=True,
               help="Simulated elections per manipulation and intensity (0: no power).")
-@click.option("--checks", "check_names", help="Comma-separated check names (default: all).")
+@check_option
+@skip_option
 @click.option("--fast-only", is_flag=True, help="Only checks registered as fast.")
 @click.option("--scenarios", "scenario_names",
               help="Comma-separated manipulations (default: all sheet manipulations).")
@@ -49,8 +56,8 @@ from audit.simulate.shape import ElectionShape, fit_shape
               help="Region level whose units get fixed means (default: auto; top: the first).")
 @click.option("--tables", type=click.IntRange(10),
               help="Tables per simulated election: of the synthetic elections (default "
-                   "30,000), or the fitted shape of TARGET scaled to this size (implies "
-                   "--structure simulated).")
+                   "30,000), or the fitted shape of TARGET scaled to this size (the "
+                   "geography drawn anew).")
 @click.option("--varied", is_flag=True,
               help="No TARGET: give every simulated election its own synthetic shape, with "
                    "parameters drawn from documented ranges (docs/calibration.md).")
@@ -61,26 +68,24 @@ from audit.simulate.shape import ElectionShape, fit_shape
               help="Also run the forensics battery on every election and report how often "
                    "its national verdict is flagged (slow).")
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write a small JSON summary here (e.g. the case's calibration.json, "
-                   "read by audit.simulate.calibrate.load_calibration).")
-@click.option("--n-resamples", type=click.IntRange(min=1), default=DEFAULT_RESAMPLES,
-              show_default=True, help="Honest redraws per simulation null of every check.")
+              help="Write a small JSON summary here (e.g. the case's calibration.json, read "
+                   "by audit.simulate.calibrate.load_calibration).")
+@n_resamples_option(RESAMPLES)
 @click.option("--workers", type=click.IntRange(1), help="Processes (default: all cores).")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write calibration-<label>.md/.csv/.json/.svg here.")
+@output_option(kind="folder", help="Write calibration-<label>.md/.csv/.json/.svg into this "
+                                   "folder.")
 @click.option("--label", help="Name used in output files (default: case or file name).")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar on stderr (default: when stderr is a terminal).")
+@progress_option
 @seed_option
 @data_dir_option
 @json_option
-def calibrate_command(target: str | None, source_id: str | None, profile: str | None,
-                      mapping: Path | None, n_sims: int, n_power: int,
-                      check_names: str | None, fast_only: bool, scenario_names: str | None,
-                      structure: str, mean_level: str | None, tables: int | None,
-                      varied: bool, layered: bool, with_verdict: bool,
-                      summary_path: Path | None, n_resamples: int, workers: int | None,
-                      out_dir: Path | None,
+def calibrate_command(target: str | None, source_id: str | None, mapping: str | None,
+                      join_file: Path | None, join_on: tuple[str, ...], n_sims: int,
+                      n_power: int, checks: tuple[str, ...], skip_checks: tuple[str, ...],
+                      fast_only: bool, scenario_names: str | None, structure: str,
+                      mean_level: str | None, tables: int | None, varied: bool,
+                      layered: bool, with_verdict: bool, summary_path: Path | None,
+                      n_resamples: int | None, workers: int | None, output: Path | None,
                       label: str | None, progress: bool | None, seed: int,
                       data_dir: Path | None, as_json: bool) -> None:
     """Calibrate the forensic checks on clean elections shaped like TARGET.
@@ -100,17 +105,24 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
       election-audit calibrate RESULTADOS_2024_CSV_V1.csv --n-sims 200 --json
       election-audit calibrate --varied --tables 5000 --n-sims 200 -o docs
       election-audit calibrate --varied --layered --tables 5000 --n-sims 200 -o docs
-      election-audit calibrate venezuela-2024 --tables 1000000 --n-sims 12 --n-power 0
+      election-audit calibrate venezuela-2024 --tables 1000000 --n-sims 20 --n-power 0
     """
-    specs = registered()
-    if check_names:
-        wanted = [c.strip() for c in check_names.split(",") if c.strip()]
-        known = {s.name: s for s in specs}
-        unknown = [c for c in wanted if c not in known]
-        if unknown:
-            raise AuditError(f"unknown checks {unknown}; registered: "
-                             f"{', '.join(known) or 'none'}")
-        specs = [known[c] for c in wanted]
+    from audit.checks.registry import registered
+    from audit.errors import AuditError
+    from audit.model import SheetTable
+    from audit.simulate.calibrate import (
+        DEFAULT_SCENARIOS,
+        ShapeSampler,
+        calibrate,
+        forensics_verdict,
+        write_outputs,
+        write_summary,
+    )
+    from audit.simulate.shape import ElectionShape, fit_shape
+
+    chosen = selected_checks(checks, skip_checks)
+    known = {s.name: s for s in registered()}
+    specs = list(known.values()) if chosen is None else [known[n] for n in chosen]
     if fast_only:
         specs = [s for s in specs if s.fast]
     if not specs:
@@ -129,8 +141,8 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
 
     if layered and not varied:
         raise AuditError("--layered applies to --varied synthetic elections")
-    target_obj, default_label = _target(target, source_id, profile, mapping, data_dir,
-                                        tables or DEFAULT_TABLES, varied, layered, seed)
+    target_obj, default_label = _target(target, source_id, mapping, join_file, join_on,
+                                        data_dir, tables or TABLES, varied, layered, seed)
     if isinstance(target_obj, SheetTable):
         fitted = fit_shape(target_obj, mean_level=mean_level,
                            keep_structure=structure == "observed" and tables is None)
@@ -140,14 +152,14 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
         shape = target_obj
     show = sys.stderr.isatty() if progress is None else progress
     cal = calibrate(shape, checks=specs, n_sims=n_sims, n_power=n_power, scenarios=scenarios,
-                    seed=seed, n_resamples=n_resamples, workers=workers, progress=show,
-                    verdict=forensics_verdict if with_verdict else None)
+                    seed=seed, n_resamples=n_resamples or RESAMPLES, workers=workers,
+                    progress=show, verdict=forensics_verdict if with_verdict else None)
     if isinstance(target_obj, SheetTable):
         cal = _with_provenance(cal, target_obj)
     written: list[str] = []
     command = _command_line(data_dir)
-    if out_dir is not None:
-        written = write_outputs(cal, out_dir, label or default_label, command=command)
+    if output is not None:
+        written = write_outputs(cal, output, label or default_label, command=command)
     if summary_path is not None:
         written.append(write_summary(cal, summary_path, label=label or default_label,
                                      command=command))
@@ -158,19 +170,21 @@ def calibrate_command(target: str | None, source_id: str | None, profile: str | 
         return
     _print(cal)
     for path in written:
-        out.print(f"wrote {path}")
+        say(f"wrote {escape(str(path))}")
 
 
 command = calibrate_command
-#: Tables of a synthetic election without TARGET.
-DEFAULT_TABLES = 30_000
 
 
-def _target(target: str | None, source_id: str | None, profile: str | None,
-            mapping: Path | None, data_dir: Path | None, tables: int, varied: bool,
-            layered: bool, seed: int
-            ) -> tuple[SheetTable | ElectionShape | ShapeSampler, str]:
+def _target(target: str | None, source_id: str | None, mapping: str | None,
+            join_file: Path | None, join_on: tuple[str, ...], data_dir: Path | None,
+            tables: int, varied: bool, layered: bool, seed: int) -> tuple[Any, str]:
     """The sheets (or synthetic shape, or sampler) to calibrate on, and a label for outputs."""
+    from audit.data import load_target
+    from audit.errors import AuditError
+    from audit.simulate.calibrate import ShapeSampler
+    from audit.simulate.shape import ElectionShape
+
     if target is None:
         if varied:
             sampler = ShapeSampler(n_tables=tables, layered=layered)
@@ -178,10 +192,8 @@ def _target(target: str | None, source_id: str | None, profile: str | None,
         return ElectionShape.synthetic(n_tables=tables, rng=seed), "synthetic"
     if varied:
         raise AuditError("--varied draws synthetic shapes; it takes no TARGET")
-    if profile and mapping:
-        raise AuditError("give either --profile or --mapping, not both")
-    ingested, label = load_target(target, source_id=source_id, profile=mapping or profile,
-                                  data_dir=data_dir)
+    ingested, label = load_target(target, source_id=source_id, profile=mapping,
+                                  data_dir=data_dir, join=join_file, join_on=join_on)
     return ingested.sheets, label
 
 
@@ -201,46 +213,42 @@ def _command_line(data_dir: Path | None) -> str:
     return " ".join(parts)
 
 
-def _with_provenance(cal: Calibration, sheets: SheetTable) -> Calibration:
+def _with_provenance(cal: Any, sheets: Any) -> Any:
     from dataclasses import replace
 
     return replace(cal, provenance=tuple(p.to_dict() for p in sheets.provenance))
 
 
-def _print(cal: Calibration) -> None:
+def _print(cal: Any) -> None:
+    from audit.simulate.calibrate import CLEAN, row_notes
+
     shape = cal.shape.to_dict()
-    out.print(f"[bold]{cal.shape.name}[/bold]: {shape['tables']:,} tables; {cal.n_sims} clean "
-              f"elections, seed {cal.seed}, {cal.n_resamples} redraws per null")
-    clean = cal.false_positive_rates()
-    notes = [row_notes(r, example=40) for _, r in clean.iterrows()]
-    fpr = Table(title=f"False-positive rate at alpha = {cal.alpha:g} (verdict —: not a "
-                      f"calibrated check)", show_edge=False)
-    for col in ("check", "n", "rate", "95% CI", "verdict",
-                *(("notes",) if any(notes) else ())):
-        fpr.add_column(col, justify="right" if col in ("n", "rate") else "left",
-                       no_wrap=col not in ("verdict", "notes"))
-    for (_, r), note in zip(clean.iterrows(), notes, strict=True):
-        fpr.add_row(r["check"], str(r["tested"]), _pct(r["rate"]),
-                    f"{_pct(r['ci_low'])}–{_pct(r['ci_high'])}",
-                    str(r["verdict"]).replace("-", "- ") if r["calibrated"] else "—",
-                    *((note,) if any(notes) else ()))
-    out.print(fpr)
+    say(f"[bold]{escape(cal.shape.name)}[/bold]: {shape['tables']:,} tables; {cal.n_sims} "
+        f"clean elections, seed {cal.seed}, {cal.n_resamples} redraws per null")
+    print_table([Column("check"), Column("null", priority=3), Column("tested", "number",
+                                                                     priority=2),
+                 Column("rate", "number"), Column("95% CI", priority=2), Column("verdict"),
+                 Column("notes", "text", priority=4)],
+                [(r["check"], "calibrated" if r["calibrated"] else "textbook",
+                  str(r["tested"]), _pct(r["rate"]),
+                  f"{_pct(r['ci_low'])}–{_pct(r['ci_high'])}", escape(str(r["verdict"])),
+                  escape(row_notes(r, example=40)) or "—")
+                 for _, r in cal.false_positive_rates().iterrows()],
+                title=f"False-positive rate at alpha = {cal.alpha:g}")
     power = cal.power()
     if len(power):
-        checks = list(dict.fromkeys(power["check"]))
-        table = Table(title=f"Power at alpha = {cal.alpha:g} ({cal.n_power} elections each)",
-                      show_edge=False)
-        table.add_column("manipulation")
-        table.add_column("intensity", justify="right")
-        for c in checks:
-            table.add_column(c, justify="right")
-        for (scenario, x), g in power.groupby(["scenario", "intensity"], sort=False):
-            rates = g.set_index("check")["rate"]
-            table.add_row(str(scenario), f"{x:g}", *(_pct(rates.get(c)) for c in checks))
-        out.print(table)
+        say(f"[bold]Power at alpha = {cal.alpha:g} ({cal.n_power} elections each)[/bold]")
+        for scenario, g in power.groupby("scenario", sort=False):
+            levels = list(dict.fromkeys(g["intensity"]))
+            rates = g.set_index(["check", "intensity"])["rate"]
+            checks = list(dict.fromkeys(g["check"]))
+            print_table([Column("check"), *(Column(f"{x:g}", "number") for x in levels)],
+                        [(c, *(_pct(rates.get((c, x))) for x in levels)) for c in checks],
+                        title=f"{scenario} (columns: intensity)")
     errors = cal.table[(cal.table["scenario"] == CLEAN) & (cal.table["errors"] > 0)]
     for _, r in errors.iterrows():
-        err.print(f"[yellow]{r['check']}: {r['errors']} errors, e.g. {r['error_example']}")
+        say(f"[yellow]{escape(str(r['check']))}: {r['errors']} errors, e.g. "
+            f"{escape(str(r['error_example']))}[/yellow]", console=err)
 
 
 def _pct(x: object) -> str:

@@ -6,24 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
-from rich.table import Table
+from rich.markup import escape
 
-from audit.cases import load_case
-from audit.claims import (
-    BASES,
-    PERCENT_BASES,
-    SIDES,
-    ClaimLedger,
-    append_claim,
-    headline,
-    load_ledger,
-)
-from audit.cli._common import emit_json, json_option, out
-from audit.errors import ClaimsError
+from audit.cli._common import LazyChoice, emit_json, json_option
+from audit.cli._layout import Column, print_table, say
 
 
-@click.group()
+@click.group(short_help="Who announced which figures, when: list, add.")
 def claims() -> None:
     """The claims ledger of a case: who announced which figures, when, citing what.
 
@@ -34,15 +23,18 @@ def claims() -> None:
 
 
 def _ledger_path(case: str, ledger: Path | None) -> tuple[Any, Path]:
+    from audit.cases import load_case
+
     c = load_case(case)
     return c, ledger if ledger is not None else c.path / "claims.yaml"
 
 
-@claims.command("list")
+@claims.command("list", short_help="Print the timeline of claims of CASE.")
 @click.argument("case")
 @click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
               help="Read this ledger instead of the case's claims.yaml.")
-@click.option("--side", type=click.Choice(SIDES), help="Only claims of this side.")
+@click.option("--side", type=LazyChoice("audit.claims:SIDES"),
+              help="Only claims of this side.")
 @json_option
 def list_claims(case: str, ledger: Path | None, side: str | None, as_json: bool) -> None:
     """Print the timeline of claims of CASE (a bundled name or a case folder).
@@ -51,6 +43,9 @@ def list_claims(case: str, ledger: Path | None, side: str | None, as_json: bool)
     Example:
       election-audit claims list venezuela-2024 --side official --json
     """
+    from audit.claims import ClaimLedger, load_ledger
+    from audit.cli.cmd_dispute import compact_time
+
     c, path = _ledger_path(case, ledger)
     if not path.exists():
         led = ClaimLedger(c.election.id, ())
@@ -62,21 +57,20 @@ def list_claims(case: str, ledger: Path | None, side: str | None, as_json: bool)
         payload["claims"] = [cl.to_dict() for cl in chosen]
         emit_json({"schema": "election-audit/claims", "schema_version": 1, **payload})
         return
-    table = Table(title=f"Claims about {c.election.name} ({len(chosen)} of {len(led)})",
-                  show_lines=False, expand=False)
-    for col in ("when", "id", "side", "coverage", "figures", "source"):
-        table.add_column(col, overflow="fold")
     frame = led.frame(c.election)
     frame = frame[frame["id"].isin([cl.id for cl in chosen])]
-    for row in frame.to_dict("records"):
-        cite = str(row["citation"])
-        table.add_row(str(row["datetime"]), str(row["id"]), str(row["side"]),
-                      str(row["coverage"]), str(row["figures"]),
-                      cite[:80] + ("…" if len(cite) > 80 else ""))
-    out.print(table)
+    print_table([Column("when"), Column("id"), Column("side", priority=2),
+                 Column("coverage", "text", priority=3), Column("figures", "text"),
+                 Column("source", "text", priority=4)],
+                [(compact_time(str(r["datetime"])), str(r["id"]), str(r["side"]),
+                  escape(str(r["coverage"])) or "—", escape(str(r["figures"])),
+                  escape(str(r["citation"])) or "—") for r in frame.to_dict("records")],
+                title=f"Claims about {c.election.name} ({len(chosen)} of {len(led)})")
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, Any]:
+    from audit.errors import ClaimsError
+
     result: dict[str, Any] = {}
     for item in values:
         key, sep, value = item.partition("=")
@@ -94,23 +88,25 @@ def _number(value: str | None) -> int | str | None:
     return int(text) if text.isdigit() else text
 
 
-@claims.command("add")
+@claims.command("add", short_help="Validate a claim and add it to the ledger.")
 @click.argument("case")
 @click.option("--id", "claim_id", help="Unique id: lowercase letters, digits, '-' and '.'.")
 @click.option("--datetime", "when",
               help="ISO 8601 with UTC offset (2024-07-29T00:06:00-04:00), a date, '<=…', or A/B.")
-@click.option("--side", type=click.Choice(SIDES))
+@click.option("--side", type=LazyChoice("audit.claims:SIDES"),
+              help="Who made the claim (the electoral authority is 'official').")
 @click.option("--citation", help="Who said it and where it was read.")
 @click.option("--url", "urls", multiple=True, help="Source URL (repeatable).")
 @click.option("--series", help="Which succession the claim belongs to (default: the side).")
-@click.option("--basis", type=click.Choice(BASES), help="What the figures rest on.")
+@click.option("--basis", type=LazyChoice("audit.claims:BASES"),
+              help="What the figures rest on.")
 @click.option("--scope", help="'national' (default) or a region code.")
 @click.option("--scope-level", help="Region level of --scope (e.g. state).")
 @click.option("--count", "counts", multiple=True, metavar="KEY=N",
               help="Votes of a candidate (or OTHERS), exact or rounded ('6.89M'). Repeatable.")
 @click.option("--pct", "pcts", multiple=True, metavar="KEY=P",
               help="Percentage as announced, e.g. NM=51.20 (the digits keep the precision).")
-@click.option("--percent-base", type=click.Choice(PERCENT_BASES),
+@click.option("--percent-base", type=LazyChoice("audit.claims:PERCENT_BASES"),
               help="What the percentages are shares of.")
 @click.option("--valid", help="Valid votes.")
 @click.option("--null", "null_votes", help="Null votes.")
@@ -161,7 +157,17 @@ def add_claim(case: str, claim_id: str | None, when: str | None, side: str | Non
           --count NM=5150092 --count EG=4445978 --count OTHERS=462704 \\
           --pct NM=51.20 --pct EG=44.2 --pct OTHERS=4.6 --turnout 59 --dry-run
     """
+    import yaml
+
+    from audit.cases import is_bundled
+    from audit.claims import append_claim, headline, load_ledger
+    from audit.errors import ClaimsError
+
     c, path = _ledger_path(case, ledger)
+    if ledger is None and is_bundled(c) and not dry_run:
+        raise ClaimsError(f"{c.name} is a bundled case, installed with the package: copy it "
+                          f"to a folder of your own first (election-audit cases copy {c.name} "
+                          f"my-case), then add the claim to my-case")
     claim: dict[str, Any] = {}
     if from_file is not None:
         try:
@@ -229,7 +235,8 @@ def add_claim(case: str, claim_id: str | None, when: str | None, side: str | Non
                    "ledger": str(path), "written": not dry_run, "claim": added.to_dict()})
         return
     verb = "valid (not written, --dry-run)" if dry_run else f"added to {path}"
-    out.print(f"claim [bold]{added.id}[/bold] {verb}: {headline(added, c.election)}")
+    say(f"claim [bold]{escape(added.id)}[/bold] {escape(verb)}: "
+        f"{escape(headline(added, c.election))}")
 
 
 command = claims

@@ -3,16 +3,43 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.table import Table
+from rich.markup import escape
 
-from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES
-from audit.checks._result import Evidence
-from audit.cli._common import data_dir_option, emit_json, json_option, out, seed_option
-from audit.data import load_target
-from audit.forensics import NATIONAL, ForensicsResult, run_forensics
-from audit.messages import render
+from audit.cli._common import (
+    by_option,
+    check_option,
+    data_dir_option,
+    emit_json,
+    join_options,
+    json_option,
+    lang_option,
+    mapping_option,
+    n_resamples_option,
+    progress_option,
+    resolve_by,
+    seed_option,
+    selected_checks,
+    skip_option,
+    source_option,
+)
+from audit.cli._layout import Column, print_table, say
+
+#: Most honest redraws per simulated null (audit.checks._options.DEFAULT_RESAMPLES; kept here
+#: so that ``--help`` imports no statistics, tests/cli/test_vocabulary.py checks they agree).
+RESAMPLES = 999
+#: Bootstrap refits of the Klimek fit (audit.checks._options.DEFAULT_REFITS, likewise).
+REFITS = 9
+#: Share of the vote from which a candidate is tested (audit.forensics.CANDIDATE_SHARE,
+#: likewise: tests/cli/test_cmd_forensics.py).
+CANDIDATE_SHARE = 0.20
+#: Short codes of the p-value methods in the tables (explained in a legend below them).
+METHOD_CODES = {"exact": "exact", "normal": "norm", "chi-square": "chi2", "saddlepoint": "SP",
+                "monte-carlo": "MC", "sequential-monte-carlo": "SMC",
+                "monte-carlo+fitted-tail": "MC+T", "bootstrap": "boot",
+                "tabulated": "table"}
 
 
 def _fmt_p(p: float | None) -> str:
@@ -23,139 +50,188 @@ def _fmt_p(p: float | None) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
 
 
-def _fmt_num(x: float | None) -> str:
-    if x is None or x != x:
+def _fmt_z(z: float | None) -> str:
+    if z is None or z != z:
         return "—"
-    return f"{x:,.4g}"
+    return f"{z:.1f}" if abs(z) < 1000 else f"{z:.0f}"
 
 
-_STYLE = {Evidence.STRONG: "bold red", Evidence.MODERATE: "red", Evidence.WEAK: "yellow",
-          Evidence.CONSISTENT: "green", Evidence.IMPOSSIBLE: "bold magenta"}
+_STYLE = {"strong": "bold red", "moderate": "red", "weak": "yellow",
+          "consistent": "green", "impossible": "bold magenta"}
 
 
-@click.command()
+@click.command(short_help="Statistical checks of tally sheets, by region.")
 @click.argument("target")
-@click.option("--source", "source_id",
-              help="Source of the case to analyse (default: its main source).")
-@click.option("--profile", help="Bundled column profile name or TOML path of FILE "
-                                "(default: detected).")
-@click.option("--by", "level", default=None,
-              help="Region level for per-region runs (default: the top level; 'none' for "
-                   "national only).")
+@source_option
+@mapping_option
+@join_options
+@by_option
 @seed_option
-@click.option("--n-resamples", type=click.IntRange(min=1), default=DEFAULT_RESAMPLES,
-              show_default=True, help="Honest redraws per simulation null.")
-@click.option("--candidate", help="Candidate key whose counts are tested (default: leader).")
-@click.option("--check", "checks", multiple=True,
-              help="Run only this check or family (repeatable).")
-@click.option("--n-refits", type=click.IntRange(min=0), default=DEFAULT_REFITS,
+@n_resamples_option(RESAMPLES)
+@click.option("--candidate", "candidates", multiple=True, metavar="KEY",
+              help="Candidate to test (repeatable; default: the leader on the sheets, the "
+                   f"declared winner and every candidate with {CANDIDATE_SHARE:.0%} of the "
+                   "vote or more).")
+@check_option
+@skip_option
+@click.option("--n-refits", type=click.IntRange(min=0), default=REFITS,
               show_default=True, help="Bootstrap refits of the Klimek model fit.")
 @click.option("--slow-by-region", is_flag=True,
               help="Also run slow checks (the Klimek model fit) in every region.")
-@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
-@click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True,
-              help="Language of the summary.")
+@progress_option
+@lang_option
 @data_dir_option
 @json_option
-def forensics(target: str, source_id: str | None, profile: str | None, level: str | None,
-              seed: int, n_resamples: int, candidate: str | None, checks: tuple[str, ...],
-              n_refits: int, slow_by_region: bool, no_progress: bool, lang: str,
+def forensics(target: str, source_id: str | None, mapping: str | None,
+              join_file: Path | None, join_on: tuple[str, ...], by: str | None,
+              seed: int, n_resamples: int | None, candidates: tuple[str, ...],
+              checks: tuple[str, ...], skip_checks: tuple[str, ...], n_refits: int,
+              slow_by_region: bool, progress: bool | None, lang: str,
               data_dir: Path | None, as_json: bool) -> None:
     """Statistical forensics on tally sheets: digit, turnout and other registered checks.
 
     TARGET is a tally-sheet FILE, or a case (a bundled case name or a case folder) whose
     source (--source, default the main one) is found in --data-dir, $ELECTION_AUDIT_DATA or
-    the cache (docs/data.md). Every check runs on the whole table and on each region;
-    p-values are adjusted (Benjamini–Hochberg across regions and tests). Calibrated checks
-    compare the sheets with honest counting simulated at the same station sizes; textbook
-    checks (raw Benford ...) are shown for comparison. Findings are evidence levels, never a
-    verdict of fraud.
+    the cache (docs/data.md). Every check runs on the whole table and on each region; the
+    checks that ballot stuffing for one candidate moves run for each candidate tested.
+    p-values are adjusted by one policy (docs/results.md): the calibrated national results
+    together, each test's regional results across regions. Calibrated checks compare the
+    sheets with honest counting at the same station sizes; the others are shown as
+    descriptive, without evidence level. Findings are evidence levels, never a verdict of
+    fraud.
 
     \b
     Example:
       election-audit forensics RESULTADOS_2024_CSV_V2.csv --by state --seed 1 --json
       election-audit forensics venezuela-2024 --source opposition-v1 --by state
+      election-audit forensics actas.csv --mapping actas.toml --check digits
     """
-    result_in, _ = load_target(target, source_id=source_id, profile=profile,
-                               data_dir=data_dir)
+    from audit.data import load_target
+    from audit.forensics import run_forensics
+
+    result_in, _ = load_target(target, source_id=source_id, profile=mapping,
+                               data_dir=data_dir, join=join_file, join_on=join_on)
     sheets = result_in.sheets
-    by = level
-    if by is None:
-        by = sheets.levels[0] if sheets.levels else None
-    elif by.lower() == "none":
-        by = None
-    result = run_forensics(sheets, by=by, seed=seed, n_resamples=n_resamples,
-                           candidate=candidate, checks=checks or None,
+    level = resolve_by(by, sheets.levels)
+    result = run_forensics(sheets, by=level, seed=seed, n_resamples=n_resamples or RESAMPLES,
+                           candidates=candidates or None,
+                           checks=selected_checks(checks, skip_checks),
                            slow_by_region=slow_by_region, n_refits=n_refits,
-                           progress=False if no_progress else None)
+                           progress=progress)
     if as_json:
         emit_json(result.to_dict())
         return
-    _print(result, lang)
+    _print(result, lang, sheets_leader=sheets.leader(), chosen=bool(candidates))
 
 
-def _print(result: ForensicsResult, lang: str) -> None:
+def _print(result: Any, lang: str, *, sheets_leader: str | None = None,
+           chosen: bool = False) -> None:
+    from audit.forensics import NATIONAL
+    from audit.messages import render
+
     def t(key: str, **params: object) -> str:
         return render(f"forensics.{key}", params, lang)
 
-    def level(evidence: Evidence) -> str:
+    def level(evidence: Any) -> str:
         word = t(f"evidence_short.{evidence.value}")
-        style = _STYLE.get(evidence)
+        style = _STYLE.get(evidence.value)
         return f"[{style}]{word}[/]" if style else word
 
-    out.print(f"[bold]{t('title')}[/bold]")
-    out.print(t("header", sheets=result.sheets, candidate=result.candidate,
-                n_resamples=result.n_resamples, seed=result.seed))
+    say(f"[bold]{escape(t('title'))}[/bold]")
+    sheets_leader = sheets_leader or result.candidates[0]
+    roles = []
+    for c in result.candidates:
+        mine = ([t("role.chosen")] if chosen else []) + \
+            ([t("role.leader")] if c == sheets_leader else []) + \
+            ([t("role.declared")] if c == result.declared_winner else [])
+        if not mine:
+            mine = [t("role.share", share=100 * CANDIDATE_SHARE)]
+        roles.append(t("candidate_roles", candidate=c, roles=", ".join(mine)))
+    say(escape(t("header", sheets=result.sheets, candidates="; ".join(roles),
+                 n_resamples=result.n_resamples, seed=result.seed)))
+    verdict = result.verdict()
+    methods: set[str] = set()
+    say("")
+    style = _STYLE.get(verdict.strongest.value, "") if verdict.flagged else "green"
+    say(f"[bold {style}]{escape(verdict.message.render(lang))}[/]")
+    for rank, finding in enumerate(verdict.findings[:5], start=1):
+        methods.add(finding.pvalue_method or "")
+        say("  " + escape(t("verdict.finding", rank=rank, test=finding.test,
+                            candidate=finding.candidate or "—", p=finding.pvalue_adjusted,
+                            method=METHOD_CODES.get(finding.pvalue_method or "", "—"),
+                            z=finding.z if finding.z is not None else float("nan"))))
+    say("")
     national = [e for e in result.entries if e.scope == NATIONAL]
-    for calibrated, heading in ((True, t("national")), (False, t("textbook_heading"))):
-        rows = [e for e in national if e.calibrated is calibrated]
-        if not rows:
-            continue
-        table = Table(title=heading, show_edge=False, title_justify="left", pad_edge=False)
-        table.add_column(t("column.test"), no_wrap=True)
-        for key in ("pvalue", "pvalue_adjusted"):
-            table.add_column(t(f"column.{key}"), justify="right", no_wrap=True)
-        table.add_column(t("column.evidence"), no_wrap=True)
-        table.add_column(t("column.effect"), justify="right", no_wrap=True)
-        for e in rows:
-            r = e.result
-            name = r.test.removesuffix(".textbook")
-            table.add_row(name, _fmt_p(r.pvalue), _fmt_p(r.pvalue_adjusted),
-                          level(r.evidence), _fmt_num(r.effect))
-        out.print(table)
+    calibrated = _sorted([e for e in national if e.calibrated])
+    if calibrated:
+        methods |= {e.result.pvalue_method or "" for e in calibrated}
+        print_table([Column(t("column.test")), Column(t("column.candidate")),
+                     Column(t("column.pvalue"), "number", priority=3),
+                     Column(t("column.pvalue_adjusted"), "number"),
+                     Column(t("column.z"), "number"), Column(t("column.method"), priority=2),
+                     Column(t("column.evidence"))],
+                    [(e.result.test, e.result.candidate or "", _fmt_p(e.result.pvalue),
+                      _fmt_p(e.result.pvalue_adjusted), _fmt_z(e.result.z), _code(e.result),
+                      level(e.result.evidence)) for e in calibrated], title=t("national"))
+        say("")
+    descriptive = _sorted([e for e in national if not e.calibrated])
+    reasons = {e.reason for e in descriptive}
+    if descriptive:
+        methods |= {e.result.pvalue_method or "" for e in descriptive}
+        # the reason column says "textbook": the id's suffix would only add width
+        print_table([Column(t("column.test")), Column(t("column.candidate")),
+                     Column(t("column.pvalue"), "number"), Column(t("column.z"), "number"),
+                     Column(t("column.method"), priority=2), Column(t("column.reason"))],
+                    [(e.result.test.removesuffix(".textbook"), e.result.candidate or "",
+                      _fmt_p(e.result.pvalue), _fmt_z(e.result.z), _code(e.result), e.reason)
+                     for e in descriptive], title=t("descriptive_heading"))
+        say("")
     summary = result.summary()
     regional = summary[summary["scope"] != NATIONAL]
     if len(regional):
-        table = Table(title=t("regions", level=result.level), show_edge=False,
-                      title_justify="left", pad_edge=False)
-        table.add_column(t("column.region"), overflow="ellipsis", no_wrap=True, min_width=12,
-                         max_width=24)
-        for key in ("sheets", "flags"):
-            table.add_column(t(f"column.{key}"), justify="right", no_wrap=True)
-        table.add_column(t("column.strongest"), no_wrap=True)
-        table.add_column(t("column.min_test"), no_wrap=True, overflow="ellipsis")
-        table.add_column(t("column.textbook_flags"), justify="right", no_wrap=True)
-        for _, row in regional.iterrows():
-            strongest = row["strongest"]
-            words = level(Evidence(strongest)) if isinstance(strongest, str) else "—"
-            best = "—" if row["min_test"] is None else \
-                f"{_fmt_p(row['min_pvalue_adjusted'])} {row['min_test']}"
-            name = f"{row['region_code']} {row['region_name']}".strip()
-            table.add_row(name, f"{row['sheets']:,}", str(row["flags"]), words, best,
-                          str(row["textbook_flags"]))
-        out.print(table)
-    flagged = [e for e in result.entries if e.calibrated and e.result.pvalue_adjusted
-               is not None and e.result.pvalue_adjusted < result.alpha]
-    if flagged:
-        top = min(flagged, key=lambda e: e.result.pvalue_adjusted or 1.0)
-        out.print(t("flagged", count=len(flagged), test=top.result.test, scope=top.scope))
-    else:
-        out.print(t("none_flagged", alpha=100 * result.alpha))
+        regional = regional.assign(
+            _order=regional["min_pvalue_adjusted"].fillna(2.0)).sort_values(
+            ["_order", "scope"], kind="stable")
+        rows = []
+        for row in regional.to_dict("records"):
+            test = str(row["min_test"]).split(".", 1)[-1] if row["min_test"] else "—"
+            if row["min_test"] and len(result.candidates) > 1 and row["min_candidate"]:
+                test = f"{test} {row['min_candidate']}"
+            name = f"{row['region_code']} {row['region_name']}".strip() \
+                if row["region_name"] != row["region_code"] else str(row["region_code"])
+            flags = str(row["flags"])
+            rows.append((escape(name), f"{row['sheets']:,}",
+                         f"[bold red]{flags}[/]" if row["flags"] else flags,
+                         _fmt_p(row["min_pvalue_adjusted"]) if row["min_test"] else "—",
+                         test))
+        print_table([Column(t("column.region"), "text"),
+                     Column(t("column.sheets"), "number", priority=2),
+                     Column(t("column.flags"), "number"),
+                     Column(t("column.pvalue_adjusted"), "number"),
+                     Column(t("column.test"), priority=2)],
+                    rows, title=t("regions", level=result.level))
+        say("")
+    legend = "; ".join(f"{METHOD_CODES[m]} {t(f'method.{m}')}" for m in METHOD_CODES
+                       if m in methods)
+    if legend:
+        say(f"[dim]{escape(t('methods', legend=legend))}[/dim]")
+    if reasons:
+        why = "; ".join(f"{r} = {t(f'descriptive.{r}')}" for r in sorted(reasons))
+        say(f"[dim]{escape(t('reasons', legend=why))}[/dim]")
     if result.skipped:
         s = result.skipped[0]
-        out.print(t("skipped", count=len(result.skipped),
-                    example=f"{s.test} @ {s.scope}: {s.reason}"))
-    out.print(f"[dim]{t('footnote')}[/dim]")
+        example = f"{s.test} @ {s.scope}: {s.reason}"
+        say(f"[dim]{escape(t('skipped', count=len(result.skipped), example=example))}[/dim]")
+    say(f"[dim]{escape(t('footnote'))}[/dim]")
+
+
+def _code(result: Any) -> str:
+    return METHOD_CODES.get(result.pvalue_method or "", "—")
+
+
+def _sorted(entries: list[Any]) -> list[Any]:
+    """By test, then candidate."""
+    return sorted(entries, key=lambda e: (e.result.test, e.result.candidate or ""))
 
 
 command = forensics

@@ -3,32 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.table import Table
+from rich.markup import escape
 
-from audit.cli._common import emit_json, fmt_int, fmt_pct, json_option, out
-from audit.errors import AuditError
-from audit.ingest import IngestResult, read_sheets
-from audit.ingest.core import RULES
-from audit.ingest.output import write_ingest_outputs
-from audit.model import KEY_COLUMNS
+from audit.cli._common import (
+    emit_json,
+    fmt_int,
+    fmt_pct,
+    join_options,
+    json_option,
+    mapping_option,
+    output_option,
+)
+from audit.cli._layout import Column, print_table, say
 
 
-@click.command()
+@click.command(short_help="Read, validate and quarantine tally sheets.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--profile", help="Bundled column profile name (default: detected from header).")
-@click.option("--mapping", type=click.Path(path_type=Path),
-              help="Your own column mapping (TOML, see docs/profiles.md).")
-@click.option("--join", "join_file", type=click.Path(path_type=Path),
-              help="Another file whose columns are joined onto these rows.")
-@click.option("--on", "join_on", default=",".join(KEY_COLUMNS), show_default=True,
-              help="Comma-separated canonical key columns to join on.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write accepted rows (Parquet, CSV), quarantine and summary here.")
+@mapping_option
+@join_options
+@output_option(kind="folder", help="Write the accepted rows (Parquet, CSV), the quarantine "
+                                   "and the summary into this folder.")
 @json_option
-def ingest(files: tuple[Path, ...], profile: str | None, mapping: Path | None,
-           join_file: Path | None, join_on: str, out_dir: Path | None, as_json: bool) -> None:
+def ingest(files: tuple[Path, ...], mapping: str | None, join_file: Path | None,
+           join_on: tuple[str, ...], output: Path | None, as_json: bool) -> None:
     """Read tally sheets (CSV, Excel, Parquet) into the canonical table.
 
     Every row is accepted, quarantined with a reason (line, column, value, rule), or collapsed
@@ -37,12 +37,13 @@ def ingest(files: tuple[Path, ...], profile: str | None, mapping: Path | None,
     \b
     Example:
       election-audit ingest RESULTADOS_2024_CSV_V2.csv --join RESULTADOS_2024_CSV_V1.csv --json
+      election-audit ingest actas.csv --mapping actas.toml -o out/
     """
-    if profile and mapping:
-        raise AuditError("give either --profile or --mapping, not both")
-    result = read_sheets(list(files), profile=mapping or profile, join=join_file,
-                         join_on=tuple(c.strip() for c in join_on.split(",") if c.strip()))
-    written = write_ingest_outputs(result, out_dir) if out_dir else []
+    from audit.ingest import read_sheets
+    from audit.ingest.output import write_ingest_outputs
+
+    result = read_sheets(list(files), profile=mapping, join=join_file, join_on=join_on)
+    written = write_ingest_outputs(result, output) if output else []
     if as_json:
         payload = result.to_dict()
         payload["outputs"] = [str(p) for p in written]
@@ -50,42 +51,48 @@ def ingest(files: tuple[Path, ...], profile: str | None, mapping: Path | None,
         return
     _print_summary(result)
     for path in written:
-        out.print(f"wrote {path}")
+        say(f"wrote {escape(str(path))}")
 
 
-def _print_summary(result: IngestResult) -> None:
+def _print_summary(result: Any) -> None:
+    from audit.ingest.core import RULES
+
     s = result.to_dict()
-    out.print(f"[bold]{', '.join(p.path for p in result.files)}[/bold]  profile "
-              f"[cyan]{s['profile']}[/cyan]  sha256 {s['sha256'][:16]}…")
-    out.print(f"rows read {fmt_int(s['rows_read'])} = accepted {fmt_int(s['accepted'])} + "
-              f"quarantined {fmt_int(s['quarantined'])} + duplicates collapsed "
-              f"{fmt_int(s['duplicates_collapsed'])}")
-    totals = Table(title="Votes on accepted sheets", show_edge=False)
-    totals.add_column("candidate")
-    totals.add_column("votes", justify="right")
-    totals.add_column("% of valid", justify="right")
+    say(f"[bold]{escape(', '.join(p.path for p in result.files))}[/bold]  mapping "
+        f"[cyan]{escape(s['profile'])}[/cyan]  sha256 {s['sha256']}")
+    say(f"rows read {fmt_int(s['rows_read'])} = accepted {fmt_int(s['accepted'])} + "
+        f"quarantined {fmt_int(s['quarantined'])} + duplicates collapsed "
+        f"{fmt_int(s['duplicates_collapsed'])}")
     election = result.sheets.election
+    rows = []
     for key, votes in sorted(s["totals"].items(), key=lambda kv: -kv[1]):
-        name = election.candidate(key).name if election else key
-        totals.add_row(f"{key}  {name}", fmt_int(votes), fmt_pct(votes, s["valid"]))
-    totals.add_row("valid", fmt_int(s["valid"]), "")
+        name = election.candidate(key).name if election else ""
+        rows.append((key, escape(name), fmt_int(votes), fmt_pct(votes, s["valid"])))
+    rows.append(("valid", "", fmt_int(s["valid"]), ""))
     for col in ("null", "blank", "voters", "registered"):
         if s[col] is not None:
-            totals.add_row(col, fmt_int(s[col]), "")
-    out.print(totals)
+            rows.append((col, "", fmt_int(s[col]), ""))
+    print_table([Column("candidate"), Column("name", "text", priority=2),
+                 Column("votes", "number"), Column("% of valid", "number")], rows,
+                title="Votes on accepted sheets")
     if s["quarantine_reasons"]:
-        reasons = Table(title="Quarantine", show_edge=False)
-        reasons.add_column("rule")
-        reasons.add_column("rows", justify="right")
-        reasons.add_column("first example")
-        for rule, count in s["quarantine_reasons"].items():
-            example = result.quarantine.loc[result.quarantine["rule"] == rule, "message"].iloc[0]
-            reasons.add_row(rule, fmt_int(count), example)
-        out.print(reasons)
-        out.print("rules: " + "; ".join(f"{r}: {RULES[r]}" for r in s["quarantine_reasons"]))
+        q = result.quarantine
+        print_table([Column("rule"), Column("rows", "number"),
+                     Column("first example", "text")],
+                    [(rule, fmt_int(count),
+                      escape(str(q.loc[q["rule"] == rule, "message"].iloc[0])))
+                     for rule, count in s["quarantine_reasons"].items()],
+                    title="Quarantine")
+        for rule in s["quarantine_reasons"]:
+            say(f"[dim]{rule}: {escape(RULES[rule])}[/dim]")
+    for note in s["notes"]:
+        say(f"[yellow]note[/yellow]: {escape(note)}")
     if result.join:
         j = result.join
-        out.print(f"joined {', '.join(j.columns)} from {j.file.path}: {fmt_int(j.matched)} "
-                  f"matched, {fmt_int(len(j.unmatched_main))} rows here without a partner, "
-                  f"{fmt_int(len(j.unmatched_other))} rows there without a partner")
+        say(f"joined {escape(', '.join(j.columns))} from {escape(j.file.path)}: "
+            f"{fmt_int(j.matched)} matched, {fmt_int(len(j.unmatched_main))} rows here "
+            f"without a partner, {fmt_int(len(j.unmatched_other))} rows there without a "
+            f"partner")
+
+
 command = ingest

@@ -8,29 +8,29 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
-from rich.table import Table
+from rich.markup import escape
 
-from audit.cli._common import data_dir_option, emit_json, err, fmt_int, json_option, out
-from audit.errors import AuditError
-from audit.messages import LANGUAGES
-from audit.model import KEY_COLUMNS, SheetTable
+from audit.cli._common import (
+    by_option,
+    data_dir_option,
+    emit_json,
+    err,
+    fmt_int,
+    join_options,
+    json_option,
+    lang_option,
+    mapping_option,
+    output_option,
+    sheets_option,
+)
+from audit.cli._layout import Column, print_table, say
 
 
-@click.command()
+@click.command(short_help="Quick count from a random sample of tables.")
 @click.argument("case")
-@click.option("--sheets", "sheet_files", multiple=True, type=click.Path(path_type=Path),
-              help="Tally-sheet file(s) of one layout, e.g. 'track export' output (repeat for "
-                   "several). Default: the case's main source, unless --frame is given "
-                   "without sheets (then the sample is only drawn).")
-@click.option("--mapping", metavar="FILE|NAME",
-              help="Column mapping of --sheets: a TOML file or a bundled profile "
-                                "name (default: detected from the header).")
-@click.option("--profile", "profile_alias", hidden=True)
-@click.option("--join", "join_file", type=click.Path(path_type=Path),
-              help="File whose missing columns are joined onto the --sheets rows.")
-@click.option("--on", "join_on", default=",".join(KEY_COLUMNS), show_default=True,
-              help="Comma-separated canonical key columns of --join.")
+@sheets_option
+@mapping_option
+@join_options
 @click.option("--frame", "frame_file", type=click.Path(path_type=Path),
               help="The list of every table to draw from (CSV/Parquet in canonical columns: "
                    "table_id, center_id, region_<level>_code). Default: the tables of the "
@@ -41,26 +41,23 @@ from audit.model import KEY_COLUMNS, SheetTable
                                     "of 20 dice rolls, read aloud before the draw).")
 @click.option("--size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Tables to draw (capped at the frame's size).")
-@click.option("--by", "level", default=None,
-              help="Region level of the strata (default: the case's top level; 'none' for "
-                   "one stratum).")
+@by_option
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.95, show_default=True, help="Level of the intervals.")
 @click.option("--official", "claim_id",
               help="Claim to place against the intervals (default: the latest official one "
                    "with figures).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the drawn sample here (CSV with the seed and the frame's SHA-256), "
-                   "to publish or to estimate from later with --sample.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-              help="Language of the closing sentence.")
+@output_option(kind="file", help="Write the drawn sample here (CSV with the seed and the "
+                                 "frame's SHA-256), to publish or to estimate from later "
+                                 "with --sample.")
+@lang_option
 @data_dir_option
 @click.option("--offline", is_flag=True, help="Never download the case's source.")
 @json_option
-def quickcount(case: str, sheet_files: tuple[Path, ...], mapping: str | None,
-               profile_alias: str | None, join_file: Path | None, join_on: str,
+def quickcount(case: str, sheets: tuple[Path, ...], mapping: str | None,
+               join_file: Path | None, join_on: tuple[str, ...],
                frame_file: Path | None, sample_file: Path | None, public_seed: str | None,
-               size: int, level: str | None, confidence: float, claim_id: str | None,
+               size: int, by: str | None, confidence: float, claim_id: str | None,
                output: Path | None, lang: str, data_dir: Path | None, offline: bool,
                as_json: bool) -> None:
     """Quick count (parallel vote tabulation) of CASE from a random sample of tables.
@@ -85,10 +82,10 @@ def quickcount(case: str, sheet_files: tuple[Path, ...], mapping: str | None,
         stratum_summary,
     )
     from audit.claims import load_case_claims
+    from audit.errors import AuditError
 
-    if mapping and profile_alias:
-        raise AuditError("give --mapping once (--profile is its old name)")
-    mapping = mapping or profile_alias
+    sheet_files = sheets
+    level = None if by is None else "none" if by.lower() in ("none", "national") else by
     if sample_file is not None and output is not None:
         raise AuditError("-o writes a drawn sample; with --sample nothing is drawn")
     if sample_file is not None and frame_file is not None:
@@ -102,15 +99,15 @@ def quickcount(case: str, sheet_files: tuple[Path, ...], mapping: str | None,
         raise AuditError(f"--by {by}: {election.id} has region levels "
                          f"{', '.join(election.region_levels) or 'none'} (or 'none')")
 
-    sheets: SheetTable | None = None
+    tables: Any = None
     if sheet_files or frame_file is None:  # a --frame alone only draws
-        sheets = _load_sheets(the_case, sheet_files, mapping, join_file, join_on, data_dir,
+        tables = _load_sheets(the_case, sheet_files, mapping, join_file, join_on, data_dir,
                               offline)
     frame = None
     sample = QuickCountSample.from_csv(sample_file) if sample_file is not None else None
     if sample is None:
         frame = SamplingFrame.from_file(frame_file, strata_level) if frame_file is not None \
-            else SamplingFrame.from_sheets(_need(sheets), strata_level)
+            else SamplingFrame.from_sheets(_need(tables), strata_level)
         size = min(size, len(frame.tables))
     sample = read_sample_or_draw(frame, sample=sample, seed=public_seed, size=size)
     if output is not None:
@@ -120,9 +117,9 @@ def quickcount(case: str, sheet_files: tuple[Path, ...], mapping: str | None,
         claim = ledger.get(claim_id) if claim_id else ledger.latest("official")
     except KeyError as exc:
         raise AuditError(str(exc.args[0])) from None
-    result = quick_count(sheets, sample, confidence=confidence, official=claim) \
-        if sheets is not None else None
-    strata = stratum_summary(sample, sheets)
+    result = quick_count(tables, sample, confidence=confidence, official=claim) \
+        if tables is not None else None
+    strata = stratum_summary(sample, tables)
     if as_json:
         payload: dict[str, Any] = {"sample": sample.header(), "output": str(output or ""),
                                    "by_stratum": strata.to_dict("records")}
@@ -130,26 +127,28 @@ def quickcount(case: str, sheet_files: tuple[Path, ...], mapping: str | None,
             "schema": "election-audit/quickcount", "schema_version": 1})
         emit_json(payload)
         return
-    _print(sample, strata, result, sheets, output,
+    _print(sample, strata, result, tables, output,
            frame_is_sheets=frame_file is None and sample_file is None, lang=lang)
 
 
-def _need(sheets: SheetTable | None) -> SheetTable:
+def _need(sheets: Any) -> Any:
+    from audit.errors import AuditError
+
     if sheets is None:
         raise AuditError("give --sheets, or --frame to draw a sample")
     return sheets
 
 
 def _load_sheets(case: Any, files: tuple[Path, ...], mapping: str | None,
-                 join_file: Path | None, join_on: str, data_dir: Path | None,
-                 offline: bool) -> SheetTable:
+                 join_file: Path | None, join_on: tuple[str, ...], data_dir: Path | None,
+                 offline: bool) -> Any:
     from audit.data import load_source
+    from audit.errors import AuditError
     from audit.ingest import read_sheets
 
     if files:
-        on = tuple(c.strip() for c in join_on.split(",") if c.strip())
         return read_sheets(list(files), profile=mapping, election=case.election,
-                           join=join_file, join_on=on).sheets
+                           join=join_file, join_on=join_on).sheets
     if mapping or join_file:
         raise AuditError("--mapping and --join apply to --sheets files")
     source = case.main_source
@@ -162,51 +161,51 @@ def _pct(x: float) -> str:
     return "—" if x != x else f"{100 * x:.2f}%"
 
 
-def _print(sample: Any, strata: Any, result: Any, sheets: SheetTable | None,
-           output: Path | None, frame_is_sheets: bool, lang: str) -> None:
+def _print(sample: Any, strata: Any, result: Any, sheets: Any, output: Path | None,
+           frame_is_sheets: bool, lang: str) -> None:
+    import pandas as pd
+
     design = f"stratified by {sample.level} ({len(strata)} strata)" if sample.level \
         else "one stratum"
-    out.print(f"[bold]Quick count[/bold]: {fmt_int(len(sample.draws))} tables drawn with "
-              f"public seed {sample.seed!r}, {design}")
-    out.print(f"frame: {fmt_int(sample.frame_tables)} tables ({sample.frame_source})")
+    say(f"[bold]Quick count[/bold]: {fmt_int(len(sample.draws))} tables drawn with public "
+        f"seed {escape(repr(sample.seed))}, {design}")
+    say(f"frame: {fmt_int(sample.frame_tables)} tables ({escape(str(sample.frame_source))})")
     if frame_is_sheets:
-        out.print("the frame is the tables with sheets given (no --frame): the estimate is "
-                  "of those tables, not of the tables without sheets")
-    out.print(f"frame sha256 {sample.frame_sha256}", soft_wrap=True)  # never cut a hash
+        say("the frame is the tables with sheets given (no --frame): the estimate is of those "
+            "tables, not of the tables without sheets")
+    say(f"frame sha256 {sample.frame_sha256}")  # a hash is one word: never cut
     if output is not None:
-        out.print(f"wrote the sample to {output}")
+        say(f"wrote the sample to {escape(str(output))}")
     if result is None:
-        out.print("no sheets given: the sample is drawn; estimate with --sheets FILE "
-                  "--sample FILE once the sampled sheets arrive")
+        say("no sheets given: the sample is drawn; estimate with --sheets FILE --sample FILE "
+            "once the sampled sheets arrive")
         return
-    out.print(f"sheets held for {fmt_int(result.held)} of {fmt_int(result.drawn)} sampled "
-              f"tables")
+    say(f"sheets held for {fmt_int(result.held)} of {fmt_int(result.drawn)} sampled tables")
     if result.strata_missing:
-        err.print(f"note: no sampled sheet yet in {len(result.strata_missing)} strata "
-                  f"({', '.join(result.strata_missing[:8])}); the estimate covers the others")
+        say(f"note: no sampled sheet yet in {len(result.strata_missing)} strata "
+            f"({escape(', '.join(result.strata_missing[:8]))}); the estimate covers the "
+            f"others", console=err)
     names = {c.key: c.label for c in sheets.election.candidates} \
         if sheets is not None and sheets.election else {}
     conf = f"{100 * result.confidence:g}%"
-    table = Table(show_edge=False, pad_edge=False)
-    table.add_column("candidate", overflow="fold")
-    table.add_column("estimate", justify="right", no_wrap=True)
-    table.add_column(f"{conf} interval", justify="right", no_wrap=True)
     compared = "official_low" in result.table
+    columns = [Column("candidate"), Column("name", "text", priority=2),
+               Column("estimate", "number"), Column(f"{conf} interval", "number")]
     if compared:
-        table.add_column(result.official, justify="right", no_wrap=True)
-        table.add_column("", no_wrap=True)
+        columns += [Column(str(result.official), "number"), Column("")]
+    rows = []
     for row in result.table.to_dict("records"):
-        label = f"{row['key']} {names.get(row['key'], '')}".strip()
-        cells = [label, _pct(row["estimate"]), f"{_pct(row['low'])} – {_pct(row['high'])}"]
+        cells = [row["key"], escape(names.get(row["key"], "")), _pct(row["estimate"]),
+                 f"{_pct(row['low'])}–{_pct(row['high'])}"]
         if compared:
-            low, high = row["official_low"], row["official_high"]
+            low, high, inside = row["official_low"], row["official_high"], row["inside"]
             official = "—" if low != low else _pct((low + high) / 2)
-            verdict = "" if pd.isna(row["inside"]) else (
-                "[green]inside[/]" if row["inside"] else "[bold red]outside[/]")
+            verdict = "" if pd.isna(inside) else (
+                "[green]inside[/]" if inside else "[bold red]outside[/]")
             cells += [official, verdict]
-        table.add_row(*cells)
-    out.print(table)
-    out.print(result.message.render(lang))
+        rows.append(cells)
+    print_table(columns, rows)
+    say(escape(result.message.render(lang)))
 
 
 command = quickcount

@@ -6,25 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
+from rich.markup import escape
 
-from audit._version import __version__
-from audit.checks.sampling import (
-    bravo_asn,
-    draw_sample,
-    error_rate_sample_size,
-    plan_batch_audit,
-    ppeb_sample_size,
-    zero_discrepancy_sample_size,
-)
-from audit.cli._common import emit_json, fmt_int, json_option, out
-from audit.errors import AuditError
-from audit.ingest import read_sheets
+from audit.cli._common import emit_json, fmt_int, join_options, json_option, mapping_option
+from audit.cli._layout import Column, print_table, say
 
 
-@click.command(name="sample-size")
+@click.command(name="sample-size",
+               short_help="Plan a hand audit of sheets against images.")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-@click.option("--profile", help="Column profile of FILE (default: detected).")
+@mapping_option
+@join_options
 @click.option("--winner", help="Reported winner's candidate key in FILE (default: the leader).")
 @click.option("--loser", "losers", multiple=True,
               help="Candidate key whose margin is audited (repeatable; default: all others).")
@@ -43,11 +35,14 @@ from audit.ingest import read_sheets
               help="Actas to read so that, with no error found, the transcription error rate "
                    "is below this (at --confidence).")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=0.95, show_default=True)
+              default=0.95, show_default=True,
+              help="Confidence with which --error-rate bounds the transcription error rate "
+                   "(e.g. 0.95 for 95%).")
 @click.option("--public-seed", help="With FILE: draw the actas to read (PPEB) from this public "
                                     "seed, e.g. the digits of 20 dice rolls.")
 @json_option
-def sample_size(file: Path | None, profile: str | None, winner: str | None,
+def sample_size(file: Path | None, mapping: str | None, join_file: Path | None,
+                join_on: tuple[str, ...], winner: str | None,
                 losers: tuple[str, ...], winner_votes: float | None,
                 loser_votes: float | None, ballots: float | None, alphas: tuple[float, ...],
                 share: float | None, error_rate: float | None, confidence: float,
@@ -67,6 +62,18 @@ def sample_size(file: Path | None, profile: str | None, winner: str | None,
       election-audit sample-size RESULTADOS_2024_CSV_V2.csv --loser NM \\
           --public-seed 38405817294016637281
     """
+    from audit._version import __version__
+    from audit.checks.sampling import (
+        bravo_asn,
+        draw_sample,
+        error_rate_sample_size,
+        plan_batch_audit,
+        ppeb_sample_size,
+        zero_discrepancy_sample_size,
+    )
+    from audit.errors import AuditError
+    from audit.ingest import read_sheets
+
     alphas = alphas or (0.05, 0.01)
     payload: dict[str, Any] = {"schema": "election-audit/sample-size", "schema_version": 1,
                                "package_version": __version__, "alphas": list(alphas)}
@@ -76,7 +83,7 @@ def sample_size(file: Path | None, profile: str | None, winner: str | None,
     if public_seed is not None and file is None:
         raise AuditError("--public-seed draws actas from FILE; give the file")
     if file is not None:
-        sheets = read_sheets(file, profile=profile).sheets
+        sheets = read_sheets(file, profile=mapping, join=join_file, join_on=join_on).sheets
         plans = [plan_batch_audit(sheets, winner=winner, losers=losers or None, alpha=a)
                  for a in alphas]
         summary = plans[0].to_dict()
@@ -117,29 +124,28 @@ def sample_size(file: Path | None, profile: str | None, winner: str | None,
 def _print(payload: dict[str, Any]) -> None:
     if "ppeb" in payload:
         ppeb = payload["ppeb"]
-        out.print(f"PPEB batch-comparison audit: total error bound U = "
-                  f"{ppeb['total_error_bound']:.4f}")
-        table = Table(show_edge=False, pad_edge=False)
-        table.add_column("risk limit")
-        table.add_column("actas to read if none shows an error", justify="right")
-        for alpha, n in ppeb["sample_sizes"].items():
-            table.add_row(alpha, fmt_int(n))
-        out.print(table)
+        say(f"PPEB batch-comparison audit: total error bound U = "
+            f"{ppeb['total_error_bound']:.4f}")
+        print_table([Column("risk limit"),
+                     Column("actas to read if none shows an error", "number")],
+                    [(alpha, fmt_int(n)) for alpha, n in ppeb["sample_sizes"].items()])
     if "draws" in payload:
         d = payload["draws"]
-        out.print(f"actas drawn with public seed {d['seed']!r} (risk limit {d['alpha']}):")
-        for row in d["rows"]:
-            key = f"{row['center_id']}/{row['table_id']}".lstrip("/")
-            out.print(f"  {row['draw']:>3}. {key}  (file line {row['line']})")
+        say(f"actas drawn with public seed {escape(repr(d['seed']))} (risk limit "
+            f"{d['alpha']}):")
+        print_table([Column("draw", "number"), Column("table"), Column("file line", "number")],
+                    [(str(row["draw"]),
+                      escape(f"{row['center_id']}/{row['table_id']}".lstrip("/")),
+                      str(row["line"])) for row in d["rows"]])
     if "bravo_asn" in payload:
         for alpha, asn in payload["bravo_asn"].items():
-            out.print(f"BRAVO ballot-polling audit, winner share {payload['share']}, risk "
-                      f"limit {alpha}: about {asn:,.0f} ballots on average")
+            say(f"BRAVO ballot-polling audit, winner share {payload['share']}, risk "
+                f"limit {alpha}: about {asn:,.0f} ballots on average")
     if "error_rate" in payload:
         e = payload["error_rate"]
-        out.print(f"actas to read (none with an error) to bound the transcription error rate "
-                  f"below {100 * e['max_rate']:g}% at {100 * e['confidence']:g}% confidence: "
-                  f"{fmt_int(e['sample_size'])}")
+        say(f"actas to read (none with an error) to bound the transcription error rate "
+            f"below {100 * e['max_rate']:g}% at {100 * e['confidence']:g}% confidence: "
+            f"{fmt_int(e['sample_size'])}")
 
 
 command = sample_size

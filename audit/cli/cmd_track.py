@@ -10,12 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
-from rich.table import Table
+from rich.markup import escape
 
-from audit.cli._common import emit_json, err, fmt_int, json_option, out
+from audit.cli._common import (
+    by_option,
+    emit_json,
+    err,
+    fmt_int,
+    join_options,
+    json_option,
+    mapping_option,
+    output_option,
+    progress_option,
+    resolve_by,
+)
+from audit.cli._layout import Column, print_table, say
 from audit.errors import AuditError
-from audit.model import KEY_COLUMNS
 
 _EXPORT_FORMATS = ("csv", "parquet")
 
@@ -64,7 +74,7 @@ class _CaseGroup(click.Group):
         return super().parse_args(ctx, head + rest)
 
 
-@click.group(cls=_CaseGroup)
+@click.group(cls=_CaseGroup, short_help="Batches of sheets on election night, in a database.")
 @click.argument("case")
 @click.option("--db", required=True, envvar="ELECTION_AUDIT_DB", show_envvar=True,
               metavar="FILE|URL",
@@ -97,34 +107,22 @@ def _open(ctx: click.Context, *, create: bool = False) -> Any:
 
 
 def _sheet_options(func: Any) -> Any:
-    func = click.option("--on", "join_on", default=",".join(KEY_COLUMNS), show_default=True,
-                        help="Comma-separated canonical key columns of --join.")(func)
-    func = click.option("--join", "join_file", type=click.Path(path_type=Path),
-                        help="File whose missing columns (e.g. registered voters) are joined "
-                             "onto every batch.")(func)
-    func = click.option("--profile", "profile_alias", hidden=True)(func)
-    func = click.option("--mapping", metavar="FILE|NAME",
-                        help="Column mapping of the files: a TOML file or a "
-                                          "bundled profile name (default: detected).")(func)
+    func = progress_option(func)
     func = click.option("--sender", default=_sender, show_default="your user name",
                         help="Who sent the batch (entry desk, observer).")(func)
-    func = click.option("--progress/--no-progress", default=None,
-                        help="Progress bar on stderr (default: when it is a terminal).")(func)
-    return func
+    func = join_options(func)
+    return mapping_option(func)
 
 
 def _receive(ctx: click.Context, files: tuple[Path, ...], mapping: str | None,
-             profile_alias: str | None, join_file: Path | None, join_on: str, sender: str,
+             join_file: Path | None, join_on: tuple[str, ...], sender: str,
              progress: bool | None, kind: str) -> tuple[Any, list[Any], dict[int, Any]]:
     from tqdm import tqdm
 
     from audit.ingest import read_sheets
 
-    if mapping and profile_alias:
-        raise AuditError("give --mapping once (--profile is its old name)")
-    mapping = mapping or profile_alias
     election = ctx.obj.case.election
-    on = tuple(c.strip() for c in join_on.split(",") if c.strip())
+    on = join_on
     show = sys.stderr.isatty() if progress is None else progress
     results = [read_sheets(path, profile=mapping, election=election, join=join_file,
                            join_on=on)  # every file is read before anything is written
@@ -147,10 +145,10 @@ def _batch_command(name: str, kind: str, short_help: str, doc: str) -> None:
     @json_option
     @click.pass_context
     def command(ctx: click.Context, files: tuple[Path, ...], mapping: str | None,
-                profile_alias: str | None, join_file: Path | None, join_on: str, sender: str,
+                join_file: Path | None, join_on: tuple[str, ...], sender: str,
                 progress: bool | None, as_json: bool) -> None:
-        state, receipts, reasons = _receive(ctx, files, mapping, profile_alias, join_file,
-                                            join_on, sender, progress, kind)
+        state, receipts, reasons = _receive(ctx, files, mapping, join_file, join_on, sender,
+                                            progress, kind)
         _report_batches(state, receipts, reasons, as_json, f"election-audit/track-{name}")
 
     command.__doc__ = doc
@@ -185,22 +183,22 @@ def _report_batches(state: Any, receipts: list[Any],
         return
     for row in rows:
         if not row["new"]:
-            out.print(f"{row['file']}: already received as batch {row['batch_id']} (same "
-                      f"SHA-256); not added again")
+            say(f"{escape(str(row['file']))}: already received as batch {row['batch_id']} "
+                f"(same SHA-256); not added again")
             continue
         what = "third readings" if row["kind"] == "third" else "batch"
-        out.print(f"[bold]{what} {row['batch_id']}[/bold] {row['file']}: "
-                  f"{fmt_int(row['rows_read'])} rows = {fmt_int(row['accepted'])} accepted + "
-                  f"{fmt_int(row['quarantined'])} quarantined + "
-                  f"{fmt_int(row['duplicates'])} duplicates")
+        say(f"[bold]{what} {row['batch_id']}[/bold] {escape(str(row['file']))}: "
+            f"{fmt_int(row['rows_read'])} rows = {fmt_int(row['accepted'])} accepted + "
+            f"{fmt_int(row['quarantined'])} quarantined + "
+            f"{fmt_int(row['duplicates'])} duplicates")
         if row["kind"] == "third":
-            out.print(f"  {_n(row['resolved'], 'conflict')} settled by a third reading")
+            say(f"  {_n(row['resolved'], 'conflict')} settled by a third reading")
         else:
-            out.print(f"  {fmt_int(row['new_tables'])} new tables, "
-                      f"{fmt_int(row['agreeing'])} second readings agree, "
-                      f"{fmt_int(row['conflicts_opened'])} differ (third reading needed)")
+            say(f"  {fmt_int(row['new_tables'])} new tables, "
+                f"{fmt_int(row['agreeing'])} second readings agree, "
+                f"{fmt_int(row['conflicts_opened'])} differ (third reading needed)")
         if row["quarantine_reasons"]:
-            out.print("  quarantine: " + ", ".join(
+            say("  quarantine: " + ", ".join(
                 f"{rule} {fmt_int(n)}" for rule, n in row["quarantine_reasons"].items()))
     _print_totals(state)
 
@@ -209,26 +207,24 @@ def _print_totals(state: Any) -> None:
     t = state.totals()
     expected = state.election.tables
     share = f" of {fmt_int(expected)} ({100 * t['held'] / expected:.1f}%)" if expected else ""
-    out.print(f"tables held {fmt_int(t['held'])}{share}: {fmt_int(t['single'])} read once, "
-              f"{fmt_int(t['agreed'])} double-entry agreed, {fmt_int(t['third_reading'])} "
-              f"settled by a third reading, {fmt_int(t['conflict'])} in conflict")
+    say(f"tables held {fmt_int(t['held'])}{share}: {fmt_int(t['single'])} read once, "
+        f"{fmt_int(t['agreed'])} double-entry agreed, {fmt_int(t['third_reading'])} "
+        f"settled by a third reading, {fmt_int(t['conflict'])} in conflict")
     if t["conflict"]:
         verb = "awaits" if t["conflict"] == 1 else "await"
-        out.print(f"{_n(t['conflict'], 'table')} {verb} a third reading: the 'conflicts' "
-                  f"subcommand lists the readings")
+        say(f"{_n(t['conflict'], 'table')} {verb} a third reading: the 'conflicts' "
+            f"subcommand lists the readings")
 
 
 @track.command(short_help="Coverage, conflicts, the official claim.")
-@click.option("--by", "level", default=None,
-              help="Region level of the coverage table (default: the top level; 'none' for "
-                   "national only).")
+@by_option
 @click.option("--frame", "frame_file", type=click.Path(path_type=Path),
               help="The list of every table (canonical columns), for coverage per region.")
 @click.option("--official", "claim_id",
               help="Claim to check the sheets against (default: the latest official one).")
 @json_option
 @click.pass_context
-def status(ctx: click.Context, level: str | None, frame_file: Path | None,
+def status(ctx: click.Context, by: str | None, frame_file: Path | None,
            claim_id: str | None, as_json: bool) -> None:
     """Coverage by region over time, conflicts, quarantine, and the latest official
     bulletin against the sheets held."""
@@ -238,8 +234,7 @@ def status(ctx: click.Context, level: str | None, frame_file: Path | None,
     store = _open(ctx)
     state = store.state()
     election = state.election
-    by = level if level is not None else (state.levels[0] if state.levels else "none")
-    chosen = None if by == "none" else by
+    chosen = resolve_by(by, state.levels)
     if chosen is not None and chosen not in state.levels:
         raise AuditError(f"--by {by}: the database has region levels "
                          f"{', '.join(state.levels) or 'none'} (or 'none')")
@@ -275,70 +270,62 @@ def _expected(frame_file: Path | None, level: str | None) -> dict[str, int] | No
 
 def _print_status(state: Any, label: str, level: str | None,
                   expected: dict[str, int] | None, claim: Any, dispute: Any) -> None:
-    out.print(f"[bold]{state.election.name}[/bold] — night database {label}")
-    wide = out.width >= 80  # narrower: the time and the sender are left to --json
-    title = "Batches" if wide else "Batches (received time and sender: --json)"
-    batches = Table(title=title, show_edge=False, pad_edge=False)
-    columns = [("#", "right"), ("received UTC", "left"), ("sender", "left"), ("file", "left"),
-               ("rows", "right"), ("new", "right"), ("agree", "right"), ("differ", "right"),
-               ("held", "right")]
-    keep = [i for i in range(len(columns)) if wide or i not in (1, 2)]
-    for i in keep:
-        name, justify = columns[i]
-        batches.add_column(name, justify=justify,  # type: ignore[arg-type]
-                           overflow="fold", no_wrap=justify == "right")
+    import pandas as pd
+
+    say(f"[bold]{escape(state.election.name)}[/bold] — night database {escape(label)}")
+    rows = []
     for b in state.batches.to_dict("records"):
         when = str(b["received_at"]).replace("T", " ").removesuffix("Z")[5:16]
         differ = fmt_int(b["conflicts_opened"]) if b["kind"] == "entry" \
             else f"−{b['resolved']}"
-        cells = [str(b["id"]), when, str(b["sender"]), str(b["file"]),
-                 fmt_int(b["rows_read"]), fmt_int(b["new_tables"]), fmt_int(b["agreeing"]),
-                 differ, fmt_int(b["held"])]
-        batches.add_row(*(cells[i] for i in keep))
-    out.print(batches)
+        rows.append((str(b["id"]), when, escape(str(b["sender"])), escape(str(b["file"])),
+                     fmt_int(b["rows_read"]), fmt_int(b["new_tables"]),
+                     fmt_int(b["agreeing"]), differ, fmt_int(b["held"])))
+    print_table([Column("#", "number"), Column("received UTC", priority=3),
+                 Column("sender", priority=2), Column("file"), Column("rows", "number"),
+                 Column("new", "number"), Column("agree", "number"),
+                 Column("differ", "number"), Column("held", "number")], rows,
+                title="Batches")
     cov = state.coverage(level, expected)
     ids = sorted(cov["batch_id"].unique())
-    # tables held after each of the last batches, as many as the terminal shows
-    shown = ids[-max(1, min(len(ids), (out.width - 52) // 8)):] if ids else []
+    shown = ids[-4:]  # tables held after each of the last batches (older ones first left out)
     title = f"Coverage by {level}" if level else "Coverage (national)"
     if len(shown) > 1:
-        title += f": tables held after batch {', '.join(f'#{b}' for b in shown)}"
-    regions = Table(title=title, show_edge=False, pad_edge=False)
-    regions.add_column(level or "scope", overflow="fold")
-    for b in shown:
-        regions.add_column(f"#{b}" if len(shown) > 1 else "held", justify="right",
-                           no_wrap=True)
-    for name in ("of", "coverage", "conflicts"):
-        regions.add_column(name, justify="right", no_wrap=True)
+        title += ": tables held after each batch"
     held = cov.pivot(index="region_code", columns="batch_id", values="held") if ids else None
     last = cov[cov["batch_id"] == ids[-1]] if ids else cov
+    columns = [Column(level or "scope", "text")]
+    columns += [Column(f"#{b}" if len(shown) > 1 else "held", "number",
+                       priority=1 if b == shown[-1] else 2 + len(shown) - i)
+                for i, b in enumerate(shown)]
+    columns += [Column("of", "number"), Column("coverage", "number"),
+                Column("conflicts", "number")]
+    cells: list[tuple[str, ...]] = []
     for r in last.to_dict("records"):
-        name = f"{r['region_code']} {r['region_name']}".strip()
         exp = r["expected"]
         assert held is not None
-        regions.add_row(name, *(fmt_int(held.loc[r["region_code"], b]) for b in shown),
-                        "—" if pd.isna(exp) else fmt_int(int(exp)),
-                        "—" if pd.isna(exp) else f"{100 * r['coverage']:.1f}%",
-                        fmt_int(r["open_conflicts"]))
-    out.print(regions)
+        cells.append((escape(f"{r['region_code']} {r['region_name']}".strip()),
+                     *(fmt_int(held.loc[r["region_code"], b]) for b in shown),
+                     "—" if pd.isna(exp) else fmt_int(int(exp)),
+                     "—" if pd.isna(exp) else f"{100 * r['coverage']:.1f}%",
+                     fmt_int(r["open_conflicts"])))
+    print_table(columns, cells, title=title)
     _print_totals(state)
     reasons = state.quarantine_reasons()
     if reasons:
-        out.print("quarantined rows: " + ", ".join(f"{k} {fmt_int(v)}"
-                                                   for k, v in reasons.items()))
+        say("quarantined rows: " + ", ".join(f"{k} {fmt_int(v)}" for k, v in reasons.items()))
     if claim is None:
-        out.print("the case's ledger has no official claim with figures to check")
+        say("the case's ledger has no official claim with figures to check")
     elif dispute is None:
-        out.print(f"{claim.id} states no counts to check against the sheets")
+        say(f"{escape(claim.id)} states no counts to check against the sheets")
     else:
-        out.print(f"\n[bold]Against {claim.id}[/bold] ({claim.time.text})")
-        out.print(f" {dispute.message.render('en')}")
+        say(f"\n[bold]Against {escape(claim.id)}[/bold] ({escape(claim.time.text)})")
+        say(f" {escape(dispute.message.render('en'))}")
 
 
 @track.command(short_help="Tables whose transcriptions differ.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the readings of the tables in conflict here (CSV), for the "
-                   "third-reading desk.")
+@output_option(kind="file", help="Write the readings of the tables in conflict here (CSV), "
+                                 "for the third-reading desk.")
 @click.option("--all", "include_resolved", is_flag=True,
               help="Also list conflicts already settled by a third reading.")
 @json_option
@@ -346,6 +333,8 @@ def _print_status(state: Any, label: str, level: str | None,
 def conflicts(ctx: click.Context, output: Path | None, include_resolved: bool,
               as_json: bool) -> None:
     """Tables whose transcriptions differ, with every reading and the counts that differ."""
+    import pandas as pd
+
     state = _open(ctx).state()
     frame = state.conflicts(include_resolved=include_resolved)
     if output is not None:
@@ -358,25 +347,25 @@ def conflicts(ctx: click.Context, output: Path | None, include_resolved: bool,
                    "readings": jsonable(frame.to_dict("records"))})
         return
     tables = frame.drop_duplicates(["center_id", "table_id"])
-    out.print(f"{_n(len(tables), 'table')} in conflict ({_n(len(frame), 'reading')})")
+    say(f"{_n(len(tables), 'table')} in conflict ({_n(len(frame), 'reading')})")
     for (center, table_id), group in frame.groupby(["center_id", "table_id"], sort=False):
         key = f"{center}/{table_id}".lstrip("/")
         differs = str(group["differs"].iloc[0]).split(",")
-        out.print(f"[bold]{key}[/bold] ({group['status'].iloc[0]}; differ: "
-                  f"{', '.join(differs)})")
+        say(f"[bold]{escape(key)}[/bold] ({group['status'].iloc[0]}; differ: "
+            f"{escape(', '.join(differs))})")
         for r in group.to_dict("records"):
             values = ", ".join(f"{c.removeprefix('votes_')}={fmt_int(r[c])}" for c in differs
                                if c and not pd.isna(r[c]))
-            out.print(f"  batch {r['batch_id']} ({r['kind']}, {r['file']} line {r['line']}, "
-                      f"{r['sender']}): {values}")
+            say(escape(f"  batch {r['batch_id']} ({r['kind']}, {r['file']} line {r['line']}, "
+                       f"{r['sender']}): {values}"))
     if output is not None:
-        out.print(f"wrote {output}")
+        say(f"wrote {escape(str(output))}")
 
 
 @track.command(short_help="Write the consolidated sheets.")
-@click.option("-o", "--output", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file: .csv or .parquet (canonical columns, read by every command).")
+@output_option(kind="file", required=True,
+               help="Write the sheets here: .csv or .parquet (canonical columns, read by "
+                    "every command).")
 @click.option("--format", "fmt", type=click.Choice(_EXPORT_FORMATS), default=None,
               help="Output format, when the extension does not say.")
 @json_option
@@ -397,10 +386,10 @@ def export(ctx: click.Context, output: Path, fmt: str | None, as_json: bool) -> 
                    "election": state.election.id, "output": str(output), "format": kind,
                    "sheets": len(state.sheets), "tables": t})
         return
-    out.print(f"wrote {output} ({kind}): {fmt_int(len(state.sheets))} sheets")
+    say(f"wrote {escape(str(output))} ({kind}): {fmt_int(len(state.sheets))} sheets")
     if t["conflict"]:
-        err.print(f"note: {_n(t['conflict'], 'table')} in conflict left out until its "
-                  f"third reading (the 'conflicts' subcommand lists them)")
+        say(f"note: {_n(t['conflict'], 'table')} in conflict left out until its "
+            f"third reading (the 'conflicts' subcommand lists them)", console=err)
 
 
 command = track

@@ -73,18 +73,16 @@ def _date_formatter(lang: str) -> FuncFormatter:
 def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
                          candidates: Sequence[str] | None = None,
                          labels: Mapping[str, str] | None = None, lang: str = "en",
-                         ax: Axes | None = None) -> Figure:
-    """Each claim's share of the leading candidates, claim by claim in the order they were
-    made (marker = side).
+                         title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Each claim's share of the leading candidates over time (marker = side).
 
-    Takes a :class:`~audit.dispute.DisputeResult` (or its ledger). Claims are evenly spaced
-    in timeline order and each tick names the claim and its date: claims made within hours
-    of each other stay readable, and the sequence is what the figure shows (the dates are in
-    the tick labels). Shares come from the counts where a claim states a total, else from
-    its percentages; a two-candidate claim without a total shows the two-candidate share.
-    Claims without figures are marked at the bottom.
+    Takes a :class:`~audit.dispute.DisputeResult` (or its ledger). The horizontal axis is
+    time: a day and six weeks are as far apart as they were. Shares come from the counts
+    where a claim states a total, else from its percentages; a two-candidate claim without a
+    total shows the two-candidate share. Claims without figures are marked at the bottom.
+    ``title`` defaults to the ledger's election id (reports pass the election's name).
     """
-    fig, ax = figure_and_axes(ax, figsize=(8.0, 4.6))
+    fig, ax = figure_and_axes(ax, figsize=(8.0, 4.2))
     if isinstance(ledger, DisputeResult):
         ledger = ledger.ledger
     claims = ledger.timeline()
@@ -95,27 +93,30 @@ def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
                 if k != OTHERS:
                     mentions[k] = mentions.get(k, 0) + 1
         candidates = sorted(mentions, key=lambda k: -mentions[k])[:2]
-    positions = np.arange(len(claims), dtype=float)
+    when = np.array([mdates.date2num(c.time.sort_key) for c in claims], dtype=float)
     for i, key in enumerate(candidates):
         colour = _COLOURS[i % len(_COLOURS)]
-        for c, x in zip(claims, positions, strict=True):
+        for c, x in zip(claims, when, strict=True):
             share = _claim_shares(c, [key]).get(key)
             if share is None or not np.isfinite(share):
                 continue
             ax.plot(x, share, marker=_SIDE_MARKERS.get(c.side, "."), color=colour,
                     linestyle="none", markersize=7, alpha=0.85)
-    bare = [x for c, x in zip(claims, positions, strict=True) if not c.has_figures]
+    bare = [x for c, x in zip(claims, when, strict=True) if not c.has_figures]
     if bare:
         ax.plot(bare, [2] * len(bare), marker="|", color="0.5", linestyle="none",
-                markersize=10, label=label("claims.bare", lang))
-    ax.set_ylim(0, 100)
-    ax.set_xlim(-0.7, len(claims) - 0.3)
-    ax.set_ylabel(label("claims.share_pct", lang))
+                markersize=10)
     day = _date_formatter(lang)
-    ax.set_xticks(positions, [f"{c.id} · {day(mdates.date2num(c.time.sort_key))}"
-                              for c in claims], rotation=60, ha="right",
-                  rotation_mode="anchor", fontsize=6)
-    ax.grid(axis="x", color="#eeeeee", linewidth=0.6)
+    if len(when):
+        span = max(when.max() - when.min(), 1.0)
+        low, high = when.min() - 0.03 * span, when.max() + 0.03 * span
+        ax.set_xlim(low, high)
+        locs = [v for v in mdates.AutoDateLocator(minticks=4, maxticks=8).tick_values(
+            mdates.num2date(low), mdates.num2date(high)) if low <= v <= high]
+        ax.set_xticks(locs, [day(v) for v in locs])  # labels in the language, now
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_ylabel(label("claims.share_pct", lang))
+    ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     handles: list[Artist] = [Patch(color=_COLOURS[i % len(_COLOURS)], label=_name(k, labels))
                              for i, k in enumerate(candidates)]
@@ -125,18 +126,19 @@ def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
     if bare:
         handles.append(ax.plot([], [], marker="|", color="0.5", linestyle="none",
                                markersize=10, label=label("claims.bare", lang))[0])
-    ax.legend(handles=handles, fontsize=7, ncol=3, loc="upper center",
-              bbox_to_anchor=(0.5, 1.0), frameon=False)
-    ax.set_ylim(0, 118)
+    # the legend sits above the plotting area, never over a marker
+    ax.legend(handles=handles, fontsize=7, ncol=4, loc="lower center",
+              bbox_to_anchor=(0.5, 1.02), frameon=False)
+    ax.set_ylim(0, 100)
     ax.set_yticks(np.arange(0, 101, 20))
-    ax.spines["left"].set_bounds(0, 100)
-    ax.set_title(label("claims.timeline_title", lang, election=ledger.election_id),
-                 fontsize=10)
+    ax.set_title(title or label("claims.timeline_title", lang, election=ledger.election_id),
+                 fontsize=10, pad=34)
     return fig
 
 
 def plot_official_vs_sheets(result: SheetsResult, *, keys: Sequence[str] | None = None,
                             labels: Mapping[str, str] | None = None, lang: str = "en",
+                            names: Mapping[str, str] | None = None,
                             ax: Axes | None = None) -> Figure:
     """A claim's votes per category against the sheets' votes stacked by region.
 
@@ -151,7 +153,7 @@ def plot_official_vs_sheets(result: SheetsResult, *, keys: Sequence[str] | None 
     regions = result.by_region
     y = 0.0
     ticks: list[float] = []
-    names: list[str] = []
+    bars: list[str] = []
     cmap = ListedColormap(["#9ecae1", "#6baed6", "#c6dbef", "#4292c6"])
     for key in keys:
         row = table[table["key"] == key]
@@ -169,12 +171,13 @@ def plot_official_vs_sheets(result: SheetsResult, *, keys: Sequence[str] | None 
             ax.barh(y, left, color=cmap(0), height=0.35)
         ax.barh(y + 0.4, claim_votes, color="#d6604d", height=0.35)
         ticks += [y, y + 0.4]
-        names += [label("claims.sheets_bar", lang, key=_name(key, labels),
+        bars += [label("claims.sheets_bar", lang, key=_name(key, labels),
                          votes=number(left, "int", lang)),
-                  label("claims.claim_bar", lang, key=_name(key, labels), claim=result.claim,
+                  label("claims.claim_bar", lang, key=_name(key, labels),
+                        claim=_name(result.claim, names),
                         votes=number(claim_votes, "int", lang))]
         y += 1.2
-    ax.set_yticks(ticks, names, fontsize=7)
+    ax.set_yticks(ticks, bars, fontsize=7)
     top = ax.dataLim.x1
     ax.xaxis.set_major_locator(MaxNLocator(6))
     if top >= 1e6:
@@ -183,14 +186,15 @@ def plot_official_vs_sheets(result: SheetsResult, *, keys: Sequence[str] | None 
     else:
         ax.set_xlabel(label("claims.votes", lang))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v, "int", lang)))
-    ax.set_title(label("claims.against_title", lang, claim=result.claim, sheets=result.sheets),
-                 fontsize=9)
+    ax.set_title(label("claims.against_title", lang, claim=_name(result.claim, names),
+                       sheets=_name(result.sheets, names)), fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
 
 def plot_uncovered_need(result: SheetsResult, *, labels: Mapping[str, str] | None = None,
-                        lang: str = "en", ax: Axes | None = None) -> Figure:
+                        lang: str = "en", names: Mapping[str, str] | None = None,
+                        ax: Axes | None = None) -> Figure:
     """What the tables without sheets would need, against the units held.
 
     Histogram of the leading candidate's votes as a share of registered voters over the
@@ -223,15 +227,18 @@ def plot_uncovered_need(result: SheetsResult, *, labels: Mapping[str, str] | Non
     ax.set_ylabel(units)
     ax.legend(fontsize=7, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(label("claims.uncovered_title", lang, claim=result.claim,
-                       sheets=result.sheets), fontsize=9)
+    ax.set_title(label("claims.uncovered_title", lang, claim=_name(result.claim, names),
+                       sheets=_name(result.sheets, names)), fontsize=9)
     return fig
 
 
 def plot_compatibility(result: CompatibilityResult, *, labels: Sequence[str] | None = None,
-                       lang: str = "en", ax: Axes | None = None) -> Figure:
-    """The matrix of pairs: compatible, incompatible unless a condition, not comparable."""
+                       lang: str = "en", names: Mapping[str, str] | None = None,
+                       ax: Axes | None = None) -> Figure:
+    """The matrix of pairs: compatible, incompatible unless a condition, not comparable.
+    ``names`` maps the claim ids of ``labels`` to the names shown on the axes."""
     labels = list(labels if labels is not None else result.labels)
+    shown = [_name(lab, names) for lab in labels]
     n = len(labels)
     fig, ax = figure_and_axes(ax, figsize=(min(7.2, 0.35 * n + 3.2), min(6.2, 0.35 * n + 2.0)))
     code = {"compatible": 1, "incompatible": 2, "not_comparable": 0}
@@ -246,8 +253,8 @@ def plot_compatibility(result: CompatibilityResult, *, labels: Sequence[str] | N
     grid[off_diagonal & np.isnan(grid)] = code["not_comparable"]
     cmap = ListedColormap(["#f0f0f0", "#a6dba0", "#d6604d"])
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=2)
-    ax.set_xticks(range(n), labels, rotation=90, fontsize=6)
-    ax.set_yticks(range(n), labels, fontsize=6)
+    ax.set_xticks(range(n), shown, rotation=90, fontsize=6)
+    ax.set_yticks(range(n), shown, fontsize=6)
     ax.legend(handles=[Patch(color="#a6dba0", label=label("claims.compatible", lang)),
                        Patch(color="#d6604d", label=label("claims.incompatible", lang)),
                        Patch(color="#f0f0f0", label=label("claims.not_comparable", lang))],

@@ -18,7 +18,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 from audit._version import __version__
 from audit.cases import load_election
 from audit.errors import InputFileError, ProfileError
+from audit.ingest.draft import unmapped_candidates_note
 from audit.ingest.numbers import AMBIGUOUS, MISSING, NOT_INTEGER, OK, PROBLEM_RULES, parse_counts
 from audit.ingest.profiles import (
     ColumnRule,
@@ -293,7 +294,8 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
         raise RuntimeError(  # a bug in this module, never an input problem
             f"ingest accounting broken: {rows_read} read != {result.accepted} accepted + "
             f"{result.quarantined} quarantined + {result.duplicates_collapsed} collapsed")
-    return result
+    note = unmapped_candidates_note(tuple(prof.candidates), elec, result.reasons(), prof.name)
+    return replace(result, notes=(*result.notes, note)) if note else result
 
 
 # --------------------------------------------------------------------------------------------

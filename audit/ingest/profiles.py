@@ -332,7 +332,7 @@ def detect_profile(header: Sequence[str], profiles: Iterable[Profile] | None = N
     """The one profile that fits ``header`` and explains the most of its columns.
 
     Raises :class:`ProfileError` when none fits (naming the near misses and what they lack)
-    or when several fit equally well (naming them, so the user can pass ``--profile``).
+    or when several fit equally well (naming them, so the user can pass ``--mapping``).
     """
     ranked = rank_profiles(header, bundled_profiles() if profiles is None else profiles)
     fitting = [m for m in ranked if m.fits]
@@ -345,7 +345,7 @@ def detect_profile(header: Sequence[str], profiles: Iterable[Profile] | None = N
             return best[0].profile
         names = ", ".join(m.profile.name for m in best)
         raise ProfileError(f"several profiles fit this file equally well ({names}); "
-                           f"choose one with --profile")
+                           f"choose one with --mapping")
     near = [m for m in ranked
             if m.missing and len(m.missing) <= max(2, len(m.profile.source_columns()) // 2)]
     if near:

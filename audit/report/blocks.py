@@ -17,6 +17,9 @@ from audit.report.registry import method_note
 #: Evidence levels from the strongest statement to the weakest (for sorting findings).
 EVIDENCE_ORDER: tuple[Evidence, ...] = (Evidence.IMPOSSIBLE, Evidence.STRONG, Evidence.MODERATE,
                                         Evidence.WEAK, Evidence.CONSISTENT, Evidence.NOT_TESTED)
+#: Tables with one row per top-level region are never cut in the paged formats (Russia has
+#: 85 regions; the option's 60 rows apply to the other tables).
+REGION_ROWS = 500
 #: Levels that speak against a null hypothesis.
 FINDINGS: frozenset[Evidence] = frozenset(
     {Evidence.IMPOSSIBLE, Evidence.STRONG, Evidence.MODERATE, Evidence.WEAK})

@@ -27,7 +27,7 @@ from audit.report.blocks import (
     need_message,
 )
 from audit.report.context import ReportContext, ReportOptions
-from audit.report.i18n import cell, country_name, format_date, has_message, level_name
+from audit.report.i18n import cell, country_name, format_date, has_message, level_name, text
 from audit.report.model import (
     Block,
     BulletList,
@@ -45,6 +45,7 @@ from audit.report.model import (
     TitleBlock,
     msg,
 )
+from audit.report.names import id_names, name_sections
 from audit.report.registry import SECTIONS, SectionSpec, hooks, method_note
 from audit.report.sources import data_dirs
 
@@ -90,14 +91,26 @@ def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | No
     built: dict[str, Section] = {}
     for spec in SECTIONS:
         if spec.id not in ("summary", "methods", "provenance"):
+            options.stage(text(spec.title, options.lang))
             built[spec.id] = _build_section(spec, ctx, used, method_tests)
-    sections = [_summary(ctx, built, used)]
+    options.stage(text(msg("report.section.summary.title"), options.lang))
+    from audit.report.summary import build_summary
+
+    sections = [build_summary(ctx, built, used)]
     sections += [built[s.id] for s in SECTIONS if s.id in built]
     sections.append(_methods(ctx, used, method_tests))
     provenance = _provenance(ctx)
-    sections.append(_provenance_section(ctx, provenance))
+    from audit.report.appendix import data_tables
+
+    level = table.levels[0] if table is not None and table.levels else ""
+    data = data_tables(table, used, {r.code: r.name for r in case.election.regions_at(level)}
+                       if level else None)
+    sections.append(_provenance_section(ctx, provenance, tuple(data)))
+    dispute = ctx.cache.get("dispute")
+    sections = list(name_sections(sections, id_names(
+        case, dispute.ledger if dispute is not None else None, options.lang)))
     return ReportModel(lang=options.lang, title=_title(ctx), sections=tuple(sections),
-                       provenance=provenance, results=used)
+                       provenance=provenance, results=used, data=data)
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,8 +356,7 @@ def _methods(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]],
     blocks += [Paragraph(msg("report.methods.multiple")),
                Paragraph(msg("report.methods.reproducible", seed=ctx.options.seed))]
     if any(r.null.startswith("simulation") for results in used.values() for r in results):
-        blocks.append(Paragraph(msg("report.methods.resamples", n=ctx.options.n_resamples,
-                                    smallest=1 / (ctx.options.n_resamples + 1))))
+        blocks.append(Paragraph(msg("report.methods.resamples", n=ctx.options.n_resamples)))
     b = ctx.cache.get("forensics")
     if b is not None:
         blocks.append(Paragraph(msg("report.methods.scopes", level=level_name(b.level, ctx.lang),
@@ -469,7 +481,8 @@ def _provenance(ctx: ReportContext) -> ProvenanceInfo:
                           command=ctx.options.command)
 
 
-def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo) -> Section:
+def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo,
+                        data: Sequence[str] = ()) -> Section:
     inputs = Table(columns=(
         Column("path", msg("report.col.file")),
         Column("role", msg("report.col.role")),
@@ -490,14 +503,31 @@ def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo) -> Section:
         Paragraph(msg("report.provenance.software", version=prov.package_version)), params,
         Paragraph(msg("report.provenance.command", command=command)),
     ]
+    if data:
+        blocks.append(Paragraph(msg("report.provenance.data_files",
+                                    files=", ".join(f"<name>-{n}.csv" for n in data))))
     if ctx.case.sources:
         blocks.append(Heading(msg("report.provenance.sources_heading")))
-        blocks.append(BulletList(tuple(
-            msg("report.provenance.source_item", id=s.id,
-                side=msg(f"report.side.{s.side}") if has_message(f"report.side.{s.side}")
-                else msg("report.side.unknown"),
-                citation=s.citation or s.file, file=s.file, sha=s.sha256)
-            for s in ctx.case.sources)))
+        blocks.append(Table(columns=(
+            Column("id", msg("report.col.id"), "code"),
+            Column("source", msg("report.col.source")),
+            Column("side", msg("report.col.side")),
+            Column("date", msg("report.col.date")),
+            Column("link", msg("report.col.primary"), "link"),
+        ), rows=tuple(
+            (s.id, s.about.get(ctx.lang) or s.about.get("en") or s.citation or s.file,
+             msg(f"report.side.{s.side}") if has_message(f"report.side.{s.side}")
+             else msg("report.side.unknown"),
+             s.date or "—", s.data_files[0].urls[0] if s.data_files[0].urls else None)
+            for s in ctx.case.sources), name="case-sources",
+            caption=msg("report.provenance.sources_caption")))
+    dispute = ctx.cache.get("dispute")
+    if dispute is not None and len(dispute.ledger):
+        blocks.append(Table(columns=(
+            Column("id", msg("report.col.id"), "code"),
+            Column("claim", msg("report.col.claim")),
+        ), rows=tuple((c.id, c.name(ctx.lang)) for c in dispute.ledger.timeline()),
+            name="claim-ids", max_rows=500, caption=msg("report.provenance.claims_caption")))
     return Section(id="provenance", title=msg("report.section.provenance.title"),
                    blocks=tuple(blocks))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from audit.cases import Case, SourceFile
+from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks._result import CheckResult, Message
 from audit.messages import LANGUAGES
 from audit.model import Election, SheetTable
@@ -20,10 +21,9 @@ if TYPE_CHECKING:
 
 #: Default seed, the same as the command line's ``--seed`` default.
 DEFAULT_SEED = 20240728
-#: Default Monte Carlo redraws of the report's simulation nulls: enough for p-values down to
-#: 1/500 (moderate evidence after adjustment), few enough that a national election with
-#: 25,000 tables is reported in seconds (``benchmarks/bench_report.py``).
-REPORT_RESAMPLES = 499
+#: Most Monte Carlo redraws of the report's simulation nulls: the package's one default
+#: (sequential nulls stop early where the p-value is clearly large).
+REPORT_RESAMPLES = DEFAULT_RESAMPLES
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,15 @@ class ReportOptions:
     skip_checks : tuple of str
         Registered checks (names or families) left out of the report, e.g.
         ``("fingerprints.klimek",)`` for a quick draft without the slow model fit.
+    level : str, optional
+        Region level of the regional runs (default: the sheets' top level).
+    only_sheets : bool
+        The report covers only the sheets it was given: the per-region aggregates bundled
+        with the case and its other sources on disk are left out (an observer's report on
+        their own sheets).
+    progress : callable, optional
+        Called with each stage's name (a section title, in the report's language) as the
+        report is built; the command line prints it on stderr. Not part of the output.
     """
 
     lang: str = "en"
@@ -64,6 +73,14 @@ class ReportOptions:
     n_resamples: int = REPORT_RESAMPLES
     regional: bool = True
     skip_checks: tuple[str, ...] = ()
+    level: str | None = None
+    only_sheets: bool = False
+    progress: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+
+    def stage(self, name: str) -> None:
+        """Report that a stage starts (no-op without a ``progress`` callback)."""
+        if self.progress is not None:
+            self.progress(name)
 
     def __post_init__(self) -> None:
         if self.lang not in LANGUAGES:
@@ -76,7 +93,9 @@ class ReportOptions:
         """The options recorded in the provenance appendix (no paths)."""
         return {"lang": self.lang, "seed": self.seed, "max_table_rows": self.max_table_rows,
                 "figures": self.figures, "n_resamples": self.n_resamples,
-                "regional": self.regional, "skip_checks": list(self.skip_checks)}
+                "regional": self.regional, "skip_checks": list(self.skip_checks),
+                **({"level": self.level} if self.level else {}),
+                **({"only_sheets": True} if self.only_sheets else {})}
 
 
 @dataclass(frozen=True)
@@ -143,6 +162,27 @@ class ReportContext:
             return "crosscheck" in self.results or bool(self.other_sources())
         raise ValueError(f"unknown need {need!r}")
 
+    def case_context(self) -> dict[str, Any]:
+        """The case's context in the report's language (``context.toml`` of the case folder:
+        a table per language with ``summary``, ``cannot`` and ``[[<lang>.items]]`` of
+        ``heading`` and ``text``), or an empty mapping."""
+        if "case_context" not in self.cache:
+            import tomllib
+
+            path = self.case.path / "context.toml"
+            data: dict[str, Any] = {}
+            if path.is_file():
+                try:
+                    data = tomllib.loads(path.read_text(encoding="utf-8"))
+                except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                    from audit.errors import AuditError
+
+                    raise AuditError(f"{path}: not valid TOML ({exc})") from None
+            self.cache["case_context"] = data
+        table = self.cache["case_context"]
+        chosen = table.get(self.lang) or table.get("en") or {}
+        return dict(chosen) if isinstance(chosen, dict) else {}
+
     @property
     def simulated(self) -> bool:
         """Whether the election is simulated (its metadata ``kind`` says so)."""
@@ -158,7 +198,7 @@ class ReportContext:
         from audit.errors import ChecksumError, DataUnavailableError
 
         found: list[SourceFile] = []
-        if self.sheets is not None:
+        if self.sheets is not None and not self.options.only_sheets:
             own = {self.source.id, self.source.join} if self.source is not None else set()
             read = {p.sha256 for p in self.ingest.files} if self.ingest is not None else set()
             for source in self.case.sources:

@@ -94,13 +94,21 @@ def cell(value: Any, kind: str, lang: str) -> str:
         return text(value, lang)
     if isinstance(value, Evidence) or kind == "evidence":
         return evidence_label(Evidence(value), lang)
-    if kind in ("text", "code"):
+    if kind in ("text", "code", "link"):
         return str(value)
     if isinstance(value, float) and value != value:
         return "—"
     if kind == "num":
         return format_number(value, _significant(float(value)), lang)
     return format_number(value, kind, lang)
+
+
+def link_host(url: str) -> str:
+    """What a link shows: the host name of ``url`` without ``www.`` ("washingtonpost.com")."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).netloc or url
+    return host.removeprefix("www.")
 
 
 def _significant(value: float, digits: int = 4) -> str:

@@ -25,9 +25,10 @@ from audit.checks._result import CheckResult, Evidence, Message
 #: columns hold percentages: 51.2 means 51.2 %); ``num`` shows numbers of any size with four
 #: significant digits (test statistics: 4,794; 3.601; 0.001292); ``text`` holds strings or
 #: :class:`~audit.checks.Message` values (translated); ``code`` holds identifiers and hashes
-#: (shown verbatim in a monospaced font); ``evidence`` holds :class:`~audit.checks.Evidence`.
+#: (shown verbatim in a monospaced font); ``evidence`` holds :class:`~audit.checks.Evidence`;
+#: ``link`` holds a URL (a live link showing its host name).
 ColumnKind: TypeAlias = Literal["text", "code", "int", "signed", "pct", "pct1", "f1", "f2",
-                                "f3", "f4", "num", "p", "odds", "evidence"]
+                                "f3", "f4", "num", "p", "odds", "evidence", "link"]
 
 NUMERIC_KINDS: frozenset[str] = frozenset(
     {"int", "signed", "pct", "pct1", "f1", "f2", "f3", "f4", "num", "p", "odds"})
@@ -240,6 +241,8 @@ class ReportModel:
     sections: tuple[Section, ...]
     provenance: ProvenanceInfo
     results: Mapping[str, tuple[CheckResult, ...]] = field(default_factory=dict)
+    #: The data appendix: tables written as CSV beside the report (and embedded in the PDF).
+    data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:

@@ -66,9 +66,10 @@ class SectionSpec:
 #: contribute (a missing one is named in the section); ``needs`` the inputs of the section.
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("summary"),
+    SectionSpec("context"),
     SectionSpec("claims", families=("claims",), needs=("claims",)),
     SectionSpec("official", families=("sheets", "claims"), needs=("sheets", "claims")),
-    SectionSpec("uncovered", families=("feasibility",), needs=("sheets", "claims")),
+    SectionSpec("uncovered", families=("feasibility", "estimate"), needs=("sheets", "claims")),
     SectionSpec("integrity", families=("ingest",), needs=("sheets",)),
     SectionSpec("digits", families=("digits",), needs=("sheets",)),
     SectionSpec("turnout", families=("turnout", "fingerprints"), needs=("sheets",)),

@@ -33,11 +33,17 @@ def render(model: ReportModel, path: str | Path, *, format: str | None = None,
     """Write ``model`` to ``path`` as PDF, HTML, JSON or Markdown (from the extension).
 
     Markdown writes its figures as SVG files in a folder ``<name>_figures`` beside the file.
+    PDF, HTML and Markdown also write the data appendix beside the file as CSV
+    (``<name>-by-state.csv``, ``<name>-discrepant-tables.csv``); the PDF embeds them too.
     """
     path = Path(path)
     kind = infer_format(path, format)
     if path.parent and not path.parent.exists():
         raise AuditError(f"output folder {path.parent} does not exist")
+    if kind != "json" and model.data:  # the data appendix, beside the report
+        from audit.report.appendix import write_csvs
+
+        write_csvs(model.data, path)
     if kind == "pdf":
         from audit.report.formats.pdf import render_pdf
 

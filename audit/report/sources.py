@@ -25,6 +25,7 @@ from audit.cases import Case, SourceFile
 from audit.data import ENV_VAR, load_source, locate, search_dirs, source_profile
 from audit.errors import ChecksumError, DataUnavailableError
 from audit.ingest import IngestResult, read_sheets
+from audit.model import KEY_COLUMNS
 
 DATA_ENV = ENV_VAR
 #: Seconds to wait for a host to accept a connection before calling the machine offline.
@@ -97,7 +98,8 @@ def find_source(case: Case, source: SourceFile, *, data_dir: str | Path | None =
 
 def load_sheets(case: Case, sheets: Sequence[str | Path] = (), *,
                 profile: str | Path | None = None, data_dir: str | Path | None = None,
-                download: bool = True) -> SheetsLookup:
+                download: bool = True, join: str | Path | None = None,
+                join_on: Sequence[str] = KEY_COLUMNS) -> SheetsLookup:
     """Read the tally sheets of ``case``: the files ``sheets`` if given, else the main source
     of its manifest (joined with its ``join`` source when that is available too).
 
@@ -110,6 +112,9 @@ def load_sheets(case: Case, sheets: Sequence[str | Path] = (), *,
         header unless ``profile`` is given.
     profile
         A bundled profile name or a mapping TOML (see ``docs/profiles.md``).
+    join, join_on
+        Another file whose columns ``sheets`` lack (e.g. registered voters), joined on the
+        key columns ``join_on`` (see :func:`audit.ingest.read_sheets`).
     data_dir
         Folder holding the datasets (one sub-folder per dataset), searched first.
     download
@@ -122,7 +127,8 @@ def load_sheets(case: Case, sheets: Sequence[str | Path] = (), *,
         A local copy of the source has other bytes than the manifest says.
     """
     if sheets:
-        result = read_sheets(list(sheets), profile=profile, election=case.election)
+        result = read_sheets(list(sheets), profile=profile, election=case.election,
+                             join=join, join_on=join_on)
         known = {s.sha256: s for s in case.sources}  # a manifest file given by path
         digests = {p.sha256 for p in result.files}
         match = known.get(next(iter(digests))) if len(digests) == 1 else None

@@ -1,7 +1,9 @@
 """Matplotlib figures as deterministic, self-contained SVG text.
 
-Text is converted to paths (no font needed to view the figure), the date metadata is left
-out and element ids are derived from a fixed salt, so the same figure gives the same bytes on
+Text stays text (``svg.fonttype`` none): selectable, searchable and read by screen readers,
+drawn in the report's sans-serif font (DejaVu Sans, embedded by the PDF renderer and named
+with fallbacks in the HTML page). The date metadata is left out and element ids are derived
+from a fixed salt, so the same figure gives the same bytes on
 every run. Artists drawn with ``rasterized=True`` (dense heat maps, scatter plots of tens of
 thousands of points) are embedded as PNG images at :data:`RASTER_DPI`. :func:`scoped_svg`
 prefixes the ids of one figure so that several can be inlined in one HTML page without
@@ -23,8 +25,9 @@ from audit.report.model import FigureBlock
 #: Resolution of the rasterized parts of a figure.
 RASTER_DPI = 200
 
-_RC: dict[str, Any] = {"svg.hashsalt": "election-audit", "svg.fonttype": "path",
-                       "svg.image_inline": True}
+_RC: dict[str, Any] = {"svg.hashsalt": "election-audit", "svg.fonttype": "none",
+                       "svg.image_inline": True, "font.family": "DejaVu Sans",
+                       "mathtext.fontset": "dejavusans"}
 
 
 def figure_svg(fig: Figure) -> str:

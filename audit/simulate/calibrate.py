@@ -49,8 +49,8 @@ from scipy import stats
 
 from audit._json import jsonable
 from audit._version import __version__
-from audit.checks._options import battery_options
-from audit.checks.multiple import bh_adjust
+from audit.checks._options import DEFAULT_RESAMPLES, battery_options
+from audit.checks.multiple import adjusted_pvalues, family
 from audit.checks.registry import CheckSpec, registered
 from audit.model import SheetTable
 from audit.simulate.engine import simulate
@@ -70,8 +70,6 @@ CLEAN = "clean"
 BATTERY = "battery"
 #: The row of the battery's own verdict (flagged or not), when a verdict function is given.
 VERDICT = "verdict"
-#: Default Monte Carlo redraws per null in calibration runs (p-values in steps of 1/200).
-DEFAULT_RESAMPLES = 199
 Manipulation = Callable[..., tuple[SheetTable, pd.DataFrame]]
 #: A verdict on one election: ``verdict(sheets, seed) -> flagged`` (see :func:`calibrate`).
 VerdictFunction = Callable[[SheetTable, int], bool]
@@ -665,9 +663,11 @@ def _row(name: str, family: str, calibrated: bool, scenario: str, intensity: flo
 
 def _battery_row(sel: pd.DataFrame, spec: Mapping[str, CheckSpec], scenario: str,
                  intensity: float, alpha: float) -> dict[str, Any]:
-    """Any calibrated check flags, after Benjamini–Hochberg across the checks of a run."""
+    """Any calibrated check flags after the national adjustment of
+    :mod:`audit.checks.multiple` (Benjamini–Hochberg across the checks of a run)."""
     ok = sel[(sel["status"] == "ok") & sel["check"].map(lambda c: spec[c].calibrated)]
-    flags = [any(p is not None and p <= alpha for p in bh_adjust(list(g["pvalue"])))
+    flags = [any(p is not None and p <= alpha for p in adjusted_pvalues(
+                 list(g["pvalue"]), [family(None, c, None) for c in g["check"]]))
              for _, g in ok.groupby("sim", sort=True)]
     k, n = int(sum(flags)), len(flags)
     low, high = clopper_pearson(k, n)

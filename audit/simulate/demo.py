@@ -81,7 +81,7 @@ class Demo:
 
 
 def make_demo(folder: str | Path, *, tables: int = 2_000, seed: int = 20240728,
-              coverage: float = 0.8, stuffing: float = 0.08, extreme: float = 0.01,
+              coverage: float = 0.8, stuffing: float = 0.12, extreme: float = 0.02,
               shift: float = 0.06, force: bool = False) -> Demo:
     """Write a simulated disputed election case to ``folder``.
 
@@ -94,7 +94,11 @@ def make_demo(folder: str | Path, *, tables: int = 2_000, seed: int = 20240728,
     coverage
         Share of tables whose sheets the observers hold.
     stuffing, extreme
-        Shares of tables with incremental and extreme ballot stuffing for A.
+        Shares of tables with incremental and extreme ballot stuffing for A. The defaults
+        (about 14% of tables) are large enough for the forensics battery to find them with
+        strong evidence on the observers' sheets (``tests/test_known_cases.py``), while B
+        still wins on the sheets: the announced totals, altered at aggregation, are what
+        make A the winner.
     shift
         Share of each province's valid votes moved to A in the announced totals.
     force
@@ -212,6 +216,7 @@ def _election_toml(sheets: SheetTable, shape: ElectionShape, seed: int) -> str:
         f"tables = {len(sheets)}",
         f"centers = {centres}",
         'region_levels = ["province", "district"]',
+        'declared_winner = "A"  # the simulated authority\'s announcement',
         f'notes = "Simulated with seed {seed} by election-audit demo; see README.md."',
         "", "[registered]", f"total = {registered}", ""]
     for key, name, party in CANDIDATES:
@@ -416,7 +421,13 @@ tools find against what was done.
 
 ```bash
 election-audit ingest observer_tally_sheets.csv --mapping observers-profile.toml
+election-audit forensics .    # from this folder: the stuffing for A, with strong evidence
+election-audit dispute .      # the announced totals against the sheets
 ```
+
+`forensics` tests the leader on the sheets (B) and the declared winner (A, named in
+`election.toml`): the stuffing served A, the runner-up on the sheets, and the battery finds
+it in the corner of the turnout × share fingerprint; compare with `truth/stations.csv`.
 
 Regenerate this folder byte for byte with
 `election-audit demo <folder> --seed {seed} --tables {tables}`.

@@ -383,8 +383,9 @@ def _must_show_b2(r) -> None:
     assert t.loc["EG", "excess"] == 1830358
     assert t.loc["NM", "need"] == 3167383  # 6,408,844 − 3,241,461
     f = r.feasibility
-    # registered voters of the tables without sheets: 21,321,805 − 17,745,239
-    assert f["registered_without_sheets"]["point"] == 3576566
+    # registered voters of the tables without sheets: the election's registry (the same for
+    # every claim of a report), 21,392,464 − 17,745,239
+    assert f["registered_without_sheets"]["point"] == 3647225
     assert f["registered_without_sheets"]["low"] == 20654431 - 17745239
     assert f["registered_without_sheets"]["high"] == 21392464 - 17745239
     # what the CNE's own totals leave: 12,386,669 − 10,660,267 voters
@@ -393,7 +394,14 @@ def _must_show_b2(r) -> None:
     assert f["lead"] == "NM"
     assert f["lead_need"] > f["voters_left"]
     assert f["possible_within_own_totals"] is False
-    assert f["lead_share_of_registered"] == pytest.approx(3167383 / 3576566)
+    own = f["own_totals"]
+    # the needs (NM 3,167,383 and the other candidates') exceed the 1,676,756 valid votes
+    # left even if the 941 tables B2 leaves out were sheets: slack at most 738,033
+    assert own["kind"] == "valid"
+    assert own["null_need"] == 50785 - 1139  # with the voters: 49,646 more null votes
+    assert own["slack"] <= 21392464 - 20654431
+    assert own["need"] > own["capacity"] == 12335884 - 10659128 + own["slack"]
+    assert f["lead_share_of_registered"] == pytest.approx(3167383 / 3647225)
     assert f["tables_left_out_by_claim"] == 941
     assert r.verdict == "violation"
     assert r.evidence is Evidence.IMPOSSIBLE
@@ -412,8 +420,10 @@ class TestAgainstSheets:
             "If the opposition-v1 tally sheets are genuine, cne-b2 cannot be true: EG's votes "
             "on the 24,532 sheets alone (7,156,462) exceed the claim's 5,326,104 by 1,830,358 "
             "votes")
-        assert "NM would need 3,167,383 more votes in the tables without sheets, more than " \
-               "the 1,726,402 voters" in r.sentence
+        assert "(NM alone 3,167,383), more than the at most" in r.sentence
+        # the sentence's own inequality: the votes needed exceed the votes left
+        params = r.message.params
+        assert params["need_own"] > params["capacity"] >= 12335884 - 10659128
         assert len(r.by_region) == 24
         assert int(r.by_region["EG"].sum()) == 7156462
 
@@ -428,7 +438,8 @@ class TestAgainstSheets:
         assert d["units"] == 24532
         assert d["lead_share_of_registered_max"] == pytest.approx(0.8424015, abs=1e-6)
         assert d["lead_share_of_registered_reaching"] == 0
-        assert d["turnout_reaching"] == 3  # tables at >= 98.06% turnout
+        # all needs (3,507,114) over 3,647,225 registered: a turnout of 96.2% or more
+        assert d["turnout_reaching"] == 12
         assert r.message.id == "claims.sheets.violation_and_impossible"
 
     def test_aggregates_and_sheets_agree_on_totals(self, v1) -> None:

@@ -95,7 +95,7 @@ def test_belarus_views_must_be_named(capsys: pytest.CaptureFixture[str]) -> None
     path = str(real_file("belarus_2020_voice_platform", "voice.csv"))
     code, _, err = run(["compare", path, path], capsys)
     assert code == 2
-    assert "choose one with --profile-a" in err
+    assert "choose one with --mapping-a" in err
 
 
 def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:

@@ -97,3 +97,30 @@ def test_a_case_by_name_finds_its_main_source(capsys) -> None:
     payload = json.loads(out)
     assert payload["provenance"][0]["path"] == "observer_tally_sheets.csv"
     assert [r["test"] for r in payload["results"]] == ["digits.c05"]
+
+
+def test_human_output_fits_80_columns(capsys, monkeypatch) -> None:
+    # the bundled demo: two candidates (leader B, declared winner A), regions, calibrated
+    # and descriptive tables, the verdict and its legends, in both languages
+    monkeypatch.setenv("COLUMNS", "80")
+    for lang in ("en", "es"):
+        code, out, _ = _run(capsys, "forensics", "demo", "--check", "digits", "--check",
+                            "turnout", "--check", "fingerprints.corner", "--lang", lang)
+        assert code == 0
+        lines = out.splitlines()
+        assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+        text = " ".join(out.split())
+        if lang == "en":
+            assert "Verdict: flagged. Strong evidence against honest counting" in text
+            assert "1. fingerprints.corner for A" in text
+            assert "A (declared winner)" in text
+            assert "Why descriptive: benchmark = a Gaussian benchmark" in text
+        else:
+            assert "Veredicto: señalada. Evidencia fuerte" in text
+
+
+def test_defaults_in_help_are_the_librarys() -> None:
+    from audit import forensics as library
+    from audit.cli import cmd_forensics
+
+    assert cmd_forensics.CANDIDATE_SHARE == library.CANDIDATE_SHARE

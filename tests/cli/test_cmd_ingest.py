@@ -104,7 +104,7 @@ def test_bad_mapping_and_usage_errors(tmp_path: Path,
     broken.write_text("[columns\n", encoding="utf-8")
     for args, words in (
         (["ingest", str(SHEETS), "--mapping", str(broken)], "not a valid TOML mapping"),
-        (["ingest", str(SHEETS), "--profile", "x", "--mapping", str(MAPPING)], "not both"),
+        (["ingest", str(SHEETS), "--profile", "x", "--mapping", str(MAPPING)], "give one mapping"),
         (["ingest", str(SHEETS), "--profile", "no-such-profile"], "no profile named"),
         (["ingest", "--nope"], "No such option"),
     ):

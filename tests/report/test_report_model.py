@@ -58,8 +58,8 @@ class TestLanguage:
     def test_nested_messages_dates_and_numbers(self) -> None:
         line = msg("report.missing.line", section=msg("report.section.digits.title"),
                    needs=msg("report.need.sheets"), how=msg("report.how.family"))
-        assert text(line, "es") == ("Pruebas de dígitos requiere las actas. No forman parte "
-                                    "de esta versión de election-audit.")
+        assert text(line, "es") == ("Pruebas de dígitos: esta parte requiere las actas. No "
+                                    "forman parte de esta versión de election-audit.")
         sub = msg("report.subtitle", kind=msg("report.kind.presidential"), country="Venezuela",
                   date=dt.date(2024, 7, 28))
         assert text(sub, "es") == "Elección presidencial · Venezuela · 28 de julio de 2024"
@@ -87,7 +87,7 @@ class TestSvg:
         a, b = figure_svg(self._figure()), figure_svg(self._figure())
         assert a == b
         assert "<dc:date>" not in a
-        assert "<text" not in a  # text drawn as paths: no font needed to view it
+        assert "<text" in a  # text stays text: selectable, searchable, translatable
 
     def test_scoped_ids_are_unique_per_figure(self) -> None:
         svg = figure_svg(self._figure())

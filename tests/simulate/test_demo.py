@@ -71,8 +71,9 @@ def test_story_matches_truth() -> None:
     official = claims["authority-final"]["counts"]
     assert official["A"] > official["B"]
     assert sum(official.values()) == claims["authority-final"]["valid"]
-    # stuffing at ~9% of tables (8% incremental + 1% extreme), all for A
-    assert 0.07 < truth["stuffed"].mean() < 0.11
+    # stuffing at ~14% of tables (12% incremental + 2% extreme), all for A: 288 of 2,000;
+    # a binomial count, so 14% +- 3 SD (0.8 points)
+    assert 0.116 < truth["stuffed"].mean() < 0.164
     stuffed = truth[truth["stuffed"]]
     assert (stuffed["ballots_stuffed"] + stuffed["votes_stolen"] > 0).all()
     # the ingested sheets carry the stuffed counts: A = clean + stuffed + stolen

@@ -27,9 +27,10 @@ def _table(b: dict[str, Any], chrome: dict[str, str]) -> list[str]:
         lines += [f"*{chrome['table']} {b['number']}. {_escape(b['caption'])}*", ""]
     lines.append("| " + " | ".join(_escape(h) for h in b["header"]) + " |")
     lines.append("|" + "|".join("---:" if a == "right" else ":---" for a in b["align"]) + "|")
-    for row in b["rows"]:
-        cells = [f"`{v}`" if k == "code" and v != "—" else _escape(v)
-                 for v, k in zip(row, b["kinds"], strict=True)]
+    for i, row in enumerate(b["rows"]):
+        cells = [f"`{v}`" if k == "code" and v != "—" else
+                 f"[{_escape(host)}](<{v}>)" if k == "link" and host else _escape(v)
+                 for v, k, host in zip(row, b["kinds"], b["hosts"][i], strict=True)]
         lines.append("| " + " | ".join(cells) + " |")
     for note in b["notes"]:
         lines += ["", f"*{_escape(note)}*"]

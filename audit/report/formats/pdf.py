@@ -59,6 +59,12 @@ def typst_source(model: ReportModel, folder: Path, *, max_table_rows: int | None
         (folder / fig["file"]).write_text(fig["svg"], encoding="utf-8")
     data: dict[str, Any] = prepared.to_dict()
     data["meta"]["date"] = _document_date()
+    from audit.report.appendix import csv_files
+
+    attachments = csv_files(model.data, "data")
+    for name, text in attachments.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    data["attachments"] = sorted(attachments)
     (folder / "report.json").write_text(json.dumps(data, ensure_ascii=False, sort_keys=True),
                                         encoding="utf-8")
     return folder / "report.typ"

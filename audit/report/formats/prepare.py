@@ -15,7 +15,7 @@ from typing import Any
 
 from audit._version import __version__
 from audit.checks._result import Message
-from audit.report.i18n import cell, evidence_label, text
+from audit.report.i18n import cell, evidence_label, link_host, text
 from audit.report.model import (
     NUMERIC_KINDS,
     Block,
@@ -40,7 +40,7 @@ TABLE_SIZES = (9.0, 8.0, 7.5, 7.0, 6.5)
 CELL_PAD = 7.5
 #: Where a cell's text may break: spaces and after slashes (identifiers with hyphens, such
 #: as opposition-v2, are kept whole by the templates).
-_BREAKS = re.compile(r"\s+|(?<=/)")
+_BREAKS = re.compile(r"[ \t\r\n]+|(?<=/)")  # a no-break space (dates) never breaks
 
 
 @dataclass
@@ -110,7 +110,7 @@ def _layout(header: list[str], rows: list[list[str]], kinds: Sequence[str]
     full, minimum = [], []
     for j, kind in enumerate(kinds):
         mono = kind == "code"
-        cells = [_widths(r[j], mono) for r in rows]
+        cells = [_widths(link_host(r[j]) if kind == "link" else r[j], mono) for r in rows]
         head_min = _widths(header[j], False)[1]
         nat = max([c[0] for c in cells] + [head_min, 1.0])
         low = max([c[1] for c in cells] + [head_min, 1.0])
@@ -154,7 +154,10 @@ def _table(block: Table, lang: str, max_rows: int, number: int | None) -> dict[s
     if len(block.rows) > len(shown):
         notes.append(text(msg("report.chrome.truncated", shown=len(shown),
                               total=len(block.rows)), lang))
-    return {"type": "table", "name": block.name, "number": number,
+    hosts = [[link_host(v) if k == "link" and v != "—" else "" for v, k in zip(r, kinds,
+                                                                          strict=True)]
+             for r in rows]
+    return {"type": "table", "name": block.name, "number": number, "hosts": hosts,
             "caption": _t(block.caption, lang), "notes": notes, "header": header,
             "kinds": kinds, "align": ["right" if c.numeric else "left" for c in block.columns],
             "rows": rows, "fit": fit, "widths": widths, "font_size": size}

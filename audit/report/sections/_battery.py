@@ -2,20 +2,25 @@
 
 The report runs every registered sheet-level check (:mod:`audit.forensics`) once:
 
-* nationally, every check whose columns the sheets state;
+* nationally, every check whose columns the sheets state, for the candidates that matter
+  (:func:`audit.forensics.candidates_to_test`), exactly as ``election-audit forensics`` does;
 * in each top-level region, the main calibrated checks (:data:`REGIONAL`: the last- and
   second-digit tests against honest redraws and the integer-percentage test), unless
   ``ReportOptions.regional`` is off. The other digit tests, slow model fits (Klimek et al.)
   and descriptive or textbook checks run nationally only, which keeps a national election
   with tens of thousands of tables within seconds (``benchmarks/bench_report.py``).
 
-Every Monte Carlo null uses ``ReportOptions.n_resamples`` redraws; the battery derives each
-(scope, family) stream from the report's seed and the two names, so adding a family or a
-region never changes another's numbers. p-values are adjusted with Benjamini–Hochberg within
-each family, separately for calibrated checks and for textbook or uncalibrated ones, and
-separately for the national results (is there evidence in the election as a whole?) and the
-regional ones (where?); a regional result carries its scope in ``params["scope"]``
-(``"state:13"``) and the region's name in ``params["scope_name"]``.
+Every Monte Carlo null uses at most ``ReportOptions.n_resamples`` redraws (the package's one
+default, :data:`audit.checks._options.DEFAULT_RESAMPLES`); the battery derives each (scope,
+family) stream from the report's seed and the names, so adding a family or a region never
+changes another's numbers. p-values are adjusted by the package's one policy
+(:func:`audit.forensics.adjust_entries`, :mod:`audit.checks.multiple`): the national results
+form the same family as in ``election-audit forensics``, so the report and the command give
+the same raw and adjusted p-values for every national result with the same sheets and seed,
+and regional results are adjusted within each (test, candidate) across regions. A regional
+result carries its scope in ``params["scope"]`` (``"state:13"``) and the region's name in
+``params["scope_name"]``. :meth:`Battery.verdict` is the national verdict of
+:func:`audit.forensics.verdict_of`.
 """
 
 from __future__ import annotations
@@ -29,10 +34,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit.checks._result import CheckResult
-from audit.checks.multiple import adjust_family
 from audit.checks.registry import CheckSpec, registered
 from audit.errors import AuditError
-from audit.forensics import NATIONAL, Entry, Scope, Skip, run_forensics
+from audit.forensics import (
+    NATIONAL,
+    Entry,
+    Scope,
+    Skip,
+    Verdict,
+    adjust_entries,
+    candidates_to_test,
+    run_forensics,
+    verdict_of,
+)
 from audit.model import SheetTable
 from audit.report.context import ReportContext
 
@@ -55,17 +69,31 @@ class Battery:
     skipped: tuple[Skip, ...]
     level: str | None
     n_resamples: int
-    candidate: str
+    candidates: tuple[str, ...]
     regional_tests: tuple[str, ...]
 
-    def family(self, family: str, *, scope: str | None = None) -> list[CheckResult]:
-        """Results of ``family`` (all scopes, or one: ``"national"`` or ``"state:13"``)."""
+    @property
+    def candidate(self) -> str:
+        """The first candidate tested (the leader on the sheets unless told otherwise)."""
+        return self.candidates[0]
+
+    def family(self, family: str, *, scope: str | None = None,
+               all_candidates: bool = False) -> list[CheckResult]:
+        """Results of ``family`` (all scopes, or one: ``"national"`` or ``"state:13"``); of
+        the first candidate only (and of checks not about one candidate) unless
+        ``all_candidates``."""
         return [e.result for e in self.entries
-                if e.family == family and (scope is None or e.scope == scope)]
+                if e.family == family and (scope is None or e.scope == scope)
+                and (all_candidates or e.result.candidate in (None, self.candidate))]
 
     def national(self, family: str) -> dict[str, CheckResult]:
-        """National results of ``family`` by test id."""
+        """National results of ``family`` for the first candidate, by test id."""
         return {r.test: r for r in self.family(family, scope=NATIONAL)}
+
+    def verdict(self, alpha: float = 0.05) -> Verdict:
+        """The national verdict (the same as ``election-audit forensics`` gives)."""
+        return verdict_of(self.entries, alpha=alpha, candidates=self.candidates,
+                          scopes=self.scopes)
 
     def calibrated(self, test: str) -> bool:
         return any(e.calibrated for e in self.entries if e.result.test == test)
@@ -99,22 +127,7 @@ def _scoped(entry: Entry, names: dict[str, str]) -> Entry:
     if entry.scope == NATIONAL:
         return entry
     params = {**entry.result.params, "scope": entry.scope, "scope_name": names[entry.scope]}
-    return Entry(entry.scope, entry.family, entry.calibrated,
-                 dataclasses.replace(entry.result, params=params))
-
-
-def _adjust(entries: list[Entry]) -> list[Entry]:
-    """Benjamini–Hochberg within each (family, calibrated, national or regional) group."""
-    out = list(entries)
-    groups: dict[tuple[str, bool, bool], list[int]] = {}
-    for i, e in enumerate(entries):
-        groups.setdefault((e.family, e.calibrated, e.scope == NATIONAL), []).append(i)
-    for idx in groups.values():
-        adjusted = adjust_family([entries[i].result for i in idx])
-        for i, result in zip(idx, adjusted, strict=True):
-            e = entries[i]
-            out[i] = Entry(e.scope, e.family, e.calibrated, result)
-    return out
+    return dataclasses.replace(entry, result=dataclasses.replace(entry.result, params=params))
 
 
 #: Batteries of the last reports, so that the same sheets reported in a second language (or
@@ -141,27 +154,27 @@ def battery(ctx: ReportContext) -> Battery:
     if sheets is None:
         raise ValueError("the forensics battery needs tally sheets")
     regional, national = _split(ctx)
-    level = sheets.levels[0] if regional else None
+    level = (ctx.options.level or sheets.levels[0]) if regional else None
     seed, n = ctx.options.seed, ctx.options.n_resamples
-    key = (fingerprint(sheets), seed, n, tuple(regional), tuple(national))
+    key = (fingerprint(sheets), seed, n, level, tuple(regional), tuple(national))
     if key in _MEMO:
         _MEMO.move_to_end(key)
         ctx.cache[CACHE_KEY] = _MEMO[key]
         return _MEMO[key]
+    candidates = candidates_to_test(sheets)
     runs = []
     if regional:
         runs.append(run_forensics(sheets, by=level, seed=seed, n_resamples=n, checks=regional,
-                                  progress=False))
+                                  candidates=candidates, progress=False))
     if national:
         runs.append(run_forensics(sheets, by=None, seed=seed, n_resamples=n, checks=national,
-                                  progress=False))
+                                  candidates=candidates, progress=False))
     scopes = {s.key: s for run in runs for s in run.scopes}
     names = {k: s.name or s.code for k, s in scopes.items()}
-    entries = _adjust([_scoped(e, names) for run in runs for e in run.entries])
+    entries = adjust_entries([_scoped(e, names) for run in runs for e in run.entries])
     result = Battery(entries=tuple(entries), scopes=tuple(scopes.values()),
                      skipped=tuple(s for run in runs for s in run.skipped), level=level,
-                     n_resamples=n, candidate=runs[0].candidate if runs else sheets.leader(),
-                     regional_tests=tuple(regional))
+                     n_resamples=n, candidates=candidates, regional_tests=tuple(regional))
     ctx.cache[CACHE_KEY] = result
     _MEMO[key] = result
     while len(_MEMO) > _MEMO_SIZE:

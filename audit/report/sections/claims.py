@@ -25,7 +25,7 @@ from audit.dispute import DisputeResult, audit_dispute, bundled_aggregates
 from audit.model import SheetTable
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels
-from audit.report.i18n import capitalize, cell, format_date, has_message
+from audit.report.i18n import capitalize, cell, country_name, format_date, has_message
 from audit.report.model import (
     Block,
     BulletList,
@@ -36,6 +36,7 @@ from audit.report.model import (
     Table,
     msg,
 )
+from audit.report.names import name_of, names_of
 from audit.report.registry import MethodNote, SectionHook, register_method, register_section
 from audit.report.svg import figure_block
 
@@ -66,7 +67,7 @@ def _sheet_sources(ctx: ReportContext) -> dict[str, SheetTable | SheetAggregates
     if ctx.sheets is not None and len(ctx.sheets):
         own = ctx.source.id if ctx.source is not None else "sheets"
         out[own] = ctx.sheets
-    for agg in bundled_aggregates(ctx.case):
+    for agg in () if ctx.options.only_sheets else bundled_aggregates(ctx.case):
         if agg.label != own:
             out.setdefault(agg.label, agg)
     return out
@@ -155,12 +156,15 @@ def claim_figures(claim: Claim, ctx: ReportContext, limit: int | None = None) ->
             figure.append(f"({pct})" if key in claim.counts else pct)
         parts.append(f"{name} {' '.join(figure)}")
     if len(keys) > len(shown):
-        parts.append(ctx.text("report.claims.more", n=len(keys) - len(shown)))
+        rest = len(keys) - len(shown)
+        parts.append(ctx.text("report.claims.more_one" if rest == 1 else "report.claims.more",
+                              n=rest))
     if claim.turnout_pct is not None:
         parts.append(ctx.text("report.claims.turnout",
                               pct=_pct_text(claim.turnout_pct.text, lang)))
     if claim.endorses:
-        parts.append(ctx.text("report.claims.endorses", claims=", ".join(claim.endorses)))
+        parts.append(ctx.text("report.claims.endorses",
+                              claims=", ".join(name_of(ctx, c) for c in claim.endorses)))
     return "; ".join(parts) if parts else ctx.text("report.claims.no_figures")
 
 
@@ -209,12 +213,40 @@ def timeline_table(d: DisputeResult, ctx: ReportContext) -> Table:
         caption=msg("report.claims.timeline_caption", n=len(rows)), max_rows=200)
 
 
-def citations(d: DisputeResult) -> list[Block]:
-    """Where each claim was read (the ledger's citations)."""
+def citations(d: DisputeResult, ctx: ReportContext) -> list[Block]:
+    """Where each claim was made: the publisher, the date, and live links to the primary
+    source, its archived copy and the copies read (the ledger's full citations are in the
+    JSON and in the case's claims file)."""
+    rows = []
+    for c in d.ledger.timeline():
+        src = c.source
+        primary = src.primary or None
+        copies = [u for u in src.urls if u != primary]
+        date = format_date(_iso_date(src.date), ctx.lang, "medium") if _iso_date(src.date) \
+            else claim_time(c, ctx.lang)
+        rows.append((name_of(ctx, c.id), src.name(ctx.lang) if src.labels else "—",
+                     date.replace(" ", "\u00a0"),  # a date never wraps
+                     primary, src.archived[0] if src.archived else None,
+                     copies[0] if copies else None))
     return [Heading(msg("report.claims.citations_heading")),
-            BulletList(tuple(msg("report.claims.citation", claim=c.id,
-                                 citation=c.source.citation or "—")
-                             for c in d.ledger.timeline()))]
+            Table(columns=(
+                Column("claim", msg("report.col.claim")),
+                Column("publisher", msg("report.col.publisher")),
+                Column("date", msg("report.col.date")),
+                Column("primary", msg("report.col.primary"), "link"),
+                Column("archived", msg("report.col.archived"), "link"),
+                Column("copy", msg("report.col.copy"), "link"),
+            ), rows=tuple(rows), name="claims-sources", max_rows=200,
+                caption=msg("report.claims.sources_caption"))]
+
+
+def _iso_date(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
 
 
 def _findings(results: Sequence[CheckResult], ctx: ReportContext, *,
@@ -263,16 +295,16 @@ def _pair_sentence(row: Mapping[str, Any], ctx: ReportContext) -> Message:
     condition = Message(str(row["condition"]), dict(row["condition_params"] or {})) \
         if row["condition"] else msg("report.claims.no_condition")
     a = str(row["a"])  # a sentence may open with "the ... tally sheets", never with an id
-    return msg("report.claims.pair", a=capitalize(_pair_label(a, ctx)) if a.startswith(
-        "sheets:") else a,
+    return msg("report.claims.pair", a=capitalize(_pair_label(a, ctx)),
                b=_pair_label(str(row["b"]), ctx), condition=condition, reason=reason)
 
 
 def _pair_label(label: str, ctx: ReportContext) -> str:
     """A claim id, or "the <source> tally sheets" for the sheets held."""
     if label.startswith("sheets:"):
-        return ctx.text("report.claims.sheets_label", sheets=label.removeprefix("sheets:"))
-    return label
+        return ctx.text("report.claims.sheets_label",
+                        sheets=name_of(ctx, label.removeprefix("sheets:")))
+    return name_of(ctx, label)
 
 
 def compatibility_blocks(result: CompatibilityResult, ctx: ReportContext) -> list[Block]:
@@ -294,7 +326,7 @@ def compatibility_blocks(result: CompatibilityResult, ctx: ReportContext) -> lis
     if ctx.options.figures and len(result.labels) > 1:
         from audit.figures.claims import plot_compatibility
 
-        fig = plot_compatibility(result, lang=ctx.lang)
+        fig = plot_compatibility(result, lang=ctx.lang, names=names_of(ctx))
         blocks.append(figure_block(fig, msg("report.claims.compat_figure"),
                                    name="claims-compatibility",
                                    width=min(1.0, 0.3 + 0.035 * len(result.labels))))
@@ -307,14 +339,17 @@ def build_claims(results: Sequence[CheckResult], ctx: ReportContext) -> list[Blo
     if ctx.options.figures and any(c.has_figures for c in d.ledger.claims):
         from audit.figures.claims import plot_claims_timeline
 
-        fig = plot_claims_timeline(d, labels=figure_labels(ctx), lang=ctx.lang)
+        fig = plot_claims_timeline(d, labels=figure_labels(ctx), lang=ctx.lang,
+                                   title=ctx.text("report.claims.timeline_title", election=(
+                                       f"{country_name(ctx.election.country, ctx.lang)}, "
+                                       f"{format_date(ctx.election.date, ctx.lang)}")))
         blocks.append(figure_block(fig, msg("report.claims.timeline_figure"),
                                    name="claims-timeline"))
     blocks += arithmetic_blocks(d, ctx)
     blocks += round_blocks(d.round_percentages, ctx)
     blocks += successive_blocks(d.successive, ctx)
     blocks += compatibility_blocks(d.compatibility, ctx)
-    blocks += citations(d)
+    blocks += citations(d, ctx)
     return blocks
 
 
@@ -333,7 +368,8 @@ def _against(d: DisputeResult, claim: str, sheets: str | None = None) -> list[Sh
 
 
 def _sources_paragraph(d: DisputeResult, ctx: ReportContext) -> Paragraph:
-    items = [ctx.text(f"report.claims.source_{s.kind}", label=s.label, tables=s.summary.tables)
+    items = [ctx.text(f"report.claims.source_{s.kind}", label=name_of(ctx, s.label),
+                      tables=s.summary.tables)
              for s in d.sheets]
     return Paragraph(msg("report.claims.sources", sources="; ".join(items)))
 
@@ -414,7 +450,7 @@ def build_official(results: Sequence[CheckResult], ctx: ReportContext) -> list[B
             keys = [k for k in detail[0].table.sort_values("claim", ascending=False)["key"]
                     if k not in ("valid", "null", OTHERS)][:2]
             fig = plot_official_vs_sheets(detail[0], keys=keys, labels=figure_labels(ctx),
-                                          lang=ctx.lang)
+                                          lang=ctx.lang, names=names_of(ctx))
             blocks.append(figure_block(fig, msg("report.claims.against_figure",
                                                 claim=claim.id, sheets=primary),
                                        name=f"against-{claim.id}"))
@@ -429,6 +465,16 @@ def build_official(results: Sequence[CheckResult], ctx: ReportContext) -> list[B
 # --------------------------------------------------------------------------------------------
 
 
+def _own_capacity(feas: Mapping[str, Any]) -> int | None:
+    """At most how many votes the claim's own totals leave for the tables without sheets
+    (never negative: a claim below the sheets leaves none)."""
+    own = feas.get("own_totals") or {}
+    if own.get("capacity") is not None:
+        return max(0, int(own["capacity"]))
+    left = feas.get("valid_left")
+    return None if left is None else max(0, int(left))
+
+
 def need_table(result: SheetsResult, ctx: ReportContext) -> Table:
     feas = result.feasibility
     dist = feas.get("distribution", {})
@@ -441,7 +487,7 @@ def need_table(result: SheetsResult, ctx: ReportContext) -> Table:
     rows: list[tuple[Any, ...]] = [
         (msg("report.uncovered.tables_without"), feas.get("tables_without_sheets"), None),
         (msg("report.uncovered.registered_without"), uncovered.get("point"), None),
-        (msg("report.uncovered.voters_left"), feas.get("voters_left"), None),
+        (msg("report.uncovered.voters_left"), _own_capacity(feas), None),
         (msg("report.uncovered.need_total"), feas.get("need_total"),
          pct(feas.get("required_turnout"))),
         (msg("report.uncovered.lead_need", candidate=lead), feas.get("lead_need"),
@@ -476,7 +522,8 @@ def build_uncovered(results: Sequence[CheckResult], ctx: ReportContext) -> list[
                     "histograms"):
                 from audit.figures.claims import plot_uncovered_need
 
-                fig = plot_uncovered_need(res, labels=figure_labels(ctx), lang=ctx.lang)
+                fig = plot_uncovered_need(res, labels=figure_labels(ctx), lang=ctx.lang,
+                                          names=names_of(ctx))
                 blocks.append(figure_block(fig, msg("report.uncovered.figure", claim=claim.id,
                                                     sheets=primary),
                                            name=f"uncovered-{claim.id}"))

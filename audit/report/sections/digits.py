@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from audit.checks._result import CheckResult
 from audit.checks.digits import DigitTestResult
-from audit.report.blocks import FINDINGS, checks_table, evidence_rank, test_label
+from audit.report.blocks import FINDINGS, REGION_ROWS, checks_table, evidence_rank, test_label
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
 from audit.report.i18n import capitalize
@@ -77,6 +77,7 @@ def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table 
         Column("evidence", msg("report.col.evidence"), "evidence"),
     )
     return Table(columns=columns, rows=tuple(rows), name=f"digits-by-{b.level}",
+                 max_rows=REGION_ROWS,
                  caption=msg("report.digits.regional_caption", level=level_label(ctx, b.level),
                              tests=len([t for t in b.regional_tests
                                         if t.startswith(FAMILY + ".")])))

@@ -14,6 +14,7 @@ import pandas as pd
 from audit.checks._result import CheckResult
 from audit.figures.sheets import plot_region_shares, plot_shares
 from audit.model import SheetTable, vote_column
+from audit.report.blocks import REGION_ROWS
 from audit.report.context import ReportContext
 from audit.report.i18n import capitalize, cell, level_name
 from audit.report.model import Block, Column, Heading, Paragraph, Table, msg
@@ -138,7 +139,7 @@ def region_blocks(sheets: SheetTable, ctx: ReportContext) -> list[Block]:
         Column("second_votes", msg("report.col.votes_of", candidate=name2), "int"),
         Column("second_pct", msg("report.col.pct_of", candidate=name2), "pct"),
         Column("others_pct", msg("report.col.pct_others"), "pct"),
-    ), name=f"sheet-totals-by-{level}",
+    ), name=f"sheet-totals-by-{level}", max_rows=REGION_ROWS,
         caption=msg("report.sheets.region_caption", level=level_label))
     blocks: list[Block] = [Heading(msg("report.sheets.region_heading", level=level_label)),
                            table]
@@ -155,7 +156,56 @@ def region_blocks(sheets: SheetTable, ctx: ReportContext) -> list[Block]:
         blocks.append(figure_block(fig, msg("report.sheets.region_figure", first=name1,
                                             second=name2, level=level_label),
                                    name=f"sheet-shares-by-{level}"))
+    blocks += map_blocks(frame, ctx, level, name1)
     return blocks
+
+
+def case_tiles(ctx: ReportContext, level: str) -> dict[str, tuple[int, int]]:
+    """The case's tile-grid layout for ``level`` (``tiles.toml`` of the case folder)."""
+    import tomllib
+
+    path = ctx.case.path / "tiles.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+    if data.get("level", level) != level or not isinstance(data.get("tiles"), dict):
+        return {}
+    out = {}
+    for code, pos in data["tiles"].items():
+        if isinstance(pos, list) and len(pos) == 2 and all(isinstance(v, int) for v in pos):
+            out[str(code)] = (int(pos[0]), int(pos[1]))
+    return out
+
+
+def map_blocks(frame: pd.DataFrame, ctx: ReportContext, level: str, first: str
+               ) -> list[Block]:
+    """A tile-grid map by region: tally sheets held and the leader's share on them."""
+    tiles = case_tiles(ctx, level)
+    if not tiles or not ctx.options.figures:
+        return []
+    from matplotlib import colormaps
+
+    from audit.figures.maps import plot_tile_maps
+    from audit.report.i18n import cell
+
+    codes = frame["region_code"].astype(str).tolist()
+    held = dict(zip(codes, frame["tables"].astype(float), strict=True))
+    share = dict(zip(codes, frame["first_pct"].astype(float), strict=True))
+    names = dict(zip(codes, frame["region_name"].astype(str), strict=True))
+    lang = ctx.lang
+    fig = plot_tile_maps(tiles, names, [
+        (ctx.text("report.sheets.map_held"), held, colormaps["Blues"],
+         ctx.text("report.sheets.map_held_bar"),
+         {c: cell(v, "int", lang) for c, v in held.items()}),
+        (ctx.text("report.sheets.map_share", candidate=first), share, colormaps["Oranges"],
+         ctx.text("report.sheets.map_share_bar"),
+         {c: cell(v, "pct1", lang) for c, v in share.items()}),
+    ])
+    return [figure_block(fig, msg("report.sheets.map_caption", candidate=first,
+                                  level=level_name(level, lang)), name=f"map-by-{level}")]
 
 
 def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:

@@ -14,7 +14,7 @@ import numpy as np
 from audit.checks._result import CheckResult
 from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
 from audit.checks.turnout import IntegerPercentResult, SpikeResult
-from audit.report.blocks import FINDINGS, checks_table
+from audit.report.blocks import FINDINGS, REGION_ROWS, checks_table
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
 from audit.report.i18n import capitalize
@@ -69,7 +69,7 @@ def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table 
         Column("z", msg("report.col.z"), "f1"),
         Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
         Column("evidence", msg("report.col.evidence"), "evidence"),
-    ), rows=tuple(rows), name=f"integer-percentages-by-{b.level}",
+    ), rows=tuple(rows), name=f"integer-percentages-by-{b.level}", max_rows=REGION_ROWS,
         caption=msg("report.turnout.regional_caption", level=level_label(ctx, b.level)))
 
 
@@ -117,8 +117,7 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
 
         fig = plot_integer_percentages(integer, candidate=candidate, lang=ctx.lang)
         blocks.append(figure_block(fig, msg("report.turnout.integer_figure",
-                                            candidate=candidate,
-                                            n_resamples=integer.null_distribution.shape[0]),
+                                            candidate=candidate),
                                    name="integer-percentages", width=0.85))
     table = regional_table(results, ctx)
     if table is not None:
