@@ -618,6 +618,9 @@ def _standardised(k: np.ndarray, n: np.ndarray, group: np.ndarray,
 
 #: ``level="auto"``: rank within the finest region level (units of at least ``min_stations``).
 AUTO = "auto"
+#: Smallest area of the corner test: five stations per decile, so that an area's median,
+#: spread and corners are estimated from enough stations.
+MIN_AREA_STATIONS = 50
 
 
 @dataclass(frozen=True)
@@ -711,7 +714,7 @@ class CornerResult(CheckResult):
 
 def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
                      share_of: str = "valid", level: str | None = AUTO, corner: float = 0.1,
-                     size_effect: bool = True, min_stations: int = 20,
+                     size_effect: bool = True, min_stations: int = MIN_AREA_STATIONS,
                      n_resamples: int = DEFAULT_RESAMPLES, rng: RNGLike = None) -> CornerResult:
     """Are stations high in both turnout and the candidate's share more common than low-low?
 
@@ -758,8 +761,14 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
     size_effect
         Remove a log-size trend before ranking (small stations often have higher turnout).
     min_stations
-        Smallest area; stations left over at the top (fewer in all) are counted in
-        ``excluded``.
+        Smallest area (:data:`MIN_AREA_STATIONS`: five stations per decile); stations left
+        over at the top (fewer in all) are counted in ``excluded``. Smaller areas remove more
+        sub-regional heterogeneity but estimate each area's centre, spread and corners from
+        fewer stations: with 20, clean layered elections were calibrated as well (11 of 200
+        rejected against 10 of 200 with 50) and mild stuffing was found more often, but
+        Russia 2018's asymmetry fell from z = 4.1 to 3.2 and the Venezuela 2024 opposition
+        sheets' lower corner for Maduro turned into a small upper excess (z = 2.2 against
+        -0.9), a sign that areas of 20 are too small for the real sheets' heterogeneity.
     n_resamples
         Random reflections (the battery's ``--n-resamples``).
 

@@ -267,8 +267,12 @@ def test_corner_test_ranks_within_municipalities() -> None:
     result = F.corner_asymmetry(sheets, n_resamples=199, rng=1)
     assert result.params["finest_level"] == "municipality"
     assert list(result.table.columns) == ["region", "level", "stations", "upper", "lower"]
-    assert result.table["level"].eq("municipality").mean() > 0.9
-    assert result.n == 5_000
+    # 80 municipalities of ~62 tables on average (log-normal sizes): most are areas of their
+    # own, the smaller ones pooled within their region (seen: 50 of 59 areas holding 80% of
+    # the stations; 44 stations left over nationally, fewer than 50)
+    in_municipalities = result.table.loc[result.table["level"] == "municipality", "stations"]
+    assert in_municipalities.sum() > 0.7 * result.n
+    assert result.n + result.excluded.get("area_below_min_stations", 0) == 5_000
     # flips are whole areas: the null's spread is sqrt(sum over areas of (U_a - L_a)^2)
     d = (result.table["upper"] - result.table["lower"]).to_numpy(float)
     assert np.std(result.null_distribution) == pytest.approx(np.sqrt(np.sum(d ** 2)), rel=0.15)
