@@ -534,19 +534,25 @@ def _covariates(sheets: SheetTable, denominator: str) -> np.ndarray:
         return np.column_stack([np.where(reg > 0, np.log(reg), np.nan), turnout])
 
 
+def _centred(z: np.ndarray, weight: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each covariate minus its ``weight``-ed mean within ``group`` (0 where unknown)."""
+    k = int(group.max()) + 1 if group.size else 0
+    out = np.zeros_like(z)
+    for j in range(z.shape[1]):
+        col = z[:, j]
+        ok = np.isfinite(col)
+        mean = np.bincount(group[ok], (weight * col)[ok], k) / np.maximum(
+            np.bincount(group[ok], weight[ok], k), 1e-300)
+        out[:, j] = np.where(ok, col - mean[group], 0.0)
+    return out
+
+
 def _covariate_shift(x: np.ndarray, n: np.ndarray, m: np.ndarray, z: np.ndarray,
                      g: np.ndarray, rho0: float) -> np.ndarray:
     """Each station's logit shift of its prior share: a pooled within-group weighted
     regression of ``x / n - m`` on the covariates (centred within groups)."""
-    k = int(g.max()) + 1 if g.size else 0
     w_n = np.where(n > 0, n, 0.0)
-    zc = np.empty_like(z)
-    for j in range(z.shape[1]):
-        col = z[:, j]
-        ok = np.isfinite(col)
-        mean = np.bincount(g[ok], (w_n * col)[ok], k) / np.maximum(
-            np.bincount(g[ok], w_n[ok], k), 1e-300)
-        zc[:, j] = np.where(ok, col - mean[g], 0.0)
+    zc = _centred(z, w_n, g)
     q = np.clip(m * (1 - m), 1e-9, None)
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(n > 0, x / n - m, 0.0)
@@ -653,15 +659,8 @@ def _within_centre_offset(x: np.ndarray, n: np.ndarray, z: np.ndarray, centre: n
     pooled weighted regression of ``x / n - X_c / N_c`` on the covariates' deviations from
     their centre means, over centres of several tables (the *within* slope, which may differ
     from the slope between centres; Mundlak 1978)."""
-    k = len(share_c)
     w_n = np.where(n > 0, n, 0.0)
-    zc = np.zeros_like(z)
-    for j in range(z.shape[1]):
-        col = z[:, j]
-        ok = np.isfinite(col)
-        mean = np.bincount(centre[ok], (w_n * col)[ok], k) / np.maximum(
-            np.bincount(centre[ok], w_n[ok], k), 1e-300)
-        zc[:, j] = np.where(ok, col - mean[centre], 0.0)
+    zc = _centred(z, w_n, centre)
     q = np.clip(share_c * (1 - share_c), 1e-9, 0.25)[centre]
     u = (q[:, None] * zc)[multi]
     with np.errstate(divide="ignore", invalid="ignore"):
