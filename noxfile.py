@@ -42,26 +42,49 @@ def bench(session: nox.Session) -> None:
         session.run("python", str(script), *session.posargs)
 
 
+#: The calibrated digit tests (the national-scale calibration runs only these).
+DIGIT_TESTS = ",".join(f"digits.{name}" for name in (
+    "adjacent_pairs", "c05", "first_digit", "first_two_digits", "last_digit",
+    "last_digit_mean", "p05", "repeated_pairs", "second_digit", "second_digit_mean"))
+
 #: Calibration documents: ``nox -s calibrate`` regenerates them all, ``nox -s
 #: "calibrate(target='varied')"`` one. Arguments after ``--`` go to ``election-audit
-#: calibrate`` (e.g. ``-- --n-sims 500``; later options override these defaults).
+#: calibrate`` (e.g. ``-- --n-sims 500``; later options override these defaults). Sizes are
+#: chosen to finish on a laptop: the 1,000,000-table run holds 20 elections (its interval is
+#: stated in the document), the others 100-400.
 CALIBRATIONS = {
     # issue 4: every fast check on varied clean elections (a new synthetic shape each time)
     "varied": ["--varied", "--tables", "5000", "--n-sims", "400", "--n-power", "60"],
-    # issue 5: Venezuela 2024, fitted to the opposition's tally sheets V1 (registered voters)
+    # issue 15: varied elections with region > sub-region > municipality > centre > table
+    "layered": ["--varied", "--layered", "--tables", "5000", "--n-sims", "200",
+                "--n-power", "20"],
+    # issue 5: Venezuela 2024, fitted to the opposition's tally sheets V1 (registered voters);
+    # its summary is the case's calibration.json (audit.simulate.calibrate.load_calibration)
     "venezuela-2024": ["venezuela-2024", "--source", "opposition-v1", "--n-sims", "200",
-                       "--n-power", "30"],
+                       "--n-power", "10", "--summary",
+                       "datasets/venezuela-2024/calibration.json"],
     # issue 5: Russia 2011 Duma (the positive control: known fraud fingerprints); means fixed
     # per top-level region so that the variation between territorial commissions stays random
     "russia-2011": ["russia-2011", "--mean-level", "top", "--n-sims", "200",
-                    "--n-power", "6"],
+                    "--n-power", "6", "--summary", "datasets/russia-2011/calibration.json"],
+    # the demo case (2,000 simulated tables): its summary is the case's calibration.json
+    "demo": ["demo", "--n-sims", "200", "--n-power", "30", "--summary",
+             "datasets/demo/calibration.json"],
+    # issue 15: the digit tests' honest null at national scale, Venezuela 2024 layout
+    # (state > municipality > parish > centre > table) scaled to 20k, 200k and 1M tables
+    "national-20k": ["venezuela-2024", "--source", "opposition-v1", "--tables", "20000",
+                     "--n-sims", "200", "--n-power", "0", "--checks", DIGIT_TESTS],
+    "national-200k": ["venezuela-2024", "--source", "opposition-v1", "--tables", "200000",
+                      "--n-sims", "100", "--n-power", "0", "--checks", DIGIT_TESTS],
+    "national-1m": ["venezuela-2024", "--source", "opposition-v1", "--tables", "1000000",
+                    "--n-sims", "20", "--n-power", "0", "--checks", DIGIT_TESTS],
 }
 
 
 @nox.session(python=PYTHON)
 @nox.parametrize("target", list(CALIBRATIONS))
 def calibrate(session: nox.Session, target: str) -> None:
-    """Regenerate docs/calibration-<target>.md (+ .csv, .json, .svg).
+    """Regenerate docs/calibration-<target>.md (+ .csv, .json, .svg; the case's summary).
 
     Needs the datasets in $ELECTION_AUDIT_DATA (default ../shared/data) for the real cases.
     Each document starts with the command that made it. Checks registered as fast only: the
@@ -70,9 +93,8 @@ def calibrate(session: nox.Session, target: str) -> None:
     session.install("-e", ".")
     data = Path(os.environ.get("ELECTION_AUDIT_DATA", Path("..") / "shared" / "data"))
     session.run("election-audit", "calibrate", *CALIBRATIONS[target], "--fast-only",
-                "--seed", "20240728", "-o", "docs", "--force", "--data-dir", str(data),
-                "--progress",
-                *session.posargs)
+                "--seed", "20240728", "-o", "docs", "--force", "--label", target,
+                "--data-dir", str(data), "--progress", *session.posargs)
 
 
 #: The example reports of ``nox -s reports``: (case, language).

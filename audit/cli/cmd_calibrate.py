@@ -33,6 +33,8 @@ from audit.cli._layout import Column, print_table, say
 #: Honest redraws per null in calibration (audit.simulate.calibrate.DEFAULT_RESAMPLES;
 #: checked equal in tests/cli/test_vocabulary.py, kept here so ``--help`` stays light).
 RESAMPLES = 999
+#: Tables of a synthetic election without TARGET.
+TABLES = 30_000
 
 
 @click.command("calibrate", short_help="False-positive rates and power on simulations.")
@@ -54,11 +56,22 @@ RESAMPLES = 999
               help="Reuse the observed tables and sizes, or draw a new geography each time.")
 @click.option("--mean-level",
               help="Region level whose units get fixed means (default: auto; top: the first).")
-@click.option("--tables", type=click.IntRange(10), default=30_000, show_default=True,
-              help="Tables of the synthetic elections (no TARGET).")
+@click.option("--tables", type=click.IntRange(10),
+              help="Tables per simulated election: of the synthetic elections (default "
+                   "30,000), or the fitted shape of TARGET scaled to this size (the "
+                   "geography drawn anew).")
 @click.option("--varied", is_flag=True,
               help="No TARGET: give every simulated election its own synthetic shape, with "
                    "parameters drawn from documented ranges (docs/calibration.md).")
+@click.option("--layered", is_flag=True,
+              help="With --varied: every shape has region > sub-region > municipality > "
+                   "centre > table layers (docs/calibration-layered.md).")
+@click.option("--verdict", "with_verdict", is_flag=True,
+              help="Also run the forensics battery on every election and report how often "
+                   "its national verdict is flagged (slow).")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a small JSON summary here (e.g. the case's calibration.json, read "
+                   "by audit.simulate.calibrate.load_calibration).")
 @n_resamples_option(RESAMPLES)
 @click.option("--workers", type=click.IntRange(1), help="Processes (default: all cores).")
 @output_option(kind="folder", help="Write calibration-<label>.md/.csv/.json/.svg into this "
@@ -73,7 +86,8 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
                       join_file: Path | None, join_on: tuple[str, ...], n_sims: int,
                       n_power: int, checks: tuple[str, ...], skip_checks: tuple[str, ...],
                       fast_only: bool, scenario_names: str | None, structure: str,
-                      mean_level: str | None, tables: int, varied: bool,
+                      mean_level: str | None, tables: int | None, varied: bool,
+                      layered: bool, with_verdict: bool, summary_path: Path | None,
                       n_resamples: int | None, workers: int | None, output: Path | None,
                       label: str | None, progress: bool | None, seed: int,
                       data_dir: Path | None, force: bool, as_json: bool) -> None:
@@ -93,6 +107,8 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
       election-audit calibrate venezuela-2024 --source opposition-v1 --n-sims 1000 -o docs
       election-audit calibrate RESULTADOS_2024_CSV_V1.csv --n-sims 200 --json
       election-audit calibrate --varied --tables 5000 --n-sims 200 -o docs
+      election-audit calibrate --varied --layered --tables 5000 --n-sims 200 -o docs
+      election-audit calibrate venezuela-2024 --tables 1000000 --n-sims 20 --n-power 0
     """
     from audit.checks.registry import registered
     from audit.errors import AuditError
@@ -101,7 +117,9 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
         DEFAULT_SCENARIOS,
         ShapeSampler,
         calibrate,
+        forensics_verdict,
         write_outputs,
+        write_summary,
     )
     from audit.simulate.shape import ElectionShape, fit_shape
 
@@ -124,27 +142,38 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
     if n_power == 0:
         scenarios = []
 
+    if layered and not varied:
+        raise AuditError("--layered applies to --varied synthetic elections")
     target_obj, default_label = _target(target, source_id, mapping, join_file, join_on,
-                                        data_dir, tables, varied, seed)
+                                        data_dir, tables or TABLES, varied, layered, seed)
+    planned: list[Path] = []
     if output is not None:
         stem = f"calibration-{label or default_label}"
-        guard_output([output / f"{stem}.{ext}" for ext in ("md", "csv", "json", "svg")],
-                     inputs=[target, mapping, join_file], force=force)
+        planned += [output / f"{stem}.{ext}" for ext in ("md", "csv", "json", "svg")]
+    if summary_path is not None:
+        planned.append(summary_path)
+    if planned:
+        guard_output(planned, inputs=[target, mapping, join_file], force=force)
     if isinstance(target_obj, SheetTable):
-        shape: ElectionShape | ShapeSampler = fit_shape(
-            target_obj, mean_level=mean_level, keep_structure=structure == "observed")
+        fitted = fit_shape(target_obj, mean_level=mean_level,
+                           keep_structure=structure == "observed" and tables is None)
+        shape: ElectionShape | ShapeSampler = fitted if tables is None else \
+            fitted.resized(tables)
     else:
         shape = target_obj
     show = sys.stderr.isatty() if progress is None else progress
     cal = calibrate(shape, checks=specs, n_sims=n_sims, n_power=n_power, scenarios=scenarios,
                     seed=seed, n_resamples=n_resamples or RESAMPLES, workers=workers,
-                    progress=show)
+                    progress=show, verdict=forensics_verdict if with_verdict else None)
     if isinstance(target_obj, SheetTable):
         cal = _with_provenance(cal, target_obj)
     written: list[str] = []
+    command = _command_line(data_dir)
     if output is not None:
-        written = write_outputs(cal, output, label or default_label,
-                                command=_command_line(data_dir))
+        written = write_outputs(cal, output, label or default_label, command=command)
+    if summary_path is not None:
+        written.append(write_summary(cal, summary_path, label=label or default_label,
+                                     command=command))
     if as_json:
         payload = cal.to_dict()
         payload["outputs"] = written
@@ -160,7 +189,7 @@ command = calibrate_command
 
 def _target(target: str | None, source_id: str | None, mapping: str | None,
             join_file: Path | None, join_on: tuple[str, ...], data_dir: Path | None,
-            tables: int, varied: bool, seed: int) -> tuple[Any, str]:
+            tables: int, varied: bool, layered: bool, seed: int) -> tuple[Any, str]:
     """The sheets (or synthetic shape, or sampler) to calibrate on, and a label for outputs."""
     from audit.data import load_target
     from audit.errors import AuditError
@@ -169,7 +198,8 @@ def _target(target: str | None, source_id: str | None, mapping: str | None,
 
     if target is None:
         if varied:
-            return ShapeSampler(n_tables=tables), "varied"
+            sampler = ShapeSampler(n_tables=tables, layered=layered)
+            return sampler, sampler.name
         return ElectionShape.synthetic(n_tables=tables, rng=seed), "synthetic"
     if varied:
         raise AuditError("--varied draws synthetic shapes; it takes no TARGET")

@@ -40,6 +40,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,7 @@ from audit.inert import write_csv
 from audit.model import SheetTable
 from audit.simulate.engine import simulate
 from audit.simulate.manipulate import (
+    RUNNER_UP,
     duplicate_sheets,
     fabricate_sheets,
     inflate_turnout,
@@ -67,7 +69,11 @@ from audit.simulate.shape import ElectionShape, fit_shape
 
 CLEAN = "clean"
 BATTERY = "battery"
+#: The row of the battery's own verdict (flagged or not), when a verdict function is given.
+VERDICT = "verdict"
 Manipulation = Callable[..., tuple[SheetTable, pd.DataFrame]]
+#: A verdict on one election: ``verdict(sheets, seed) -> flagged`` (see :func:`calibrate`).
+VerdictFunction = Callable[[SheetTable, int], bool]
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,9 @@ DEFAULT_SCENARIOS: tuple[Scenario, ...] = (
     Scenario("ballot_stuffing", stuff_ballots, "fraction", (0.02, 0.05, 0.1, 0.2),
              {"intensity": (0.05, 0.3)}, REG,
              "5-30% of non-voters stuffed for the leader at a share of stations"),
+    Scenario("ballot_stuffing_runner_up", stuff_ballots, "fraction", (0.02, 0.05, 0.1, 0.2),
+             {"intensity": (0.05, 0.3), "candidate": RUNNER_UP}, REG,
+             "5-30% of non-voters stuffed for the runner-up at a share of stations"),
     Scenario("vote_switching", switch_votes, "fraction", (0.05, 0.1, 0.2, 0.4),
              {"share": (0.05, 0.2)}, frozenset(),
              "5-20% of the other candidates' votes moved to the leader at a share of stations"),
@@ -157,8 +166,22 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "size_effect": (-0.3, 0.3),
     "correlation": (-0.3, 0.3),
 }
+#: Extra ranges of the *layered* varied elections (region > sub-region > municipality >
+#: centre > table): units per parent at the two random region levels, the municipality
+#: layer's Beta concentration (Venezuela 2024 within states: about 60 for the leader's share;
+#: Córdoba 2019 circuits within sections: about 10) and its turnout–leader correlation (a
+#: municipality's turnout and leaning go together, in either direction).
+LAYERED_RANGES: dict[str, tuple[float, float]] = {
+    "subregions_per_region": (2, 6),
+    "municipalities_per_subregion": (2, 8),
+    "municipality_concentration": (10.0, 300.0),
+    "municipality_correlation": (-0.5, 0.5),
+}
 LOG_UNIFORM = frozenset({"size_median", "region_concentration", "subregion_concentration",
-                         "centre_concentration", "table_concentration"})
+                         "centre_concentration", "table_concentration",
+                         "municipality_concentration"})
+_INTEGER = frozenset({"others", "n_regions", "subregions_per_region",
+                      "municipalities_per_subregion"})
 
 
 @dataclass(frozen=True)
@@ -175,15 +198,24 @@ class ShapeSampler:
     """
 
     n_tables: int = 5_000
-    ranges: Mapping[str, tuple[float, float]] = field(
-        default_factory=lambda: dict(PARAMETER_RANGES))
-    name: str = "varied"
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    name: str = ""
+    layered: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.ranges:
+            ranges = dict(PARAMETER_RANGES)
+            if self.layered:
+                ranges.update(LAYERED_RANGES)
+            object.__setattr__(self, "ranges", ranges)
+        if not self.name:
+            object.__setattr__(self, "name", "layered" if self.layered else "varied")
 
     def parameters(self, rng: np.random.Generator) -> dict[str, Any]:
-        """One draw of the parameters (see :data:`PARAMETER_RANGES`)."""
+        """One draw of the parameters (see :data:`PARAMETER_RANGES`, :data:`LAYERED_RANGES`)."""
         out: dict[str, Any] = {}
         for key, (low, high) in self.ranges.items():
-            if key in ("others", "n_regions"):
+            if key in _INTEGER:
                 out[key] = int(rng.integers(int(low), int(high) + 1))
             elif key in LOG_UNIFORM:
                 out[key] = float(np.exp(rng.uniform(np.log(low), np.log(high))))
@@ -197,14 +229,25 @@ class ShapeSampler:
     def draw(self, rng: np.random.Generator) -> ElectionShape:
         """A synthetic shape with parameters drawn from the ranges."""
         p = self.parameters(rng)
+        layers: dict[str, Any] = {
+            "concentration": (p["subregion_concentration"], p["centre_concentration"],
+                              p["table_concentration"]),
+            "correlation": p["correlation"]}
+        if self.layered:
+            layers = {
+                "levels": ("region", "subregion", "municipality"),
+                "subregions_per_region": (p["subregions_per_region"],
+                                          p["municipalities_per_subregion"]),
+                "concentration": (p["subregion_concentration"],
+                                  p["municipality_concentration"],
+                                  p["centre_concentration"], p["table_concentration"]),
+                "correlation": (0.0, p["municipality_correlation"], p["correlation"], 0.0)}
         return ElectionShape.synthetic(
             n_tables=self.n_tables, shares=p["shares"], n_regions=p["n_regions"],
             turnout=p["turnout"], size_median=p["size_median"], size_sigma=p["size_sigma"],
             size_min=20, null_rate=p["null_rate"],
-            region_concentration=p["region_concentration"],
-            concentration=(p["subregion_concentration"], p["centre_concentration"],
-                           p["table_concentration"]),
-            size_effect=p["size_effect"], correlation=p["correlation"], rng=rng)
+            region_concentration=p["region_concentration"], size_effect=p["size_effect"],
+            rng=rng, **layers)
 
     @property
     def n_units(self) -> int:
@@ -212,6 +255,9 @@ class ShapeSampler:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "tables": self.n_tables, "varied": True,
+                "layered": self.layered,
+                "levels": ["region", "subregion", "municipality"] if self.layered
+                else ["region", "subregion"],
                 "ranges": {k: list(v) for k, v in self.ranges.items()},
                 "log_uniform": sorted(LOG_UNIFORM & set(self.ranges))}
 
@@ -276,6 +322,39 @@ class Calibration:
             "table": jsonable(self.table),
         }
 
+    def summary(self, *, label: str = "", command: str = "") -> dict[str, Any]:
+        """A small JSON-safe summary (a few kB): per test its false-positive rate with the
+        95% interval and, for calibrated tests, its power per manipulation and intensity;
+        the simulator's settings, the seed and the command. Read back with
+        :func:`load_calibration`; the full table is :attr:`table` (the CSV output)."""
+        fpr = self.false_positive_rates()
+        false_positive = {
+            str(r["check"]): {"calibrated": bool(r["calibrated"]), "tested": int(r["tested"]),
+                              "rejections": int(r["rejections"]), "rate": _sig(r["rate"]),
+                              "ci": [_sig(r["ci_low"]), _sig(r["ci_high"])],
+                              "verdict": str(r["verdict"])}
+            for _, r in fpr.iterrows()}
+        power: dict[str, dict[str, Any]] = {}
+        table = self.power()
+        for (check, scenario), g in table[table["calibrated"]].groupby(
+                ["check", "scenario"], sort=False):
+            power.setdefault(str(check), {})[str(scenario)] = {
+                "intensity": [float(x) for x in g["intensity"]],
+                "rate": [_sig(x) for x in g["rate"]],
+                "tested": [int(x) for x in g["tested"]]}
+        return {
+            "schema": SUMMARY_SCHEMA, "version": 1, "package_version": __version__,
+            "label": label, "command": command, "seed": self.seed, "n_sims": self.n_sims,
+            "n_power": self.n_power, "n_resamples": self.n_resamples, "alpha": self.alpha,
+            "simulator": _simulator_settings(self.shape),
+            "scenarios": {sc.name: {"parameter": sc.parameter, "description": sc.description}
+                          for sc in self.scenarios},
+            "provenance": [{k: p.get(k) for k in ("path", "sha256", "rows_read", "profile")}
+                           for p in self.provenance],
+            "false_positive": false_positive,
+            "power": power,
+        }
+
 
 # --------------------------------------------------------------------------------------------
 # the run
@@ -287,7 +366,8 @@ def calibrate(target: ElectionShape | ShapeSampler | SheetTable, *,
               n_power: int | None = None, n_slow: int | None = None,
               scenarios: Sequence[Scenario] | None = DEFAULT_SCENARIOS, alpha: float = 0.05,
               seed: int | None = 20240728, n_resamples: int = DEFAULT_RESAMPLES,
-              workers: int | None = None, progress: bool = False) -> Calibration:
+              workers: int | None = None, progress: bool = False,
+              verdict: VerdictFunction | None = None) -> Calibration:
     """False-positive rates and power of checks on elections shaped like ``target``.
 
     Parameters
@@ -317,6 +397,11 @@ def calibrate(target: ElectionShape | ShapeSampler | SheetTable, *,
         Processes (default: all cores; 1 runs in this process).
     progress
         Show a progress bar on stderr.
+    verdict
+        A function ``verdict(sheets, seed) -> bool`` giving the battery's verdict on one
+        election (flagged or not), e.g. :func:`forensics_verdict`; its flag rate gets a row
+        ``verdict`` (the family-wise flag rate on clean elections, the power on manipulated
+        ones). Must be picklable (a module-level function) when ``workers > 1``.
     """
     shape = target if isinstance(target, (ElectionShape, ShapeSampler)) else fit_shape(target)
     if seed is None:
@@ -331,7 +416,7 @@ def calibrate(target: ElectionShape | ShapeSampler | SheetTable, *,
     chosen = tuple(s for s in (scenarios or ()) if s.needs <= _columns(shape))
     conditions = [(s, x) for s in chosen for x in s.intensities]
     job = _Job(shape=shape, checks=specs, conditions=tuple(conditions), seed=seed,
-               n_power=n_power, n_slow=n_slow, n_resamples=n_resamples)
+               n_power=n_power, n_slow=n_slow, n_resamples=n_resamples, verdict=verdict)
     workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
     records = _run(job, n_sims, workers, progress)
     runs = pd.DataFrame.from_records(records, columns=list(_Job.COLUMNS))
@@ -376,6 +461,7 @@ class _Job:
     n_power: int
     n_slow: int
     n_resamples: int = DEFAULT_RESAMPLES
+    verdict: VerdictFunction | None = None
 
     COLUMNS = ("scenario", "intensity", "sim", "check", "pvalue", "status", "detail")
 
@@ -406,7 +492,23 @@ class _Job:
                 row = self._run_one(spec, sheets, sim, scenario, intensity, tag)
                 if row:
                     rows.append(row)
+        if self.verdict is not None:
+            rows.append(self._verdict(sheets, sim, scenario, intensity, tag))
         return rows
+
+    def _verdict(self, sheets: SheetTable, sim: int, scenario: str, intensity: float,
+                 tag: str) -> tuple[Any, ...]:
+        """The verdict row: ``pvalue`` 0 when flagged, 1 when not (so ``p <= alpha`` counts
+        the flags), ``detail`` says which; errors are reported like a check's."""
+        assert self.verdict is not None
+        seed = int(self.seed_for(sim, tag, VERDICT).integers(2 ** 63))
+        try:
+            flagged = bool(self.verdict(sheets, seed))
+        except Exception as exc:  # reported in the table, never hidden
+            return (scenario, intensity, sim, VERDICT, np.nan, "error",
+                    f"{type(exc).__name__}: {exc}")
+        return (scenario, intensity, sim, VERDICT, 0.0 if flagged else 1.0, "ok",
+                "flagged" if flagged else "not flagged")
 
     def _run_one(self, spec: CheckSpec, sheets: SheetTable, sim: int, scenario: str,
                  intensity: float, tag: str) -> tuple[Any, ...]:
@@ -520,6 +622,7 @@ def summarise(runs: pd.DataFrame, checks: Sequence[CheckSpec], scenarios: Sequen
               alpha: float) -> pd.DataFrame:
     """The calibration table from per-run p-values (see :class:`Calibration`)."""
     spec = {s.name: s for s in checks}
+    runs = runs[runs["check"].isin(spec) | (runs["check"] == VERDICT)]
     rows: list[dict[str, Any]] = []
     groups: list[tuple[str, float]] = [(CLEAN, np.nan)]
     groups += [(s.name, x) for s in scenarios for x in s.intensities]
@@ -530,7 +633,11 @@ def summarise(runs: pd.DataFrame, checks: Sequence[CheckSpec], scenarios: Sequen
             part = sel[sel["check"] == name]
             rows.append(_row(name, spec[name].family, spec[name].calibrated, scenario,
                              intensity, part, alpha))
-        rows.append(_battery_row(sel, spec, scenario, intensity, alpha))
+        rows.append(_battery_row(sel[sel["check"] != VERDICT], spec, scenario, intensity,
+                                 alpha))
+        if (sel["check"] == VERDICT).any():
+            rows.append(_row(VERDICT, "", True, scenario, intensity,
+                             sel[sel["check"] == VERDICT], alpha))
     table = pd.DataFrame(rows)
     return table
 
@@ -598,10 +705,13 @@ def to_markdown(cal: Calibration, *, title: str, command: str = "",
         ranges = "; ".join(f"{k} {_range(v)}" + (" (log-uniform)" if k in LOG_UNIFORM else "")
                            for k, v in cal.shape.ranges.items())
         lines.append(f"- varied shapes: every election has its own synthetic shape of "
-                     f"{shape['tables']:,} tables, parameters drawn uniformly from: {ranges}")
+                     f"{shape['tables']:,} tables (region levels "
+                     f"{' > '.join(shape['levels'])}, then centres and tables), parameters "
+                     f"drawn uniformly from: {ranges}")
     else:
         lines.append(
-            f"- shape: {shape['tables']:,} tables, means fixed per "
+            f"- shape: {shape['tables']:,} tables; region levels "
+            f"{' > '.join(shape['levels']) or 'none'}; means fixed per "
             f"{shape['mean_level'] or 'nation'} ({shape['mean_level_units']:,} units), layers "
             f"of variation {', '.join(shape['intraclass_correlation'])}; "
             f"{'observed tables reused' if shape['fixed_structure'] else 'geography drawn anew'}")
@@ -678,9 +788,6 @@ def _ci(r: pd.Series) -> str:
 def write_outputs(cal: Calibration, folder: os.PathLike[str] | str, label: str, *,
                   command: str = "", title: str | None = None) -> list[str]:
     """Write ``calibration-<label>.{md,csv,json,svg}`` to ``folder``; return the paths."""
-    from pathlib import Path
-
-    from audit._json import dumps
     from audit.figures.calibration import plot_calibration
 
     out = Path(folder)
@@ -690,7 +797,7 @@ def write_outputs(cal: Calibration, folder: os.PathLike[str] | str, label: str, 
 
     fig = plot_calibration(cal)
     svg = out / f"{stem}.svg"
-    with matplotlib.rc_context({"svg.hashsalt": "election-audit"}):
+    with matplotlib.rc_context({"svg.hashsalt": "election-audit", "svg.fonttype": "none"}):
         fig.savefig(svg, format="svg", metadata={"Date": None})
     md = out / f"{stem}.md"
     md.write_text(to_markdown(cal, title=title or f"Calibration: {label}", command=command,
@@ -698,5 +805,167 @@ def write_outputs(cal: Calibration, folder: os.PathLike[str] | str, label: str, 
     csv = out / f"{stem}.csv"
     write_csv(cal.table, csv, float_format="%.6g")
     js = out / f"{stem}.json"
-    js.write_text(dumps(cal.to_dict()), encoding="utf-8")
+    js.write_text(summary_json(cal.summary(label=label, command=command)), encoding="utf-8")
     return [str(p) for p in (md, csv, js, svg)]
+
+
+# --------------------------------------------------------------------------------------------
+# per-case summaries: what the outputs show beside each calibrated test
+# --------------------------------------------------------------------------------------------
+
+SUMMARY_SCHEMA = "election-audit/calibration-summary"
+#: File name of a case's calibration summary, in the case folder.
+CASE_FILE = "calibration.json"
+
+
+def _sig(x: Any, digits: int = 4) -> float | None:
+    """``x`` to ``digits`` significant digits (None for NaN): small, stable JSON."""
+    value = float(x)
+    return None if not np.isfinite(value) else float(f"{value:.{digits}g}")
+
+
+def _simulator_settings(shape: ElectionShape | ShapeSampler) -> dict[str, Any]:
+    """The simulator's settings without the per-region detail (see ``docs/simulate.md``)."""
+    info = shape.to_dict()
+    if isinstance(shape, ShapeSampler):
+        return info
+    keep = ("name", "tables", "levels", "mean_level", "mean_level_units", "columns",
+            "fixed_structure", "size_quantiles", "size_correlation", "tables_per_center")
+    out = {k: info[k] for k in keep if k in info}
+    out["layers"] = list(shape.layers)
+    out["intraclass_correlation"] = {
+        layer: {split: _sig(v) for split, v in splits.items()}
+        for layer, splits in info["intraclass_correlation"].items()}
+    out["turnout_leader_correlation"] = {k: _sig(v) for k, v in
+                                         info["turnout_leader_correlation"].items()}
+    out["size_effect"] = {k: _sig(v) for k, v in info["size_effect"].items()}
+    out["fit"] = {k: v for k, v in info.get("fit", {}).items()}
+    return out
+
+
+def write_summary(cal: Calibration, path: os.PathLike[str] | str, *, label: str = "",
+                  command: str = "") -> str:
+    """Write :meth:`Calibration.summary` to ``path`` (e.g. a case's ``calibration.json``)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(summary_json(cal.summary(label=label, command=command)),
+                      encoding="utf-8")
+    return str(target)
+
+
+def summary_json(summary: Mapping[str, Any]) -> str:
+    """A summary as deterministic JSON, one line per test, setting and manipulation (small
+    and readable in a diff; ``json.loads`` reads it as any JSON)."""
+    import json
+
+    from audit._json import jsonable
+
+    def one(value: Any) -> str:
+        return json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False,
+                          allow_nan=False)
+
+    lines = ["{"]
+    items = sorted(summary.items())
+    for i, (key, value) in enumerate(items):
+        end = "," if i < len(items) - 1 else ""
+        if isinstance(value, Mapping) and value:
+            lines.append(f"  {one(key)}: {{")
+            inner = sorted(value.items())
+            lines += [f"    {one(k)}: {one(v)}{',' if j < len(inner) - 1 else ''}"
+                      for j, (k, v) in enumerate(inner)]
+            lines.append(f"  }}{end}")
+        else:
+            lines.append(f"  {one(key)}: {one(value)}{end}")
+    return "\n".join(lines) + "\n}\n"
+
+
+@dataclass(frozen=True)
+class CalibrationSummary:
+    """A calibration summary read back (:func:`load_calibration`).
+
+    ``data`` is the JSON written by :meth:`Calibration.summary`. The methods answer what an
+    output shows beside a calibrated test's flag: its measured false-positive rate on
+    simulated clean elections shaped like the audited one, with the interval, and its power.
+    """
+
+    data: Mapping[str, Any]
+    path: str = ""
+
+    @property
+    def seed(self) -> int:
+        return int(self.data["seed"])
+
+    @property
+    def n_sims(self) -> int:
+        return int(self.data["n_sims"])
+
+    @property
+    def alpha(self) -> float:
+        return float(self.data["alpha"])
+
+    @property
+    def simulator(self) -> Mapping[str, Any]:
+        """The simulator's settings (shape summary or the varied ranges)."""
+        return self.data["simulator"]
+
+    @property
+    def tests(self) -> tuple[str, ...]:
+        return tuple(self.data["false_positive"])
+
+    def false_positive(self, test: str) -> Mapping[str, Any] | None:
+        """``{"rate", "ci": [low, high], "tested", "rejections", "verdict", "calibrated"}``
+        of ``test`` (a registered check name, ``battery`` or ``verdict``), or None."""
+        return self.data["false_positive"].get(test)
+
+    def power(self, test: str) -> Mapping[str, Any]:
+        """Per manipulation: ``{"intensity": [...], "rate": [...], "tested": [...]}``."""
+        return self.data.get("power", {}).get(test, {})
+
+
+def load_calibration(case: str | Path) -> CalibrationSummary | None:
+    """The committed calibration summary of a case (bundled name or case folder), or None.
+
+    Reads ``<case folder>/calibration.json``, written by ``election-audit calibrate <case>
+    --summary <case folder>/calibration.json`` (``nox -s calibrate``).
+
+    Examples
+    --------
+    >>> cal = load_calibration("venezuela-2024")
+    >>> cal is None or cal.false_positive("fingerprints.corner") is not None
+    True
+    """
+    import json
+
+    from audit.cases import case_dir
+    from audit.errors import AuditError
+
+    path = case_dir(case) / CASE_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise AuditError(f"{path}: not a readable calibration summary ({exc})") from None
+    if not isinstance(data, dict) or data.get("schema") != SUMMARY_SCHEMA:
+        raise AuditError(f"{path}: not a calibration summary (schema {SUMMARY_SCHEMA!r})")
+    return CalibrationSummary(data=data, path=str(path))
+
+
+def forensics_verdict(sheets: SheetTable, seed: int) -> bool:
+    """The default battery's national verdict on one election: flagged or not.
+
+    Runs :func:`audit.forensics.run_forensics` nationally with ``seed`` and its default
+    options, on the calibrated checks only (the verdict reads nothing else; the slow
+    uncalibrated fits are skipped), and reads its verdict (``result.verdict().flagged``).
+    For :func:`calibrate`'s ``verdict``.
+    """
+    from audit import forensics
+    from audit.errors import AuditError
+
+    calibrated = [spec.name for spec in registered() if spec.calibrated]
+    result = forensics.run_forensics(sheets, seed=seed, checks=calibrated, progress=False)
+    verdict = getattr(result, "verdict", None)
+    if verdict is None:
+        raise AuditError("this version of audit.forensics gives no national verdict")
+    outcome = verdict() if callable(verdict) else verdict
+    return bool(outcome.flagged)

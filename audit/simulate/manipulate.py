@@ -93,7 +93,16 @@ def _abstainers(sheets: SheetTable) -> np.ndarray:
     return np.nan_to_num(np.maximum(gap, 0.0)).astype(np.int64)
 
 
+#: ``candidate`` value naming the candidate second in votes on the sheets.
+RUNNER_UP = "runner-up"
+
+
 def _key(sheets: SheetTable, candidate: str | None) -> str:
+    """A candidate key: given, the leader (None) or the runner-up (:data:`RUNNER_UP`)."""
+    if candidate == RUNNER_UP and RUNNER_UP not in sheets.candidates:
+        totals = sheets.totals()
+        ranked = sorted(sheets.candidates, key=lambda k: -totals[k])
+        return ranked[1] if len(ranked) > 1 else ranked[0]
     key = candidate or sheets.leader()
     if key not in sheets.candidates:
         raise ValueError(f"unknown candidate {key!r}; known: {list(sheets.candidates)}")
@@ -158,7 +167,8 @@ def stuff_ballots(sheets: SheetTable, *, fraction: float, candidate: str | None 
 
     At each chosen table a share ``x ~ Uniform(*intensity)`` of the registered voters who did
     not vote is added as ballots for the candidate (the incremental fraud of Klimek et al.
-    2012, without vote stealing). Requires ``registered``.
+    2012, without vote stealing). ``candidate``: a key, None (the leader) or ``"runner-up"``.
+    Requires ``registered``.
 
     Returns the new table and a truth frame with ``table_id``, ``manipulated`` and ``added``.
     """
@@ -166,7 +176,7 @@ def stuff_ballots(sheets: SheetTable, *, fraction: float, candidate: str | None 
     if "registered" not in sheets.data:
         raise ValueError("ballot stuffing needs registered voters")
     rng = as_generator(rng)
-    key = candidate or sheets.leader()
+    key = _key(sheets, candidate)
     df = sheets.data.copy()
     n = len(df)
     chosen = rng.random(n) < fraction

@@ -339,36 +339,60 @@ class ElectionShape:
     @classmethod
     def synthetic(cls, *, n_tables: int = 10_000, shares: Sequence[float] = (0.5, 0.35, 0.15),
                   candidates: Sequence[str] | None = None, n_regions: int = 10,
-                  subregions_per_region: int = 10, turnout: float = 0.6,
+                  subregions_per_region: int | Sequence[int] = 10, turnout: float = 0.6,
                   size_median: float = 500.0, size_sigma: float = 0.45, size_min: int = 50,
                   size_max: int = 3000, size_correlation: float = 0.5,
                   tables_per_center: Sequence[float] = (0.45, 0.25, 0.15, 0.1, 0.05),
                   null_rate: float | None = 0.01, blank_rate: float | None = None,
                   region_concentration: float = 200.0,
                   concentration: Sequence[float] = (500.0, 300.0, 3000.0),
-                  size_effect: float = 0.0, correlation: float = 0.0,
+                  size_effect: float = 0.0, correlation: float | Sequence[float] = 0.0,
                   has_voters: bool = True,
-                  levels: tuple[str, str] = ("region", "subregion"),
+                  levels: Sequence[str] = ("region", "subregion"),
+                  level_sigma: float | Sequence[float] = 0.5,
                   region_names: Sequence[str] | None = None,
                   candidate_names: Sequence[str] | None = None,
                   rng: int | np.random.Generator | None = 0) -> ElectionShape:
         """A made-up shape with the given national parameters.
 
+        ``levels`` names the region levels, top first: the first holds the regions (fixed
+        means), every further one is a random layer of nested units (e.g. ``("region",
+        "subregion", "municipality")``), with ``subregions_per_region`` units per unit of the
+        level above (one number per random level, or one for all; capped by the tables).
         Regional means are drawn once (seeded by ``rng``) around the national ones with
         concentration ``region_concentration``; ``concentration`` gives the Beta
-        concentration of every split at the sub-region, centre and table layers;
-        ``size_effect`` the logit slope of turnout on log station size; ``correlation``
-        that of turnout and the leader's share between centres. Station sizes are
-        log-normal (median ``size_median``, log-SD ``size_sigma``) clipped to
+        concentration of every split at each layer below the regions: one per random level,
+        then the centre and the table layers. ``size_effect`` is the logit slope of turnout
+        on log station size; ``correlation`` that of turnout and the leader's share, between
+        centres when a number, else one per layer (as ``concentration``). ``level_sigma`` is
+        the log-normal spread of the sizes of the units of each random level. Station sizes
+        are log-normal (median ``size_median``, log-SD ``size_sigma``) clipped to
         ``[size_min, size_max]``. ``null_rate`` / ``blank_rate`` None omit the column.
-        ``levels`` names the two region levels; regions are coded ``R01``... (``1``... when
-        ``region_names`` are given) and named ``region_names`` or "Region 01 (simulated)".
+        Regions are coded ``R01``... (``1``... when ``region_names`` are given) and named
+        ``region_names`` or "Region 01 (simulated)".
         """
         from audit.simulate.clean import candidate_shares
 
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         p, keys = candidate_shares(shares, candidates)
         order = tuple(keys[i] for i in np.argsort(-p, kind="stable"))
+        levels = tuple(levels)
+        n_random = len(levels) - 1
+        if n_random < 0:
+            raise ValueError("levels must name at least the regions")
+        per_parent = _per_layer(subregions_per_region, n_random, "subregions_per_region")
+        sigmas = _per_layer(level_sigma, n_random, "level_sigma")
+        conc_layers = np.asarray(concentration, dtype=float)
+        if conc_layers.shape != (n_random + 2,):
+            raise ValueError(f"concentration needs {n_random + 2} values (each random level, "
+                             f"centre, table); got {len(conc_layers)}")
+        corr = np.zeros(n_random + 2)
+        if np.ndim(correlation) == 0:
+            corr[n_random] = float(correlation)  # type: ignore[arg-type]
+        else:
+            corr = np.asarray(correlation, dtype=float)
+            if corr.shape != (n_random + 2,):
+                raise ValueError(f"correlation needs one value or {n_random + 2}")
         if region_names is not None and len(region_names) != n_regions:
             raise ValueError("region_names needs one name per region")
         codes = tuple(str(r + 1) if region_names is not None else f"R{r + 1:02d}"
@@ -376,7 +400,8 @@ class ElectionShape:
         names = tuple(region_names) if region_names is not None else tuple(
             f"Region {r + 1:02d} (simulated)" for r in range(n_regions))
         region_tables = _apportion(np.ones(n_regions), n_tables)
-        units = np.minimum(subregions_per_region, np.maximum(region_tables, 1))[:, None]
+        units = np.minimum(np.cumprod(np.asarray(per_parent, dtype=np.int64))[None, :],
+                           np.maximum(region_tables, 1)[:, None])
         rc = region_concentration
         cols = [gen.beta(turnout * rc, (1 - turnout) * rc, n_regions)]
         if null_rate is not None:
@@ -386,7 +411,7 @@ class ElectionShape:
         region_shares = gen.dirichlet(rc * p, n_regions)
         cols.extend(_conditional_shares(region_shares, [keys.index(k) for k in order]).T)
         means = np.column_stack(cols)
-        conc = np.repeat(np.asarray(concentration, dtype=float)[:, None], means.shape[1], 1)
+        conc = np.repeat(conc_layers[:, None], means.shape[1], 1)
         effect = np.zeros(means.shape[1])
         effect[0] = size_effect
         grid = np.linspace(0.0, 1.0, SIZE_GRID)
@@ -402,13 +427,13 @@ class ElectionShape:
         labels = {region_code_column(levels[0]): codes, region_name_column(levels[0]): names}
         return cls(candidates=keys, levels=tuple(levels), fixed_levels=1,
                    unit_labels=labels, region_tables=region_tables,
-                   level_units=units.astype(np.int64), level_sigma=(0.5,),
+                   level_units=units.astype(np.int64), level_sigma=tuple(sigmas),
                    tables_per_center=pmf / pmf.sum(),
                    size_quantiles=np.clip(q, size_min, size_max),
                    size_correlation=size_correlation, size_offsets=np.zeros(n_regions),
                    split_order=order, means=means,
                    concentration=conc, size_effect=effect,
-                   correlation=np.array([0.0, correlation, 0.0]), has_registered=True,
+                   correlation=corr, has_registered=True,
                    has_voters=has_voters, has_null=null_rate is not None,
                    has_blank=blank_rate is not None, name="simulated", election=election,
                    fit={"source": "synthetic"})
@@ -875,6 +900,16 @@ def _apportion(weights: np.ndarray, total: int) -> np.ndarray:
     short = total - int(out.sum())
     if short > 0:
         out[np.argsort(-(exact - out), kind="stable")[:short]] += 1
+    return out
+
+
+def _per_layer(value: float | Sequence[float], n: int, name: str) -> list[float]:
+    """One value per random level: a sequence of length ``n`` or one value repeated."""
+    if np.ndim(value) == 0:
+        return [float(value)] * n  # type: ignore[arg-type]
+    out = [float(v) for v in value]  # type: ignore[union-attr]
+    if len(out) != n:
+        raise ValueError(f"{name} needs one value per random level ({n}); got {len(out)}")
     return out
 
 

@@ -202,3 +202,77 @@ def test_klimek_interval_stays_within_the_parameter_range() -> None:
     tab = r.table.set_index("parameter")
     for name, (floor, ceiling) in zip(("f_i", "f_e", "alpha"), F.BOUNDS, strict=True):
         assert floor <= tab.loc[name, "low"] <= tab.loc[name, "high"] <= ceiling
+
+
+def _areas_table(units: dict[tuple[str, str], int]) -> SheetTable:
+    """Sheets with region > municipality codes (municipality codes repeat across regions,
+    as Venezuelan parish codes do) and the given number of tables per unit."""
+    import pandas as pd
+
+    rows = [(r, m) for (r, m), k in units.items() for _ in range(k)]
+    n = len(rows)
+    frame = pd.DataFrame({
+        "region_region_code": pd.array([r for r, _ in rows], dtype="string"),
+        "region_municipality_code": pd.array([m for _, m in rows], dtype="string"),
+        "center_id": pd.array([f"c{i}" for i in range(n)], dtype="string"),
+        "table_id": pd.array(["1"] * n, dtype="string"),
+        "registered": pd.array([500] * n, dtype="Int64"),
+        "valid": np.full(n, 300, dtype=np.int64),
+        "votes_A": np.full(n, 200, dtype=np.int64), "votes_B": np.full(n, 100, dtype=np.int64),
+        "source": pd.array(["test"] * n, dtype="string"),
+        "line": np.arange(2, n + 2, dtype=np.int64)})
+    return SheetTable(frame, candidates=("A", "B"), levels=("region", "municipality"))
+
+
+def test_local_areas_pool_small_units_upward() -> None:
+    sheets = _areas_table({("R1", "1"): 25, ("R1", "2"): 5, ("R1", "3"): 10,
+                           ("R2", "1"): 30, ("R2", "2"): 12, ("R2", "3"): 9,
+                           ("R3", "1"): 8})
+    usable = np.ones(len(sheets), dtype=bool)
+    areas = F.local_areas(sheets, usable, "auto", min_stations=20)
+    counts = {(areas.labels[g], areas.levels[g]): int(k)
+              for g, k in enumerate(np.bincount(areas.group[areas.group >= 0]))}
+    # R1/1 (25) and R2/1 (30) are areas; R1's small municipalities (15) are too few for a
+    # region pool, R2's (21) are enough; R1's 15 and R3's 8 are pooled nationally (23)
+    assert counts == {("R1 / 1", "municipality"): 25, ("R2 / 1", "municipality"): 30,
+                      ("R2 (pooled)", "region"): 21, ("all (pooled)", "national"): 23}
+    assert (areas.group >= 0).all()
+    # stations not usable are left out and do not count towards an area's size
+    usable[:10] = False  # 10 of R1/1's 25
+    areas = F.local_areas(sheets, usable, "auto", min_stations=20)
+    assert (areas.group[:10] == -1).all()
+    assert "R1 / 1" not in areas.labels  # 15 left: pooled with R1's other small ones (30)
+    assert "R1" in areas.labels  # the whole region is one area (nothing of it taken below)
+    # a named level starts there; None: one national area
+    by_region = F.local_areas(sheets, np.ones(len(sheets), dtype=bool), "region", 20)
+    assert sorted(by_region.labels) == ["R1", "R2"]  # R3 (8) is too few, alone or pooled
+    assert (by_region.group[-8:] == -1).all()
+    whole = F.local_areas(sheets, np.ones(len(sheets), dtype=bool), None, 20)
+    assert whole.labels == ("all",)
+    with pytest.raises(Exception, match="unknown region level"):
+        F.local_areas(sheets, usable, "parish", 20)
+
+
+def test_corner_test_ranks_within_municipalities() -> None:
+    # clean layered elections whose municipalities differ strongly in turnout and leaning:
+    # ranking within regions (one area per region) piles p-values at both ends, ranking
+    # within municipalities does not (measured over 40 such elections: 30% against 0% at
+    # 0.05 with the whole regions as areas and centres flipped, before this test's code)
+    from audit.simulate import ElectionShape, simulate
+
+    shape = ElectionShape.synthetic(n_tables=5_000, levels=("region", "municipality"),
+                                    subregions_per_region=8, concentration=(10.0, 300.0, 3000.0),
+                                    rng=1)
+    sheets = simulate(shape, 1001)
+    result = F.corner_asymmetry(sheets, n_resamples=199, rng=1)
+    assert result.params["finest_level"] == "municipality"
+    assert list(result.table.columns) == ["region", "level", "stations", "upper", "lower"]
+    # 80 municipalities of ~62 tables on average (log-normal sizes): most are areas of their
+    # own, the smaller ones pooled within their region (seen: 50 of 59 areas holding 80% of
+    # the stations; 44 stations left over nationally, fewer than 50)
+    in_municipalities = result.table.loc[result.table["level"] == "municipality", "stations"]
+    assert in_municipalities.sum() > 0.7 * result.n
+    assert result.n + result.excluded.get("area_below_min_stations", 0) == 5_000
+    # flips are whole areas: the null's spread is sqrt(sum over areas of (U_a - L_a)^2)
+    d = (result.table["upper"] - result.table["lower"]).to_numpy(float)
+    assert np.std(result.null_distribution) == pytest.approx(np.sqrt(np.sum(d ** 2)), rel=0.15)
