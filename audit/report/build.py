@@ -94,9 +94,10 @@ def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | No
             options.stage(text(spec.title, options.lang))
             built[spec.id] = _build_section(spec, ctx, used, method_tests)
     options.stage(text(msg("report.section.summary.title"), options.lang))
-    from audit.report.summary import build_summary
+    from audit.report.summary import build_summary, statistics_entries, statistics_verdict
 
-    sections = [build_summary(ctx, built, used)]
+    entries = statistics_entries(ctx, used) if table is not None else []
+    sections = [build_summary(ctx, built, used, entries)]
     sections += [built[s.id] for s in SECTIONS if s.id in built]
     sections.append(_methods(ctx, used, method_tests))
     provenance = _provenance(ctx)
@@ -110,7 +111,8 @@ def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | No
     sections = list(name_sections(sections, id_names(
         case, dispute.ledger if dispute is not None else None, options.lang)))
     return ReportModel(lang=options.lang, title=_title(ctx), sections=tuple(sections),
-                       provenance=provenance, results=used, data=data)
+                       provenance=provenance, results=used, data=data,
+                       verdict=statistics_verdict(ctx, entries))
 
 
 # --------------------------------------------------------------------------------------------

@@ -413,11 +413,12 @@ def key_findings(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]]
 
 
 def build_summary(ctx: ReportContext, built: Mapping[str, Section],
-                  used: Mapping[str, Sequence[CheckResult]]) -> Section:
-    """The executive summary section (first in the report, on page 1 of the PDF)."""
+                  used: Mapping[str, Sequence[CheckResult]],
+                  entries: Sequence[Entry] = ()) -> Section:
+    """The executive summary section (first in the report, on page 1 of the PDF);
+    ``entries``: the statistics of the sheets (:func:`statistics_entries`)."""
     from audit.report.truth import truth_blocks
 
-    entries = statistics_entries(ctx, used) if ctx.sheets is not None else []
     verdict = statistics_verdict(ctx, entries)
     blocks: list[Block] = []
     if ctx.simulated:
