@@ -22,6 +22,8 @@ def _params(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
     for key, value in params.items():
         if isinstance(value, Message):
             out[key] = text(value, lang)
+        elif isinstance(value, tuple) and value and all(isinstance(v, Message) for v in value):
+            out[key] = "; ".join(text(v, lang) for v in value)  # a legend, a list of items
         elif isinstance(value, Evidence):
             out[key] = evidence_label(value, lang)
         elif isinstance(value, dt.date):

@@ -7,6 +7,9 @@
 * The bundled demo case names what was done to it (its ``truth/summary.json``: ballot
   stuffing for A at 288 of 2,000 tables, totals altered at aggregation, README.md) and
   whether the report found each part, in English and Spanish.
+* Tables: evidence labels only where a calibrated p-value exists; textbook and uncalibrated
+  rows are descriptive statistics with the reason (JSON and PDF text), and every p-value is
+  shown with its z and the method that gave it.
 * Russia 2011 (real data): page 1 names the integer-percentage and the corner findings as
   strong evidence (Kobak et al. 2016: excess 1,003 stations; the corner test z = 6.3).
 """
@@ -158,6 +161,64 @@ class TestDemoTruth:
         flat = " ".join(page.split())
         assert "Ballot stuffing for A (simulated) at 288 of the 2,000 tables" in flat
         assert "Found: the statistics flag A (simulated) with strong evidence" in flat
+
+
+def _table(model: ReportModel, name: str) -> dict[str, object]:
+    data = report_dict(model)
+    return next(b for s in data["sections"] for b in s["blocks"] if b.get("name") == name)
+
+
+class TestEvidenceLabels:
+    LEVELS = ("consistent", "weak", "moderate", "strong")
+
+    def test_textbook_rows_are_descriptive_in_the_json(
+            self, demo_models: dict[str, ReportModel]) -> None:
+        table = _table(demo_models["en"], "digits-textbook")
+        keys = [c["key"] for c in table["columns"]]  # type: ignore[index]
+        assert keys == ["test", "n", "statistic", "pvalue", "z", "method",
+                        "pvalue_adjusted", "evidence"]
+        rows = table["rows"]
+        assert len(rows) == 10  # type: ignore[arg-type]
+        for row in rows:  # type: ignore[union-attr]
+            assert row[6] is None  # no adjusted p-value: not in any family
+            assert row[7]["id"] == "report.descriptive_short.textbook"
+            assert row[7]["text"] == "textbook law"
+        # the methods beside p: Benford rows by chi-square, pair shares exact binomial
+        methods = {row[0]["text"]: row[5]["text"] for row in rows}  # type: ignore[union-attr]
+        assert methods["First digits"] == "χ²"
+        assert methods["Repeated last two digits"] == "exact"
+
+    def test_turnout_table_labels_only_calibrated_rows(
+            self, demo_models: dict[str, ReportModel]) -> None:
+        model = demo_models["en"]
+        table = _table(model, "turnout-national")
+        keys = [c["key"] for c in table["columns"]]  # type: ignore[index]
+        assert keys[:2] == ["test", "candidate"]  # both candidates tested: B and A
+        by_test: dict[tuple[str, str], list[object]] = {
+            (row[0]["text"], row[1]): row for row in table["rows"]}  # type: ignore[union-attr]
+        integer = by_test[("Whole percentages", "A (simulated)")]
+        assert integer[-1] in self.LEVELS and isinstance(integer[-2], float)
+        assert integer[keys.index("method")]["text"] == "SP"  # type: ignore[index]
+        for label in ("Kurtosis of the share", "Skewness of turnout",
+                      "Sobyanin–Sukhovolsky slope", "Turnout outliers within regions"):
+            row = next(r for (t, _), r in by_test.items() if t == label)
+            assert row[-1]["id"].startswith("report.descriptive_short.")  # type: ignore[index]
+            assert row[-2] is None
+        note = table["note"]["text"]  # type: ignore[index]
+        assert "SP = saddlepoint tail of the known null" in note
+        assert "textbook law" not in note  # only the reasons used in this table
+        assert "Gaussian benchmark = a Gaussian benchmark, not an honest-election null" in note
+
+    def test_no_evidence_label_on_a_textbook_row_of_the_pdf(
+            self, demo_models: dict[str, ReportModel]) -> None:
+        reader = PdfReader(io.BytesIO(pdf_bytes(demo_models["en"])))
+        pages = [" ".join(p.extract_text().split()) for p in reader.pages]
+        page = next(p for p in pages if "Digit tests against the textbook laws" in p)
+        start = page.index("Digit tests against the textbook laws")
+        rows = page[start:page.index("p-value methods", start)]
+        assert len(re.findall(r"textbook law(?!s)", rows)) == 10
+        for label in ("Consistent", "Weak evidence", "Moderate evidence", "Strong evidence"):
+            assert label not in rows
 
 
 def _ctx(tmp_path: Path, truth: str | None) -> ReportContext:

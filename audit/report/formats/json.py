@@ -37,6 +37,8 @@ def _value(value: Any, lang: str) -> Any:
         return value.value
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, tuple) and value and all(isinstance(v, Message) for v in value):
+        return [message_dict(v, lang) for v in value]
     return jsonable(value)
 
 
