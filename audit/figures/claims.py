@@ -27,7 +27,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from audit.checks.claims import CompatibilityResult, SheetsResult
 from audit.claims import OTHERS, Claim, ClaimLedger
 from audit.dispute import DisputeResult
-from audit.figures import figure_and_axes, label, number
+from audit.figures import figure_and_axes, label, legend_outside, number
 
 _SIDE_MARKERS = {"official": "s", "court": "D", "opposition": "o", "observer": "^",
                  "media": "v", "academic": "P", "exit_poll": "X", "other": "."}
@@ -225,7 +225,7 @@ def plot_uncovered_need(result: SheetsResult, *, labels: Mapping[str, str] | Non
     ax.set_xlim(0, 100)
     ax.set_xlabel(label("claims.lead_share", lang, candidate=lead))
     ax.set_ylabel(units)
-    ax.legend(fontsize=7, frameon=False)
+    legend_outside(ax)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(label("claims.uncovered_title", lang, claim=_name(result.claim, names),
                        sheets=_name(result.sheets, names)), fontsize=9)

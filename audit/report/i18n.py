@@ -77,6 +77,13 @@ def level_name(level: str, lang: str) -> str:
     return render(key, None, lang) if has_message(key, lang) else level.replace("_", " ")
 
 
+def join_list(items: list[str] | tuple[str, ...], lang: str) -> str:
+    """Items joined as the language joins a list ("a, b and c"; "a, b y c")."""
+    from babel.lists import format_list
+
+    return format_list(list(items), locale=_LOCALES[lang]) if items else ""
+
+
 def capitalize(value: str) -> str:
     """First letter upper case, the rest unchanged (``str.capitalize`` lowers the rest)."""
     return value[:1].upper() + value[1:]

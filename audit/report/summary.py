@@ -27,7 +27,7 @@ from audit.forensics import Finding as VerdictFinding
 from audit.report.blocks import EVIDENCE_ORDER, FINDINGS, test_label
 from audit.report.context import ReportContext
 from audit.report.display import figure_labels, level_label
-from audit.report.i18n import capitalize, has_message, text
+from audit.report.i18n import capitalize, has_message, join_list, text
 from audit.report.model import Block, BulletList, Callout, Heading, Paragraph, Section, msg
 
 #: Families whose results are statistics of the tally sheets.
@@ -191,13 +191,8 @@ def statistics_blocks(verdict: Verdict | None, ctx: ReportContext, *,
 
 
 def _join(items: Sequence[Message | str], ctx: ReportContext) -> str:
-    """Items joined as the language joins a list ("a, b and c"; "a, b y c")."""
-    from babel.lists import format_list
-
-    from audit.messages import _LOCALES
-
-    return format_list([text(m, ctx.lang) if isinstance(m, Message) else m for m in items],
-                       locale=_LOCALES[ctx.lang])
+    return join_list([text(m, ctx.lang) if isinstance(m, Message) else m for m in items],
+                     ctx.lang)
 
 
 # --------------------------------------------------------------------------------------------

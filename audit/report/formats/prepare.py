@@ -15,7 +15,7 @@ from typing import Any
 
 from audit._version import __version__
 from audit.checks._result import Message
-from audit.report.i18n import cell, evidence_label, link_host, text
+from audit.report.i18n import capitalize, cell, evidence_label, link_host, text
 from audit.report.model import (
     NUMERIC_KINDS,
     Block,
@@ -168,7 +168,8 @@ def _block(block: Block, lang: str, max_rows: int, counters: dict[str, int]
     if isinstance(block, Paragraph):
         return {"type": "paragraph", "text": _t(block.message, lang)}
     if isinstance(block, Heading):
-        return {"type": "heading", "text": _t(block.message, lang)}
+        # a heading starts with a capital, also when it opens with a label ("el boletín 1")
+        return {"type": "heading", "text": capitalize(_t(block.message, lang))}
     if isinstance(block, BulletList):
         return {"type": "list", "items": [_t(m, lang) for m in block.items]}
     if isinstance(block, Callout):

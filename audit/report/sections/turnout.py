@@ -15,7 +15,7 @@ from audit.checks.turnout import IntegerPercentResult, SpikeResult
 from audit.report.blocks import REGION_ROWS, checks_table, descriptive_reason
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
-from audit.report.i18n import capitalize
+from audit.report.i18n import capitalize, join_list
 from audit.report.model import Block, BulletList, Callout, Column, Heading, Paragraph, Table, msg
 from audit.report.registry import MethodNote, SectionHook, register_method, register_section
 from audit.report.sections._battery import battery
@@ -32,11 +32,13 @@ def _national(results: Sequence[CheckResult], ctx: ReportContext) -> dict[str, C
 
 
 def _tested(results: Sequence[CheckResult], ctx: ReportContext) -> list[CheckResult]:
-    """Every national result, each candidate tested in the battery's order (the stuffing-
-    sensitive checks run for every candidate that matters, issue 15)."""
+    """Every national result: the calibrated tests first, then the descriptive ones; each
+    candidate tested in the battery's order (the stuffing-sensitive checks run for every
+    candidate that matters, issue 15)."""
     order = {c: i for i, c in enumerate(battery(ctx).candidates)}
     national = [r for r in results if "scope" not in r.params]
-    return sorted(national, key=lambda r: (r.test, order.get(r.candidate or "", -1)))
+    return sorted(national, key=lambda r: (descriptive_reason(r) is not None, r.test,
+                                           order.get(r.candidate or "", -1)))
 
 
 def _candidate(ctx: ReportContext) -> str:
@@ -88,8 +90,10 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
     candidate = _candidate(ctx)
     if not nat:
         return [none_run(ctx, "turnout")]
-    blocks: list[Block] = [Paragraph(msg("report.turnout.setup", candidate=candidate,
-                                         n_resamples=battery(ctx).n_resamples))]
+    labels = figure_labels(ctx)
+    blocks: list[Block] = [Paragraph(msg(
+        "report.turnout.setup", candidate=candidate, n_resamples=battery(ctx).n_resamples,
+        candidates=join_list([labels.get(c, c) for c in battery(ctx).candidates], ctx.lang)))]
     if "turnout.distribution" in nat:
         blocks.append(Paragraph(display(nat["turnout.distribution"].message, ctx)))
     integer = nat.get("turnout.integer_percentages")
