@@ -154,9 +154,8 @@ def _table(block: Table, lang: str, max_rows: int, number: int | None) -> dict[s
     if len(block.rows) > len(shown):
         notes.append(text(msg("report.chrome.truncated", shown=len(shown),
                               total=len(block.rows)), lang))
-    hosts = [[link_host(v) if k == "link" and v != "—" else "" for v, k in zip(r, kinds,
-                                                                          strict=True)]
-             for r in rows]
+    hosts = [[link_host(v) if k == "link" and v.startswith(("http://", "https://")) else ""
+              for v, k in zip(r, kinds, strict=True)] for r in rows]
     return {"type": "table", "name": block.name, "number": number, "hosts": hosts,
             "caption": _t(block.caption, lang), "notes": notes, "header": header,
             "kinds": kinds, "align": ["right" if c.numeric else "left" for c in block.columns],
