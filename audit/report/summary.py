@@ -417,7 +417,8 @@ def build_summary(ctx: ReportContext, built: Mapping[str, Section],
     verdict = statistics_verdict(ctx, entries)
     blocks: list[Block] = []
     if ctx.simulated:
-        blocks.append(Callout(Evidence.NOT_TESTED, msg("report.summary.simulated")))
+        # a notice, not a finding: no evidence label
+        blocks.append(Paragraph(msg("report.summary.simulated")))
     contradicted, outside = official_checks(ctx, used)
     blocks += truth_blocks(ctx, verdict, contradicted=contradicted, outside=outside)
     context = ctx.case_context()

@@ -60,7 +60,8 @@ def test_every_claim_has_a_primary_link_or_says_it_was_not_confirmed(
     assert primary["Carter Center statement"] == CARTER
     assert primary["CNE bulletin 1"] == Message("report.claims.primary_status.not_confirmed",
                                                 {})
-    assert table.note is not None and table.note.params["cited"] == 1
+    assert table.note is not None
+    assert table.note.params["cited"] == 1
 
 
 def test_not_confirmed_is_text_never_a_link(model: ReportModel, tmp_path: Path) -> None:

@@ -83,7 +83,8 @@ class TestStatisticsParagraph:
         # the demo's stuffing served A, the runner-up on the sheets and declared winner:
         # only a battery that tests A sees it (issue 15 item 3)
         assert verdict.candidates == ("B", "A")
-        assert verdict.flagged and verdict.strongest is Evidence.STRONG
+        assert verdict.flagged
+        assert verdict.strongest is Evidence.STRONG
         assert (verdict.findings[0].test, verdict.findings[0].candidate) == (
             "fingerprints.corner", "A")
         callouts = _statistics_callouts(model)
@@ -197,7 +198,8 @@ class TestEvidenceLabels:
         by_test: dict[tuple[str, str], list[object]] = {
             (row[0]["text"], row[1]): row for row in table["rows"]}  # type: ignore[union-attr]
         integer = by_test[("Whole percentages", "A (simulated)")]
-        assert integer[-1] in self.LEVELS and isinstance(integer[-2], float)
+        assert integer[-1] in self.LEVELS
+        assert isinstance(integer[-2], float)
         assert integer[keys.index("method")]["text"] == "SP"  # type: ignore[index]
         for label in ("Kurtosis of the share", "Skewness of turnout",
                       "Sobyanin–Sukhovolsky slope", "Turnout outliers within regions"):
@@ -253,7 +255,7 @@ class TestTruthFile:
     @pytest.mark.parametrize("content", ["{not json", '{"manipulations": {"kind": 1}}',
                                          '{"manipulations": [{"kind": "x"}]}'])
     def test_a_malformed_file_is_one_clear_error(self, tmp_path: Path, content: str) -> None:
-        with pytest.raises(AuditError, match="summary.json") as info:
+        with pytest.raises(AuditError, match=r"summary\.json") as info:
             manipulations(_ctx(tmp_path, content))
         assert "\n" not in str(info.value)
 
