@@ -107,11 +107,11 @@ def _histogram(ax: Axes, values: np.ndarray, spikes: np.ndarray, at_100: int | N
     if spikes.size:
         ax.scatter(spikes, np.full(spikes.size, top * 1.04), marker="v", s=14, color=SPIKE,
                    zorder=3, label=label("turnout.integer_spike", lang))
-    if at_100:
+    if at_100:  # near the top right corner, a line to the last bin: above the bars there
         ax.annotate(label("turnout.at_100", lang, n=number(at_100, "int", lang)),
-                    xy=(100, min(top, float(counts[-1]))), xytext=(-6, 0),
-                    textcoords="offset points", ha="right", va="top", fontsize=7,
-                    color=SPIKE)
+                    xy=(100, min(top, float(counts[-1]))), xytext=(0.97, 0.8),
+                    textcoords="axes fraction", ha="right", va="top", fontsize=7,
+                    color=SPIKE, arrowprops={"arrowstyle": "-", "color": SPIKE, "lw": 0.6})
     ax.set_xlim(0, 101)
     ax.set_ylim(0, top * 1.12)
     ax.set_ylabel(label("turnout.stations_per_bin", lang,
