@@ -25,7 +25,15 @@ from audit.report.blocks import (
     need_message,
 )
 from audit.report.context import ReportContext, ReportOptions
-from audit.report.i18n import cell, country_name, format_date, has_message, level_name, text
+from audit.report.i18n import (
+    capitalize,
+    cell,
+    country_name,
+    format_date,
+    has_message,
+    level_name,
+    text,
+)
 from audit.report.model import (
     Block,
     BulletList,
@@ -423,7 +431,7 @@ def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo,
         blocks.append(Table(columns=(
             Column("id", msg("report.col.id"), "code"),
             Column("claim", msg("report.col.claim")),
-        ), rows=tuple((c.id, c.name(ctx.lang)) for c in dispute.ledger.timeline()),
+        ), rows=tuple((c.id, capitalize(c.name(ctx.lang))) for c in dispute.ledger.timeline()),
             name="claim-ids", max_rows=500, caption=msg("report.provenance.claims_caption")))
     return Section(id="provenance", title=msg("report.section.provenance.title"),
                    blocks=tuple(blocks))
