@@ -164,16 +164,18 @@ def _table(block: Table, lang: str, max_rows: int, number: int | None) -> dict[s
 
 def _block(block: Block, lang: str, max_rows: int, counters: dict[str, int]
            ) -> dict[str, Any]:
+    # Every text block starts with a capital, also when its sentence opens with a label
+    # written to sit inside a sentence ("el boletín 1 del CNE", "the simulated authority's").
     if isinstance(block, Paragraph):
-        return {"type": "paragraph", "text": _t(block.message, lang)}
+        return {"type": "paragraph", "text": capitalize(_t(block.message, lang))}
     if isinstance(block, Heading):
-        # a heading starts with a capital, also when it opens with a label ("el boletín 1")
         return {"type": "heading", "text": capitalize(_t(block.message, lang))}
     if isinstance(block, BulletList):
-        return {"type": "list", "items": [_t(m, lang) for m in block.items]}
+        return {"type": "list", "items": [capitalize(_t(m, lang)) for m in block.items]}
     if isinstance(block, Callout):
         return {"type": "callout", "level": block.evidence.value,
-                "label": evidence_label(block.evidence, lang), "text": _t(block.message, lang)}
+                "label": evidence_label(block.evidence, lang),
+                "text": capitalize(_t(block.message, lang))}
     if isinstance(block, MissingInput):
         return {"type": "missing", "section": block.section, "text": text(block.line, lang)}
     if isinstance(block, Table):
