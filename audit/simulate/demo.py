@@ -433,7 +433,7 @@ authority, the observers and every number.
 | `observers-profile.toml` | the column mapping of that layout (`--mapping`) |
 | `official_totals_by_province.csv` | the announced totals by province |
 | `truth/stations.csv` | per table: stuffed or not, how much, clean counts, observed or not |
-| `truth/summary.json` | the totals at each step (clean, sheets, announced, observed) |
+| `truth/summary.json` | the totals at each step and the `manipulations` the report names |
 
 A real case has no `truth/` folder: it is here so that tests and learners can check what the
 tools find against what was done.
