@@ -1,4 +1,5 @@
-"""Development sessions: ``nox -s tests lint typecheck bench calibrate reports screenshots``."""
+"""Development sessions: ``nox -s tests lint typecheck bench calibrate reports screenshots
+fuzz``."""
 
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ def calibrate(session: nox.Session, target: str) -> None:
     session.install("-e", ".")
     data = Path(os.environ.get("ELECTION_AUDIT_DATA", Path("..") / "shared" / "data"))
     session.run("election-audit", "calibrate", *CALIBRATIONS[target], "--fast-only",
-                "--seed", "20240728", "-o", "docs", "--data-dir", str(data), "--progress",
+                "--seed", "20240728", "-o", "docs", "--force", "--data-dir", str(data),
+                "--progress",
                 *session.posargs)
 
 
@@ -92,7 +94,37 @@ def reports(session: nox.Session) -> None:
     for fmt in session.posargs or ["pdf"]:
         for case, lang in EXAMPLE_REPORTS:
             session.run("election-audit", "report", case, "--lang", lang, "--data-dir",
-                        str(data), "--offline", "-o", str(out / f"{case}-{lang}.{fmt}"))
+                        str(data), "--offline", "--force", "-o",
+                        str(out / f"{case}-{lang}.{fmt}"))
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """The fuzzing harness of issue 13 (docs/security.md), for a set time.
+
+    First the hypothesis property tests of ``tests/fuzz`` with the ``fuzz`` profile
+    (``FUZZ_EXAMPLES`` per test, default 10,000; the cheaper tests run all of them), then
+    the atheris target on the readers, seeded with the regression corpus
+    ``tests/data/hostile/sheets`` and run for ``posargs[0]`` seconds (default 300) with a
+    2 GB memory cap. Findings (inputs that break an invariant) are saved in out/fuzz/.
+    """
+    import shutil
+
+    session.install("-e", ".[test,fuzz]")
+    seconds = session.posargs[0] if session.posargs else "300"
+    session.run("python", "-m", "pytest", "tests/fuzz", "-q", "-p", "no:cacheprovider",
+                "--hypothesis-show-statistics",
+                env={"HYPOTHESIS_PROFILE": "fuzz",
+                     "FUZZ_EXAMPLES": os.environ.get("FUZZ_EXAMPLES", "10000")})
+    out = Path("out") / "fuzz"
+    corpus = out / "corpus"  # libFuzzer adds the inputs it finds interesting here
+    corpus.mkdir(parents=True, exist_ok=True)
+    for seed in Path("tests/data/hostile/sheets").iterdir():
+        if seed.is_file() and seed.suffix != ".md":
+            shutil.copy(seed, corpus / f"seed-{seed.name}")
+    session.run("python", "tests/fuzz/atheris_readers.py", str(corpus),
+                f"-max_total_time={seconds}", "-rss_limit_mb=2048", "-timeout=30",
+                "-max_len=262144", f"-artifact_prefix={out}/", "-print_final_stats=1")
 
 
 @nox.session(python=PYTHON)
@@ -111,7 +143,7 @@ def screenshots(session: nox.Session) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for fmt in ("pdf", "html"):
         session.run("election-audit", "report", "venezuela-2024", "--data-dir", str(data),
-                    "--offline", "-o", str(out / f"venezuela-2024-en.{fmt}"))
+                    "--offline", "--force", "-o", str(out / f"venezuela-2024-en.{fmt}"))
     session.run("pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
                 str(out / "venezuela-2024-en.pdf"), "docs/img/report-summary-en",
                 external=True)

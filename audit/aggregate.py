@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import InputFileError
+from audit.inert import restore, write_csv
 from audit.model import (
     KEY_COLUMNS,
     SheetTable,
@@ -125,7 +126,7 @@ def write_aggregates(frame: pd.DataFrame, path: str | Path, meta: Mapping[str, A
         text = " ".join(str(value).split())
         header.append(f"# {key}: {text}")
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
+    write_csv(frame, buffer)  # inert in spreadsheets (audit.inert)
     path.write_text("\n".join(header) + "\n" + buffer.getvalue(), encoding="utf-8")
     return path
 
@@ -181,6 +182,9 @@ def read_aggregates(path: str | Path, *, label: str | None = None) -> SheetAggre
     frame = pd.read_csv(io.StringIO("\n".join(lines[n_header:])),
                         dtype={"region_code": "string", "region_name": "string"},
                         keep_default_na=False, na_values=[""])
+    for col in ("region_code", "region_name"):
+        if col in frame:
+            frame[col] = restore(frame[col])
     candidates = tuple(c[len("votes_"):] for c in frame.columns if c.startswith("votes_"))
     needed = ["region_code", "tables", "registered_tables", "registered", "ballots", "valid",
               *(vote_column(k) for k in candidates)]

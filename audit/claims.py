@@ -11,6 +11,12 @@ Loading validates every field with the nothing-lost discipline of the tally-shee
 bad field becomes one :class:`ClaimProblem` (claim id, field, value, rule, line), all problems
 are collected, and :class:`ClaimValidationError` (an :class:`~audit.errors.ClaimsError`)
 reports them together. A ledger is never silently truncated.
+
+A ledger may come from someone else (issue 13): it is read only up to
+:data:`MAX_LEDGER_BYTES`, its YAML node graph is checked before anything is built from it
+(aliases, nesting depth and the size the document would have with every alias expanded are
+bounded: a "billion laughs" ledger is refused at once, a few anchors still work), and every
+message shows values cut to a few dozen characters with a count of what was left out.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import pandas as pd
 import yaml
 
 from audit._json import jsonable
-from audit.errors import ClaimsError
+from audit.errors import ClaimsError, cut, shown
 from audit.model import Election
 
 #: The C-accelerated safe YAML loader where available (same results, faster).
@@ -51,6 +57,12 @@ BASES: tuple[str, ...] = ("tally_sheets", "count", "sample", "statement", "unkno
 ROUNDINGS: tuple[str, ...] = ("nearest", "down")
 #: Pseudo-candidate: the sum of every candidate not listed separately in ``counts``.
 OTHERS = "OTHERS"
+
+#: Bounds of a ledger read from a case folder (far above any real ledger).
+MAX_LEDGER_BYTES = 16 << 20
+MAX_ALIASES = 1_000
+MAX_DEPTH = 64
+MAX_NODES = 1_000_000
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _INT_RE = re.compile(r"^\d+$")
@@ -410,9 +422,8 @@ class ClaimProblem:
 
     def __str__(self) -> str:
         where = f"line {self.line}: " if self.line else ""
-        value = repr(self.value) if not isinstance(self.value, str) else f"'{self.value}'"
-        return (f"{where}claim '{self.claim}', field '{self.field}' = {value}: "
-                f"{self.message} ({self.rule})")
+        return (f"{where}claim {shown(self.claim)}, field {shown(self.field)} = "
+                f"{shown(self.value)}: {cut(self.message, 300)} ({self.rule})")
 
     def to_dict(self) -> dict[str, Any]:
         return {"claim": self.claim, "field": self.field, "value": jsonable(_plain(self.value)),
@@ -422,9 +433,11 @@ class ClaimProblem:
 def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, str) and len(value) > 200:
+        return shown(value, 200)
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
-    return str(value)
+    return shown(value)
 
 
 class ClaimValidationError(ClaimsError):
@@ -435,7 +448,9 @@ class ClaimValidationError(ClaimsError):
         self.problems = tuple(problems)
         n = len(self.problems)
         head = f"{origin}: {n} problem{'s' if n != 1 else ''}: "
-        super().__init__(head + "; ".join(str(p) for p in self.problems))
+        shown = "; ".join(str(p) for p in self.problems[:20])
+        more = f"; and {n - 20:,} more" if n > 20 else ""
+        super().__init__(head + shown + more)
 
 
 # --------------------------------------------------------------------------------------------
@@ -925,11 +940,70 @@ def _line_index(text: str) -> tuple[dict[int, int], dict[int, dict[str, int]], i
     return claim_lines, field_lines, election_line
 
 
+def _check_graph(text: str, origin: str) -> None:
+    """Refuse a YAML document whose aliases would make it huge or whose nesting is too deep
+    (walked on the composed node graph, where an alias is a shared node: nothing is expanded).
+
+    PyYAML keeps aliases as shared references, so loading a "billion laughs" document is
+    cheap; walking it is not (yaml/pyyaml#235). Sizes are computed once per node.
+    """
+    if len(text) > MAX_LEDGER_BYTES:
+        raise ClaimsError(f"{origin}: {len(text):,} characters, more than the "
+                          f"{MAX_LEDGER_BYTES:,} a claims ledger may have")
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except RecursionError:
+        raise ClaimsError(f"{origin}: the YAML is nested too deeply") from None
+    except yaml.YAMLError:
+        return  # reported with its line by parse_ledger
+    if root is None:
+        return
+    size: dict[int, int] = {}
+    seen: set[int] = set()
+    aliases = 0
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    active: set[int] = set()
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        children = [n for pair in node.value for n in pair] \
+            if isinstance(node, yaml.MappingNode) else \
+            list(node.value) if isinstance(node, yaml.SequenceNode) else []
+        if done:
+            active.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            if size[key] > MAX_NODES:
+                raise ClaimsError(f"{origin}: with its aliases (*name) expanded the YAML would "
+                                  f"have more than {MAX_NODES:,} values; refused")
+            continue
+        if key in seen:
+            if key in active:
+                raise ClaimsError(f"{origin}: the YAML has an alias that refers to itself")
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise ClaimsError(f"{origin}: more than {MAX_ALIASES:,} YAML aliases (*name); "
+                                  f"refused")
+            continue
+        if depth > MAX_DEPTH:
+            raise ClaimsError(f"{origin}: the YAML is nested more than {MAX_DEPTH} levels deep")
+        seen.add(key)
+        active.add(key)
+        stack.append((node, depth, True))
+        stack += [(c, depth + 1, False) for c in children]
+
+
 def parse_ledger(text: str, *, election: Election | None = None,
                  origin: str = "claims ledger") -> ClaimLedger:
-    """Validate a ledger's YAML text; raise :class:`ClaimValidationError` listing every problem."""
+    """Validate a ledger's YAML text; raise :class:`ClaimValidationError` listing every problem.
+
+    Raises :class:`~audit.errors.ClaimsError` at once for a document too large, too deep or
+    with too many aliases (see the module docstring).
+    """
+    _check_graph(text, origin)
     try:
         raw = yaml.load(text, Loader=_Loader)  # a safe loader
+    except RecursionError:
+        raise ClaimsError(f"{origin}: the YAML is nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

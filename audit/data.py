@@ -17,16 +17,27 @@ the bytes the manifest describes. A local file with other bytes is an error nami
 hashes (a corrupt cached copy is replaced by a fresh download instead). When nothing works,
 :class:`~audit.errors.DataUnavailableError` says in one sentence where we looked and how to
 supply the file. See ``docs/data.md``.
+
+A case folder may be hostile (issue 13, ``docs/security.md``): paths from it never leave the
+case folder or the cache (validated by :mod:`audit.cases`, and checked again here after
+resolving links); nothing is ever deleted, a download is written to a temporary name in the
+cache, verified, then renamed over its target; downloads are ``https`` only (unless
+``$ELECTION_AUDIT_ALLOW_HTTP`` is set), bounded by an overall :data:`DEADLINE` and by the
+manifest's size plus a small margin (:data:`MAX_DOWNLOAD` when the manifest gives none), and
+archive members are streamed out under the same cap.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from audit.cases import Archive, Case, DataFile, SourceFile, case_dir, load_case
@@ -39,6 +50,17 @@ from audit.model import KEY_COLUMNS, sha256_file
 ENV_VAR = "ELECTION_AUDIT_DATA"
 #: Seconds to wait for a connection and between bytes of a download: offline fails fast.
 TIMEOUT = (5.0, 30.0)
+#: Seconds one whole download may take.
+DEADLINE = 900.0
+#: Largest download when the manifest does not state the file's size.
+MAX_DOWNLOAD = 2 << 30
+#: Set to 1 to allow plain-http downloads (the bytes are still checked against the SHA-256).
+ALLOW_HTTP_VAR = "ELECTION_AUDIT_ALLOW_HTTP"
+
+
+def _cap(size: int | None) -> int:
+    """Bytes a download of a file of ``size`` bytes may bring (size + 1% + 64 KiB)."""
+    return MAX_DOWNLOAD if size is None else size + size // 100 + (64 << 10)
 
 
 def cache_dir() -> Path:
@@ -161,19 +183,29 @@ def source_profile(case: Case, source: SourceFile) -> Profile:
 # --------------------------------------------------------------------------------------------
 
 
+def _within(path: Path, root: Path) -> bool:
+    """Whether ``path`` resolves to a place inside ``root`` (links followed)."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
 def _locate_file(case: Case, source: SourceFile, entry: DataFile,
                  data_dir: str | Path | None, download: bool) -> Path:
     cache = cache_dir()
     looked: list[str] = []
+    stale = ""
     for label, root in search_dirs(data_dir, case):
         for path in (root / source.folder / entry.file, root / entry.file):
             if not path.is_file():
                 continue
+            if root in (cache, case.path) and not _within(path, root):
+                raise MetadataError(f"{path} leads outside {label} ({root}); case "
+                                    f"{case.name!r} cannot use it")
             digest = sha256_file(path)
             if digest == entry.sha256:
                 return path
-            if root == cache:  # our own copy is corrupt: fetch it again
-                path.unlink()
+            if root == cache:  # our own copy is corrupt: a download replaces it (renamed
+                stale = (f"; the copy in the cache ({path}) has other bytes than the "  # over
+                         f"manifest says and was left as it is")  # it), nothing deleted
                 continue
             raise ChecksumError(
                 f"{path} (from {label}) has sha256 {digest}, but case {case.name!r} source "
@@ -185,7 +217,7 @@ def _locate_file(case: Case, source: SourceFile, entry: DataFile,
         target = cache / source.folder / entry.file
         for url in entry.urls:
             try:
-                return _download(url, entry.sha256, target)
+                return _download(url, entry.sha256, target, size=entry.bytes)
             except Exception as exc:  # network, HTTP and hash errors all mean "try the next"
                 errors.append(_short(url, exc))
         for archive in entry.archives:
@@ -200,8 +232,8 @@ def _locate_file(case: Case, source: SourceFile, entry: DataFile,
     folder = f"{source.folder}/" if source.folder else ""
     raise DataUnavailableError(
         f"{entry.file} of case {case.name!r} source {source.id!r} was not found in {where}"
-        f"{tried}; place it as <folder>/{folder}{entry.file} and pass --data-dir <folder> or "
-        f"set ${ENV_VAR}")
+        f"{stale}{tried}; place it as <folder>/{folder}{entry.file} and pass --data-dir "
+        f"<folder> or set ${ENV_VAR}")
 
 
 def _short(url: str, exc: BaseException) -> str:
@@ -214,19 +246,81 @@ def _short(url: str, exc: BaseException) -> str:
     return f"{host}: {type(exc).__name__}"
 
 
-def _fetch(url: str, known_hash: str | None, folder: Path, fname: str) -> Path:
+class _BoundedDownloader:
+    """A pooch downloader with an overall deadline, a size cap and https only.
+
+    pooch writes to a temporary file beside the target, checks the SHA-256 and renames it
+    (a failed download leaves nothing behind); this class bounds what it may receive.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def __call__(self, url: str, output_file: Any, pooch: object,
+                 check_only: bool = False) -> bool | None:
+        import requests
+        from tqdm import tqdm
+
+        start = time.monotonic()
+        with requests.get(url, stream=True, timeout=TIMEOUT) as response:
+            response.raise_for_status()
+            _require_https(response.url)  # also after redirects
+            if check_only:
+                return True
+            announced = int(response.headers.get("Content-Length") or 0)
+            if announced > self.max_bytes:
+                raise RuntimeError(f"the server announces {announced:,} bytes, larger than the "
+                                   f"{self.max_bytes:,} expected")
+            received = 0
+            with open(output_file, "wb") as fh, tqdm(
+                    total=announced or None, unit="B", unit_scale=True, file=sys.stderr,
+                    disable=not sys.stderr.isatty(), leave=False) as bar:
+                for chunk in _arriving(response):
+                    received += len(chunk)
+                    if received > self.max_bytes:
+                        raise RuntimeError(f"the download grew larger than the "
+                                           f"{self.max_bytes:,} bytes expected; stopped")
+                    if time.monotonic() - start > DEADLINE:
+                        raise RuntimeError(f"the download did not finish within {DEADLINE:.0f} "
+                                           f"seconds; stopped")
+                    fh.write(chunk)
+                    bar.update(len(chunk))
+        return None
+
+
+def _arriving(response: Any) -> Any:
+    """The body in pieces as they arrive (``read1``), so that the deadline is checked at
+    least once per read timeout however slowly a server sends; decoded as requests would."""
+    raw = response.raw
+    if not hasattr(raw, "read1"):  # urllib3 < 2
+        yield from response.iter_content(1 << 16)
+        return
+    while chunk := raw.read1(1 << 16, decode_content=True):
+        yield chunk
+
+
+def _require_https(url: str) -> None:
+    if urlparse(url).scheme != "https" and os.environ.get(ALLOW_HTTP_VAR) != "1":
+        raise RuntimeError(f"plain http is refused ({url}); downloads need https (set "
+                           f"{ALLOW_HTTP_VAR}=1 to allow it)")
+
+
+def _fetch(url: str, known_hash: str | None, folder: Path, fname: str, *,
+           max_bytes: int = MAX_DOWNLOAD) -> Path:
     """Download ``url`` to ``folder/fname`` with pooch (hash checked, progress on stderr)."""
     import pooch
 
-    downloader = pooch.HTTPDownloader(progressbar=True, timeout=TIMEOUT)
     path = pooch.retrieve(url, known_hash=f"sha256:{known_hash}" if known_hash else None,
-                          fname=fname, path=folder, downloader=downloader)
+                          fname=fname, path=folder, downloader=_BoundedDownloader(max_bytes),
+                          progressbar=False)
     return Path(path)
 
 
-def _download(url: str, sha256: str, target: Path) -> Path:
+def _download(url: str, sha256: str, target: Path, *, size: int | None = None) -> Path:
+    """``url`` downloaded to ``target`` (in the cache), checked against ``sha256``."""
+    _require_https(url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    path = _fetch(url, sha256, target.parent, target.name)
+    path = _fetch(url, sha256, target.parent, target.name, max_bytes=_cap(size))
     return _verified(path, sha256, target)
 
 
@@ -234,29 +328,50 @@ def _from_archive(archive: Archive, entry: DataFile, target: Path) -> Path:
     """Download an archive (hash checked), extract the member, check the member's hash."""
     target.parent.mkdir(parents=True, exist_ok=True)
     name = archive.url.rstrip("/").rsplit("/", 1)[-1].replace("%20", "_")
+    _require_https(archive.url)
     packed = _fetch(archive.url, archive.sha256, target.parent / ".archives", name)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        extracted = _extract(packed, archive.member, Path(tmp))
+        extracted = _extract(packed, archive.member, Path(tmp) / "member",
+                             max_bytes=_cap(entry.bytes))
         return _verified(extracted, entry.sha256, target)
 
 
-def _extract(packed: Path, member: str, into: Path) -> Path:
+def _extract(packed: Path, member: str, into: Path, *, max_bytes: int) -> Path:
+    """The member's bytes streamed to the file ``into`` (never to a path the archive names),
+    stopped beyond ``max_bytes``."""
     if zipfile.is_zipfile(packed):
         with zipfile.ZipFile(packed) as zf:
             names = zf.namelist()
             chosen = member if member in names else _only_table(names, member, packed)
-            return Path(zf.extract(chosen, into))
-    if packed.read_bytes()[:6] == b"7z\xbc\xaf\x27\x1c":
+            if zf.getinfo(chosen).file_size > max_bytes:
+                raise RuntimeError(f"{chosen} in {packed.name} unpacks to more than the "
+                                   f"{max_bytes:,} bytes expected")
+            with zf.open(chosen) as src, open(into, "wb") as dst:
+                written = 0
+                while chunk := src.read(1 << 20):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise RuntimeError(f"{chosen} in {packed.name} unpacks to more than "
+                                           f"the {max_bytes:,} bytes expected")
+                    dst.write(chunk)
+            return into
+    with open(packed, "rb") as fh:
+        magic = fh.read(6)
+    if magic == b"7z\xbc\xaf\x27\x1c":
         try:
             import py7zr
         except ImportError as exc:
             raise RuntimeError(f"{packed.name} is a 7z archive; install py7zr to extract it, "
                                f"or extract {member} yourself") from exc
         with py7zr.SevenZipFile(packed) as sz:
-            names = sz.getnames()
-            chosen = member if member in names else _only_table(names, member, packed)
-            sz.extract(path=into, targets=[chosen])
-        return into / chosen
+            sizes = {f.filename: f.uncompressed for f in sz.list()}
+            chosen = member if member in sizes else _only_table(list(sizes), member, packed)
+            if (sizes.get(chosen) or 0) > max_bytes:
+                raise RuntimeError(f"{chosen} in {packed.name} unpacks to more than the "
+                                   f"{max_bytes:,} bytes expected")
+            data = sz.read([chosen])[chosen]
+            into.write_bytes(data.read())
+        return into
     raise RuntimeError(f"{packed.name} is neither a zip nor a 7z archive")
 
 

@@ -112,7 +112,8 @@ class TestHashes:
         put(dirs["cache"], b"truncated")
         calls: list[str] = []
 
-        def fetch(url: str, known_hash: str | None, folder: Path, fname: str) -> Path:
+        def fetch(url: str, known_hash: str | None, folder: Path, fname: str,
+                  **limits: int) -> Path:
             calls.append(url)
             folder.mkdir(parents=True, exist_ok=True)
             (folder / fname).write_bytes(CONTENT)
@@ -131,7 +132,8 @@ class TestDownload:
                                            monkeypatch: pytest.MonkeyPatch) -> None:
         calls: list[str] = []
 
-        def fetch(url: str, known_hash: str | None, folder: Path, fname: str) -> Path:
+        def fetch(url: str, known_hash: str | None, folder: Path, fname: str,
+                  **limits: int) -> Path:
             calls.append(url)
             if "publisher" in url:
                 raise ConnectionError("publisher is down")
@@ -155,7 +157,8 @@ class TestDownload:
             zf.writestr("inner/sheets-2024.csv", CONTENT)
         zsha = hashlib.sha256(packed.read_bytes()).hexdigest()
 
-        def fetch(url: str, known_hash: str | None, folder: Path, fname: str) -> Path:
+        def fetch(url: str, known_hash: str | None, folder: Path, fname: str,
+                  **limits: int) -> Path:
             assert known_hash == zsha
             folder.mkdir(parents=True, exist_ok=True)
             return Path(__import__("shutil").copy(packed, folder / fname))

@@ -78,6 +78,7 @@ from audit.checks._result import CheckResult, Evidence, Message, evidence_from_p
 from audit.checks.sampling import uniform_draws
 from audit.claims import OTHERS, Claim
 from audit.errors import AuditError
+from audit.inert import restore, write_csv
 from audit.model import SheetTable, region_code_column, region_name_column, sha256_file
 
 SAMPLE_SCHEMA = "election-audit/quickcount-sample"
@@ -268,7 +269,7 @@ class QuickCountSample:
     def to_csv(self, path: Path) -> None:
         """Write the sample: ``# key: value`` header lines, then the draws as CSV."""
         text = "".join(f"# {k}: {v}\n" for k, v in self.header().items())
-        text += self.draws[list(_SAMPLE_COLUMNS)].to_csv(index=False, lineterminator="\n")
+        text += write_csv(self.draws[list(_SAMPLE_COLUMNS)]) or ""  # inert (audit.inert)
         Path(path).write_text(text, encoding="utf-8")
 
     @classmethod
@@ -293,6 +294,7 @@ class QuickCountSample:
         try:
             draws = pd.read_csv(io.StringIO("".join(lines[body:])), dtype=str,
                                 keep_default_na=False)
+            draws = draws.apply(restore)
             for col in ("draw", "stratum_draw", "frame_index", "stratum_tables",
                         "stratum_sample"):
                 draws[col] = draws[col].astype(np.int64)

@@ -1,8 +1,11 @@
 """The ``election-audit`` command line: a thin layer over the library.
 
-Each command parses its arguments, calls one library function and prints. Input problems
-(:class:`audit.errors.AuditError`, usage errors) print one line on stderr and exit with code 2;
-findings are results and exit 0. ``--verbose`` shows tracebacks for debugging.
+Each command parses its arguments, calls one library function and prints. Exit codes: 0 when
+the command ran (findings are results), 2 for an input problem (:class:`audit.errors.AuditError`,
+a usage error, a file that cannot be read or written: one line on stderr), 130 when
+interrupted (Ctrl-C), 1 only for a bug (an internal error, with a request to report it).
+Warnings of the libraries underneath never reach the terminal; ``--verbose`` shows them and
+full tracebacks for debugging.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import warnings
 from collections.abc import Sequence
 
 import click
 
 from audit._version import __version__
-from audit.errors import AuditError
+from audit.errors import AuditError, AuditWarning
 
 
 def _cases_epilog() -> str:
@@ -55,6 +59,14 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: object = None, line: str | None = None) -> None:
+    text = " ".join(str(message).split())
+    click.echo(f"election-audit: warning: {text}" if issubclass(category, AuditWarning)
+               else f"election-audit: {category.__name__}: {text} ({filename}:{lineno})",
+               err=True)
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"election-audit: error: {message}", err=True)
     sys.exit(code)
@@ -65,13 +77,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = "--verbose" in args
     try:
-        code = cli.main(args=args, prog_name="election-audit", standalone_mode=False)
+        with warnings.catch_warnings():
+            if not verbose:  # numpy/pandas/matplotlib remarks are not for the user
+                warnings.simplefilter("ignore")
+            warnings.simplefilter("always", AuditWarning)  # ours: one line each
+            warnings.showwarning = _show_warning
+            code = cli.main(args=args, prog_name="election-audit", standalone_mode=False)
     except AuditError as exc:
         if verbose:
             raise
         _fail(" ".join(str(exc).split()), exc.exit_code)
-    except click.exceptions.Abort:
-        _fail("aborted", 1)
+    except click.exceptions.Abort as exc:  # click turns Ctrl-C into Abort
+        _fail("interrupted" if isinstance(exc.__cause__, KeyboardInterrupt) else "aborted",
+              130 if isinstance(exc.__cause__, KeyboardInterrupt) else 1)
     except click.ClickException as exc:  # usage errors: bad option, missing argument
         _fail(" ".join(exc.format_message().split()), 2)
     except KeyboardInterrupt:
@@ -81,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:
         if verbose:
             raise
-        _fail(f"internal error ({type(exc).__name__}: {' '.join(str(exc).split())}); rerun "
-              f"with --verbose and report it", 1)
+        if isinstance(exc, OSError) and exc.filename is not None:
+            # a file the user named cannot be read or written (permissions, a full disk, a
+            # folder where a file is expected): an input problem, not a bug
+            _fail(f"cannot use {exc.filename}: {exc.strerror or type(exc).__name__}", 2)
+        _fail(f"internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
+              f"rerun with --verbose and report it", 1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+
+from audit.errors import OutputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -318,6 +320,64 @@ def data_dir_option(func: F) -> F:
 # --------------------------------------------------------------------------------------------
 # Output helpers
 # --------------------------------------------------------------------------------------------
+
+
+def force_option(func: F) -> F:
+    """``--force``: replace outputs that already exist (never an input of the same run)."""
+    return _option("--force", concept="force", is_flag=True,
+                   help="Replace output files that already exist (inputs are never "
+                        "overwritten).")(func)
+
+
+def _files(paths: Iterable[Path | str | None]) -> list[Path]:
+    """The files named by ``paths`` (a folder stands for the files directly in it)."""
+    found: list[Path] = []
+    for item in paths:
+        if item is None:
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found += [p for p in path.iterdir() if p.is_file()]
+        elif path.exists():
+            found.append(path)
+    return found
+
+
+def guard_output(outputs: Path | str | Iterable[Path | str], *,
+                 inputs: Iterable[Path | str | None] = (), force: bool = False) -> None:
+    """Refuse, before anything is written, an output that would replace an input of the same
+    run or, without ``force``, any existing file.
+
+    An output is an input when both resolve to the same path or, for existing files, share
+    device and inode (a hard link or a symbolic link to the input counts). A folder named as
+    an output (e.g. the figures folder of a Markdown report) is checked file by file.
+
+    Raises
+    ------
+    OutputError
+        With one line naming the output and what it would replace (exit code 2).
+    """
+    targets = [Path(outputs)] if isinstance(outputs, (str, Path)) else \
+        [Path(p) for p in outputs]
+    sources = _files(inputs)
+    by_path = {p.resolve(): p for p in sources}
+    by_inode = {(st.st_dev, st.st_ino): p for p in sources if (st := p.stat())}
+    for target in targets:
+        for path in _files([target]) if target.is_dir() else [target]:
+            hit = by_path.get(path.resolve())
+            if hit is None and path.exists():
+                st = path.stat()
+                hit = by_inode.get((st.st_dev, st.st_ino))
+            if hit is not None:
+                raise OutputError(f"{path} is an input of this run ({hit}); choose another "
+                                  f"output")
+        if target.exists() and not force and (target.is_file() or any(target.iterdir())):
+            raise OutputError(f"{target} already exists; pass --force to replace it")
+        parent = target.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK):
+            raise OutputError(f"cannot write {target}: {parent} is not a writable folder")
 
 
 def emit_json(payload: Any) -> None:

@@ -11,6 +11,8 @@ from audit.cli._common import (
     by_option,
     emit_json,
     fmt_int,
+    force_option,
+    guard_output,
     join_options,
     json_option,
     mapping_option,
@@ -28,10 +30,11 @@ from audit.cli._layout import Column, print_table, say
                                                "(e.g. opposition-v1).")
 @output_option(kind="file", help="Write the aggregates CSV here (with a '# key: value' "
                                  "header).")
+@force_option
 @json_option
 def aggregate(files: tuple[Path, ...], by: str | None, mapping: str | None,
               join_file: Path | None, join_on: tuple[str, ...], source_id: str,
-              output: Path | None, as_json: bool) -> None:
+              output: Path | None, force: bool, as_json: bool) -> None:
     """Sum tally sheets by region, recording the SHA-256 of every file read.
 
     The output is what a case bundles as ``aggregates_<source>.csv`` so that the dispute
@@ -44,6 +47,8 @@ def aggregate(files: tuple[Path, ...], by: str | None, mapping: str | None,
     """
     from audit.aggregate import aggregate_files, write_aggregates
 
+    if output is not None:
+        guard_output(output, inputs=[*files, join_file, mapping], force=force)
     national = by is not None and by.lower() in ("none", "national")
     frame, meta = aggregate_files(list(files), level=None if national else by,
                                   profile=mapping, join=join_file, join_on=join_on,

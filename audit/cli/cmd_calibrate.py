@@ -15,6 +15,8 @@ from audit.cli._common import (
     data_dir_option,
     emit_json,
     err,
+    force_option,
+    guard_output,
     join_options,
     json_option,
     mapping_option,
@@ -65,6 +67,7 @@ RESAMPLES = 999
 @progress_option
 @seed_option
 @data_dir_option
+@force_option
 @json_option
 def calibrate_command(target: str | None, source_id: str | None, mapping: str | None,
                       join_file: Path | None, join_on: tuple[str, ...], n_sims: int,
@@ -73,7 +76,7 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
                       mean_level: str | None, tables: int, varied: bool,
                       n_resamples: int | None, workers: int | None, output: Path | None,
                       label: str | None, progress: bool | None, seed: int,
-                      data_dir: Path | None, as_json: bool) -> None:
+                      data_dir: Path | None, force: bool, as_json: bool) -> None:
     """Calibrate the forensic checks on clean elections shaped like TARGET.
 
     TARGET is a case (bundled name or folder, with --source) or a tally-sheet file; without
@@ -123,6 +126,10 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
 
     target_obj, default_label = _target(target, source_id, mapping, join_file, join_on,
                                         data_dir, tables, varied, seed)
+    if output is not None:
+        stem = f"calibration-{label or default_label}"
+        guard_output([output / f"{stem}.{ext}" for ext in ("md", "csv", "json", "svg")],
+                     inputs=[target, mapping, join_file], force=force)
     if isinstance(target_obj, SheetTable):
         shape: ElectionShape | ShapeSampler = fit_shape(
             target_obj, mean_level=mean_level, keep_structure=structure == "observed")

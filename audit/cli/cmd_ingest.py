@@ -12,6 +12,8 @@ from audit.cli._common import (
     emit_json,
     fmt_int,
     fmt_pct,
+    force_option,
+    guard_output,
     join_options,
     json_option,
     mapping_option,
@@ -26,9 +28,10 @@ from audit.cli._layout import Column, print_table, say
 @join_options
 @output_option(kind="folder", help="Write the accepted rows (Parquet, CSV), the quarantine "
                                    "and the summary into this folder.")
+@force_option
 @json_option
 def ingest(files: tuple[Path, ...], mapping: str | None, join_file: Path | None,
-           join_on: tuple[str, ...], output: Path | None, as_json: bool) -> None:
+           join_on: tuple[str, ...], output: Path | None, force: bool, as_json: bool) -> None:
     """Read tally sheets (CSV, Excel, Parquet) into the canonical table.
 
     Every row is accepted, quarantined with a reason (line, column, value, rule), or collapsed
@@ -40,8 +43,10 @@ def ingest(files: tuple[Path, ...], mapping: str | None, join_file: Path | None,
       election-audit ingest actas.csv --mapping actas.toml -o out/
     """
     from audit.ingest import read_sheets
-    from audit.ingest.output import write_ingest_outputs
+    from audit.ingest.output import output_paths, write_ingest_outputs
 
+    if output:
+        guard_output(output_paths(output), inputs=[*files, join_file, mapping], force=force)
     result = read_sheets(list(files), profile=mapping, join=join_file, join_on=join_on)
     written = write_ingest_outputs(result, output) if output else []
     if as_json:
@@ -50,6 +55,8 @@ def ingest(files: tuple[Path, ...], mapping: str | None, join_file: Path | None,
         emit_json(payload)
         return
     _print_summary(result)
+    for note in result.notes:
+        say(f"note: {escape(note)}")
     for path in written:
         say(f"wrote {escape(str(path))}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from audit.cli._common import emit_json, json_option, output_option
+from audit.cli._common import emit_json, force_option, guard_output, json_option, output_option
 from audit.cli._layout import Column, print_table, say
 
 
@@ -31,7 +31,7 @@ def profile() -> None:
 @output_option(kind="file", help="Write the drafted mapping (TOML) here; without it, the "
                                  "draft is printed on stdout.")
 @click.option("--name", help="Name of the mapping (default: the file's name).")
-@click.option("--force", is_flag=True, help="Replace an existing mapping file at --output.")
+@force_option
 @json_option
 def new(file: Path, case: str, output: Path | None, name: str | None, force: bool,
         as_json: bool) -> None:
@@ -49,14 +49,11 @@ def new(file: Path, case: str, output: Path | None, name: str | None, force: boo
       election-audit ingest actas.csv --mapping actas.toml
     """
     from audit.cases import is_bundled, load_case
-    from audit.errors import AuditError
     from audit.ingest.draft import draft_mapping
 
     the_case = load_case(case)
-    if output is not None and output.exists() and not force:
-        raise AuditError(f"{output} already exists; choose another name or add --force")
-    if output is not None and output.resolve() == file.resolve():
-        raise AuditError("--output would overwrite the tally-sheet file itself")
+    if output is not None:
+        guard_output(output, inputs=[file, *the_case.input_files()], force=force)
     if is_bundled(the_case):
         ref = the_case.name
     else:

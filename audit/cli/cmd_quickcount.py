@@ -16,6 +16,8 @@ from audit.cli._common import (
     emit_json,
     err,
     fmt_int,
+    force_option,
+    guard_output,
     join_options,
     json_option,
     lang_option,
@@ -53,13 +55,14 @@ from audit.cli._layout import Column, print_table, say
 @lang_option
 @data_dir_option
 @click.option("--offline", is_flag=True, help="Never download the case's source.")
+@force_option
 @json_option
 def quickcount(case: str, sheets: tuple[Path, ...], mapping: str | None,
                join_file: Path | None, join_on: tuple[str, ...],
                frame_file: Path | None, sample_file: Path | None, public_seed: str | None,
                size: int, by: str | None, confidence: float, claim_id: str | None,
                output: Path | None, lang: str, data_dir: Path | None, offline: bool,
-               as_json: bool) -> None:
+               force: bool, as_json: bool) -> None:
     """Quick count (parallel vote tabulation) of CASE from a random sample of tables.
 
     Draws a sample of tables stratified by region from a public seed (the procedure of
@@ -91,6 +94,9 @@ def quickcount(case: str, sheets: tuple[Path, ...], mapping: str | None,
     if sample_file is not None and frame_file is not None:
         raise AuditError("--frame is for drawing; a --sample was drawn already")
     the_case = load_case(case)
+    if output is not None:
+        guard_output(output, inputs=[*sheets, frame_file, mapping, join_file,
+                                     *the_case.input_files()], force=force)
     election = the_case.election
     by = level if level is not None else (election.region_levels[0]
                                           if election.region_levels else "none")

@@ -17,6 +17,8 @@ from audit.cli._common import (
     check_option,
     data_dir_option,
     emit_json,
+    force_option,
+    guard_output,
     join_options,
     json_option,
     lang_option,
@@ -44,7 +46,7 @@ def _command(ctx: click.Context, case: str) -> str:
     args = ["election-audit", "report", case]
     for param in ctx.command.params:
         name = param.name or ""
-        if not isinstance(param, click.Option) or name == "as_json":
+        if not isinstance(param, click.Option) or name in ("as_json", "force"):
             continue
         given = ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
         if not given and name not in ("output", "lang", "seed"):
@@ -104,13 +106,14 @@ def _stages(enabled: bool) -> Callable[[str], None]:
 @click.option("--offline", is_flag=True,
               help="Never download: use only the files on disk (data directory, cache).")
 @progress_option
+@force_option
 @json_option
 @click.pass_context
 def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], mapping: str | None,
            join_file: Path | None, join_on: tuple[str, ...], only_sheets: bool | None,
            output: Path, fmt: str | None, lang: str, seed: int, n_resamples: int | None,
            by: str | None, checks: tuple[str, ...], skip_checks: tuple[str, ...],
-           data_dir: Path | None, offline: bool, progress: bool | None,
+           data_dir: Path | None, offline: bool, progress: bool | None, force: bool,
            as_json: bool) -> None:
     """Write the audit report of CASE (a bundled case name or a case folder).
 
@@ -146,6 +149,9 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], mapping: str
         skip = tuple(s.name for s in registered() if s.name not in chosen)
     regional = by is None or by.lower() not in ("none", "national")
     the_case = load_case(case)
+    figures = [output.with_name(f"{output.stem}_figures")] if kind == "md" else []
+    guard_output([output, *figures], inputs=[*the_case.input_files(), *sheets, join_file,
+                                             mapping], force=force)
     lookup = load_sheets(the_case, sheets, profile=mapping, data_dir=data_dir,
                          download=not offline, join=join_file, join_on=join_on)
     levels = lookup.ingest.sheets.levels if lookup.ingest is not None else ()
@@ -157,6 +163,10 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], mapping: str
                             regional=regional, level=by if regional else None,
                             only_sheets=only, progress=stage)
     model = build_report(the_case, lookup.ingest, options, source=lookup.source)
+    if kind != "json":  # the data appendix CSVs written beside the report
+        guard_output([output.with_name(f"{output.stem}-{name}.csv") for name in model.data],
+                     inputs=[*the_case.input_files(), *sheets, join_file, mapping],
+                     force=force)
     stage(kind.upper())
     render(model, output, format=kind)
     stage("")

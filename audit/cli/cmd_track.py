@@ -17,6 +17,8 @@ from audit.cli._common import (
     emit_json,
     err,
     fmt_int,
+    force_option,
+    guard_output,
     join_options,
     json_option,
     mapping_option,
@@ -328,17 +330,22 @@ def _print_status(state: Any, label: str, level: str | None,
                                  "for the third-reading desk.")
 @click.option("--all", "include_resolved", is_flag=True,
               help="Also list conflicts already settled by a third reading.")
+@force_option
 @json_option
 @click.pass_context
-def conflicts(ctx: click.Context, output: Path | None, include_resolved: bool,
+def conflicts(ctx: click.Context, output: Path | None, include_resolved: bool, force: bool,
               as_json: bool) -> None:
     """Tables whose transcriptions differ, with every reading and the counts that differ."""
     import pandas as pd
 
+    from audit.inert import write_csv
+
+    if output is not None:
+        guard_output(output, inputs=[ctx.obj.db, *ctx.obj.case.input_files()], force=force)
     state = _open(ctx).state()
     frame = state.conflicts(include_resolved=include_resolved)
     if output is not None:
-        frame.to_csv(output, index=False, lineterminator="\n")
+        write_csv(frame, output)
     if as_json:
         from audit._json import jsonable
 
@@ -368,9 +375,11 @@ def conflicts(ctx: click.Context, output: Path | None, include_resolved: bool,
                     "every command).")
 @click.option("--format", "fmt", type=click.Choice(_EXPORT_FORMATS), default=None,
               help="Output format, when the extension does not say.")
+@force_option
 @json_option
 @click.pass_context
-def export(ctx: click.Context, output: Path, fmt: str | None, as_json: bool) -> None:
+def export(ctx: click.Context, output: Path, fmt: str | None, force: bool,
+           as_json: bool) -> None:
     """Write the consolidated sheets: every table not in conflict, once (byte-identical
     for the same database contents)."""
     from audit.track.export import export_sheets
@@ -378,6 +387,7 @@ def export(ctx: click.Context, output: Path, fmt: str | None, as_json: bool) -> 
     kind = fmt or output.suffix.lower().lstrip(".")
     if kind not in _EXPORT_FORMATS:
         raise AuditError(f"-o {output}: give a .csv or .parquet file (or --format)")
+    guard_output(output, inputs=[ctx.obj.db, *ctx.obj.case.input_files()], force=force)
     state = _open(ctx).state()
     export_sheets(state, output, kind)
     t = state.totals()

@@ -6,19 +6,39 @@ given, else on a new :class:`matplotlib.figure.Figure` (never pyplot's global st
 figures are safe in servers and tests. One module per check family. Every word on a figure
 comes from the ``figures`` message catalogue in the language ``lang`` (``en`` or ``es``) and
 every number is formatted for it (:func:`label`, :func:`number`).
+
+Text on a figure is never parsed as mathtext (:class:`PlainTextFigure`): names from a case
+folder such as "B $\\frac{$" are drawn as written, and a malformed one cannot break a report.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import matplotlib
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from audit.messages import format_number, render
 
 #: Default size (inches) of a single-panel figure in reports.
 FIGSIZE = (6.4, 3.6)
+
+
+class PlainTextFigure(Figure):
+    """A figure whose text is drawn as written: ``$`` is a dollar sign, never mathtext.
+
+    Labels set before drawing are switched to plain text when the figure is drawn, and tick
+    labels created while drawing inherit ``text.parse_math = False``.
+    """
+
+    def draw(self, renderer: RendererBase) -> None:
+        with matplotlib.rc_context({"text.parse_math": False}):
+            for text in self.findobj(Text):
+                text.set_parse_math(False)
+            super().draw(renderer)
 
 
 def figure_and_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = FIGSIZE
@@ -29,7 +49,7 @@ def figure_and_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = FI
         if not isinstance(fig, Figure):
             raise TypeError("ax must belong to a matplotlib Figure")
         return fig, ax
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = PlainTextFigure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
 
 

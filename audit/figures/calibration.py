@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from audit.figures import figure_and_axes
+from audit.figures import PlainTextFigure, figure_and_axes
 
 if TYPE_CHECKING:
     from audit.simulate.calibrate import Calibration
@@ -75,11 +75,11 @@ def plot_calibration(cal: Calibration) -> Figure:
     n_cols = len(cal.power().groupby(["scenario", "intensity"])) if cal.scenarios else 0
     height = 1.6 + 0.3 * max(n_checks, 1)
     if not n_cols:
-        fig = Figure(figsize=(6.4, height), layout="constrained")
+        fig = PlainTextFigure(figsize=(6.4, height), layout="constrained")
         plot_false_positives(cal, ax=fig.add_subplot())
         return fig
     width = 6.0 + 2.0 + 0.28 * n_cols
-    fig = Figure(figsize=(width, height + 1.8), layout="constrained")
+    fig = PlainTextFigure(figsize=(width, height + 1.8), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=[6.0, 2.0 + 0.28 * n_cols])
     plot_false_positives(cal, ax=left)
     plot_power(cal, ax=right)

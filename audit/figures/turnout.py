@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from audit.checks.turnout import IntegerPercentResult, ShpilkinResult, SpikeResult
-from audit.figures import figure_and_axes, label, legend_outside, number
+from audit.figures import PlainTextFigure, figure_and_axes, label, legend_outside, number
 
 __all__ = ["plot_integer_percentages", "plot_shpilkin", "plot_spike", "plot_station_histograms"]
 
@@ -145,7 +145,7 @@ def plot_station_histograms(turnout: np.ndarray | None, share: np.ndarray, *, ca
     panels = [("turnout", turnout)] if turnout is not None and np.isfinite(turnout).any() \
         else []
     panels.append(("share", share))
-    fig = Figure(figsize=(6.4, 2.3 * len(panels) + 0.3), layout="constrained")
+    fig = PlainTextFigure(figsize=(6.4, 2.3 * len(panels) + 0.3), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     for ax, (quantity, values) in zip(axes, panels, strict=True):
         spike = spike_turnout if quantity == "turnout" else spike_share

@@ -31,7 +31,17 @@ from audit._version import __version__
 from audit.cases import load_election
 from audit.errors import InputFileError, ProfileError
 from audit.ingest.draft import unmapped_candidates_note
-from audit.ingest.numbers import AMBIGUOUS, MISSING, NOT_INTEGER, OK, PROBLEM_RULES, parse_counts
+from audit.ingest.numbers import (
+    AMBIGUOUS,
+    IMPLAUSIBLE,
+    MISSING,
+    NOT_INTEGER,
+    OK,
+    PLAUSIBLE_MAX,
+    PROBLEM_RULES,
+    NumberFormat,
+    parse_counts,
+)
 from audit.ingest.profiles import (
     ColumnRule,
     Profile,
@@ -64,6 +74,10 @@ RULES: dict[str, str] = {
     "ambiguous_number": "A count could be read with '.' or ',' as thousands or as decimal "
                         "separator, and the column does not say which.",
     "negative_count": "A count is negative.",
+    "implausible_count": "A count is larger than any polling station could hold (more than "
+                         "the election's whole electorate, or than a billion).",
+    "ragged_row": "The row has more fields than the header (a stray delimiter or an unquoted "
+                  "text); its values cannot be assigned to columns safely.",
     "candidate_sum_mismatch": "The candidates' votes do not add up to the valid votes.",
     "ballot_sum_mismatch": "Valid + null (+ blank) votes differ from the ballots cast.",
     "voters_exceed_registered": "More ballots were cast than voters are registered.",
@@ -79,8 +93,11 @@ _PROBLEM_TEMPLATES = {
     -MISSING: "line {line}: column {column} holds '{value}' instead of a number, but a count "
               "is required",
     2: "line {line}: column {column} holds '{value}', which is not a whole number",
-    3: "line {line}: column {column} holds '{value}'; it could mean {value} as a decimal or as "
-       "thousands; write the number without separators",
+    3: "line {line}: column {column} holds '{value}'; '.' and ',' could mean thousands or "
+       "decimals here and the column does not settle which; write the number without "
+       "separators",
+    IMPLAUSIBLE: "line {line}: column {column} holds '{value}', more than {cap}: no polling "
+                 "station holds that many voters",
 }
 
 
@@ -127,6 +144,7 @@ class IngestResult:
     files: tuple[Provenance, ...]
     join: JoinReport | None = None
     notes: tuple[str, ...] = field(default=())
+    number_formats: Mapping[str, NumberFormat] = field(default_factory=dict)
 
     @property
     def accepted(self) -> int:
@@ -184,6 +202,7 @@ class IngestResult:
             "quarantine_reasons": self.reasons(),
             "provenance": [p.to_dict() for p in self.files],
             "join": self.join.to_dict() if self.join else None,
+            "number_formats": {k: v.to_dict() for k, v in self.number_formats.items()},
             "notes": list(self.notes),
         }
 
@@ -238,6 +257,9 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
                                f"'{elec.id}' does not list ({', '.join(elec.candidate_keys)})")
 
     frames, provenance = [], []
+    notes: list[str] = []
+    number_formats: dict[str, NumberFormat] = {}
+    cap = _plausible_max(elec)
     label = prof.source_label or files[0].stem
     # Each file is hashed in a second thread (hashlib releases the GIL) once it has been
     # parsed: pandas parses large files on several threads, the mapping after it on one.
@@ -249,8 +271,12 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
             def start_hash(path: Path = raw.path) -> None:
                 digests.append(pool.submit(sha256_file, path))
 
-            canon, issues, exact = _canonicalise(raw, prof, elec, source, after_read=start_hash)
+            canon, issues, exact = _canonicalise(raw, prof, elec, source, cap=cap,
+                                                 after_read=start_hash,
+                                                 number_formats=number_formats)
             frames.append((canon, issues))
+            prefix = f"{raw.path.name}: " if len(raws) > 1 else ""
+            notes += [prefix + note for note in raw.notes]
         for raw, digest, (canon_i, _) in zip(raws, digests, frames, strict=True):
             provenance.append(Provenance(
                 path=raw.path.name, sha256=digest.result(), bytes=raw.path.stat().st_size,
@@ -284,12 +310,14 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
     everything = bool(keep.all())
     sheets = _to_sheet_table(canon if everything else canon.loc[keep], prof, elec,
                              provenance, label, exact=exact if everything else {})
+    notes += [f"column {column}: {fmt.describe()}" for column, fmt in number_formats.items()]
     quarantine = (quarantine.sort_values(["_row", "rule"], kind="stable")
                   .drop(columns="_row").reset_index(drop=True))
     duplicates = collapsed.drop(columns="_row").reset_index(drop=True)
     result = IngestResult(sheets=sheets, quarantine=quarantine, duplicates=duplicates,
                           profile=prof, rows_read=rows_read, files=tuple(provenance),
-                          join=join_report)
+                          join=join_report, notes=tuple(notes),
+                          number_formats=number_formats)
     if result.accepted + result.quarantined + result.duplicates_collapsed != rows_read:
         raise RuntimeError(  # a bug in this module, never an input problem
             f"ingest accounting broken: {rows_read} read != {result.accepted} accepted + "
@@ -396,14 +424,39 @@ def _drop_rows(issue: _Issue, drop: np.ndarray) -> _Issue | None:
                   issue.message[keep].reset_index(drop=True))
 
 
+#: Longest value shown inside a message (the quarantine's ``value`` column keeps it whole).
+_SHOWN_CHARS = 80
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_CONTROL_RE2 = r"[\x00-\x1f\x7f\x{2028}\x{2029}]"  # the same class, in Arrow's syntax
+
+
+def _one_line(text: pd.Series) -> pd.Series:
+    """Values as they may appear in a one-line message: control characters (line breaks,
+    tabs) written as escapes, and cut after :data:`_SHOWN_CHARS` characters."""
+    arrow = pa.array(text.array, type=pa.large_string(), from_pandas=True)
+    if pc.any(pc.match_substring_regex(arrow, _CONTROL_RE2)).as_py():
+        text = text.str.replace(_CONTROL.pattern,
+                                lambda m: m.group(0).encode("unicode_escape").decode(),
+                                regex=True)
+    if (pc.max(pc.utf8_length(arrow)).as_py() or 0) > _SHOWN_CHARS:
+        long = text.str.len().fillna(0) > _SHOWN_CHARS
+        text = text.where(~long, text.str.slice(0, _SHOWN_CHARS) + "…")
+    return text
+
+
 def _fmt(template: str, index: pd.Index, **parts: pd.Series | str) -> pd.Series:
-    """Vectorised ``str.format``: one message per row."""
+    """Vectorised ``str.format``: one message per row, each on one line."""
     out = pd.Series("", index=index, dtype="string")
     for piece in re.split(r"(\{\w+\})", template):
         if piece.startswith("{") and piece.endswith("}"):
             value = parts[piece[1:-1]]
-            out = out + (value.astype("string").fillna("") if isinstance(value, pd.Series)
-                         else str(value))
+            if not isinstance(value, pd.Series):
+                value = _one_line(pd.Series([str(value)], dtype="string")).iloc[0]
+            elif pd.api.types.is_numeric_dtype(value.dtype):
+                value = value.astype("string").fillna("")
+            else:
+                value = _one_line(value.astype("string").fillna(""))
+            out = out + value
         elif piece:
             out = out + piece
     return out
@@ -432,13 +485,18 @@ def _result(value: Any) -> Any:
 
 
 def _parse_source(frame: pd.DataFrame, column: str, text_cache: dict[str, pd.Series],
-                  no_problem: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+                  no_problem: np.ndarray, cap: int, formats: dict[str, NumberFormat]
+                  ) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     """Parse one source column of counts (its text re-read when the CSV parser saw other than
     integers, so that thousand separators are never misread)."""
     series = text_cache.get(column, frame[column])
     if series.dtype == np.int64:  # the common case: clean integers, nothing to report
-        return series.to_numpy(), no_problem, series
-    parsed = parse_counts(series)
+        values = series.to_numpy()
+        if not len(values) or values.max() <= cap:  # (a negative count is its own rule)
+            return values, no_problem, series
+    parsed = parse_counts(series, cap=cap)
+    if parsed.number_format is not None:
+        formats[column] = parsed.number_format
     return parsed.values, parsed.problem, series
 
 
@@ -449,11 +507,22 @@ def _count_sources(prof: Profile, cols: Mapping[str, str]) -> list[str]:
     return sorted({cols[c] for r in rules for c in r.sources})
 
 
+def _plausible_max(elec: Election | None) -> int:
+    """The largest count accepted: a billion, or the election's whole electorate if smaller."""
+    electorate = (elec.registered or 0) + (elec.registered_abroad or 0) if elec else 0
+    return min(PLAUSIBLE_MAX, electorate) if electorate > 0 else PLAUSIBLE_MAX
+
+
 def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: str, *,
-                  after_read: Callable[[], object] | None = None
+                  cap: int = PLAUSIBLE_MAX, after_read: Callable[[], object] | None = None,
+                  number_formats: dict[str, NumberFormat] | None = None
                   ) -> tuple[pd.DataFrame, list[_Issue], dict[str, np.ndarray]]:
     """Map one file to canonical columns; also return the count columns that are exactly a
-    clean int64 source column (so the final table can use them without conversions)."""
+    clean int64 source column (so the final table can use them without conversions).
+
+    Counts above ``cap`` are quarantined as implausible; the separators each text column of
+    counts was read with are added to ``number_formats`` (keyed by source column)."""
+    formats = {} if number_formats is None else number_formats
     cols = resolve_header(prof, raw.header)
     frame = raw.read(sorted(set(cols.values())))
     if after_read is not None:
@@ -485,6 +554,10 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     text_of: dict[str, Any] = {}  # source column -> its Arrow text, shared by the rules
 
     empty = _all_missing(frame)
+    ragged = np.zeros(n, dtype=bool)
+    if raw.ragged:  # rows with more fields than the header: quarantined for that only
+        ragged[np.fromiter(raw.ragged, dtype=np.int64, count=len(raw.ragged))] = True
+        empty &= ~ragged
     if empty.any():
         rows = np.flatnonzero(empty)
         issues.append(_Issue(rows, "empty_row", "", pd.Series([""] * len(rows)),
@@ -495,7 +568,7 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                        required: bool, skip: np.ndarray) -> None:
         if not problem.any():
             return
-        for code in (MISSING, NOT_INTEGER, AMBIGUOUS):
+        for code in (MISSING, NOT_INTEGER, AMBIGUOUS, IMPLAUSIBLE):
             if code == MISSING and not required:
                 continue
             mask = (problem == code) & ~skip
@@ -510,7 +583,7 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                 sub = (template == tmpl).to_numpy()
                 msg = _fmt(str(tmpl), pd.RangeIndex(int(sub.sum())),
                            line=lines.iloc[rows[sub]].reset_index(drop=True), column=display,
-                           value=values[sub].reset_index(drop=True))
+                           value=values[sub].reset_index(drop=True), cap=f"{cap:,}")
                 issues.append(_Issue(rows[sub], PROBLEM_RULES[code], display,
                                      values[sub].reset_index(drop=True), msg))
 
@@ -540,7 +613,7 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     for target, rule, required in targets:
         if rule.op == "from_percent":
             count, _, raw_count = _parse_source(frame, cols[rule.sources[0]], text_cache,
-                                                no_problem)
+                                                no_problem, cap, formats)
             pct = pd.to_numeric(frame[cols[rule.sources[1]]], errors="coerce").to_numpy(float)
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.where(pct > 0, np.round(count * 100.0 / pct), np.nan)
@@ -549,7 +622,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
         else:
             parts, numbers = [], []
             for src in rule.sources:
-                v, p, raw_values = _parse_source(frame, cols[src], text_cache, no_problem)
+                v, p, raw_values = _parse_source(frame, cols[src], text_cache, no_problem, cap,
+                                                 formats)
                 parts.append((src, p, raw_values))
                 numbers.append(v)
             if len(parts) == 1 and numbers[0].dtype == np.int64:
@@ -601,6 +675,15 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                 "line {line}: column {column} is {said}: " + excl.reason,
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                 column=excl.column, said=said)))
+    if ragged.any():
+        rows = np.flatnonzero(ragged)
+        shown = pd.Series([raw.ragged[int(r)] for r in rows], dtype="string")
+        excluded |= ragged
+        excl_issues.append(_Issue(rows, "ragged_row", "", shown, _fmt(
+            "line {line}: the row has {value} but the header has " + str(len(raw.header))
+            + " columns, so its values cannot be placed safely",
+            pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
+            value=shown)))
     if excluded.any():  # a row the source excludes is quarantined for that reason only
         issues = [kept for issue in issues if (kept := _drop_rows(issue, excluded)) is not None]
     issues += excl_issues
@@ -770,14 +853,12 @@ def _duplicates(canon: pd.DataFrame, bad: np.ndarray,
     issues: list[_Issue] = []
     if conflict.any():
         conf = group.loc[conflict]
-        lines_by_key = (conf.groupby(key, sort=False)["line"]
-                        .transform(lambda s: ", ".join(map(str, s))))
         rows = conf.index.to_numpy()
         shown = (conf["center_id"].fillna("") + "/" + conf["table_id"]).reset_index(drop=True)
-        msg = _fmt("line {line}: table {value} appears on lines {lines} with different counts; "
+        msg = _fmt("line {line}: table {value} appears on {lines} with different counts; "
                    "none is accepted until the conflict is resolved", pd.RangeIndex(len(rows)),
                    line=conf["line"].reset_index(drop=True), value=shown,
-                   lines=lines_by_key.reset_index(drop=True))
+                   lines=_group_lines(conf, key).reset_index(drop=True))
         col = "+".join(prof.columns[k].display for k in key if k in prof.columns)
         issues.append(_Issue(rows, "duplicate_conflict", col, shown, msg))
     same = group.loc[~conflict]
@@ -793,6 +874,28 @@ def _duplicates(canon: pd.DataFrame, bad: np.ndarray,
         "table_id": dropped["table_id"].to_numpy(),
     })
     return issues, collapsed
+
+
+#: Lines listed in one duplicate-conflict message (the others are counted): a message stays
+#: short however many rows share a key, so the quarantine grows linearly with the file.
+_LISTED_LINES = 5
+
+
+def _group_lines(rows: pd.DataFrame, key: list[str]) -> pd.Series:
+    """Per row, its key group's lines as text: "3 lines (2, 5, 9)", or "3,000 lines (2, 3,
+    4, 5, 6 and 2,995 more)"; built once per group, listing at most :data:`_LISTED_LINES`."""
+    groups = rows.groupby(key, sort=False, dropna=False)
+    number = groups.ngroup().to_numpy()
+    sizes = np.bincount(number)
+    listed = groups.cumcount().to_numpy() < _LISTED_LINES
+    firsts = rows["line"][listed].groupby(number[listed], sort=True) \
+        .agg(lambda s: ", ".join(map(str, s)))
+    texts = np.empty(len(sizes), dtype=object)
+    for g, first in zip(firsts.index.to_numpy(np.int64), firsts.to_numpy(), strict=True):
+        count = int(sizes[g])
+        more = f" and {count - _LISTED_LINES:,} more" if count > _LISTED_LINES else ""
+        texts[g] = f"{count:,} lines ({first}{more})"
+    return pd.Series(texts[number], index=rows.index, dtype="string")
 
 
 def _duplicated(codes: list[np.ndarray]) -> np.ndarray:
@@ -853,8 +956,8 @@ def _to_sheet_table(accepted: pd.DataFrame, prof: Profile, elec: Election | None
     """The canonical table, assembled without consolidation copies: text and nullable counts
     are extension arrays, and counts read as clean integers (``exact``, valid only when every
     row is accepted) are used as they are."""
-    if not isinstance(accepted.index, pd.RangeIndex) or accepted.index.start != 0:
-        accepted = accepted.reset_index(drop=True)
+    if not accepted.index.equals(pd.RangeIndex(len(accepted))):  # pandas 3 keeps a
+        accepted = accepted.reset_index(drop=True)  # RangeIndex with a step after a mask
     n = len(accepted)
     head: dict[str, Any] = {}
     levels = tuple(r.level for r in prof.regions)

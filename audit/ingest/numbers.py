@@ -4,44 +4,83 @@ Counts arrive as integers, as floats ("12.0" from a spreadsheet export), or as t
 thousand separators in either convention ("1.234" in Spanish, "1,234" in English). The rules:
 
 * plain digits are integers; a leading ``-`` makes a negative count (rejected later);
-* ``1.234.567`` / ``1,234,567`` (groups of three) are thousands-grouped integers;
-* a value with one separator followed by exactly three digits (``1.234``) is read as
-  thousands-grouped when its decimal reading would not be a whole number (1.234 votes is
-  impossible); when both readings are whole numbers (``1.000`` = 1 or 1000?) the value is
-  **ambiguous** unless other values in the same column show which convention the column uses;
-* a value with a decimal part that is zero (``12.0``, ``12,00``) is that integer; any other
-  decimal (``12.5``) is not a whole number;
+* blanks (space, no-break space, thin space, apostrophe) inside a number are accepted only as
+  a valid thousands grouping (``1 234 567``, ``1'234``); ``5 5`` or ``1<TAB>234`` is not a
+  number and is quarantined, never read as 55 or 1234;
+* every value holding ``.`` or ``,`` is read both ways: the *English* convention (``,``
+  thousands, ``.`` decimal) and the *continental* one (``.`` thousands, ``,`` decimal). A
+  reading counts only when it gives a whole number (a count of 1.234 votes is impossible);
+* the column's convention is the one that more values can *only* be read with (``1.234`` or
+  ``1.234.567`` or ``12,00`` show the continental one; ``1,234`` or ``12.0`` the English
+  one). A value that both conventions read as different whole numbers (``2.000``: 2 or 2000)
+  takes the column's convention, or is **ambiguous** when the column shows none. A value that
+  only the other convention can read is a conflicting minority: **ambiguous** as well. A
+  non-whole value (a typo ``12.5``) is no evidence for either: it is "not a whole number";
 * anything else (letters, several signs, ``N/A``) is not a number; an empty cell is missing.
 
-Column-level evidence: a separator is a *decimal* separator in a column where some value has
-it followed by other than three digits (``12.5``) or after a thousands group of the other
-kind (``1,234.5``); it is a *thousands* separator where it appears twice (``1.234.567``) or
-before a decimal of the other kind (``1.234,5``).
+The convention chosen for a column is returned with its evidence (:class:`NumberFormat`) and
+reported in the ingest summary, so that a reader can check it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 # Problem codes (int8) and the quarantine rule each one becomes.
-OK, MISSING, NOT_INTEGER, AMBIGUOUS = 0, 1, 2, 3
+OK, MISSING, NOT_INTEGER, AMBIGUOUS, IMPLAUSIBLE = 0, 1, 2, 3, 4
 PROBLEM_RULES = {MISSING: "missing_value", NOT_INTEGER: "not_integer",
-                 AMBIGUOUS: "ambiguous_number"}
+                 AMBIGUOUS: "ambiguous_number", IMPLAUSIBLE: "implausible_count"}
+
+#: No polling station holds more than this many voters: larger counts are quarantined. It is
+#: also far below 2**53, so every count accepted is exact whatever its representation.
+PLAUSIBLE_MAX = 10**9
 
 _NA_TOKENS = ("", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a", "s/d")
-_SPACES = r"[\s\u00a0\u202f']"
-_PLAIN = r"\d+"
-_GROUPED_DOT = r"\d{1,3}(?:\.\d{3})+"
-_GROUPED_COMMA = r"\d{1,3}(?:,\d{3})+"
-_MULTI_DOT = r"\d{1,3}(?:\.\d{3}){2,}"
-_MULTI_COMMA = r"\d{1,3}(?:,\d{3}){2,}"
-_ES_DECIMAL = r"\d{1,3}(?:\.\d{3})+,\d+"  # 1.234,5
-_EN_DECIMAL = r"\d{1,3}(?:,\d{3})+\.\d+"  # 1,234.5
-_DOT_DECIMAL = r"\d+\.(?:\d{1,2}|\d{4,})"  # 12.5, 12.00, 1.2345
-_COMMA_DECIMAL = r"\d+,(?:\d{1,2}|\d{4,})"
+_BLANKS = "\u0020\u00a0\u202f'"
+#: A thousands grouping with blanks, one separator throughout (an optional decimal part).
+_BLANK_GROUPED = rf"[+-]?[0-9]{{1,3}}([{_BLANKS}])[0-9]{{3}}(?:\1[0-9]{{3}})*(?:[.,][0-9]+)?"
+_PLAIN = r"[0-9]+"
+_ENGLISH = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"  # 1,234,567.0
+_CONTINENTAL = r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?"  # 1.234.567,0
+#: Digits are ASCII only: other scripts' digits (Arabic-Indic "١٢٣") are not read as counts.
+#: Longest digit string converted (longer ones are implausible counts, never rounded).
+_MAX_DIGITS = 15
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """The separators a column of counts was read with, and why.
+
+    ``evidence`` values can be read only with this convention (``example`` is one of them);
+    ``conflicting`` values only with the other one (quarantined as ambiguous); ``resolved``
+    values read either way, settled by the convention.
+    """
+
+    thousands: str | None
+    decimal: str | None
+    evidence: int
+    conflicting: int
+    resolved: int
+    example: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"thousands": self.thousands, "decimal": self.decimal,
+                "evidence": self.evidence, "conflicting": self.conflicting,
+                "resolved": self.resolved, "example": self.example}
+
+    def describe(self) -> str:
+        if self.thousands is None:
+            return (f"no convention could be settled ({self.evidence} values can only be read "
+                    f"one way, as many only the other way); {self.conflicting} values holding "
+                    f"'.' or ',' were quarantined as ambiguous")
+        return (f"'{self.thousands}' read as thousands separator and '{self.decimal}' as "
+                f"decimal point: {self.evidence} values can only be read that way (e.g. "
+                f"'{self.example}'); {self.resolved} values read either way followed it; "
+                f"{self.conflicting} values that only the other way reads were quarantined")
 
 
 @dataclass(frozen=True)
@@ -50,19 +89,20 @@ class ParsedCounts:
 
     ``problem`` is an int8 array: ``OK`` (0) for rows that parsed to a whole number (negative
     numbers included: the sign rule is applied by validation), else ``MISSING``,
-    ``NOT_INTEGER`` or ``AMBIGUOUS`` (see :data:`PROBLEM_RULES`).
+    ``NOT_INTEGER``, ``AMBIGUOUS`` or ``IMPLAUSIBLE`` (see :data:`PROBLEM_RULES`). Values
+    above ``cap`` are never returned (they are ``IMPLAUSIBLE``), so every value is exact.
+    ``number_format`` says how separators were read (None when no value holds one).
     """
 
     values: np.ndarray
     problem: np.ndarray
+    number_format: NumberFormat | None = None
 
 
-def parse_counts(series: pd.Series, *, from_text: bool | None = None) -> ParsedCounts:
+def parse_counts(series: pd.Series, *, cap: int = PLAUSIBLE_MAX) -> ParsedCounts:
     """Parse one column of counts (see the module docstring for the rules).
 
-    ``from_text`` says whether floats in ``series`` were parsed from text by a reader that
-    may have misread thousand separators (True for CSV): such columns must be passed as text.
-    Numeric dtypes are trusted as numbers.
+    Numeric dtypes are trusted as numbers; anything else is parsed as text.
     """
     n = len(series)
     problem = np.zeros(n, dtype=np.int8)
@@ -71,19 +111,31 @@ def parse_counts(series: pd.Series, *, from_text: bool | None = None) -> ParsedC
     if pd.api.types.is_integer_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         problem[np.isnan(values)] = MISSING
-        return ParsedCounts(values, problem)
+        return _capped(ParsedCounts(values, problem), cap)
     if pd.api.types.is_float_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         problem[np.isnan(values)] = MISSING
         frac = ~np.isnan(values) & (values != np.round(values))
         problem[frac] = NOT_INTEGER
         values = np.where(frac, np.nan, values)
-        return ParsedCounts(values, problem)
-    return _parse_text(series.astype("object"))
+        return _capped(ParsedCounts(values, problem), cap)
+    return _capped(_parse_text(series.astype("object")), cap)
+
+
+def _capped(parsed: ParsedCounts, cap: int) -> ParsedCounts:
+    """Values beyond ``cap`` (either sign) become IMPLAUSIBLE."""
+    with np.errstate(invalid="ignore"):
+        beyond = np.abs(parsed.values) > cap
+    if not beyond.any():
+        return parsed
+    problem = parsed.problem.copy()
+    problem[beyond] = IMPLAUSIBLE
+    return ParsedCounts(np.where(beyond, np.nan, parsed.values), problem,
+                        parsed.number_format)
 
 
 def _parse_text(raw: pd.Series) -> ParsedCounts:
-    s = raw.where(raw.notna(), "").astype(str).str.replace(_SPACES, "", regex=True)
+    s = raw.where(raw.notna(), "").astype(str).str.strip()
     n = len(s)
     values = np.full(n, np.nan)
     problem = np.zeros(n, dtype=np.int8)
@@ -91,67 +143,70 @@ def _parse_text(raw: pd.Series) -> ParsedCounts:
     missing = s.str.lower().isin(_NA_TOKENS).to_numpy()
     problem[missing] = MISSING
 
+    grouped = s.str.fullmatch(_BLANK_GROUPED).fillna(False).to_numpy(dtype=bool)
+    if grouped.any():  # "1 234" -> "1234"; any other blank inside stays and fails below
+        s = s.where(~grouped, s.str.replace(f"[{_BLANKS}]", "", regex=True))
     sign = np.where(s.str.startswith("-").to_numpy(), -1.0, 1.0)
     body = s.str.replace(r"^[+-]", "", regex=True)
 
     def match(pattern: str) -> np.ndarray:
         return body.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool) & ~missing
 
+    digits = body.str.len().to_numpy(dtype=np.float64, na_value=0) > _MAX_DIGITS
     plain = match(_PLAIN)
-    grouped_dot, grouped_comma = match(_GROUPED_DOT), match(_GROUPED_COMMA)
-    es_dec, en_dec = match(_ES_DECIMAL), match(_EN_DECIMAL)
-    dot_dec, comma_dec = match(_DOT_DECIMAL), match(_COMMA_DECIMAL)
-
-    # Column-level evidence of what each separator means.
-    dot_is_decimal = bool(dot_dec.any() or en_dec.any())
-    comma_is_decimal = bool(comma_dec.any() or es_dec.any())
-    dot_is_thousands = bool(match(_MULTI_DOT).any() or es_dec.any())
-    comma_is_thousands = bool(match(_MULTI_COMMA).any() or en_dec.any())
-
-    def digits(mask: np.ndarray, drop: str) -> np.ndarray:
-        return pd.to_numeric(body[mask].str.replace(drop, "", regex=False),
-                             errors="coerce").to_numpy(np.float64)
-
-    def decimal(mask: np.ndarray, thousands: str, point: str) -> np.ndarray:
-        text = body[mask].str.replace(thousands, "", regex=False)
-        return pd.to_numeric(text.str.replace(point, ".", regex=False),
-                             errors="coerce").to_numpy(np.float64)
-
+    huge = plain & digits
+    problem[huge] = IMPLAUSIBLE
+    plain &= ~huge
     values[plain] = pd.to_numeric(body[plain], errors="coerce").to_numpy(np.float64)
 
-    for grouped, sep, other, is_dec, is_thou in (
-        (grouped_dot, ".", ",", dot_is_decimal, dot_is_thousands),
-        (grouped_comma, ",", ".", comma_is_decimal, comma_is_thousands),
-    ):
-        if not grouped.any():
-            continue
-        as_thousands = digits(grouped, sep)
-        as_decimal = decimal(grouped, other, sep)
-        whole_decimal = as_decimal == np.round(as_decimal)
-        if is_thou and not is_dec:
-            values[grouped] = as_thousands
-        elif is_dec and not is_thou:
-            values[grouped] = np.where(whole_decimal, as_decimal, np.nan)
-            idx = np.flatnonzero(grouped)[~whole_decimal]
-            problem[idx] = NOT_INTEGER
-        else:  # no evidence (or contradictory evidence): decide value by value
-            idx = np.flatnonzero(grouped)
-            ambiguous = whole_decimal | (is_dec and is_thou)
-            values[idx[~ambiguous]] = as_thousands[~ambiguous]
-            problem[idx[ambiguous]] = AMBIGUOUS
+    number_format = None
+    separated = ~plain & ~huge & ~missing & body.str.contains(r"[.,]", regex=True) \
+        .fillna(False).to_numpy(dtype=bool)
+    if separated.any():
+        number_format = _read_separated(body, separated, values, problem)
 
-    for mask, thousands, point in ((es_dec, ".", ","), (en_dec, ",", "."),
-                                   (dot_dec, ",", "."), (comma_dec, ".", ",")):
-        mask = mask & ~grouped_dot & ~grouped_comma
-        if not mask.any():
-            continue
-        number = decimal(mask, thousands, point)
-        whole = number == np.round(number)
-        idx = np.flatnonzero(mask)
-        values[idx[whole]] = number[whole]
-        problem[idx[~whole]] = NOT_INTEGER
-
-    parsed = ~np.isnan(values)
-    unparsed = ~parsed & ~missing & (problem == OK)
+    unparsed = np.isnan(values) & ~missing & (problem == OK)
     problem[unparsed] = NOT_INTEGER
-    return ParsedCounts(values * sign, problem)
+    return ParsedCounts(values * sign, problem, number_format)
+
+
+def _reading(text: pd.Series, pattern: str, thousands: str, point: str) -> np.ndarray:
+    """Whole-number values of ``text`` under one convention (NaN where it cannot be read)."""
+    ok = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    out = np.full(len(text), np.nan)
+    if ok.any():
+        cleaned = text[ok].str.replace(thousands, "", regex=False) \
+            .str.replace(point, ".", regex=False)
+        long = cleaned.str.len().to_numpy() > _MAX_DIGITS + 8
+        number = np.where(long, np.inf, pd.to_numeric(cleaned.where(~long, "0"),
+                                                       errors="coerce").to_numpy(np.float64))
+        out[ok] = np.where(number == np.round(number), number, np.nan)
+    return out
+
+
+def _read_separated(body: pd.Series, rows: np.ndarray, values: np.ndarray,
+                    problem: np.ndarray) -> NumberFormat:
+    """Read the values holding '.' or ',' with the column's convention (module docstring);
+    fills ``values`` and ``problem`` at ``rows`` and returns the convention chosen."""
+    idx = np.flatnonzero(rows)
+    text = body.iloc[idx]
+    english = _reading(text, _ENGLISH, ",", ".")
+    continental = _reading(text, _CONTINENTAL, ".", ",")
+    en_ok, co_ok = ~np.isnan(english), ~np.isnan(continental)
+    only_en, only_co = en_ok & ~co_ok, co_ok & ~en_ok
+    same = en_ok & co_ok & (english == continental)
+    either = en_ok & co_ok & ~same
+    n_en, n_co = int(only_en.sum()), int(only_co.sum())
+    values[idx[same]] = english[same]
+    if n_en == n_co:  # no convention (or contradictory evidence in equal measure)
+        unsettled = either | only_en | only_co
+        problem[idx[unsettled]] = AMBIGUOUS
+        return NumberFormat(None, None, n_en, int(unsettled.sum()), 0, "")
+    use_en = n_en > n_co
+    chosen, own, other = (english, only_en, only_co) if use_en else \
+        (continental, only_co, only_en)
+    values[idx[own | either]] = chosen[own | either]
+    problem[idx[other]] = AMBIGUOUS
+    example = str(text.iloc[int(np.flatnonzero(own)[0])])
+    return NumberFormat("," if use_en else ".", "." if use_en else ",", int(own.sum()),
+                        int(other.sum()), int(either.sum()), example)

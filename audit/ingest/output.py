@@ -9,7 +9,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from audit._json import dumps, jsonable
+from audit.inert import write_csv
 from audit.ingest.core import IngestResult
+
+#: The files :func:`write_ingest_outputs` writes, in order.
+OUTPUT_NAMES = ("sheets.parquet", "sheets.csv", "quarantine.csv", "duplicates.csv",
+                "ingest.json")
+
+
+def output_paths(folder: Path) -> list[Path]:
+    """The paths :func:`write_ingest_outputs` writes in ``folder``."""
+    return [folder / name for name in OUTPUT_NAMES]
 
 
 def write_ingest_outputs(result: IngestResult, folder: Path) -> list[Path]:
@@ -17,7 +27,9 @@ def write_ingest_outputs(result: IngestResult, folder: Path) -> list[Path]:
     ``ingest.json`` (the summary with the provenance of every input) to ``folder``.
 
     The Parquet file carries the same provenance in its key-value metadata
-    (key ``election_audit``), so it stays traceable when copied on its own.
+    (key ``election_audit``), so it stays traceable when copied on its own. The CSV files are
+    inert in spreadsheets (:mod:`audit.inert`): a text cell that would start a formula gets a
+    leading ``'``; the Parquet file keeps every value as read.
     """
     folder.mkdir(parents=True, exist_ok=True)
     summary = result.to_dict()
@@ -28,11 +40,10 @@ def write_ingest_outputs(result: IngestResult, folder: Path) -> list[Path]:
         "package_version": summary["package_version"], "sha256": summary["sha256"],
         "candidates": list(result.sheets.candidates), "levels": list(result.sheets.levels),
         "election": summary["election"]}), sort_keys=True).encode()
-    paths = [folder / n for n in ("sheets.parquet", "sheets.csv", "quarantine.csv",
-                                  "duplicates.csv", "ingest.json")]
+    paths = output_paths(folder)
     pq.write_table(table.replace_schema_metadata(meta), paths[0])
-    result.sheets.data.to_csv(paths[1], index=False, lineterminator="\n")
-    result.quarantine.to_csv(paths[2], index=False, lineterminator="\n")
-    result.duplicates.to_csv(paths[3], index=False, lineterminator="\n")
+    write_csv(result.sheets.data, paths[1])
+    write_csv(result.quarantine, paths[2])
+    write_csv(result.duplicates, paths[3])
     paths[4].write_text(dumps(summary), encoding="utf-8")
     return paths

@@ -59,7 +59,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from audit.errors import ProfileError
+from audit.errors import ProfileError, shown
 from audit.model import COUNT_COLUMNS, KEY_COLUMNS, VOTE_PREFIX
 from audit.resources import profiles_dir
 
@@ -106,6 +106,7 @@ class ColumnRule:
         if unknown:
             raise ProfileError(f"{where}: unknown keys {sorted(unknown)}; allowed: "
                                f"{sorted(_RULE_KEYS)}")
+        _check_rule_types(spec, where)
         part = spec.get("part")
         if isinstance(part, list):
             if len(part) != 2 or not all(isinstance(x, int) for x in part):
@@ -134,6 +135,30 @@ class ColumnRule:
             return cls(op="const", const=str(spec["const"]))
         raise ProfileError(f"{where}: give one of 'column', 'join', 'sum', 'from_percent', "
                            f"'const'")
+
+
+#: The type every transform key must have (lists are checked element by element).
+_RULE_TYPES: dict[str, tuple[type, ...]] = {
+    "column": (str,), "zfill": (int,), "lstrip": (str,), "split": (str,), "sep": (str,),
+    "count": (str,), "from_percent": (str,), "const": (str, int), "part": (int, list),
+    "slice": (list,), "join": (list,), "sum": (list,), "replace": (list,)}
+
+
+def _check_rule_types(spec: Mapping[str, Any], where: str) -> None:
+    """One-line errors for transform values of the wrong type (issue 13: never a crash)."""
+    for key, value in spec.items():
+        kinds = _RULE_TYPES.get(key, (object,))
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            names = " or ".join("list" if k is list else k.__name__ for k in kinds)
+            raise ProfileError(f"{where}: '{key}' must be {names}, got {shown(value)}")
+    if "zfill" in spec and not 0 <= spec["zfill"] <= 64:
+        raise ProfileError(f"{where}: 'zfill' must be between 0 and 64")
+    if "slice" in spec and (len(spec["slice"]) != 2 or not all(
+            isinstance(x, int) and not isinstance(x, bool) for x in spec["slice"])):
+        raise ProfileError(f"{where}: 'slice' must be [start, stop] (two whole numbers)")
+    for key in ("join", "sum"):
+        if key in spec and (not spec[key] or not all(isinstance(x, str) for x in spec[key])):
+            raise ProfileError(f"{where}: '{key}' must be a list of column names")
 
 
 def _parse_replace(value: Any, where: str) -> tuple[str, str] | None:
@@ -205,17 +230,20 @@ class Profile:
 
     @classmethod
     def from_toml(cls, path: Path) -> Profile:
+        if Path(path).is_file() and Path(path).stat().st_size > 8 << 20:
+            raise ProfileError(f"{path}: too large for a mapping file")
         try:
             raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise ProfileError(f"mapping file not found: {path}") from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ProfileError(f"{path}: not a valid TOML mapping ({exc})") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise ProfileError(f"{path}: not a valid TOML mapping ({shown(exc)})") from exc
         return cls.from_dict(raw, path=str(path))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, path: str = "") -> Profile:
         where = path or "profile"
+        _check_profile_types(raw, where)
         name = raw.get("name") or (Path(path).stem if path else None)
         if not name:
             raise ProfileError(f"{where}: missing 'name'")
@@ -264,6 +292,40 @@ class Profile:
                    extra={k: raw[k] for k in known})
 
 
+_PROFILE_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "title": (str,), "election": (str,), "source_label": (str,),
+    "encoding": (str,), "delimiter": (str,), "sheet": (str, int), "columns": (Mapping,),
+    "candidates": (Mapping,), "regions": (list,), "exclude": (list,), "optional": (list,),
+    "detect": (Mapping,)}
+
+
+def _check_profile_types(raw: Mapping[str, Any], where: str) -> None:
+    """One-line errors for top-level mapping fields of the wrong type."""
+    for key, kinds in _PROFILE_TYPES.items():
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+            names = " or ".join("a table" if k is Mapping else "a list" if k is list
+                                else k.__name__ for k in kinds)
+            raise ProfileError(f"{where}: '{key}' must be {names}, got {shown(value)}")
+    for key in ("regions", "exclude"):
+        if any(not isinstance(item, Mapping) for item in raw.get(key, ())):
+            raise ProfileError(f"{where}: every [[{key}]] entry must be a table")
+    if any(not isinstance(x, str) for x in raw.get("optional", ())):
+        raise ProfileError(f"{where}: 'optional' must be a list of canonical column names")
+    if raw.get("delimiter") is not None and len(raw["delimiter"]) != 1:
+        raise ProfileError(f"{where}: 'delimiter' must be one character")
+    if raw.get("encoding") is not None:
+        import codecs
+
+        try:
+            codecs.lookup(raw["encoding"])
+        except LookupError:
+            raise ProfileError(f"{where}: unknown encoding {shown(raw['encoding'])}") from None
+    ignore = raw.get("detect", {}).get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(x, str) for x in ignore):
+        raise ProfileError(f"{where}: [detect] ignore must be a list of column names")
+
+
 @cache
 def bundled_profiles() -> tuple[Profile, ...]:
     """Every profile shipped in ``datasets/profiles/``, sorted by name."""
@@ -291,15 +353,28 @@ def _norm(col: str) -> str:
 def resolve_header(profile: Profile, header: Sequence[str]) -> dict[str, str]:
     """Map each source column the profile names to the header's actual spelling.
 
-    Matching ignores case, surrounding whitespace and a byte-order mark. Raises
-    :class:`ProfileError` naming the columns the header lacks.
+    Matching ignores case, surrounding whitespace and a byte-order mark, but a column spelled
+    exactly wins, and several columns that differ only in case are an error rather than a
+    guess. Raises :class:`ProfileError` naming the columns the header lacks.
     """
-    actual = {_norm(h): str(h) for h in header}
-    missing = sorted(c for c in profile.source_columns() if _norm(c) not in actual)
+    spelled: dict[str, list[str]] = {}
+    for h in header:
+        spelled.setdefault(_norm(h), []).append(str(h))
+    missing = sorted(c for c in profile.source_columns() if _norm(c) not in spelled)
     if missing:
         raise ProfileError(f"profile '{profile.name}' does not fit this file: missing columns "
                            f"{', '.join(missing)}")
-    return {c: actual[_norm(c)] for c in profile.source_columns()}
+    exact = set(map(str, header))
+    resolved = {}
+    for column in profile.source_columns():
+        found = spelled[_norm(column)]
+        if column not in exact and len(found) > 1:  # "VALID" and "Valid" for "valid"
+            raise ProfileError(f"profile '{profile.name}' reads column '{column}', and this "
+                               f"file has several columns of that name in other cases "
+                               f"({', '.join(found)}); rename them or spell the profile's "
+                               f"column exactly")
+        resolved[column] = column if column in exact else found[0]
+    return resolved
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,8 @@ def arrow_text(series: pd.Series) -> ArrowText:
         return pc.cast(pa.array(values), _TEXT)
     try:
         arr = pa.array(series, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects, e.g. Excel cells
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed objects (Excel
+        # cells), integers beyond 64 bits
         text = series.astype("string")
         arr = pa.array(text.array)
     if arr.type != _TEXT:

@@ -11,8 +11,6 @@ is opened; numbers are written as numbers.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,28 +18,19 @@ from typing import Any
 import pandas as pd
 
 from audit.checks._result import CheckResult
-
-#: Characters that make a spreadsheet cell a formula (OWASP, CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from audit.inert import FORMULA_START, neutralise_text, write_csv
 
 
 def safe_cell(value: Any) -> Any:
-    """A CSV cell that no spreadsheet runs: text starting like a formula gets a leading
-    single quote; numbers, booleans and missing values are left as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """A CSV cell that no spreadsheet runs (:func:`audit.inert.neutralise_text`): text
+    starting like a formula gets a leading single quote; numbers are left as they are."""
+    return neutralise_text(value) if isinstance(value, str) else value
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """``frame`` as CSV text (UTF-8, comma, header, formula-safe, "\\n" line ends)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([safe_cell(str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False, name=None):
-        writer.writerow(["" if v is None or (isinstance(v, float) and v != v) else safe_cell(v)
-                         for v in row])
-    return out.getvalue()
+    """``frame`` as CSV text (UTF-8, comma, header, formula-safe, "\\n" line ends), through
+    the package's one inert CSV writer (:func:`audit.inert.write_csv`)."""
+    return write_csv(frame) or ""
 
 
 def data_tables(sheets: Any, used: Mapping[str, Sequence[CheckResult]],

@@ -167,17 +167,10 @@ class ReportContext:
         a table per language with ``summary``, ``cannot`` and ``[[<lang>.items]]`` of
         ``heading`` and ``text``), or an empty mapping."""
         if "case_context" not in self.cache:
-            import tomllib
+            from audit.cases import read_toml  # size-capped, one-line errors (issue 13)
 
             path = self.case.path / "context.toml"
-            data: dict[str, Any] = {}
-            if path.is_file():
-                try:
-                    data = tomllib.loads(path.read_text(encoding="utf-8"))
-                except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                    from audit.errors import AuditError
-
-                    raise AuditError(f"{path}: not valid TOML ({exc})") from None
+            data: dict[str, Any] = read_toml(path) if path.is_file() else {}
             self.cache["case_context"] = data
         table = self.cache["case_context"]
         chosen = table.get(self.lang) or table.get("en") or {}

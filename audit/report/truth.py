@@ -43,6 +43,9 @@ from audit.report.model import Block, BulletList, Paragraph, msg
 
 #: Where a simulated case keeps what was done to it.
 TRUTH_FILE = ("truth", "summary.json")
+#: The largest truth file read (the demo's is 1.5 kB); a case folder received from someone
+#: else is read with bounds (issue 13).
+MAX_TRUTH_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,16 @@ def manipulations(ctx: ReportContext) -> tuple[Manipulation, ...]:
     path = ctx.case.path.joinpath(*TRUTH_FILE)
     found: list[Manipulation] = []
     if path.is_file():
+        size = path.stat().st_size
+        if size > MAX_TRUTH_BYTES:
+            raise AuditError(f"{path}: {size:,} bytes, more than the {MAX_TRUTH_BYTES:,} a "
+                             f"truth file may have")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise AuditError(f"{path}: not valid JSON ({exc})") from None
+        except RecursionError:
+            raise AuditError(f"{path}: not valid JSON (nested too deeply)") from None
         items = data.get("manipulations", []) if isinstance(data, dict) else None
         if not isinstance(items, list) or not all(
                 isinstance(i, dict) and isinstance(i.get("kind"), str)

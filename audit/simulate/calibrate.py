@@ -51,6 +51,7 @@ from audit._version import __version__
 from audit.checks._options import DEFAULT_RESAMPLES, battery_options
 from audit.checks.multiple import adjusted_pvalues, family
 from audit.checks.registry import CheckSpec, registered
+from audit.inert import write_csv
 from audit.model import SheetTable
 from audit.simulate.engine import simulate
 from audit.simulate.manipulate import (
@@ -695,7 +696,7 @@ def write_outputs(cal: Calibration, folder: os.PathLike[str] | str, label: str, 
     md.write_text(to_markdown(cal, title=title or f"Calibration: {label}", command=command,
                               figure=svg.name), encoding="utf-8")
     csv = out / f"{stem}.csv"
-    cal.table.to_csv(csv, index=False, float_format="%.6g", lineterminator="\n")
+    write_csv(cal.table, csv, float_format="%.6g")
     js = out / f"{stem}.json"
     js.write_text(dumps(cal.to_dict()), encoding="utf-8")
     return [str(p) for p in (md, csv, js, svg)]

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from audit._json import jsonable
 from audit._version import __version__
+from audit.inert import write_csv
 from audit.track.state import TrackState
 
 
@@ -28,7 +29,7 @@ def export_sheets(state: TrackState, path: Path, kind: str = "csv") -> None:
     """
     data = state.sheets.data
     if kind == "csv":
-        data.to_csv(path, index=False, lineterminator="\n")
+        write_csv(data, path)  # inert in spreadsheets (audit.inert)
         return
     if kind != "parquet":
         raise ValueError(f"kind must be 'csv' or 'parquet', got {kind!r}")

@@ -133,7 +133,7 @@ def _demo(tmp: Path) -> tuple[list[str], list[str]]:
 def _report(tmp: Path) -> tuple[list[str], list[str]]:
     out = tmp / "demo-report.json"
     return ["report", "demo", "--sheets", SHEETS, "--mapping", MAPPING, "-o", str(out),
-            "--skip", "fingerprints,turnout,digits"], [str(out)]
+            "--force", "--skip", "fingerprints,turnout,digits"], [str(out)]
 
 
 def _quickcount() -> tuple[list[str], list[str]]:

@@ -24,9 +24,20 @@ class TestParseCounts:
         assert problems == [None] * 5
 
     def test_thousands_either_convention_without_evidence(self) -> None:
-        values, problems = parse(["1.234", "2,345", "1.234.567", "7 654"])
-        assert values == [1234, 2345, 1234567, 7654]
-        assert problems == [None] * 4
+        values, problems = parse(["1.234", "1.234.567", "7 654"])
+        assert values == [1234, 1234567, 7654]
+        assert problems == [None] * 3
+        values, problems = parse(["2,345", "7 654"])
+        assert values == [2345, 7654]
+
+    def test_a_conflicting_minority_is_ambiguous(self) -> None:
+        """Issue 13: "2,345" can only be English, "1.234" only continental; the majority
+        (two continental values) sets the column's convention."""
+        res = parse_counts(pd.Series(["1.234", "2,345", "1.234.567"], dtype=object))
+        assert [PROBLEM_RULES.get(int(p)) for p in res.problem] == [None, AMBIGUOUS, None]
+        assert res.number_format is not None
+        assert (res.number_format.thousands, res.number_format.evidence,
+                res.number_format.conflicting) == (".", 2, 1)
 
     def test_whole_number_decimal_reading_is_ambiguous(self) -> None:
         # "1.000" is 1 as a decimal and 1000 as thousands: both whole numbers.
@@ -40,16 +51,37 @@ class TestParseCounts:
         assert problems == [None, None]
 
     def test_column_evidence_settles_decimal(self) -> None:
+        values, problems = parse(["1.000", "12.0", "3"])
+        assert values == [1, 12, 3]
+        assert problems == [None, None, None]
+
+    def test_a_non_whole_typo_is_no_evidence(self) -> None:
+        """Issue 13: "12.5" used to make '.' a decimal point, so "1.000" read as 1."""
         values, problems = parse(["1.000", "12.5", "3"])
-        assert values[0] == 1
+        assert np.isnan(values[:2]).all()
         assert values[2] == 3
-        assert np.isnan(values[1])
-        assert problems == [None, NOT_INTEGER, None]
+        assert problems == [AMBIGUOUS, NOT_INTEGER, None]
 
     def test_integer_valued_decimals(self) -> None:
-        values, problems = parse(["12.0", "12,00", "1,234.0", "1.234,00"])
-        assert values == [12, 12, 1234, 1234]
-        assert problems == [None] * 4
+        assert parse(["12.0", "1,234.0"]) == ([12, 1234], [None, None])
+        assert parse(["12,00", "1.234,00"]) == ([12, 1234], [None, None])
+        # both conventions in equal measure: nothing is settled
+        assert parse(["12.0", "12,00"])[1] == [AMBIGUOUS, AMBIGUOUS]
+
+    def test_blanks_only_as_thousands_groups(self) -> None:
+        values, problems = parse(["1 234", "1\u00a0234\u00a0567", "1'234", "5 5", "12 34",
+                                  "1'2'3", "1\t234", "1 234'567"])
+        assert values[:3] == [1234, 1234567, 1234]
+        assert problems == [None] * 3 + [NOT_INTEGER] * 5
+
+    def test_counts_beyond_the_cap_are_implausible(self) -> None:
+        res = parse_counts(pd.Series(["1000000000", "1000000001", "9007199254740993",
+                                      "99999999999999999999999", "-2000000000"], dtype=object))
+        assert res.values[0] == 10**9
+        assert [PROBLEM_RULES.get(int(p)) for p in res.problem[1:]] == [
+            "implausible_count"] * 4
+        res = parse_counts(pd.Series([2**63, 5], dtype="uint64"))
+        assert PROBLEM_RULES.get(int(res.problem[0])) == "implausible_count"
 
     def test_not_numbers_and_missing(self) -> None:
         values, problems = parse(["abc", "12e3", "3O", "", "N/A", None, "12.5"])

@@ -64,7 +64,7 @@ class TestBrokenFixture:
                                        "says 48 (candidate_sum_mismatch)")
         assert q.loc[9, "message"] == ("line 9: 50 ballots cast but only 40 voters registered "
                                        "(column registered) (voters_exceed_registered)")
-        assert "lines 12, 13" in q.loc[12, "message"]
+        assert "2 lines (12, 13)" in q.loc[12, "message"]
         assert set(broken.quarantine["rule"]) <= set(RULES)
 
     def test_reasons_summary(self, broken) -> None:

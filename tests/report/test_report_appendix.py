@@ -19,8 +19,9 @@ from audit.report.appendix import csv_text, safe_cell
 
 def test_formula_cells_are_neutralised() -> None:
     assert safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    for start in ("+1", "-2", "@SUM(A1)", "\tx", "\rx"):
+    for start in ("+1+cmd", "-2-A1", "@SUM(A1)", "\tx", "\rx"):
         assert safe_cell(start) == "'" + start
+    assert safe_cell("-2") == "-2"  # a genuine number written as text (issue 13)
     assert safe_cell("Zulia") == "Zulia"
     assert safe_cell(-3) == -3  # numbers stay numbers
     text = csv_text(pd.DataFrame({"region_name": ["=cmd|' /C calc'!A0", "Lara"],

@@ -66,7 +66,8 @@ def test_downloaded_into_the_cache_then_found_there(case: Case,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     fetched: list[str] = []
 
-    def fetch(url: str, known_hash: str | None, folder: Path, fname: str) -> Path:
+    def fetch(url: str, known_hash: str | None, folder: Path, fname: str,
+                  **limits: int) -> Path:
         fetched.append(url)
         assert known_hash == sha256_file(SHEETS)  # pooch checks the bytes as it downloads
         folder.mkdir(parents=True, exist_ok=True)
@@ -98,7 +99,8 @@ def test_offline_fails_fast_and_says_why(case: Case, monkeypatch: pytest.MonkeyP
 
 def test_a_download_with_other_bytes_is_refused(case: Case, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    def fetch(url: str, known_hash: str | None, folder: Path, fname: str) -> Path:
+    def fetch(url: str, known_hash: str | None, folder: Path, fname: str,
+                  **limits: int) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / fname).write_text("A,B\n1,2\n", encoding="utf-8")
         return folder / fname

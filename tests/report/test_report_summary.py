@@ -253,7 +253,8 @@ class TestTruthFile:
         assert truth_blocks(ctx, None) == []
 
     @pytest.mark.parametrize("content", ["{not json", '{"manipulations": {"kind": 1}}',
-                                         '{"manipulations": [{"kind": "x"}]}'])
+                                         '{"manipulations": [{"kind": "x"}]}',
+                                         "[" * 100_000, " " * (2 << 20)])
     def test_a_malformed_file_is_one_clear_error(self, tmp_path: Path, content: str) -> None:
         with pytest.raises(AuditError, match=r"summary\.json") as info:
             manipulations(_ctx(tmp_path, content))

@@ -6,6 +6,7 @@ with ``figures=False`` they are left out and a note says so.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,38 @@ from audit.report.formats.prepare import Prepared, prepare
 from audit.report.i18n import text
 from audit.report.model import ReportModel
 
+#: Characters with a meaning in Markdown that text from the data must not trigger (CommonMark
+#: 0.31, "Backslash escapes"): emphasis, links and images, code spans, table cells,
+#: strikethrough. Block markers (#, -, +, "1.") matter only at the start, escaped there.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]|~!"})
+_BLOCK_START = re.compile(r"^(\s*\d{1,9}|\s*)((?<=\d)[.)]|(?<!\d)[#+\-=])(?=\s|$)")
+#: HTML is escaped as entities, so names like "<script>" or "<img onerror=...>" from a
+#: hostile case folder are shown, never run, wherever the Markdown is rendered.
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
 
 def _escape(value: str) -> str:
-    """Text safe inside a Markdown table cell or paragraph."""
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") \
-        .replace("*", "\\*").replace("_", "\\_")
+    """Text safe inside a Markdown table cell or paragraph: Markdown syntax and HTML from the
+    data are shown literally (no links, images, emphasis, headings or tags)."""
+    text = " ".join(str(value).splitlines()).translate(_HTML).translate(_MARKDOWN)
+    return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text, count=1)
+
+
+def _link(url: str, host: str) -> str:
+    """A link to ``url`` labelled ``host``, only for an http(s) address that cannot leave its
+    ``<...>`` destination (no blank, angle bracket, backslash or backtick); any other
+    address from a case folder (``javascript:``, ``data:``) is shown as escaped text."""
+    if url.startswith(("https://", "http://")) and not re.search(r"[<>\s\\`|]", url):
+        return f"[{_escape(host)}](<{url}>)"
+    return _escape(url)
+
+
+def _code(value: str) -> str:
+    """A code span that no backtick inside ``value`` can close early (CommonMark: the fence
+    is one backtick longer than the longest run inside)."""
+    text = " ".join(str(value).splitlines())
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}" if "`" in text else f"{fence}{text}{fence}"
 
 
 def _table(b: dict[str, Any], chrome: dict[str, str]) -> list[str]:
@@ -28,8 +56,8 @@ def _table(b: dict[str, Any], chrome: dict[str, str]) -> list[str]:
     lines.append("| " + " | ".join(_escape(h) for h in b["header"]) + " |")
     lines.append("|" + "|".join("---:" if a == "right" else ":---" for a in b["align"]) + "|")
     for i, row in enumerate(b["rows"]):
-        cells = [f"`{v}`" if k == "code" and v != "—" else
-                 f"[{_escape(host)}](<{v}>)" if k == "link" and host else _escape(v)
+        cells = [_code(v).replace("|", "\\|") if k == "code" and v != "—" else
+                 _link(v, host) if k == "link" and host else _escape(v)
                  for v, k, host in zip(row, b["kinds"], b["hosts"][i], strict=True)]
         lines.append("| " + " | ".join(cells) + " |")
     for note in b["notes"]:

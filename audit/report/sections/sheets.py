@@ -162,14 +162,15 @@ def region_blocks(sheets: SheetTable, ctx: ReportContext) -> list[Block]:
 
 def case_tiles(ctx: ReportContext, level: str) -> dict[str, tuple[int, int]]:
     """The case's tile-grid layout for ``level`` (``tiles.toml`` of the case folder)."""
-    import tomllib
+    from audit.cases import read_toml  # size-capped (issue 13)
+    from audit.errors import MetadataError
 
     path = ctx.case.path / "tiles.toml"
     if not path.is_file():
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = read_toml(path)
+    except MetadataError:
         return {}
     if data.get("level", level) != level or not isinstance(data.get("tiles"), dict):
         return {}

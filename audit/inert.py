@@ -1,0 +1,80 @@
+"""Spreadsheet files that stay inert when opened: no cell starts a formula.
+
+A CSV cell beginning with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return before
+one) is taken as a formula by Excel, LibreOffice Calc and Google Sheets; with names or codes
+copied from a hostile tally-sheet file, ``=HYPERLINK(...)`` or ``+cmd|' /C calc'!A0`` would
+run on the machine of whoever opens our outputs. Every CSV writer of the package goes through
+:func:`write_csv`, which applies the OWASP rule ("CSV Injection", OWASP Foundation; also CWE-1236
+and OWASP ASVS 4.0 requirement 5.3.x / 5.0 1.2.10): a text cell starting with one of those
+characters (or a NUL) gets a leading single quote, which spreadsheets display but never
+evaluate. Genuine numbers ("-5", "+3.2") are left as they are, and numeric columns are never
+touched. Fields that hold the delimiter, a quote or a line break are quoted (RFC 4180); a
+carriage return inside a cell is written as a line feed, which the writer quotes (a bare
+CR would otherwise end the row in a spreadsheet and start the next one with the rest).
+
+:func:`restore` undoes the quote for files the package reads back (aggregates), so a region
+code survives a round trip.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: First characters that make a spreadsheet evaluate a cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+_STARTS = r"^[=+\-@\t\r\x00]"
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns
+            if frame[c].dtype == object
+            or isinstance(frame[c].dtype, (pd.StringDtype, pd.CategoricalDtype))]
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every formula-leading text cell prefixed by ``'`` (a copy only where
+    something changes); numbers, written as text or not, are kept."""
+    out = frame
+    for column in _text_columns(frame):
+        text = frame[column].astype("string")
+        risky = (text.str.contains(_STARTS, regex=True) & ~text.str.fullmatch(_NUMBER)) \
+            .fillna(False).to_numpy(dtype=bool)
+        # A carriage return would end the row for a spreadsheet without being quoted (the
+        # writer quotes only for "\n"): line breaks inside a cell are written as "\n".
+        returns = text.str.contains("\r", regex=False).fillna(False).to_numpy(dtype=bool)
+        if risky.any() or returns.any():
+            if out is frame:
+                out = frame.copy()
+            if returns.any():
+                text = text.str.replace("\r\n?", "\n", regex=True)
+            out[column] = text.where(~risky, "'" + text)
+    return out
+
+
+def neutralise_text(value: str) -> str:
+    """One cell's text made inert (see :func:`neutralise`)."""
+    if value.startswith(FORMULA_START) and not pd.Series([value]).str.fullmatch(_NUMBER)[0]:
+        return "'" + value
+    return value
+
+
+def restore(series: pd.Series) -> pd.Series:
+    """Undo :func:`neutralise` on a text column read back from one of our own files."""
+    text = series.astype("string")
+    quoted = text.str.contains(r"^'[=+\-@\t\r\x00]", regex=True).fillna(False)
+    if not bool(quoted.any()):
+        return series
+    return text.where(~quoted, text.str.slice(1))
+
+
+def write_csv(frame: pd.DataFrame, target: str | Path | io.StringIO | None = None,
+              **options: Any) -> str | None:
+    """``frame.to_csv`` (no index, ``\\n`` line ends) after :func:`neutralise`."""
+    options.setdefault("index", False)
+    options.setdefault("lineterminator", "\n")
+    return neutralise(frame).to_csv(target, **options)
