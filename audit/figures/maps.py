@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
-from audit.figures import number
+from audit.figures import PlainTextFigure, number
 
 
 def _short(name: str, width: int = 9) -> str:
@@ -43,7 +43,7 @@ def plot_tile_maps(tiles: Mapping[str, tuple[int, int]], names: Mapping[str, str
     """
     cols = max(c for c, _ in tiles.values()) + 1
     rows = max(r for _, r in tiles.values()) + 1
-    fig = Figure(figsize=(7.2, 2.9 * len(panels) / 2 + 0.6), layout="constrained")
+    fig = PlainTextFigure(figsize=(7.2, 2.9 * len(panels) / 2 + 0.6), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for axis, (title, values, cmap, bar_label, texts) in zip(axes, panels, strict=False):
         finite = [v for v in values.values() if np.isfinite(v)]
