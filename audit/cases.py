@@ -300,7 +300,7 @@ class Case:
         """The case's own files a command reads (metadata, ledger, aggregates, profiles and
         data files kept in the folder): outputs must never replace them."""
         names = ["election.toml", "sources.toml", "claims.yaml", "context.toml", "tiles.toml",
-                 "README.md"]
+                 "README.md", "truth/summary.json"]
         for s in self.sources:
             names += [f.file for f in s.data_files]
             names += [s.profile, f"profiles/{s.profile}.toml"]

@@ -76,7 +76,11 @@ _CLAIM_FIELDS = ("id", "datetime", "side", "series", "source", "scope", "scope_l
                  "valid_pct", "null_pct", "derived", "basis", "endorses", "notes", "label")
 _COVERAGE_FIELDS = ("tables_pct", "tables", "registered", "registered_pct", "centers",
                     "sample_units", "respondents")
-_SOURCE_FIELDS = ("citation", "url", "urls", "label", "archived", "date")
+_SOURCE_FIELDS = ("citation", "url", "urls", "label", "archived", "date", "primary_url_status")
+#: Whether the primary source (``url``) was confirmed: opened and found to be the publisher's
+#: own page (``confirmed``), found cited as such by a third party but not opened
+#: (``cited by a third party``), or not found (``not confirmed``: only copies are known).
+PRIMARY_STATUSES = ("confirmed", "cited by a third party", "not confirmed")
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,7 +233,9 @@ class Source:
     ``urls`` (the primary source first, then copies and secondary reports), ``primary``
     (the ``url`` field: the publisher's own page, empty when only copies are known), ``archived``
     (archived copies of the primary source), ``date`` (publication date as written) and
-    ``labels`` (a short name of the publisher per language, e.g. ``{"en": "CNE"}``)."""
+    ``labels`` (a short name of the publisher per language, e.g. ``{"en": "CNE"}``) and
+    ``primary_status`` (:data:`PRIMARY_STATUSES`: how far the primary URL was confirmed;
+    empty when the ledger does not say)."""
 
     citation: str
     urls: tuple[str, ...] = ()
@@ -237,6 +243,7 @@ class Source:
     archived: tuple[str, ...] = ()
     date: str = ""
     primary: str = ""
+    primary_status: str = ""
 
     def name(self, lang: str) -> str:
         """The publisher's short name in ``lang`` (else English, else the citation)."""
@@ -345,7 +352,8 @@ class Claim:
             "source": {"citation": self.source.citation, "urls": list(self.source.urls),
                        "label": dict(self.source.labels),
                        "archived": list(self.source.archived), "date": self.source.date,
-                       "primary": self.source.primary or None},
+                       "primary": self.source.primary or None,
+                       "primary_url_status": self.source.primary_status or None},
             "scope": self.scope, "scope_level": self.scope_level or None,
             "coverage": {f.name: _json_figure(getattr(self.coverage, f.name))
                          for f in dataclasses.fields(self.coverage)},
@@ -799,7 +807,14 @@ def _parse_source(raw: Any, p: _Collector) -> Source | None:
     if not isinstance(date, (str, dt.date)):
         p.add("source.date", date, "bad_text")
         date = ""
-    return Source(citation.strip(), tuple(urls),
+    status = raw.get("primary_url_status", "")
+    if status and status not in PRIMARY_STATUSES:
+        p.add("source.primary_url_status", status, "bad_choice", ", ".join(PRIMARY_STATUSES))
+        status = ""
+    if status == "not confirmed" and isinstance(raw.get("url"), str):
+        p.add("source.primary_url_status", status, "bad_choice",
+              "a source with a url is 'confirmed' or 'cited by a third party'")
+    return Source(citation.strip(), tuple(urls), primary_status=str(status),
                   primary=raw["url"] if isinstance(raw.get("url"), str) else "",
                   labels=_parse_labels(raw.get("label"), "source.label", p),
                   archived=tuple(_url_list(raw, "archived", p)), date=str(date or ""))

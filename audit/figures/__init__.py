@@ -53,6 +53,30 @@ def figure_and_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = FI
     return fig, fig.add_subplot()
 
 
+def legend_outside(ax: Axes, *, fontsize: float = 7, ncol: int | None = None) -> None:
+    """Draw ``ax``'s legend outside the plotting area, never over the data.
+
+    On a figure of its own (one axes, constrained layout) the legend goes under the figure
+    and the layout makes room for it; on an axes shared with others (a colour bar, panels)
+    it goes under the axes, below its x-axis label. Duplicate labels are shown once.
+    """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    if not unique:
+        return
+    ncol = ncol or min(len(unique), 3)
+    fig = ax.get_figure()
+    if isinstance(fig, Figure) and len(fig.axes) == 1 and \
+            isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        fig.legend(list(unique.values()), list(unique), loc="outside lower center", ncol=ncol,
+                   fontsize=fontsize, frameon=False)
+    else:
+        ax.legend(list(unique.values()), list(unique), loc="upper center",
+                  bbox_to_anchor=(0.5, -0.2), ncol=ncol, fontsize=fontsize, frameon=False)
+
+
 def label(key: str, lang: str = "en", /, **params: Any) -> str:
     """The figure text ``figures.<key>`` in ``lang`` (numbers already formatted by the
     caller with :func:`number`)."""

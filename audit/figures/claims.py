@@ -27,7 +27,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from audit.checks.claims import CompatibilityResult, SheetsResult
 from audit.claims import OTHERS, Claim, ClaimLedger
 from audit.dispute import DisputeResult
-from audit.figures import figure_and_axes, label, number
+from audit.figures import figure_and_axes, label, legend_outside, number
 
 _SIDE_MARKERS = {"official": "s", "court": "D", "opposition": "o", "observer": "^",
                  "media": "v", "academic": "P", "exit_poll": "X", "other": "."}
@@ -186,10 +186,17 @@ def plot_official_vs_sheets(result: SheetsResult, *, keys: Sequence[str] | None 
     else:
         ax.set_xlabel(label("claims.votes", lang))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v, "int", lang)))
-    ax.set_title(label("claims.against_title", lang, claim=_name(result.claim, names),
-                       sheets=_name(result.sheets, names)), fontsize=9)
+    ax.set_title(_sentence(label("claims.against_title", lang,
+                                 claim=_name(result.claim, names),
+                                 sheets=_name(result.sheets, names))), fontsize=9, wrap=True)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
+
+
+def _sentence(text: str) -> str:
+    """A title that opens with a claim's label ("el boletín 1 del CNE") starts with a
+    capital."""
+    return text[:1].upper() + text[1:]
 
 
 def plot_uncovered_need(result: SheetsResult, *, labels: Mapping[str, str] | None = None,
@@ -225,10 +232,11 @@ def plot_uncovered_need(result: SheetsResult, *, labels: Mapping[str, str] | Non
     ax.set_xlim(0, 100)
     ax.set_xlabel(label("claims.lead_share", lang, candidate=lead))
     ax.set_ylabel(units)
-    ax.legend(fontsize=7, frameon=False)
+    legend_outside(ax)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(label("claims.uncovered_title", lang, claim=_name(result.claim, names),
-                       sheets=_name(result.sheets, names)), fontsize=9)
+    ax.set_title(_sentence(label("claims.uncovered_title", lang,
+                                 claim=_name(result.claim, names),
+                                 sheets=_name(result.sheets, names))), fontsize=9, wrap=True)
     return fig
 
 

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from audit.checks.crosscheck import CrosscheckResult, LowerBoundResult
-from audit.figures import figure_and_axes
+from audit.figures import figure_and_axes, legend_outside
 from audit.messages import render
 from audit.model import vote_column
 
@@ -82,7 +82,7 @@ def plot_crosscheck_scatter(result: CrosscheckResult | LowerBoundResult, *,
     name = result.candidate_labels.get(key, key)
     ax.set_title(render("crosscheck.figure.scatter_title", {"candidate": name}, lang),
                  fontsize=10)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    legend_outside(ax)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
@@ -148,6 +148,6 @@ def plot_crosscheck_regions(result: CrosscheckResult | LowerBoundResult, *, top:
     if result.level:
         ax.set_title(render("crosscheck.figure.by_level",
                             {"level": level_label or result.level}, lang), fontsize=10)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    legend_outside(ax)
     ax.spines[["top", "right"]].set_visible(False)
     return fig

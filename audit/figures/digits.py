@@ -10,12 +10,13 @@ null. Words are in ``lang`` (``figures.digits.*`` messages).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from audit.checks.digits import PAIR_KINDS, DigitTestResult
-from audit.figures import figure_and_axes, label, number
+from audit.figures import figure_and_axes, label, legend_outside, number
 
 
 def _kind(result: DigitTestResult) -> str:
@@ -30,7 +31,9 @@ def plot_digit_distribution(result: DigitTestResult, *, column: str | None = Non
 
     The band (shaded) is the 2.5–97.5% range of each cell's share under the null; for a
     simulation null the dashed line is the honest expectation (the mean of the redraws).
-    The y axis is scaled to the data, so deviations of a fraction of a point are visible.
+    The y axis is scaled to the data but spans at least half the mean expected share
+    (:data:`MIN_SPAN`; 7.5% to 12.5% for last digits), so that a deviation of a fraction of a
+    point, well inside the band, does not look like a large one.
     Artists carry labels (``observed``, ``textbook law``, ``null 95% band``, ``honest
     expectation``; in ``lang``) so that tests and legends can find them. ``column`` names the
     counts in the title (default: the result's column ids); ``title`` replaces the title.
@@ -58,6 +61,7 @@ def plot_digit_distribution(result: DigitTestResult, *, column: str | None = Non
     ax.set_xlabel(label(f"digits.axis.{kind}", lang))
     ax.set_ylabel(label("digits.ylabel", lang))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(100 * v, "pct1", lang)))
+    _floor_span(ax, table)
     if title is None:
         title = label("digits.title", lang, what=label(f"digits.what.{kind}", lang),
                       column=column or ", ".join(result.column), n=number(result.n, "int", lang),
@@ -67,6 +71,20 @@ def plot_digit_distribution(result: DigitTestResult, *, column: str | None = Non
               ncol=4)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
+
+
+#: The y axis of a digit distribution spans at least this fraction of the mean expected share.
+MIN_SPAN = 0.5
+
+
+def _floor_span(ax: Axes, table: pd.DataFrame) -> None:
+    """Widen the y axis to :data:`MIN_SPAN` of the mean expected share, centred on it."""
+    center = float(np.nanmean(table["reference_share"].to_numpy(float)))
+    lo, hi = ax.get_ylim()
+    if not np.isfinite(center) or center <= 0 or hi - lo >= MIN_SPAN * center:
+        return
+    half = MIN_SPAN * center / 2
+    ax.set_ylim(max(0.0, min(lo, center - half)), max(hi, center + half))
 
 
 def plot_null_distribution(result: DigitTestResult, *, lang: str = "en",
@@ -90,7 +108,7 @@ def plot_null_distribution(result: DigitTestResult, *, lang: str = "en",
     ax.set_title(label("digits.null_title", lang,
                        what=label(f"digits.what.{_kind(result)}", lang),
                        n=number(result.n_resamples, "int", lang)), fontsize=9)
-    ax.legend(fontsize=8, frameon=False)
+    legend_outside(ax)
     return fig
 
 

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from audit.checks.fingerprints import FingerprintResult, KlimekFitResult
-from audit.figures import figure_and_axes, label, number
+from audit.figures import figure_and_axes, label, legend_outside, number
 
 __all__ = ["plot_cumulative", "plot_fingerprint", "plot_klimek"]
 
@@ -43,7 +43,7 @@ def plot_fingerprint(result: FingerprintResult, *, candidate: str | None = None,
     ax.set_title(label("fingerprints.title", lang, n=number(result.n, "int", lang),
                        corner=number(100 * (result.statistic or 0), "pct", lang)),
                  fontsize=9)
-    ax.legend(loc="lower left", fontsize=7, frameon=False)
+    legend_outside(ax)
     return fig
 
 
@@ -77,5 +77,5 @@ def plot_klimek(result: KlimekFitResult, *, lang: str = "en", ax: Axes | None = 
     ax.set_title(label("fingerprints.klimek_title", lang, f_i=number(result.f_i, "f3", lang),
                        f_e=number(result.f_e, "f4", lang),
                        alpha=number(result.alpha, "f2", lang)), fontsize=9)
-    ax.legend(fontsize=7, frameon=False)
+    legend_outside(ax)
     return fig

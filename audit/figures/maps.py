@@ -15,6 +15,9 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
+
+from audit.figures import PlainTextFigure, number
 
 
 def _short(name: str, width: int = 9) -> str:
@@ -31,15 +34,16 @@ def _short(name: str, width: int = 9) -> str:
 def plot_tile_maps(tiles: Mapping[str, tuple[int, int]], names: Mapping[str, str],
                    panels: Sequence[tuple[str, Mapping[str, float], Colormap, str,
                                           Mapping[str, str]]],
-                   *, missing: str = "—") -> Figure:
+                   *, missing: str = "—", lang: str = "en") -> Figure:
     """One tile map per panel, side by side.
 
     Each panel is ``(title, values by region code, colormap, colour-bar label, value labels
-    by region code)``. Regions without a value are grey with ``missing``.
+    by region code)``. Regions without a value are grey with ``missing``. The colour bars'
+    numbers are formatted for ``lang`` (12.500 and 67,5 in Spanish).
     """
     cols = max(c for c, _ in tiles.values()) + 1
     rows = max(r for _, r in tiles.values()) + 1
-    fig = Figure(figsize=(7.2, 2.9 * len(panels) / 2 + 0.6), layout="constrained")
+    fig = PlainTextFigure(figsize=(7.2, 2.9 * len(panels) / 2 + 0.6), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for axis, (title, values, cmap, bar_label, texts) in zip(axes, panels, strict=False):
         finite = [v for v in values.values() if np.isfinite(v)]
@@ -64,6 +68,8 @@ def plot_tile_maps(tiles: Mapping[str, tuple[int, int]], names: Mapping[str, str
         bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axis,
                            orientation="horizontal", fraction=0.05, pad=0.02)
         bar.set_label(bar_label, fontsize=6)
+        bar.ax.xaxis.set_major_formatter(FuncFormatter(
+            lambda v, _p: number(v, "int" if float(v).is_integer() else "f1", lang)))
         bar.ax.tick_params(labelsize=5.5)
     return fig
 

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from audit.checks.turnout import IntegerPercentResult, ShpilkinResult, SpikeResult
-from audit.figures import PlainTextFigure, figure_and_axes, label, number
+from audit.figures import PlainTextFigure, figure_and_axes, label, legend_outside, number
 
 __all__ = ["plot_integer_percentages", "plot_shpilkin", "plot_spike", "plot_station_histograms"]
 
@@ -41,7 +41,7 @@ def plot_spike(result: SpikeResult, *, lang: str = "en", ax: Axes | None = None)
                        quantity=label(f"turnout.quantity_{result.quantity}", lang),
                        observed=number(result.observed, "int", lang),
                        expected=number(result.expected, "f1", lang)), fontsize=9)
-    ax.legend(fontsize=7, frameon=False)
+    legend_outside(ax)
     return fig
 
 
@@ -65,7 +65,7 @@ def plot_integer_percentages(result: IntegerPercentResult, *, quantity: str = "r
     ax.set_title(label("turnout.integer_title", lang,
                        excess=number(row["excess"], "signed", lang),
                        z=number(row["z"], "f1", lang)), fontsize=9)
-    ax.legend(fontsize=7, frameon=False)
+    legend_outside(ax)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
@@ -86,7 +86,7 @@ def plot_shpilkin(result: ShpilkinResult, *, candidate: str | None = None, lang:
     ax.set_ylabel(label("turnout.votes", lang))
     ax.set_title(label("turnout.shpilkin_title", lang,
                        votes=number(result.effect, "signed", lang)), fontsize=9)
-    ax.legend(fontsize=7, frameon=False)
+    legend_outside(ax)
     return fig
 
 
@@ -107,18 +107,16 @@ def _histogram(ax: Axes, values: np.ndarray, spikes: np.ndarray, at_100: int | N
     if spikes.size:
         ax.scatter(spikes, np.full(spikes.size, top * 1.04), marker="v", s=14, color=SPIKE,
                    zorder=3, label=label("turnout.integer_spike", lang))
-    if at_100:
+    if at_100:  # near the top right corner, a line to the last bin: above the bars there
         ax.annotate(label("turnout.at_100", lang, n=number(at_100, "int", lang)),
-                    xy=(100, min(top, float(counts[-1]))), xytext=(-6, 0),
-                    textcoords="offset points", ha="right", va="top", fontsize=7,
-                    color=SPIKE)
+                    xy=(100, min(top, float(counts[-1]))), xytext=(0.97, 0.8),
+                    textcoords="axes fraction", ha="right", va="top", fontsize=7,
+                    color=SPIKE, arrowprops={"arrowstyle": "-", "color": SPIKE, "lw": 0.6})
     ax.set_xlim(0, 101)
     ax.set_ylim(0, top * 1.12)
     ax.set_ylabel(label("turnout.stations_per_bin", lang,
                         width=number(width, "f1", lang)), fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
-    if spikes.size:  # below the marks, over the empty left of the histogram
-        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, 0.86))
 
 
 def _spikes(result: IntegerPercentResult | None, quantity: str) -> np.ndarray:
@@ -163,4 +161,8 @@ def plot_station_histograms(turnout: np.ndarray | None, share: np.ndarray, *, ca
             ax.set_xlabel(label("turnout.share_pct", lang, candidate=candidate), fontsize=8)
             ax.set_title(label("turnout.share_title", lang, candidate=candidate,
                                n=number(n, "int", lang)), fontsize=9)
+    marks = [h for ax in axes for h in ax.get_legend_handles_labels()[0]]
+    if marks:  # one legend for both panels, under the figure, never over the bars
+        fig.legend(marks[:1], [label("turnout.integer_spike", lang)],
+                   loc="outside lower center", fontsize=7, frameon=False)
     return fig

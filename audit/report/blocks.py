@@ -8,7 +8,7 @@ A family builder can compose its section from these plus its own tables and figu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 
 from audit.checks._result import CheckResult, Evidence, Message
 from audit.report.model import Block, Callout, Column, MissingInput, Paragraph, Table, msg
@@ -62,28 +62,84 @@ def results_table(results: Sequence[CheckResult], *, name: str = "results",
                  caption=caption or msg("report.results.caption"))
 
 
-def checks_table(results: Sequence[CheckResult], *, name: str, caption: Message,
-                calibrated: Callable[[str], bool] | None = None,
-                evidence_label: str = "report.col.evidence") -> Table:
-    """One row per result: test, (calibrated or not,) n, statistic, p, adjusted p, evidence.
+def descriptive_reason(result: CheckResult) -> str | None:
+    """Why ``result`` carries no evidence level (a reason of
+    :data:`audit.checks.registry.UNCALIBRATED_REASONS`), or None when its p-value is
+    calibrated on honest elections and its evidence level stands."""
+    from audit.checks.registry import registered
 
-    Statistics of any size are shown with four significant digits (column kind ``num``).
+    spec = next((s for s in registered() if s.name == result.test), None)
+    if spec is not None and not spec.calibrated:
+        return spec.uncalibrated
+    if result.evidence is Evidence.NOT_TESTED:
+        return "descriptive"
+    return None
+
+
+#: Short codes of the p-value methods in the tables (``report.method_code.*``, explained in
+#: each table's note).
+METHOD_ORDER = ("exact", "saddlepoint", "sequential-monte-carlo", "monte-carlo+fitted-tail",
+                "monte-carlo", "normal", "chi-square", "bootstrap", "tabulated")
+
+
+def _legend(prefix: str, keys: Sequence[str], long: str) -> tuple[Message, ...]:
+    return tuple(msg("report.checks.legend_item", code=msg(f"{prefix}.{k}"),
+                     meaning=msg(f"{long}.{k}")) for k in keys)
+
+
+def checks_table(results: Sequence[CheckResult], *, name: str, caption: Message,
+                 candidates: Mapping[str, str] | None = None) -> Table:
+    """One row per result: test, n, statistic, p with its z and the method that gave it,
+    the adjusted p and the evidence level.
+
+    Only a result whose p-value is calibrated on honest elections gets an evidence level
+    and an adjusted p-value; a descriptive result (textbook law, Gaussian benchmark,
+    uncalibrated check: :func:`descriptive_reason`) shows why instead, and is never
+    labelled as evidence. The note explains the method codes and reasons used. Statistics
+    of any size are shown with four significant digits (column kind ``num``). Where the
+    results are about more than one candidate, a column names each (``candidates``: key ->
+    the label readers see).
     """
-    columns = [Column("test", msg("report.col.test"))]
-    if calibrated is not None:
-        columns.append(Column("null", msg("report.col.null_kind")))
-    columns += [Column("n", msg("report.col.n"), "int"),
-                Column("statistic", msg("report.col.statistic"), "num"),
-                Column("pvalue", msg("report.col.pvalue"), "p"),
-                Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
-                Column("evidence", msg(evidence_label), "evidence")]
+    several = len({r.candidate for r in results if r.candidate}) > 1
+    labels = candidates or {}
+    columns = (Column("test", msg("report.col.test")),
+               *((Column("candidate", msg("report.col.candidate")),) if several else ()),
+               Column("n", msg("report.col.n"), "int"),
+               Column("statistic", msg("report.col.statistic"), "num"),
+               Column("pvalue", msg("report.col.pvalue"), "p"),
+               Column("z", msg("report.col.z"), "f1"),
+               Column("method", msg("report.col.method")),
+               Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
+               Column("evidence", msg("report.col.evidence_or_why"), "evidence"))
     rows = []
+    methods: set[str] = set()
+    reasons: set[str] = set()
     for r in results:
-        kind = () if calibrated is None else (msg(
-            "report.turnout.calibrated" if calibrated(r.test) else "report.turnout.uncalibrated"),)
-        rows.append((test_label(r.test), *kind, r.n, r.statistic, r.pvalue, r.pvalue_adjusted,
-                     r.evidence))
-    return Table(columns=tuple(columns), rows=tuple(rows), name=name, caption=caption)
+        reason = descriptive_reason(r)
+        method = r.pvalue_method if r.pvalue is not None else None
+        if method in METHOD_ORDER:
+            methods.add(method)
+        if reason is not None:
+            reasons.add(reason)
+        who = (labels.get(r.candidate, r.candidate) if r.candidate else None,) if several \
+            else ()
+        rows.append((test_label(r.test), *who, r.n, r.statistic, r.pvalue, r.z,
+                     msg(f"report.method_code.{method}") if method in METHOD_ORDER else None,
+                     None if reason is not None else r.pvalue_adjusted,
+                     msg(f"report.descriptive_short.{reason}") if reason is not None
+                     else r.evidence))
+    from audit.checks.registry import UNCALIBRATED_REASONS
+
+    note = msg("report.checks.note",
+               methods=_legend("report.method_code", [m for m in METHOD_ORDER if m in methods],
+                               "forensics.method"),
+               reasons=_legend("report.descriptive_short",
+                               [k for k in UNCALIBRATED_REASONS if k in reasons],
+                               "forensics.descriptive")) if reasons else \
+        msg("report.checks.note_calibrated",
+            methods=_legend("report.method_code", [m for m in METHOD_ORDER if m in methods],
+                            "forensics.method"))
+    return Table(columns=columns, rows=tuple(rows), name=name, caption=caption, note=note)
 
 
 def result_callouts(results: Sequence[CheckResult], *, findings_only: bool = False,

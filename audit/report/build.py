@@ -20,18 +20,23 @@ from audit.checks._result import CheckResult, Evidence, Message
 from audit.ingest import IngestResult
 from audit.model import SheetTable, sha256_file
 from audit.report.blocks import (
-    FINDINGS,
-    evidence_rank,
     generic_blocks,
     missing_line,
     need_message,
 )
 from audit.report.context import ReportContext, ReportOptions
-from audit.report.i18n import cell, country_name, format_date, has_message, level_name, text
+from audit.report.i18n import (
+    capitalize,
+    cell,
+    country_name,
+    format_date,
+    has_message,
+    level_name,
+    text,
+)
 from audit.report.model import (
     Block,
     BulletList,
-    Callout,
     Column,
     Heading,
     InputFile,
@@ -48,9 +53,6 @@ from audit.report.model import (
 from audit.report.names import id_names, name_sections
 from audit.report.registry import SECTIONS, SectionSpec, hooks, method_note
 from audit.report.sources import data_dirs
-
-#: At most this many findings are quoted in the executive summary.
-SUMMARY_FINDINGS = 5
 
 
 def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | None = None,
@@ -94,9 +96,10 @@ def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | No
             options.stage(text(spec.title, options.lang))
             built[spec.id] = _build_section(spec, ctx, used, method_tests)
     options.stage(text(msg("report.section.summary.title"), options.lang))
-    from audit.report.summary import build_summary
+    from audit.report.summary import build_summary, statistics_entries, statistics_verdict
 
-    sections = [build_summary(ctx, built, used)]
+    entries = statistics_entries(ctx, used) if table is not None else []
+    sections = [build_summary(ctx, built, used, entries)]
     sections += [built[s.id] for s in SECTIONS if s.id in built]
     sections.append(_methods(ctx, used, method_tests))
     provenance = _provenance(ctx)
@@ -110,7 +113,8 @@ def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | No
     sections = list(name_sections(sections, id_names(
         case, dispute.ledger if dispute is not None else None, options.lang)))
     return ReportModel(lang=options.lang, title=_title(ctx), sections=tuple(sections),
-                       provenance=provenance, results=used, data=data)
+                       provenance=provenance, results=used, data=data,
+                       verdict=statistics_verdict(ctx, entries))
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,35 +193,6 @@ def _family(family: str) -> Message | str:
 # --------------------------------------------------------------------------------------------
 
 
-def _sheets_statement(ctx: ReportContext) -> Paragraph | None:
-    sheets = ctx.sheets
-    if sheets is None or not len(sheets):
-        return None
-    from audit.report.sections.sheets import candidate_label, ranked_candidates
-
-    totals = sheets.totals()
-    valid = sheets.total("valid") or 0
-    order = ranked_candidates(sheets)
-    first = order[0]
-    second = order[1] if len(order) > 1 else order[0]
-    source = ctx.source
-    side = msg(f"report.side.{source.side}") if source is not None and \
-        has_message(f"report.side.{source.side}") else msg("report.side.unknown")
-    label = source.id if source is not None else (
-        ", ".join(p.path for p in ctx.ingest.files) if ctx.ingest is not None
-        else sheets.name or "—")
-    params: dict[str, Any] = {
-        "source": label, "side": side, "sheets": len(sheets),
-        "first": candidate_label(ctx, first), "first_votes": totals[first],
-        "first_pct": 100.0 * totals[first] / valid if valid else None,
-        "second": candidate_label(ctx, second), "second_votes": totals[second],
-        "second_pct": 100.0 * totals[second] / valid if valid else None}
-    if ctx.election.tables:
-        return Paragraph(msg("report.summary.sheets_coverage", tables=ctx.election.tables,
-                             coverage=100.0 * len(sheets) / ctx.election.tables, **params))
-    return Paragraph(msg("report.summary.sheets", **params))
-
-
 def _calibrated(test: str) -> bool:
     """Whether a test's null is calibrated (registered sheet checks say so; the claim checks
     are exact or arithmetic)."""
@@ -253,76 +228,6 @@ def evidence_table(used: Mapping[str, Sequence[CheckResult]]) -> Table:
         Column("descriptive", msg("report.col.descriptive"), "int"),
     ), rows=tuple(rows), name="evidence-summary",
         caption=msg("report.summary.glance_caption", others=others))
-
-
-def _summary(ctx: ReportContext, built: Mapping[str, Section],
-             used: Mapping[str, Sequence[CheckResult]]) -> Section:
-    e = ctx.election
-    blocks: list[Block] = []
-    if ctx.simulated:
-        blocks.append(Callout(Evidence.NOT_TESTED, msg("report.summary.simulated")))
-    blocks.append(Paragraph(msg("report.summary.intro", kind=_kind(ctx), date=e.date,
-                                country=country_name(e.country, ctx.lang))))
-
-    blocks.append(Heading(msg("report.summary.claims_heading")))
-    claims: list[Block] = []
-    for hook in hooks("summary"):
-        if all(ctx.has(n) for n in hook.needs):
-            results = tuple(ctx.results.get(hook.family, ())) or tuple(used.get(
-                hook.family, ())) or (tuple(hook.run(ctx)) if hook.run is not None else ())
-            claims += hook.build(results, ctx)
-    statement = _sheets_statement(ctx)
-    if statement is not None:
-        claims.append(statement)
-    blocks += claims or [Paragraph(msg("report.summary.claims_none"))]
-
-    blocks.append(Heading(msg("report.summary.evidence_heading")))
-    everything = [r for results in used.values() for r in results]
-    tested = [r for r in everything if r.evidence is not Evidence.NOT_TESTED]
-    if not tested:
-        blocks.append(Paragraph(msg("report.summary.no_tests")))
-    else:
-        summarised: set[str] = set()
-        for hook in hooks():
-            if hook.summary is not None and hook.family in used and \
-                    hook.family not in summarised:
-                blocks += hook.summary(used[hook.family], ctx)
-                summarised.add(hook.family)
-        findings = sorted((r for family, results in used.items() if family not in summarised
-                           for r in results if r.evidence in FINDINGS), key=evidence_rank)
-        if findings:
-            blocks.append(Paragraph(msg("report.summary.findings",
-                                        shown=min(len(findings), SUMMARY_FINDINGS),
-                                        total=len(findings))))
-            blocks += [Callout(r.evidence, r.message) for r in findings[:SUMMARY_FINDINGS]]
-
-    blocks += [Heading(msg("report.summary.strength_heading")),
-               Paragraph(msg("report.summary.strength"))]
-    blocks += [Heading(msg("report.summary.limits_heading")),
-               Paragraph(msg("report.summary.limits"))]
-    inputs: list[Message] = []
-    families: list[Message] = []
-    for section in built.values():
-        for line in section.blocks:
-            if not isinstance(line, MissingInput):
-                continue
-            if line.needs.id == "report.need.family":
-                item = msg("report.summary.family_item", section=section.title,
-                           family=line.needs.params["family"])
-                target = families
-            else:
-                item = msg("report.summary.missing_item", section=section.title,
-                           needs=line.needs)
-                target = inputs
-            if item not in target:
-                target.append(item)
-    if inputs:
-        blocks += [Paragraph(msg("report.summary.missing")), BulletList(tuple(inputs))]
-    if families:
-        blocks += [Paragraph(msg("report.summary.families_missing")),
-                   BulletList(tuple(families))]
-    return Section(id="summary", title=msg("report.section.summary.title"),
-                   blocks=tuple(blocks))
 
 
 # --------------------------------------------------------------------------------------------
@@ -526,7 +431,7 @@ def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo,
         blocks.append(Table(columns=(
             Column("id", msg("report.col.id"), "code"),
             Column("claim", msg("report.col.claim")),
-        ), rows=tuple((c.id, c.name(ctx.lang)) for c in dispute.ledger.timeline()),
+        ), rows=tuple((c.id, capitalize(c.name(ctx.lang))) for c in dispute.ledger.timeline()),
             name="claim-ids", max_rows=500, caption=msg("report.provenance.claims_caption")))
     return Section(id="provenance", title=msg("report.section.provenance.title"),
                    blocks=tuple(blocks))

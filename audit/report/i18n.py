@@ -22,6 +22,8 @@ def _params(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
     for key, value in params.items():
         if isinstance(value, Message):
             out[key] = text(value, lang)
+        elif isinstance(value, tuple) and value and all(isinstance(v, Message) for v in value):
+            out[key] = "; ".join(text(v, lang) for v in value)  # a legend, a list of items
         elif isinstance(value, Evidence):
             out[key] = evidence_label(value, lang)
         elif isinstance(value, dt.date):
@@ -73,6 +75,13 @@ def level_name(level: str, lang: str) -> str:
     """A region level (state, municipality ...) in ``lang``; unknown levels are shown as is."""
     key = f"report.level.{level}"
     return render(key, None, lang) if has_message(key, lang) else level.replace("_", " ")
+
+
+def join_list(items: list[str] | tuple[str, ...], lang: str) -> str:
+    """Items joined as the language joins a list ("a, b and c"; "a, b y c")."""
+    from babel.lists import format_list
+
+    return format_list(list(items), locale=_LOCALES[lang]) if items else ""
 
 
 def capitalize(value: str) -> str:

@@ -14,11 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import pandas as pd
 
 from audit.checks._result import CheckResult, Evidence, Message
+
+if TYPE_CHECKING:
+    from audit.forensics import Verdict
 
 #: How the values of a table column are formatted. ``int``, ``signed``, ``pct``, ``pct1``,
 #: ``f1``–``f4``, ``p`` and ``odds`` are the number formats of :mod:`audit.messages` (``pct``
@@ -243,6 +246,9 @@ class ReportModel:
     results: Mapping[str, tuple[CheckResult, ...]] = field(default_factory=dict)
     #: The data appendix: tables written as CSV beside the report (and embedded in the PDF).
     data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    #: The national verdict on the statistics of the sheets (``audit.forensics.Verdict``,
+    #: the one ``election-audit forensics`` gives), None without sheets or tests.
+    verdict: Verdict | None = None
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:

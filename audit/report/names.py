@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from audit.checks._result import Message
+from audit.report.i18n import capitalize
 from audit.report.model import (
     Block,
     BulletList,
@@ -78,8 +79,16 @@ def _value(value: Any, names: Mapping[str, str]) -> Any:
     return value
 
 
+def _cell(value: Any, names: Mapping[str, str]) -> Any:
+    """A table cell: an id becomes its label, capitalised (a cell starts like a sentence:
+    "El boletín 1 del CNE", not "el boletín 1 del CNE")."""
+    if isinstance(value, str) and value in names:
+        return capitalize(names[value])
+    return _value(value, names)
+
+
 def _table(table: Table, names: Mapping[str, str]) -> Table:
-    rows = tuple(tuple(_value(v, names) for v in row) for row in table.rows)
+    rows = tuple(tuple(_cell(v, names) for v in row) for row in table.rows)
     columns = []
     for i, col in enumerate(table.columns):
         label = name_message(col.label, names)

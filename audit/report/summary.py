@@ -8,58 +8,86 @@ It says, with the numbers and the claims' human labels (never ids):
    need for an official claim to be true against the highest share any table held shows,
    claims the sheets alone contradict, too-round bulletins, independent copies that agree;
 3. what the statistics of the tally sheets show and how strong it is, written by ONE function,
-   :func:`statistics_blocks`, from a list of :class:`Finding` (test, scope, candidate,
-   evidence, p, z, sentence). Today the findings come from the report's forensics battery
-   (:func:`battery_findings`); any other source of findings (a verdict object) can feed the
-   same function;
+   :func:`statistics_blocks`, from the national :class:`~audit.forensics.Verdict` of the
+   report's forensics battery (the verdict ``election-audit forensics`` prints): how strong,
+   the findings ranked by strength with the test and the candidate behind each, where
+   regional results stand out; descriptive results (textbook laws, uncalibrated checks) are
+   never counted as evidence there;
 4. what the evidence cannot show.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from audit.checks._result import CheckResult, Evidence, Message
-from audit.report.blocks import EVIDENCE_ORDER, FINDINGS
+from audit.forensics import NATIONAL, Entry, Verdict, verdict_of
+from audit.forensics import Finding as VerdictFinding
+from audit.report.blocks import EVIDENCE_ORDER, FINDINGS, test_label
 from audit.report.context import ReportContext
-from audit.report.display import display, figure_labels
-from audit.report.i18n import capitalize
+from audit.report.display import figure_labels, level_label
+from audit.report.i18n import capitalize, has_message, join_list, text
 from audit.report.model import Block, BulletList, Callout, Heading, Paragraph, Section, msg
 
 #: Families whose results are statistics of the tally sheets.
 STATISTICS_FAMILIES = ("digits", "turnout", "fingerprints")
-#: At most this many statistical findings are quoted one by one.
-STATISTICS_QUOTED = 3
+#: At most this many national statistical findings are quoted one by one.
+STATISTICS_QUOTED = 4
+#: At most this many flagged regions are named.
+REGIONS_QUOTED = 3
 #: At most this many key findings are quoted.
 KEY_FINDINGS = 5
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One statistical result as the summary needs it.
+def statistics_entries(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]]
+                       ) -> list[Entry]:
+    """The battery entries of the statistics families: the report's forensics battery
+    (adjusted as ``election-audit forensics`` adjusts them) for the families whose results
+    the report shows came from it; the results of another source (passed in by the caller,
+    or a family hook of its own) as they are."""
+    from audit.report.sections._battery import CACHE_KEY
 
-    ``p`` is the p-value after the multiple-testing correction where there is one; ``z`` the
-    standardised distance from the null (None where the test has none); ``sentence`` the
-    result's own plain-language message.
-    """
+    b = ctx.cache.get(CACHE_KEY)
+    battery = {id(e.result): e for e in (b.entries if b is not None else ())}
+    entries: list[Entry] = []
+    for family in STATISTICS_FAMILIES:
+        shown = used.get(family, ())
+        if shown and all(id(r) in battery for r in shown):
+            entries += [e for e in b.entries if e.family == family] if b is not None else []
+        else:
+            entries += [Entry(scope=str(r.params.get("scope") or NATIONAL), family=family,
+                              calibrated=_calibrated(r.test)
+                              and r.evidence is not Evidence.NOT_TESTED, result=r)
+                        for r in shown]
+    return entries
 
-    test: str
-    scope: str
-    candidate: str | None
-    evidence: Evidence
-    p: float | None
-    z: float | None
-    sentence: Message
 
-    @property
-    def rank(self) -> tuple[int, float, float]:
-        """Sort key: strongest evidence first, then smallest p, then largest |z|."""
-        p = self.p if self.p is not None and not math.isnan(self.p) else 2.0
-        z = -abs(self.z) if self.z is not None and not math.isnan(self.z) else 0.0
-        return EVIDENCE_ORDER.index(self.evidence), p, z
+def statistics_verdict(ctx: ReportContext, entries: Sequence[Entry]) -> Verdict | None:
+    """The national verdict on the statistics of the tally sheets (None: no test ran):
+    :func:`audit.forensics.verdict_of`, the one place a verdict is computed (the battery's
+    own :meth:`~audit.report.sections._battery.Battery.verdict` when nothing was passed
+    in)."""
+    from audit.report.sections._battery import CACHE_KEY
+
+    if not entries:
+        return None
+    b = ctx.cache.get(CACHE_KEY)
+    candidates = b.candidates if b is not None else tuple(dict.fromkeys(
+        e.result.candidate for e in entries if e.result.candidate))
+    return verdict_of(entries, candidates=candidates, scopes=b.scopes if b is not None else ())
+
+
+def closest(entries: Sequence[Entry]) -> VerdictFinding | None:
+    """The calibrated national result nearest to a flag (smallest adjusted p, then the
+    largest z), for the sentence that says nothing was flagged."""
+
+    national = [e for e in entries if e.calibrated and e.scope == NATIONAL
+                and e.result.pvalue_adjusted is not None]
+    if not national:
+        return None
+    return VerdictFinding.of(min(national, key=lambda e: (e.result.pvalue_adjusted,
+                                                   -(e.result.z or 0.0), e.result.test)))
 
 
 def _calibrated(test: str) -> bool:
@@ -69,46 +97,102 @@ def _calibrated(test: str) -> bool:
     return specs[test].calibrated if test in specs else True
 
 
-def battery_findings(used: Mapping[str, Sequence[CheckResult]]) -> list[Finding]:
-    """The findings of the report's forensics battery: every calibrated, tested result of
-    the statistics families (textbook nulls are left to their sections)."""
-    out = []
-    for family in STATISTICS_FAMILIES:
-        for r in used.get(family, ()):
-            if r.evidence is Evidence.NOT_TESTED or not _calibrated(r.test):
-                continue
-            p = r.pvalue_adjusted if r.pvalue_adjusted is not None else r.pvalue
-            z = getattr(r, "z", None)
-            out.append(Finding(test=r.test, scope=str(r.params.get("scope") or "national"),
-                               candidate=r.params.get("candidate") or None,
-                               evidence=r.evidence, p=p,
-                               z=float(z) if isinstance(z, (int, float)) else None,
-                               sentence=r.message))
-    return out
+def _candidates(candidates: Sequence[str], ctx: ReportContext) -> str:
+    """The candidates tested, with why each ("Maduro (declared winner) and González (leader
+    on the sheets)"), joined in the report's language."""
+    labels = figure_labels(ctx)
+    leader = ctx.sheets.leader() if ctx.sheets is not None and len(ctx.sheets) else None
+    items = []
+    for c in candidates:
+        roles = ([ctx.text("forensics.role.leader")] if c == leader else []) + \
+            ([ctx.text("forensics.role.declared")] if c == ctx.election.declared_winner
+             else [])
+        name = labels.get(c, c)
+        items.append(ctx.text("forensics.candidate_roles", candidate=name,
+                              roles=", ".join(roles)) if roles else name)
+    return _join(items, ctx) if items else "—"
 
 
-def statistics_blocks(findings: Sequence[Finding], ctx: ReportContext) -> list[Block]:
-    """What the statistics of the tally sheets show and how strong it is.
+def _strength(finding: VerdictFinding) -> Message:
+    return msg("summary.stat_strength", z=finding.z if finding.z is not None else float("nan"),
+               p=finding.pvalue_adjusted if finding.pvalue_adjusted is not None
+               else float("nan"))
 
-    One paragraph counting the tests, where they ran and how many speak against honest
-    counting after correction, followed by the strongest findings (at most
-    :data:`STATISTICS_QUOTED`), each with its own sentence and evidence level.
+
+def finding_sentence(finding: VerdictFinding, ctx: ReportContext) -> Message:
+    """One statistical finding in words a journalist can quote: the test, the candidate,
+    what the counts show (from the result's own numbers) and how strong (z, corrected p)."""
+    labels = figure_labels(ctx)
+    candidate = labels.get(finding.candidate or "", finding.candidate or "")
+    params = dict(finding.message.params)
+    common = {"test": test_label(finding.test), "candidate": candidate,
+              "strength": _strength(finding)}
+    family, _, name = finding.test.partition(".")
+    needs = {"turnout.integer_percentages": ("observed", "stations", "excess", "expected"),
+             "fingerprints.corner": ("upper", "lower", "corner")}
+    if finding.test in needs and all(k in params for k in needs[finding.test]) and candidate:
+        chosen = {k: params[k] for k in needs[finding.test]}
+        return msg(f"summary.stat.{name}", **chosen, **common)
+    if family == "digits" and has_message(f"summary.stat_what.{name}") and candidate:
+        return msg("summary.stat.digits",
+                   what=msg(f"summary.stat_what.{name}", candidate=candidate), **common)
+    return msg("summary.stat.generic", **common)
+
+
+def statistics_blocks(verdict: Verdict | None, ctx: ReportContext, *,
+                      nearest: VerdictFinding | None = None) -> list[Block]:
+    """What the statistics of the tally sheets show and how strong it is, from the verdict.
+
+    A paragraph with the verdict (how strong, how many of the calibrated national tests,
+    for which candidates), then the national findings ranked by strength (at most
+    :data:`STATISTICS_QUOTED`), each with the test behind it and the candidate, then where
+    regional results stand out, and a line saying that descriptive statistics (textbook
+    laws, uncalibrated checks) are not counted as evidence. Descriptive results never
+    appear here: the verdict holds calibrated results only.
     """
-    if not findings:
+    if verdict is None or verdict.family_size == 0:
         return [Paragraph(msg("summary.stats_none_run"))]
-    scopes = len({f.scope for f in findings if f.scope != "national"})
-    flagged = sorted((f for f in findings if f.evidence in FINDINGS), key=lambda f: f.rank)
-    ps = [f.p for f in findings if f.p is not None and not math.isnan(f.p)]
-    if not flagged:
-        return [Paragraph(msg("summary.stats_clean", n=len(findings), regions=scopes,
-                              p=min(ps) if ps else float("nan")))]
-    strongest = flagged[0].evidence
-    blocks: list[Block] = [Paragraph(msg(
-        "summary.stats_flagged", n=len(findings), regions=scopes, k=len(flagged),
-        level=msg(f"summary.level.{strongest.value}")))]
-    blocks += [Callout(f.evidence, display(f.sentence, ctx))
-               for f in flagged[:STATISTICS_QUOTED]]
+    candidates = _candidates(verdict.candidates, ctx)
+    labels = figure_labels(ctx)
+    blocks: list[Block] = []
+    if verdict.flagged:
+        one = "_one" if len(verdict.findings) == 1 else ""
+        blocks.append(Paragraph(msg(
+            f"summary.stats_flagged{one}", n=verdict.family_size, k=len(verdict.findings),
+            level=msg(f"summary.level.{verdict.findings[0].evidence.value}"),
+            candidates=candidates)))
+        blocks += [Callout(f.evidence, finding_sentence(f, ctx))
+                   for f in verdict.findings[:STATISTICS_QUOTED]]
+        if len(verdict.findings) > STATISTICS_QUOTED:
+            rest = len(verdict.findings) - STATISTICS_QUOTED
+            blocks.append(Paragraph(msg("summary.stats_more_one" if rest == 1
+                                        else "summary.stats_more", k=rest)))
+    elif nearest is None:
+        blocks.append(Paragraph(msg("summary.stats_clean_none", n=verdict.family_size,
+                                    candidates=candidates)))
+    else:
+        blocks.append(Paragraph(msg(
+            "summary.stats_clean", n=verdict.family_size, candidates=candidates,
+            test=test_label(nearest.test), p=nearest.pvalue_adjusted,
+            candidate=labels.get(nearest.candidate or "", nearest.candidate or "—"))))
+    if verdict.regional:
+        groups: dict[tuple[str, str], list[str]] = {}
+        for f in verdict.regional[:REGIONS_QUOTED]:  # regions of one test and candidate
+            groups.setdefault((f.test, f.candidate or ""), []).append(f.scope_name or f.scope)
+        regions = [msg("summary.stats_region", region=_join(names, ctx), test=test_label(test),
+                       candidate=labels.get(candidate, candidate))
+                   for (test, candidate), names in groups.items()]
+        one = "_one" if len(verdict.regional) == 1 else ""
+        blocks.append(Paragraph(msg(f"summary.stats_regional{one}",
+                                    count=len(verdict.regional),
+                                    regions=_join(regions, ctx))))
+    blocks.append(Paragraph(msg("summary.stats_descriptive")))
     return blocks
+
+
+def _join(items: Sequence[Message | str], ctx: ReportContext) -> str:
+    return join_list([text(m, ctx.lang) if isinstance(m, Message) else m for m in items],
+                     ctx.lang)
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,11 +273,84 @@ def _need_sentence(res: Any, ctx: ReportContext) -> Message | None:
                turnout=100 * feas.get("required_turnout", float("nan")), max_share=100 * top)
 
 
+def claim_share(claim: Any, key: str, candidates: Sequence[str]) -> float | None:
+    """The percentage of the valid votes a claim gives candidate ``key`` (from its counts,
+    else its percentages of the valid votes); None where it states neither."""
+    valid = claim.valid_total(candidates)
+    if key in claim.counts and valid is not None and valid.value > 0:
+        return 100 * claim.counts[key].value / valid.value
+    if key in claim.percentages and claim.percent_base == "valid":
+        return float(claim.percentages[key].value)
+    return None
+
+
+def outside_estimate(ctx: ReportContext, claims: Sequence[Any], estimate: Any
+                     ) -> list[tuple[Any, str, float, Any]]:
+    """Claims whose leader's share lies outside the interval of the estimate for the tables
+    without a sheet (which assumes they are missing at random within their region): each
+    as (claim, leader, claimed share, the estimate's row for the leader)."""
+    if not len(estimate.table):
+        return []
+    rows = estimate.table.set_index("key")
+    keys = list(ctx.election.candidate_keys)
+    out = []
+    for claim in claims:
+        lead = max((k for k in claim.counts if k in rows.index),
+                   key=lambda k: claim.counts[k].value, default=None)
+        share = claim_share(claim, lead, keys) if lead is not None else None
+        if lead is None or share is None:
+            continue
+        row = rows.loc[lead]
+        if not float(row["low"]) <= share <= float(row["high"]):
+            out.append((claim, lead, share, row))
+    return out
+
+
+def estimate_findings(ctx: ReportContext, claims: Sequence[Any], estimate: Any
+                      ) -> list[tuple[Evidence, Message]]:
+    """The quotable finding where arithmetic alone cannot reject an official claim: its
+    leader's share outside the estimate's interval (:func:`outside_estimate`)."""
+    labels = figure_labels(ctx)
+    level = level_label(ctx, estimate.params.get("level")) or ctx.text("summary.region_word")
+    return [(Evidence.NOT_TESTED, msg(
+        "summary.estimate_claim", claim=claim.id, candidate=labels.get(lead, lead),
+        claimed=share, estimate=float(row["share"]), low=float(row["low"]),
+        high=float(row["high"]), tables=estimate.uncovered_tables, level=level))
+        for claim, lead, share, row in outside_estimate(ctx, claims, estimate)]
+
+
+def official_checks(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]]
+                    ) -> tuple[list[str], list[str]]:
+    """Official national claims the tally sheets contradict by arithmetic, and those (not
+    contradicted) whose leader's share lies outside the estimate for the uncovered tables."""
+    from audit.checks.uncovered import UncoveredEstimate
+    from audit.report.sections.claims import _primary, dispute
+
+    if not ("claims" in used or ctx.has("claims")):
+        return [], []
+    d = dispute(ctx)
+    primary = _primary(d, ctx)
+    official = [c for c in d.ledger.timeline() if c.side == "official" and c.national
+                and c.has_counts]
+    contradicted = sorted({r.claim for r in d.against_sheets if r.sheets == primary
+                           and r.evidence is Evidence.IMPOSSIBLE}
+                          & {c.id for c in official})
+    estimate = next((r for r in used.get("estimate", ()) if isinstance(r, UncoveredEstimate)),
+                    None)
+    outside = [] if estimate is None else [c.id for c, *_ in outside_estimate(
+        ctx, [c for c in official if c.id not in contradicted], estimate)]
+    return contradicted, outside
+
+
 def key_findings(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]]
                  ) -> list[tuple[Evidence, Message]]:
     """The strongest findings of the dispute and of the cross-check, one sentence each."""
+    from audit.checks.crosscheck import CrosscheckResult
+    from audit.checks.uncovered import UncoveredEstimate
     from audit.report.sections.claims import _primary, dispute
 
+    estimate = next((r for r in used.get("estimate", ()) if isinstance(r, UncoveredEstimate)),
+                    None)
     out: list[tuple[Evidence, Message]] = []
     if "claims" in used or ctx.has("claims"):
         d = dispute(ctx)
@@ -215,23 +372,24 @@ def key_findings(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]]
                     "summary.exceeds", claim=res.claim, sheets=res.sheets,
                     key=figure_labels(ctx).get(str(p["key"]), str(p["key"])),
                     held=p["held"], stated=p["stated"], robust=p.get("robust", 0))))
+        if estimate is not None:
+            impossible = {r.claim for r in against if r.evidence is Evidence.IMPOSSIBLE}
+            out += estimate_findings(ctx, [c for c in d.ledger.timeline()
+                                           if c.id in official and c.id not in impossible],
+                                     estimate)
         for rr in d.round_percentages:
             if rr.hits and rr.evidence in FINDINGS:
                 out.append((rr.evidence, msg("summary.round", claim=rr.claim,
                                              p=rr.pvalue if rr.pvalue is not None
                                              else float("nan"))))
-    from audit.checks.crosscheck import CrosscheckResult
-    from audit.checks.uncovered import UncoveredEstimate
-
     labels = figure_labels(ctx)
-    for r in used.get("estimate", ()):
-        if isinstance(r, UncoveredEstimate) and r.registered_uncovered is not None and \
-                r.margin.get("decided_without_assumption"):
-            m = r.margin
-            out.append((Evidence.NOT_TESTED, msg(
-                "summary.bound", first=labels.get(m["first"], m["first"]),
-                second=labels.get(m["second"], m["second"]), gap=m["held_gap"],
-                registered=r.registered_uncovered, tables=r.uncovered_tables)))
+    if estimate is not None and estimate.registered_uncovered is not None and \
+            estimate.margin.get("decided_without_assumption"):
+        m = estimate.margin
+        out.append((Evidence.NOT_TESTED, msg(
+            "summary.bound", first=labels.get(m["first"], m["first"]),
+            second=labels.get(m["second"], m["second"]), gap=m["held_gap"],
+            registered=estimate.registered_uncovered, tables=estimate.uncovered_tables)))
 
     for r in used.get("crosscheck", ()):
         if isinstance(r, CrosscheckResult) and r.n_matched:
@@ -250,11 +408,19 @@ def key_findings(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]]
 
 
 def build_summary(ctx: ReportContext, built: Mapping[str, Section],
-                  used: Mapping[str, Sequence[CheckResult]]) -> Section:
-    """The executive summary section (first in the report, on page 1 of the PDF)."""
+                  used: Mapping[str, Sequence[CheckResult]],
+                  entries: Sequence[Entry] = ()) -> Section:
+    """The executive summary section (first in the report, on page 1 of the PDF);
+    ``entries``: the statistics of the sheets (:func:`statistics_entries`)."""
+    from audit.report.truth import truth_blocks
+
+    verdict = statistics_verdict(ctx, entries)
     blocks: list[Block] = []
     if ctx.simulated:
-        blocks.append(Callout(Evidence.NOT_TESTED, msg("report.summary.simulated")))
+        # a notice, not a finding: no evidence label
+        blocks.append(Paragraph(msg("report.summary.simulated")))
+    contradicted, outside = official_checks(ctx, used)
+    blocks += truth_blocks(ctx, verdict, contradicted=contradicted, outside=outside)
     context = ctx.case_context()
     if context.get("summary"):
         blocks.append(Paragraph(msg("summary.context", text=context["summary"])))
@@ -274,7 +440,7 @@ def build_summary(ctx: ReportContext, built: Mapping[str, Section],
     if ctx.sheets is None:
         blocks.append(Paragraph(msg("summary.stats_no_sheets")))
     else:
-        blocks += statistics_blocks(battery_findings(used), ctx)
+        blocks += statistics_blocks(verdict, ctx, nearest=closest(entries))
     blocks += [Heading(msg("summary.limits_heading")), Paragraph(
         msg("summary.limits_case", text=context["cannot"]) if context.get("cannot")
         else msg("summary.limits"))]
@@ -335,5 +501,5 @@ def _missing(built: Mapping[str, Section]) -> list[Message]:
     return items
 
 
-__all__ = ["Finding", "battery_findings", "build_summary", "key_findings",
-           "statistics_blocks"]
+__all__ = ["build_summary", "closest", "finding_sentence", "key_findings",
+           "statistics_blocks", "statistics_entries", "statistics_verdict"]

@@ -53,6 +53,8 @@ LAYOUT = {"region_province_code": "PROV", "region_province_name": "PROV_NAME",
           "registered": "ELECTORS", "voters": "BALLOTS", "null": "NULL_VOTES",
           "blank": "BLANK_VOTES", "valid": "VALID_VOTES", "votes_A": "VOTES_A",
           "votes_B": "VOTES_B", "votes_C": "VOTES_C"}
+#: The publisher label of the simulated authority's claims, per language.
+AUTHORITY = {"en": "Simulated electoral authority", "es": "Autoridad electoral simulada"}
 FILES = ("README.md", "election.toml", "sources.toml", "claims.yaml",
          "observer_tally_sheets.csv", "observers-profile.toml",
          "official_totals_by_province.csv", "truth/stations.csv", "truth/summary.json")
@@ -143,8 +145,8 @@ def make_demo(folder: str | Path, *, tables: int = 2_000, seed: int = 20240728,
         claims, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
     truth = _truth_frame(clean, sheets, fraud, observed)
     truth.to_csv(folder / "truth" / "stations.csv", index=False, lineterminator="\n")
-    summary = _summary(clean, sheets, official, observer, fraud, seed, tables, coverage,
-                       stuffing, extreme, shift)
+    summary = _summary(clean, sheets, official, observer, fraud, observed, seed, tables,
+                       coverage, stuffing, extreme, shift)
     (folder / "truth" / "summary.json").write_text(
         json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (folder / "README.md").write_text(_readme(summary, seed, tables), encoding="utf-8")
@@ -235,6 +237,7 @@ def _sources_toml(csv: bytes, rows: int, seed: int, tables: int) -> str:
         "# SIMULATED sources of the demo case (not real data).", "",
         "[[sources]]",
         'id = "observers"',
+        'label = { en = "simulated observers", es = "los observadores simulados" }',
         "main = true",
         'file = "observer_tally_sheets.csv"',
         'folder = ""              # in this case folder',
@@ -266,10 +269,12 @@ def _claims(sheets: SheetTable, official: pd.DataFrame, observer: SheetTable,
     registered = int(official["registered"].sum())
     claims: list[dict[str, Any]] = [{
         "id": "authority-final",
+        "label": {"en": "the simulated authority's final bulletin",
+                  "es": "el boletín final de la autoridad simulada"},
         "datetime": "2001-01-02T02:00:00+00:00",
         "side": "official",
         "source": {"citation": "SIMULATED electoral authority, final national bulletin "
-                               "(not real data)"},
+                               "(not real data)", "label": AUTHORITY},
         "scope": "national",
         "coverage": {"tables_pct": "100", "tables": len(sheets), "registered": registered},
         "counts": counts,
@@ -288,10 +293,12 @@ def _claims(sheets: SheetTable, official: pd.DataFrame, observer: SheetTable,
         prov = {k: int(row[vote_column(k)]) for k in keys}
         claims.append({
             "id": f"authority-final.province-{row['region_code']}",
+            "label": {"en": f"the simulated authority's final bulletin, {row['region_name']}",
+                      "es": f"el boletín final de la autoridad simulada, {row['region_name']}"},
             "datetime": "2001-01-02T02:00:00+00:00",
             "side": "official",
             "source": {"citation": "SIMULATED electoral authority, final bulletin by province "
-                                   "(not real data)"},
+                                   "(not real data)", "label": AUTHORITY},
             "scope": str(row["region_code"]),
             "scope_level": "province",
             "coverage": {"tables_pct": "100", "tables": int(row["tables"])},
@@ -307,10 +314,13 @@ def _claims(sheets: SheetTable, official: pd.DataFrame, observer: SheetTable,
     obs = observer.totals()
     claims.append({
         "id": "observers-tally",
+        "label": {"en": "the simulated observers' sum of their tally sheets",
+                  "es": "la suma de las actas de los observadores simulados"},
         "datetime": "2001-01-03T12:00:00+00:00",
         "side": "observer",
         "source": {"citation": "SIMULATED independent observers, sum of the tally-sheet "
-                               "copies they hold (observer_tally_sheets.csv; not real data)"},
+                               "copies they hold (observer_tally_sheets.csv; not real data)",
+                   "label": {"en": "Simulated observers", "es": "Observadores simulados"}},
         "scope": "national",
         "coverage": {"tables_pct": f"{100 * coverage:g}", "tables": len(observer),
                      "registered": observer.total("registered")},
@@ -351,8 +361,9 @@ def _truth_frame(clean: SheetTable, sheets: SheetTable, fraud: pd.DataFrame,
 
 
 def _summary(clean: SheetTable, sheets: SheetTable, official: pd.DataFrame,
-             observer: SheetTable, fraud: pd.DataFrame, seed: int, tables: int,
-             coverage: float, stuffing: float, extreme: float, shift: float) -> dict[str, Any]:
+             observer: SheetTable, fraud: pd.DataFrame, observed: np.ndarray, seed: int,
+             tables: int, coverage: float, stuffing: float, extreme: float, shift: float
+             ) -> dict[str, Any]:
     def block(counts: Mapping[str, int]) -> dict[str, Any]:
         total = sum(counts.values())
         return {"votes": {k: int(v) for k, v in counts.items()},
@@ -373,6 +384,16 @@ def _summary(clean: SheetTable, sheets: SheetTable, official: pd.DataFrame,
         "ballots_stuffed": int(fraud["stuffed"].sum()),
         "votes_stolen": int(fraud["stolen"].sum()),
         "observed_tables": len(observer),
+        # what was done, in the form reports read (audit.report.truth)
+        "manipulations": [
+            {"kind": "ballot_stuffing", "beneficiary": "A", "where": "sheets",
+             "tables": int(fraud["manipulated"].sum()), "tables_total": len(sheets),
+             "tables_in_sheets": int((fraud["manipulated"].to_numpy(bool) & observed).sum()),
+             "ballots_added": int(fraud["stuffed"].sum()),
+             "votes_moved": int(fraud["stolen"].sum())},
+            {"kind": "altered_totals", "beneficiary": "A", "where": "announced",
+             "claim": "authority-final", "share_moved": shift, "level": "province"},
+        ],
     }
 
 
@@ -412,7 +433,7 @@ authority, the observers and every number.
 | `observers-profile.toml` | the column mapping of that layout (`--mapping`) |
 | `official_totals_by_province.csv` | the announced totals by province |
 | `truth/stations.csv` | per table: stuffed or not, how much, clean counts, observed or not |
-| `truth/summary.json` | the totals at each step (clean, sheets, announced, observed) |
+| `truth/summary.json` | the totals at each step and the `manipulations` the report names |
 
 A real case has no `truth/` folder: it is here so that tests and learners can check what the
 tools find against what was done.

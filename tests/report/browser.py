@@ -37,9 +37,11 @@ class PageCheck:
     figures: list[dict[str, Any]] = field(default_factory=list)
     broken_links: list[str] = field(default_factory=list)
     links: int = 0
+    #: Table cells whose longest word is wider than the cell (a word broken mid-way).
+    split_words: list[str] = field(default_factory=list)
 
 
-_PROBE = """() => {
+_PROBE = r"""() => {
   const figures = [...document.querySelectorAll('figure svg')].map(svg => {
     const box = svg.getBoundingClientRect();
     return {width: box.width, height: box.height, role: svg.getAttribute('role'),
@@ -50,7 +52,24 @@ _PROBE = """() => {
   const links = [...document.querySelectorAll('nav a[href^="#"]')];
   const broken = links.map(a => a.getAttribute('href').slice(1))
                       .filter(id => !document.getElementById(id));
-  return {figures, broken, links: links.length,
+  const probe = document.createElement('span');
+  probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+  document.body.appendChild(probe);
+  const split = [];
+  for (const td of document.querySelectorAll('table.data td')) {
+    const style = getComputedStyle(td);
+    probe.style.font = style.font;
+    let widest = 0;
+    for (const word of td.textContent.split(/[\s\/\u2013\u2014-]+/)) {  // break points
+      if (word.length > 24) continue;  // hashes and URLs may break anywhere
+      probe.textContent = word;
+      widest = Math.max(widest, probe.getBoundingClientRect().width);
+    }
+    const inner = td.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (widest > inner + 1) split.push(td.textContent.slice(0, 40));
+  }
+  probe.remove();
+  return {figures, broken, links: links.length, split,
           scrollWidth: document.documentElement.scrollWidth,
           clientWidth: document.documentElement.clientWidth};
 }"""
@@ -81,6 +100,7 @@ def check_page(html: Path, width: int, height: int, *, screenshot: Path | None =
     result.figures = probe["figures"]
     result.broken_links = probe["broken"]
     result.links = probe["links"]
+    result.split_words = probe["split"]
     result.scroll_width = probe["scrollWidth"]
     result.client_width = probe["clientWidth"]
     return result

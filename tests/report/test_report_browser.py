@@ -1,6 +1,7 @@
 """The HTML report opened in headless Chromium, as a reader on a phone (390 px) and on a
 desktop would: no console error, every figure rendered (with text as text, role="img", a
-title and a description), every contents link resolving, and no horizontal scroll.
+title and a description), every contents link resolving, no horizontal scroll, and no word
+of a table cell broken mid-way (a wide table scrolls in its own frame).
 
 Skips with a reason where no Chromium is installed (CI installs Debian's ``chromium``).
 """
@@ -37,6 +38,7 @@ def _assert_readable(html: Path, width: int, height: int) -> None:
     assert page.links >= 8
     assert page.broken_links == []
     assert page.scroll_width <= page.client_width, (page.scroll_width, page.client_width)
+    assert page.split_words == []  # wide tables scroll in their frame, words stay whole
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])

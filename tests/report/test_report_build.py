@@ -176,12 +176,15 @@ class TestFamilies:
         digits = next(row for row in glance.rows if row[0] == msg("report.summary.family.digits"))
         # results, contradictions, strong, moderate, weak, consistent, descriptive
         assert digits[1:] == (3, 0, 1, 0, 1, 1, 0)
-        callouts = [b for b in model.section("summary").blocks if isinstance(b, Callout)]
-        # the case is simulated (its kind says so): the summary opens by saying so
-        assert callouts[0].message.id == "report.summary.simulated"
+        blocks = model.section("summary").blocks
+        callouts = [b for b in blocks if isinstance(b, Callout)]
+        # the case is simulated (its kind says so): the summary opens by saying so, as a
+        # notice without an evidence label
+        assert isinstance(blocks[0], Paragraph)
+        assert blocks[0].message.id == "report.summary.simulated"
         assert model.title.notice is not None
         # a family without a summary hook: its findings only, strongest first
-        assert [c.evidence for c in callouts[1:]] == [Evidence.STRONG, Evidence.WEAK]
+        assert [c.evidence for c in callouts] == [Evidence.STRONG, Evidence.WEAK]
 
     def test_methods_list_each_test_with_its_note(self, demo_case: Case,
                                                   demo_sheets: SheetTable,

@@ -37,6 +37,8 @@ def _value(value: Any, lang: str) -> Any:
         return value.value
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, tuple) and value and all(isinstance(v, Message) for v in value):
+        return [message_dict(v, lang) for v in value]
     return jsonable(value)
 
 
@@ -106,6 +108,7 @@ def report_dict(model: ReportModel) -> dict[str, Any]:
                      for s in model.sections],
         "results": {family: [result_dict(r, lang) for r in results]
                     for family, results in sorted(model.results.items())},
+        "verdict": model.verdict.to_dict() if model.verdict is not None else None,
         "provenance": {"inputs": [jsonable(i) for i in prov.inputs],
                        "package_version": prov.package_version,
                        "parameters": jsonable(prov.parameters), "seed": prov.seed,

@@ -15,7 +15,7 @@ from typing import Any
 
 from audit._version import __version__
 from audit.checks._result import Message
-from audit.report.i18n import cell, evidence_label, link_host, text
+from audit.report.i18n import capitalize, cell, evidence_label, link_host, text
 from audit.report.model import (
     NUMERIC_KINDS,
     Block,
@@ -154,9 +154,8 @@ def _table(block: Table, lang: str, max_rows: int, number: int | None) -> dict[s
     if len(block.rows) > len(shown):
         notes.append(text(msg("report.chrome.truncated", shown=len(shown),
                               total=len(block.rows)), lang))
-    hosts = [[link_host(v) if k == "link" and v != "—" else "" for v, k in zip(r, kinds,
-                                                                          strict=True)]
-             for r in rows]
+    hosts = [[link_host(v) if k == "link" and v.startswith(("http://", "https://")) else ""
+              for v, k in zip(r, kinds, strict=True)] for r in rows]
     return {"type": "table", "name": block.name, "number": number, "hosts": hosts,
             "caption": _t(block.caption, lang), "notes": notes, "header": header,
             "kinds": kinds, "align": ["right" if c.numeric else "left" for c in block.columns],
@@ -165,15 +164,18 @@ def _table(block: Table, lang: str, max_rows: int, number: int | None) -> dict[s
 
 def _block(block: Block, lang: str, max_rows: int, counters: dict[str, int]
            ) -> dict[str, Any]:
+    # Every text block starts with a capital, also when its sentence opens with a label
+    # written to sit inside a sentence ("el boletín 1 del CNE", "the simulated authority's").
     if isinstance(block, Paragraph):
-        return {"type": "paragraph", "text": _t(block.message, lang)}
+        return {"type": "paragraph", "text": capitalize(_t(block.message, lang))}
     if isinstance(block, Heading):
-        return {"type": "heading", "text": _t(block.message, lang)}
+        return {"type": "heading", "text": capitalize(_t(block.message, lang))}
     if isinstance(block, BulletList):
-        return {"type": "list", "items": [_t(m, lang) for m in block.items]}
+        return {"type": "list", "items": [capitalize(_t(m, lang)) for m in block.items]}
     if isinstance(block, Callout):
         return {"type": "callout", "level": block.evidence.value,
-                "label": evidence_label(block.evidence, lang), "text": _t(block.message, lang)}
+                "label": evidence_label(block.evidence, lang),
+                "text": capitalize(_t(block.message, lang))}
     if isinstance(block, MissingInput):
         return {"type": "missing", "section": block.section, "text": text(block.line, lang)}
     if isinstance(block, Table):

@@ -224,10 +224,14 @@ def citations(d: DisputeResult, ctx: ReportContext) -> list[Block]:
         copies = [u for u in src.urls if u != primary]
         date = format_date(_iso_date(src.date), ctx.lang, "medium") if _iso_date(src.date) \
             else claim_time(c, ctx.lang)
+        status = _STATUS.get(src.primary_status)
         rows.append((name_of(ctx, c.id), src.name(ctx.lang) if src.labels else "—",
                      date.replace(" ", "\u00a0"),  # a date never wraps
-                     primary, src.archived[0] if src.archived else None,
+                     primary or (msg(f"report.claims.primary_status.{status}") if status
+                                 else None),
+                     src.archived[0] if src.archived else None,
                      copies[0] if copies else None))
+    statuses = {c.source.primary_status for c in d.ledger.timeline()}
     return [Heading(msg("report.claims.citations_heading")),
             Table(columns=(
                 Column("claim", msg("report.col.claim")),
@@ -237,7 +241,15 @@ def citations(d: DisputeResult, ctx: ReportContext) -> list[Block]:
                 Column("archived", msg("report.col.archived"), "link"),
                 Column("copy", msg("report.col.copy"), "link"),
             ), rows=tuple(rows), name="claims-sources", max_rows=200,
-                caption=msg("report.claims.sources_caption"))]
+                caption=msg("report.claims.sources_caption"),
+                note=msg("report.claims.sources_note",
+                         cited=sum(c.source.primary_status == "cited by a third party"
+                                   for c in d.ledger.timeline()))
+                if statuses & set(_STATUS) else None)]
+
+
+#: ``primary_url_status`` of the claims ledger -> message key of the sources table.
+_STATUS = {"not confirmed": "not_confirmed", "cited by a third party": "cited"}
 
 
 def _iso_date(text: str) -> Any:

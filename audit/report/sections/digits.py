@@ -124,37 +124,15 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
         blocks += [Heading(msg("report.digits.textbook_heading")),
                    Paragraph(msg("report.digits.textbook")),
                    checks_table(textbook, name="digits-textbook",
-                               caption=msg("report.digits.textbook_caption"),
-                               evidence_label="report.col.against_textbook")]
-        rejected = [r for r in textbook if r.evidence in FINDINGS]
-        if rejected:
+                               caption=msg("report.digits.textbook_caption"))]
+        rejected = [r for r in textbook if r.pvalue is not None and r.pvalue < 0.05]
+        if rejected:  # each rejection of a textbook law explained (never as evidence)
             blocks.append(BulletList(tuple(display(r.message, ctx) for r in rejected)))
     return blocks
 
 
-def summary(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    b = battery(ctx)
-    calibrated = [r for r in results if b.calibrated(r.test)]
-    if not calibrated:
-        return []
-    found = sorted((r for r in calibrated if r.evidence in FINDINGS), key=evidence_rank)
-    regions = len(b.regions())
-    if not found:
-        best = min((r.pvalue_adjusted for r in calibrated if r.pvalue_adjusted is not None),
-                   default=None)
-        return [Paragraph(msg("report.digits.summary_none", n=len(calibrated),
-                              regions=regions, p=best))]
-    strongest = found[0]
-    return [Paragraph(msg("report.digits.summary_found", n=len(calibrated), regions=regions,
-                          found=len(found),
-                          level=ctx.text(f"report.evidence.{found[0].evidence.value}").lower(),
-                          where=strongest.params.get("scope_name") or ctx.text(
-                              "report.digits.nationally"),
-                          test=test_label(strongest.test)))]
-
-
 register_section(SectionHook(section="digits", family=FAMILY, build=build, run=run,
-                             needs=("sheets",), summary=summary, methods=("digits.simulation",),
+                             needs=("sheets",), methods=("digits.simulation",),
                              order=10))
 
 _BEBER = ("Beber, B. & Scacco, A. (2012). What the numbers say: a digit-based test for "
@@ -186,7 +164,9 @@ GROUPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("first", ("first_digit", "first_two_digits"), (_DECKERT, _NIGRINI)),
     ("p05", ("p05",), (_KOBAK, _HICKEN)),
 )
-_SIMULATION = (_KLEINMAN, _MENG)
+_BESAG = ("Besag, J. & Clifford, P. (1991). Sequential Monte Carlo p-values. Biometrika "
+          "78(2), 301–304. doi:10.1093/biomet/78.2.301")
+_SIMULATION = (_KLEINMAN, _MENG, _BESAG)
 
 register_method(MethodNote.from_catalogue("digits.simulation", "digits.simulation",
                                            _SIMULATION))
@@ -197,4 +177,4 @@ register_method(MethodNote.from_catalogue("digits.textbook", "digits.textbook",
                                           (_DECKERT, _NIGRINI, _BEBER)),
                 *(f"digits.{t}.textbook" for _g, tests, _r in GROUPS for t in tests))
 
-__all__ = ["build", "run", "summary"]
+__all__ = ["build", "run"]

@@ -204,7 +204,7 @@ def map_blocks(frame: pd.DataFrame, ctx: ReportContext, level: str, first: str
         (ctx.text("report.sheets.map_share", candidate=first), share, colormaps["Oranges"],
          ctx.text("report.sheets.map_share_bar"),
          {c: cell(v, "pct1", lang) for c, v in share.items()}),
-    ])
+    ], lang=lang)
     return [figure_block(fig, msg("report.sheets.map_caption", candidate=first,
                                   level=level_name(level, lang)), name=f"map-by-{level}")]
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from audit.checks._result import CheckResult
 from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
 from audit.checks.turnout import IntegerPercentResult, SpikeResult
-from audit.report.blocks import FINDINGS, REGION_ROWS, checks_table
+from audit.report.blocks import REGION_ROWS, checks_table, descriptive_reason
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
-from audit.report.i18n import capitalize
+from audit.report.i18n import capitalize, join_list
 from audit.report.model import Block, BulletList, Callout, Column, Heading, Paragraph, Table, msg
 from audit.report.registry import MethodNote, SectionHook, register_method, register_section
 from audit.report.sections._battery import battery
@@ -25,8 +23,22 @@ from audit.report.sections.digits import none_run
 from audit.report.svg import figure_block
 
 
-def _national(results: Sequence[CheckResult]) -> dict[str, CheckResult]:
-    return {r.test: r for r in results if "scope" not in r.params}
+def _national(results: Sequence[CheckResult], ctx: ReportContext) -> dict[str, CheckResult]:
+    """National results for the first candidate tested (and the checks about no candidate),
+    by test: the figures and the sentences of the section."""
+    first = battery(ctx).candidate
+    return {r.test: r for r in results if "scope" not in r.params
+            and r.candidate in (None, first)}
+
+
+def _tested(results: Sequence[CheckResult], ctx: ReportContext) -> list[CheckResult]:
+    """Every national result: the calibrated tests first, then the descriptive ones; each
+    candidate tested in the battery's order (the stuffing-sensitive checks run for every
+    candidate that matters, issue 15)."""
+    order = {c: i for i, c in enumerate(battery(ctx).candidates)}
+    national = [r for r in results if "scope" not in r.params]
+    return sorted(national, key=lambda r: (descriptive_reason(r) is not None, r.test,
+                                           order.get(r.candidate or "", -1)))
 
 
 def _candidate(ctx: ReportContext) -> str:
@@ -35,17 +47,17 @@ def _candidate(ctx: ReportContext) -> str:
 
 
 def run_turnout(ctx: ReportContext) -> list[CheckResult]:
-    return battery(ctx).family("turnout")
+    return battery(ctx).family("turnout", all_candidates=True)
 
 
 def run_fingerprints(ctx: ReportContext) -> list[CheckResult]:
-    return battery(ctx).family("fingerprints")
+    return battery(ctx).family("fingerprints", all_candidates=True)
 
 
 def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table | None:
     b = battery(ctx)
     regional = [r for r in results if "scope" in r.params
-                and isinstance(r, IntegerPercentResult)]
+                and isinstance(r, IntegerPercentResult) and r.candidate == b.candidate]
     if not regional or b.level is None:
         return None
     names = region_names(ctx, b.level)
@@ -74,12 +86,14 @@ def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table 
 
 
 def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    nat = _national(results)
+    nat = _national(results, ctx)
     candidate = _candidate(ctx)
     if not nat:
         return [none_run(ctx, "turnout")]
-    blocks: list[Block] = [Paragraph(msg("report.turnout.setup", candidate=candidate,
-                                         n_resamples=battery(ctx).n_resamples))]
+    labels = figure_labels(ctx)
+    blocks: list[Block] = [Paragraph(msg(
+        "report.turnout.setup", candidate=candidate, n_resamples=battery(ctx).n_resamples,
+        candidates=join_list([labels.get(c, c) for c in battery(ctx).candidates], ctx.lang)))]
     if "turnout.distribution" in nat:
         blocks.append(Paragraph(display(nat["turnout.distribution"].message, ctx)))
     integer = nat.get("turnout.integer_percentages")
@@ -100,15 +114,16 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
                                             candidate=candidate,
                                             width=bin_points(len(sheets))),
                                    name="station-histograms"))
-    tested = [r for t, r in nat.items() if t != "turnout.distribution"]
+    tested = [r for r in _tested(results, ctx) if r.test != "turnout.distribution"]
     if tested:
         blocks += [Heading(msg("report.turnout.tests_heading")),
                    checks_table(tested, name="turnout-national",
                                caption=msg("report.turnout.national_caption"),
-                               calibrated=battery(ctx).calibrated)]
-        calibrated = [r for r in tested if battery(ctx).calibrated(r.test)]
+                               candidates=figure_labels(ctx))]
+        calibrated = [r for r in tested if descriptive_reason(r) is None]
         blocks += [Callout(r.evidence, display(r.message, ctx)) for r in calibrated]
-        others = [r for r in tested if r not in calibrated]
+        others = [r for r in tested if r not in calibrated
+                  and r.candidate in (None, battery(ctx).candidate)]
         if others:
             blocks += [Paragraph(msg("report.turnout.uncalibrated_intro")),
                        BulletList(tuple(display(r.message, ctx) for r in others))]
@@ -127,7 +142,7 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
 
 
 def build_fingerprints(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    nat = _national(results)
+    nat = _national(results, ctx)
     blocks: list[Block] = [Heading(msg("report.turnout.fingerprint_heading"))]
     fp = nat.get("fingerprints.fingerprint")
     if isinstance(fp, FingerprintResult):
@@ -139,56 +154,22 @@ def build_fingerprints(results: Sequence[CheckResult], ctx: ReportContext) -> li
             blocks.append(figure_block(fig, msg("report.turnout.fingerprint_figure",
                                                 candidate=_candidate(ctx), n=fp.n),
                                        name="fingerprint", width=0.7))
-    corner = nat.get("fingerprints.corner")
-    if isinstance(corner, CornerResult):  # the calibrated test of the family comes first
-        blocks.append(Callout(corner.evidence, display(corner.message, ctx)))
+    corners = [r for r in _tested(results, ctx) if isinstance(r, CornerResult)]
+    # the calibrated test of the family, for every candidate tested
+    blocks += [Callout(r.evidence, display(r.message, ctx)) for r in corners]
     klimek = nat.get("fingerprints.klimek")
-    if isinstance(klimek, KlimekFitResult):
-        blocks.append(Callout(klimek.evidence, display(klimek.message, ctx)))
+    if isinstance(klimek, KlimekFitResult):  # descriptive: its fair model is no honest null
+        blocks.append(Paragraph(display(klimek.message, ctx)))
     if len(blocks) == 1:
         blocks.append(none_run(ctx, "fingerprints"))
     return blocks
 
 
-def summary_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    nat = _national(results)
-    integer = nat.get("turnout.integer_percentages")
-    spike = nat.get("turnout.spike_100_turnout")
-    if not isinstance(integer, IntegerPercentResult):
-        return []
-    either = integer.table.set_index("variant").loc["either"].to_dict()
-    regional = [r for r in results if "scope" in r.params
-                and r.test == "turnout.integer_percentages"]
-    params: dict[str, object] = {
-        "excess": float(either["excess"]), "z": float(either["z"]),
-        "p": integer.pvalue_adjusted,
-        "level": ctx.text(f"report.evidence.{integer.evidence.value}").lower(),
-        "flagged": sum(r.evidence in FINDINGS for r in regional), "regions": len(regional)}
-    if isinstance(spike, SpikeResult):
-        return [Paragraph(msg("report.turnout.summary_integer_spike", observed=spike.observed,
-                              expected=spike.expected, stations=spike.n, **params))]
-    return [Paragraph(msg("report.turnout.summary_integer", **params))]
-
-
-def summary_fingerprints(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    nat = _national(results)
-    fp = nat.get("fingerprints.fingerprint")
-    klimek = nat.get("fingerprints.klimek")
-    if not isinstance(fp, FingerprintResult):
-        return []
-    params: dict[str, object] = {"fraction": 100 * (fp.statistic or 0.0), "units": fp.n}
-    if isinstance(klimek, KlimekFitResult) and np.isfinite(klimek.f_i):
-        return [Paragraph(msg("report.turnout.summary_fingerprint_fit", f_i=100 * klimek.f_i,
-                              f_e=100 * klimek.f_e, p=klimek.pvalue, **params))]
-    return [Paragraph(msg("report.turnout.summary_fingerprint", **params))]
-
-
 register_section(SectionHook(section="turnout", family="turnout", build=build_turnout,
-                             run=run_turnout, needs=("sheets",), summary=summary_turnout,
-                             order=10))
+                             run=run_turnout, needs=("sheets",), order=10))
 register_section(SectionHook(section="turnout", family="fingerprints",
                              build=build_fingerprints, run=run_fingerprints,
-                             needs=("registered",), summary=summary_fingerprints, order=20))
+                             needs=("registered",), order=20))
 
 _KOBAK = ("Kobak, D., Shpilkin, S. & Pshenichnikov, M. S. (2016). Integer percentages as "
           "electoral falsification fingerprints. Annals of Applied Statistics 10(1), 54–73. "
@@ -215,6 +196,9 @@ _MYAGKOV = ("Myagkov, M., Ordeshook, P. C. & Shakin, D. (2009). The Forensics of
 _MEBANE = ("Mebane, W. R. (2016). Election forensics: frauds tests and observation-level "
            "frauds probabilities. Annual Meeting of the Midwest Political Science Association.")
 
+_LUGANNANI = ("Lugannani, R. & Rice, S. (1980). Saddle point approximation for the "
+              "distribution of the sum of independent random variables. Advances in Applied "
+              "Probability 12(2), 475–490. doi:10.2307/1426607")
 _CANAY = ("Canay, I. A., Romano, J. P. & Shaikh, A. M. (2017). Randomization tests under an "
           "approximate symmetry assumption. Econometrica 85(3), 1013–1030. "
           "doi:10.3982/ECTA13081")
@@ -223,7 +207,7 @@ _CANAY = ("Canay, I. A., Romano, J. P. & Shaikh, A. M. (2017). Randomization tes
 NOTES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("distribution", ("turnout.distribution",), (_BORGHESI,)),
     ("spike", ("turnout.spike_100_turnout", "turnout.spike_100_share"), (_HOEFFDING, _KLIMEK)),
-    ("integer", ("turnout.integer_percentages",), (_KOBAK,)),
+    ("integer", ("turnout.integer_percentages",), (_KOBAK, _LUGANNANI)),
     ("outliers", ("turnout.outliers_turnout", "turnout.outliers_share"), (_IGLEWICZ,)),
     ("moments", ("turnout.skewness_turnout", "turnout.skewness_share",
                  "turnout.kurtosis_turnout", "turnout.kurtosis_share"), (_HICKEN, _KLIMEK)),
@@ -239,4 +223,4 @@ for _note, _tests, _refs in NOTES:
     register_method(MethodNote.from_catalogue(_tests[0], f"turnout.{_note}", _refs),
                     *_tests[1:])
 
-__all__ = ["build_fingerprints", "build_turnout", "summary_fingerprints", "summary_turnout"]
+__all__ = ["build_fingerprints", "build_turnout"]

@@ -1,0 +1,94 @@
+"""Primary sources in the report (issue 10 item 5): every claim cites its primary source where
+one was confirmed, and says so where it was not, with the copy read (never an invented URL).
+
+The statuses are data of the claims ledger (``source.primary_url_status``). For Venezuela
+2024 the publisher's own page is confirmed for the opposition's CSV files, Gelman's post and
+The Washington Post; the Carter Center's statement of 30 July 2024 is cited as
+cartercenter.org/news/pr/2024/venezuela-073024.html by third parties; the CNE bulletins
+(read aloud on state television), the UN Panel's report, the AP tabulation, the TSJ ruling,
+the Edison exit poll and the OAS statement have no confirmed primary URL.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from report_fakes import fast
+
+from audit.cases import load_case
+from audit.checks import Message
+from audit.claims import PRIMARY_STATUSES, ClaimValidationError, load_ledger
+from audit.report import ReportModel, Table, build_report
+from audit.report.formats.html import html_text
+from audit.report.formats.prepare import prepare
+
+CARTER = "https://www.cartercenter.org/news/pr/2024/venezuela-073024.html"
+NOT_CONFIRMED = ("cne-b1", "cne-b2", "un-panel", "ap-tabulation", "tsj-ruling",
+                 "edison-exit-poll", "oas-deco")
+
+
+@pytest.fixture(scope="module")
+def model() -> ReportModel:
+    """The Venezuela report without the sheets: the claims ledger and bundled aggregates."""
+    return build_report(load_case("venezuela-2024"), None, fast(figures=False))
+
+
+def _sources(model: ReportModel) -> Table:
+    return next(b for b in model.section("claims").blocks
+                if isinstance(b, Table) and b.name == "claims-sources")
+
+
+def test_every_claim_has_a_primary_link_or_says_it_was_not_confirmed(
+        model: ReportModel) -> None:
+    case = load_case("venezuela-2024")
+    assert case.claims_path is not None
+    ledger = load_ledger(case.claims_path, election=case.election)
+    statuses = {c.id: c.source.primary_status for c in ledger.claims}
+    assert set(statuses.values()) <= set(PRIMARY_STATUSES)
+    assert all(statuses[c] == "not confirmed" for c in NOT_CONFIRMED)
+    by_claim = {c.id: c for c in ledger.claims}
+    assert by_claim["carter-center-statement"].source.primary == CARTER
+    assert statuses["carter-center-statement"] == "cited by a third party"
+    for claim in ledger.claims:  # a claim is either linked to its publisher or says why not
+        assert bool(claim.source.primary) == (claim.source.primary_status != "not confirmed")
+        if claim.source.primary_status == "not confirmed":  # ... and a copy was read
+            assert claim.source.urls or claim.source.citation
+    table = _sources(model)
+    primary = {row[0]: row[3] for row in table.rows}
+    assert primary["Carter Center statement"] == CARTER
+    assert primary["CNE bulletin 1"] == Message("report.claims.primary_status.not_confirmed",
+                                                {})
+    assert table.note is not None
+    assert table.note.params["cited"] == 1
+
+
+def test_not_confirmed_is_text_never_a_link(model: ReportModel, tmp_path: Path) -> None:
+    page = html_text(prepare(model))
+    rows = re.findall(r"<tr><td>CNE bulletin 1</td>(?:(?!</tr>).)*</tr>", page, re.S)
+    row = next(r for r in rows if "not confirmed" in r)  # the sources table's row
+    assert "finanzasdigital.com</a>" in row  # the copy read, linked
+    assert '<a href="not confirmed"' not in page
+    assert f'<a href="{CARTER}">cartercenter.org</a>' in page
+
+
+def test_a_bad_status_is_one_clear_problem(tmp_path: Path) -> None:
+    case = load_case("demo")
+    path = tmp_path / "claims.yaml"
+    path.write_text("""election: demo-simulated
+claims:
+  - id: a
+    datetime: "2001-01-02"
+    side: official
+    source: {citation: "x", url: "https://example.org/a", primary_url_status: "not confirmed"}
+  - id: b
+    datetime: "2001-01-02"
+    side: official
+    source: {citation: "y", primary_url_status: "maybe"}
+""", encoding="utf-8")
+    with pytest.raises(ClaimValidationError) as info:
+        load_ledger(path, election=case.election)
+    fields = sorted((p.claim, p.field, p.rule) for p in info.value.problems)
+    assert fields == [("a", "source.primary_url_status", "bad_choice"),
+                      ("b", "source.primary_url_status", "bad_choice")]
