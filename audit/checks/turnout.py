@@ -55,7 +55,6 @@ from audit.checks._stations import (
     modified_z,
     near_integer_percent,
     near_integer_probability,
-    region_codes,
     stations,
     truncated_beta_binomial,
 )
@@ -271,7 +270,7 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     ok &= ~small
     n_i = np.rint(trials[ok])
     k_i = np.rint(succ[ok])
-    labels, codes = region_codes(st.region[ok])
+    labels, codes = st.regions(ok)
     a, b = truncated_beta_binomial(k_i, n_i, codes, labels.size)
     prob = beta_binomial_pmf_at_n(n_i, a, b)
     at100 = k_i == n_i
@@ -582,7 +581,7 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
     if n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
     st, ok, excluded = _quantity_stations(sheets, quantity, candidate, share_of, level)
-    _, all_codes = region_codes(st.region)
+    all_codes = st.region_index
     sizes = np.bincount(all_codes[ok], minlength=all_codes.max() + 1 if all_codes.size else 0)
     small = ok & (sizes[all_codes] < min_stations)
     if small.any():
@@ -593,7 +592,7 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
         raise ValueError(f"no region has {min_stations} stations with a usable {quantity}")
     trials, succ = st.trials_successes(quantity)
     n_i, k_i = trials[idx], succ[idx]
-    labels, codes = region_codes(st.region[idx])
+    labels, codes = st.regions(idx)
     g = labels.size
     y = logit((k_i + 0.5) / (n_i + 1.0))
     if size_effect:
@@ -695,7 +694,7 @@ def turnout_share_correlation(sheets: SheetTable, *, candidate: str | None = Non
     s = st.share()[ok]
     w = {"registered": st.registered, "ballots": st.ballots}.get(weights or "")
     wv = w[ok] if w is not None else np.ones(t.size)
-    labels, codes = region_codes(st.region[ok])
+    labels, codes = st.regions(ok)
     r_nat, r_unweighted = _wcorr(t, s, wv), _wcorr(t, s, np.ones(t.size))
     rows: list[dict[str, Any]] = [{"region": "national", "stations": int(t.size),
                                    "r_weighted": r_nat, "r": r_unweighted}]
