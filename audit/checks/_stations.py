@@ -254,17 +254,44 @@ def near_integer_probability(n: np.ndarray, p: np.ndarray, num: int, den: int, *
     """
     n = np.asarray(n, dtype=np.int64)
     p = np.asarray(p, dtype=float)
-    chance = np.empty(n.size)
+    # Stations sharing (n, p) share their chance: computed once per distinct pair.
+    pair, first = _distinct_pairs(n, p)
+    n_u, p_u = n[first], p[first]
+    weight = np.bincount(pair, minlength=first.size).astype(float)
+    chance = np.empty(first.size)
     per_pct = np.zeros((2, 101))
-    for start in range(0, n.size, chunk):
+    top = int(n.max(initial=0))
+    # log k! for every count up to the largest station (the same values gammaln gives)
+    log_factorial = special.gammaln(np.arange(top + 1) + 1.0) if top <= _TABLE_UP_TO else None
+    for start in range(0, first.size, chunk):
         part = slice(start, start + chunk)
-        chance[part], pct = _near_integer_chunk(n[part], p[part], num, den, width)
+        chance[part], pct = _near_integer_chunk(n_u[part], p_u[part], num, den, width,
+                                                log_factorial, weight[part])
         per_pct += pct
-    return chance, per_pct
+    return chance[pair], per_pct
 
 
-def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width: float
+def _distinct_pairs(n: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code per station, position of each code's first station) of the distinct (n, p)."""
+    if not n.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    n_code, _ = pd.factorize(n)
+    p_code, _ = pd.factorize(p)
+    code, _ = pd.factorize(n_code.astype(np.int64) * (int(p_code.max()) + 1) + p_code)
+    first = np.full(int(code.max()) + 1, n.size, dtype=np.int64)
+    np.minimum.at(first, code, np.arange(n.size))
+    return code.astype(np.int64), first
+
+
+#: Largest station size for which log-factorials are tabulated rather than computed per term.
+_TABLE_UP_TO = 10_000_000
+
+
+def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width: float,
+                        log_factorial: np.ndarray | None, weight: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Chances of ``n.size`` distinct stations, and the per-percent sums of the stations
+    they stand for (each ``weight`` times)."""
     sd = 100 * np.sqrt(p * (1 - p) / np.maximum(n, 1))
     lo = np.clip(np.floor(100 * p - width * sd) - 1, 0, 100).astype(np.int64)
     hi = np.clip(np.ceil(100 * p + width * sd) + 1, 0, 100).astype(np.int64)
@@ -275,17 +302,22 @@ def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width:
     window, k = _expand(k_lo, np.maximum(k_hi - k_lo + 1, 0))
     st = station[window]
     nf = n.astype(float)
-    log_norm = special.gammaln(nf + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_p, log_q = np.log(p), np.log1p(-p)
-        terms = (log_norm[st] - special.gammaln(k + 1.0) - special.gammaln(nf[st] - k + 1.0)
-                 + np.where(k > 0, k * log_p[st], 0.0)
+        if log_factorial is not None:
+            n_st = n[st]
+            log_choose = log_factorial[n_st] - log_factorial[k] - log_factorial[n_st - k]
+        else:
+            log_choose = (special.gammaln(nf + 1)[st] - special.gammaln(k + 1.0)
+                          - special.gammaln(nf[st] - k + 1.0))
+        terms = (log_choose + np.where(k > 0, k * log_p[st], 0.0)
                  + np.where(nf[st] - k > 0, (nf[st] - k) * log_q[st], 0.0))
     pmf = np.exp(terms)
     per_window = np.bincount(window, weights=pmf, minlength=m.size)
     chance = np.minimum(np.bincount(station, weights=per_window, minlength=n.size), 1.0)
-    per_pct = np.stack([np.bincount(m, weights=per_window, minlength=101)[:101],
-                        np.bincount(m, weights=per_window * (1 - per_window),
+    counted = weight[station]
+    per_pct = np.stack([np.bincount(m, weights=per_window * counted, minlength=101)[:101],
+                        np.bincount(m, weights=per_window * (1 - per_window) * counted,
                                     minlength=101)[:101]])
     return chance, per_pct
 
