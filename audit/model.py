@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -286,6 +286,7 @@ class SheetTable:
         self.provenance: tuple[Provenance, ...] = tuple(provenance)
         self.name = name
         self._check_invariants(check_keys=not unique_keys_checked)
+        self._memo: dict[Hashable, Any] = {}
 
     # -- invariants --------------------------------------------------------------------------
     def _check_invariants(self, *, check_keys: bool = True) -> None:
@@ -324,6 +325,13 @@ class SheetTable:
     def __repr__(self) -> str:
         return (f"SheetTable({self.name or 'unnamed'}: {len(self)} sheets, "
                 f"candidates={list(self.candidates)}, levels={list(self.levels)})")
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed once per table and ``key`` (the table is read-only): a
+        derived array that several checks need, such as integer codes of a text column."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def has(self, column: str) -> bool:
         """True when ``column`` exists and is stated on at least one sheet."""
@@ -411,11 +419,12 @@ class SheetTable:
         return out.sort_values("region_code", key=_natural_key).reset_index(drop=True)
 
     def subset(self, mask: np.ndarray | pd.Series, *, name: str | None = None) -> SheetTable:
-        """The sheets selected by a boolean mask, as a new table with the same metadata."""
+        """The sheets selected by a boolean mask, as a new table with the same metadata (its
+        keys are unique since these are)."""
         return SheetTable(self._data.loc[np.asarray(mask, dtype=bool)].reset_index(drop=True),
                           candidates=self.candidates, levels=self.levels,
                           election=self.election, provenance=self.provenance,
-                          name=self.name if name is None else name)
+                          name=self.name if name is None else name, unique_keys_checked=True)
 
 
 def _natural_key(s: pd.Series) -> pd.Series:

@@ -40,8 +40,10 @@ class TurnoutUnavailableError(AuditError):
 class Stations:
     """Counts of one candidate per station, as float arrays (NaN where unknown).
 
-    ``region`` holds region codes (strings) at ``region_level``; ``center`` integer codes of
-    the polling centres (``center_id`` within the region), the clusters of the reflection test.
+    Regions at ``region_level``: ``region_labels`` (the distinct region codes as strings,
+    sorted) and ``region_index`` (each station's position in them); ``region`` gives the
+    code of every station. ``center`` holds integer codes of the polling centres
+    (``center_id`` within the region), the clusters of the reflection test.
     """
 
     candidate: str
@@ -49,13 +51,27 @@ class Stations:
     ballots: np.ndarray
     votes: np.ndarray
     base: np.ndarray
-    region: np.ndarray
+    region_labels: np.ndarray
+    region_index: np.ndarray
     region_level: str | None
     center: np.ndarray
 
     @property
     def n(self) -> int:
         return int(self.votes.size)
+
+    @property
+    def region(self) -> np.ndarray:
+        """The region code of every station (strings)."""
+        return self.region_labels[self.region_index]
+
+    def regions(self, select: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted region codes present, integer code per station) of the stations
+        ``select`` (a mask or positions; all when None): ``region_codes(region[select])``
+        without comparing strings."""
+        index = self.region_index if select is None else self.region_index[select]
+        present = np.unique(index)
+        return self.region_labels[present], np.searchsorted(present, index).astype(np.int64)
 
     def turnout(self) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -99,20 +115,34 @@ def stations(sheets: SheetTable, *, candidate: str | None = None, share_of: str 
     votes = sheets.data[vote_column(key)].to_numpy(np.float64)
     if level is None and sheets.levels:
         level = sheets.levels[0]
-    if level is not None:
-        if level not in sheets.levels:
-            raise AuditError(f"unknown region level {level!r}; levels: {list(sheets.levels)}")
-        region = sheets.data[region_code_column(level)].astype("string").fillna("")
-        region_arr = region.to_numpy(dtype=object).astype(str)
-    else:
-        region_arr = np.full(len(sheets), "all", dtype=object).astype(str)
-    region_code, _ = pd.factorize(region_arr)
-    center_code, _ = pd.factorize(sheets.data["center_id"], use_na_sentinel=False)
-    center, _ = pd.factorize(region_code.astype(np.int64) * (int(center_code.max(initial=0)) + 1)
-                             + center_code)
+    if level is not None and level not in sheets.levels:
+        raise AuditError(f"unknown region level {level!r}; levels: {list(sheets.levels)}")
+    labels, index, center = sheets.memo(("stations.regions", level),
+                                        lambda: _regions_and_centres(sheets, level))
     return Stations(candidate=key, registered=registered, ballots=sheets.ballots(),
-                    votes=votes, base=base, region=region_arr, region_level=level,
-                    center=center.astype(np.int64))
+                    votes=votes, base=base, region_labels=labels, region_index=index,
+                    region_level=level, center=center)
+
+
+def _regions_and_centres(sheets: SheetTable, level: str | None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Region codes at ``level`` as (sorted labels, index per sheet) — missing codes are
+    ``""``, no level gives one region ``"all"`` — and integer codes of the polling centres
+    within their region (numbered in order of appearance)."""
+    if level is not None:
+        text = sheets.data[region_code_column(level)].astype("string").fillna("")
+        first, uniques = pd.factorize(text)
+        found = np.asarray(uniques, dtype=object).astype(str)
+    else:
+        first = np.zeros(len(sheets), dtype=np.int64)
+        found = np.array(["all"])
+    order = np.argsort(found, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    center_code, _ = pd.factorize(sheets.data["center_id"], use_na_sentinel=False)
+    center, _ = pd.factorize(first.astype(np.int64) * (int(center_code.max(initial=0)) + 1)
+                             + center_code)
+    return found[order], rank[first], center.astype(np.int64)
 
 
 def region_codes(region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -145,6 +175,18 @@ def truncated_beta_binomial(successes: np.ndarray, trials: np.ndarray, codes: np
     return a[codes], b[codes]
 
 
+def value_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct non-negative integers of ``values`` and how often each occurs (by
+    ``bincount`` when they are small, as station counts are; else by sorting)."""
+    v = np.asarray(values, dtype=np.int64)
+    if v.size and int(v.min()) >= 0 and int(v.max()) < max(1 << 16, 4 * v.size):
+        counts = np.bincount(v)
+        distinct = np.flatnonzero(counts)
+        return distinct, counts[distinct]
+    distinct, counts = np.unique(v, return_counts=True)
+    return distinct, counts
+
+
 def _truncated_fit(k: np.ndarray, n: np.ndarray, start: tuple[float, float] | None = None
                    ) -> tuple[float, float]:
     if k.size < 2:
@@ -155,13 +197,25 @@ def _truncated_fit(k: np.ndarray, n: np.ndarray, start: tuple[float, float] | No
         inv = float(np.mean(1.0 / n))
         rho = float(np.clip((x.var() / (m * (1 - m)) - inv) / max(1 - inv, 1e-9), 1e-4, 0.9))
         start = (m * (1 - rho) / rho, (1 - m) * (1 - rho) / rho)
-    log_choose = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+    # The log-likelihood is a sum over stations of log-gamma terms in k + a, n - k + b and
+    # n + a + b, and of a truncation term in n: summed over the distinct values of k, n - k
+    # and n (a few thousand) weighted by their frequencies, not over every station.
+    k_val, k_cnt = value_counts(k)
+    m_val, m_cnt = value_counts(n - k)
+    n_val, n_cnt = value_counts(n)
+    k_val, m_val, n_val = (v.astype(float) for v in (k_val, m_val, n_val))
+    stations = float(k.size)
+    log_choose = float(n_cnt @ special.gammaln(n_val + 1) - k_cnt @ special.gammaln(k_val + 1)
+                       - m_cnt @ special.gammaln(m_val + 1))
 
     def nll(theta: np.ndarray) -> float:
         a, b = np.exp(np.clip(theta, -10, 15))
-        log_pmf = log_choose + special.betaln(k + a, n - k + b) - special.betaln(a, b)
-        at_n = special.betaln(n + a, b) - special.betaln(a, b)
-        return -float(np.sum(log_pmf - np.log1p(-np.minimum(np.exp(at_n), 1 - 1e-12))))
+        norm = special.betaln(a, b)
+        log_pmf = (k_cnt @ special.gammaln(k_val + a) + m_cnt @ special.gammaln(m_val + b)
+                   - n_cnt @ special.gammaln(n_val + a + b) - stations * norm)
+        at_n = special.betaln(n_val + a, b) - norm
+        truncation = n_cnt @ np.log1p(-np.minimum(np.exp(at_n), 1 - 1e-12))
+        return -float(log_choose + log_pmf - truncation)
 
     res = optimize.minimize(nll, np.log(start), method="Nelder-Mead",
                             options={"xatol": 1e-3, "fatol": 1e-3, "maxiter": 200})
@@ -200,17 +254,44 @@ def near_integer_probability(n: np.ndarray, p: np.ndarray, num: int, den: int, *
     """
     n = np.asarray(n, dtype=np.int64)
     p = np.asarray(p, dtype=float)
-    chance = np.empty(n.size)
+    # Stations sharing (n, p) share their chance: computed once per distinct pair.
+    pair, first = _distinct_pairs(n, p)
+    n_u, p_u = n[first], p[first]
+    weight = np.bincount(pair, minlength=first.size).astype(float)
+    chance = np.empty(first.size)
     per_pct = np.zeros((2, 101))
-    for start in range(0, n.size, chunk):
+    top = int(n.max(initial=0))
+    # log k! for every count up to the largest station (the same values gammaln gives)
+    log_factorial = special.gammaln(np.arange(top + 1) + 1.0) if top <= _TABLE_UP_TO else None
+    for start in range(0, first.size, chunk):
         part = slice(start, start + chunk)
-        chance[part], pct = _near_integer_chunk(n[part], p[part], num, den, width)
+        chance[part], pct = _near_integer_chunk(n_u[part], p_u[part], num, den, width,
+                                                log_factorial, weight[part])
         per_pct += pct
-    return chance, per_pct
+    return chance[pair], per_pct
 
 
-def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width: float
+def _distinct_pairs(n: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code per station, position of each code's first station) of the distinct (n, p)."""
+    if not n.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    n_code, _ = pd.factorize(n)
+    p_code, _ = pd.factorize(p)
+    code, _ = pd.factorize(n_code.astype(np.int64) * (int(p_code.max()) + 1) + p_code)
+    first = np.full(int(code.max()) + 1, n.size, dtype=np.int64)
+    np.minimum.at(first, code, np.arange(n.size))
+    return code.astype(np.int64), first
+
+
+#: Largest station size for which log-factorials are tabulated rather than computed per term.
+_TABLE_UP_TO = 10_000_000
+
+
+def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width: float,
+                        log_factorial: np.ndarray | None, weight: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Chances of ``n.size`` distinct stations, and the per-percent sums of the stations
+    they stand for (each ``weight`` times)."""
     sd = 100 * np.sqrt(p * (1 - p) / np.maximum(n, 1))
     lo = np.clip(np.floor(100 * p - width * sd) - 1, 0, 100).astype(np.int64)
     hi = np.clip(np.ceil(100 * p + width * sd) + 1, 0, 100).astype(np.int64)
@@ -221,17 +302,22 @@ def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width:
     window, k = _expand(k_lo, np.maximum(k_hi - k_lo + 1, 0))
     st = station[window]
     nf = n.astype(float)
-    log_norm = special.gammaln(nf + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_p, log_q = np.log(p), np.log1p(-p)
-        terms = (log_norm[st] - special.gammaln(k + 1.0) - special.gammaln(nf[st] - k + 1.0)
-                 + np.where(k > 0, k * log_p[st], 0.0)
+        if log_factorial is not None:
+            n_st = n[st]
+            log_choose = log_factorial[n_st] - log_factorial[k] - log_factorial[n_st - k]
+        else:
+            log_choose = (special.gammaln(nf + 1)[st] - special.gammaln(k + 1.0)
+                          - special.gammaln(nf[st] - k + 1.0))
+        terms = (log_choose + np.where(k > 0, k * log_p[st], 0.0)
                  + np.where(nf[st] - k > 0, (nf[st] - k) * log_q[st], 0.0))
     pmf = np.exp(terms)
     per_window = np.bincount(window, weights=pmf, minlength=m.size)
     chance = np.minimum(np.bincount(station, weights=per_window, minlength=n.size), 1.0)
-    per_pct = np.stack([np.bincount(m, weights=per_window, minlength=101)[:101],
-                        np.bincount(m, weights=per_window * (1 - per_window),
+    counted = weight[station]
+    per_pct = np.stack([np.bincount(m, weights=per_window * counted, minlength=101)[:101],
+                        np.bincount(m, weights=per_window * (1 - per_window) * counted,
                                     minlength=101)[:101]])
     return chance, per_pct
 

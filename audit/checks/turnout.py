@@ -55,7 +55,6 @@ from audit.checks._stations import (
     modified_z,
     near_integer_percent,
     near_integer_probability,
-    region_codes,
     stations,
     truncated_beta_binomial,
 )
@@ -271,7 +270,7 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     ok &= ~small
     n_i = np.rint(trials[ok])
     k_i = np.rint(succ[ok])
-    labels, codes = region_codes(st.region[ok])
+    labels, codes = st.regions(ok)
     a, b = truncated_beta_binomial(k_i, n_i, codes, labels.size)
     prob = beta_binomial_pmf_at_n(n_i, a, b)
     at100 = k_i == n_i
@@ -582,7 +581,7 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
     if n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
     st, ok, excluded = _quantity_stations(sheets, quantity, candidate, share_of, level)
-    _, all_codes = region_codes(st.region)
+    all_codes = st.region_index
     sizes = np.bincount(all_codes[ok], minlength=all_codes.max() + 1 if all_codes.size else 0)
     small = ok & (sizes[all_codes] < min_stations)
     if small.any():
@@ -593,7 +592,7 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
         raise ValueError(f"no region has {min_stations} stations with a usable {quantity}")
     trials, succ = st.trials_successes(quantity)
     n_i, k_i = trials[idx], succ[idx]
-    labels, codes = region_codes(st.region[idx])
+    labels, codes = st.regions(idx)
     g = labels.size
     y = logit((k_i + 0.5) / (n_i + 1.0))
     if size_effect:
@@ -695,7 +694,7 @@ def turnout_share_correlation(sheets: SheetTable, *, candidate: str | None = Non
     s = st.share()[ok]
     w = {"registered": st.registered, "ballots": st.ballots}.get(weights or "")
     wv = w[ok] if w is not None else np.ones(t.size)
-    labels, codes = region_codes(st.region[ok])
+    labels, codes = st.regions(ok)
     r_nat, r_unweighted = _wcorr(t, s, wv), _wcorr(t, s, np.ones(t.size))
     rows: list[dict[str, Any]] = [{"region": "national", "stations": int(t.size),
                                    "r_weighted": r_nat, "r": r_unweighted}]
@@ -759,14 +758,28 @@ def _moments(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 _BOOT_MEMO: OrderedDict[tuple[Any, ...], tuple[np.ndarray, np.ndarray, Any]] = OrderedDict()
 
 
+#: From this many stations on, the bootstrap draws the resampled power sums from their normal
+#: limit (:func:`_bootstrap_moments`).
+BOOTSTRAP_NORMAL_FROM = 2_000
+
+
 def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Skewness and kurtosis on ``n_resamples`` bootstrap resamples of ``x``, memoised.
 
-    Both statistics come from the same resamples; the key holds the data and the generator's
+    A resample's skewness and kurtosis are functions of its four mean powers
+    ``(mean d, mean d², mean d³, mean d⁴)`` of the centred values ``d``: the mean of ``n``
+    independent draws from the stations. From :data:`BOOTSTRAP_NORMAL_FROM` stations on these
+    are drawn from their normal limit — the exact mean and covariance of that mean of
+    draws, the first term of its Edgeworth expansion (Hall 1992, *The Bootstrap and Edgeworth
+    Expansion*, §2.4) — instead of resampling ``n`` stations ``n_resamples`` times (on
+    clean and mixed turnouts of 2,000 stations its 2.5%, 50% and 97.5% quantiles agree with
+    resampling within the Monte Carlo error); smaller tables are resampled.
+
+    Both statistics come from the same draws; the key holds the data and the generator's
     state, and on a hit the generator is moved to the state it would have after drawing, so
     results are the same with or without the memo (the skewness and kurtosis checks of one
-    battery scope share their resamples).
+    battery scope share their draws).
     """
     digest = hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=16).hexdigest()
     key = (digest, n_resamples, repr(gen.bit_generator.state))
@@ -774,19 +787,44 @@ def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
     if hit is not None:
         gen.bit_generator.state = hit[2]
         return hit[0], hit[1]
-    skew, kurt = np.empty(n_resamples), np.empty(n_resamples)
-    rows = max(1, (1 << 21) // max(x.size, 1))
-    # centred single precision: resampled moments of values in [0, 1] lose nothing that
-    # matters to a bootstrap interval, and half the memory traffic
-    centred = (x - x.mean()).astype(np.float32)
-    for start in range(0, n_resamples, rows):
-        r = min(rows, n_resamples - start)
-        skew[start:start + r], kurt[start:start + r] = _moments(
-            centred[gen.integers(0, x.size, size=(r, x.size), dtype=np.int32)])
+    if x.size >= BOOTSTRAP_NORMAL_FROM:
+        skew, kurt = _normal_limit_moments(x, n_resamples, gen)
+    else:
+        skew, kurt = np.empty(n_resamples), np.empty(n_resamples)
+        rows = max(1, (1 << 21) // max(x.size, 1))
+        # centred single precision: resampled moments of values in [0, 1] lose nothing that
+        # matters to a bootstrap interval, and half the memory traffic
+        centred = (x - x.mean()).astype(np.float32)
+        for start in range(0, n_resamples, rows):
+            r = min(rows, n_resamples - start)
+            skew[start:start + r], kurt[start:start + r] = _moments(
+                centred[gen.integers(0, x.size, size=(r, x.size), dtype=np.int32)])
     _BOOT_MEMO[key] = (skew, kurt, gen.bit_generator.state)
     while len(_BOOT_MEMO) > 8:
         _BOOT_MEMO.popitem(last=False)
     return skew, kurt
+
+
+def _normal_limit_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Skewness and kurtosis of resamples whose mean powers are drawn from their normal
+    limit: mean ``mu_j = mean(d^j)``, covariance ``(mu_{j+k} - mu_j mu_k) / n``."""
+    d = x - x.mean()
+    powers = np.empty((4, d.size))
+    powers[0] = d
+    for j in range(1, 4):
+        np.multiply(powers[j - 1], d, out=powers[j])
+    mean = powers.mean(axis=1)
+    cov = np.cov(powers, bias=True) / d.size
+    values, vectors = np.linalg.eigh(cov)  # a square root that tolerates a singular cov
+    root = vectors * np.sqrt(np.clip(values, 0.0, None))
+    m = mean + gen.standard_normal((n_resamples, 4)) @ root.T
+    mu, s2, s3, s4 = m.T
+    m2 = s2 - mu * mu
+    m3 = s3 - 3 * mu * s2 + 2 * mu**3
+    m4 = s4 - 4 * mu * s3 + 6 * mu * mu * s2 - 3 * mu**4
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return m3 / m2**1.5, m4 / m2**2
 
 
 def _basic_bootstrap_pvalue(theta: float, boot: np.ndarray, benchmark: float) -> float:
