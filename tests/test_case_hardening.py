@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import re
 import shutil
 import threading
 import time
 from collections.abc import Iterator
-import re
 from pathlib import Path
 
 import pytest
