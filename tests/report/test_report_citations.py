@@ -89,7 +89,8 @@ def test_every_real_claim_links_its_primary_source_or_a_copy_marked_not_confirme
             claim.id
         assert not any("web.archive.org/web/2024/" in u for u in links)  # a lookup, not a copy
         if src.primary_status == "not confirmed":
-            assert not src.primary and src.urls, claim.id  # the copy read, linked
+            assert not src.primary, claim.id
+            assert src.urls, claim.id  # the copy read, linked
         else:
             assert src.primary_status in ("confirmed", "cited by a third party"), claim.id
             assert src.primary.startswith("https://"), claim.id
@@ -104,7 +105,8 @@ def test_pdf_links_every_primary_source_and_copy(model: ReportModel) -> None:
     ledger = load_ledger(case.claims_path, election=case.election)
     expected = {c.source.primary or c.source.urls[0] for c in ledger.claims}
     assert expected <= uris, expected - uris
-    assert CARTER in uris and OPPOSITION_SITE in uris
+    assert CARTER in uris
+    assert OPPOSITION_SITE in uris
 
 
 def test_not_confirmed_is_text_never_a_link(model: ReportModel, tmp_path: Path) -> None:
