@@ -1,8 +1,112 @@
-"""Checks, one module per family: consistency, claims, digits, turnout, fingerprints,
-crosscheck, sampling. Every check returns a :class:`CheckResult` (see ``_result``)."""
+"""The statistics of election-audit, in the manner of :mod:`scipy.stats`.
 
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
-from audit.checks.multiple import adjust, bh_adjust
+>>> from audit import checks
+>>> res = checks.second_digit_test(counts, totals, n_resamples=999, rng=7)  # doctest: +SKIP
 
-__all__ = ["CheckResult", "Evidence", "Message", "adjust", "bh_adjust",
-           "evidence_from_pvalue"]
+Every test registered for the forensics battery (:mod:`audit.checks.registry`) is exported
+here under the name of its family function and takes plain arrays, one value per polling
+station, or tally sheets with ``candidate=`` (:mod:`audit.checks.arrays`). Each returns a
+:class:`CheckResult` (or a subclass adding fields); :func:`results_frame` makes a tidy
+DataFrame of several; :func:`adjust` is the one multiple-testing policy of the package;
+:data:`DEFAULT_RESAMPLES` the one default number of Monte Carlo redraws.
+
+The families live one module each: ``digits``, ``turnout``, ``fingerprints``, ``claims``,
+``crosscheck``, ``sampling``, ``quickcount``, ``uncovered``.
+"""
+
+from audit.checks._options import DEFAULT_RESAMPLES
+from audit.checks._result import (
+    CheckResult,
+    Evidence,
+    Message,
+    evidence_from_pvalue,
+    results_frame,
+)
+from audit.checks.arrays import (
+    TESTS,
+    corner_asymmetry,
+    digit_pairs_test,
+    dip_test,
+    distribution,
+    fingerprint,
+    first_digit_test,
+    first_two_digits_test,
+    integer_percentages,
+    klimek_fit,
+    kurtosis,
+    last_digit_mean_test,
+    last_digit_test,
+    percent_zero_five_test,
+    regional_outliers,
+    second_digit_mean_test,
+    second_digit_test,
+    sheets_from_arrays,
+    shpilkin_excess,
+    skewness,
+    sobyanin_sukhovolsky,
+    spike_at_100,
+    turnout_share_correlation,
+    zero_five_test,
+)
+from audit.checks.digits import DigitTestResult
+from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
+from audit.checks.multiple import adjust
+from audit.checks.registry import CheckSpec, registered
+from audit.checks.turnout import (
+    BootstrapResult,
+    CorrelationResult,
+    DistributionResult,
+    IntegerPercentResult,
+    OutlierResult,
+    ShpilkinResult,
+    SlopeResult,
+    SpikeResult,
+)
+
+__all__ = [
+    "DEFAULT_RESAMPLES",
+    "TESTS",
+    "BootstrapResult",
+    "CheckResult",
+    "CheckSpec",
+    "CornerResult",
+    "CorrelationResult",
+    "DigitTestResult",
+    "DistributionResult",
+    "Evidence",
+    "FingerprintResult",
+    "IntegerPercentResult",
+    "KlimekFitResult",
+    "Message",
+    "OutlierResult",
+    "ShpilkinResult",
+    "SlopeResult",
+    "SpikeResult",
+    "adjust",
+    "corner_asymmetry",
+    "digit_pairs_test",
+    "dip_test",
+    "distribution",
+    "evidence_from_pvalue",
+    "fingerprint",
+    "first_digit_test",
+    "first_two_digits_test",
+    "integer_percentages",
+    "klimek_fit",
+    "kurtosis",
+    "last_digit_mean_test",
+    "last_digit_test",
+    "percent_zero_five_test",
+    "regional_outliers",
+    "registered",
+    "results_frame",
+    "second_digit_mean_test",
+    "second_digit_test",
+    "sheets_from_arrays",
+    "shpilkin_excess",
+    "skewness",
+    "sobyanin_sukhovolsky",
+    "spike_at_100",
+    "turnout_share_correlation",
+    "zero_five_test",
+]
