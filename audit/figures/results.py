@@ -9,21 +9,20 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from audit.checks._result import CheckResult
+from audit.checks.claims import CompatibilityResult, SheetsResult
+from audit.checks.crosscheck import CrosscheckResult, LowerBoundResult
+from audit.checks.digits import DigitTestResult
+from audit.checks.fingerprints import FingerprintResult, KlimekFitResult
+from audit.checks.turnout import IntegerPercentResult, ShpilkinResult, SpikeResult
+from audit.figures.claims import plot_compatibility, plot_official_vs_sheets
+from audit.figures.crosscheck import plot_crosscheck_scatter
+from audit.figures.digits import plot_digit_distribution
+from audit.figures.fingerprints import plot_fingerprint, plot_klimek
+from audit.figures.turnout import plot_integer_percentages, plot_shpilkin, plot_spike
 
 
 def _figures() -> dict[type, tuple[Callable[..., Figure], str | None]]:
     """Result type -> (figure function, the keyword that takes the candidate's name)."""
-    from audit.checks.claims import CompatibilityResult, SheetsResult
-    from audit.checks.crosscheck import CrosscheckResult, LowerBoundResult
-    from audit.checks.digits import DigitTestResult
-    from audit.checks.fingerprints import FingerprintResult, KlimekFitResult
-    from audit.checks.turnout import IntegerPercentResult, ShpilkinResult, SpikeResult
-    from audit.figures.claims import plot_compatibility, plot_official_vs_sheets
-    from audit.figures.crosscheck import plot_crosscheck_scatter
-    from audit.figures.digits import plot_digit_distribution
-    from audit.figures.fingerprints import plot_fingerprint, plot_klimek
-    from audit.figures.turnout import plot_integer_percentages, plot_shpilkin, plot_spike
-
     return {
         DigitTestResult: (plot_digit_distribution, "column"),
         SpikeResult: (plot_spike, None),
