@@ -1,4 +1,5 @@
-"""Every ```python block of README.md and docs/ runs as written.
+"""Every ```python block of README.md and docs/ runs as written, and so do the commands of
+the tutorials (``docs/tutorial-*.md``).
 
 The blocks of one file run in order in one namespace (a later block may use what an earlier
 one made), in a temporary folder, with ``ELECTION_AUDIT_DATA`` set to the real datasets and
@@ -9,12 +10,14 @@ a file whose blocks need a real dataset that is absent is skipped, saying which.
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import matplotlib
 import pytest
 from helpers import DATA_DIR
 
+from audit.cli import main
 from audit.errors import DataUnavailableError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +34,7 @@ def blocks(path: Path) -> list[tuple[str, str | None, int]]:
 
 
 #: Files whose blocks take more than a few seconds (a whole report).
-SLOW = {"reports.md"}
+SLOW = {"reports.md", "tutorial-ngo.md"}
 WITH_BLOCKS = [pytest.param(p, marks=[pytest.mark.slow] if p.name in SLOW else [],
                             id=str(p.relative_to(ROOT))) for p in FILES if blocks(p)]
 
@@ -63,3 +66,24 @@ def test_python_blocks_run(path: Path, tmp_path: Path, monkeypatch: pytest.Monke
             if DATA_DIR.is_dir():
                 raise
             pytest.skip(f"{path.name}:{line} needs a real dataset: {exc}")
+
+
+TUTORIALS = sorted((ROOT / "docs").glob("tutorial-*.md"))
+COMMANDS = re.compile(r"```bash\n(.*?)^```", re.S | re.M)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.name)
+def test_tutorial_commands_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Each ``election-audit`` line of a tutorial's bash blocks, in order, in one empty
+    folder: every one exits 0."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ELECTION_AUDIT_DATA", str(DATA_DIR))
+    lines = [line for block in COMMANDS.findall(path.read_text(encoding="utf-8"))
+             for line in block.splitlines() if line.startswith("election-audit ")]
+    assert lines or path.name == "tutorial-academic.md"
+    for line in lines:
+        with pytest.raises(SystemExit) as exit_:
+            main(shlex.split(line)[1:])
+        assert exit_.value.code in (0, None), (line, capsys.readouterr().err)

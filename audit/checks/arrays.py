@@ -30,7 +30,6 @@ family function: the statistics are the same as the command line's for the same 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -173,19 +172,61 @@ def _sheets(data: SheetTable | ArrayLike, valid: ArrayLike | None, *,
                               regions=regions, centers=centers, candidate=label), label
 
 
+_DIGIT_PARAMETERS = """
+    Parameters
+    ----------
+    counts : array_like or SheetTable
+        The tested counts, one per station; or tally sheets (then no other array).
+    totals : array_like, optional
+        The totals the counts are drawn from (valid votes), one per station.
+    candidate : str or list of str, optional
+        With sheets, the candidate key(s) tested (default: the leader; a list pools them);
+        with arrays, the label of the counts.
+    regions, centers : array_like, optional
+        Region and polling-centre codes per station, for the honest null's groups.
+    n_resamples : int, optional
+        Most honest redraws of the null (default :data:`DEFAULT_RESAMPLES`).
+    rng : int, Generator, SeedSequence or None, optional
+        Seed or generator of the redraws.
+    **options
+        Options of the family function (``null``, ``model``, ``min_count`` ...).
+"""
+
+_STATION_PARAMETERS = """
+    Parameters
+    ----------
+    votes : array_like or SheetTable
+        The tested candidate's votes, one per station; or tally sheets (then no other array).
+    voters : array_like, optional
+        Ballots cast per station (the share's denominator unless ``valid`` is given).
+    registered : array_like, optional
+        Registered voters per station (turnout's denominator).
+    valid : array_like, optional
+        Valid votes per station, where they differ from ballots cast.
+    candidate : str, optional
+        With sheets, the candidate key tested (default: the leader); with arrays, its label.
+    regions, centers : array_like, optional
+        Region and polling-centre codes per station, for tests that group stations.
+    **options
+        Options of the family function{mc}.
+"""
+
+
 def _public(impl: Callable[..., CheckResult], wrapper: Callable[..., CheckResult],
-            signature: str) -> Callable[..., CheckResult]:
+            parameters: str) -> Callable[..., CheckResult]:
     """``wrapper`` named and documented as the public face of ``impl``."""
-    functools.update_wrapper(wrapper, impl, assigned=("__name__", "__qualname__"),
-                             updated=())
+    wrapper.__name__ = wrapper.__qualname__ = impl.__name__
     wrapper.__module__ = "audit.checks"
-    summary = (impl.__doc__ or "").strip().splitlines()[0] if impl.__doc__ else impl.__name__
+    doc = (impl.__doc__ or impl.__name__).strip()
+    summary = doc.splitlines()[0]
     wrapper.__doc__ = (
         f"{summary}\n\n"
-        f"    ``{impl.__name__}{signature}``, or ``{impl.__name__}(sheets, candidate=...)``.\n"
-        f"    Plain arrays hold one value per station (see :mod:`audit.checks.arrays`);\n"
-        f"    other keyword options, the result and the method are those of\n"
-        f"    :func:`{impl.__module__}.{impl.__name__}`.\n")
+        f"    The test on plain arrays (one value per station, see :mod:`audit.checks.arrays`)\n"
+        f"    or on tally sheets with ``candidate=``; the null, the statistic and the result\n"
+        f"    are those of the family function ``{impl.__module__}.{impl.__name__}``.\n"
+        f"{parameters}\n"
+        f"    Returns\n    -------\n    CheckResult\n"
+        f"        The family's result (see :class:`CheckResult`).\n")
     return wrapper
 
 
@@ -197,8 +238,7 @@ def _digit_face(impl: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
         sheets, column = _sheets(counts, totals, registered=None, voters=None,
                                  regions=regions, centers=centers, candidate=candidate)
         return impl(sheets, column, n_resamples=n_resamples, rng=rng, **options)
-    return _public(impl, test, "(counts, totals, *, candidate=None, regions=None, "
-                               "centers=None, n_resamples=999, rng=None, **options)")
+    return _public(impl, test, _DIGIT_PARAMETERS)
 
 
 def _station_face(impl: Callable[..., CheckResult], *,
@@ -214,9 +254,9 @@ def _station_face(impl: Callable[..., CheckResult], *,
                               voters=None if isinstance(votes, SheetTable) else voters,
                               regions=regions, centers=centers, candidate=candidate)
         return impl(sheets, candidate=key, **options)
-    mc = ", n_resamples=999, rng=None" if monte_carlo else ""
-    return _public(impl, test, f"(votes, voters, registered, *, valid=None, candidate=None, "
-                               f"regions=None, centers=None{mc}, **options)")
+    mc = (": ``n_resamples`` (default :data:`DEFAULT_RESAMPLES`), ``rng`` ..."
+          if monte_carlo else "")
+    return _public(impl, test, _STATION_PARAMETERS.format(mc=mc))
 
 
 first_digit_test = _digit_face(digits.first_digit_test)

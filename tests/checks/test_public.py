@@ -33,7 +33,7 @@ def _options(spec: checks.CheckSpec) -> dict[str, object]:
         options.update(n_resamples=49, rng=1, level="region")
     elif function.__name__ == "klimek_fit":
         options.update(n_bootstrap=0, rng=1)
-    elif "n_resamples=" in (checks.TESTS[function.__name__].__doc__ or ""):
+    elif getattr(spec.run, "monte_carlo", False):
         options.update(n_resamples=49, rng=1)
     return options
 
