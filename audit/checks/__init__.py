@@ -14,6 +14,8 @@ The families live one module each: ``digits``, ``turnout``, ``fingerprints``, ``
 ``crosscheck``, ``sampling``, ``quickcount``, ``uncovered``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks._result import (
     CheckResult,
@@ -22,46 +24,84 @@ from audit.checks._result import (
     evidence_from_pvalue,
     results_frame,
 )
-from audit.checks.arrays import (
-    TESTS,
-    corner_asymmetry,
-    digit_pairs_test,
-    dip_test,
-    distribution,
-    fingerprint,
-    first_digit_test,
-    first_two_digits_test,
-    integer_percentages,
-    klimek_fit,
-    kurtosis,
-    last_digit_mean_test,
-    last_digit_test,
-    percent_zero_five_test,
-    regional_outliers,
-    second_digit_mean_test,
-    second_digit_test,
-    sheets_from_arrays,
-    shpilkin_excess,
-    skewness,
-    sobyanin_sukhovolsky,
-    spike_at_100,
-    turnout_share_correlation,
-    zero_five_test,
-)
-from audit.checks.digits import DigitTestResult
-from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
 from audit.checks.multiple import adjust
-from audit.checks.registry import CheckSpec, registered
-from audit.checks.turnout import (
-    BootstrapResult,
-    CorrelationResult,
-    DistributionResult,
-    IntegerPercentResult,
-    OutlierResult,
-    ShpilkinResult,
-    SlopeResult,
-    SpikeResult,
-)
+
+if TYPE_CHECKING:
+    from audit.checks.arrays import (
+        TESTS,
+        corner_asymmetry,
+        digit_pairs_test,
+        dip_test,
+        distribution,
+        fingerprint,
+        first_digit_test,
+        first_two_digits_test,
+        integer_percentages,
+        klimek_fit,
+        kurtosis,
+        last_digit_mean_test,
+        last_digit_test,
+        percent_zero_five_test,
+        regional_outliers,
+        second_digit_mean_test,
+        second_digit_test,
+        sheets_from_arrays,
+        shpilkin_excess,
+        skewness,
+        sobyanin_sukhovolsky,
+        spike_at_100,
+        turnout_share_correlation,
+        zero_five_test,
+    )
+    from audit.checks.digits import DigitTestResult
+    from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
+    from audit.checks.registry import CheckSpec, registered
+    from audit.checks.turnout import (
+        BootstrapResult,
+        CorrelationResult,
+        DistributionResult,
+        IntegerPercentResult,
+        OutlierResult,
+        ShpilkinResult,
+        SlopeResult,
+        SpikeResult,
+    )
+
+#: Where each name of the public face lives: loaded on first use, so that a command that
+#: needs one family (claims, say) does not load the battery, matplotlib's figures or scipy's
+#: optimisers (``tests/cli/test_startup.py``).
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("TESTS", "corner_asymmetry", "digit_pairs_test", "dip_test",
+                     "distribution", "fingerprint", "first_digit_test",
+                     "first_two_digits_test", "integer_percentages", "klimek_fit",
+                     "kurtosis", "last_digit_mean_test", "last_digit_test",
+                     "percent_zero_five_test", "regional_outliers", "second_digit_mean_test",
+                     "second_digit_test", "sheets_from_arrays", "shpilkin_excess",
+                     "skewness", "sobyanin_sukhovolsky", "spike_at_100",
+                     "turnout_share_correlation", "zero_five_test"), "audit.checks.arrays"),
+    "DigitTestResult": "audit.checks.digits",
+    **dict.fromkeys(("CornerResult", "FingerprintResult", "KlimekFitResult"),
+                    "audit.checks.fingerprints"),
+    **dict.fromkeys(("CheckSpec", "registered"), "audit.checks.registry"),
+    **dict.fromkeys(("BootstrapResult", "CorrelationResult", "DistributionResult",
+                     "IntegerPercentResult", "OutlierResult", "ShpilkinResult", "SlopeResult",
+                     "SpikeResult"), "audit.checks.turnout"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name not in _LAZY:
+        raise AttributeError(f"module 'audit.checks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DEFAULT_RESAMPLES",

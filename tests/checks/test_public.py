@@ -139,3 +139,11 @@ def test_result_plot_labels_the_candidate_by_name() -> None:
     assert "Putin" in named
     with pytest.raises(TypeError, match="no figure"):
         checks.sobyanin_sukhovolsky(VOTES, VOTERS, REGISTERED, valid=VALID).plot()
+
+
+def test_every_public_name_resolves() -> None:
+    for name in checks.__all__:
+        assert getattr(checks, name) is not None, name
+    assert set(checks.__all__) <= set(dir(checks))
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        _ = checks.nonexistent  # type: ignore[attr-defined]
