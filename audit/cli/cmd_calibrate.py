@@ -116,6 +116,7 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
       election-audit calibrate --varied --n-sims 1000 --scheduler tcp://host:8786 -o docs
     """
     from audit.checks.registry import registered
+    from audit.cli.calibration_files import write_outputs, write_summary
     from audit.errors import AuditError
     from audit.model import SheetTable
     from audit.simulate.calibrate import (
@@ -123,8 +124,6 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
         ShapeSampler,
         calibrate,
         forensics_verdict,
-        write_outputs,
-        write_summary,
     )
     from audit.simulate.shape import ElectionShape, fit_shape
 

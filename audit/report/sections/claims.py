@@ -600,10 +600,6 @@ def summary(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     return blocks
 
 
-def _unused(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    return []
-
-
 register_section(SectionHook(section="claims", family="claims", build=build_claims, run=run,
                              needs=("claims",), summary=summary, order=10))
 register_section(SectionHook(section="official", family="claims", build=build_official,
