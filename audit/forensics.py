@@ -48,6 +48,7 @@ from tqdm import tqdm
 
 from audit._json import jsonable
 from audit._version import __version__
+from audit.checks._null import NationalDraws
 from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, battery_options
 from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.multiple import NATIONAL, adjust
@@ -495,9 +496,12 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
     specs = _select(checks)
     scopes: list[tuple[Scope, SheetTable]] = [
         (Scope(key=NATIONAL, level=None, code=NATIONAL, name="", sheets=len(sheets)), sheets)]
+    draws: dict[str, NationalDraws] = {}
     if by is not None:
-        for scope, mask in _regions(sheets, by):
+        regions = _regions(sheets, by)
+        for scope, mask in regions:
             scopes.append((scope, sheets.subset(mask, name=scope.key)))
+        draws = _national_draws(sheets, regions)
     skipped: list[Skip] = []
     runnable: list[CheckSpec] = []
     for spec in specs:
@@ -529,7 +533,8 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                  disable=not show, leave=False, dynamic_ncols=True) as bar:
         for scope, table, spec, cand in plan:
             bar.set_postfix_str(f"{scope.key} {spec.name}", refresh=False)
-            outcome = _run_one(scope, table, spec, seed, cand)
+            outcome = _run_one(scope, table, spec, seed, cand,
+                               draws.get(scope.key) if spec.national_draws else None)
             if isinstance(outcome, Entry):
                 raw.append(outcome)
             else:
@@ -542,16 +547,38 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                            skipped=tuple(skipped), provenance=tuple(sheets.provenance))
 
 
+def _national_draws(sheets: SheetTable, regions: Sequence[tuple[Scope, np.ndarray]]
+                    ) -> dict[str, NationalDraws]:
+    """Per scope key, where checks registered with ``national_draws`` take their null: the
+    national redraws counted per region (:class:`audit.checks._null.NationalDraws`). Empty
+    when the regions do not partition the sheets."""
+    codes = np.full(len(sheets), -1, dtype=np.int64)
+    for i, (_, mask) in enumerate(regions):
+        codes[mask & (codes < 0)] = i
+    if len(sheets) == 0 or codes.min() < 0:
+        return {}
+    base = NationalDraws(sheets, codes, len(regions))
+    out = {NATIONAL: base}
+    for i, (scope, _) in enumerate(regions):
+        out[scope.key] = dataclasses.replace(base, region=i)
+    return out
+
+
 def _run_one(scope: Scope, table: SheetTable, spec: CheckSpec, seed: int | None,
-             candidate: str | None) -> Entry | Skip:
-    """One check in one scope (for one candidate): its entry, or a skip saying why."""
-    rng = scope_generator(seed, scope.key, spec.family, candidate)
+             candidate: str | None, shared: NationalDraws | None = None) -> Entry | Skip:
+    """One check in one scope (for one candidate): its entry, or a skip saying why.
+
+    With ``shared`` the check draws its null from the national generator of its family
+    (the national redraws, counted per region)."""
+    rng = scope_generator(seed, NATIONAL if shared is not None else scope.key, spec.family,
+                          candidate)
+    extra: dict[str, Any] = {} if shared is None else {"shared": shared}
     try:
         if candidate is None:
-            result = spec.run(table, rng)
+            result = spec.run(table, rng, **extra)
         else:
             with battery_options(candidate=candidate):
-                result = spec.run(table, rng)
+                result = spec.run(table, rng, **extra)
     except (ValueError, AuditError) as exc:
         return Skip(scope.key, spec.name, " ".join(str(exc).split()), candidate)
     if candidate is not None and result.candidate is None:

@@ -361,7 +361,11 @@ class HonestModel:
         return out
 
     def fingerprint(self) -> str:
-        """A digest of everything that determines the replicates (for memoisation)."""
+        """A digest of everything that determines the replicates (for memoisation; computed
+        once per model, since the battery's regions ask for the national model's often)."""
+        cached = self.__dict__.get("_fingerprint")
+        if cached is not None:
+            return str(cached)
         h = hashlib.blake2b(digest_size=16)
         for arr in (self.trials, self.mean, self.concentration):
             h.update(np.ascontiguousarray(arr).tobytes())
@@ -369,6 +373,7 @@ class HonestModel:
         if self.centres is not None:
             h.update(np.ascontiguousarray(self.observed).tobytes())
             h.update(self.centres.digest())
+        self.__dict__["_fingerprint"] = h.hexdigest()  # a cache: the fields never change
         return h.hexdigest()
 
     def moments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -456,11 +461,7 @@ def _fit(sheets: SheetTable, column: str, model: str, level: str | None, denomin
     x_all = sheets.counts(column)
     n_all = trials_of(sheets, denominator)
     groups_all, used_level = group_codes(sheets, level)
-    no_den = np.isnan(n_all) | np.isnan(x_all)
-    over = ~no_den & (x_all > n_all)
-    usable = ~no_den & ~over
-    excluded = {k: int(v) for k, v in (("no_denominator", no_den.sum()),
-                                       ("count_exceeds_denominator", over.sum())) if v}
+    usable, excluded = usable_stations(x_all, n_all)
     x = x_all[usable].astype(np.int64)
     n = n_all[usable].astype(np.int64)
     groups = groups_all[usable]
@@ -514,6 +515,17 @@ def _fit(sheets: SheetTable, column: str, model: str, level: str | None, denomin
                        observed=x, trials=n, mean=m, concentration=concentration,
                        kappa=kappa_w, rho=rho_w,
                        rho_between=rho_b, usable=usable, excluded=excluded, centres=centres)
+
+
+def usable_stations(x: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
+    """Which stations the honest model can redraw (count and trials known, count at most
+    its trials), and how many are left out for each reason (``no_denominator``,
+    ``count_exceeds_denominator``)."""
+    no_den = np.isnan(n) | np.isnan(x)
+    over = ~no_den & (x > n)
+    excluded = {k: int(v) for k, v in (("no_denominator", no_den.sum()),
+                                       ("count_exceeds_denominator", over.sum())) if v}
+    return ~no_den & ~over, excluded
 
 
 def _covariates(sheets: SheetTable, denominator: str) -> np.ndarray:
@@ -905,3 +917,40 @@ def null_summaries(models: Sequence[HonestModel],
         for key, value in summarise(pooled).items():
             parts.setdefault(key, []).append(np.asarray(value))
     return {key: np.concatenate(value, axis=0) for key, value in parts.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class NationalDraws:
+    """Where a scope's simulation null comes from when the regions share the national redraws.
+
+    The forensics battery runs the digit tests nationally and in every region of a level;
+    the regions partition the stations. Instead of fitting and redrawing each region on its
+    own, the national model (:func:`fit_honest_model` on ``table``) is redrawn once per batch
+    and every region's digit histograms are counted from the same redraws, restricted to its
+    stations (one ``bincount`` over region x digit cells). A region's null is then the
+    national honest model restricted to the region's stations: each station keeps the
+    share, spread and centre layer the national fit gives it (its local share already comes
+    from its own group, step 1), with the hyperparameters (``rho``, the size and turnout
+    slopes, the national share the groups are shrunk to) estimated on all stations rather
+    than on the region alone. The sequential Monte Carlo stopping applies per scope on the
+    shared batches (a region may ask for batches the national test did not need).
+
+    ``table`` is the whole table, ``codes`` the region of each of its sheets (0 ..
+    ``n_groups - 1``, every sheet in one region), ``region`` the region tested (None: the
+    whole table, whose results are those of a run without regions, draw for draw).
+    """
+
+    table: SheetTable
+    codes: np.ndarray
+    n_groups: int
+    region: int | None = None
+    digest: bytes = field(init=False, repr=False)  # of the grouping, for memo keys
+
+    def __post_init__(self) -> None:
+        if self.codes.shape != (len(self.table),) or (
+                self.codes.size and (self.codes.min() < 0 or self.codes.max() >= self.n_groups)):
+            raise ValueError("codes must give every sheet of the table a region in "
+                             "0 .. n_groups - 1")
+        object.__setattr__(self, "digest", hashlib.blake2b(
+            np.ascontiguousarray(self.codes, dtype=np.int64).tobytes()
+            + str(self.n_groups).encode(), digest_size=16).digest())

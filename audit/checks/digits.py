@@ -89,12 +89,14 @@ from audit.checks._null import (
     MODELS,
     HonestModel,
     Model,
+    NationalDraws,
     Sampler,
     denominator_for,
     fit_honest_model,
     null_summaries,
     resolve_column,
     trials_of,
+    usable_stations,
 )
 from audit.checks._options import current as current_options
 from audit.checks._result import CheckResult, Message, evidence_from_pvalue
@@ -389,6 +391,51 @@ def _summarise(values: np.ndarray, trials: np.ndarray, spec: _Spec,
     return out
 
 
+def _summarise_by_region(values: np.ndarray, trials: np.ndarray, spec: _Spec,
+                         regions: np.ndarray, n_regions: int) -> dict[str, np.ndarray]:
+    """Per-row, per-region histograms of every digit kind, ``(rows, n_regions, cells)``.
+
+    One ``bincount`` per kind over (row, region, value) keys: the same redraws give the
+    national histograms (the sum over regions, integer-exact) and every region's
+    (:class:`audit.checks._null.NationalDraws`).
+    """
+    rows, stations = values.shape
+    keys = np.arange(rows, dtype=np.intp)[:, None] * n_regions + regions.astype(np.intp)
+    virtual = rows * n_regions
+    out: dict[str, np.ndarray] = {}
+    top = int(values.max(initial=0)) + 1
+    if stations and top <= 4 * stations and top <= (1 << 20):
+        size = 1 << max(int(top - 1).bit_length(), 4)
+        table = _lookup(size, spec)
+        index = values.astype(np.intp)
+        index += keys * size
+        counts = np.bincount(index.ravel(), minlength=virtual * size).reshape(virtual, size)
+        for kind in _COUNT_KINDS:
+            out[kind] = _fold(counts, table[kind], len(_CELLS[kind]))
+    else:
+        ints = values.astype(np.int64)
+        for kind in _COUNT_KINDS:
+            k = len(_CELLS[kind])
+            cells = _cells_of(ints, kind, spec)
+            ok = cells >= 0
+            out[kind] = np.bincount((keys * k + cells)[ok], minlength=virtual * k
+                                    ).reshape(virtual, k)
+    eligible = np.nan_to_num(trials) >= max(spec.percent, 1)
+    if eligible.any():
+        pct = values[:, eligible].astype(np.float64)
+        pct *= 100.0
+        pct /= trials[eligible]
+        np.rint(pct, out=pct)
+        top = int(pct.max(initial=0)) + 1
+        index = pct.astype(np.intp)
+        index += keys[:, eligible] * top
+        counts = np.bincount(index.ravel(), minlength=virtual * top).reshape(virtual, top)
+        out["percent"] = _fold(counts, np.arange(top) % 10, 10)
+    else:
+        out["percent"] = np.zeros((virtual, 10), dtype=np.int64)
+    return {kind: hist.reshape(rows, n_regions, -1) for kind, hist in out.items()}
+
+
 # --------------------------------------------------------------------------------------------
 # Observed data and (memoised) replicates
 # --------------------------------------------------------------------------------------------
@@ -401,12 +448,19 @@ class _Redraws:
     memoised by :func:`_replicates` (keyed by the generator's state), so every digit test of
     one table and seed walks the same sequence of redraws and draws a batch only when the
     first test that needs it does.
+
+    With ``shared`` (and ``regions``, the region of each pooled station) the batches hold
+    histograms per region, and :meth:`get` gives the scope's: the sum over regions for the
+    whole table, one region's slice for a region (:class:`audit.checks._null.NationalDraws`).
     """
 
     def __init__(self, models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
-                 n_resamples: int, rng: np.random.Generator, sampler: Sampler) -> None:
+                 n_resamples: int, rng: np.random.Generator, sampler: Sampler,
+                 shared: NationalDraws | None = None,
+                 regions: np.ndarray | None = None) -> None:
         self.models, self.trials, self.spec = models, trials, spec
         self.n_resamples, self.rng, self.sampler = n_resamples, rng, sampler
+        self.shared, self.regions = shared, regions
         self.ends = schedule(n_resamples)
         self.batches: list[dict[str, np.ndarray]] = []
 
@@ -420,14 +474,21 @@ class _Redraws:
             return False
         size = self.ends[len(self.batches)] - self.drawn
         self.batches.append(_replicates(self.models, self.trials, self.spec, size, self.rng,
-                                        self.sampler))
+                                        self.sampler, self.shared, self.regions))
         return True
+
+    def _scope(self, hist: np.ndarray) -> np.ndarray:
+        if self.shared is None:
+            return hist
+        if self.shared.region is None:
+            return hist.sum(axis=1)
+        return hist[:, self.shared.region, :]
 
     def get(self, kind: str) -> np.ndarray:
         """Histograms of ``kind`` for every redraw drawn so far (at least one batch)."""
         if not self.batches:
             self.more()
-        parts = [b[kind] for b in self.batches]
+        parts = [self._scope(b[kind]) for b in self.batches]
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
 
 
@@ -449,9 +510,11 @@ _MEMO_SIZE = 16
 
 
 def _replicates(models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
-                n_resamples: int, rng: np.random.Generator,
-                sampler: Sampler) -> dict[str, np.ndarray]:
-    """Digit histograms of ``n_resamples`` honest redraws, memoised.
+                n_resamples: int, rng: np.random.Generator, sampler: Sampler,
+                shared: NationalDraws | None = None,
+                regions: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Digit histograms of ``n_resamples`` honest redraws, memoised (per region of
+    ``shared``, with ``regions`` the region of each pooled station, when given).
 
     The key holds everything that determines the replicates, including the generator's state;
     on a hit the generator is moved to the state it would have after drawing, so results are
@@ -459,14 +522,20 @@ def _replicates(models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
     shares one Monte Carlo sample (the forensics battery relies on this for speed).
     """
     key = (tuple(m.fingerprint() for m in models), spec, n_resamples, sampler,
-           type(rng.bit_generator).__name__, repr(rng.bit_generator.state))
+           type(rng.bit_generator).__name__, repr(rng.bit_generator.state),
+           None if shared is None else shared.digest)
     hit = _MEMO.get(key)
     if hit is not None:
         _MEMO.move_to_end(key)
         rng.bit_generator.state = hit[1]
         return hit[0]
-    summaries = null_summaries(models, lambda chunk: _summarise(chunk, trials, spec),
-                               n_resamples, rng, sampler=sampler, as_float=True)
+    if shared is None or regions is None:
+        summaries = null_summaries(models, lambda chunk: _summarise(chunk, trials, spec),
+                                   n_resamples, rng, sampler=sampler, as_float=True)
+    else:
+        summaries = null_summaries(models, lambda chunk: _summarise_by_region(
+            chunk, trials, spec, regions, shared.n_groups), n_resamples, rng,
+            sampler=sampler, as_float=True)
     for value in summaries.values():
         value.setflags(write=False)
     _MEMO[key] = (summaries, rng.bit_generator.state)
@@ -510,6 +579,8 @@ def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, opts: _O
         return _Data(columns=columns, values=v, trials=t, observed=observed, replicates=None,
                      null="textbook", n_resamples=None, model_params=(),
                      excluded_stations={"missing": missing_total} if missing_total else {})
+    if opts.shared is not None:
+        return _collect_shared(sheets, columns, spec, opts, opts.shared)
     gen = as_generator(opts.rng)
     models = [fit_honest_model(sheets, col, model=opts.model, level=opts.level)
               for col in columns]
@@ -524,6 +595,48 @@ def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, opts: _O
     return _Data(columns=columns, values=v, trials=t, observed=observed, replicates=reps,
                  null=models[0].describe(n_resamples), n_resamples=n_resamples,
                  model_params=tuple(m.params() for m in models), excluded_stations=excluded)
+
+
+def _collect_shared(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec,
+                    opts: _Options, shared: NationalDraws) -> _Data:
+    """:func:`_collect` on the national redraws (:class:`audit.checks._null.NationalDraws`):
+    the models are fitted to the whole table, the redraws counted per region, and the
+    observed counts, exclusions and histograms are the scope's own."""
+    n_resamples = int(opts.n_resamples or 1)
+    region = shared.region
+    inside = np.ones(len(shared.table), dtype=bool) if region is None \
+        else shared.codes == region
+    if int(inside.sum()) != len(sheets) or any(
+            not np.array_equal(sheets.counts(c), shared.table.counts(c)[inside],
+                               equal_nan=True) for c in columns):
+        raise ValueError("the sheets are not the stations of the region of the shared "
+                         "national redraws")
+    models = [fit_honest_model(shared.table, col, model=opts.model, level=opts.level)
+              for col in columns]
+    regions = np.concatenate([shared.codes[m.usable] for m in models])
+    v = np.concatenate([m.observed for m in models])
+    t = np.concatenate([m.trials for m in models]).astype(np.float64)
+    reps = _Redraws(models, t, spec, n_resamples, as_generator(opts.rng), opts.sampler,
+                    shared, regions)
+    null = models[0].describe(n_resamples)
+    params = tuple(m.params() for m in models)
+    excluded: dict[str, int] = {}
+    for m in models:
+        reasons = m.excluded
+        if region is not None:
+            reasons = usable_stations(sheets.counts(m.column),
+                                      trials_of(sheets, m.denominator))[1]
+        for reason, count in reasons.items():
+            excluded[reason] = excluded.get(reason, 0) + count
+    if region is not None:
+        mine = regions == region
+        v, t = v[mine], t[mine]
+        null = null[:-1] + ", fitted to all stations)"
+        params = tuple({**p, "fitted_to": "all stations"} for p in params)
+    observed = {k: a[0] for k, a in _summarise(v[None, :], t, spec).items()}
+    return _Data(columns=columns, values=v, trials=t, observed=observed, replicates=reps,
+                 null=null, n_resamples=n_resamples, model_params=params,
+                 excluded_stations=excluded)
 
 
 # --------------------------------------------------------------------------------------------
@@ -711,6 +824,7 @@ class _Options:
     rng: RNGLike = None
     explain: bool = True
     wrap: bool = True
+    shared: NationalDraws | None = None
 
 
 def _prepare(sheets: SheetTable, column: str | Sequence[str] | None, kind: str,
@@ -903,7 +1017,8 @@ class DigitTest(Protocol):
                  null: Null = "simulation", model: Model = "beta-binomial",
                  level: str | None = "auto", min_count: int | None = None,
                  n_resamples: int | None = None, sampler: Sampler = "auto",
-                 rng: RNGLike = None, explain: bool = True) -> DigitTestResult: ...
+                 rng: RNGLike = None, explain: bool = True,
+                 shared: NationalDraws | None = None) -> DigitTestResult: ...
 
 
 def _digit_test(name: str, kind: str, doc: str, scalar: _Scalar | None = None) -> DigitTest:
@@ -912,9 +1027,10 @@ def _digit_test(name: str, kind: str, doc: str, scalar: _Scalar | None = None) -
              null: Null = "simulation", model: Model = "beta-binomial",
              level: str | None = "auto", min_count: int | None = None,
              n_resamples: int | None = None, sampler: Sampler = "auto",
-             rng: RNGLike = None, explain: bool = True) -> DigitTestResult:
+             rng: RNGLike = None, explain: bool = True,
+             shared: NationalDraws | None = None) -> DigitTestResult:
         opts = _Options(null, model, level, MIN_COUNTS[kind] if min_count is None
-                        else min_count, n_resamples, sampler, rng, explain)
+                        else min_count, n_resamples, sampler, rng, explain, shared=shared)
         if scalar is None:
             return _distribution_test(kind, sheets, column, opts)
         return _scalar_test(scalar, sheets, column, opts)
@@ -954,6 +1070,10 @@ _SHARED_PARAMETERS = """
         When the textbook null rejects, also run the simulation null (same redraws for the
         same seed) so that the sentence can say whether honest counting explains the
         rejection (``params["simulation_pvalue"]``). Default True.
+    shared
+        Take the simulation null from the national redraws
+        (:class:`audit.checks._null.NationalDraws`; ``sheets`` must then be its region's
+        sheets, ``rng`` the national generator). The forensics battery passes it.
 """
 
 
@@ -1254,7 +1374,8 @@ def digit_pairs_test(sheets: SheetTable, column: str | Sequence[str] | None = No
                      model: Model = "beta-binomial", level: str | None = "auto",
                      min_count: int = MIN_COUNTS["pairs"], n_resamples: int | None = None,
                      sampler: Sampler = "auto", rng: RNGLike = None,
-                     explain: bool = True) -> DigitTestResult:
+                     explain: bool = True, shared: NationalDraws | None = None
+                     ) -> DigitTestResult:
     """Beber & Scacco's last-two-digit pair tests (one-sided).
 
     Among counts of at least ``min_count`` (default 100, so both digits are free), the last
@@ -1286,7 +1407,7 @@ def digit_pairs_test(sheets: SheetTable, column: str | Sequence[str] | None = No
                      _binom_pvalue((index,), p0, alternative), alternative, "share")
     return _scalar_test(scalar, sheets, column,
                         _Options(null, model, level, min_count, n_resamples, sampler, rng,
-                                 explain, wrap))
+                                 explain, wrap, shared))
 
 
 def last_digit_extremes(counts: np.ndarray, *, probs: np.ndarray | None = None,
@@ -1410,7 +1531,7 @@ for _name, _description in _DESCRIPTIONS.items():
         register(CheckSpec(
             name=f"digits.{_name}" + ("" if _null == "simulation" else ".textbook"),
             family="digits", calibrated=_null == "simulation", fast=True, by_region=True,
-            min_units=30, description=_description + _against,
+            min_units=30, description=_description + _against, national_draws=True,
             uncalibrated="" if _null == "simulation" else "textbook",
             # textbook tests draw redraws too: to say whether honest counting explains a
             # rejection (``explain``), with the same sample as the simulation null

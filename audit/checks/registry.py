@@ -39,9 +39,10 @@ class _Runner:
     candidate: str | None
     fixed: tuple[tuple[str, Any], ...]
 
-    def __call__(self, sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+    def __call__(self, sheets: SheetTable, rng: np.random.Generator,
+                 **extra: Any) -> CheckResult:
         options = current()
-        kwargs = dict(self.fixed)
+        kwargs = dict(self.fixed, **extra)
         if self.candidate is not None:
             kwargs[self.candidate] = options.candidate_for(sheets)
         if self.monte_carlo:
@@ -99,6 +100,11 @@ class CheckSpec:
     function : callable or None
         The family function of a check registered with a hand-written ``run`` (see
         :meth:`family_function`).
+    national_draws : bool
+        The check's regional runs can take their simulation null from the national redraws
+        (its ``run`` accepts the keyword ``shared``, an
+        :class:`audit.checks._null.NationalDraws`): the forensics battery then redraws once
+        per table for every region (the digit tests).
     uncalibrated : str
         Why a check that is not ``calibrated`` gets no evidence label, one of
         :data:`UNCALIBRATED_REASONS` (shown with its result as the message
@@ -116,6 +122,7 @@ class CheckSpec:
     description: str = ""
     per_candidate: bool = False
     uncalibrated: str = ""
+    national_draws: bool = False
     function: Callable[..., CheckResult] | None = None
 
     def family_function(self) -> tuple[Callable[..., CheckResult], dict[str, Any]]:
