@@ -393,47 +393,90 @@ def _summarise(values: np.ndarray, trials: np.ndarray, spec: _Spec,
 
 def _summarise_by_region(values: np.ndarray, trials: np.ndarray, spec: _Spec,
                          regions: np.ndarray, n_regions: int) -> dict[str, np.ndarray]:
-    """Per-row, per-region histograms of every digit kind, ``(rows, n_regions, cells)``.
+    """Per-row, per-region histograms of every digit kind, ``(rows, n_regions, cells)``."""
+    return _RegionHistograms(trials, spec, regions, n_regions)(values)
 
-    One ``bincount`` per kind over (row, region, value) keys: the same redraws give the
+
+class _RegionHistograms:
+    """Per-row, per-region histograms of every digit kind of redraw chunks.
+
+    One ``bincount`` per chunk over (row, region, value) keys: the same redraws give the
     national histograms (the sum over regions, integer-exact) and every region's
-    (:class:`audit.checks._null.NationalDraws`).
+    (:class:`audit.checks._null.NationalDraws`). The keys' offsets are computed once per
+    chunk shape, and added in single precision where that is exact: redraws are integers
+    below 2**24, and the rounded percentage ``rint(100 x / n)`` of a count ``x <= n`` with
+    ``n < 2**16`` is the same in single as in double precision (a quotient that is not a
+    tie ``k + 1/2`` lies at least ``1 / (2 n)`` from one, far more than the single-precision
+    rounding error ``100.5 * 2**-24``, and ties are exact in both).
     """
-    rows, stations = values.shape
-    keys = np.arange(rows, dtype=np.intp)[:, None] * n_regions + regions.astype(np.intp)
-    virtual = rows * n_regions
-    out: dict[str, np.ndarray] = {}
-    top = int(values.max(initial=0)) + 1
-    if stations and top <= 4 * stations and top <= (1 << 20):
-        size = 1 << max(int(top - 1).bit_length(), 4)
-        table = _lookup(size, spec)
-        index = values.astype(np.intp)
-        index += keys * size
-        counts = np.bincount(index.ravel(), minlength=virtual * size).reshape(virtual, size)
-        for kind in _COUNT_KINDS:
-            out[kind] = _fold(counts, table[kind], len(_CELLS[kind]))
-    else:
-        ints = values.astype(np.int64)
-        for kind in _COUNT_KINDS:
-            k = len(_CELLS[kind])
-            cells = _cells_of(ints, kind, spec)
-            ok = cells >= 0
-            out[kind] = np.bincount((keys * k + cells)[ok], minlength=virtual * k
-                                    ).reshape(virtual, k)
-    eligible = np.nan_to_num(trials) >= max(spec.percent, 1)
-    if eligible.any():
-        pct = values[:, eligible].astype(np.float64)
+
+    def __init__(self, trials: np.ndarray, spec: _Spec, regions: np.ndarray,
+                 n_regions: int) -> None:
+        self.spec, self.n_regions = spec, n_regions
+        self.regions = regions.astype(np.intp)
+        self.eligible = np.nan_to_num(trials) >= max(spec.percent, 1)
+        self.trials = trials[self.eligible]
+        self.single = bool(self.trials.size == 0 or self.trials.max() < (1 << 16))
+        self.trials32 = self.trials.astype(np.float32)
+        self.offsets: dict[tuple[str, int, int], np.ndarray] = {}
+
+    def _offsets(self, what: str, rows: int, size: int, dtype: Any) -> np.ndarray:
+        key = (what, rows, size)
+        if key not in self.offsets:
+            regions = self.regions if what == "count" else self.regions[self.eligible]
+            keys = np.arange(rows, dtype=np.intp)[:, None] * self.n_regions + regions
+            self.offsets[key] = (keys * size).astype(dtype)
+        return self.offsets[key]
+
+    def __call__(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        rows, stations = values.shape
+        virtual = rows * self.n_regions
+        out: dict[str, np.ndarray] = {}
+        top = int(values.max(initial=0)) + 1
+        if stations and top <= 4 * stations and top <= (1 << 20):
+            size = 1 << max(int(top - 1).bit_length(), 4)
+            table = _lookup(size, self.spec)
+            if values.dtype == np.float32 and virtual * size < (1 << 24):
+                index = (values + self._offsets("count", rows, size, np.float32)
+                         ).astype(np.intp)
+            else:
+                index = values.astype(np.intp) + self._offsets("count", rows, size, np.intp)
+            counts = np.bincount(index.ravel(), minlength=virtual * size
+                                 ).reshape(virtual, size)
+            for kind in _COUNT_KINDS:
+                out[kind] = _fold(counts, table[kind], len(_CELLS[kind]))
+        else:
+            ints = values.astype(np.int64)
+            keys = np.arange(rows, dtype=np.intp)[:, None] * self.n_regions + self.regions
+            for kind in _COUNT_KINDS:
+                k = len(_CELLS[kind])
+                cells = _cells_of(ints, kind, self.spec)
+                ok = cells >= 0
+                out[kind] = np.bincount((keys * k + cells)[ok], minlength=virtual * k
+                                        ).reshape(virtual, k)
+        out["percent"] = self._percent(values, virtual)
+        return {kind: hist.reshape(rows, self.n_regions, -1) for kind, hist in out.items()}
+
+    def _percent(self, values: np.ndarray, virtual: int) -> np.ndarray:
+        """Histograms of the last digit of ``rint(100 x / n)`` (see :func:`_percent_hist`)."""
+        if not self.eligible.any():
+            return np.zeros((virtual, 10), dtype=np.int64)
+        rows = values.shape[0]
+        v = values if self.eligible.all() else values[:, self.eligible]
+        top = 128  # percentages of redraws x <= n are at most 100
+        single = self.single and virtual * top < (1 << 24)
+        pct: np.ndarray = v.astype(np.float32 if single else np.float64)
         pct *= 100.0
-        pct /= trials[eligible]
+        pct /= self.trials32 if single else self.trials
         np.rint(pct, out=pct)
-        top = int(pct.max(initial=0)) + 1
-        index = pct.astype(np.intp)
-        index += keys[:, eligible] * top
-        counts = np.bincount(index.ravel(), minlength=virtual * top).reshape(virtual, top)
-        out["percent"] = _fold(counts, np.arange(top) % 10, 10)
-    else:
-        out["percent"] = np.zeros((virtual, 10), dtype=np.int64)
-    return {kind: hist.reshape(rows, n_regions, -1) for kind, hist in out.items()}
+        if pct.max(initial=0) >= top:  # counts above their trials (not from redraws)
+            top = int(pct.max()) + 1
+            pct = np.rint(v.astype(np.float64) * 100.0 / self.trials)
+            single = False
+        pct += self._offsets("percent", rows, top, np.float32 if single else np.float64)
+        counts = np.bincount(pct.astype(np.intp).ravel(), minlength=virtual * top
+                             ).reshape(virtual, top)
+        return _fold(counts, np.arange(top) % 10, 10)
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,9 +576,9 @@ def _replicates(models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
         summaries = null_summaries(models, lambda chunk: _summarise(chunk, trials, spec),
                                    n_resamples, rng, sampler=sampler, as_float=True)
     else:
-        summaries = null_summaries(models, lambda chunk: _summarise_by_region(
-            chunk, trials, spec, regions, shared.n_groups), n_resamples, rng,
-            sampler=sampler, as_float=True)
+        summaries = null_summaries(models, _RegionHistograms(trials, spec, regions,
+                                                             shared.n_groups),
+                                   n_resamples, rng, sampler=sampler, as_float=True)
     for value in summaries.values():
         value.setflags(write=False)
     _MEMO[key] = (summaries, rng.bit_generator.state)
