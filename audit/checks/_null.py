@@ -937,7 +937,9 @@ class NationalDraws:
 
     ``table`` is the whole table, ``codes`` the region of each of its sheets (0 ..
     ``n_groups - 1``, every sheet in one region), ``region`` the region tested (None: the
-    whole table, whose results are those of a run without regions, draw for draw).
+    whole table, whose results are those of a run without regions, draw for draw). ``memo``
+    keeps what the tests compute more than once (the national models' pooled trials and
+    regions; a textbook test's simulation p-value, which is the simulation test's).
     """
 
     table: SheetTable
@@ -945,6 +947,9 @@ class NationalDraws:
     n_groups: int
     region: int | None = None
     digest: bytes = field(init=False, repr=False)  # of the grouping, for memo keys
+    #: what the digit tests computed once, shared by the scopes of one grouping (copies
+    #: made with ``dataclasses.replace`` share it; keys name their scope)
+    memo: dict[Any, Any] = field(repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.codes.shape != (len(self.table),) or (

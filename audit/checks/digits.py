@@ -646,6 +646,28 @@ def _collect_shared(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec,
     the models are fitted to the whole table, the redraws counted per region, and the
     observed counts, exclusions and histograms are the scope's own."""
     n_resamples = int(opts.n_resamples or 1)
+    key = ("inputs", shared.region, columns, opts.model, opts.level)
+    hit = shared.memo.get(key)
+    if hit is None or hit[0] is not sheets:
+        hit = shared.memo[key] = (sheets, *_shared_inputs(sheets, columns, opts, shared))
+    _, models, pooled, regions, v, t, excluded = hit
+    reps = _Redraws(models, pooled, spec, n_resamples, as_generator(opts.rng), opts.sampler,
+                    shared, regions)
+    null = models[0].describe(n_resamples)
+    params = tuple(m.params() for m in models)
+    if shared.region is not None:
+        null = null[:-1] + ", fitted to all stations)"
+        params = tuple({**p, "fitted_to": "all stations"} for p in params)
+    observed = {k: a[0] for k, a in _summarise(v[None, :], t, spec).items()}
+    return _Data(columns=columns, values=v, trials=t, observed=observed, replicates=reps,
+                 null=null, n_resamples=n_resamples, model_params=params,
+                 excluded_stations=excluded)
+
+
+def _shared_inputs(sheets: SheetTable, columns: tuple[str, ...], opts: _Options,
+                   shared: NationalDraws) -> tuple[Any, ...]:
+    """The national models, their pooled trials and stations' regions, and the scope's
+    counts, trials and exclusions (checked to be the scope's stations)."""
     region = shared.region
     inside = np.ones(len(shared.table), dtype=bool) if region is None \
         else shared.codes == region
@@ -654,15 +676,16 @@ def _collect_shared(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec,
                                equal_nan=True) for c in columns):
         raise ValueError("the sheets are not the stations of the region of the shared "
                          "national redraws")
-    models = [fit_honest_model(shared.table, col, model=opts.model, level=opts.level)
-              for col in columns]
-    regions = np.concatenate([shared.codes[m.usable] for m in models])
+    national = ("national", columns, opts.model, opts.level)
+    if national not in shared.memo:
+        fitted = [fit_honest_model(shared.table, col, model=opts.model, level=opts.level)
+                  for col in columns]
+        shared.memo[national] = (
+            fitted, np.concatenate([m.trials for m in fitted]).astype(np.float64),
+            np.concatenate([shared.codes[m.usable] for m in fitted]))
+    models, pooled, regions = shared.memo[national]
     v = np.concatenate([m.observed for m in models])
-    t = np.concatenate([m.trials for m in models]).astype(np.float64)
-    reps = _Redraws(models, t, spec, n_resamples, as_generator(opts.rng), opts.sampler,
-                    shared, regions)
-    null = models[0].describe(n_resamples)
-    params = tuple(m.params() for m in models)
+    t = pooled
     excluded: dict[str, int] = {}
     for m in models:
         reasons = m.excluded
@@ -674,12 +697,7 @@ def _collect_shared(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec,
     if region is not None:
         mine = regions == region
         v, t = v[mine], t[mine]
-        null = null[:-1] + ", fitted to all stations)"
-        params = tuple({**p, "fitted_to": "all stations"} for p in params)
-    observed = {k: a[0] for k, a in _summarise(v[None, :], t, spec).items()}
-    return _Data(columns=columns, values=v, trials=t, observed=observed, replicates=reps,
-                 null=null, n_resamples=n_resamples, model_params=params,
-                 excluded_stations=excluded)
+    return models, pooled, regions, v, t, excluded
 
 
 # --------------------------------------------------------------------------------------------
@@ -933,6 +951,7 @@ def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str
         test = f"digits.{name}.textbook"
     else:
         redraws = data.replicates
+        start = _simulation_key(name, data, spec, opts, redraws.rng)
         while True:
             stacked = np.vstack([observed[None, :], redraws.get(kind)]).astype(float)
             shares, totals = _shares(stacked)
@@ -952,12 +971,14 @@ def _distribution_test(kind: str, sheets: SheetTable, column: str | Sequence[str
         finite = null_dist[np.isfinite(null_dist)]
         expected_stat = float(finite.mean()) if finite.size else None
         test = f"digits.{name}"
+        _remember(opts, start, pv.value, redraws.rng)
     pvalue = pv.value
     mad = float(np.mean(np.abs(obs_share - expected)))
     conformity = nigrini_conformity(mad_ref, kind)
     table = _table(kind, observed, expected, reference, _bands(kind, data, expected, n))
     params = _base_params(data, spec, kind, opts)
-    sim_p = _explanation(data, pvalue, opts, lambda o: _distribution_test(kind, sheets,
+    sim_p = _explanation(data, pvalue, opts, _simulation_key(name, data, spec, opts),
+                         lambda o: _distribution_test(kind, sheets,
                                                                           column, o))
     if sim_p is not _NOT_RUN:
         params["simulation_pvalue"] = sim_p
@@ -1034,13 +1055,40 @@ def _frozen(arr: np.ndarray | None) -> np.ndarray | None:
 _NOT_RUN = object()
 
 
-def _explanation(data: _Data, pvalue: float, opts: _Options,
+def _simulation_key(name: str, data: _Data, spec: _Spec, opts: _Options,
+                    rng: np.random.Generator | None = None) -> tuple[Any, ...] | None:
+    """What determines a simulation-null test's result on a scope of shared national
+    redraws (None without them): the test, columns, options and the generator's state
+    before its redraws (``rng``, else the one ``opts.rng`` gives)."""
+    if opts.shared is None:
+        return None
+    gen = rng if rng is not None else as_generator(opts.rng)
+    return ("simulation", opts.shared.region, name, data.columns, spec, opts.model, opts.level, opts.sampler,
+            opts.n_resamples, type(gen.bit_generator).__name__, repr(gen.bit_generator.state))
+
+
+def _remember(opts: _Options, key: tuple[Any, ...] | None, pvalue: float,
+              rng: np.random.Generator) -> None:
+    """Keep a simulation test's p-value (and its generator's state after it) in its scope's
+    memo, for the textbook test's explanation."""
+    if opts.shared is not None and key is not None:
+        opts.shared.memo[key] = (pvalue, rng.bit_generator.state)
+
+
+def _explanation(data: _Data, pvalue: float, opts: _Options, key: tuple[Any, ...] | None,
                  run: Callable[[_Options], DigitTestResult]) -> Any:
     """When a textbook null rejects (and ``explain``), the simulation-null p-value of the same
     test with the same redraws, to say whether honest counting explains the rejection; None
-    when the column has no honest model; ``_NOT_RUN`` otherwise."""
+    when the column has no honest model; ``_NOT_RUN`` otherwise. On shared national redraws
+    the simulation test of the same scope has usually run already: its p-value is reused
+    (and the generator moved as the run would move it)."""
     if data.replicates is not None or pvalue >= 0.05 or not opts.explain:
         return _NOT_RUN
+    hit = opts.shared.memo.get(key) if opts.shared is not None and key is not None else None
+    if hit is not None:
+        if isinstance(opts.rng, np.random.Generator):
+            opts.rng.bit_generator.state = hit[1]
+        return hit[0]
     try:
         return run(dataclasses.replace(opts, null="simulation")).pvalue
     except ValueError:  # no honest model for this column (e.g. registered voters)
@@ -1261,6 +1309,7 @@ def _scalar_test(scalar: _Scalar, sheets: SheetTable, column: str | Sequence[str
         test = f"digits.{name}.textbook"
     else:
         redraws = data.replicates
+        start = _simulation_key(name, data, spec, opts, redraws.rng)
         while True:
             reps = redraws.get(kind).astype(float)
             null_dist = statistic_of(reps)
@@ -1282,12 +1331,14 @@ def _scalar_test(scalar: _Scalar, sheets: SheetTable, column: str | Sequence[str
         shares, totals = _shares(np.vstack([observed[None, :], reps]))
         expected_cells = np.nanmean(shares[totals > 0], axis=0)
         test = f"digits.{name}"
+        _remember(opts, start, pv.value, redraws.rng)
     pvalue = pv.value
     table = _table(kind, observed, expected_cells, reference,
                    _bands(kind, data, expected_cells, n))
     effect = stat - expected_stat
     params = _base_params(data, spec, kind, opts)
-    sim_p = _explanation(data, pvalue, opts, lambda o: _scalar_test(scalar, sheets, column, o))
+    sim_p = _explanation(data, pvalue, opts, _simulation_key(name, data, spec, opts),
+                         lambda o: _scalar_test(scalar, sheets, column, o))
     if sim_p is not _NOT_RUN:
         params["simulation_pvalue"] = sim_p
     message = _message(name, data, sheets, kind, spec, statistic=stat, pvalue=pvalue, n=int(n),
