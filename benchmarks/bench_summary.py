@@ -17,7 +17,9 @@ peak resident memory are printed; the scaling table gives seconds per 100k stati
 stays flat when cost grows linearly. ``--markdown PATH`` also writes the tables.
 
 Run: ``python benchmarks/bench_summary.py [--sizes 10000,100000,300000,1000000,3000000]
-[--battery-max 1000000] [--repeats 3] [--markdown benchmarks/results.md]``
+[--battery-max 1000000] [--repeats 3] [--calibration-sims 6 (0: skip)] [--before TREE]
+[--markdown benchmarks/results.md]``; ``--before`` runs an older source tree's battery right
+after this one's on each file (before/after ratios measured side by side)
 (``nox -s bench`` runs it with its defaults).
 """
 
@@ -48,10 +50,13 @@ class Run:
     peak_mb: float
 
 
-def run(cmd: list[str]) -> Run:
-    """One fresh process: wall seconds, its own CPU seconds and peak resident MB."""
+def run(cmd: list[str], tree: Path | None = None) -> Run:
+    """One fresh process: wall seconds, its own CPU seconds and peak resident MB (``tree``:
+    run the package of that source tree, first on the path)."""
+    env = None if tree is None else {**os.environ, "PYTHONPATH": str(tree)}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                            cwd=tree)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -80,6 +85,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--calibration-sims", type=int, default=6)
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--before", type=Path, help="source tree of an older version whose "
+                        "battery runs right after this one's on the same file (e.g. "
+                        "git archive COMMIT audit datasets reports | tar -x -C DIR)")
     args, _ = parser.parse_known_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     cli = _cli()
@@ -94,6 +102,7 @@ def main() -> None:
                f"target <= 1.3x)")
 
     rows = []
+    compared: list[tuple[int, Run, Run, Run]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             path = Path(tmp) / f"v1-{n}.csv"
@@ -102,9 +111,13 @@ def main() -> None:
                                  f"import pandas; pandas.read_csv({str(path)!r})"],
                     "ingest": [*cli, "ingest", str(path)]}
             res = median_run(cmds, args.repeats)
-            battery = run([*cli, "forensics", str(path), "--seed", "1", "--no-progress"]) \
-                if n <= args.battery_max else None
+            forensics = ["forensics", str(path), "--seed", "1", "--no-progress"]
+            battery = run([*cli, *forensics]) if n <= args.battery_max else None
+            before = run([sys.executable, "-m", "audit", *forensics], args.before) \
+                if args.before and battery else None
             rows.append((n, path.stat().st_size / 1e6, res["read_csv"], res["ingest"], battery))
+            if before and battery:
+                compared.append((n, res["ingest"], before, battery))
             path.unlink()
             print(f"{n:,} stations done", file=sys.stderr)
 
@@ -121,12 +134,26 @@ def main() -> None:
             f"| {f'{bat.peak_mb / 1024:.2f}' if bat else '—'} | {ing.wall * per:.2f} "
             f"| {f'{bat.cpu * per:.1f}' if bat else '—'} |")
 
+    if compared:
+        out.append(f"\nThe battery before ({args.before}) and after, run one after the other "
+                   f"on the same file:\n\n| stations | CLI ingest s | battery before s (CPU s) "
+                   f"| before / ingest | peak GB | battery after s (CPU s) | after / ingest "
+                   f"| peak GB | after / before (CPU) |\n"
+                   f"|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for n, ing, old, new in compared:
+            out.append(f"| {n:,} | {ing.wall:.2f} | {old.wall:.1f} ({old.cpu:.1f}) "
+                       f"| {old.wall / ing.wall:.1f}x | {old.peak_mb / 1024:.2f} "
+                       f"| {new.wall:.1f} ({new.cpu:.1f}) | {new.wall / ing.wall:.1f}x "
+                       f"| {new.peak_mb / 1024:.2f} | {new.cpu / old.cpu:.2f} |")
+
     sims = args.calibration_sims
-    cal = run([*cli, "calibrate", "--tables", "30000", "--n-sims", str(sims), "--n-power", "0",
-               "--fast-only", "--workers", "1", "--seed", "1", "--no-progress"])
-    out.append(f"\nCalibration, 30,000-table elections through the fast checks, one worker: "
-               f"{sims} elections in {cal.cpu:.1f} CPU s = {60 * sims / cal.cpu:.1f} elections "
-               f"per core-minute (peak {cal.peak_mb:.0f} MB).")
+    if sims:  # 0 skips it
+        cal = run([*cli, "calibrate", "--tables", "30000", "--n-sims", str(sims), "--n-power",
+                   "0", "--fast-only", "--workers", "1", "--seed", "1", "--no-progress"])
+        out.append(f"\nCalibration, 30,000-table elections through the fast checks, one "
+                   f"worker: {sims} elections in {cal.cpu:.1f} CPU s = "
+                   f"{60 * sims / cal.cpu:.1f} elections per core-minute "
+                   f"(peak {cal.peak_mb:.0f} MB).")
     text = "\n".join(out)
     print(text)
     if args.markdown:
