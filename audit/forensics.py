@@ -24,7 +24,11 @@ Random streams: each (scope, family) pair — and (scope, family, candidate) for
 candidate — gets its own generator derived from the seed and the names (not their order), so
 adding a region, a candidate or a family does not change the others' numbers; the checks of
 one family in one scope start from the same state, so the digit tests share one sequence of
-honest redraws (see :mod:`audit.checks.digits`). Checks run scope by scope.
+honest redraws (see :mod:`audit.checks.digits`). Checks registered with ``national_draws``
+(the digit tests) go further when regions are run: every scope uses the national generator
+and the national redraws, counted per region (:class:`audit.checks._null.NationalDraws`), so
+the regions cost no redraws of their own and the national results are the same with or
+without regions. Checks run scope by scope.
 
 Speed: checks registered as not ``fast`` (the Klimek model fit) run nationally only unless
 ``slow_by_region`` is set; the others are vectorised numpy, run scope by scope.

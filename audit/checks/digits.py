@@ -19,7 +19,9 @@ Every test here examines the digits of one count column (a candidate's votes by 
     of them reach the observed statistic, ``p = 10 / l``; beyond the redraws (fewer than 10
     of ``n_resamples``) the p-value is a tail fitted to them (a normal quadratic form for the
     distances, a normal for means and shares, or a generalised Pareto tail of the largest
-    redraws when that is heavier), named in ``params["tail"]``.
+    redraws when that is heavier), named in ``params["tail"]``. In the forensics battery the
+    regions take their null from the national redraws, counted per region (``shared=``,
+    :class:`audit.checks._null.NationalDraws`; ``docs/results.md``).
 ``null="textbook"``
     The published law: Benford (first, second, first-two digits), uniform last digits, 0.1 /
     0.2 / 0.7 for repeated / adjacent / distant last-digit pairs, 0.2 for endings in 0 or 5,
