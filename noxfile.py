@@ -55,9 +55,10 @@ DIGIT_TESTS = ",".join(f"digits.{name}" for name in (
 CALIBRATIONS = {
     # issue 4: every fast check on varied clean elections (a new synthetic shape each time)
     "varied": ["--varied", "--tables", "5000", "--n-sims", "400", "--n-power", "60"],
-    # issue 15: varied elections with region > sub-region > municipality > centre > table
-    "layered": ["--varied", "--layered", "--tables", "5000", "--n-sims", "200",
-                "--n-power", "20"],
+    # issue 15: varied elections with region > sub-region > municipality > centre > table,
+    # and the family-wise flag rate of the default national verdict (candidate-aware battery)
+    "layered": ["--varied", "--layered", "--tables", "3000", "--n-sims", "200",
+                "--n-power", "20", "--verdict"],
     # issue 5: Venezuela 2024, fitted to the opposition's tally sheets V1 (registered voters);
     # its summary is the case's calibration.json (audit.simulate.calibrate.load_calibration)
     "venezuela-2024": ["venezuela-2024", "--source", "opposition-v1", "--n-sims", "200",
