@@ -161,8 +161,9 @@ def checks_table(results: Sequence[CheckResult], *, name: str, caption: Message,
 def calibration_cells(results: Sequence[CheckResult], calibration: CalibrationSummary | None
                       ) -> dict[str, tuple[Message | None, Message | None]]:
     """Per test of ``results`` measured in ``calibration``: its false-positive rate with the
-    95% interval, and the power against the manipulation it detects best (or None); empty
-    when no test was measured."""
+    95% interval, and its power
+    (:meth:`~audit.simulate.calibrate.CalibrationSummary.best_power`, or None); empty when
+    no test was measured."""
     if calibration is None:
         return {}
     cells: dict[str, tuple[Message | None, Message | None]] = {}

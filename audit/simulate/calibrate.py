@@ -815,6 +815,8 @@ def write_outputs(cal: Calibration, folder: os.PathLike[str] | str, label: str, 
 # --------------------------------------------------------------------------------------------
 
 SUMMARY_SCHEMA = "election-audit/calibration-summary"
+#: The power a test's "best" manipulation must reach (:meth:`CalibrationSummary.best_power`).
+POWER_TARGET = 0.8
 #: File name of a case's calibration summary, in the case folder.
 CASE_FILE = "calibration.json"
 
@@ -938,22 +940,23 @@ class CalibrationSummary:
         rate, low, high = (float(v) for v in values)
         return MeasuredRate(rate, low, high, tested)
 
-    def best_power(self, test: str) -> MeasuredPower | None:
-        """The manipulation ``test`` detects best at the smallest intensity tried: for each
-        manipulation its power at its smallest intensity, the highest of these (ties: the
-        smaller intensity, then the name); None without a (well-formed) power table."""
+    def best_power(self, test: str, *, target: float = POWER_TARGET) -> MeasuredPower | None:
+        """What ``test`` finds best: over every manipulation and intensity measured, the
+        smallest intensity (share of tables) at which its power reaches ``target`` (ties:
+        the higher power, then the name); when none does, its highest power (ties: the
+        smaller intensity). None without a (well-formed) power table."""
         table = self.power(test) if isinstance(self.data.get("power"), Mapping) else {}
         found = []
         for scenario, cell in (table.items() if isinstance(table, Mapping) else ()):
             if not isinstance(cell, Mapping):
                 continue
-            rows = [(x, r, n) for x, r, n in zip(cell.get("intensity") or (),
-                                                  cell.get("rate") or (),
-                                                  cell.get("tested") or (), strict=False)
-                    if _proportions(x, r) and _count(n) and n > 0]
-            if rows:
-                x, r, n = min(rows, key=lambda row: float(row[0]))
-                found.append(MeasuredPower(str(scenario), float(x), float(r), int(n)))
+            found += [MeasuredPower(str(scenario), float(x), float(r), int(n))
+                      for x, r, n in zip(cell.get("intensity") or (), cell.get("rate") or (),
+                                         cell.get("tested") or (), strict=False)
+                      if _proportions(x, r) and _count(n) and n > 0]
+        reached = [p for p in found if p.rate >= target]
+        if reached:
+            return min(reached, key=lambda p: (p.intensity, -p.rate, p.manipulation))
         return min(found, key=lambda p: (-p.rate, p.intensity, p.manipulation), default=None)
 
     def measured(self, tests: Sequence[str]) -> dict[str, Any]:

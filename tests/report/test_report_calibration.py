@@ -64,12 +64,14 @@ def test_the_measured_rate_stands_beside_the_test_in_the_table_and_the_json(lang
     text = markdown_text(prepare(model), figure_dir=None)
     line = next(t for t in text.splitlines() if t.startswith("| ")
                 and row[0]["text"] in t and expected in t)
-    # and the power where measured: the manipulation the test finds best
+    # and the power where measured: the smallest share of tables found in >= 80%
     power = row[keys.index("power")]
-    assert power is not None and power["text"] in line
-    best = max((rates["rate"][0], -rates["intensity"][0])
-               for rates in _summary()["power"][TEST].values())
-    assert power["params"]["rate"] == pytest.approx(100 * best[0])
+    assert power is not None
+    assert power["text"] in line
+    reached = [(x, r) for rates in _summary()["power"][TEST].values()
+               for x, r in zip(rates["intensity"], rates["rate"], strict=True) if r >= 0.8]
+    assert reached, "the demo's digit preferences are found at some share of tables"
+    assert power["params"]["intensity"] == pytest.approx(100 * min(reached)[0])
 
 
 def test_forensics_json_carries_the_same_rates(capsys: pytest.CaptureFixture[str]) -> None:
