@@ -1,5 +1,5 @@
 """Development sessions: ``nox -s tests lint typecheck bench calibrate reports screenshots
-fuzz``."""
+fuzz docs``."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ def typecheck(session: nox.Session) -> None:
     """mypy on the package."""
     session.install("-e", ".[dev]")
     session.run("mypy")
+
+
+#: Where ``nox -s docs`` writes the site (git-ignored).
+DOCS_OUT = Path("out") / "docs"
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The documentation site (Sphinx, pydata-sphinx-theme, numpydoc, myst-parser) into
+    out/docs/, warnings as errors. The tutorials' code runs in the test suite
+    (tests/test_doc_blocks.py), not here."""
+    session.install("-e", ".[docs]")
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", str(DOCS_OUT),
+                *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -10,9 +10,28 @@ from __future__ import annotations
 
 
 class AuditError(Exception):
-    """An input or usage problem with a message a person can act on."""
+    """An input or usage problem with a message a person can act on.
+
+    The library speaks of its parameters as a Python user types them (``profile=``,
+    ``n_resamples=``), listed in ``parameters``; the command line names its flags instead
+    (:meth:`for_cli`).
+    """
 
     exit_code = 2
+
+    def __init__(self, *args: object, parameters: tuple[str, ...] = ()) -> None:
+        super().__init__(*args)
+        self.parameters = parameters
+
+    def for_cli(self, flags: dict[str, str] | None = None) -> str:
+        """The message with each parameter ``name=`` written as the command line's flag:
+        ``flags[name]``, by default ``--name`` with dashes (``n_resamples=`` ->
+        ``--n-resamples``)."""
+        text = str(self)
+        for name in self.parameters:
+            flag = (flags or {}).get(name, "--" + name.replace("_", "-"))
+            text = text.replace(f"{name}=", f"{flag} ")
+        return " ".join(text.split())
 
 
 class AuditWarning(UserWarning):

@@ -481,7 +481,7 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
     if len(sheets) == 0:
         raise AuditError("no tally sheets to analyse")
     if n_resamples < 1:
-        raise AuditError("--n-resamples must be at least 1")
+        raise AuditError("n_resamples= must be at least 1", parameters=("n_resamples",))
     if candidate is not None:
         candidates = [candidate, *(c for c in candidates or () if c != candidate)]
     if candidates:

@@ -416,7 +416,7 @@ class SheetTable:
         out = out.reset_index()
         for col in [*counts, *votes]:
             out[col] = out[col].round().astype("Int64")
-        return out.sort_values("region_code", key=_natural_key).reset_index(drop=True)
+        return out.iloc[natural_order(out["region_code"])].reset_index(drop=True)
 
     def subset(self, mask: np.ndarray | pd.Series, *, name: str | None = None) -> SheetTable:
         """The sheets selected by a boolean mask, as a new table with the same metadata (its
@@ -427,9 +427,19 @@ class SheetTable:
                           name=self.name if name is None else name, unique_keys_checked=True)
 
 
-def _natural_key(s: pd.Series) -> pd.Series:
-    """Sort region codes numerically when they are numbers, else as text."""
-    as_num = pd.to_numeric(s, errors="coerce")
-    if as_num.notna().all():
-        return as_num
-    return s.astype(str)
+def natural_order(codes: Iterable[Any]) -> np.ndarray:
+    """Positions that sort codes naturally: whole numbers first, by value ("2" before "10"),
+    then the rest as text; ties (equal values) by text, so the order never depends on the
+    order given. The one order of region codes, strata and labels in tables and figures."""
+    text = pd.Series(list(codes) if not isinstance(codes, pd.Series) else codes.to_numpy(),
+                     dtype=object).astype(str)
+    whole = text.str.fullmatch(r"\d+").to_numpy(dtype=bool)
+    value = pd.to_numeric(text.where(whole), errors="coerce").fillna(0).to_numpy(float)
+    frame = pd.DataFrame({"text": ~whole, "value": value, "label": text})  # "02" before "2"
+    return frame.sort_values(["text", "value", "label"], kind="stable").index.to_numpy()
+
+
+def natural_sorted(codes: Iterable[str]) -> list[str]:
+    """``codes`` in :func:`natural_order`."""
+    items = list(codes)
+    return [items[i] for i in natural_order(items)]

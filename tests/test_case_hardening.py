@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import re
 import shutil
 import threading
 import time
@@ -247,9 +248,10 @@ def test_a_few_plain_aliases_still_load(tmp_path: Path) -> None:
     cited = "    citation: SIMULATED electoral authority, final national bulletin (not real data)"
     assert cited in claims
     claims = claims.replace("  source:\n" + cited, "  source: &bulletin\n" + cited, 1)
-    claims = claims.replace(
-        "  source:\n    citation: SIMULATED electoral authority, final bulletin by province "
-        "(not real data)", "  source: *bulletin", 1)
+    # the province bulletin's whole source block (citation and its indented lines) → alias
+    claims = re.sub(r"  source:\n    citation: SIMULATED electoral authority, final bulletin "
+                    r"by province \(not real data\)\n(?:    .*\n)*", "  source: *bulletin\n",
+                    claims, count=1)
     assert "*bulletin" in claims
     _, ledger = load_case_claims(case_with(tmp_path, claims=claims))
     assert ledger.claims[0].source == ledger.claims[1].source

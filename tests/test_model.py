@@ -166,3 +166,12 @@ class TestElection:
     def test_not_found(self, tmp_path: Path) -> None:
         with pytest.raises(MetadataError, match="not found"):
             Election.from_toml(tmp_path / "absent.toml")
+
+
+def test_natural_order_is_one_order_for_codes() -> None:
+    from audit.model import natural_order, natural_sorted
+
+    codes = ["10", "2", "(none)", "1", "B", "A", "02"]
+    assert natural_sorted(codes) == ["1", "02", "2", "10", "(none)", "A", "B"]
+    assert natural_sorted(reversed(codes)) == natural_sorted(codes)
+    assert natural_order(pd.Series(["b", "a"])).tolist() == [1, 0]

@@ -1,8 +1,152 @@
-"""Checks, one module per family: consistency, claims, digits, turnout, fingerprints,
-crosscheck, sampling. Every check returns a :class:`CheckResult` (see ``_result``)."""
+"""The statistics of election-audit, in the manner of :mod:`scipy.stats`.
 
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
-from audit.checks.multiple import adjust, bh_adjust
+>>> from audit import checks
+>>> res = checks.second_digit_test(counts, totals, n_resamples=999, rng=7)  # doctest: +SKIP
 
-__all__ = ["CheckResult", "Evidence", "Message", "adjust", "bh_adjust",
-           "evidence_from_pvalue"]
+Every test registered for the forensics battery (:mod:`audit.checks.registry`) is exported
+here under the name of its family function and takes plain arrays, one value per polling
+station, or tally sheets with ``candidate=`` (:mod:`audit.checks.arrays`). Each returns a
+:class:`CheckResult` (or a subclass adding fields); :func:`results_frame` makes a tidy
+DataFrame of several; :func:`adjust` is the one multiple-testing policy of the package;
+:data:`DEFAULT_RESAMPLES` the one default number of Monte Carlo redraws.
+
+The families live one module each: ``digits``, ``turnout``, ``fingerprints``, ``claims``,
+``crosscheck``, ``sampling``, ``quickcount``, ``uncovered``.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from audit.checks._options import DEFAULT_RESAMPLES
+from audit.checks._result import (
+    CheckResult,
+    Evidence,
+    Message,
+    evidence_from_pvalue,
+    results_frame,
+)
+from audit.checks.multiple import adjust
+
+if TYPE_CHECKING:
+    from audit.checks.arrays import (
+        TESTS,
+        corner_asymmetry,
+        digit_pairs_test,
+        dip_test,
+        distribution,
+        fingerprint,
+        first_digit_test,
+        first_two_digits_test,
+        integer_percentages,
+        klimek_fit,
+        kurtosis,
+        last_digit_mean_test,
+        last_digit_test,
+        percent_zero_five_test,
+        regional_outliers,
+        second_digit_mean_test,
+        second_digit_test,
+        sheets_from_arrays,
+        shpilkin_excess,
+        skewness,
+        sobyanin_sukhovolsky,
+        spike_at_100,
+        turnout_share_correlation,
+        zero_five_test,
+    )
+    from audit.checks.digits import DigitTestResult
+    from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
+    from audit.checks.registry import CheckSpec, registered
+    from audit.checks.turnout import (
+        BootstrapResult,
+        CorrelationResult,
+        DistributionResult,
+        IntegerPercentResult,
+        OutlierResult,
+        ShpilkinResult,
+        SlopeResult,
+        SpikeResult,
+    )
+
+#: Where each name of the public face lives: loaded on first use, so that a command that
+#: needs one family (claims, say) does not load the battery, matplotlib's figures or scipy's
+#: optimisers (``tests/cli/test_startup.py``).
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("TESTS", "corner_asymmetry", "digit_pairs_test", "dip_test",
+                     "distribution", "fingerprint", "first_digit_test",
+                     "first_two_digits_test", "integer_percentages", "klimek_fit",
+                     "kurtosis", "last_digit_mean_test", "last_digit_test",
+                     "percent_zero_five_test", "regional_outliers", "second_digit_mean_test",
+                     "second_digit_test", "sheets_from_arrays", "shpilkin_excess",
+                     "skewness", "sobyanin_sukhovolsky", "spike_at_100",
+                     "turnout_share_correlation", "zero_five_test"), "audit.checks.arrays"),
+    "DigitTestResult": "audit.checks.digits",
+    **dict.fromkeys(("CornerResult", "FingerprintResult", "KlimekFitResult"),
+                    "audit.checks.fingerprints"),
+    **dict.fromkeys(("CheckSpec", "registered"), "audit.checks.registry"),
+    **dict.fromkeys(("BootstrapResult", "CorrelationResult", "DistributionResult",
+                     "IntegerPercentResult", "OutlierResult", "ShpilkinResult", "SlopeResult",
+                     "SpikeResult"), "audit.checks.turnout"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name not in _LAZY:
+        raise AttributeError(f"module 'audit.checks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "DEFAULT_RESAMPLES",
+    "TESTS",
+    "BootstrapResult",
+    "CheckResult",
+    "CheckSpec",
+    "CornerResult",
+    "CorrelationResult",
+    "DigitTestResult",
+    "DistributionResult",
+    "Evidence",
+    "FingerprintResult",
+    "IntegerPercentResult",
+    "KlimekFitResult",
+    "Message",
+    "OutlierResult",
+    "ShpilkinResult",
+    "SlopeResult",
+    "SpikeResult",
+    "adjust",
+    "corner_asymmetry",
+    "digit_pairs_test",
+    "dip_test",
+    "distribution",
+    "evidence_from_pvalue",
+    "fingerprint",
+    "first_digit_test",
+    "first_two_digits_test",
+    "integer_percentages",
+    "klimek_fit",
+    "kurtosis",
+    "last_digit_mean_test",
+    "last_digit_test",
+    "percent_zero_five_test",
+    "regional_outliers",
+    "registered",
+    "results_frame",
+    "second_digit_mean_test",
+    "second_digit_test",
+    "sheets_from_arrays",
+    "shpilkin_excess",
+    "skewness",
+    "sobyanin_sukhovolsky",
+    "spike_at_100",
+    "turnout_share_correlation",
+    "zero_five_test",
+]

@@ -8,15 +8,19 @@ methods returning new values; floats are never rounded here (renderers round).
 from __future__ import annotations
 
 import dataclasses
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from audit._json import jsonable
 from audit.messages import render
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 class Evidence(str, Enum):
@@ -125,6 +129,59 @@ class CheckResult:
     excluded: Mapping[str, int] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # keep the short repr below in subclasses: @dataclass does not replace a __repr__
+        # the class itself defines, and it runs after this hook
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = CheckResult.__repr__  # type: ignore[method-assign]
+
+    def __repr__(self) -> str:
+        """One line: the test, scope, candidate, statistic, p-value and its method."""
+        parts = [repr(self.test)]
+        parts += [f"{name}={value!r}" for name, value in (("scope", self.scope),
+                                                          ("candidate", self.candidate))
+                  if value is not None]
+        parts.append(f"statistic={_short(self.statistic)}")
+        parts.append(f"pvalue={_short(self.pvalue)}")
+        if self.pvalue_adjusted is not None:
+            parts.append(f"pvalue_adjusted={_short(self.pvalue_adjusted)}")
+        if self.pvalue_method:
+            parts.append(f"method={self.pvalue_method!r}")
+        parts.append(f"evidence={self.evidence.value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        """The result in a notebook: the shared fields, the sentence and the table's head."""
+        rows = [("test", self.test), ("scope", self.scope), ("candidate", self.candidate),
+                ("statistic", _short(self.statistic)), ("z", _short(self.z)),
+                ("p-value", _short(self.pvalue)),
+                ("adjusted p-value", _short(self.pvalue_adjusted)),
+                ("method", self.pvalue_method), ("evidence", self.evidence.value),
+                ("effect", f"{_short(self.effect)} {self.effect_unit}".strip()
+                 if self.effect is not None else None),
+                ("n", f"{self.n:,}"), ("null", self.null)]
+        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+                       f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+                       for k, v in rows if v not in (None, ""))
+        table = ""
+        if len(self.table):
+            shown = self.table.head(12).to_html(index=False, float_format=_short,
+                                                border=0)
+            more = (f"<p>{len(self.table):,} rows; <code>.table</code> has them all</p>"
+                    if len(self.table) > 12 else "")
+            table = f"<details><summary>table</summary>{shown}{more}</details>"
+        return (f"<div><strong>{html.escape(type(self).__name__)}</strong>"
+                f"<table>{body}</table><p>{html.escape(self.sentence)}</p>{table}</div>")
+
+    def plot(self, **options: Any) -> Figure:
+        """The result's figure (:func:`audit.figures.plot_result`; options such as
+        ``lang=``, ``ax=`` or ``candidate=`` (the name to show) go to the figure
+        function). Raises ``TypeError`` for a result that has no figure."""
+        from audit.figures.results import plot_result  # figures import checks: lazily
+
+        return plot_result(self, **options)
+
     @property
     def sentence(self) -> str:
         """The result in one English sentence (``message.render(lang)`` for others)."""
@@ -146,12 +203,25 @@ class CheckResult:
         return out
 
 
+def _short(value: float | None) -> str:
+    """A number in four significant digits (a repr, never a stored value)."""
+    if value is None:
+        return "None"
+    return f"{value:.4g}"
+
+
+#: The columns of :func:`results_frame`, in order.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "test", "scope", "candidate", "statistic", "z", "pvalue", "pvalue_adjusted",
+    "pvalue_method", "evidence", "effect", "effect_unit", "n", "null", "sentence")
+
+
 def results_frame(results: Sequence[CheckResult]) -> pd.DataFrame:
-    """One row per result with the shared fields (a summary table, pingouin style)."""
+    """One row per result with the shared fields (:data:`RESULT_COLUMNS`): a tidy summary
+    table of several tests, pingouin style."""
     return pd.DataFrame([{
         "test": r.test, "scope": r.scope, "candidate": r.candidate, "statistic": r.statistic,
-        "pvalue": r.pvalue, "pvalue_adjusted": r.pvalue_adjusted,
-        "pvalue_method": r.pvalue_method, "z": r.z, "effect": r.effect,
-        "effect_unit": r.effect_unit, "n": r.n, "null": r.null, "evidence": r.evidence.value,
-        "sentence": r.sentence,
-    } for r in results])
+        "z": r.z, "pvalue": r.pvalue, "pvalue_adjusted": r.pvalue_adjusted,
+        "pvalue_method": r.pvalue_method, "evidence": r.evidence.value, "effect": r.effect,
+        "effect_unit": r.effect_unit, "n": r.n, "null": r.null, "sentence": r.sentence,
+    } for r in results], columns=list(RESULT_COLUMNS))

@@ -721,8 +721,9 @@ def check_successive(earlier: Claim, later: Claim, election: Election | None = N
     elif pvalue is None:
         message = Message("claims.successive.shift_untested", msg)
         evidence = Evidence.NOT_TESTED
-    else:
-        message = Message("claims.successive.shift", msg)
+    else:  # a bound of about 1 says nothing: the shift is then one chance makes easily
+        message = Message("claims.successive.shift" if pvalue < 0.5
+                          else "claims.successive.shift_ordinary", msg)
         evidence = evidence_from_pvalue(pvalue)
     effect = float(lead["shift"]) if lead is not None and inc_total > 0 else None
     return SuccessiveResult(

@@ -48,6 +48,7 @@ from audit.model import (
     COUNT_COLUMNS,
     KEY_COLUMNS,
     SheetTable,
+    natural_order,
     region_code_column,
     region_name_column,
     vote_column,
@@ -613,7 +614,7 @@ def _region_tables(m: _Match, region: np.ndarray | None, columns: Sequence[str],
         "agreement_rate": rate, "abs_difference": abs_votes.astype(np.int64),
     }, columns=region_cols)
     kept = np.flatnonzero((tables_a + tables_b) > 0)
-    kept = kept[_natural_order(regions["region_code"].iloc[kept])]  # groups, display order
+    kept = kept[natural_order(regions["region_code"].iloc[kept])]  # groups, display order
     regions = regions.iloc[kept].reset_index(drop=True)
     shown = kept[matched[kept] > 0]
     cands = [_candidate_of(c, keys) for c in columns]
@@ -626,14 +627,6 @@ def _region_tables(m: _Match, region: np.ndarray | None, columns: Sequence[str],
         "tables_differing": sn[shown].ravel().astype(np.int64),
     }, columns=vote_cols)
     return regions, region_votes
-
-
-def _natural_order(codes: pd.Series) -> np.ndarray:
-    """Positions that sort region codes numerically when all are numbers, else as text."""
-    as_num = pd.to_numeric(codes, errors="coerce")
-    if as_num.notna().all():
-        return np.argsort(as_num.to_numpy(), kind="stable")
-    return np.argsort(codes.astype(str).to_numpy(), kind="stable")
 
 
 def _table_label(center: str, table: str) -> str:
@@ -791,7 +784,7 @@ def _bound_regions(m: _Match, region: np.ndarray | None, violating: np.ndarray,
         "share_violating": sums[:, 0] / np.maximum(matched, 1),
         "shortfall": sums[:, 1]}, columns=cols)
     kept = np.flatnonzero(matched > 0)
-    kept = kept[_natural_order(out["region_code"].iloc[kept])]
+    kept = kept[natural_order(out["region_code"].iloc[kept])]
     return out.iloc[kept].reset_index(drop=True)
 
 

@@ -1318,14 +1318,6 @@ def last_digit_extremes(counts: np.ndarray, *, probs: np.ndarray | None = None,
 _SHARE_TESTS = ("c05", "p05", "repeated_pairs", "adjacent_pairs", "distant_pairs")
 
 
-def _simulated_pvalue(run: Callable[[], DigitTestResult]) -> float | None:
-    """The simulation-null p-value of the same test, to explain a textbook rejection."""
-    try:
-        return run().pvalue
-    except ValueError:  # no honest model for this column (e.g. registered voters)
-        return None
-
-
 def _message(name: str, data: _Data, sheets: SheetTable, kind: str, spec: _Spec, *,
              statistic: float, pvalue: float, n: int, sim_pvalue: float | None,
              explained: bool = True, redraws: int | None = None, **extra: Any) -> Message:

@@ -888,7 +888,7 @@ def _run_klimek(sheets: SheetTable, rng: np.random.Generator) -> KlimekFitResult
 
 register(CheckSpec(
     name="fingerprints.klimek", family="fingerprints",
-    run=_run_klimek,
+    run=_run_klimek, function=klimek_fit,
     needs=frozenset({"registered"}), calibrated=False, fast=False, min_units=100,
     uncalibrated="model",
     description="Klimek et al. (2012) fraud-model fit; fair-model parametric test."))

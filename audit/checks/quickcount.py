@@ -79,7 +79,13 @@ from audit.checks.sampling import uniform_draws
 from audit.claims import OTHERS, Claim
 from audit.errors import AuditError
 from audit.inert import restore, write_csv
-from audit.model import SheetTable, region_code_column, region_name_column, sha256_file
+from audit.model import (
+    SheetTable,
+    natural_sorted,
+    region_code_column,
+    region_name_column,
+    sha256_file,
+)
 
 SAMPLE_SCHEMA = "election-audit/quickcount-sample"
 SCHEMA = "election-audit/quickcount"
@@ -88,10 +94,6 @@ SCHEMA_VERSION = 1
 NO_REGION = "(none)"
 _SAMPLE_COLUMNS = ("draw", "stratum", "stratum_name", "stratum_draw", "frame_index",
                    "center_id", "table_id", "stratum_tables", "stratum_sample")
-
-
-def _natural(text: str) -> tuple[int, int | str]:
-    return (0, int(text)) if text.isdigit() else (1, text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ class SamplingFrame:
 
     def strata(self) -> pd.Series:
         """Tables per stratum (``N_h``), strata in natural order."""
-        order = sorted(self._positions, key=_natural)
+        order = natural_sorted(self._positions)
         return pd.Series([len(self._positions[h]) for h in order],
                          index=pd.Index(order, name="stratum"), name="tables", dtype=np.int64)
 
@@ -471,9 +473,9 @@ def quick_count(sheets: SheetTable, sample: QuickCountSample, *, confidence: flo
     key_draws = draws["center_id"].astype(str) + "\x1f" + draws["table_id"].astype(str)
     at = pd.Index(key_sheets.to_numpy(dtype=object)).get_indexer(key_draws.to_numpy())
     found = at >= 0
-    codes = sorted(draws["stratum"].astype(str).unique(), key=_natural)
+    codes = natural_sorted(draws["stratum"].astype(str).unique())
     sizes = draws.groupby("stratum")["stratum_tables"].first().reindex(codes).to_numpy()
-    stratum = pd.Index(codes).get_indexer(draws["stratum"].astype(str))[found]
+    stratum = pd.Index(codes).get_indexer(pd.Index(draws["stratum"].astype(str)))[found]
     rows = at[found]
     categories = list(sheets.candidates)
     votes = sheets.votes[rows].astype(np.float64)
@@ -578,5 +580,5 @@ def stratum_summary(sample: QuickCountSample, sheets: SheetTable | None) -> pd.D
                      + sheets.data["table_id"].astype(str))
         keys = draws["center_id"].astype(str) + "\x1f" + draws["table_id"].astype(str)
         out["held"] = keys.isin(held_keys).groupby(draws["stratum"], sort=False).sum()
-    out = out.reindex(sorted(out.index, key=_natural))
+    out = out.reindex(natural_sorted(out.index))
     return out.reset_index()

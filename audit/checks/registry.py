@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,9 @@ class CheckSpec:
         runs it for every candidate it tests (the leader on the sheets, the declared winner,
         every candidate above a share; :func:`audit.forensics.candidates_to_test`), not only
         for the first.
+    function : callable or None
+        The family function of a check registered with a hand-written ``run`` (see
+        :meth:`family_function`).
     uncalibrated : str
         Why a check that is not ``calibrated`` gets no evidence label, one of
         :data:`UNCALIBRATED_REASONS` (shown with its result as the message
@@ -112,6 +116,24 @@ class CheckSpec:
     description: str = ""
     per_candidate: bool = False
     uncalibrated: str = ""
+    function: Callable[..., CheckResult] | None = None
+
+    def family_function(self) -> tuple[Callable[..., CheckResult], dict[str, Any]]:
+        """The family function the check runs and the options the registry fixes (e.g.
+        ``quantity="share"``): :mod:`audit.checks` exports a function of the same name.
+
+        Read from a :func:`runner`; a check registered with a hand-written runner names its
+        function with the field ``function``.
+        """
+        check: Any = self.function or self.run
+        fixed: dict[str, Any] = {}
+        if isinstance(check, _Runner):
+            fixed = dict(check.fixed)
+            check = check.check
+        if isinstance(check, partial):
+            fixed = {**check.keywords, **fixed}
+            check = check.func
+        return check, fixed
 
     def __post_init__(self) -> None:
         if not self.calibrated and self.uncalibrated not in UNCALIBRATED_REASONS:

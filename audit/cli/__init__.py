@@ -67,6 +67,10 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
                err=True)
 
 
+#: The flag of each library parameter whose flag is not ``--<name-with-dashes>``.
+FLAGS: dict[str, str] = {"profile": "--mapping"}
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"election-audit: error: {message}", err=True)
     sys.exit(code)
@@ -86,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except AuditError as exc:
         if verbose:
             raise
-        _fail(" ".join(str(exc).split()), exc.exit_code)
+        _fail(exc.for_cli(FLAGS), exc.exit_code)
     except click.exceptions.Abort as exc:  # click turns Ctrl-C into Abort
         _fail("interrupted" if isinstance(exc.__cause__, KeyboardInterrupt) else "aborted",
               130 if isinstance(exc.__cause__, KeyboardInterrupt) else 1)

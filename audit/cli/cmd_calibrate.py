@@ -111,6 +111,7 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
       election-audit calibrate venezuela-2024 --tables 1000000 --n-sims 20 --n-power 0
     """
     from audit.checks.registry import registered
+    from audit.cli.calibration_files import write_outputs, write_summary
     from audit.errors import AuditError
     from audit.model import SheetTable
     from audit.simulate.calibrate import (
@@ -118,8 +119,6 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
         ShapeSampler,
         calibrate,
         forensics_verdict,
-        write_outputs,
-        write_summary,
     )
     from audit.simulate.shape import ElectionShape, fit_shape
 

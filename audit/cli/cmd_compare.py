@@ -102,7 +102,7 @@ def _read(path: Path, mapping: str | None, tag: str) -> Any:
     try:
         return read_sheets(path, profile=mapping)
     except AuditError as exc:
-        text = str(exc).replace("with --mapping", f"with --mapping-{tag.lower()}")
+        text = exc.for_cli({"profile": f"--mapping-{tag.lower()}"})
         raise type(exc)(f"FILE_{tag} ({path.name}): {text}") from exc
 
 

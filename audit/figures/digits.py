@@ -17,11 +17,18 @@ from matplotlib.ticker import FuncFormatter
 
 from audit.checks.digits import PAIR_KINDS, DigitTestResult
 from audit.figures import figure_and_axes, label, legend_outside, number
+from audit.model import VOTE_PREFIX
 
 
 def _kind(result: DigitTestResult) -> str:
     return result.digits if result.digits in ("first", "second", "first_two", "last", "pairs",
                                               "percent") else "digit"
+
+
+def counts_label(result: DigitTestResult) -> str:
+    """The counts a digit test read, as a reader names them: the candidate's key rather
+    than its column ("UR", not "votes_UR"), other columns as they are."""
+    return ", ".join(c.removeprefix(VOTE_PREFIX) for c in result.column)
 
 
 def plot_digit_distribution(result: DigitTestResult, *, column: str | None = None,
@@ -64,7 +71,7 @@ def plot_digit_distribution(result: DigitTestResult, *, column: str | None = Non
     _floor_span(ax, table)
     if title is None:
         title = label("digits.title", lang, what=label(f"digits.what.{kind}", lang),
-                      column=column or ", ".join(result.column), n=number(result.n, "int", lang),
+                      column=column or counts_label(result), n=number(result.n, "int", lang),
                       p=number(result.pvalue, "p", lang))
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2),

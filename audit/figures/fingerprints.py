@@ -10,6 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from audit.checks.fingerprints import FingerprintResult, KlimekFitResult
 from audit.figures import figure_and_axes, label, legend_outside, number
@@ -30,7 +31,11 @@ def plot_fingerprint(result: FingerprintResult, *, candidate: str | None = None,
     mesh = ax.pcolormesh(100 * result.edges, 100 * result.edges, masked, cmap="viridis",
                          norm=LogNorm(vmin=1, vmax=max(float(hist.max()), 1.0)),
                          rasterized=True)  # 10,000 cells: an image inside the vector figure
-    fig.colorbar(mesh, ax=ax, label=label("fingerprints.stations", lang))
+    bar = fig.colorbar(mesh, ax=ax, label=label("fingerprints.stations", lang))
+    # counts as plain numbers of the language (a log axis would write mathtext "10^{1}",
+    # which a figure drawing its text as written shows raw)
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v, "int", lang)))
+    bar.ax.yaxis.set_minor_formatter(NullFormatter())
     corner = float(result.params.get("corner", 0.95))
     ax.add_patch(Rectangle((100 * corner, 100 * corner), 100 - 100 * corner,
                            100 - 100 * corner, fill=False, edgecolor="#c0504d", lw=1.0,

@@ -407,7 +407,8 @@ def detect_profile(header: Sequence[str], profiles: Iterable[Profile] | None = N
     """The one profile that fits ``header`` and explains the most of its columns.
 
     Raises :class:`ProfileError` when none fits (naming the near misses and what they lack)
-    or when several fit equally well (naming them, so the user can pass ``--mapping``).
+    or when several fit equally well (naming them, so the user can pass ``profile=``, the
+    command line's ``--mapping``).
     """
     ranked = rank_profiles(header, bundled_profiles() if profiles is None else profiles)
     fitting = [m for m in ranked if m.fits]
@@ -420,17 +421,17 @@ def detect_profile(header: Sequence[str], profiles: Iterable[Profile] | None = N
             return best[0].profile
         names = ", ".join(m.profile.name for m in best)
         raise ProfileError(f"several profiles fit this file equally well ({names}); "
-                           f"choose one with --mapping")
+                           f"choose one with profile=", parameters=("profile",))
     near = [m for m in ranked
             if m.missing and len(m.missing) <= max(2, len(m.profile.source_columns()) // 2)]
     if near:
         hints = "; ".join(f"{m.profile.name} lacks {', '.join(m.missing[:4])}"
                           + ("…" if len(m.missing) > 4 else "") for m in near[:3])
         raise ProfileError(f"no profile fits this file's columns; nearest: {hints}. "
-                           f"Pass --mapping FILE (see docs/profiles.md)")
+                           f"Pass profile=FILE (see docs/profiles.md)", parameters=("profile",))
     shown = ", ".join(str(h) for h in list(header)[:6])
     raise ProfileError(f"no profile fits this file's columns ({shown}…); write a mapping file "
-                       f"and pass --mapping FILE (see docs/profiles.md)")
+                       f"and pass profile=FILE (see docs/profiles.md)", parameters=("profile",))
 
 
 _REGION_CODE = re.compile(r"^region_(.+)_code$")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from audit._version import __version__
-from audit.cases import Case, load_case
+from audit.cases import Case, datasets_dir, load_case
 from audit.checks._result import CheckResult, Evidence, Message
 from audit.ingest import IngestResult
 from audit.model import SheetTable, sha256_file
@@ -134,7 +134,9 @@ def how_to_supply(need: str, ctx: ReportContext) -> Message:
             return msg("report.how.sheets_manifest", file=entry.file, folder=source.folder,
                        url=url, sha=entry.sha256[:16], where=where)
         return msg(f"report.how.{need}")
-    if need == "claims":
+    if need == "claims":  # a bundled case is part of the installed package: never edited
+        if ctx.case.path.resolve().parent == datasets_dir().resolve():
+            return msg("report.how.claims_bundled", case=ctx.case.name)
         return msg("report.how.claims", folder=ctx.case.name)
     return msg(f"report.how.{need}")
 

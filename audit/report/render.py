@@ -25,7 +25,8 @@ def infer_format(path: str | Path, format: str | None = None) -> str:
         if suffix in suffixes:
             return name
     raise AuditError(f"cannot tell the report format from '{Path(path).name}'; use an "
-                     f"extension .pdf, .html, .json or .md, or give --format")
+                     f"extension .pdf, .html, .json or .md, or give format=",
+                     parameters=("format",))
 
 
 def render(model: ReportModel, path: str | Path, *, format: str | None = None,

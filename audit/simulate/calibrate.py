@@ -53,7 +53,6 @@ from audit._version import __version__
 from audit.checks._options import DEFAULT_RESAMPLES, battery_options
 from audit.checks.multiple import adjusted_pvalues, family
 from audit.checks.registry import CheckSpec, registered
-from audit.inert import write_csv
 from audit.model import SheetTable
 from audit.simulate.engine import simulate
 from audit.simulate.manipulate import (
@@ -786,30 +785,6 @@ def _ci(r: pd.Series) -> str:
     return f"{100 * r['ci_low']:.1f}–{100 * r['ci_high']:.1f}%"
 
 
-def write_outputs(cal: Calibration, folder: os.PathLike[str] | str, label: str, *,
-                  command: str = "", title: str | None = None) -> list[str]:
-    """Write ``calibration-<label>.{md,csv,json,svg}`` to ``folder``; return the paths."""
-    from audit.figures.calibration import plot_calibration
-
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"calibration-{label}"
-    import matplotlib
-
-    fig = plot_calibration(cal)
-    svg = out / f"{stem}.svg"
-    with matplotlib.rc_context({"svg.hashsalt": "election-audit", "svg.fonttype": "none"}):
-        fig.savefig(svg, format="svg", metadata={"Date": None})
-    md = out / f"{stem}.md"
-    md.write_text(to_markdown(cal, title=title or f"Calibration: {label}", command=command,
-                              figure=svg.name), encoding="utf-8")
-    csv = out / f"{stem}.csv"
-    write_csv(cal.table, csv, float_format="%.6g")
-    js = out / f"{stem}.json"
-    js.write_text(summary_json(cal.summary(label=label, command=command)), encoding="utf-8")
-    return [str(p) for p in (md, csv, js, svg)]
-
-
 # --------------------------------------------------------------------------------------------
 # per-case summaries: what the outputs show beside each calibrated test
 # --------------------------------------------------------------------------------------------
@@ -844,16 +819,6 @@ def _simulator_settings(shape: ElectionShape | ShapeSampler) -> dict[str, Any]:
     out["size_effect"] = {k: _sig(v) for k, v in info["size_effect"].items()}
     out["fit"] = {k: v for k, v in info.get("fit", {}).items()}
     return out
-
-
-def write_summary(cal: Calibration, path: os.PathLike[str] | str, *, label: str = "",
-                  command: str = "") -> str:
-    """Write :meth:`Calibration.summary` to ``path`` (e.g. a case's ``calibration.json``)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(summary_json(cal.summary(label=label, command=command)),
-                      encoding="utf-8")
-    return str(target)
 
 
 def summary_json(summary: Mapping[str, Any]) -> str:

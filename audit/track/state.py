@@ -37,6 +37,7 @@ from audit.model import (
     Election,
     Provenance,
     SheetTable,
+    natural_sorted,
     region_code_column,
     region_name_column,
     vote_column,
@@ -171,10 +172,10 @@ class TrackState:
                                f"{', '.join(self.levels) or 'none'}")
             code = tables[region_code_column(level)].astype("string").fillna("")
             name = tables[region_name_column(level)].astype("string").fillna("")
-        regions = sorted(set(code), key=_natural)
+        regions = natural_sorted(set(code))
         if level is not None:
             known = [r.code for r in self.election.regions_at(level)]
-            regions = sorted(set(regions) | set(known), key=_natural)
+            regions = natural_sorted(set(regions) | set(known))
         names = name.groupby(code.to_numpy(), sort=False).first().to_dict()
         names.update({r.code: r.name for r in self.election.regions_at(level or "")})
 
@@ -225,11 +226,6 @@ class TrackState:
 
 def _key(frame: pd.DataFrame) -> pd.Series:
     return frame["center_id"].astype("string") + _SEP + frame["table_id"].astype("string")
-
-
-def _natural(text: str) -> tuple[int, int | str]:
-    """Sort key: whole numbers by value, before any text."""
-    return (0, int(text)) if text.isdigit() else (1, text)
 
 
 def _sort_keys(frame: pd.DataFrame) -> np.ndarray:

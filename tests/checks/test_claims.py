@@ -346,6 +346,14 @@ class TestSuccessive:
         assert r.decreases == ()
         assert r.evidence is Evidence.CONSISTENT  # 541 tables: a 2.7-point shift is ordinary
         assert r.totals.set_index("field").loc["null", "increment"] == 74
+        # a bound near 1 is never printed as "probability at most 1.000"
+        assert r.pvalue is not None
+        assert r.pvalue > 0.5
+        assert r.message.id == "claims.successive.shift_ordinary"
+        assert "at most" not in r.sentence
+        assert "would often produce" in r.sentence
+        b = check_successive(LEDGER.get("cne-b1"), LEDGER.get("cne-b2"), VE)
+        assert b.message.id == "claims.successive.shift"
 
     def test_implied_null_votes_fall_between_site_and_csv(self) -> None:
         # site (<= 31 Jul): voters 10,613,881, valid (sum) 10,595,722 -> 18,159 implied nulls;

@@ -102,3 +102,15 @@ def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["compare", "--help"], capsys)
     assert code == 0
     assert "Example:" in out
+
+
+def test_profile_errors_name_the_flag_of_each_file(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """The library says ``profile=``; compare names ``--mapping-a`` / ``--mapping-b``."""
+    a = tmp_path / "a.csv"
+    a.write_text("x,y,z\n1,2,3\n", encoding="utf-8")
+    code, out, err = run(["compare", str(a), str(a)], capsys)
+    assert (code, out) == (2, "")
+    assert "FILE_A (a.csv): no profile fits" in err
+    assert "pass --mapping-a FILE" in err
+    assert "profile=" not in err

@@ -119,3 +119,20 @@ def test_numbers_follow_the_language(sheets: SheetTable) -> None:
     assert ticks
     assert all(t.endswith("\u00a0%") and "," in t for t in ticks)
     assert np.isfinite(res.statistic or 0.0)
+
+
+def test_no_figure_shows_raw_mathtext(sheets: SheetTable, dispute: DisputeResult) -> None:
+    """Figures draw their text as written, so a tick label matplotlib would write as mathtext
+    (a log colour bar's "$\\mathdefault{10^{1}}$") must be formatted as a plain number."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for name, make in _figures(sheets, dispute).items():
+        fig = make("es")
+        FigureCanvasAgg(fig).draw()  # tick labels exist once drawn
+        drawn = _texts(fig)
+        assert "mathdefault" not in drawn, name
+        assert "$" not in drawn, name
+    fp = plot_fingerprint(fingerprint(sheets), lang="es")
+    FigureCanvasAgg(fp).draw()
+    bar = fp.axes[-1]
+    assert {"1", "10"} <= {t.get_text() for t in bar.get_yticklabels()}

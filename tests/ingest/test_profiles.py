@@ -59,7 +59,10 @@ class TestDetection:
             detect_profile(header)
         message = str(err.value)
         assert "venezuela-2024-opposition-v2 lacks NM" in message
-        assert "--mapping" in message
+        # the library names its parameter; the command line, its flag
+        assert "Pass profile=FILE" in message
+        assert "--mapping" not in message
+        assert "Pass --mapping FILE (see" in err.value.for_cli({"profile": "--mapping"})
 
     def test_nothing_close(self) -> None:
         with pytest.raises(ProfileError, match="no profile fits this file's columns"):

@@ -58,7 +58,8 @@ _PROBE = r"""() => {
   const split = [];
   for (const td of document.querySelectorAll('table.data td')) {
     const style = getComputedStyle(td);
-    probe.style.font = style.font;
+    // words are measured in the font they are drawn in (a code cell's is monospace)
+    probe.style.font = getComputedStyle(td.querySelector('code') || td).font;
     let widest = 0;
     for (const word of td.textContent.split(/[\s\/\u2013\u2014-]+/)) {  // break points
       if (word.length > 24) continue;  // hashes and URLs may break anywhere

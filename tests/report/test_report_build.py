@@ -246,3 +246,20 @@ def test_hooks_validate_their_section() -> None:
 
 def test_bundled_case_loads() -> None:
     assert load_case("venezuela-2024").election.tables == 30026
+
+
+def test_claims_are_never_added_inside_the_installed_package(mini_case: Case) -> None:
+    """A bundled case without a ledger (Russia 2011) is copied first, never edited in place;
+    a case folder of the user's own gets the ledger in that folder."""
+    bundled = build_report("russia-2011", options=NOFIG)
+    hows = {text(m.how, lang) for s in bundled.sections for m in _missing(s)
+            if m.needs.id == "report.need.claims" for lang in ("en", "es")}
+    assert hows == {
+        text(msg("report.how.claims_bundled", case="russia-2011"), "en"),
+        text(msg("report.how.claims_bundled", case="russia-2011"), "es")}
+    assert any("election-audit cases copy russia-2011 my-case" in h for h in hows)
+    assert not any("to the case folder" in h or "a la carpeta del caso" in h for h in hows)
+    own = build_report(mini_case, options=NOFIG)
+    mine = {text(m.how, "en") for s in own.sections for m in _missing(s)
+            if m.needs.id == "report.need.claims"}
+    assert mine == {text(msg("report.how.claims", folder=mini_case.name), "en")}

@@ -433,6 +433,21 @@ class TestPublishable:
                 found = IDS.search(visible)
                 assert found is None, (section["id"], block.get("name"), found)
 
+    def test_every_caption_and_paragraph_starts_with_a_capital(self, reports: Reports,
+                                                              lang: str) -> None:
+        """A sentence may open with a label written for the middle of one ("el boletín 1
+        del CNE frente a ..."); what the reader sees starts with a capital."""
+        from audit.report.formats.prepare import prepare
+
+        starts = []
+        for section in prepare(reports.model(lang, True)).to_dict()["sections"]:
+            for block in section["blocks"]:
+                starts += [block[k] for k in ("text", "caption") if block.get(k)]
+                starts += block.get("items", [])
+        assert len(starts) > 100
+        lower = [s[:40] for s in starts if s[:1].islower()]
+        assert not lower, lower
+
     def test_spanish_pdf_has_no_english_sentence(self, reports: Reports) -> None:
         from audit.messages import catalogue
 

@@ -17,6 +17,7 @@ import pytest
 
 from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.registry import _REGISTRY, CheckSpec, get, register, registered
+from audit.cli.calibration_files import write_outputs
 from audit.errors import AuditError
 from audit.model import SheetTable
 from audit.simulate import ElectionShape, simulate, stuff_ballots
@@ -30,7 +31,6 @@ from audit.simulate.calibrate import (
     calibrate,
     clopper_pearson,
     to_markdown,
-    write_outputs,
 )
 
 
@@ -293,7 +293,8 @@ def test_the_band_fails_a_miscalibrated_test() -> None:
 
 
 def test_verdict_row_and_summary(shape: ElectionShape, tmp_path: Path) -> None:
-    from audit.simulate.calibrate import VERDICT, load_calibration, write_summary
+    from audit.cli.calibration_files import write_summary
+    from audit.simulate.calibrate import VERDICT, load_calibration
 
     uniform = CheckSpec("testing.uniform", "testing", uniform_check)
     cal = calibrate(shape, checks=[uniform], n_sims=40, scenarios=[

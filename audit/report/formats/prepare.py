@@ -157,15 +157,16 @@ def _table(block: Table, lang: str, max_rows: int, number: int | None) -> dict[s
     hosts = [[link_host(v) if k == "link" and v.startswith(("http://", "https://")) else ""
               for v, k in zip(r, kinds, strict=True)] for r in rows]
     return {"type": "table", "name": block.name, "number": number, "hosts": hosts,
-            "caption": _t(block.caption, lang), "notes": notes, "header": header,
+            "caption": capitalize(_t(block.caption, lang)), "notes": notes, "header": header,
             "kinds": kinds, "align": ["right" if c.numeric else "left" for c in block.columns],
             "rows": rows, "fit": fit, "widths": widths, "font_size": size}
 
 
 def _block(block: Block, lang: str, max_rows: int, counters: dict[str, int]
            ) -> dict[str, Any]:
-    # Every text block starts with a capital, also when its sentence opens with a label
-    # written to sit inside a sentence ("el boletín 1 del CNE", "the simulated authority's").
+    # Every text block and caption starts with a capital, also when its sentence opens with a
+    # label written to sit inside a sentence ("el boletín 1 del CNE", "the simulated
+    # authority's").
     if isinstance(block, Paragraph):
         return {"type": "paragraph", "text": capitalize(_t(block.message, lang))}
     if isinstance(block, Heading):
@@ -188,7 +189,8 @@ def _block(block: Block, lang: str, max_rows: int, counters: dict[str, int]
         counters["figure"] += 1
         n = counters["figure"]
         return {"type": "figure", "name": block.name, "number": n,
-                "file": f"fig-{n:02d}-{block.name}.svg", "caption": _t(block.caption, lang),
+                "file": f"fig-{n:02d}-{block.name}.svg",
+                "caption": capitalize(_t(block.caption, lang)),
                 "width": block.width, "svg": block.svg}
     raise TypeError(f"unknown block {type(block).__name__}")
 

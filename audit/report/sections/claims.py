@@ -232,20 +232,24 @@ def citations(d: DisputeResult, ctx: ReportContext) -> list[Block]:
                      src.archived[0] if src.archived else None,
                      copies[0] if copies else None))
     statuses = {c.source.primary_status for c in d.ledger.timeline()}
+    columns = [Column("claim", msg("report.col.claim")),
+               Column("publisher", msg("report.col.publisher")),
+               Column("date", msg("report.col.date")),
+               Column("primary", msg("report.col.primary"), "link"),
+               Column("archived", msg("report.col.archived"), "link"),
+               Column("copy", msg("report.col.copy"), "link")]
+    # a column of links none of the claims has (no archived copy confirmed) is left out
+    keep = [i for i, col in enumerate(columns)
+            if col.kind != "link" or any(row[i] is not None for row in rows)]
     return [Heading(msg("report.claims.citations_heading")),
-            Table(columns=(
-                Column("claim", msg("report.col.claim")),
-                Column("publisher", msg("report.col.publisher")),
-                Column("date", msg("report.col.date")),
-                Column("primary", msg("report.col.primary"), "link"),
-                Column("archived", msg("report.col.archived"), "link"),
-                Column("copy", msg("report.col.copy"), "link"),
-            ), rows=tuple(rows), name="claims-sources", max_rows=200,
-                caption=msg("report.claims.sources_caption"),
-                note=msg("report.claims.sources_note",
-                         cited=sum(c.source.primary_status == "cited by a third party"
-                                   for c in d.ledger.timeline()))
-                if statuses & set(_STATUS) else None)]
+            Table(columns=tuple(columns[i] for i in keep),
+                  rows=tuple(tuple(row[i] for i in keep) for row in rows),
+                  name="claims-sources", max_rows=200,
+                  caption=msg("report.claims.sources_caption"),
+                  note=msg("report.claims.sources_note",
+                           cited=sum(c.source.primary_status == "cited by a third party"
+                                     for c in d.ledger.timeline()))
+                  if statuses & set(_STATUS) else None)]
 
 
 #: ``primary_url_status`` of the claims ledger -> message key of the sources table.
@@ -594,10 +598,6 @@ def summary(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     if len(table):
         blocks.append(Paragraph(d.compatibility.message))
     return blocks
-
-
-def _unused(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    return []
 
 
 register_section(SectionHook(section="claims", family="claims", build=build_claims, run=run,

@@ -1,0 +1,296 @@
+"""The public face of the registered checks: one signature family for plain arrays.
+
+Every test registered in :mod:`audit.checks.registry` is exported from :mod:`audit.checks`
+under the name of its family function, callable on plain arrays (one value per polling
+station) in the manner of :mod:`scipy.stats`, or on a :class:`~audit.model.SheetTable`:
+
+* digit tests take the tested counts and the station totals they are drawn from::
+
+      second_digit_test(counts, totals, *, n_resamples=999, rng=7)
+
+* turnout and fingerprint tests take a candidate's votes, the ballots cast and the
+  registered voters::
+
+      integer_percentages(votes, voters, registered)
+
+* every one of them also takes tally sheets and the candidate to test::
+
+      second_digit_test(sheets, candidate="NM", rng=7)
+
+``candidate`` is the one keyword for the candidate everywhere: with sheets, the key of the
+candidate whose counts are tested (default: the leader on the sheets; a list pools several,
+for the digit tests); with arrays, the label the result and its figures carry. Monte Carlo
+tests take ``n_resamples`` (default :data:`DEFAULT_RESAMPLES`, the package's one default)
+and ``rng`` (a seed, a ``numpy.random.Generator``, a ``SeedSequence`` or None). Other
+options are passed through to the family function, documented there.
+
+The wrappers build a minimal table from the arrays (:func:`sheets_from_arrays`) and call the
+family function: the statistics are the same as the command line's for the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from audit._random import RNGLike
+from audit.checks import digits, fingerprints, turnout
+from audit.checks._options import DEFAULT_RESAMPLES
+from audit.checks._result import CheckResult
+from audit.model import SheetTable, region_code_column, vote_column
+
+#: The key of the votes that are not the tested candidate's, in tables built from arrays.
+OTHERS = "others"
+
+#: The region level of tables built from arrays with ``regions=``.
+REGION_LEVEL = "region"
+
+ArrayLike = npt.ArrayLike
+
+
+def _counts(name: str, values: ArrayLike, n: int | None = None, *,
+            nullable: bool = False) -> np.ndarray:
+    """``values`` as a 1-D float array of non-negative whole numbers (NaN allowed where
+    ``nullable``), checked against the length ``n``."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"{name}= must be one-dimensional (one value per station), "
+                         f"got shape {x.shape}")
+    if n is not None and len(x) != n:
+        raise ValueError(f"{name}= has {len(x)} values, expected {n} (one per station)")
+    finite = x[~np.isnan(x)]
+    if len(finite) < len(x) and not nullable:
+        raise ValueError(f"{name}= has missing values")
+    if np.any(finite < 0) or np.any(finite != np.round(finite)):
+        raise ValueError(f"{name}= must hold non-negative whole numbers (counts)")
+    return x
+
+
+def _nullable(x: np.ndarray) -> Any:
+    """A nullable integer array (NaN: not stated)."""
+    return pd.array(x, dtype="Int64")
+
+
+def sheets_from_arrays(votes: ArrayLike, valid: ArrayLike | None = None, *,
+                       registered: ArrayLike | None = None, voters: ArrayLike | None = None,
+                       regions: ArrayLike | None = None, centers: ArrayLike | None = None,
+                       candidate: str = "candidate",
+                       name: str = "arrays") -> SheetTable:
+    """A :class:`~audit.model.SheetTable` of one station per array element.
+
+    Parameters
+    ----------
+    votes
+        The tested candidate's votes per station.
+    valid
+        Valid votes per station (the share's denominator and the digit tests' totals);
+        default ``voters``. The votes of everyone else are ``valid - votes``, under the key
+        :data:`OTHERS`.
+    registered, voters
+        Registered voters and ballots cast per station (optional; NaN: not stated). With
+        both ``valid`` and ``voters``, the ballots cast but not valid, ``voters - valid``,
+        are the table's null ballots.
+    regions
+        A region code per station (level :data:`REGION_LEVEL`), for the checks that compare
+        or group stations within regions.
+    centers
+        A polling-centre code per station (default: one centre per station): the stations of
+        one centre share a reflection in the sign-flip nulls and a group in the honest
+        digit null.
+    candidate
+        The key and label of the tested candidate.
+    name
+        The table's name.
+    """
+    k = _counts("votes", votes)
+    n = len(k)
+    if valid is not None:
+        total = _counts("valid", valid, n)
+    elif voters is not None:
+        total = _counts("voters", voters, n)
+    else:
+        raise ValueError("valid= (or voters=) is needed: the totals the votes are drawn from")
+    if np.any(k > total):
+        raise ValueError("votes= exceed the totals (valid= or voters=) at "
+                         f"{int(np.sum(k > total))} stations")
+    if not candidate or candidate == OTHERS:
+        raise ValueError(f"candidate= must be a non-empty label other than {OTHERS!r}")
+    data: dict[str, Any] = {}
+    levels: tuple[str, ...] = ()
+    if regions is not None:
+        codes = np.asarray(regions).astype(str)
+        if codes.shape != (n,):
+            raise ValueError(f"regions= must hold one code per station ({n})")
+        data[region_code_column(REGION_LEVEL)] = codes
+        levels = (REGION_LEVEL,)
+    if centers is None:
+        data["center_id"] = np.arange(1, n + 1).astype(str)
+        data["table_id"] = np.full(n, "1")
+    else:
+        data["center_id"] = np.asarray(centers).astype(str)
+        if data["center_id"].shape != (n,):
+            raise ValueError(f"centers= must hold one code per station ({n})")
+        data["table_id"] = np.arange(1, n + 1).astype(str)
+    for column, values in (("registered", registered), ("voters", voters)):
+        if values is not None:
+            data[column] = _nullable(_counts(column, values, n, nullable=True))
+    if valid is not None and voters is not None:
+        # ballots cast but not valid: the share of ballots counted (Kobak et al. 2016)
+        invalid = data["voters"].to_numpy(dtype=np.float64, na_value=np.nan) - total
+        data["null"] = _nullable(np.where(invalid >= 0, invalid, np.nan))
+    data["valid"] = total.astype(np.int64)
+    data[vote_column(candidate)] = k.astype(np.int64)
+    data[vote_column(OTHERS)] = (total - k).astype(np.int64)
+    data["source"] = np.full(n, name)
+    data["line"] = np.arange(2, n + 2, dtype=np.int64)
+    return SheetTable(pd.DataFrame(data), candidates=(candidate, OTHERS), levels=levels,
+                      name=name)
+
+
+def _sheets(data: SheetTable | ArrayLike, valid: ArrayLike | None, *,
+            registered: ArrayLike | None, voters: ArrayLike | None, regions: ArrayLike | None,
+            centers: ArrayLike | None, candidate: str | Sequence[str] | None
+            ) -> tuple[SheetTable, Any]:
+    """The table to test and the candidate to pass on: ``data`` itself when it is sheets,
+    else the table built from the arrays with the tested candidate's key."""
+    if isinstance(data, SheetTable):
+        given = [p for p, v in (("totals/voters", valid), ("registered", registered),
+                                ("regions", regions), ("centers", centers))
+                 if v is not None]
+        if given:
+            raise TypeError(f"with tally sheets, pass no arrays ({', '.join(given)}=): the "
+                            "sheets hold them; choose the candidate with candidate=")
+        return data, candidate
+    if candidate is not None and not isinstance(candidate, str):
+        raise TypeError("with arrays, candidate= is the label of the counts (a string)")
+    label = candidate or "candidate"
+    return sheets_from_arrays(data, valid, registered=registered, voters=voters,
+                              regions=regions, centers=centers, candidate=label), label
+
+
+_DIGIT_PARAMETERS = """
+    Parameters
+    ----------
+    counts : array_like or SheetTable
+        The tested counts, one per station; or tally sheets (then no other array).
+    totals : array_like, optional
+        The totals the counts are drawn from (valid votes), one per station.
+    candidate : str or list of str, optional
+        With sheets, the candidate key(s) tested (default: the leader; a list pools them);
+        with arrays, the label of the counts.
+    regions, centers : array_like, optional
+        Region and polling-centre codes per station, for the honest null's groups.
+    n_resamples : int, optional
+        Most honest redraws of the null (default :data:`DEFAULT_RESAMPLES`).
+    rng : int, Generator, SeedSequence or None, optional
+        Seed or generator of the redraws.
+    **options
+        Options of the family function (``null``, ``model``, ``min_count`` ...).
+"""
+
+_STATION_PARAMETERS = """
+    Parameters
+    ----------
+    votes : array_like or SheetTable
+        The tested candidate's votes, one per station; or tally sheets (then no other array).
+    voters : array_like, optional
+        Ballots cast per station (the share's denominator unless ``valid`` is given).
+    registered : array_like, optional
+        Registered voters per station (turnout's denominator).
+    valid : array_like, optional
+        Valid votes per station, where they differ from ballots cast.
+    candidate : str, optional
+        With sheets, the candidate key tested (default: the leader); with arrays, its label.
+    regions, centers : array_like, optional
+        Region and polling-centre codes per station, for tests that group stations.
+    **options
+        Options of the family function{mc}.
+"""
+
+
+def _public(impl: Callable[..., CheckResult], wrapper: Callable[..., CheckResult],
+            parameters: str) -> Callable[..., CheckResult]:
+    """``wrapper`` named and documented as the public face of ``impl``."""
+    wrapper.__name__ = wrapper.__qualname__ = impl.__name__
+    wrapper.__module__ = "audit.checks"
+    doc = (impl.__doc__ or impl.__name__).strip()
+    summary = doc.splitlines()[0]
+    wrapper.__doc__ = (
+        f"{summary}\n\n"
+        f"    The test on plain arrays (one value per station, see :mod:`audit.checks.arrays`)\n"
+        f"    or on tally sheets with ``candidate=``; the null, the statistic and the result\n"
+        f"    are those of the family function ``{impl.__module__}.{impl.__name__}``.\n"
+        f"{parameters}\n"
+        f"    Returns\n    -------\n    CheckResult\n"
+        f"        The family's result (see :class:`CheckResult`).\n")
+    return wrapper
+
+
+def _digit_face(impl: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
+    def test(counts: SheetTable | ArrayLike, totals: ArrayLike | None = None, *,
+             candidate: str | Sequence[str] | None = None, regions: ArrayLike | None = None,
+             centers: ArrayLike | None = None, n_resamples: int = DEFAULT_RESAMPLES,
+             rng: RNGLike = None, **options: Any) -> CheckResult:
+        sheets, column = _sheets(counts, totals, registered=None, voters=None,
+                                 regions=regions, centers=centers, candidate=candidate)
+        return impl(sheets, column, n_resamples=n_resamples, rng=rng, **options)
+    return _public(impl, test, _DIGIT_PARAMETERS)
+
+
+def _station_face(impl: Callable[..., CheckResult], *,
+                  monte_carlo: bool) -> Callable[..., CheckResult]:
+    def test(votes: SheetTable | ArrayLike, voters: ArrayLike | None = None,
+             registered: ArrayLike | None = None, *, valid: ArrayLike | None = None,
+             candidate: str | None = None, regions: ArrayLike | None = None,
+             centers: ArrayLike | None = None, **options: Any) -> CheckResult:
+        if monte_carlo:
+            options.setdefault("n_resamples", DEFAULT_RESAMPLES)
+        sheets, key = _sheets(votes, valid if valid is not None else voters,
+                              registered=registered,
+                              voters=None if isinstance(votes, SheetTable) else voters,
+                              regions=regions, centers=centers, candidate=candidate)
+        return impl(sheets, candidate=key, **options)
+    mc = (": ``n_resamples`` (default :data:`DEFAULT_RESAMPLES`), ``rng`` ..."
+          if monte_carlo else "")
+    return _public(impl, test, _STATION_PARAMETERS.format(mc=mc))
+
+
+first_digit_test = _digit_face(digits.first_digit_test)
+second_digit_test = _digit_face(digits.second_digit_test)
+first_two_digits_test = _digit_face(digits.first_two_digits_test)
+last_digit_test = _digit_face(digits.last_digit_test)
+second_digit_mean_test = _digit_face(digits.second_digit_mean_test)
+last_digit_mean_test = _digit_face(digits.last_digit_mean_test)
+zero_five_test = _digit_face(digits.zero_five_test)
+percent_zero_five_test = _digit_face(digits.percent_zero_five_test)
+digit_pairs_test = _digit_face(digits.digit_pairs_test)
+
+distribution = _station_face(turnout.distribution, monte_carlo=False)
+spike_at_100 = _station_face(turnout.spike_at_100, monte_carlo=False)
+integer_percentages = _station_face(turnout.integer_percentages, monte_carlo=False)
+regional_outliers = _station_face(turnout.regional_outliers, monte_carlo=True)
+turnout_share_correlation = _station_face(turnout.turnout_share_correlation,
+                                          monte_carlo=False)
+skewness = _station_face(turnout.skewness, monte_carlo=True)
+kurtosis = _station_face(turnout.kurtosis, monte_carlo=True)
+dip_test = _station_face(turnout.dip_test, monte_carlo=False)
+sobyanin_sukhovolsky = _station_face(turnout.sobyanin_sukhovolsky, monte_carlo=False)
+shpilkin_excess = _station_face(turnout.shpilkin_excess, monte_carlo=False)
+
+fingerprint = _station_face(fingerprints.fingerprint, monte_carlo=False)
+klimek_fit = _station_face(fingerprints.klimek_fit, monte_carlo=False)
+corner_asymmetry = _station_face(fingerprints.corner_asymmetry, monte_carlo=True)
+
+#: The public tests, by the name of the family function they face.
+TESTS: dict[str, Callable[..., CheckResult]] = {f.__name__: f for f in (
+    first_digit_test, second_digit_test, first_two_digits_test, last_digit_test,
+    second_digit_mean_test, last_digit_mean_test, zero_five_test, percent_zero_five_test,
+    digit_pairs_test, distribution, spike_at_100, integer_percentages, regional_outliers,
+    turnout_share_correlation, skewness, kurtosis, dip_test, sobyanin_sukhovolsky,
+    shpilkin_excess, fingerprint, klimek_fit, corner_asymmetry)}
+
+__all__ = ["OTHERS", "REGION_LEVEL", "TESTS", "sheets_from_arrays", *TESTS]

@@ -1,0 +1,149 @@
+"""The public namespace: every registered check from ``audit.checks``, on plain arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audit import checks
+from audit.checks.registry import registered
+from audit.simulate import simulate_clean
+
+SHEETS = simulate_clean(n_tables=400, n_regions=4, rng=3)
+DATA = SHEETS.data
+VOTES = DATA["votes_C1"].to_numpy()
+VALID = DATA["valid"].to_numpy()
+VOTERS = SHEETS.counts("voters")
+REGISTERED = SHEETS.counts("registered")
+REGIONS = DATA["region_region_code"].to_numpy()
+CENTERS = (DATA["region_region_code"] + "/" + DATA["center_id"]).to_numpy()
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return a is b or a == pytest.approx(b, rel=1e-12, nan_ok=True)
+
+
+def _options(spec: checks.CheckSpec) -> dict[str, object]:
+    function, fixed = spec.family_function()
+    options: dict[str, object] = dict(fixed)
+    if spec.family == "digits":
+        # the honest null grouped by the same regions in both tables (the simulated sheets
+        # also have polling centres, which plain arrays do not)
+        options.update(n_resamples=49, rng=1, level="region")
+    elif function.__name__ == "klimek_fit":
+        options.update(n_bootstrap=0, rng=1)
+    elif getattr(spec.run, "monte_carlo", False):
+        options.update(n_resamples=49, rng=1)
+    return options
+
+
+@pytest.mark.parametrize("spec", registered(), ids=lambda s: s.name)
+def test_every_registered_check_runs_on_plain_arrays(spec: checks.CheckSpec) -> None:
+    """Walks the registry: each check's family function is exported by ``audit.checks``
+    under its own name, takes numpy arrays, and gives the statistic it gives on the same
+    stations as tally sheets with ``candidate=`` (one number for one question; the same
+    observed counts where the null is honest redraws)."""
+    function, _ = spec.family_function()
+    public = getattr(checks, function.__name__)
+    assert function.__name__ in checks.__all__
+    assert public is checks.TESTS[function.__name__]
+    options = _options(spec)
+    if spec.family == "digits":
+        from_arrays = public(VOTES, VALID, regions=REGIONS, centers=CENTERS,
+                             candidate="C1", **options)
+    else:
+        from_arrays = public(VOTES, VOTERS, REGISTERED, valid=VALID, regions=REGIONS,
+                             centers=CENTERS, candidate="C1", **options)
+    from_sheets = public(SHEETS, candidate="C1", **options)
+    assert isinstance(from_arrays, checks.CheckResult)
+    assert from_arrays.test.split(".")[0] == spec.family
+    assert from_arrays.n == from_sheets.n
+    if from_arrays.null.startswith("simulation"):
+        # honest redraws depend on the other candidates' columns too (three on the sheets,
+        # one "others" column in the arrays): the same observed counts, other draws
+        if "observed" in from_arrays.table:
+            assert from_arrays.table["observed"].tolist() == \
+                from_sheets.table["observed"].tolist()
+        assert from_arrays.pvalue is None or 0 < from_arrays.pvalue <= 1
+    else:
+        assert _same(from_arrays.statistic, from_sheets.statistic)
+        assert _same(from_arrays.pvalue, from_sheets.pvalue)
+
+
+def test_public_namespace_lists_every_registered_function() -> None:
+    names = {spec.family_function()[0].__name__ for spec in registered()}
+    assert names == set(checks.TESTS)
+    assert checks.DEFAULT_RESAMPLES == 999
+    assert checks.adjust.__module__ == "audit.checks.multiple"
+
+
+def test_arrays_label_the_candidate_and_default_redraws() -> None:
+    res = checks.last_digit_mean_test(VOTES, VALID, candidate="Putin", rng=2)
+    assert res.candidate == "Putin"
+    assert res.params["n_resamples"] == checks.DEFAULT_RESAMPLES
+
+
+def test_array_errors_name_parameters() -> None:
+    with pytest.raises(ValueError, match=r"valid= \(or voters=\) is needed"):
+        checks.sheets_from_arrays(VOTES)
+    with pytest.raises(ValueError, match=r"votes= exceed the totals"):
+        checks.second_digit_test(VALID + 1, VALID)
+    with pytest.raises(ValueError, match=r"registered= has 3 values, expected 400"):
+        checks.integer_percentages(VOTES, VOTERS, REGISTERED[:3])
+    with pytest.raises(TypeError, match="with tally sheets, pass no arrays"):
+        checks.second_digit_test(SHEETS, VALID)
+
+
+def test_results_frame_is_tidy() -> None:
+    results = [checks.second_digit_test(VOTES, VALID, candidate="C1", n_resamples=99, rng=1),
+               checks.integer_percentages(VOTES, VOTERS, REGISTERED, valid=VALID,
+                                          candidate="C1")]
+    frame = checks.results_frame(results)
+    assert list(frame.columns[:9]) == ["test", "scope", "candidate", "statistic", "z",
+                                       "pvalue", "pvalue_adjusted", "pvalue_method",
+                                       "evidence"]
+    assert frame["test"].tolist() == ["digits.second_digit", "turnout.integer_percentages"]
+    assert frame.loc[0, "pvalue"] == results[0].pvalue
+    assert isinstance(frame, pd.DataFrame)
+    assert np.all(frame["candidate"] == "C1")
+
+
+def test_result_repr_is_one_short_line() -> None:
+    res = checks.second_digit_test(VOTES, VALID, candidate="C1", n_resamples=99, rng=1)
+    text = repr(res)
+    assert "\n" not in text
+    assert len(text) < 200
+    assert text.startswith("DigitTestResult('digits.second_digit', candidate='C1', ")
+    assert f"pvalue={res.pvalue:.4g}" in text
+    assert f"method='{res.pvalue_method}'" in text
+    assert "table" not in text
+
+
+def test_result_html_for_notebooks() -> None:
+    res = checks.integer_percentages(VOTES, VOTERS, REGISTERED, valid=VALID, candidate="<b>")
+    page = res._repr_html_()
+    assert "&lt;b&gt;" in page
+    assert "<b>" not in page
+    assert "turnout.integer_percentages" in page
+    assert "<details>" in page
+    assert res.to_dict()["candidate"] == "<b>"
+
+
+def test_result_plot_labels_the_candidate_by_name() -> None:
+    res = checks.last_digit_test(VOTES, VALID, candidate="C1", n_resamples=49, rng=1)
+    title = res.plot().axes[0].get_title()
+    assert "C1" in title
+    assert "votes_" not in title
+    named = res.plot(candidate="Putin").axes[0].get_title()
+    assert "Putin" in named
+    with pytest.raises(TypeError, match="no figure"):
+        checks.sobyanin_sukhovolsky(VOTES, VOTERS, REGISTERED, valid=VALID).plot()
+
+
+def test_every_public_name_resolves() -> None:
+    for name in checks.__all__:
+        assert getattr(checks, name) is not None, name
+    assert set(checks.__all__) <= set(dir(checks))
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        _ = checks.nonexistent  # type: ignore[attr-defined]
