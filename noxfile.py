@@ -88,7 +88,7 @@ CALIBRATIONS = {
     # issue 5: Russia 2011 Duma (the positive control: known fraud fingerprints); means fixed
     # per top-level region so that the variation between territorial commissions stays random
     # (95,225 stations: ~30 s per election, hence few elections; the interval says so)
-    "russia-2011": ["russia-2011", "--mean-level", "top", "--n-sims", "30",
+    "russia-2011": ["russia-2011", "--mean-level", "top", "--n-sims", "60",
                     "--n-power", "0", "--summary", "datasets/russia-2011/calibration.json"],
     # the demo case (2,000 simulated tables): its summary is the case's calibration.json
     "demo": ["demo", "--n-sims", "200", "--n-power", "20", "--scenarios", TARGETED,
