@@ -50,10 +50,15 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (timings are printed, never asserted in the test suite)."""
+    """Issue 14's ratios in one run (benchmarks/bench_summary.py: start-up, ingest, battery,
+    calibration, scaling 10k -> 3M stations); ``nox -s bench -- all`` runs every
+    benchmarks/bench_*.py instead. Timings are printed, never asserted in the test suite."""
     session.install("-e", ".[dev]")
-    for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
-        session.run("python", str(script), *session.posargs)
+    if session.posargs[:1] == ["all"]:
+        for script in sorted(Path("benchmarks").glob("bench_*.py")):
+            session.run("python", str(script), *session.posargs[1:])
+        return
+    session.run("python", "benchmarks/bench_summary.py", *session.posargs)
 
 
 #: The calibrated digit tests (the national-scale calibration runs only these).

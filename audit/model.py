@@ -374,7 +374,8 @@ class SheetTable:
 
     def totals(self) -> dict[str, int]:
         """Total votes per candidate key over all sheets."""
-        return {k: int(v) for k, v in zip(self.candidates, self.votes.sum(axis=0), strict=True)}
+        return {k: int(self._data[vote_column(k)].to_numpy(np.int64).sum())  # no (n, k) copy
+                for k in self.candidates}
 
     def total(self, column: str) -> int | None:
         """Sum of a count column over the sheets that state it (None if none does)."""

@@ -74,6 +74,9 @@ TABLES = 30_000
                    "by audit.simulate.calibrate.load_calibration).")
 @n_resamples_option(RESAMPLES)
 @click.option("--workers", type=click.IntRange(1), help="Processes (default: all cores).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run on a dask.distributed cluster (e.g. tcp://host:8786) instead of local "
+                   "processes; same results for a seed (docs/scale-out.md).")
 @output_option(kind="folder", help="Write calibration-<label>.md/.csv/.json/.svg into this "
                                    "folder.")
 @click.option("--label", help="Name used in output files (default: case or file name).")
@@ -88,7 +91,8 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
                       fast_only: bool, scenario_names: str | None, structure: str,
                       mean_level: str | None, tables: int | None, varied: bool,
                       layered: bool, with_verdict: bool, summary_path: Path | None,
-                      n_resamples: int | None, workers: int | None, output: Path | None,
+                      n_resamples: int | None, workers: int | None, scheduler: str | None,
+                      output: Path | None,
                       label: str | None, progress: bool | None, seed: int,
                       data_dir: Path | None, force: bool, as_json: bool) -> None:
     """Calibrate the forensic checks on clean elections shaped like TARGET.
@@ -109,6 +113,7 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
       election-audit calibrate --varied --tables 5000 --n-sims 200 -o docs
       election-audit calibrate --varied --layered --tables 5000 --n-sims 200 -o docs
       election-audit calibrate venezuela-2024 --tables 1000000 --n-sims 20 --n-power 0
+      election-audit calibrate --varied --n-sims 1000 --scheduler tcp://host:8786 -o docs
     """
     from audit.checks.registry import registered
     from audit.cli.calibration_files import write_outputs, write_summary
@@ -163,7 +168,8 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
     show = sys.stderr.isatty() if progress is None else progress
     cal = calibrate(shape, checks=specs, n_sims=n_sims, n_power=n_power, scenarios=scenarios,
                     seed=seed, n_resamples=n_resamples or RESAMPLES, workers=workers,
-                    progress=show, verdict=forensics_verdict if with_verdict else None)
+                    progress=show, verdict=forensics_verdict if with_verdict else None,
+                    scheduler=scheduler)
     if isinstance(target_obj, SheetTable):
         cal = _with_provenance(cal, target_obj)
     written: list[str] = []
@@ -209,10 +215,11 @@ def _target(target: str | None, source_id: str | None, mapping: str | None,
 
 def _command_line(data_dir: Path | None) -> str:
     """The command as typed, with paths in the data directory as ``$ELECTION_AUDIT_DATA/...``
-    (so a generated document names no machine-specific path)."""
+    (so a generated document names no machine-specific path), without the options that only
+    say where it runs (the outputs are the same whatever the executor)."""
     root = Path(data_dir).resolve() if data_dir is not None else None
     parts = ["election-audit"]
-    for arg in sys.argv[1:]:
+    for arg in _without_execution_options(sys.argv[1:]):
         path = Path(arg)
         if root is not None and path.exists() and path.resolve().is_relative_to(root):
             rel = path.resolve().relative_to(root).as_posix()
@@ -221,6 +228,25 @@ def _command_line(data_dir: Path | None) -> str:
         else:
             parts.append(shlex.quote(arg))
     return " ".join(parts)
+
+
+#: Options that choose where the work runs, not what it computes (with their value or not).
+EXECUTION_OPTIONS = {"--workers": True, "--scheduler": True, "--progress": False,
+                     "--no-progress": False}
+
+
+def _without_execution_options(args: list[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for arg in args:
+        name = arg.split("=", 1)[0]
+        if skip:
+            skip = False
+        elif name in EXECUTION_OPTIONS:
+            skip = EXECUTION_OPTIONS[name] and "=" not in arg
+        else:
+            out.append(arg)
+    return out
 
 
 def _with_provenance(cal: Any, sheets: Any) -> Any:

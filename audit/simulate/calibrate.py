@@ -23,8 +23,8 @@ generator state, so the digit tests share one Monte Carlo sample of honest redra
 forensics battery), and results do not depend on the number of workers, the order in which
 they finish, nor on which other checks are run. Checks run with the battery options of
 :mod:`audit.checks._options` (``n_resamples`` redraws per Monte Carlo null). Work is
-spread over processes (``concurrent.futures.ProcessPoolExecutor``, ``forkserver`` start where
-available); a progress bar goes to stderr.
+spread over local processes or a dask.distributed cluster (:mod:`audit.simulate.executors`,
+the same results for a seed); a progress bar goes to stderr.
 
 A check's rejection is ``p <= alpha`` (valid p-values, including Monte Carlo ones
 ``(k + 1)/(R + 1)``, satisfy ``P(p <= alpha) <= alpha`` under their null).
@@ -33,13 +33,10 @@ A check's rejection is ``p <= alpha`` (valid p-values, including Monte Carlo one
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-import pickle
 import sys
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -55,6 +52,7 @@ from audit.checks.multiple import adjusted_pvalues, family
 from audit.checks.registry import CheckSpec, registered
 from audit.model import SheetTable
 from audit.simulate.engine import simulate
+from audit.simulate.executors import map_chunks
 from audit.simulate.manipulate import (
     RUNNER_UP,
     duplicate_sheets,
@@ -367,7 +365,8 @@ def calibrate(target: ElectionShape | ShapeSampler | SheetTable, *,
               scenarios: Sequence[Scenario] | None = DEFAULT_SCENARIOS, alpha: float = 0.05,
               seed: int | None = 20240728, n_resamples: int = DEFAULT_RESAMPLES,
               workers: int | None = None, progress: bool = False,
-              verdict: VerdictFunction | None = None) -> Calibration:
+              verdict: VerdictFunction | None = None,
+              scheduler: str | None = None) -> Calibration:
     """False-positive rates and power of checks on elections shaped like ``target``.
 
     Parameters
@@ -402,6 +401,10 @@ def calibrate(target: ElectionShape | ShapeSampler | SheetTable, *,
         election (flagged or not), e.g. :func:`forensics_verdict`; its flag rate gets a row
         ``verdict`` (the family-wise flag rate on clean elections, the power on manipulated
         ones). Must be picklable (a module-level function) when ``workers > 1``.
+    scheduler
+        Address of a dask.distributed scheduler (``tcp://host:8786``) to run the simulations
+        on instead of local processes (:mod:`audit.simulate.executors`); the results are the
+        same for a seed.
     """
     shape = target if isinstance(target, (ElectionShape, ShapeSampler)) else fit_shape(target)
     if seed is None:
@@ -418,7 +421,7 @@ def calibrate(target: ElectionShape | ShapeSampler | SheetTable, *,
     job = _Job(shape=shape, checks=specs, conditions=tuple(conditions), seed=seed,
                n_power=n_power, n_slow=n_slow, n_resamples=n_resamples, verdict=verdict)
     workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
-    records = _run(job, n_sims, workers, progress)
+    records = _run(job, n_sims, workers, progress, scheduler)
     runs = pd.DataFrame.from_records(records, columns=list(_Job.COLUMNS))
     runs = runs.sort_values(["scenario", "intensity", "sim", "check"], kind="stable",
                             key=_scenario_order(chosen)).reset_index(drop=True)
@@ -534,58 +537,25 @@ class _Job:
         return (scenario, intensity, sim, spec.name, float(p), "ok", "")
 
 
-_WORKER_JOB: _Job | None = None
-
-
-def _init_worker(payload: bytes) -> None:
-    global _WORKER_JOB
-    _WORKER_JOB = pickle.loads(payload)
-
-
-def _run_chunk(sims: Sequence[int]) -> list[tuple[Any, ...]]:
-    assert _WORKER_JOB is not None
+def _run_sims(job: _Job, sims: Sequence[int]) -> list[tuple[Any, ...]]:
     out: list[tuple[Any, ...]] = []
     for sim in sims:
-        out += _WORKER_JOB.run_sim(sim)
+        out += job.run_sim(sim)
     return out
 
 
-def _run(job: _Job, n_sims: int, workers: int, progress: bool) -> list[tuple[Any, ...]]:
+def _run(job: _Job, n_sims: int, workers: int, progress: bool,
+         scheduler: str | None = None) -> list[tuple[Any, ...]]:
     bar = _progress(n_sims, progress)
     records: list[tuple[Any, ...]] = []
-    payload = None
-    if workers > 1 and n_sims > 1:
-        try:
-            payload = pickle.dumps(job)
-        except (pickle.PicklingError, AttributeError, TypeError) as exc:
-            print(f"election-audit: checks cannot be sent to worker processes ({exc}); "
-                  f"running in one process", file=sys.stderr)
     try:
-        if payload is None:
-            for sim in range(n_sims):
-                records += job.run_sim(sim)
-                bar.update(1)
-            return records
-        size = max(1, min(25, n_sims // (workers * 8)))
-        chunks = [list(range(i, min(i + size, n_sims))) for i in range(0, n_sims, size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                 initializer=_init_worker, initargs=(payload,)) as pool:
-            futures = {pool.submit(_run_chunk, c): len(c) for c in chunks}
-            for future in as_completed(futures):
-                records += future.result()
-                bar.update(futures[future])
+        for done, rows in map_chunks(_run_sims, job, range(n_sims), workers=workers,
+                                     scheduler=scheduler):
+            records += rows
+            bar.update(done)
         return records
     finally:
         bar.close()
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["audit.simulate.calibrate"])
-        return ctx
-    return multiprocessing.get_context("spawn")
 
 
 class _NoBar:
