@@ -1066,7 +1066,8 @@ def _simulation_key(name: str, data: _Data, spec: _Spec, opts: _Options,
         return None
     gen = rng if rng is not None else as_generator(opts.rng)
     return ("simulation", opts.shared.region, name, data.columns, spec, opts.model,
-            opts.level, opts.sampler, opts.n_resamples, type(gen.bit_generator).__name__, repr(gen.bit_generator.state))
+            opts.level, opts.sampler, opts.n_resamples, type(gen.bit_generator).__name__,
+            repr(gen.bit_generator.state))
 
 
 def _remember(opts: _Options, key: tuple[Any, ...] | None, pvalue: float,
