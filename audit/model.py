@@ -77,6 +77,11 @@ def vote_column(key: str) -> str:
     return f"{VOTE_PREFIX}{key}"
 
 
+def vote_key(column: str) -> str | None:
+    """The candidate key of a vote column (``"votes_EG"`` -> ``"EG"``), None for other columns."""
+    return column[len(VOTE_PREFIX):] if column.startswith(VOTE_PREFIX) else None
+
+
 def region_code_column(level: str) -> str:
     """The canonical column holding region codes at ``level``."""
     return f"region_{level}_code"
@@ -152,6 +157,18 @@ class Election:
 
     def regions_at(self, level: str) -> tuple[Region, ...]:
         return tuple(r for r in self.regions if r.level == level)
+
+    def label(self, key: str) -> str:
+        """The label tables and figures show for candidate ``key`` (short name, else name);
+        the key itself when the metadata does not list it."""
+        for c in self.candidates:
+            if c.key == key:
+                return c.label
+        return key
+
+    def labels(self) -> dict[str, str]:
+        """Candidate key -> :meth:`label`, for every candidate of the metadata."""
+        return {c.key: c.label for c in self.candidates}
 
     @classmethod
     def from_toml(cls, path: Path) -> Election:
@@ -426,6 +443,15 @@ class SheetTable:
                           candidates=self.candidates, levels=self.levels,
                           election=self.election, provenance=self.provenance,
                           name=self.name if name is None else name, unique_keys_checked=True)
+
+
+def candidate_label(key: str, *elections: Election | None) -> str:
+    """The one rule for naming a candidate: the label from the first of ``elections`` that
+    lists ``key`` (short name, else name), else the key itself."""
+    for election in elections:
+        if election is not None and key in election.candidate_keys:
+            return election.label(key)
+    return key
 
 
 def natural_order(codes: Iterable[Any]) -> np.ndarray:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from audit.errors import MetadataError
-from audit.model import Election, SheetTable
+from audit.model import Candidate, Election, SheetTable, candidate_label, vote_key
 
 
 def frame(**over: object) -> pd.DataFrame:
@@ -175,3 +175,18 @@ def test_natural_order_is_one_order_for_codes() -> None:
     assert natural_sorted(codes) == ["1", "02", "2", "10", "(none)", "A", "B"]
     assert natural_sorted(reversed(codes)) == natural_sorted(codes)
     assert natural_order(pd.Series(["b", "a"])).tolist() == [1, 0]
+
+
+def test_candidate_label_is_one_rule_for_names() -> None:
+    """Short name, else name; the first metadata that lists the key; else the key itself."""
+    a = Election(id="a", name="A", date=dt.date(2024, 7, 28), country="VE",
+                 candidates=(Candidate("EG", "Edmundo González", short_name="González"),
+                             Candidate("NM", "Nicolás Maduro")))
+    b = Election(id="b", name="B", date=dt.date(2024, 7, 28), country="VE",
+                 candidates=(Candidate("XX", "Someone Else", short_name="Else"),))
+    assert a.labels() == {"EG": "González", "NM": "Nicolás Maduro"}
+    assert a.label("ZZ") == "ZZ"
+    assert candidate_label("XX", None, a, b) == "Else"
+    assert candidate_label("EG", b, a) == "González"
+    assert candidate_label("QQ", a, b) == "QQ"
+    assert vote_key("votes_EG") == "EG" and vote_key("valid") is None

@@ -101,6 +101,7 @@ from audit.checks._result import CheckResult, Message, evidence_from_pvalue
 from audit.checks.pvalues import (
     SMALLEST,
     PValue,
+    count_pvalue,
     fitted_tail,
     normal_tail,
     quadratic_form_sf,
@@ -108,7 +109,7 @@ from audit.checks.pvalues import (
     sequential_pvalue,
 )
 from audit.checks.registry import CheckSpec, register, runner
-from audit.model import VOTE_PREFIX, SheetTable
+from audit.model import SheetTable, candidate_label, vote_key
 
 Null = Literal["simulation", "textbook"]
 Alternative = Literal["two-sided", "less", "greater"]
@@ -685,17 +686,9 @@ def _excluded(data: _Data, kind: str, spec: _Spec, n_used: int) -> dict[str, int
 
 
 def _label(sheets: SheetTable, columns: tuple[str, ...]) -> str:
-    names = []
-    for col in columns:
-        key = col[len(VOTE_PREFIX):] if col.startswith(VOTE_PREFIX) else None
-        if key is not None and sheets.election is not None:
-            try:
-                names.append(sheets.election.candidate(key).label)
-                continue
-            except KeyError:
-                pass
-        names.append(key or col)
-    return ", ".join(names)
+    keys = [vote_key(col) for col in columns]
+    return ", ".join(col if key is None else candidate_label(key, sheets.election)
+                     for col, key in zip(columns, keys, strict=True))
 
 
 @dataclass(frozen=True)
@@ -861,9 +854,7 @@ def _method_params(params: dict[str, Any], pv: PValue) -> None:
 
 def _candidate_of(columns: tuple[str, ...]) -> str | None:
     """The candidate key of a single vote column (None for other or pooled columns)."""
-    if len(columns) == 1 and columns[0].startswith(VOTE_PREFIX):
-        return columns[0][len(VOTE_PREFIX):]
-    return None
+    return vote_key(columns[0]) if len(columns) == 1 else None
 
 
 def _frozen(arr: np.ndarray | None) -> np.ndarray | None:
@@ -1307,7 +1298,7 @@ def last_digit_extremes(counts: np.ndarray, *, probs: np.ndarray | None = None,
     draws = gen.multinomial(int(counts.sum()), probs, size=n_resamples)
     hi, lo = int(counts.max()), int(counts.min())
     k = int(np.sum((draws.max(axis=1) >= hi) & (draws.min(axis=1) <= lo)))
-    return hi, lo, (k + 1) / (n_resamples + 1)
+    return hi, lo, count_pvalue(k, n_resamples)
 
 
 # --------------------------------------------------------------------------------------------

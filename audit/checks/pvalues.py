@@ -148,6 +148,14 @@ def exceeds(null: np.ndarray, observed: float, alternative: str = "greater",
     return np.asarray(out | ~np.isfinite(null))
 
 
+def count_pvalue(k: int, n_resamples: int) -> float:
+    """``(k + 1) / (R + 1)``: the Monte Carlo p-value of ``k`` redraws out of ``R`` at least as
+    extreme as the observed data, which counts the data as one member of the null so the
+    p-value is valid (Davison & Hinkley 1997, §4.2; Phipson & Smyth 2010). The one home of
+    this formula: every check that counts exceedances calls it."""
+    return (k + 1) / (n_resamples + 1)
+
+
 def monte_carlo_pvalue(null: np.ndarray, observed: float, *, alternative: str = "greater",
                        center: float = 0.0) -> float:
     """``(k + 1) / (R + 1)``, ``k`` the redraws at least as extreme as ``observed``.
@@ -157,7 +165,7 @@ def monte_carlo_pvalue(null: np.ndarray, observed: float, *, alternative: str = 
     Monte Carlo estimate; the checks report :func:`sequential_pvalue`.
     """
     k = int(exceeds(null, observed, alternative, center).sum())
-    return (k + 1) / (np.asarray(null).size + 1)
+    return count_pvalue(k, np.asarray(null).size)
 
 
 def null_z(null: np.ndarray, observed: float) -> float | None:
@@ -195,7 +203,7 @@ def sequential_pvalue(null: np.ndarray, observed: float, n_resamples: int, *,
     if null.size < n_resamples:
         return None
     if tail is None or null.size < MIN_TAIL_DRAWS:
-        return PValue((hits.size + 1) / (null.size + 1), "monte-carlo", z=z,
+        return PValue(count_pvalue(hits.size, null.size), "monte-carlo", z=z,
                       resamples=int(null.size))
     p, description = tail()
     return PValue(max(float(p), SMALLEST), "monte-carlo+fitted-tail", z=z,
@@ -505,7 +513,7 @@ def quadratic_form_sf(x: float, eigenvalues: np.ndarray) -> float:
 
 
 __all__ = ["BATCHES", "EXCEEDANCES", "METHODS", "MIN_TAIL_DRAWS", "SMALLEST", "PValue", "SignFlip",
-           "bernoulli_sum_sf", "exceeds", "fitted_tail", "monte_carlo_pvalue", "normal_tail",
-           "null_z", "pareto_tail",
+           "bernoulli_sum_sf", "count_pvalue", "exceeds", "fitted_tail", "monte_carlo_pvalue",
+           "normal_tail", "null_z", "pareto_tail",
            "poisson_binomial_pvalue", "quadratic_form_sf", "schedule", "sequential_pvalue",
            "sign_flip_test"]

@@ -61,6 +61,7 @@ from audit.checks._stations import (
 from audit.checks.pvalues import (
     EXCEEDANCES,
     SMALLEST,
+    count_pvalue,
     fitted_tail,
     normal_tail,
     poisson_binomial_pvalue,
@@ -835,7 +836,7 @@ def _basic_bootstrap_pvalue(theta: float, boot: np.ndarray, benchmark: float) ->
     k_hi = int(np.sum(boot >= reflected))
     k_lo = int(np.sum(boot <= reflected))
     if min(k_hi, k_lo) >= EXCEEDANCES:
-        return float(min(1.0, 2 * (min(k_hi, k_lo) + 1) / (boot.size + 1)))
+        return float(min(1.0, 2 * count_pvalue(min(k_hi, k_lo), boot.size)))
     side = "greater" if k_hi <= k_lo else "less"
     tail, _ = fitted_tail(boot, reflected, lambda x: normal_tail(boot, x, side),
                           alternative=side)

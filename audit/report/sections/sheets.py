@@ -27,10 +27,7 @@ SHARES_SHOWN = 6
 
 def candidate_label(ctx: ReportContext, key: str) -> str:
     """The label of a candidate (short name, else name, else key)."""
-    try:
-        return ctx.election.candidate(key).label
-    except KeyError:
-        return key
+    return ctx.election.label(key)
 
 
 def ranked_candidates(sheets: SheetTable) -> list[str]:
