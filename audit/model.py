@@ -92,6 +92,23 @@ def region_name_column(level: str) -> str:
     return f"region_{level}_name"
 
 
+def region_keys(frame: pd.DataFrame, level: str | None,
+                levels: Sequence[str]) -> tuple[pd.Series, pd.Series]:
+    """Each row's region code and name at ``level``: the one rule for grouping tables by region.
+
+    Nationally (``level=None``) every row is ``"national"`` with an empty name; at a level the
+    code column, and the name column (the codes where the frame has none). Raises ``KeyError``
+    naming the known levels when ``level`` is not one of ``levels``.
+    """
+    if level is None:
+        return pd.Series("national", index=frame.index), pd.Series("", index=frame.index)
+    if level not in levels:
+        raise KeyError(f"unknown region level {level!r}; levels: {', '.join(levels) or 'none'}")
+    codes = frame[region_code_column(level)]
+    names = frame.get(region_name_column(level), codes)
+    return codes, names
+
+
 # --------------------------------------------------------------------------------------------
 # Election metadata
 # --------------------------------------------------------------------------------------------
@@ -415,16 +432,9 @@ class SheetTable:
         df = self._data
         counts = [c for c in COUNT_COLUMNS if c in df]
         votes = [vote_column(k) for k in self.candidates]
-        if level is None:
-            keys = pd.Series("national", index=df.index, name="region_code")
-            names = pd.Series("", index=df.index, name="region_name")
-        else:
-            if level not in self.levels:
-                raise KeyError(f"unknown region level {level!r}; levels: {list(self.levels)}")
-            keys = df[region_code_column(level)].rename("region_code")
-            names = df[region_name_column(level)].rename("region_name") \
-                if region_name_column(level) in df else keys.rename("region_name")
-        frame = pd.concat([keys, names, df[counts + votes].astype("float64")], axis=1)
+        keys, names = region_keys(df, level, self.levels)
+        frame = pd.concat([keys.rename("region_code"), names.rename("region_name"),
+                           df[counts + votes].astype("float64")], axis=1)
         grouped = frame.groupby("region_code", sort=False, dropna=False)
         out = grouped[counts + votes].sum(min_count=1)
         out.insert(0, "tables", grouped.size())
