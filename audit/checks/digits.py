@@ -56,19 +56,10 @@ null_high      97.5% quantile
 
 References
 ----------
-.. [1] Mebane, W. R. (2006). Election forensics: vote counts and Benford's law. Summer
-       Meeting of the Political Methodology Society, UC-Davis.
-.. [2] Mebane, W. R. (2008). Election forensics: the second-digit Benford's law test and recent
-       American presidential elections. In Alvarez, Hall & Hyde (eds.), *Election Fraud*,
-       Brookings, 162–181.
-.. [3] Beber, B. & Scacco, A. (2012). What the numbers say: a digit-based test for election
-       fraud. Political Analysis 20(2), 211–234. doi:10.1093/pan/mps003
-.. [4] Deckert, J., Myagkov, M. & Ordeshook, P. C. (2011). Benford's law and the detection of
-       election fraud. Political Analysis 19(3), 245–268. doi:10.1093/pan/mpr014
-.. [5] Nigrini, M. J. (2012). *Benford's Law: Applications for Forensic Accounting, Auditing,
-       and Fraud Detection*. Wiley. doi:10.1002/9781119203094
-.. [6] Hicken, A. & Mebane, W. R. (2017). *A Guide to Elections Forensics*. USAID / IIE
-       (DRG Center working paper).
+Cited by author and year; the full entries are in :mod:`audit.references` under these keys:
+Mebane (2006) ``mebane2006``; Mebane (2008) ``mebane2008``, the second-digit (2BL) chapter;
+Beber & Scacco (2012) ``beber2012``; Deckert, Myagkov & Ordeshook (2011) ``deckert2011``;
+Nigrini (2012) ``nigrini2012``; Hicken & Mebane (2017) ``hicken2017``.
 """
 
 from __future__ import annotations
