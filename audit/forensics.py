@@ -48,7 +48,7 @@ from tqdm import tqdm
 
 from audit._json import jsonable
 from audit._version import __version__
-from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, battery_options
+from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, BatteryOptions
 from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.multiple import NATIONAL, adjust
 from audit.checks.multiple import summary as policy_summary
@@ -524,12 +524,12 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                 plan.append((scope, table, spec, None))
     show = sys.stderr.isatty() if progress is None else progress
     raw: list[Entry] = []
-    with battery_options(n_resamples=n_resamples, candidate=tested[0], n_refits=n_refits), \
-            tqdm(total=len(plan), desc="forensics", unit="check", file=sys.stderr,
+    options = BatteryOptions(n_resamples=n_resamples, candidate=tested[0], n_refits=n_refits)
+    with tqdm(total=len(plan), desc="forensics", unit="check", file=sys.stderr,
                  disable=not show, leave=False, dynamic_ncols=True) as bar:
         for scope, table, spec, cand in plan:
             bar.set_postfix_str(f"{scope.key} {spec.name}", refresh=False)
-            outcome = _run_one(scope, table, spec, seed, cand)
+            outcome = _run_one(scope, table, spec, seed, cand, options)
             if isinstance(outcome, Entry):
                 raw.append(outcome)
             else:
@@ -543,15 +543,13 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
 
 
 def _run_one(scope: Scope, table: SheetTable, spec: CheckSpec, seed: int | None,
-             candidate: str | None) -> Entry | Skip:
+             candidate: str | None, options: BatteryOptions) -> Entry | Skip:
     """One check in one scope (for one candidate): its entry, or a skip saying why."""
     rng = scope_generator(seed, scope.key, spec.family, candidate)
+    if candidate is not None:
+        options = dataclasses.replace(options, candidate=candidate)
     try:
-        if candidate is None:
-            result = spec.run(table, rng)
-        else:
-            with battery_options(candidate=candidate):
-                result = spec.run(table, rng)
+        result = spec.run(table, rng, options)
     except (ValueError, AuditError) as exc:
         return Skip(scope.key, spec.name, " ".join(str(exc).split()), candidate)
     if candidate is not None and result.candidate is None:

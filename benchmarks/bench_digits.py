@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from audit.checks import digits as D
-from audit.checks._options import battery_options
+from audit.checks._options import BatteryOptions
 from audit.checks.registry import registered
 from audit.model import SheetTable
 from audit.simulate import simulate_clean
@@ -51,9 +51,8 @@ def bench_national(stations: int) -> None:
 
         def run() -> None:
             seed = next(seeds)
-            with battery_options(n_resamples=999):
-                for spec in specs:
-                    spec.run(sheets, np.random.default_rng(seed))
+            for spec in specs:
+                spec.run(sheets, np.random.default_rng(seed), BatteryOptions(n_resamples=999))
         return run
 
     for label, func in (("one simulation-null test", one),

@@ -189,4 +189,5 @@ def test_candidate_label_is_one_rule_for_names() -> None:
     assert candidate_label("XX", None, a, b) == "Else"
     assert candidate_label("EG", b, a) == "González"
     assert candidate_label("QQ", a, b) == "QQ"
-    assert vote_key("votes_EG") == "EG" and vote_key("valid") is None
+    assert vote_key("votes_EG") == "EG"
+    assert vote_key("valid") is None

@@ -32,4 +32,5 @@ def test_every_method_note_cites_the_bibliography() -> None:
     load_all()
     citations = {r.citation() for r in _ENTRIES}
     cited = {ref for note in _METHODS.values() for ref in note.references}
-    assert cited and cited <= citations
+    assert cited
+    assert cited <= citations

@@ -87,7 +87,7 @@ from audit.checks._null import (
     resolve_column,
     trials_of,
 )
-from audit.checks._options import current as current_options
+from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks._result import CheckResult, Message, evidence_from_pvalue
 from audit.checks.pvalues import (
     SMALLEST,
@@ -469,7 +469,7 @@ def _replicates(models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
 
 def _columns(sheets: SheetTable, column: str | Sequence[str] | None) -> tuple[str, ...]:
     if column is None:
-        return (resolve_column(sheets, current_options().candidate_for(sheets)),) \
+        return (resolve_column(sheets, sheets.leader()),) \
             if len(sheets) else (resolve_column(sheets, sheets.candidates[0]),)
     if isinstance(column, str):
         return (resolve_column(sheets, column),)
@@ -591,7 +591,7 @@ def _iv(null: str, model: str, min_count: int, n_resamples: int | None) -> int:
         raise ValueError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
     if not isinstance(min_count, (int, np.integer)) or min_count < 0:
         raise ValueError(f"min_count must be a non-negative integer; got {min_count!r}")
-    resamples = current_options().n_resamples if n_resamples is None else int(n_resamples)
+    resamples = DEFAULT_RESAMPLES if n_resamples is None else int(n_resamples)
     if resamples < 1:
         raise ValueError("n_resamples must be at least 1")
     return resamples

@@ -22,7 +22,8 @@ child keyed by ``j`` and a CRC-32 of its name. Every check of a family starts fr
 generator state, so the digit tests share one Monte Carlo sample of honest redraws (as in the
 forensics battery), and results do not depend on the number of workers, the order in which
 they finish, nor on which other checks are run. Checks run with the battery options of
-:mod:`audit.checks._options` (``n_resamples`` redraws per Monte Carlo null). Work is
+:class:`audit.checks._options.BatteryOptions` passed to each (``n_resamples`` redraws per
+Monte Carlo null). Work is
 spread over local processes or a dask.distributed cluster (:mod:`audit.simulate.executors`,
 the same results for a seed); a progress bar goes to stderr.
 
@@ -46,7 +47,7 @@ from scipy import stats
 
 from audit._json import jsonable
 from audit._version import __version__
-from audit.checks._options import DEFAULT_RESAMPLES, battery_options
+from audit.checks._options import DEFAULT_RESAMPLES, BatteryOptions
 from audit.checks.multiple import adjusted_pvalues, family
 from audit.checks.registry import CheckSpec, registered
 from audit.model import SheetTable
@@ -489,11 +490,10 @@ class _Job:
     def run_checks(self, sheets: SheetTable, sim: int, scenario: str, intensity: float,
                    tag: str = CLEAN) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
-        with battery_options(n_resamples=self.n_resamples):
-            for spec in self.checks:
-                row = self._run_one(spec, sheets, sim, scenario, intensity, tag)
-                if row:
-                    rows.append(row)
+        for spec in self.checks:
+            row = self._run_one(spec, sheets, sim, scenario, intensity, tag)
+            if row:
+                rows.append(row)
         if self.verdict is not None:
             rows.append(self._verdict(sheets, sim, scenario, intensity, tag))
         return rows
@@ -526,7 +526,8 @@ class _Job:
                     f"fewer than {spec.min_units} sheets")
         try:
             # one generator per check family: the checks of a family share their redraws
-            result = spec.run(sheets, self.seed_for(sim, tag, spec.family))
+            result = spec.run(sheets, self.seed_for(sim, tag, spec.family),
+                              BatteryOptions(n_resamples=self.n_resamples))
         except Exception as exc:  # reported in the table, never hidden
             return (scenario, intensity, sim, spec.name, np.nan, "error",
                     f"{type(exc).__name__}: {exc}")
