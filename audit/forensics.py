@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +46,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from audit._json import jsonable
+from audit._random import stream
 from audit._version import __version__
 from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, BatteryOptions
 from audit.checks._result import CheckResult, Evidence, Message
@@ -379,8 +379,7 @@ def scope_generator(seed: int | None, scope: str, family: str,
     per candidate: derived from the seed and the names."""
     name = f"{scope}\x00{family}" if candidate is None else \
         f"{scope}\x00{family}\x00{candidate}"
-    key = zlib.crc32(name.encode())
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+    return stream(seed, name)
 
 
 def candidates_to_test(sheets: SheetTable, *, min_share: float = CANDIDATE_SHARE,

@@ -191,3 +191,21 @@ def test_candidate_label_is_one_rule_for_names() -> None:
     assert candidate_label("QQ", a, b) == "QQ"
     assert vote_key("votes_EG") == "EG"
     assert vote_key("valid") is None
+
+
+def test_named_streams_follow_one_recipe() -> None:
+    """audit._random.stream: SeedSequence(seed, spawn_key=names), texts as their CRC-32, so
+    forensics' (scope, family) streams and calibration's (sim, step) streams are the same
+    recipe, and a stream depends on nothing but the seed and its names."""
+    import zlib
+
+    from audit._random import stream
+    from audit.forensics import scope_generator
+
+    expected = np.random.default_rng(np.random.SeedSequence(
+        5, spawn_key=(3, zlib.crc32(b"clean"), zlib.crc32(b"digits")))).random(3)
+    np.testing.assert_array_equal(stream(5, 3, "clean", "digits").random(3), expected)
+    np.testing.assert_array_equal(scope_generator(5, "national", "digits").random(3),
+                                  stream(5, "national\x00digits").random(3))
+    assert stream(5, "digits").random() != stream(5, "turnout").random()
+    assert stream(5, "digits").random() != stream(6, "digits").random()

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import os
 import sys
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +45,7 @@ import pandas as pd
 from scipy import stats
 
 from audit._json import jsonable
+from audit._random import stream
 from audit._version import __version__
 from audit.checks._options import DEFAULT_RESAMPLES, BatteryOptions
 from audit.checks.multiple import adjusted_pvalues, family
@@ -470,10 +470,7 @@ class _Job:
 
     def seed_for(self, sim: int, *parts: str) -> np.random.Generator:
         """The generator of simulation ``sim`` and a named step (independent streams)."""
-        root = np.random.SeedSequence(self.seed)
-        keys = tuple(zlib.crc32(p.encode()) for p in parts)
-        return np.random.default_rng(np.random.SeedSequence(
-            root.entropy, spawn_key=(*root.spawn_key, sim, *keys)))
+        return stream(self.seed, sim, *parts)
 
     def run_sim(self, sim: int) -> list[tuple[Any, ...]]:
         shape = self.shape.draw(self.seed_for(sim, "shape")) \
