@@ -958,44 +958,8 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
     reg_outside = _registered_outside(claim, election)
 
     listed = [k for k in claim.counts if k != OTHERS]
-    rows = []
-    for key, q in claim.counts.items():
-        if key == OTHERS:
-            sheet_keys = [k for k in summary.candidates if k not in listed]
-            held = sum(summary.totals.get(k, 0) for k in sheet_keys)
-        elif key in summary.totals:
-            sheet_keys = [key]
-            held = summary.totals[key]
-        else:
-            continue
-        slack: int | None
-        if covers_all:
-            slack = 0
-        else:
-            options = []
-            if out_tables is not None:
-                m = min(out_tables, summary.tables)
-                options.append(sum(summary.top_sum(k, m) for k in sheet_keys))
-            if reg_outside is not None:
-                options.append(reg_outside)
-            slack = min(options) if options else None
-        excess = held - q.high
-        rows.append({"key": key, "sheets": held, "claim": q.high, "excess": excess,
-                     "slack": slack,
-                     "robust_excess": excess - slack if slack is not None else None,
-                     "need": max(0, q.low - held)})
-    for fld, stated in (("valid", claim.valid), ("null", claim.null_votes)):
-        held_v = summary.valid if fld == "valid" else summary.null
-        if stated is None or held_v is None:
-            continue
-        slack_v = 0 if covers_all else reg_outside
-        rows.append({"key": fld, "sheets": held_v, "claim": stated.high,
-                     "excess": held_v - stated.high, "slack": slack_v,
-                     "robust_excess": held_v - stated.high - slack_v
-                     if slack_v is not None else None,
-                     "need": max(0, stated.low - held_v)})
-    table = pd.DataFrame(rows, columns=["key", "sheets", "claim", "excess", "slack",
-                                        "robust_excess", "need"])
+    table = _lower_bounds(claim, summary, listed, covers_all=covers_all, out_tables=out_tables,
+                          reg_outside=reg_outside)
     cand_rows = table[~table["key"].isin(["valid", "null"])]
     violations = cand_rows[cand_rows["excess"] > 0]
     robust = cand_rows[cand_rows["robust_excess"].fillna(-1) > 0]
@@ -1011,20 +975,7 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
                       reg_outside=0 if covers_all else reg_outside)
     valid_left, voters_left = own["valid_left"], own["voters_left"]
     r_point, r_low, r_high = summary.registered_interval()
-    reg_total, reg_how = _uncovered_registry(claim, election)
-    totals_known = _registry_totals(claim, election)
-    uncovered: dict[str, Any] | None = None
-    if reg_total is not None and r_point >= 0:
-        cov_low = claim.coverage.registered.low if claim.coverage.registered is not None \
-            else reg_total.low
-        uncovered = {"point": max(0, reg_total.value - r_point),
-                     "low": max(0, min(cov_low, *totals_known) - r_high),
-                     "high": max(0, max(totals_known) - r_low),
-                     "method": "difference of totals" + (
-                         "" if summary.registered_tables == summary.tables else
-                         f" ({summary.tables - summary.registered_tables:,} sheets without "
-                         f"registered voters estimated)"),
-                     "registry": reg_how}
+    uncovered = _registered_without_sheets(claim, election, summary)
     in_claim = None
     if tables is not None and claim.coverage.registered is None and tables[0] >= summary.tables \
             and summary.registered_tables:
@@ -1082,6 +1033,29 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
     evidence = Evidence.IMPOSSIBLE if verdict in ("violation", "impossible_registered",
                                                   "impossible_own_totals") else \
         Evidence.NOT_TESTED
+    worst = (robust if len(robust) else violations)
+    message = _sheets_message(verdict, claim, name, summary, own, feas, worst,
+                              lead=lead_row is not None, need_total=need_total,
+                              uncovered=uncovered)
+    by_region = _by_region(summary, claim, listed)
+    effect = float(worst["excess"].max()) if len(worst) else (
+        float(-need_total) if need_total else None)
+    return SheetsResult(
+        test="claims.against_sheets", statistic=float(worst["excess"].max())
+        if len(worst) else None, pvalue=None, effect=effect,
+        effect_unit="votes (sheets above the claim)", n=summary.tables,
+        null="arithmetic (sheets genuine)", evidence=evidence, table=table,
+        message=message, params=params, claim=claim.id, sheets=name,
+        verdict=verdict, feasibility=feas, by_region=by_region)
+
+
+def _sheets_message(verdict: str, claim: Claim, name: str, summary: SheetSummary,
+                    own: dict[str, Any], feas: dict[str, Any], worst: pd.DataFrame, *,
+                    lead: bool, need_total: int,
+                    uncovered: dict[str, Any] | None) -> Message:
+    """The sentence of :func:`check_against_sheets`: its id follows the verdict (refined when
+    the violation also makes the claim impossible, or when only regions are held), its
+    parameters the worst violation and the leading candidate's need."""
     msg_id = f"claims.sheets.{verdict}"
     if verdict == "violation" and own["total_below"]:
         msg_id = "claims.sheets.violation_total_below"
@@ -1092,7 +1066,6 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
     if summary.unit_kind == "region" and msg_id.rsplit(".", 1)[1] in (
             "violation_and_impossible", "beyond_covered", "feasible"):
         msg_id += "_regions"
-    worst = (robust if len(robust) else violations)
     msg = {"claim": claim.id, "sheets": name, "tables": summary.tables,
            "claim_total": own["claim_total"] if own["claim_total"] is not None
            else float("nan"), "sheets_total": own["sheets_total"]}
@@ -1101,7 +1074,7 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
         msg.update({"key": str(w["key"]), "held": int(w["sheets"]), "stated": int(w["claim"]),
                     "excess": int(w["excess"]),
                     "robust": int(w["robust_excess"]) if pd.notna(w["robust_excess"]) else 0})
-    if lead_row is not None:
+    if lead:
         dist = feas.get("distribution", {})
         msg.update({"lead": feas["lead"], "need": feas["lead_need"],
                     "need_total": need_total,
@@ -1114,16 +1087,75 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
                     "turnout": 100 * feas.get("required_turnout", float("nan")),
                     "max_share": 100 * dist.get("lead_share_of_registered_max", float("nan")),
                     "reaching": dist.get("lead_share_of_registered_reaching", 0)})
-    by_region = _by_region(summary, claim, listed)
-    effect = float(worst["excess"].max()) if len(worst) else (
-        float(-need_total) if need_total else None)
-    return SheetsResult(
-        test="claims.against_sheets", statistic=float(worst["excess"].max())
-        if len(worst) else None, pvalue=None, effect=effect,
-        effect_unit="votes (sheets above the claim)", n=summary.tables,
-        null="arithmetic (sheets genuine)", evidence=evidence, table=table,
-        message=Message(msg_id, msg), params=params, claim=claim.id, sheets=name,
-        verdict=verdict, feasibility=feas, by_region=by_region)
+    return Message(msg_id, msg)
+
+
+def _lower_bounds(claim: Claim, summary: SheetSummary, listed: Sequence[str], *,
+                  covers_all: bool, out_tables: int | None,
+                  reg_outside: int | None) -> pd.DataFrame:
+    """The lower-bound table of :func:`check_against_sheets`: per claimed category (listed
+    candidates, the others pooled, valid and null votes) the sheets' sum, the claim, the
+    excess, the slack of the tables the claim leaves out, the robust excess and the need."""
+    rows = []
+    for key, q in claim.counts.items():
+        if key == OTHERS:
+            sheet_keys = [k for k in summary.candidates if k not in listed]
+            held = sum(summary.totals.get(k, 0) for k in sheet_keys)
+        elif key in summary.totals:
+            sheet_keys = [key]
+            held = summary.totals[key]
+        else:
+            continue
+        slack: int | None
+        if covers_all:
+            slack = 0
+        else:
+            options = []
+            if out_tables is not None:
+                m = min(out_tables, summary.tables)
+                options.append(sum(summary.top_sum(k, m) for k in sheet_keys))
+            if reg_outside is not None:
+                options.append(reg_outside)
+            slack = min(options) if options else None
+        excess = held - q.high
+        rows.append({"key": key, "sheets": held, "claim": q.high, "excess": excess,
+                     "slack": slack,
+                     "robust_excess": excess - slack if slack is not None else None,
+                     "need": max(0, q.low - held)})
+    for fld, stated in (("valid", claim.valid), ("null", claim.null_votes)):
+        held_v = summary.valid if fld == "valid" else summary.null
+        if stated is None or held_v is None:
+            continue
+        slack_v = 0 if covers_all else reg_outside
+        rows.append({"key": fld, "sheets": held_v, "claim": stated.high,
+                     "excess": held_v - stated.high, "slack": slack_v,
+                     "robust_excess": held_v - stated.high - slack_v
+                     if slack_v is not None else None,
+                     "need": max(0, stated.low - held_v)})
+    return pd.DataFrame(rows, columns=["key", "sheets", "claim", "excess", "slack",
+                                       "robust_excess", "need"])
+
+
+def _registered_without_sheets(claim: Claim, election: Election | None,
+                               summary: SheetSummary) -> dict[str, Any] | None:
+    """Registered voters of the tables without sheets: the registry total minus those of the
+    sheets (point), with an interval from the claim's coverage and every registry total
+    known (None when no total is known)."""
+    r_point, r_low, r_high = summary.registered_interval()
+    reg_total, reg_how = _uncovered_registry(claim, election)
+    if reg_total is None or r_point < 0:
+        return None
+    totals_known = _registry_totals(claim, election)
+    cov_low = claim.coverage.registered.low if claim.coverage.registered is not None \
+        else reg_total.low
+    return {"point": max(0, reg_total.value - r_point),
+            "low": max(0, min(cov_low, *totals_known) - r_high),
+            "high": max(0, max(totals_known) - r_low),
+            "method": "difference of totals" + (
+                "" if summary.registered_tables == summary.tables else
+                f" ({summary.tables - summary.registered_tables:,} sheets without "
+                f"registered voters estimated)"),
+            "registry": reg_how}
 
 
 def _by_region(summary: SheetSummary, claim: Claim, listed: Sequence[str]) -> pd.DataFrame:
