@@ -236,68 +236,106 @@ def check_arithmetic(claim: Claim, election: Election | None = None) -> Arithmet
         ``statistic`` is the number of failed rules, ``n`` the number checked.
     """
     cands = _candidates(election, claim)
-    rows: list[dict[str, Any]] = []
-    rounding = claim.percent_rounding
-
-    def add(rule: str, fld: str, stated: str, computed: str, ok: bool | None,
-            note: str = "", values: tuple[float, float] | None = None) -> None:
-        rows.append({"rule": rule, "field": fld, "stated": stated, "computed": computed,
-                     "ok": ok, "note": note,
-                     "stated_value": values[0] if values else None,
-                     "computed_value": values[1] if values else None})
-
-    def qv(stated: Quantity, computed: Quantity) -> tuple[float, float]:
-        return float(stated.value), float(computed.value)
-
-    def pv(pct: Percent, low: Fraction, high: Fraction) -> tuple[float, float]:
-        return float(pct.value), float((low + high) / 2 * 100)
-
-    counts_sum = claim.counts_total()
-    complete = claim.complete(cands)
-    if counts_sum is not None and claim.valid is not None:
-        if complete:
-            ok = counts_sum.low <= claim.valid.high and counts_sum.high >= claim.valid.low
-            add("counts_sum", "valid", _q_text(claim.valid), _q_text(counts_sum), ok,
-                "the candidates' counts must add up to the valid votes",
-                qv(claim.valid, counts_sum))
-        else:
-            ok = counts_sum.low <= claim.valid.high
-            add("counts_le_valid", "valid", _q_text(claim.valid), _q_text(counts_sum), ok,
-                "the listed candidates cannot have more than the valid votes",
-                qv(claim.valid, counts_sum))
-    if claim.voters is not None and claim.valid is not None:
-        parts = [claim.valid, *(q for q in (claim.null_votes, claim.blank_votes)
-                                if q is not None)]
-        ballots = total(parts)
-        if claim.null_votes is not None:
-            ok = ballots.low <= claim.voters.high and ballots.high >= claim.voters.low
-            add("ballots_sum", "voters", _q_text(claim.voters), _q_text(ballots), ok,
-                "valid + null (+ blank) votes must equal the voters", qv(claim.voters, ballots))
-        else:
-            add("valid_le_voters", "voters", _q_text(claim.voters), _q_text(claim.valid),
-                claim.valid.low <= claim.voters.high, "valid votes cannot exceed the voters",
-                qv(claim.voters, claim.valid))
+    rules = _Rules(claim.percent_rounding)
+    _total_rules(claim, cands, rules)
     ballots_q, ballots_how = claim.ballots_total(cands)
     registered, reg_how = _claim_registered(claim, election)
     cover_reg = claim.coverage.registered
     if ballots_q is not None and (claim.registered is not None or cover_reg is not None):
         limit = cover_reg if cover_reg is not None else claim.registered
         assert limit is not None
-        add("voters_le_registered", "voters", _q_text(limit), _q_text(ballots_q),
-            ballots_q.low <= limit.high, "voters cannot exceed the registered voters",
-            qv(limit, ballots_q))
+        rules.add("voters_le_registered", "voters", _q_text(limit), _q_text(ballots_q),
+                  ballots_q.low <= limit.high, "voters cannot exceed the registered voters",
+                  _qv(limit, ballots_q))
+    _percentage_rules(claim, cands, ballots_q is not None, rules)
+    if claim.turnout_pct is not None and ballots_q is not None:
+        _turnout_rule(claim, ballots_q, ballots_how, registered, reg_how, rules)
+    _coverage_rules(claim, election, registered, rules)
 
+    rows = rules.rows
+    table = pd.DataFrame(rows, columns=["rule", "field", "stated", "computed", "ok", "note",
+                                        "stated_value", "computed_value"])
+    checked = [r for r in rows if r["ok"] is not None]
+    failed = [r for r in checked if r["ok"] is False]
+    message, evidence = _arithmetic_message(claim, checked, failed)
+    return ArithmeticResult(
+        test="claims.arithmetic", statistic=float(len(failed)), pvalue=None,
+        effect=float(len(failed)), effect_unit="failed rules", n=len(checked),
+        null="arithmetic", evidence=evidence, table=table, message=message,
+        params={"claim": claim.id, "rounding": rules.rounding}, claim=claim.id,
+        failures=tuple(r["rule"] for r in failed))
+
+
+class _Rules:
+    """The rows of :func:`check_arithmetic`, one per rule checked (``ok`` None: not checked)."""
+
+    def __init__(self, rounding: str) -> None:
+        self.rounding = rounding
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, rule: str, fld: str, stated: str, computed: str, ok: bool | None,
+            note: str = "", values: tuple[float, float] | None = None) -> None:
+        self.rows.append({"rule": rule, "field": fld, "stated": stated, "computed": computed,
+                          "ok": ok, "note": note,
+                          "stated_value": values[0] if values else None,
+                          "computed_value": values[1] if values else None})
+
+
+def _qv(stated: Quantity, computed: Quantity) -> tuple[float, float]:
+    return float(stated.value), float(computed.value)
+
+
+def _pv(pct: Percent, low: Fraction, high: Fraction) -> tuple[float, float]:
+    return float(pct.value), float((low + high) / 2 * 100)
+
+
+def _total_rules(claim: Claim, cands: Sequence[str], rules: _Rules) -> None:
+    """The candidates' counts against the valid votes; valid + null (+ blank) = voters."""
+    counts_sum = claim.counts_total()
+    complete = claim.complete(cands)
+    if counts_sum is not None and claim.valid is not None:
+        if complete:
+            ok = counts_sum.low <= claim.valid.high and counts_sum.high >= claim.valid.low
+            rules.add("counts_sum", "valid", _q_text(claim.valid), _q_text(counts_sum), ok,
+                      "the candidates' counts must add up to the valid votes",
+                      _qv(claim.valid, counts_sum))
+        else:
+            ok = counts_sum.low <= claim.valid.high
+            rules.add("counts_le_valid", "valid", _q_text(claim.valid), _q_text(counts_sum),
+                      ok, "the listed candidates cannot have more than the valid votes",
+                      _qv(claim.valid, counts_sum))
+    if claim.voters is not None and claim.valid is not None:
+        parts = [claim.valid, *(q for q in (claim.null_votes, claim.blank_votes)
+                                if q is not None)]
+        ballots = total(parts)
+        if claim.null_votes is not None:
+            ok = ballots.low <= claim.voters.high and ballots.high >= claim.voters.low
+            rules.add("ballots_sum", "voters", _q_text(claim.voters), _q_text(ballots), ok,
+                      "valid + null (+ blank) votes must equal the voters",
+                      _qv(claim.voters, ballots))
+        else:
+            rules.add("valid_le_voters", "voters", _q_text(claim.voters),
+                      _q_text(claim.valid), claim.valid.low <= claim.voters.high,
+                      "valid votes cannot exceed the voters", _qv(claim.voters, claim.valid))
+
+
+def _percentage_rules(claim: Claim, cands: Sequence[str], has_ballots: bool,
+                      rules: _Rules) -> None:
+    """Each percentage against its count over the base; the percentages' sum; the valid and
+    null percentages of the voters."""
+    rounding = rules.rounding
     base, base_how = claim.percent_base_total(cands)
     for key, pct in claim.percentages.items():
         fld = f"percentages.{key}"
         if pct.approximate:
-            add("percentage", fld, pct.text, "", None, "approximate figure: not checked")
+            rules.add("percentage", fld, pct.text, "", None, "approximate figure: not checked")
             continue
         if key not in claim.counts or base is None:
             continue
         low, high = _ratio(claim.counts[key], base)
-        add("percentage", fld, pct.text, _fmt_ratio(low, high),
-            _overlaps(low, high, pct, rounding), f"share of {base_how}", pv(pct, low, high))
+        rules.add("percentage", fld, pct.text, _fmt_ratio(low, high),
+                  _overlaps(low, high, pct, rounding), f"share of {base_how}",
+                  _pv(pct, low, high))
     exact_pcts = [p for p in claim.percentages.values() if not p.approximate]
     if exact_pcts:
         lows = sum((p.interval(rounding)[0] for p in exact_pcts), Fraction(0))
@@ -305,89 +343,93 @@ def check_arithmetic(claim: Claim, election: Election | None = None) -> Arithmet
         listed = set(claim.percentages)
         full = OTHERS in listed or all(k in listed for k in cands)
         ok = lows <= 100 and (highs > 100 or not full)
-        add("percent_total", "percentages", f"{float(lows):.4f}–{float(highs):.4f}",
-            "100" if full else "<= 100", ok,
-            "the rounded percentages of every candidate must be able to sum to 100"
-            if full else "the listed percentages cannot exceed 100",
-            (float(lows), float(highs)))
-    if ballots_q is not None and claim.voters is not None:
+        rules.add("percent_total", "percentages", f"{float(lows):.4f}–{float(highs):.4f}",
+                  "100" if full else "<= 100", ok,
+                  "the rounded percentages of every candidate must be able to sum to 100"
+                  if full else "the listed percentages cannot exceed 100",
+                  (float(lows), float(highs)))
+    if has_ballots and claim.voters is not None:
         for fld, part, share in (("valid_pct", claim.valid, claim.valid_pct),
                                  ("null_pct", claim.null_votes, claim.null_pct)):
             if share is None or part is None:
                 continue
             low, high = _ratio(part, claim.voters)
-            add(fld, fld, share.text, _fmt_ratio(low, high),
-                _overlaps(low, high, share, rounding), "share of the voters",
-                pv(share, low, high))
+            rules.add(fld, fld, share.text, _fmt_ratio(low, high),
+                      _overlaps(low, high, share, rounding), "share of the voters",
+                      _pv(share, low, high))
 
-    if claim.turnout_pct is not None and ballots_q is not None:
-        options: list[tuple[str, Fraction, Fraction]] = []
-        if registered is not None:
-            low, high = _ratio(ballots_q, registered)
-            options.append((f"voters / registered ({reg_how})", low, high))
-        if cover_reg is not None:
-            low, high = _ratio(ballots_q, cover_reg)
-            options.append(("voters / registered of the covered tables", low, high))
-        cov = _coverage_fraction(claim)
-        if registered is not None and cov is not None and cov[0] > 0:
-            low, high = _ratio(ballots_q, registered)
-            options.append(("voters / coverage / registered (extrapolated to every table)",
-                            low / cov[1], high / cov[0]))
-        if options:
-            match = next((o for o in options
-                          if _overlaps(o[1], o[2], claim.turnout_pct, rounding)), None)
-            shown = match or options[0]
-            note = f"matches {match[0]}" if match else "matches none of: " + "; ".join(
-                f"{o[0]} = {_fmt_ratio(o[1], o[2])}" for o in options)
-            if ballots_how and ballots_how != "voters as stated":
-                note += f" (voters taken as {ballots_how})"
-            add("turnout", "turnout_pct", claim.turnout_pct.text,
-                _fmt_ratio(shown[1], shown[2]), match is not None, note,
-                pv(claim.turnout_pct, shown[1], shown[2]))
 
+def _turnout_rule(claim: Claim, ballots_q: Quantity, ballots_how: str | None,
+                  registered: Quantity | None, reg_how: str | None, rules: _Rules) -> None:
+    """The stated turnout against each reading an authority may have used: voters over
+    registered, over the registered of the covered tables, or extrapolated to every table."""
+    assert claim.turnout_pct is not None
+    cover_reg = claim.coverage.registered
+    options: list[tuple[str, Fraction, Fraction]] = []
+    if registered is not None:
+        low, high = _ratio(ballots_q, registered)
+        options.append((f"voters / registered ({reg_how})", low, high))
+    if cover_reg is not None:
+        low, high = _ratio(ballots_q, cover_reg)
+        options.append(("voters / registered of the covered tables", low, high))
+    cov = _coverage_fraction(claim)
+    if registered is not None and cov is not None and cov[0] > 0:
+        low, high = _ratio(ballots_q, registered)
+        options.append(("voters / coverage / registered (extrapolated to every table)",
+                        low / cov[1], high / cov[0]))
+    if not options:
+        return
+    match = next((o for o in options
+                  if _overlaps(o[1], o[2], claim.turnout_pct, rules.rounding)), None)
+    shown = match or options[0]
+    note = f"matches {match[0]}" if match else "matches none of: " + "; ".join(
+        f"{o[0]} = {_fmt_ratio(o[1], o[2])}" for o in options)
+    if ballots_how and ballots_how != "voters as stated":
+        note += f" (voters taken as {ballots_how})"
+    rules.add("turnout", "turnout_pct", claim.turnout_pct.text,
+              _fmt_ratio(shown[1], shown[2]), match is not None, note,
+              _pv(claim.turnout_pct, shown[1], shown[2]))
+
+
+def _coverage_rules(claim: Claim, election: Election | None, registered: Quantity | None,
+                    rules: _Rules) -> None:
+    """The stated coverage as tables / all tables and registered / all registered."""
+    rounding = rules.rounding
+    cover_reg = claim.coverage.registered
     n_tables = election.tables if (election is not None and claim.national) else None
     tpct = claim.coverage.tables_pct
     if claim.coverage.tables is not None and n_tables and tpct is not None and not tpct.bound:
         q = Quantity.of(claim.coverage.tables)
         low, high = _ratio(q, Quantity.of(n_tables))
-        add("coverage_tables", "coverage.tables_pct", tpct.text, _fmt_ratio(low, high),
-            _overlaps(low, high, tpct, rounding),
-            f"{claim.coverage.tables:,} of {n_tables:,} tables", pv(tpct, low, high))
+        rules.add("coverage_tables", "coverage.tables_pct", tpct.text, _fmt_ratio(low, high),
+                  _overlaps(low, high, tpct, rounding),
+                  f"{claim.coverage.tables:,} of {n_tables:,} tables", _pv(tpct, low, high))
     rpct = claim.coverage.registered_pct
     if cover_reg is not None and registered is not None and rpct is not None and not rpct.bound:
         low, high = _ratio(cover_reg, registered)
-        add("coverage_registered", "coverage.registered_pct", rpct.text, _fmt_ratio(low, high),
-            _overlaps(low, high, rpct, rounding), "registered of covered tables / registered",
-            pv(rpct, low, high))
+        rules.add("coverage_registered", "coverage.registered_pct", rpct.text,
+                  _fmt_ratio(low, high), _overlaps(low, high, rpct, rounding),
+                  "registered of covered tables / registered", _pv(rpct, low, high))
 
-    table = pd.DataFrame(rows, columns=["rule", "field", "stated", "computed", "ok", "note",
-                                        "stated_value", "computed_value"])
-    checked = [r for r in rows if r["ok"] is not None]
-    failed = [r for r in checked if r["ok"] is False]
+
+def _arithmetic_message(claim: Claim, checked: list[dict[str, Any]],
+                        failed: list[dict[str, Any]]) -> tuple[Message, Evidence]:
+    """The sentence and evidence of :func:`check_arithmetic`: the first failed rule, else
+    consistency (extrapolated, one rule, or several)."""
     if not checked:
-        message = Message("claims.arithmetic.nothing", {"claim": claim.id})
-        evidence = Evidence.NOT_TESTED
-    elif failed:
+        return Message("claims.arithmetic.nothing", {"claim": claim.id}), Evidence.NOT_TESTED
+    if failed:
         first = failed[0]
-        message = Message(f"claims.arithmetic.fail_{first['rule']}", {
+        return Message(f"claims.arithmetic.fail_{first['rule']}", {
             "claim": claim.id, "failed": len(failed), "checked": len(checked),
             "field": first["field"], "stated": first["stated"],
-            "stated_value": first["stated_value"], "computed": first["computed_value"]})
-        evidence = Evidence.IMPOSSIBLE
-    else:
-        extrapolated = any(r["rule"] == "turnout" and "extrapolated" in r["note"]
-                           for r in checked)
-        kind = "consistent_extrapolated" if extrapolated else (
-            "consistent_one" if len(checked) == 1 else "consistent")
-        message = Message(f"claims.arithmetic.{kind}", {"claim": claim.id,
-                                                        "checked": len(checked)})
-        evidence = Evidence.CONSISTENT
-    return ArithmeticResult(
-        test="claims.arithmetic", statistic=float(len(failed)), pvalue=None,
-        effect=float(len(failed)), effect_unit="failed rules", n=len(checked),
-        null="arithmetic", evidence=evidence, table=table, message=message,
-        params={"claim": claim.id, "rounding": rounding}, claim=claim.id,
-        failures=tuple(r["rule"] for r in failed))
+            "stated_value": first["stated_value"], "computed": first["computed_value"]}), \
+            Evidence.IMPOSSIBLE
+    extrapolated = any(r["rule"] == "turnout" and "extrapolated" in r["note"] for r in checked)
+    kind = "consistent_extrapolated" if extrapolated else (
+        "consistent_one" if len(checked) == 1 else "consistent")
+    return Message(f"claims.arithmetic.{kind}", {"claim": claim.id, "checked": len(checked)}), \
+        Evidence.CONSISTENT
 
 
 # --------------------------------------------------------------------------------------------
