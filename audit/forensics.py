@@ -48,6 +48,7 @@ from tqdm import tqdm
 from audit._json import jsonable
 from audit._random import stream
 from audit._version import __version__
+from audit.checks._cache import DrawCache
 from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, BatteryOptions
 from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.multiple import NATIONAL, adjust
@@ -523,7 +524,8 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                 plan.append((scope, table, spec, None))
     show = sys.stderr.isatty() if progress is None else progress
     raw: list[Entry] = []
-    options = BatteryOptions(n_resamples=n_resamples, candidate=tested[0], n_refits=n_refits)
+    options = BatteryOptions(n_resamples=n_resamples, candidate=tested[0], n_refits=n_refits,
+                             cache=DrawCache())
     with tqdm(total=len(plan), desc="forensics", unit="check", file=sys.stderr,
                  disable=not show, leave=False, dynamic_ncols=True) as bar:
         for scope, table, spec, cand in plan:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from audit.checks import digits as D
+from audit.checks._cache import DrawCache
 from audit.checks._options import BatteryOptions
 from audit.checks.registry import registered
 from audit.model import SheetTable
@@ -51,8 +52,9 @@ def bench_national(stations: int) -> None:
 
         def run() -> None:
             seed = next(seeds)
+            options = BatteryOptions(n_resamples=999, cache=DrawCache())
             for spec in specs:
-                spec.run(sheets, np.random.default_rng(seed), BatteryOptions(n_resamples=999))
+                spec.run(sheets, np.random.default_rng(seed), options)
         return run
 
     for label, func in (("one simulation-null test", one),

@@ -20,8 +20,9 @@ Runners are built with :func:`audit.checks.registry.runner`, which passes the ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from audit.checks._cache import DrawCache
 from audit.model import SheetTable
 
 #: Most Monte Carlo redraws per simulated null (the one default of the package).
@@ -37,11 +38,14 @@ class BatteryOptions:
     """``n_resamples``: Monte Carlo redraws per null; ``candidate``: the candidate key whose
     counts candidate-level checks test (None: the leader of the table they receive);
     ``n_refits``: refits of a fitted model per parametric bootstrap (each costs a whole
-    fit, so far fewer than redraws)."""
+    fit, so far fewer than redraws); ``cache``: the battery run's
+    :class:`~audit.checks._cache.DrawCache`, so that checks of one family draw their shared
+    redraws once (None: every check draws its own; the numbers are the same)."""
 
     n_resamples: int = DEFAULT_RESAMPLES
     candidate: str | None = None
     n_refits: int = DEFAULT_REFITS
+    cache: DrawCache | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.n_resamples < 1:

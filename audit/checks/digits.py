@@ -65,7 +65,6 @@ Nigrini (2012) ``nigrini2012``; Hicken & Mebane (2017) ``hicken2017``.
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -76,6 +75,7 @@ import pandas as pd
 from scipy import stats
 
 from audit._random import RNGLike, as_generator
+from audit.checks._cache import DrawCache, draw
 from audit.checks._null import (
     MODELS,
     HonestModel,
@@ -389,16 +389,18 @@ def _summarise(values: np.ndarray, trials: np.ndarray, spec: _Spec,
 class _Redraws:
     """Honest redraws drawn batch by batch as a sequential test asks for them.
 
-    Batches end at :func:`audit.checks.pvalues.schedule` of ``n_resamples``; each is
-    memoised by :func:`_replicates` (keyed by the generator's state), so every digit test of
-    one table and seed walks the same sequence of redraws and draws a batch only when the
-    first test that needs it does.
+    Batches end at :func:`audit.checks.pvalues.schedule` of ``n_resamples``; with a battery's
+    :class:`~audit.checks._cache.DrawCache` each is remembered (keyed by the generator's
+    state), so every digit test of one table and seed walks the same sequence of redraws and
+    draws a batch only when the first test that needs it does.
     """
 
     def __init__(self, models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
-                 n_resamples: int, rng: np.random.Generator, sampler: Sampler) -> None:
+                 n_resamples: int, rng: np.random.Generator, sampler: Sampler,
+                 cache: DrawCache | None = None) -> None:
         self.models, self.trials, self.spec = models, trials, spec
         self.n_resamples, self.rng, self.sampler = n_resamples, rng, sampler
+        self.cache = cache
         self.ends = schedule(n_resamples)
         self.batches: list[dict[str, np.ndarray]] = []
 
@@ -412,7 +414,7 @@ class _Redraws:
             return False
         size = self.ends[len(self.batches)] - self.drawn
         self.batches.append(_replicates(self.models, self.trials, self.spec, size, self.rng,
-                                        self.sampler))
+                                        self.sampler, self.cache))
         return True
 
     def get(self, kind: str) -> np.ndarray:
@@ -436,35 +438,25 @@ class _Data:
     excluded_stations: dict[str, int]
 
 
-_MEMO: OrderedDict[tuple[Any, ...], tuple[dict[str, np.ndarray], Any]] = OrderedDict()
-_MEMO_SIZE = 16
-
-
 def _replicates(models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
-                n_resamples: int, rng: np.random.Generator,
-                sampler: Sampler) -> dict[str, np.ndarray]:
-    """Digit histograms of ``n_resamples`` honest redraws, memoised.
+                n_resamples: int, rng: np.random.Generator, sampler: Sampler,
+                cache: DrawCache | None = None) -> dict[str, np.ndarray]:
+    """Digit histograms of ``n_resamples`` honest redraws, remembered in ``cache``.
 
-    The key holds everything that determines the replicates, including the generator's state;
-    on a hit the generator is moved to the state it would have after drawing, so results are
-    the same with or without the memo. Every digit test of one table and seed therefore
-    shares one Monte Carlo sample (the forensics battery relies on this for speed).
+    The key holds everything that determines the replicates (the cache adds the generator's
+    state), so results are the same with or without the cache. Every digit test of one table
+    and seed in a battery therefore shares one Monte Carlo sample (the forensics battery
+    relies on this for speed).
     """
-    key = (tuple(m.fingerprint() for m in models), spec, n_resamples, sampler,
-           type(rng.bit_generator).__name__, repr(rng.bit_generator.state))
-    hit = _MEMO.get(key)
-    if hit is not None:
-        _MEMO.move_to_end(key)
-        rng.bit_generator.state = hit[1]
-        return hit[0]
-    summaries = null_summaries(models, lambda chunk: _summarise(chunk, trials, spec),
-                               n_resamples, rng, sampler=sampler, as_float=True)
-    for value in summaries.values():
-        value.setflags(write=False)
-    _MEMO[key] = (summaries, rng.bit_generator.state)
-    while len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
-    return summaries
+    def compute() -> dict[str, np.ndarray]:
+        summaries = null_summaries(models, lambda chunk: _summarise(chunk, trials, spec),
+                                   n_resamples, rng, sampler=sampler, as_float=True)
+        for value in summaries.values():
+            value.setflags(write=False)
+        return summaries
+
+    key = ("digits", tuple(m.fingerprint() for m in models), spec, n_resamples, sampler)
+    return draw(cache, key, rng, compute)
 
 
 def _columns(sheets: SheetTable, column: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -508,7 +500,7 @@ def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, opts: _O
     v = np.concatenate([m.observed for m in models])
     t = np.concatenate([m.trials for m in models]).astype(np.float64)
     observed = {k: a[0] for k, a in _summarise(v[None, :], t, spec).items()}
-    reps = _Redraws(models, t, spec, n_resamples, gen, opts.sampler)
+    reps = _Redraws(models, t, spec, n_resamples, gen, opts.sampler, opts.cache)
     excluded: dict[str, int] = {}
     for m in models:
         for reason, count in m.excluded.items():
@@ -695,12 +687,13 @@ class _Options:
     rng: RNGLike = None
     explain: bool = True
     wrap: bool = True
+    cache: DrawCache | None = None
 
 
 def _prepare(sheets: SheetTable, column: str | Sequence[str] | None, kind: str,
              opts: _Options) -> tuple[_Data, _Spec, _Options]:
     """Validate, select the counts and draw (or recall) the honest redraws; the options
-    come back with ``n_resamples`` resolved from the battery's when it was None."""
+    come back with ``n_resamples`` resolved (the package default when it was None)."""
     opts = dataclasses.replace(opts, n_resamples=_iv(opts.null, opts.model, opts.min_count,
                                                      opts.n_resamples))
     if len(sheets) == 0:
@@ -885,7 +878,8 @@ class DigitTest(Protocol):
                  null: Null = "simulation", model: Model = "beta-binomial",
                  level: str | None = "auto", min_count: int | None = None,
                  n_resamples: int | None = None, sampler: Sampler = "auto",
-                 rng: RNGLike = None, explain: bool = True) -> DigitTestResult: ...
+                 rng: RNGLike = None, explain: bool = True,
+                 cache: DrawCache | None = None) -> DigitTestResult: ...
 
 
 def _digit_test(name: str, kind: str, doc: str, scalar: _Scalar | None = None) -> DigitTest:
@@ -894,9 +888,10 @@ def _digit_test(name: str, kind: str, doc: str, scalar: _Scalar | None = None) -
              null: Null = "simulation", model: Model = "beta-binomial",
              level: str | None = "auto", min_count: int | None = None,
              n_resamples: int | None = None, sampler: Sampler = "auto",
-             rng: RNGLike = None, explain: bool = True) -> DigitTestResult:
+             rng: RNGLike = None, explain: bool = True,
+             cache: DrawCache | None = None) -> DigitTestResult:
         opts = _Options(null, model, level, MIN_COUNTS[kind] if min_count is None
-                        else min_count, n_resamples, sampler, rng, explain)
+                        else min_count, n_resamples, sampler, rng, explain, cache=cache)
         if scalar is None:
             return _distribution_test(kind, sheets, column, opts)
         return _scalar_test(scalar, sheets, column, opts)
@@ -929,13 +924,16 @@ _SHARED_PARAMETERS = """
     min_count
         Counts below it are excluded (default: :data:`MIN_COUNTS` of the digit kind).
     n_resamples
-        Honest redraws (default: the battery's setting, 999).
+        Most honest redraws (default :data:`audit.checks.DEFAULT_RESAMPLES`, 999).
     rng
         Seed or generator.
     explain
         When the textbook null rejects, also run the simulation null (same redraws for the
         same seed) so that the sentence can say whether honest counting explains the
         rejection (``params["simulation_pvalue"]``). Default True.
+    cache
+        A :class:`~audit.checks._cache.DrawCache` shared by the tests of one battery run, so
+        that they draw their honest redraws once (the same numbers without it).
 """
 
 
@@ -1236,7 +1234,7 @@ def digit_pairs_test(sheets: SheetTable, column: str | Sequence[str] | None = No
                      model: Model = "beta-binomial", level: str | None = "auto",
                      min_count: int = MIN_COUNTS["pairs"], n_resamples: int | None = None,
                      sampler: Sampler = "auto", rng: RNGLike = None,
-                     explain: bool = True) -> DigitTestResult:
+                     explain: bool = True, cache: DrawCache | None = None) -> DigitTestResult:
     """Beber & Scacco's last-two-digit pair tests (one-sided).
 
     Among counts of at least ``min_count`` (default 100, so both digits are free), the last
@@ -1268,7 +1266,7 @@ def digit_pairs_test(sheets: SheetTable, column: str | Sequence[str] | None = No
                      _binom_pvalue((index,), p0, alternative), alternative, "share")
     return _scalar_test(scalar, sheets, column,
                         _Options(null, model, level, min_count, n_resamples, sampler, rng,
-                                 explain, wrap))
+                                 explain, wrap, cache))
 
 
 def last_digit_extremes(counts: np.ndarray, *, probs: np.ndarray | None = None,
@@ -1396,7 +1394,8 @@ for _name, _description in _DESCRIPTIONS.items():
             uncalibrated="" if _null == "simulation" else "textbook",
             # textbook tests draw redraws too: to say whether honest counting explains a
             # rejection (``explain``), with the same sample as the simulation null
-            run=runner(_FUNCTIONS[_name], monte_carlo=True, candidate="column", null=_null)))
+            run=runner(_FUNCTIONS[_name], monte_carlo=True, shares_draws=True,
+                       candidate="column", null=_null)))
 
 __all__ = [
     "FIRST_DIGIT_PROBS", "FIRST_TWO_PROBS", "LAST_DIGIT_PROBS", "MIN_COUNTS",

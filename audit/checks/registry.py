@@ -42,6 +42,7 @@ class _Runner:
     monte_carlo: bool
     candidate: str | None
     fixed: tuple[tuple[str, Any], ...]
+    shares_draws: bool = False
 
     def __call__(self, sheets: SheetTable, rng: np.random.Generator,
                  options: BatteryOptions | None = None, /) -> CheckResult:
@@ -52,11 +53,14 @@ class _Runner:
         if self.monte_carlo:
             kwargs["rng"] = rng
             kwargs["n_resamples"] = options.n_resamples
+        if self.shares_draws and options.cache is not None:
+            kwargs["cache"] = options.cache
         return self.check(sheets, **kwargs)
 
 
 def runner(check: Callable[..., CheckResult], *, monte_carlo: bool = False,
-           candidate: str | None = "candidate", **fixed: Any) -> Runner:
+           shares_draws: bool = False, candidate: str | None = "candidate",
+           **fixed: Any) -> Runner:
     """The registry runner of ``check``: the one way battery options reach a check.
 
     ``run(sheets, rng, options)`` calls ``check(sheets, **fixed)`` and adds, from the options
@@ -64,10 +68,12 @@ def runner(check: Callable[..., CheckResult], *, monte_carlo: bool = False,
     none): the battery's candidate as keyword ``candidate``
     (None: the check takes no candidate), and for a ``monte_carlo`` check ``rng`` and
     ``n_resamples``, so that every Monte Carlo null uses the battery's redraws and seed
-    stream. ``check`` must be a module-level function (or a ``functools.partial`` of one) so
-    that the runner can be sent to worker processes.
+    stream; a check that ``shares_draws`` also gets the battery's
+    :class:`~audit.checks._cache.DrawCache` as ``cache``. ``check`` must be a module-level
+    function (or a ``functools.partial`` of one) so that the runner can be sent to worker
+    processes.
     """
-    return _Runner(check, monte_carlo, candidate, tuple(sorted(fixed.items())))
+    return _Runner(check, monte_carlo, candidate, tuple(sorted(fixed.items())), shares_draws)
 
 
 @dataclass(frozen=True)

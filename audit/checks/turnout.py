@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -42,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from audit._random import RNGLike, as_generator
+from audit.checks._cache import DrawCache, draw
 from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks._stations import (
@@ -756,17 +756,15 @@ def _moments(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return (d2 * d).mean(axis=-1) / m2**1.5, (d2 * d2).mean(axis=-1) / m2**2
 
 
-_BOOT_MEMO: OrderedDict[tuple[Any, ...], tuple[np.ndarray, np.ndarray, Any]] = OrderedDict()
-
-
 #: From this many stations on, the bootstrap draws the resampled power sums from their normal
 #: limit (:func:`_bootstrap_moments`).
 BOOTSTRAP_NORMAL_FROM = 2_000
 
 
-def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Skewness and kurtosis on ``n_resamples`` bootstrap resamples of ``x``, memoised.
+def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator,
+                       cache: DrawCache | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Skewness and kurtosis on ``n_resamples`` bootstrap resamples of ``x``, remembered in a
+    battery's ``cache``.
 
     A resample's skewness and kurtosis are functions of its four mean powers
     ``(mean d, mean d², mean d³, mean d⁴)`` of the centred values ``d``: the mean of ``n``
@@ -777,17 +775,17 @@ def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
     clean and mixed turnouts of 2,000 stations its 2.5%, 50% and 97.5% quantiles agree with
     resampling within the Monte Carlo error); smaller tables are resampled.
 
-    Both statistics come from the same draws; the key holds the data and the generator's
-    state, and on a hit the generator is moved to the state it would have after drawing, so
-    results are the same with or without the memo (the skewness and kurtosis checks of one
-    battery scope share their draws).
+    Both statistics come from the same draws; the key holds the data (the cache adds the
+    generator's state), so results are the same with or without the cache (the skewness and
+    kurtosis checks of one battery scope share their draws).
     """
     digest = hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=16).hexdigest()
-    key = (digest, n_resamples, repr(gen.bit_generator.state))
-    hit = _BOOT_MEMO.get(key)
-    if hit is not None:
-        gen.bit_generator.state = hit[2]
-        return hit[0], hit[1]
+    return draw(cache, ("bootstrap_moments", digest, n_resamples), gen,
+                lambda: _draw_bootstrap_moments(x, n_resamples, gen))
+
+
+def _draw_bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
+                            ) -> tuple[np.ndarray, np.ndarray]:
     if x.size >= BOOTSTRAP_NORMAL_FROM:
         skew, kurt = _normal_limit_moments(x, n_resamples, gen)
     else:
@@ -800,9 +798,6 @@ def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
             r = min(rows, n_resamples - start)
             skew[start:start + r], kurt[start:start + r] = _moments(
                 centred[gen.integers(0, x.size, size=(r, x.size), dtype=np.int32)])
-    _BOOT_MEMO[key] = (skew, kurt, gen.bit_generator.state)
-    while len(_BOOT_MEMO) > 8:
-        _BOOT_MEMO.popitem(last=False)
     return skew, kurt
 
 
@@ -845,7 +840,7 @@ def _basic_bootstrap_pvalue(theta: float, boot: np.ndarray, benchmark: float) ->
 
 def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str | None,
                   share_of: str, n_resamples: int, confidence: float,
-                  rng: RNGLike) -> BootstrapResult:
+                  rng: RNGLike, cache: DrawCache | None) -> BootstrapResult:
     x, excluded, cand = _quantity_values(sheets, quantity, candidate, share_of)
     if x.size < 4:
         raise ValueError(f"{kind} needs at least 4 stations with a usable {quantity}")
@@ -854,7 +849,7 @@ def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str |
     which = 0 if kind == "skewness" else 1
     theta = float(_moments(x)[which])
     benchmark = 0.0 if kind == "skewness" else 3.0
-    boot = _bootstrap_moments(x, n_resamples, as_generator(rng))[which].copy()
+    boot = _bootstrap_moments(x, n_resamples, as_generator(rng), cache)[which].copy()
     alpha = 1 - confidence
     q_lo, q_hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
     ci_low, ci_high = 2 * theta - q_hi, 2 * theta - q_lo  # basic interval, as EFToolkit
@@ -881,7 +876,8 @@ def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str |
 
 def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
              share_of: str = "valid", n_resamples: int = DEFAULT_RESAMPLES,
-             confidence: float = 0.95, rng: RNGLike = None) -> BootstrapResult:
+             confidence: float = 0.95, rng: RNGLike = None,
+             cache: DrawCache | None = None) -> BootstrapResult:
     """Skewness of station turnout or share with a basic bootstrap interval (EFT ``Skew``).
 
     The Election Forensics Toolkit (Hicken & Mebane 2017; EFToolkit, Kalinin & Mebane) flags
@@ -892,12 +888,13 @@ def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
     Ballot stuffing adds a right tail to turnout (positive skew).
     """
     return _moment_check("skewness", sheets, quantity, candidate, share_of, n_resamples,
-                         confidence, rng)
+                         confidence, rng, cache)
 
 
 def kurtosis(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
              share_of: str = "valid", n_resamples: int = DEFAULT_RESAMPLES,
-             confidence: float = 0.95, rng: RNGLike = None) -> BootstrapResult:
+             confidence: float = 0.95, rng: RNGLike = None,
+             cache: DrawCache | None = None) -> BootstrapResult:
     """Kurtosis (non-excess) with a basic bootstrap interval (EFT ``Kurt``, benchmark 3).
 
     Klimek et al. (2012, doi:10.1073/pnas.1210722109) report heavy tails (high kurtosis) of
@@ -905,7 +902,7 @@ def kurtosis(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
     a Gaussian benchmark, not calibrated on honest elections.
     """
     return _moment_check("kurtosis", sheets, quantity, candidate, share_of, n_resamples,
-                         confidence, rng)
+                         confidence, rng, cache)
 
 
 def dip_test(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
@@ -1185,7 +1182,7 @@ for _q in ("turnout", "share"):
                       "excess above the median (honest tails are often asymmetric).")
     for _moment in (skewness, kurtosis):
         _spec(f"turnout.{_moment.__name__}_{_q}",
-              runner(_moment, monte_carlo=True, quantity=_q), needs=_needs,
+              runner(_moment, monte_carlo=True, shares_draws=True, quantity=_q), needs=_needs,
               uncalibrated="benchmark",
               description=f"{_moment.__name__.capitalize()} of station {_q} (EFT; Gaussian "
                           "benchmark, not an honest null).")

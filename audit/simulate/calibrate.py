@@ -47,6 +47,7 @@ from scipy import stats
 from audit._json import jsonable
 from audit._random import stream
 from audit._version import __version__
+from audit.checks._cache import DrawCache
 from audit.checks._options import DEFAULT_RESAMPLES, BatteryOptions
 from audit.checks.multiple import adjusted_pvalues, family
 from audit.checks.registry import CheckSpec, registered
@@ -487,8 +488,9 @@ class _Job:
     def run_checks(self, sheets: SheetTable, sim: int, scenario: str, intensity: float,
                    tag: str = CLEAN) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
+        options = BatteryOptions(n_resamples=self.n_resamples, cache=DrawCache())
         for spec in self.checks:
-            row = self._run_one(spec, sheets, sim, scenario, intensity, tag)
+            row = self._run_one(spec, sheets, sim, scenario, intensity, tag, options)
             if row:
                 rows.append(row)
         if self.verdict is not None:
@@ -510,7 +512,7 @@ class _Job:
                 "flagged" if flagged else "not flagged")
 
     def _run_one(self, spec: CheckSpec, sheets: SheetTable, sim: int, scenario: str,
-                 intensity: float, tag: str) -> tuple[Any, ...]:
+                 intensity: float, tag: str, options: BatteryOptions) -> tuple[Any, ...]:
         """One check on one election: a row of :attr:`COLUMNS` (never raises)."""
         if not spec.fast and sim >= self.n_slow:
             return ()
@@ -523,8 +525,7 @@ class _Job:
                     f"fewer than {spec.min_units} sheets")
         try:
             # one generator per check family: the checks of a family share their redraws
-            result = spec.run(sheets, self.seed_for(sim, tag, spec.family),
-                              BatteryOptions(n_resamples=self.n_resamples))
+            result = spec.run(sheets, self.seed_for(sim, tag, spec.family), options)
         except Exception as exc:  # reported in the table, never hidden
             return (scenario, intensity, sim, spec.name, np.nan, "error",
                     f"{type(exc).__name__}: {exc}")
