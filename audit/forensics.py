@@ -441,7 +441,8 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                   checks: Sequence[str] | None = None, alpha: float = 0.05,
                   slow_by_region: bool = False, n_refits: int = DEFAULT_REFITS,
                   min_share: float = CANDIDATE_SHARE,
-                  progress: bool | None = None) -> ForensicsResult:
+                  progress: bool | None = None,
+                  cache: DrawCache | None = None) -> ForensicsResult:
     """Run the battery of registered checks nationally and per region, for the candidates
     that matter, adjusted by the package's multiple-testing policy.
 
@@ -473,6 +474,10 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
         Share of the valid votes from which a candidate is tested by default.
     progress
         Show a progress bar on stderr: None (default) shows it when stderr is a terminal.
+    cache
+        The :class:`~audit.checks._cache.DrawCache` the checks share their redraws through
+        (default: a new one for this run; pass one to share draws between runs on the same
+        sheets and seed). The numbers do not depend on it.
 
     Returns
     -------
@@ -525,7 +530,7 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
     show = sys.stderr.isatty() if progress is None else progress
     raw: list[Entry] = []
     options = BatteryOptions(n_resamples=n_resamples, candidate=tested[0], n_refits=n_refits,
-                             cache=DrawCache())
+                             cache=DrawCache() if cache is None else cache)
     with tqdm(total=len(plan), desc="forensics", unit="check", file=sys.stderr,
                  disable=not show, leave=False, dynamic_ncols=True) as bar:
         for scope, table, spec, cand in plan:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from audit.checks._cache import DrawCache
 from audit.checks._result import CheckResult
 from audit.checks.registry import CheckSpec, registered
 from audit.errors import AuditError
@@ -163,12 +164,13 @@ def battery(ctx: ReportContext) -> Battery:
         return _MEMO[key]
     candidates = candidates_to_test(sheets)
     runs = []
+    draws = DrawCache()  # the national redraws are drawn once for both runs
     if regional:
         runs.append(run_forensics(sheets, by=level, seed=seed, n_resamples=n, checks=regional,
-                                  candidates=candidates, progress=False))
+                                  candidates=candidates, progress=False, cache=draws))
     if national:
         runs.append(run_forensics(sheets, by=None, seed=seed, n_resamples=n, checks=national,
-                                  candidates=candidates, progress=False))
+                                  candidates=candidates, progress=False, cache=draws))
     scopes = {s.key: s for run in runs for s in run.scopes}
     names = {k: s.name or s.code for k, s in scopes.items()}
     entries = adjust_entries([_scoped(e, names) for run in runs for e in run.entries])
