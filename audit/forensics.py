@@ -50,10 +50,10 @@ from audit._random import stream
 from audit._version import __version__
 from audit.checks._cache import DrawCache
 from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, BatteryOptions
-from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.multiple import NATIONAL, adjust
 from audit.checks.multiple import summary as policy_summary
 from audit.checks.registry import CheckSpec, registered
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.errors import AuditError
 from audit.model import SheetTable, region_code_column, region_name_column
 

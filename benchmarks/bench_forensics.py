@@ -27,8 +27,8 @@ import numpy as np
 from audit._json import dumps
 from audit.checks import registry
 from audit.checks._options import BatteryOptions
-from audit.checks._result import CheckResult
 from audit.checks.registry import Runner
+from audit.checks.result import CheckResult
 from audit.data import load_source
 from audit.errors import DataUnavailableError
 from audit.forensics import run_forensics

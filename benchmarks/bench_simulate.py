@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.registry import CheckSpec, registered
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.model import SheetTable
 from audit.simulate import ElectionShape, fit_shape, simulate
 from audit.simulate.calibrate import calibrate

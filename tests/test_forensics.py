@@ -8,10 +8,10 @@ import pytest
 
 from audit._json import dumps
 from audit.checks import registry
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks.multiple import bh_adjust
 from audit.checks.pvalues import METHODS
 from audit.checks.registry import CheckSpec
+from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.errors import AuditError
 from audit.forensics import NATIONAL, run_forensics, scope_generator
 from audit.model import SheetTable

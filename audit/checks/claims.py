@@ -1,8 +1,8 @@
 """Checks on claims about a result: arithmetic, round percentages, succession, sheets, pairs.
 
 Each check is a pure function of validated :class:`~audit.claims.Claim` objects (and, where
-said, the tally sheets held) returning a :class:`~audit.checks._result.CheckResult` subclass
-with a plain-language :class:`~audit.checks._result.Message` (catalogue ``claims``):
+said, the tally sheets held) returning a :class:`~audit.checks.result.CheckResult` subclass
+with a plain-language :class:`~audit.checks.result.Message` (catalogue ``claims``):
 
 * :func:`check_arithmetic` – do a claim's own figures add up at their announced precision?
 * :func:`check_round_percentages` – are the counts too close to round percentages?
@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from audit.aggregate import SheetAggregates, SheetSummary, summarise
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
+from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.claims import OTHERS, Claim, Percent, Quantity, total
 from audit.model import Election, SheetTable, vote_column
 

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from audit._json import jsonable
-from audit.checks._result import CheckResult, Evidence, Message
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.errors import AuditError
 from audit.model import (
     COUNT_COLUMNS,

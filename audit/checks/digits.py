@@ -88,7 +88,6 @@ from audit.checks._null import (
     trials_of,
 )
 from audit.checks._options import DEFAULT_RESAMPLES
-from audit.checks._result import CheckResult, Message, evidence_from_pvalue
 from audit.checks.pvalues import (
     SMALLEST,
     PValue,
@@ -100,6 +99,7 @@ from audit.checks.pvalues import (
     sequential_pvalue,
 )
 from audit.checks.registry import CheckSpec, register, runner
+from audit.checks.result import CheckResult, Message, evidence_from_pvalue
 from audit.model import SheetTable, candidate_label, vote_key
 
 Null = Literal["simulation", "textbook"]

@@ -42,15 +42,15 @@ from scipy import ndimage, optimize, special
 
 from audit._random import RNGLike, as_generator, spawn
 from audit.checks._options import DEFAULT_RESAMPLES, BatteryOptions
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
-from audit.checks._stations import (
+from audit.checks.pvalues import fitted_tail, normal_tail, sequential_pvalue, sign_flip_test
+from audit.checks.registry import CheckSpec, register, runner
+from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
+from audit.checks.stations import (
     centred_log_size,
     detrend,
     logit,
     stations,
 )
-from audit.checks.pvalues import fitted_tail, normal_tail, sequential_pvalue, sign_flip_test
-from audit.checks.registry import CheckSpec, register, runner
 from audit.errors import AuditError
 from audit.model import SheetTable, region_code_column
 

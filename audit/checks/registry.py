@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from audit.checks._options import BatteryOptions
-from audit.checks._result import CheckResult
+from audit.checks.result import CheckResult
 from audit.model import SheetTable
 
 #: Why an uncalibrated check is shown as descriptive (message ``forensics.descriptive.<code>``).

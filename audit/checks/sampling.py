@@ -74,7 +74,7 @@ import pandas as pd
 from scipy import stats
 
 from audit._json import jsonable
-from audit.checks._result import CheckResult, Message, evidence_from_pvalue
+from audit.checks.result import CheckResult, Message, evidence_from_pvalue
 from audit.errors import AuditError
 from audit.model import SheetTable, vote_column
 

@@ -14,7 +14,7 @@ Checks (each a pure function returning a frozen :class:`~audit.checks.CheckResul
 :func:`shpilkin_excess`           Shpilkin-style estimate of anomalous votes (descriptive)
 ================================  ==========================================================
 
-Definitions (see :mod:`audit.checks._stations`): turnout ``T = ballots / registered``; share
+Definitions (see :mod:`audit.checks.stations`): turnout ``T = ballots / registered``; share
 ``S = votes / base`` with ``base`` the valid votes (``share_of="valid"``) or the ballots in
 the box (``share_of="counted"``). Stations whose turnout exceeds 100% are arithmetic
 contradictions (the consistency family reports them) and are excluded here, counted in
@@ -43,8 +43,18 @@ from scipy import stats
 from audit._random import RNGLike, as_generator
 from audit.checks._cache import DrawCache, draw
 from audit.checks._options import DEFAULT_RESAMPLES
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
-from audit.checks._stations import (
+from audit.checks.pvalues import (
+    EXCEEDANCES,
+    SMALLEST,
+    count_pvalue,
+    fitted_tail,
+    normal_tail,
+    poisson_binomial_pvalue,
+    sign_flip_test,
+)
+from audit.checks.registry import CheckSpec, Runner, register, runner
+from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
+from audit.checks.stations import (
     QUANTITIES,
     Stations,
     beta_binomial_pmf_at_n,
@@ -58,16 +68,6 @@ from audit.checks._stations import (
     stations,
     truncated_beta_binomial,
 )
-from audit.checks.pvalues import (
-    EXCEEDANCES,
-    SMALLEST,
-    count_pvalue,
-    fitted_tail,
-    normal_tail,
-    poisson_binomial_pvalue,
-    sign_flip_test,
-)
-from audit.checks.registry import CheckSpec, Runner, register, runner
 from audit.model import SheetTable
 
 #: ``progress(done, total)`` is called as Monte Carlo work advances (e.g. a CLI progress bar).
@@ -218,7 +218,7 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     """Count stations at exactly 100% turnout (or 100% share) against an honest null.
 
     Null: within each region, station counts are beta-binomial, fitted by maximum likelihood
-    to the stations *below* 100% (:func:`audit.checks._stations.truncated_beta_binomial`), so
+    to the stations *below* 100% (:func:`audit.checks.stations.truncated_beta_binomial`), so
     that stations written at 100% do not define their own null. Station ``i`` is at 100%
     with probability ``P_i = P(K_i = n_i)`` and the expected number is ``E = sum_i P_i``. The
     count is a sum of independent Bernoulli variables (Poisson-binomial); the p-value

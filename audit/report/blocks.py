@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from audit.checks._result import CheckResult, Evidence, Message
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.report.model import Block, Callout, Column, MissingInput, Paragraph, Table, msg
 from audit.report.registry import method_note
 

@@ -12,7 +12,7 @@ import numpy as np
 from audit._random import stream
 from audit.cases import Case, SourceFile
 from audit.checks._options import DEFAULT_RESAMPLES
-from audit.checks._result import CheckResult, Message
+from audit.checks.result import CheckResult, Message
 from audit.messages import LANGUAGES
 from audit.model import Election, SheetTable
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.checks._result import Message
+from audit.checks.result import Message
 from audit.model import vote_key
 from audit.report.context import ReportContext
 

@@ -29,8 +29,8 @@ import pytest
 
 from audit._json import dumps, jsonable
 from audit.checks._options import BatteryOptions
-from audit.checks._result import CheckResult, Evidence, evidence_from_pvalue
 from audit.checks.registry import CheckSpec, registered
+from audit.checks.result import CheckResult, Evidence, evidence_from_pvalue
 from audit.errors import AuditError
 from audit.messages import LANGUAGES
 from audit.model import SheetTable

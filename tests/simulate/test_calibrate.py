@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.registry import _REGISTRY, CheckSpec, get, register, registered
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.cli.calibration_files import write_outputs
 from audit.errors import AuditError
 from audit.model import SheetTable

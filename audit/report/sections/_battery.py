@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit.checks._cache import DrawCache
-from audit.checks._result import CheckResult
 from audit.checks.registry import CheckSpec, registered
+from audit.checks.result import CheckResult
 from audit.errors import AuditError
 from audit.forensics import (
     NATIONAL,

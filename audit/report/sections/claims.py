@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from audit.aggregate import SheetAggregates
-from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.claims import (
     CompatibilityResult,
     RoundPercentagesResult,
     SheetsResult,
     SuccessiveResult,
 )
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.claims import OTHERS, Claim
 from audit.dispute import DisputeResult, audit_dispute, bundled_aggregates
 from audit.model import SheetTable

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from audit.checks._result import CheckResult
 from audit.checks.crosscheck import CrosscheckResult, compare_sources
+from audit.checks.result import CheckResult
 from audit.errors import AuditError
 from audit.references import cite
 from audit.report.context import ReportContext

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from audit.checks._result import CheckResult
 from audit.checks.digits import DigitTestResult
+from audit.checks.result import CheckResult
 from audit.references import cite
 from audit.report.blocks import FINDINGS, REGION_ROWS, checks_table, evidence_rank, test_label
 from audit.report.context import ReportContext

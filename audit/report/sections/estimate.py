@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from audit.checks._result import CheckResult
+from audit.checks.result import CheckResult
 from audit.checks.uncovered import TEST, UncoveredEstimate, estimate_uncovered
 from audit.references import cite
 from audit.report.context import ReportContext

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from audit.checks._result import CheckResult
+from audit.checks.result import CheckResult
 from audit.figures.sheets import plot_region_shares, plot_shares
 from audit.model import SheetTable, vote_column
 from audit.report.blocks import REGION_ROWS

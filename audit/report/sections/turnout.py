@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from audit.checks._result import CheckResult
 from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
+from audit.checks.result import CheckResult
 from audit.checks.turnout import IntegerPercentResult, SpikeResult
 from audit.references import cite
 from audit.report.blocks import REGION_ROWS, checks_table, descriptive_reason
