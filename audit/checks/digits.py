@@ -108,7 +108,7 @@ NULLS: tuple[str, ...] = ("simulation", "textbook")
 PAIR_KINDS: tuple[str, ...] = ("repeated", "adjacent", "distant")
 
 # --------------------------------------------------------------------------------------------
-# Reference laws (forensics-methods §1.1)
+# Reference laws (Benford; Mebane 2006 for the second digit; Beber & Scacco 2012 for the last)
 # --------------------------------------------------------------------------------------------
 
 #: P(D1 = d) = log10(1 + 1/d), d = 1..9.
@@ -957,7 +957,8 @@ First-digit (1BL, Benford) test of a count column.
     counts starting with the same digit. **Known failure mode:** polling stations have capped
     sizes, so the counts span less than one order of magnitude and their first digits follow
     station size, not Benford's law: the textbook null flags honest elections routinely
-    (forensics-methods §1.1). Only the simulation null is meaningful on station counts, and
+    (Mebane 2006, 2008; Deckert, Myagkov & Ordeshook 2011). Only the simulation null is
+    meaningful on station counts, and
     even it is anti-conservative where station counts vary at layers its regional model does
     not have: 31.5% false positives at 0.05 on elections shaped like Russia 2011, against
     4.5–7% on varied and Venezuela-shaped ones (``docs/calibration.md``).
