@@ -39,20 +39,20 @@ number excluded is reported in ``excluded``.
 
 Results share one table layout (one row per digit or category):
 
-============== ==============================================================================
-column         meaning
-============== ==============================================================================
-cell           the digit ("0".."9", "10".."99") or category (repeated, adjacent, distant)
-observed       count of the cell among the eligible counts
-expected       expected count under the null used (honest simulation mean, or the law)
-observed_share observed / n
-expected_share expected / n
+=============== ==============================================================================
+column          meaning
+=============== ==============================================================================
+cell            the digit ("0".."9", "10".."99") or category (repeated, adjacent, distant)
+observed        count of the cell among the eligible counts
+expected        expected count under the null used (honest simulation mean, or the law)
+observed_share  observed / n
+expected_share  expected / n
 reference_share the textbook law's share (Benford, uniform ...), whatever the null
-z              signed per-cell z with Nigrini's continuity correction, against expected_share
-null_low       2.5% quantile of the cell's share under the null (simulation band; normal
-               approximation for the textbook null)
-null_high      97.5% quantile
-============== ==============================================================================
+z               signed per-cell z with Nigrini's continuity correction, against expected_share
+null_low        2.5% quantile of the cell's share under the null (simulation band; normal
+                approximation for the textbook null)
+null_high       97.5% quantile
+=============== ==============================================================================
 
 References
 ----------

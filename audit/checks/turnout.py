@@ -2,17 +2,17 @@
 
 Checks (each a pure function returning a frozen :class:`~audit.checks.CheckResult` subclass):
 
-================================  ==========================================================
-:func:`distribution`              turnout and leader-share distributions (summary table)
-:func:`spike_at_100`              stations at exactly 100% turnout / share vs a beta-binomial
-:func:`integer_percentages`       integer-percentage excess (Kobak et al. 2016)
-:func:`regional_outliers`         robust modified z within region, simulation null
-:func:`turnout_share_correlation` weighted Pearson r, national and per region (descriptive)
-:func:`skewness`, :func:`kurtosis` EFT moments with bootstrap intervals (Gaussian benchmark)
-:func:`dip_test`                  Hartigan's dip test of unimodality (EFT ``DipT``)
-:func:`sobyanin_sukhovolsky`      slope of votes/electorate on turnout (EFT ``Sobyanin``)
-:func:`shpilkin_excess`           Shpilkin-style estimate of anomalous votes (descriptive)
-================================  ==========================================================
+==================================  ===========================================================
+:func:`distribution`                turnout and leader-share distributions (summary table)
+:func:`spike_at_100`                stations at exactly 100% turnout / share vs a beta-binomial
+:func:`integer_percentages`         integer-percentage excess (Kobak et al. 2016)
+:func:`regional_outliers`           robust modified z within region, simulation null
+:func:`turnout_share_correlation`   weighted Pearson r, national and per region (descriptive)
+:func:`skewness`, :func:`kurtosis`  EFT moments with bootstrap intervals (Gaussian benchmark)
+:func:`dip_test`                    Hartigan's dip test of unimodality (EFT ``DipT``)
+:func:`sobyanin_sukhovolsky`        slope of votes/electorate on turnout (EFT ``Sobyanin``)
+:func:`shpilkin_excess`             Shpilkin-style estimate of anomalous votes (descriptive)
+==================================  ===========================================================
 
 Definitions (see :mod:`audit.checks.stations`): turnout ``T = ballots / registered``; share
 ``S = votes / base`` with ``base`` the valid votes (``share_of="valid"``) or the ballots in
