@@ -732,7 +732,7 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
     a whole region is not enough: municipalities differ in turnout and leaning, a region
     holds only a handful of them, and their realised differences make the region's
     fingerprint asymmetric by chance — on clean simulated elections with a municipality
-    layer, ranking within regions rejected 24% at 0.05 (``docs/calibration-layered.md``).
+    layer, ranking within regions rejected 24% at 0.05 (``docs/calibration.md``).
 
     Null hypothesis: within each area the joint distribution of the two residuals is
     symmetric under reflection through its centre — true of any elliptical shape, whatever

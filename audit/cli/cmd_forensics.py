@@ -119,7 +119,14 @@ def forensics(target: str, source_id: str | None, mapping: str | None,
                            slow_by_region=slow_by_region, n_refits=n_refits,
                            progress=progress)
     if as_json:
-        emit_json(result.to_dict())
+        data = result.to_dict()
+        if not Path(target).is_file():  # a case: its measured rates beside the results
+            from audit.simulate.calibrate import load_calibration
+
+            summary = load_calibration(target)
+            if summary is not None:
+                data["calibration"] = summary.to_dict([e.result.test for e in result.entries])
+        emit_json(data)
         return
     _print(result, lang, sheets_leader=sheets.leader(), chosen=bool(candidates))
 

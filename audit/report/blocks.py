@@ -9,10 +9,14 @@ A family builder can compose its section from these plus its own tables and figu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from audit.checks.result import CheckResult, Evidence, Message
 from audit.report.model import Block, Callout, Column, MissingInput, Paragraph, Table, msg
 from audit.report.registry import method_note
+
+if TYPE_CHECKING:
+    from audit.simulate.calibrate import CalibrationSummary
 
 #: Evidence levels from the strongest statement to the weakest (for sorting findings).
 EVIDENCE_ORDER: tuple[Evidence, ...] = (Evidence.IMPOSSIBLE, Evidence.STRONG, Evidence.MODERATE,
@@ -88,7 +92,8 @@ def _legend(prefix: str, keys: Sequence[str], long: str) -> tuple[Message, ...]:
 
 
 def checks_table(results: Sequence[CheckResult], *, name: str, caption: Message,
-                 candidates: Mapping[str, str] | None = None) -> Table:
+                 candidates: Mapping[str, str] | None = None,
+                 calibration: CalibrationSummary | None = None) -> Table:
     """One row per result: test, n, statistic, p with its z and the method that gave it,
     the adjusted p and the evidence level.
 
@@ -98,7 +103,10 @@ def checks_table(results: Sequence[CheckResult], *, name: str, caption: Message,
     labelled as evidence. The note explains the method codes and reasons used. Statistics
     of any size are shown with four significant digits (column kind ``num``). Where the
     results are about more than one candidate, a column names each (``candidates``: key ->
-    the label readers see).
+    the label readers see). With the case's ``calibration`` summary
+    (:func:`audit.simulate.calibrate.load_calibration`), each test's measured false-positive
+    rate on simulated clean elections shaped like this one, and its power where measured,
+    stand beside its flag (:func:`calibration_cells`).
     """
     several = len({r.candidate for r in results if r.candidate}) > 1
     labels = candidates or {}
@@ -111,6 +119,10 @@ def checks_table(results: Sequence[CheckResult], *, name: str, caption: Message,
                Column("method", msg("report.col.method")),
                Column("pvalue_adjusted", msg("report.col.pvalue_adjusted"), "p"),
                Column("evidence", msg("report.col.evidence_or_why"), "evidence"))
+    measured = calibration_cells(results, calibration)
+    if measured:
+        columns += (Column("false_positive_rate", msg("report.col.false_positive_rate")),
+                    Column("power", msg("report.col.power")))
     rows = []
     methods: set[str] = set()
     reasons: set[str] = set()
@@ -127,7 +139,8 @@ def checks_table(results: Sequence[CheckResult], *, name: str, caption: Message,
                      msg(f"report.method_code.{method}") if method in METHOD_ORDER else None,
                      None if reason is not None else r.pvalue_adjusted,
                      msg(f"report.descriptive_short.{reason}") if reason is not None
-                     else r.evidence))
+                     else r.evidence,
+                     *(measured.get(r.test, (None, None)) if measured else ())))
     from audit.checks.registry import UNCALIBRATED_REASONS
 
     note = msg("report.checks.note",
@@ -139,7 +152,61 @@ def checks_table(results: Sequence[CheckResult], *, name: str, caption: Message,
         msg("report.checks.note_calibrated",
             methods=_legend("report.method_code", [m for m in METHOD_ORDER if m in methods],
                             "forensics.method"))
+    if measured and calibration is not None:
+        note = msg("report.calibration.table_note", checks=note,
+                   calibration=calibration_note(calibration))
     return Table(columns=columns, rows=tuple(rows), name=name, caption=caption, note=note)
+
+
+def calibration_cells(results: Sequence[CheckResult], calibration: CalibrationSummary | None
+                      ) -> dict[str, tuple[Message | None, Message | None]]:
+    """Per test of ``results`` measured in ``calibration``: its false-positive rate with the
+    95% interval, and its power
+    (:meth:`~audit.simulate.calibrate.CalibrationSummary.best_power`, or None); empty when
+    no test was measured."""
+    if calibration is None:
+        return {}
+    cells: dict[str, tuple[Message | None, Message | None]] = {}
+    for test in dict.fromkeys(r.test for r in results):
+        rate = calibration.rate(test)
+        if rate is None:
+            continue
+        power = calibration.best_power(test)
+        cells[test] = (
+            msg("report.calibration.rate", rate=100 * rate.rate, low=100 * rate.low,
+                high=100 * rate.high, tested=rate.tested),
+            None if power is None else msg(
+                "report.calibration.power", rate=100 * power.rate, tested=power.tested,
+                manipulation=_manipulation(power.manipulation),
+                intensity=100 * power.intensity))
+    return cells
+
+
+def calibration_note(calibration: CalibrationSummary) -> Message:
+    """What the measured rates are: how many clean elections, which seed, which level."""
+    return msg("report.calibration.note", n_sims=calibration.n_sims, seed=calibration.seed)
+
+
+def calibration_line(result: CheckResult, calibration: CalibrationSummary | None
+                     ) -> Paragraph | None:
+    """One sentence with ``result``'s measured false-positive rate and power (for tests
+    shown as sentences rather than in a table), or None when not measured."""
+    cells = calibration_cells([result], calibration)
+    if not cells or calibration is None:
+        return None
+    rate, power = cells[result.test]
+    return Paragraph(msg("report.calibration.line", test=test_label(result.test), rate=rate,
+                         power=power or msg("report.calibration.no_power"),
+                         note=calibration_note(calibration)))
+
+
+def _manipulation(name: str) -> Message | str:
+    """A manipulation of :data:`audit.simulate.calibrate.DEFAULT_SCENARIOS` in words (its
+    identifier when the catalogue does not name it)."""
+    from audit.report.i18n import has_message
+
+    key = f"report.calibration.manipulation.{name}"
+    return msg(key) if has_message(key) else name
 
 
 def result_callouts(results: Sequence[CheckResult], *, findings_only: bool = False,

@@ -33,12 +33,13 @@ A check's rejection is ``p <= alpha`` (valid p-values, including Monte Carlo one
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -758,6 +759,8 @@ def _ci(r: pd.Series) -> str:
 # --------------------------------------------------------------------------------------------
 
 SUMMARY_SCHEMA = "election-audit/calibration-summary"
+#: The power a test's "best" manipulation must reach (:meth:`CalibrationSummary.best_power`).
+POWER_TARGET = 0.8
 #: File name of a case's calibration summary, in the case folder.
 CASE_FILE = "calibration.json"
 
@@ -854,6 +857,95 @@ class CalibrationSummary:
     def power(self, test: str) -> Mapping[str, Any]:
         """Per manipulation: ``{"intensity": [...], "rate": [...], "tested": [...]}``."""
         return self.data.get("power", {}).get(test, {})
+
+    def rate(self, test: str) -> MeasuredRate | None:
+        """``test``'s false-positive rate on the clean elections with its interval, or None
+        when the summary has none (or a malformed one: a case folder may come from anyone,
+        so nothing in it is trusted to be a number)."""
+        entry = self.false_positive(test) if isinstance(
+            self.data.get("false_positive"), Mapping) else None
+        if not isinstance(entry, Mapping):
+            return None
+        ci = entry.get("ci")
+        values = (entry.get("rate"), *(ci if isinstance(ci, list) and len(ci) == 2 else ()))
+        tested = entry.get("tested")
+        if len(values) != 3 or not _proportions(*values) or not _count(tested):
+            return None
+        rate, low, high = (float(v) for v in values)
+        return MeasuredRate(rate, low, high, tested)
+
+    def best_power(self, test: str, *, target: float = POWER_TARGET) -> MeasuredPower | None:
+        """What ``test`` finds best: over every manipulation and intensity measured, the
+        smallest intensity (share of tables) at which its power reaches ``target`` (ties:
+        the higher power, then the name); when none does, its highest power (ties: the
+        smaller intensity). None without a (well-formed) power table."""
+        table = self.power(test) if isinstance(self.data.get("power"), Mapping) else {}
+        found = []
+        for scenario, cell in (table.items() if isinstance(table, Mapping) else ()):
+            if not isinstance(cell, Mapping):
+                continue
+            found += [MeasuredPower(str(scenario), float(x), float(r), int(n))
+                      for x, r, n in zip(cell.get("intensity") or (), cell.get("rate") or (),
+                                         cell.get("tested") or (), strict=False)
+                      if _proportions(x, r) and _count(n) and n > 0]
+        reached = [p for p in found if p.rate >= target]
+        if reached:
+            return min(reached, key=lambda p: (p.intensity, -p.rate, p.manipulation))
+        return min(found, key=lambda p: (-p.rate, p.intensity, p.manipulation), default=None)
+
+    def measured(self, tests: Sequence[str]) -> dict[str, Any]:
+        """JSON-safe, per test of ``tests`` measured here: ``false_positive_rate``, its
+        95% interval ``ci``, ``tested`` and ``power`` (the manipulation it finds best, as in
+        :meth:`best_power`, or None): what ``forensics --json`` carries beside the results,
+        the same numbers the report shows."""
+        out: dict[str, Any] = {}
+        for test in dict.fromkeys(tests):
+            rate = self.rate(test)
+            if rate is None:
+                continue
+            power = self.best_power(test)
+            out[test] = {"false_positive_rate": rate.rate, "ci": [rate.low, rate.high],
+                         "tested": rate.tested,
+                         "power": None if power is None else dataclasses.asdict(power)}
+        return out
+
+    def to_dict(self, tests: Sequence[str]) -> dict[str, Any]:
+        """The summary's identity (label, seed, elections, level) and :meth:`measured`
+        (no file path: the same case gives the same bytes on every machine)."""
+        label = self.data.get("label")
+        return {"label": label if isinstance(label, str) else "", "seed": self.seed,
+                "n_sims": self.n_sims, "alpha": self.alpha, "tests": self.measured(tests)}
+
+
+@dataclass(frozen=True)
+class MeasuredRate:
+    """A false-positive rate measured on ``tested`` clean elections, with its 95%
+    Clopper–Pearson interval (fractions)."""
+
+    rate: float
+    low: float
+    high: float
+    tested: int
+
+
+@dataclass(frozen=True)
+class MeasuredPower:
+    """Power against ``manipulation`` at ``intensity`` (its share of tables), over
+    ``tested`` manipulated elections."""
+
+    manipulation: str
+    intensity: float
+    rate: float
+    tested: int
+
+
+def _proportions(*values: Any) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0.0 <= v <= 1.0
+               for v in values)
+
+
+def _count(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def load_calibration(case: str | Path) -> CalibrationSummary | None:

@@ -176,8 +176,9 @@ class TestEvidenceLabels:
             self, demo_models: dict[str, ReportModel]) -> None:
         table = _table(demo_models["en"], "digits-textbook")
         keys = [c["key"] for c in table["columns"]]  # type: ignore[index]
+        # the demo carries its calibration summary: the measured rates close the row
         assert keys == ["test", "n", "statistic", "pvalue", "z", "method",
-                        "pvalue_adjusted", "evidence"]
+                        "pvalue_adjusted", "evidence", "false_positive_rate", "power"]
         rows = table["rows"]
         assert len(rows) == 10  # type: ignore[arg-type]
         for row in rows:  # type: ignore[union-attr]
@@ -197,15 +198,18 @@ class TestEvidenceLabels:
         assert keys[:2] == ["test", "candidate"]  # both candidates tested: B and A
         by_test: dict[tuple[str, str], list[object]] = {
             (row[0]["text"], row[1]): row for row in table["rows"]}  # type: ignore[union-attr]
+        # (the demo's calibration summary adds the measured rates after the evidence)
+        evidence, adjusted = keys.index("evidence"), keys.index("pvalue_adjusted")
         integer = by_test[("Whole percentages", "A (simulated)")]
-        assert integer[-1] in self.LEVELS
-        assert isinstance(integer[-2], float)
+        assert integer[evidence] in self.LEVELS
+        assert isinstance(integer[adjusted], float)
         assert integer[keys.index("method")]["text"] == "SP"  # type: ignore[index]
         for label in ("Kurtosis of the share", "Skewness of turnout",
                       "Sobyanin–Sukhovolsky slope", "Turnout outliers within regions"):
             row = next(r for (t, _), r in by_test.items() if t == label)
-            assert row[-1]["id"].startswith("report.descriptive_short.")  # type: ignore[index]
-            assert row[-2] is None
+            assert row[evidence]["id"].startswith(  # type: ignore[index]
+                "report.descriptive_short.")
+            assert row[adjusted] is None
         note = table["note"]["text"]  # type: ignore[index]
         assert "SP = saddlepoint tail of the known null" in note
         assert "textbook law" not in note  # only the reasons used in this table

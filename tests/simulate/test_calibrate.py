@@ -400,3 +400,51 @@ def test_forensics_verdict_reads_the_battery() -> None:
     else:
         with pytest.raises(AuditError, match="no national verdict"):
             forensics_verdict(sheets, 1)
+
+
+def test_summary_rates_and_best_power_are_read_defensively() -> None:
+    from audit.simulate.calibrate import CalibrationSummary, MeasuredPower, MeasuredRate
+
+    summary = CalibrationSummary(data={
+        "schema": "election-audit/calibration-summary", "seed": 5, "n_sims": 200,
+        "alpha": 0.05, "label": "demo",
+        "false_positive": {
+            "digits.last_digit": {"tested": 200, "rejections": 9, "rate": 0.045,
+                                  "ci": [0.0208, 0.0836]},
+            # a case folder may come from anyone: nothing in it is taken for a number
+            "bad.rate": {"tested": 200, "rate": "0.05", "ci": [0.0, 0.1]},
+            "bad.ci": {"tested": 200, "rate": 0.05, "ci": [0.0]},
+            "bad.tested": {"tested": True, "rate": 0.05, "ci": [0.0, 0.1]},
+            "bad.range": {"tested": 200, "rate": 1.5, "ci": [0.0, 0.1]}},
+        "power": {"digits.last_digit": {
+            # at least 80% of elections found: rounding at 2% (100%), digit preferences at
+            # 5% (83%), invented numbers at 2% (83%): the smallest share is 2%, and of the
+            # two there the higher power wins
+            "round_percent": {"intensity": [0.02, 0.01], "rate": [1.0, 0.4],
+                              "tested": [30, 30]},
+            "digit_preference": {"intensity": [0.05, 0.1], "rate": [0.83, 1.0],
+                                 "tested": [30, 30]},
+            "invented": {"intensity": [0.02], "rate": [0.83], "tested": [30]},
+            "withheld": {"intensity": ["x"], "rate": [1.0], "tested": [30]},
+            "duplicates": "not a table"}}})
+    assert summary.rate("digits.last_digit") == MeasuredRate(0.045, 0.0208, 0.0836, 200)
+    for bad in ("bad.rate", "bad.ci", "bad.tested", "bad.range", "absent"):
+        assert summary.rate(bad) is None
+    assert summary.best_power("digits.last_digit") == MeasuredPower("round_percent", 0.02,
+                                                                    1.0, 30)
+    # below 80% everywhere: the highest power, at the smaller share of tables on a tie
+    assert summary.best_power("digits.last_digit", target=1.01) == MeasuredPower(
+        "round_percent", 0.02, 1.0, 30)
+    weak = CalibrationSummary(data={"power": {"t": {
+        "ballot_stuffing": {"intensity": [0.02, 0.05], "rate": [0.05, 0.3], "tested": [9, 9]},
+        "invented": {"intensity": [0.01, 0.1], "rate": [0.3, 0.1], "tested": [9, 9]}}}})
+    assert weak.best_power("t") == MeasuredPower("invented", 0.01, 0.3, 9)
+    assert summary.best_power("bad.rate") is None
+    assert summary.to_dict(["digits.last_digit", "bad.rate", "digits.last_digit"]) == {
+        "label": "demo", "seed": 5, "n_sims": 200, "alpha": 0.05,
+        "tests": {"digits.last_digit": {
+            "false_positive_rate": 0.045, "ci": [0.0208, 0.0836], "tested": 200,
+            "power": {"manipulation": "round_percent", "intensity": 0.02, "rate": 1.0,
+                      "tested": 30}}}}
+    assert CalibrationSummary(data={"false_positive": []}).rate("x") is None
+    assert CalibrationSummary(data={"power": []}).best_power("x") is None

@@ -30,6 +30,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -50,6 +51,9 @@ from audit.forensics import (
 )
 from audit.model import SheetTable
 from audit.report.context import ReportContext
+
+if TYPE_CHECKING:
+    from audit.simulate.calibrate import CalibrationSummary
 
 CACHE_KEY = "forensics"
 #: Checks also run in each top-level region (when registered, fast, calibrated and
@@ -182,3 +186,18 @@ def battery(ctx: ReportContext) -> Battery:
     while len(_MEMO) > _MEMO_SIZE:
         _MEMO.popitem(last=False)
     return result
+
+
+CALIBRATION_KEY = "calibration"
+
+
+def calibration(ctx: ReportContext) -> CalibrationSummary | None:
+    """The case's calibration summary (``calibration.json`` in its folder, read by
+    :func:`audit.simulate.calibrate.load_calibration`), once per report; None without one.
+    Its rates stand beside each measured test's flag in the battery tables."""
+    if CALIBRATION_KEY not in ctx.cache:
+        from audit.simulate.calibrate import load_calibration
+
+        ctx.cache[CALIBRATION_KEY] = load_calibration(ctx.case.path)
+    found: CalibrationSummary | None = ctx.cache[CALIBRATION_KEY]
+    return found

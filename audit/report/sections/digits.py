@@ -19,7 +19,7 @@ from audit.report.display import display, figure_labels, level_label, region_nam
 from audit.report.i18n import capitalize
 from audit.report.model import Block, BulletList, Callout, Column, Heading, Paragraph, Table, msg
 from audit.report.registry import MethodNote, SectionHook, register_method, register_section
-from audit.report.sections._battery import battery
+from audit.report.sections._battery import battery, calibration
 from audit.report.svg import figure_block
 
 FAMILY = "digits"
@@ -99,7 +99,8 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     if calibrated:
         blocks.append(Heading(msg("report.digits.national_heading")))
         blocks.append(checks_table(calibrated, name="digits-national",
-                                  caption=msg("report.digits.national_caption")))
+                                  caption=msg("report.digits.national_caption"),
+                                  calibration=calibration(ctx)))
         found = [r for r in calibrated if r.evidence in FINDINGS]
         blocks += [Callout(r.evidence, display(r.message, ctx))
                    for r in sorted(found, key=evidence_rank)]
@@ -125,7 +126,8 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
         blocks += [Heading(msg("report.digits.textbook_heading")),
                    Paragraph(msg("report.digits.textbook")),
                    checks_table(textbook, name="digits-textbook",
-                               caption=msg("report.digits.textbook_caption"))]
+                               caption=msg("report.digits.textbook_caption"),
+                               calibration=calibration(ctx))]
         rejected = [r for r in textbook if r.pvalue is not None and r.pvalue < 0.05]
         if rejected:  # each rejection of a textbook law explained (never as evidence)
             blocks.append(BulletList(tuple(display(r.message, ctx) for r in rejected)))

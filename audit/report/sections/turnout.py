@@ -13,13 +13,13 @@ from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFit
 from audit.checks.result import CheckResult
 from audit.checks.turnout import IntegerPercentResult, SpikeResult
 from audit.references import cite
-from audit.report.blocks import REGION_ROWS, checks_table, descriptive_reason
+from audit.report.blocks import REGION_ROWS, calibration_line, checks_table, descriptive_reason
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
 from audit.report.i18n import capitalize, join_list
 from audit.report.model import Block, BulletList, Callout, Column, Heading, Paragraph, Table, msg
 from audit.report.registry import MethodNote, SectionHook, register_method, register_section
-from audit.report.sections._battery import battery
+from audit.report.sections._battery import battery, calibration
 from audit.report.sections.digits import none_run
 from audit.report.svg import figure_block
 
@@ -120,7 +120,7 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
         blocks += [Heading(msg("report.turnout.tests_heading")),
                    checks_table(tested, name="turnout-national",
                                caption=msg("report.turnout.national_caption"),
-                               candidates=figure_labels(ctx))]
+                               candidates=figure_labels(ctx), calibration=calibration(ctx))]
         calibrated = [r for r in tested if descriptive_reason(r) is None]
         blocks += [Callout(r.evidence, display(r.message, ctx)) for r in calibrated]
         others = [r for r in tested if r not in calibrated
@@ -158,6 +158,9 @@ def build_fingerprints(results: Sequence[CheckResult], ctx: ReportContext) -> li
     corners = [r for r in _tested(results, ctx) if isinstance(r, CornerResult)]
     # the calibrated test of the family, for every candidate tested
     blocks += [Callout(r.evidence, display(r.message, ctx)) for r in corners]
+    line = calibration_line(corners[0], calibration(ctx)) if corners else None
+    if line is not None:
+        blocks.append(line)
     klimek = nat.get("fingerprints.klimek")
     if isinstance(klimek, KlimekFitResult):  # descriptive: its fair model is no honest null
         blocks.append(Paragraph(display(klimek.message, ctx)))
