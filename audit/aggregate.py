@@ -45,7 +45,7 @@ from audit.model import (
     KEY_COLUMNS,
     SheetTable,
     region_code_column,
-    region_name_column,
+    region_keys,
     vote_column,
 )
 
@@ -65,16 +65,10 @@ def aggregate_sheets(sheets: SheetTable, level: str | None = None) -> pd.DataFra
     one groupby, no loop over tables.
     """
     df = sheets.data
-    if level is None:
-        codes = pd.Series("national", index=df.index)
-        names = pd.Series("", index=df.index)
-    else:
-        if level not in sheets.levels:
-            raise InputFileError(f"the sheets have no region level {level!r}; levels: "
-                                 f"{', '.join(sheets.levels) or 'none'}")
-        codes = df[region_code_column(level)].astype("string").fillna("")
-        names = (df[region_name_column(level)].astype("string").fillna("")
-                 if region_name_column(level) in df else codes)
+    if level is not None and level not in sheets.levels:
+        raise InputFileError(f"the sheets have no region level {level!r}; levels: "
+                             f"{', '.join(sheets.levels) or 'none'}")
+    codes, names = (s.astype("string").fillna("") for s in region_keys(df, level, sheets.levels))
     n = len(df)
     registered = sheets.counts("registered") if "registered" in df else np.full(n, np.nan)
     known = ~np.isnan(registered)

@@ -614,110 +614,19 @@ def parse_claim(raw: Any, *, election: Election | None = None, index: int = 0,
     if raw_source not in (None, ""):
         source = _parse_source(raw_source, p)
 
-    def choice(name: str, options: Sequence[str], default: str) -> str:
-        value = raw.get(name, default)
-        if value is None:
-            return default
-        if value not in options:
-            p.add(name, value, "bad_choice", ", ".join(options))
-            return default
-        return str(value)
+    f = _Fields(raw, p, candidates)
+    percent_base = f.choice("percent_base", PERCENT_BASES, "unknown")
+    rounding = f.choice("percent_rounding", ROUNDINGS, "nearest")
+    basis = f.choice("basis", BASES, "unknown")
+    series = f.text("series")
+    notes = f.text("notes")
+    scope, scope_level = _parse_scope(f, election)
 
-    def text(name: str) -> str:
-        value = raw.get(name, "")
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            p.add(name, value, "bad_text")
-            return ""
-        return value
-
-    def quantity(name: str, value: Any) -> Quantity | None:
-        if value is None:
-            return None
-        q = parse_quantity(value)
-        if q is None:
-            p.add(name, value, "bad_count")
-        return q
-
-    def percent(name: str, value: Any, *, allow_bound: bool = False) -> Percent | None:
-        if value is None:
-            return None
-        pct, rule = parse_percent(value, allow_bound=allow_bound)
-        if pct is None:
-            p.add(name, value, rule)
-        return pct
-
-    def whole(name: str, value: Any) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            p.add(name, value, "bad_int")
-            return None
-        return value
-
-    percent_base = choice("percent_base", PERCENT_BASES, "unknown")
-    rounding = choice("percent_rounding", ROUNDINGS, "nearest")
-    basis = choice("basis", BASES, "unknown")
-    series = text("series")
-    notes = text("notes")
-    scope = raw.get("scope", "national")
-    scope_level = text("scope_level")
-    if not isinstance(scope, (str, int)) or isinstance(scope, bool) or scope == "":
-        p.add("scope", scope, "bad_scope")
-        scope = "national"
-    scope = str(scope)
-    if election is not None and scope != "national":
-        levels = election.region_levels
-        level = scope_level or (levels[0] if levels else "")
-        if levels and level not in levels:
-            p.add("scope_level", scope_level, "bad_choice", ", ".join(levels))
-        elif election.regions_at(level) and scope not in {r.code for r in
-                                                           election.regions_at(level)}:
-            p.add("scope", scope, "bad_scope", f"no region {scope!r} at level {level!r}")
-        scope_level = level
-
-    def keyed(fld: str, parse: Any, hint: str) -> tuple[dict[str, Any], Mapping[str, Any]]:
-        """A candidate-key -> figure mapping: unknown keys and bad values are problems."""
-        raw_map = raw.get(fld) or {}
-        if not isinstance(raw_map, Mapping):
-            p.add(fld, raw_map, "not_a_mapping", hint)
-            return {}, {}
-        parsed: dict[str, Any] = {}
-        for key, value in raw_map.items():
-            name = f"{fld}.{key}"
-            if candidates and key != OTHERS and key not in candidates:
-                p.add(name, key, "unknown_candidate",
-                      f"known: {', '.join(candidates)}, {OTHERS}")
-                continue
-            figure = parse(name, value)
-            if figure is not None:
-                parsed[str(key)] = figure
-        return parsed, raw_map
-
-    counts, raw_counts = keyed("counts", quantity, "candidate key -> count")
+    counts, raw_counts = f.keyed("counts", f.quantity, "candidate key -> count")
     if candidates and OTHERS in raw_counts and all(k in raw_counts for k in candidates):
         p.add(f"counts.{OTHERS}", raw_counts[OTHERS], "others_with_all")
-    percentages, _ = keyed("percentages", percent, "candidate key -> '51.20'")
-
-    coverage = Coverage()
-    raw_cov = raw.get("coverage") or {}
-    if not isinstance(raw_cov, Mapping):
-        p.add("coverage", raw_cov, "not_a_mapping", ", ".join(_COVERAGE_FIELDS))
-        raw_cov = {}
-    for key in raw_cov:
-        if key not in _COVERAGE_FIELDS:
-            p.add(f"coverage.{key}", raw_cov[key], "unknown_field",
-                  f"known: {', '.join(_COVERAGE_FIELDS)}")
-    coverage = Coverage(
-        tables_pct=percent("coverage.tables_pct", raw_cov.get("tables_pct"), allow_bound=True),
-        tables=whole("coverage.tables", raw_cov.get("tables")),
-        registered=quantity("coverage.registered", raw_cov.get("registered")),
-        registered_pct=percent("coverage.registered_pct", raw_cov.get("registered_pct"),
-                               allow_bound=True),
-        centers=whole("coverage.centers", raw_cov.get("centers")),
-        sample_units=whole("coverage.sample_units", raw_cov.get("sample_units")),
-        respondents=whole("coverage.respondents", raw_cov.get("respondents")))
+    percentages, _ = f.keyed("percentages", f.percent, "candidate key -> '51.20'")
+    coverage = _parse_coverage(f)
 
     labels = _parse_labels(raw.get("label"), "label", p)
     derived = raw.get("derived", False)
@@ -741,17 +650,129 @@ def parse_claim(raw: Any, *, election: Election | None = None, index: int = 0,
         scope=scope, scope_level=scope_level if scope != "national" else "",
         coverage=coverage, counts=counts, percentages=percentages,
         percent_base=percent_base, percent_rounding=rounding,
-        valid=quantity("valid", raw.get("valid")),
-        null_votes=quantity("null_votes", raw.get("null_votes")),
-        blank_votes=quantity("blank_votes", raw.get("blank_votes")),
-        voters=quantity("voters", raw.get("voters")),
-        registered=quantity("registered", raw.get("registered")),
-        turnout_pct=percent("turnout_pct", raw.get("turnout_pct")),
-        valid_pct=percent("valid_pct", raw.get("valid_pct")),
-        null_pct=percent("null_pct", raw.get("null_pct")),
+        valid=f.quantity("valid", raw.get("valid")),
+        null_votes=f.quantity("null_votes", raw.get("null_votes")),
+        blank_votes=f.quantity("blank_votes", raw.get("blank_votes")),
+        voters=f.quantity("voters", raw.get("voters")),
+        registered=f.quantity("registered", raw.get("registered")),
+        turnout_pct=f.percent("turnout_pct", raw.get("turnout_pct")),
+        valid_pct=f.percent("valid_pct", raw.get("valid_pct")),
+        null_pct=f.percent("null_pct", raw.get("null_pct")),
         derived=derived, basis=basis, endorses=tuple(endorses_raw), notes=notes,
         line=line, raw=dict(raw), labels=labels)
     return (None if p.problems else claim), p.problems
+
+
+class _Fields:
+    """Reads the fields of one claim mapping, recording every problem in ``p``."""
+
+    def __init__(self, raw: Mapping[str, Any], p: _Collector,
+                 candidates: Sequence[str]) -> None:
+        self.raw, self.p, self.candidates = raw, p, candidates
+
+    def choice(self, name: str, options: Sequence[str], default: str) -> str:
+        value = self.raw.get(name, default)
+        if value is None:
+            return default
+        if value not in options:
+            self.p.add(name, value, "bad_choice", ", ".join(options))
+            return default
+        return str(value)
+
+    def text(self, name: str) -> str:
+        value = self.raw.get(name, "")
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.p.add(name, value, "bad_text")
+            return ""
+        return value
+
+    def quantity(self, name: str, value: Any) -> Quantity | None:
+        if value is None:
+            return None
+        q = parse_quantity(value)
+        if q is None:
+            self.p.add(name, value, "bad_count")
+        return q
+
+    def percent(self, name: str, value: Any, *, allow_bound: bool = False) -> Percent | None:
+        if value is None:
+            return None
+        pct, rule = parse_percent(value, allow_bound=allow_bound)
+        if pct is None:
+            self.p.add(name, value, rule)
+        return pct
+
+    def whole(self, name: str, value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.p.add(name, value, "bad_int")
+            return None
+        return value
+
+    def keyed(self, fld: str, parse: Any, hint: str
+              ) -> tuple[dict[str, Any], Mapping[str, Any]]:
+        """A candidate-key -> figure mapping: unknown keys and bad values are problems."""
+        raw_map = self.raw.get(fld) or {}
+        if not isinstance(raw_map, Mapping):
+            self.p.add(fld, raw_map, "not_a_mapping", hint)
+            return {}, {}
+        parsed: dict[str, Any] = {}
+        for key, value in raw_map.items():
+            name = f"{fld}.{key}"
+            if self.candidates and key != OTHERS and key not in self.candidates:
+                self.p.add(name, key, "unknown_candidate",
+                           f"known: {', '.join(self.candidates)}, {OTHERS}")
+                continue
+            figure = parse(name, value)
+            if figure is not None:
+                parsed[str(key)] = figure
+        return parsed, raw_map
+
+
+def _parse_scope(f: _Fields, election: Election | None) -> tuple[str, str]:
+    """The claim's scope (``national`` or a region code) and its level, checked against the
+    election's regions where it lists them."""
+    scope = f.raw.get("scope", "national")
+    scope_level = f.text("scope_level")
+    if not isinstance(scope, (str, int)) or isinstance(scope, bool) or scope == "":
+        f.p.add("scope", scope, "bad_scope")
+        scope = "national"
+    scope = str(scope)
+    if election is not None and scope != "national":
+        levels = election.region_levels
+        level = scope_level or (levels[0] if levels else "")
+        if levels and level not in levels:
+            f.p.add("scope_level", scope_level, "bad_choice", ", ".join(levels))
+        elif election.regions_at(level) and scope not in {r.code for r in
+                                                           election.regions_at(level)}:
+            f.p.add("scope", scope, "bad_scope", f"no region {scope!r} at level {level!r}")
+        scope_level = level
+    return scope, scope_level
+
+
+def _parse_coverage(f: _Fields) -> Coverage:
+    """The claim's ``coverage`` mapping: tables, registered voters, centres, sample."""
+    raw_cov = f.raw.get("coverage") or {}
+    if not isinstance(raw_cov, Mapping):
+        f.p.add("coverage", raw_cov, "not_a_mapping", ", ".join(_COVERAGE_FIELDS))
+        raw_cov = {}
+    for key in raw_cov:
+        if key not in _COVERAGE_FIELDS:
+            f.p.add(f"coverage.{key}", raw_cov[key], "unknown_field",
+                    f"known: {', '.join(_COVERAGE_FIELDS)}")
+    return Coverage(
+        tables_pct=f.percent("coverage.tables_pct", raw_cov.get("tables_pct"),
+                             allow_bound=True),
+        tables=f.whole("coverage.tables", raw_cov.get("tables")),
+        registered=f.quantity("coverage.registered", raw_cov.get("registered")),
+        registered_pct=f.percent("coverage.registered_pct", raw_cov.get("registered_pct"),
+                                 allow_bound=True),
+        centers=f.whole("coverage.centers", raw_cov.get("centers")),
+        sample_units=f.whole("coverage.sample_units", raw_cov.get("sample_units")),
+        respondents=f.whole("coverage.respondents", raw_cov.get("respondents")))
 
 
 def _parse_labels(raw: Any, name: str, p: _Collector) -> dict[str, str]:

@@ -20,7 +20,6 @@ from typing import Any
 from audit._version import __version__
 from audit.aggregate import SheetAggregates, SheetSummary, read_aggregates, summarise
 from audit.cases import Case, load_case
-from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.claims import (
     ArithmeticResult,
     CompatibilityResult,
@@ -34,6 +33,7 @@ from audit.checks.claims import (
     check_successive,
 )
 from audit.checks.multiple import adjust
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.claims import ClaimLedger, load_ledger
 from audit.model import SheetTable
 

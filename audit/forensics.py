@@ -41,23 +41,24 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 from audit._json import jsonable
+from audit._random import stream
 from audit._version import __version__
+from audit.checks._cache import DrawCache
 from audit.checks._null import NationalDraws
-from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, battery_options
-from audit.checks._result import CheckResult, Evidence, Message
+from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, BatteryOptions
 from audit.checks.multiple import NATIONAL, adjust
 from audit.checks.multiple import summary as policy_summary
 from audit.checks.registry import CheckSpec, registered
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.errors import AuditError
 from audit.model import SheetTable, region_code_column, region_name_column
 
@@ -384,8 +385,7 @@ def scope_generator(seed: int | None, scope: str, family: str,
     per candidate: derived from the seed and the names."""
     name = f"{scope}\x00{family}" if candidate is None else \
         f"{scope}\x00{family}\x00{candidate}"
-    key = zlib.crc32(name.encode())
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+    return stream(seed, name)
 
 
 def candidates_to_test(sheets: SheetTable, *, min_share: float = CANDIDATE_SHARE,
@@ -446,7 +446,8 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                   checks: Sequence[str] | None = None, alpha: float = 0.05,
                   slow_by_region: bool = False, n_refits: int = DEFAULT_REFITS,
                   min_share: float = CANDIDATE_SHARE,
-                  progress: bool | None = None) -> ForensicsResult:
+                  progress: bool | None = None,
+                  cache: DrawCache | None = None) -> ForensicsResult:
     """Run the battery of registered checks nationally and per region, for the candidates
     that matter, adjusted by the package's multiple-testing policy.
 
@@ -478,6 +479,10 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
         Share of the valid votes from which a candidate is tested by default.
     progress
         Show a progress bar on stderr: None (default) shows it when stderr is a terminal.
+    cache
+        The :class:`~audit.checks._cache.DrawCache` the checks share their redraws through
+        (default: a new one for this run; pass one to share draws between runs on the same
+        sheets and seed). The numbers do not depend on it.
 
     Returns
     -------
@@ -532,12 +537,13 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                 plan.append((scope, table, spec, None))
     show = sys.stderr.isatty() if progress is None else progress
     raw: list[Entry] = []
-    with battery_options(n_resamples=n_resamples, candidate=tested[0], n_refits=n_refits), \
-            tqdm(total=len(plan), desc="forensics", unit="check", file=sys.stderr,
+    options = BatteryOptions(n_resamples=n_resamples, candidate=tested[0], n_refits=n_refits,
+                             cache=DrawCache() if cache is None else cache)
+    with tqdm(total=len(plan), desc="forensics", unit="check", file=sys.stderr,
                  disable=not show, leave=False, dynamic_ncols=True) as bar:
         for scope, table, spec, cand in plan:
             bar.set_postfix_str(f"{scope.key} {spec.name}", refresh=False)
-            outcome = _run_one(scope, table, spec, seed, cand,
+            outcome = _run_one(scope, table, spec, seed, cand, options,
                                draws.get(scope.key) if spec.national_draws else None)
             if isinstance(outcome, Entry):
                 raw.append(outcome)
@@ -569,20 +575,21 @@ def _national_draws(sheets: SheetTable, regions: Sequence[tuple[Scope, np.ndarra
 
 
 def _run_one(scope: Scope, table: SheetTable, spec: CheckSpec, seed: int | None,
-             candidate: str | None, shared: NationalDraws | None = None) -> Entry | Skip:
+             candidate: str | None, options: BatteryOptions,
+             shared: NationalDraws | None = None) -> Entry | Skip:
     """One check in one scope (for one candidate): its entry, or a skip saying why.
 
     With ``shared`` the check draws its null from the national generator of its family
     (the national redraws, counted per region)."""
     rng = scope_generator(seed, NATIONAL if shared is not None else scope.key, spec.family,
                           candidate)
-    extra: dict[str, Any] = {} if shared is None else {"shared": shared}
+    if candidate is not None:
+        options = dataclasses.replace(options, candidate=candidate)
     try:
-        if candidate is None:
-            result = spec.run(table, rng, **extra)
-        else:
-            with battery_options(candidate=candidate):
-                result = spec.run(table, rng, **extra)
+        if shared is None:
+            result = spec.run(table, rng, options)
+        else:  # registered with ``national_draws``: a runner that takes ``shared``
+            result = cast(Any, spec.run)(table, rng, options, shared=shared)
     except (ValueError, AuditError) as exc:
         return Skip(scope.key, spec.name, " ".join(str(exc).split()), candidate)
     if candidate is not None and result.candidate is None:

@@ -77,6 +77,11 @@ def vote_column(key: str) -> str:
     return f"{VOTE_PREFIX}{key}"
 
 
+def vote_key(column: str) -> str | None:
+    """The candidate key of a vote column (``"votes_EG"`` -> ``"EG"``), None for other columns."""
+    return column[len(VOTE_PREFIX):] if column.startswith(VOTE_PREFIX) else None
+
+
 def region_code_column(level: str) -> str:
     """The canonical column holding region codes at ``level``."""
     return f"region_{level}_code"
@@ -85,6 +90,23 @@ def region_code_column(level: str) -> str:
 def region_name_column(level: str) -> str:
     """The canonical column holding region names at ``level``."""
     return f"region_{level}_name"
+
+
+def region_keys(frame: pd.DataFrame, level: str | None,
+                levels: Sequence[str]) -> tuple[pd.Series, pd.Series]:
+    """Each row's region code and name at ``level``: the one rule for grouping tables by region.
+
+    Nationally (``level=None``) every row is ``"national"`` with an empty name; at a level the
+    code column, and the name column (the codes where the frame has none). Raises ``KeyError``
+    naming the known levels when ``level`` is not one of ``levels``.
+    """
+    if level is None:
+        return pd.Series("national", index=frame.index), pd.Series("", index=frame.index)
+    if level not in levels:
+        raise KeyError(f"unknown region level {level!r}; levels: {', '.join(levels) or 'none'}")
+    codes = frame[region_code_column(level)]
+    names = frame.get(region_name_column(level), codes)
+    return codes, names
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,6 +174,18 @@ class Election:
 
     def regions_at(self, level: str) -> tuple[Region, ...]:
         return tuple(r for r in self.regions if r.level == level)
+
+    def label(self, key: str) -> str:
+        """The label tables and figures show for candidate ``key`` (short name, else name);
+        the key itself when the metadata does not list it."""
+        for c in self.candidates:
+            if c.key == key:
+                return c.label
+        return key
+
+    def labels(self) -> dict[str, str]:
+        """Candidate key -> :meth:`label`, for every candidate of the metadata."""
+        return {c.key: c.label for c in self.candidates}
 
     @classmethod
     def from_toml(cls, path: Path) -> Election:
@@ -398,16 +432,9 @@ class SheetTable:
         df = self._data
         counts = [c for c in COUNT_COLUMNS if c in df]
         votes = [vote_column(k) for k in self.candidates]
-        if level is None:
-            keys = pd.Series("national", index=df.index, name="region_code")
-            names = pd.Series("", index=df.index, name="region_name")
-        else:
-            if level not in self.levels:
-                raise KeyError(f"unknown region level {level!r}; levels: {list(self.levels)}")
-            keys = df[region_code_column(level)].rename("region_code")
-            names = df[region_name_column(level)].rename("region_name") \
-                if region_name_column(level) in df else keys.rename("region_name")
-        frame = pd.concat([keys, names, df[counts + votes].astype("float64")], axis=1)
+        keys, names = region_keys(df, level, self.levels)
+        frame = pd.concat([keys.rename("region_code"), names.rename("region_name"),
+                           df[counts + votes].astype("float64")], axis=1)
         grouped = frame.groupby("region_code", sort=False, dropna=False)
         out = grouped[counts + votes].sum(min_count=1)
         out.insert(0, "tables", grouped.size())
@@ -426,6 +453,15 @@ class SheetTable:
                           candidates=self.candidates, levels=self.levels,
                           election=self.election, provenance=self.provenance,
                           name=self.name if name is None else name, unique_keys_checked=True)
+
+
+def candidate_label(key: str, *elections: Election | None) -> str:
+    """The one rule for naming a candidate: the label from the first of ``elections`` that
+    lists ``key`` (short name, else name), else the key itself."""
+    for election in elections:
+        if election is not None and key in election.candidate_keys:
+            return election.label(key)
+    return key
 
 
 def natural_order(codes: Iterable[Any]) -> np.ndarray:

@@ -22,7 +22,8 @@ from collections.abc import Callable
 import numpy as np
 
 from audit.checks import digits as D
-from audit.checks._options import battery_options
+from audit.checks._cache import DrawCache
+from audit.checks._options import BatteryOptions
 from audit.checks.registry import registered
 from audit.model import SheetTable
 from audit.simulate import simulate_clean
@@ -51,9 +52,9 @@ def bench_national(stations: int) -> None:
 
         def run() -> None:
             seed = next(seeds)
-            with battery_options(n_resamples=999):
-                for spec in specs:
-                    spec.run(sheets, np.random.default_rng(seed))
+            options = BatteryOptions(n_resamples=999, cache=DrawCache())
+            for spec in specs:
+                spec.run(sheets, np.random.default_rng(seed), options)
         return run
 
     for label, func in (("one simulation-null test", one),

@@ -26,8 +26,9 @@ import numpy as np
 
 from audit._json import dumps
 from audit.checks import registry
-from audit.checks._result import CheckResult
+from audit.checks._options import BatteryOptions
 from audit.checks.registry import Runner
+from audit.checks.result import CheckResult
 from audit.data import load_source
 from audit.errors import DataUnavailableError
 from audit.forensics import run_forensics
@@ -52,10 +53,11 @@ def by_family(sheets: SheetTable, level: str, n_resamples: int) -> None:
     originals = {spec.name: spec.run for spec in registry.registered()}
 
     def timing(original: Runner, family: str) -> Runner:
-        def run(table: SheetTable, rng: np.random.Generator) -> CheckResult:
+        def run(table: SheetTable, rng: np.random.Generator,
+                options: BatteryOptions | None = None, /) -> CheckResult:
             start = time.perf_counter()
             try:
-                return original(table, rng)
+                return original(table, rng, options)
             finally:
                 spent[family] += time.perf_counter() - start
         return run

@@ -24,14 +24,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.registry import CheckSpec, registered
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.model import SheetTable
 from audit.simulate import ElectionShape, fit_shape, simulate
 from audit.simulate.calibrate import calibrate
 
 
-def cheap_check(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+def cheap_check(sheets: SheetTable, rng: np.random.Generator, _options: object = None
+                ) -> CheckResult:
     """A stand-in for a fast check: national turnout, p drawn uniformly."""
     turnout = float(np.nansum(sheets.ballots()) / np.nansum(sheets.counts("registered")))
     return CheckResult(test="bench.cheap", statistic=turnout, pvalue=float(rng.random()),

@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from audit.checks._result import Message
+from audit.checks.result import Message
 from audit.dispute import audit_dispute
 from audit.messages import catalogue, render, template_fields
 

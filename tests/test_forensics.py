@@ -8,10 +8,10 @@ import pytest
 
 from audit._json import dumps
 from audit.checks import registry
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks.multiple import bh_adjust
 from audit.checks.pvalues import METHODS
 from audit.checks.registry import CheckSpec
+from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.errors import AuditError
 from audit.forensics import NATIONAL, run_forensics, scope_generator
 from audit.model import SheetTable
@@ -134,7 +134,7 @@ def test_scope_generators_depend_on_names_not_order() -> None:
 
 def _fake_spec(name: str, *, needs: frozenset[str] = frozenset(),
                error: bool = False) -> CheckSpec:
-    def run(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+    def run(sheets: SheetTable, rng: np.random.Generator, options: object = None) -> CheckResult:
         if error:
             raise ValueError("no counts large enough\n in this region")
         return CheckResult(test=name, statistic=1.0, pvalue=0.5, n=len(sheets),

@@ -151,7 +151,7 @@ LAZY_CYCLE_EDGES: list[tuple[str, str]] = [
     ("audit.cases", "audit.claims"),
     ("audit.claims", "audit.cases"),
     # results draw themselves (``CheckResult.plot``), loading matplotlib only then
-    ("audit.checks._result", "audit.figures.results"),
+    ("audit.checks.result", "audit.figures.results"),
     # the registry imports every family module of the package when first asked
     ("audit.checks.registry", "audit.checks"),
     # the report's names read the claims section's ledger (one section reading another's

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from audit.errors import MetadataError
-from audit.model import Election, SheetTable
+from audit.model import Candidate, Election, SheetTable, candidate_label, vote_key
 
 
 def frame(**over: object) -> pd.DataFrame:
@@ -175,3 +175,37 @@ def test_natural_order_is_one_order_for_codes() -> None:
     assert natural_sorted(codes) == ["1", "02", "2", "10", "(none)", "A", "B"]
     assert natural_sorted(reversed(codes)) == natural_sorted(codes)
     assert natural_order(pd.Series(["b", "a"])).tolist() == [1, 0]
+
+
+def test_candidate_label_is_one_rule_for_names() -> None:
+    """Short name, else name; the first metadata that lists the key; else the key itself."""
+    a = Election(id="a", name="A", date=dt.date(2024, 7, 28), country="VE",
+                 candidates=(Candidate("EG", "Edmundo González", short_name="González"),
+                             Candidate("NM", "Nicolás Maduro")))
+    b = Election(id="b", name="B", date=dt.date(2024, 7, 28), country="VE",
+                 candidates=(Candidate("XX", "Someone Else", short_name="Else"),))
+    assert a.labels() == {"EG": "González", "NM": "Nicolás Maduro"}
+    assert a.label("ZZ") == "ZZ"
+    assert candidate_label("XX", None, a, b) == "Else"
+    assert candidate_label("EG", b, a) == "González"
+    assert candidate_label("QQ", a, b) == "QQ"
+    assert vote_key("votes_EG") == "EG"
+    assert vote_key("valid") is None
+
+
+def test_named_streams_follow_one_recipe() -> None:
+    """audit._random.stream: SeedSequence(seed, spawn_key=names), texts as their CRC-32, so
+    forensics' (scope, family) streams and calibration's (sim, step) streams are the same
+    recipe, and a stream depends on nothing but the seed and its names."""
+    import zlib
+
+    from audit._random import stream
+    from audit.forensics import scope_generator
+
+    expected = np.random.default_rng(np.random.SeedSequence(
+        5, spawn_key=(3, zlib.crc32(b"clean"), zlib.crc32(b"digits")))).random(3)
+    np.testing.assert_array_equal(stream(5, 3, "clean", "digits").random(3), expected)
+    np.testing.assert_array_equal(scope_generator(5, "national", "digits").random(3),
+                                  stream(5, "national\x00digits").random(3))
+    assert stream(5, "digits").random() != stream(5, "turnout").random()
+    assert stream(5, "digits").random() != stream(6, "digits").random()

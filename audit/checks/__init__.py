@@ -17,14 +17,14 @@ The families live one module each: ``digits``, ``turnout``, ``fingerprints``, ``
 from typing import TYPE_CHECKING, Any
 
 from audit.checks._options import DEFAULT_RESAMPLES
-from audit.checks._result import (
+from audit.checks.multiple import adjust
+from audit.checks.result import (
     CheckResult,
     Evidence,
     Message,
     evidence_from_pvalue,
     results_frame,
 )
-from audit.checks.multiple import adjust
 
 if TYPE_CHECKING:
     from audit.checks.arrays import (

@@ -5,7 +5,7 @@ how polling-station counts are generated: station sizes are capped, shares clust
 and small denominators pile up on simple fractions. A *simulation null* keeps all of that: each
 station's count is redrawn many times from an honest model fitted to the same stations, the
 statistic is recomputed on every redraw, and the observed statistic is compared with those
-replicates (forensics-methods §1.3; Mebane 2007; Kobak, Shpilkin & Pshenichnikov 2016). A flag
+replicates (Mebane 2006, 2007, 2008; Kobak, Shpilkin & Pshenichnikov 2016). A flag
 then means "unlike honest counting at these station sizes and shares".
 
 The honest model
@@ -18,7 +18,7 @@ null votes, registered voters for voters; see :func:`denominator_for`), stations
 at a ``level`` (default ``"auto"``: polling centres when they hold several tables each, else
 the finest region level whose groups hold a median of at least :data:`MIN_GROUP_MEDIAN`
 stations). Tables of one centre share a neighbourhood, so their shares are the best reference
-for each other (forensics-methods §9.5).
+for each other (within-centre comparisons, as Hicken & Mebane 2017 recommend stratifying).
 
 1. **Local share, leave-one-out.** Station ``i`` in group ``g`` gets the group's share
    computed *without its own count*, shrunk toward the national share ``P``::

@@ -1,14 +1,13 @@
 """Options a battery passes to every registered check it runs.
 
-Registered runners have the fixed signature ``run(sheets, rng)`` (see
+Registered runners have the fixed signature ``run(sheets, rng, options)`` (see
 :mod:`audit.checks.registry`). Settings that a battery chooses once for all checks — how many
-Monte Carlo redraws, which candidate's counts to test — travel in a context variable instead,
-read by runners with :func:`current`::
+Monte Carlo redraws, which candidate's counts to test — travel as an explicit
+:class:`BatteryOptions` argument; no check reads hidden state::
 
-    with battery_options(n_resamples=499, candidate="EG"):
-        result = spec.run(sheets, rng)
+    result = spec.run(sheets, rng, BatteryOptions(n_resamples=499, candidate="EG"))
 
-Outside a ``with`` block the defaults apply (at most :data:`DEFAULT_RESAMPLES` redraws; the
+Without options the defaults apply (at most :data:`DEFAULT_RESAMPLES` redraws; the
 leading candidate of the table the check receives). :data:`DEFAULT_RESAMPLES` is the one
 default of the package: the forensics battery, the report, the calibration and every
 check's own default use it. Simulation nulls draw their redraws sequentially and stop early
@@ -21,11 +20,9 @@ Runners are built with :func:`audit.checks.registry.runner`, which passes the ca
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 
+from audit.checks._cache import DrawCache
 from audit.model import SheetTable
 
 #: Most Monte Carlo redraws per simulated null (the one default of the package).
@@ -41,11 +38,20 @@ class BatteryOptions:
     """``n_resamples``: Monte Carlo redraws per null; ``candidate``: the candidate key whose
     counts candidate-level checks test (None: the leader of the table they receive);
     ``n_refits``: refits of a fitted model per parametric bootstrap (each costs a whole
-    fit, so far fewer than redraws)."""
+    fit, so far fewer than redraws); ``cache``: the battery run's
+    :class:`~audit.checks._cache.DrawCache`, so that checks of one family draw their shared
+    redraws once (None: every check draws its own; the numbers are the same)."""
 
     n_resamples: int = DEFAULT_RESAMPLES
     candidate: str | None = None
     n_refits: int = DEFAULT_REFITS
+    cache: DrawCache | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.n_resamples < 1:
+            raise ValueError("n_resamples must be at least 1")
+        if self.n_refits < 0:
+            raise ValueError("n_refits must be non-negative")
 
     def candidate_for(self, sheets: SheetTable) -> str:
         """The configured candidate when the table has it, else the table's leader."""
@@ -54,31 +60,4 @@ class BatteryOptions:
         return sheets.leader()
 
 
-_OPTIONS: ContextVar[BatteryOptions | None] = ContextVar("battery_options", default=None)
-
-
-def current() -> BatteryOptions:
-    """The options in force (defaults outside :func:`battery_options`)."""
-    return _OPTIONS.get() or BatteryOptions()
-
-
-@contextmanager
-def battery_options(*, n_resamples: int | None = None, candidate: str | None = None,
-                    n_refits: int | None = None) -> Iterator[BatteryOptions]:
-    """Set battery options for the checks run inside the ``with`` block."""
-    if n_resamples is not None and n_resamples < 1:
-        raise ValueError("n_resamples must be at least 1")
-    if n_refits is not None and n_refits < 0:
-        raise ValueError("n_refits must be non-negative")
-    options = current()
-    if n_resamples is not None:
-        options = replace(options, n_resamples=n_resamples)
-    if candidate is not None:
-        options = replace(options, candidate=candidate)
-    if n_refits is not None:
-        options = replace(options, n_refits=n_refits)
-    token = _OPTIONS.set(options)
-    try:
-        yield options
-    finally:
-        _OPTIONS.reset(token)
+__all__ = ["DEFAULT_REFITS", "DEFAULT_RESAMPLES", "BatteryOptions"]

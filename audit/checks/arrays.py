@@ -40,7 +40,7 @@ import pandas as pd
 from audit._random import RNGLike
 from audit.checks import digits, fingerprints, turnout
 from audit.checks._options import DEFAULT_RESAMPLES
-from audit.checks._result import CheckResult
+from audit.checks.result import CheckResult
 from audit.model import SheetTable, region_code_column, vote_column
 
 #: The key of the votes that are not the tested candidate's, in tables built from arrays.

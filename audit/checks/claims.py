@@ -1,8 +1,8 @@
 """Checks on claims about a result: arithmetic, round percentages, succession, sheets, pairs.
 
 Each check is a pure function of validated :class:`~audit.claims.Claim` objects (and, where
-said, the tally sheets held) returning a :class:`~audit.checks._result.CheckResult` subclass
-with a plain-language :class:`~audit.checks._result.Message` (catalogue ``claims``):
+said, the tally sheets held) returning a :class:`~audit.checks.result.CheckResult` subclass
+with a plain-language :class:`~audit.checks.result.Message` (catalogue ``claims``):
 
 * :func:`check_arithmetic` – do a claim's own figures add up at their announced precision?
 * :func:`check_round_percentages` – are the counts too close to round percentages?
@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from audit.aggregate import SheetAggregates, SheetSummary, summarise
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
+from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.claims import OTHERS, Claim, Percent, Quantity, total
 from audit.model import Election, SheetTable, vote_column
 
@@ -236,68 +236,106 @@ def check_arithmetic(claim: Claim, election: Election | None = None) -> Arithmet
         ``statistic`` is the number of failed rules, ``n`` the number checked.
     """
     cands = _candidates(election, claim)
-    rows: list[dict[str, Any]] = []
-    rounding = claim.percent_rounding
-
-    def add(rule: str, fld: str, stated: str, computed: str, ok: bool | None,
-            note: str = "", values: tuple[float, float] | None = None) -> None:
-        rows.append({"rule": rule, "field": fld, "stated": stated, "computed": computed,
-                     "ok": ok, "note": note,
-                     "stated_value": values[0] if values else None,
-                     "computed_value": values[1] if values else None})
-
-    def qv(stated: Quantity, computed: Quantity) -> tuple[float, float]:
-        return float(stated.value), float(computed.value)
-
-    def pv(pct: Percent, low: Fraction, high: Fraction) -> tuple[float, float]:
-        return float(pct.value), float((low + high) / 2 * 100)
-
-    counts_sum = claim.counts_total()
-    complete = claim.complete(cands)
-    if counts_sum is not None and claim.valid is not None:
-        if complete:
-            ok = counts_sum.low <= claim.valid.high and counts_sum.high >= claim.valid.low
-            add("counts_sum", "valid", _q_text(claim.valid), _q_text(counts_sum), ok,
-                "the candidates' counts must add up to the valid votes",
-                qv(claim.valid, counts_sum))
-        else:
-            ok = counts_sum.low <= claim.valid.high
-            add("counts_le_valid", "valid", _q_text(claim.valid), _q_text(counts_sum), ok,
-                "the listed candidates cannot have more than the valid votes",
-                qv(claim.valid, counts_sum))
-    if claim.voters is not None and claim.valid is not None:
-        parts = [claim.valid, *(q for q in (claim.null_votes, claim.blank_votes)
-                                if q is not None)]
-        ballots = total(parts)
-        if claim.null_votes is not None:
-            ok = ballots.low <= claim.voters.high and ballots.high >= claim.voters.low
-            add("ballots_sum", "voters", _q_text(claim.voters), _q_text(ballots), ok,
-                "valid + null (+ blank) votes must equal the voters", qv(claim.voters, ballots))
-        else:
-            add("valid_le_voters", "voters", _q_text(claim.voters), _q_text(claim.valid),
-                claim.valid.low <= claim.voters.high, "valid votes cannot exceed the voters",
-                qv(claim.voters, claim.valid))
+    rules = _Rules(claim.percent_rounding)
+    _total_rules(claim, cands, rules)
     ballots_q, ballots_how = claim.ballots_total(cands)
     registered, reg_how = _claim_registered(claim, election)
     cover_reg = claim.coverage.registered
     if ballots_q is not None and (claim.registered is not None or cover_reg is not None):
         limit = cover_reg if cover_reg is not None else claim.registered
         assert limit is not None
-        add("voters_le_registered", "voters", _q_text(limit), _q_text(ballots_q),
-            ballots_q.low <= limit.high, "voters cannot exceed the registered voters",
-            qv(limit, ballots_q))
+        rules.add("voters_le_registered", "voters", _q_text(limit), _q_text(ballots_q),
+                  ballots_q.low <= limit.high, "voters cannot exceed the registered voters",
+                  _qv(limit, ballots_q))
+    _percentage_rules(claim, cands, ballots_q is not None, rules)
+    if claim.turnout_pct is not None and ballots_q is not None:
+        _turnout_rule(claim, ballots_q, ballots_how, registered, reg_how, rules)
+    _coverage_rules(claim, election, registered, rules)
 
+    rows = rules.rows
+    table = pd.DataFrame(rows, columns=["rule", "field", "stated", "computed", "ok", "note",
+                                        "stated_value", "computed_value"])
+    checked = [r for r in rows if r["ok"] is not None]
+    failed = [r for r in checked if r["ok"] is False]
+    message, evidence = _arithmetic_message(claim, checked, failed)
+    return ArithmeticResult(
+        test="claims.arithmetic", statistic=float(len(failed)), pvalue=None,
+        effect=float(len(failed)), effect_unit="failed rules", n=len(checked),
+        null="arithmetic", evidence=evidence, table=table, message=message,
+        params={"claim": claim.id, "rounding": rules.rounding}, claim=claim.id,
+        failures=tuple(r["rule"] for r in failed))
+
+
+class _Rules:
+    """The rows of :func:`check_arithmetic`, one per rule checked (``ok`` None: not checked)."""
+
+    def __init__(self, rounding: str) -> None:
+        self.rounding = rounding
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, rule: str, fld: str, stated: str, computed: str, ok: bool | None,
+            note: str = "", values: tuple[float, float] | None = None) -> None:
+        self.rows.append({"rule": rule, "field": fld, "stated": stated, "computed": computed,
+                          "ok": ok, "note": note,
+                          "stated_value": values[0] if values else None,
+                          "computed_value": values[1] if values else None})
+
+
+def _qv(stated: Quantity, computed: Quantity) -> tuple[float, float]:
+    return float(stated.value), float(computed.value)
+
+
+def _pv(pct: Percent, low: Fraction, high: Fraction) -> tuple[float, float]:
+    return float(pct.value), float((low + high) / 2 * 100)
+
+
+def _total_rules(claim: Claim, cands: Sequence[str], rules: _Rules) -> None:
+    """The candidates' counts against the valid votes; valid + null (+ blank) = voters."""
+    counts_sum = claim.counts_total()
+    complete = claim.complete(cands)
+    if counts_sum is not None and claim.valid is not None:
+        if complete:
+            ok = counts_sum.low <= claim.valid.high and counts_sum.high >= claim.valid.low
+            rules.add("counts_sum", "valid", _q_text(claim.valid), _q_text(counts_sum), ok,
+                      "the candidates' counts must add up to the valid votes",
+                      _qv(claim.valid, counts_sum))
+        else:
+            ok = counts_sum.low <= claim.valid.high
+            rules.add("counts_le_valid", "valid", _q_text(claim.valid), _q_text(counts_sum),
+                      ok, "the listed candidates cannot have more than the valid votes",
+                      _qv(claim.valid, counts_sum))
+    if claim.voters is not None and claim.valid is not None:
+        parts = [claim.valid, *(q for q in (claim.null_votes, claim.blank_votes)
+                                if q is not None)]
+        ballots = total(parts)
+        if claim.null_votes is not None:
+            ok = ballots.low <= claim.voters.high and ballots.high >= claim.voters.low
+            rules.add("ballots_sum", "voters", _q_text(claim.voters), _q_text(ballots), ok,
+                      "valid + null (+ blank) votes must equal the voters",
+                      _qv(claim.voters, ballots))
+        else:
+            rules.add("valid_le_voters", "voters", _q_text(claim.voters),
+                      _q_text(claim.valid), claim.valid.low <= claim.voters.high,
+                      "valid votes cannot exceed the voters", _qv(claim.voters, claim.valid))
+
+
+def _percentage_rules(claim: Claim, cands: Sequence[str], has_ballots: bool,
+                      rules: _Rules) -> None:
+    """Each percentage against its count over the base; the percentages' sum; the valid and
+    null percentages of the voters."""
+    rounding = rules.rounding
     base, base_how = claim.percent_base_total(cands)
     for key, pct in claim.percentages.items():
         fld = f"percentages.{key}"
         if pct.approximate:
-            add("percentage", fld, pct.text, "", None, "approximate figure: not checked")
+            rules.add("percentage", fld, pct.text, "", None, "approximate figure: not checked")
             continue
         if key not in claim.counts or base is None:
             continue
         low, high = _ratio(claim.counts[key], base)
-        add("percentage", fld, pct.text, _fmt_ratio(low, high),
-            _overlaps(low, high, pct, rounding), f"share of {base_how}", pv(pct, low, high))
+        rules.add("percentage", fld, pct.text, _fmt_ratio(low, high),
+                  _overlaps(low, high, pct, rounding), f"share of {base_how}",
+                  _pv(pct, low, high))
     exact_pcts = [p for p in claim.percentages.values() if not p.approximate]
     if exact_pcts:
         lows = sum((p.interval(rounding)[0] for p in exact_pcts), Fraction(0))
@@ -305,89 +343,93 @@ def check_arithmetic(claim: Claim, election: Election | None = None) -> Arithmet
         listed = set(claim.percentages)
         full = OTHERS in listed or all(k in listed for k in cands)
         ok = lows <= 100 and (highs > 100 or not full)
-        add("percent_total", "percentages", f"{float(lows):.4f}–{float(highs):.4f}",
-            "100" if full else "<= 100", ok,
-            "the rounded percentages of every candidate must be able to sum to 100"
-            if full else "the listed percentages cannot exceed 100",
-            (float(lows), float(highs)))
-    if ballots_q is not None and claim.voters is not None:
+        rules.add("percent_total", "percentages", f"{float(lows):.4f}–{float(highs):.4f}",
+                  "100" if full else "<= 100", ok,
+                  "the rounded percentages of every candidate must be able to sum to 100"
+                  if full else "the listed percentages cannot exceed 100",
+                  (float(lows), float(highs)))
+    if has_ballots and claim.voters is not None:
         for fld, part, share in (("valid_pct", claim.valid, claim.valid_pct),
                                  ("null_pct", claim.null_votes, claim.null_pct)):
             if share is None or part is None:
                 continue
             low, high = _ratio(part, claim.voters)
-            add(fld, fld, share.text, _fmt_ratio(low, high),
-                _overlaps(low, high, share, rounding), "share of the voters",
-                pv(share, low, high))
+            rules.add(fld, fld, share.text, _fmt_ratio(low, high),
+                      _overlaps(low, high, share, rounding), "share of the voters",
+                      _pv(share, low, high))
 
-    if claim.turnout_pct is not None and ballots_q is not None:
-        options: list[tuple[str, Fraction, Fraction]] = []
-        if registered is not None:
-            low, high = _ratio(ballots_q, registered)
-            options.append((f"voters / registered ({reg_how})", low, high))
-        if cover_reg is not None:
-            low, high = _ratio(ballots_q, cover_reg)
-            options.append(("voters / registered of the covered tables", low, high))
-        cov = _coverage_fraction(claim)
-        if registered is not None and cov is not None and cov[0] > 0:
-            low, high = _ratio(ballots_q, registered)
-            options.append(("voters / coverage / registered (extrapolated to every table)",
-                            low / cov[1], high / cov[0]))
-        if options:
-            match = next((o for o in options
-                          if _overlaps(o[1], o[2], claim.turnout_pct, rounding)), None)
-            shown = match or options[0]
-            note = f"matches {match[0]}" if match else "matches none of: " + "; ".join(
-                f"{o[0]} = {_fmt_ratio(o[1], o[2])}" for o in options)
-            if ballots_how and ballots_how != "voters as stated":
-                note += f" (voters taken as {ballots_how})"
-            add("turnout", "turnout_pct", claim.turnout_pct.text,
-                _fmt_ratio(shown[1], shown[2]), match is not None, note,
-                pv(claim.turnout_pct, shown[1], shown[2]))
 
+def _turnout_rule(claim: Claim, ballots_q: Quantity, ballots_how: str | None,
+                  registered: Quantity | None, reg_how: str | None, rules: _Rules) -> None:
+    """The stated turnout against each reading an authority may have used: voters over
+    registered, over the registered of the covered tables, or extrapolated to every table."""
+    assert claim.turnout_pct is not None
+    cover_reg = claim.coverage.registered
+    options: list[tuple[str, Fraction, Fraction]] = []
+    if registered is not None:
+        low, high = _ratio(ballots_q, registered)
+        options.append((f"voters / registered ({reg_how})", low, high))
+    if cover_reg is not None:
+        low, high = _ratio(ballots_q, cover_reg)
+        options.append(("voters / registered of the covered tables", low, high))
+    cov = _coverage_fraction(claim)
+    if registered is not None and cov is not None and cov[0] > 0:
+        low, high = _ratio(ballots_q, registered)
+        options.append(("voters / coverage / registered (extrapolated to every table)",
+                        low / cov[1], high / cov[0]))
+    if not options:
+        return
+    match = next((o for o in options
+                  if _overlaps(o[1], o[2], claim.turnout_pct, rules.rounding)), None)
+    shown = match or options[0]
+    note = f"matches {match[0]}" if match else "matches none of: " + "; ".join(
+        f"{o[0]} = {_fmt_ratio(o[1], o[2])}" for o in options)
+    if ballots_how and ballots_how != "voters as stated":
+        note += f" (voters taken as {ballots_how})"
+    rules.add("turnout", "turnout_pct", claim.turnout_pct.text,
+              _fmt_ratio(shown[1], shown[2]), match is not None, note,
+              _pv(claim.turnout_pct, shown[1], shown[2]))
+
+
+def _coverage_rules(claim: Claim, election: Election | None, registered: Quantity | None,
+                    rules: _Rules) -> None:
+    """The stated coverage as tables / all tables and registered / all registered."""
+    rounding = rules.rounding
+    cover_reg = claim.coverage.registered
     n_tables = election.tables if (election is not None and claim.national) else None
     tpct = claim.coverage.tables_pct
     if claim.coverage.tables is not None and n_tables and tpct is not None and not tpct.bound:
         q = Quantity.of(claim.coverage.tables)
         low, high = _ratio(q, Quantity.of(n_tables))
-        add("coverage_tables", "coverage.tables_pct", tpct.text, _fmt_ratio(low, high),
-            _overlaps(low, high, tpct, rounding),
-            f"{claim.coverage.tables:,} of {n_tables:,} tables", pv(tpct, low, high))
+        rules.add("coverage_tables", "coverage.tables_pct", tpct.text, _fmt_ratio(low, high),
+                  _overlaps(low, high, tpct, rounding),
+                  f"{claim.coverage.tables:,} of {n_tables:,} tables", _pv(tpct, low, high))
     rpct = claim.coverage.registered_pct
     if cover_reg is not None and registered is not None and rpct is not None and not rpct.bound:
         low, high = _ratio(cover_reg, registered)
-        add("coverage_registered", "coverage.registered_pct", rpct.text, _fmt_ratio(low, high),
-            _overlaps(low, high, rpct, rounding), "registered of covered tables / registered",
-            pv(rpct, low, high))
+        rules.add("coverage_registered", "coverage.registered_pct", rpct.text,
+                  _fmt_ratio(low, high), _overlaps(low, high, rpct, rounding),
+                  "registered of covered tables / registered", _pv(rpct, low, high))
 
-    table = pd.DataFrame(rows, columns=["rule", "field", "stated", "computed", "ok", "note",
-                                        "stated_value", "computed_value"])
-    checked = [r for r in rows if r["ok"] is not None]
-    failed = [r for r in checked if r["ok"] is False]
+
+def _arithmetic_message(claim: Claim, checked: list[dict[str, Any]],
+                        failed: list[dict[str, Any]]) -> tuple[Message, Evidence]:
+    """The sentence and evidence of :func:`check_arithmetic`: the first failed rule, else
+    consistency (extrapolated, one rule, or several)."""
     if not checked:
-        message = Message("claims.arithmetic.nothing", {"claim": claim.id})
-        evidence = Evidence.NOT_TESTED
-    elif failed:
+        return Message("claims.arithmetic.nothing", {"claim": claim.id}), Evidence.NOT_TESTED
+    if failed:
         first = failed[0]
-        message = Message(f"claims.arithmetic.fail_{first['rule']}", {
+        return Message(f"claims.arithmetic.fail_{first['rule']}", {
             "claim": claim.id, "failed": len(failed), "checked": len(checked),
             "field": first["field"], "stated": first["stated"],
-            "stated_value": first["stated_value"], "computed": first["computed_value"]})
-        evidence = Evidence.IMPOSSIBLE
-    else:
-        extrapolated = any(r["rule"] == "turnout" and "extrapolated" in r["note"]
-                           for r in checked)
-        kind = "consistent_extrapolated" if extrapolated else (
-            "consistent_one" if len(checked) == 1 else "consistent")
-        message = Message(f"claims.arithmetic.{kind}", {"claim": claim.id,
-                                                        "checked": len(checked)})
-        evidence = Evidence.CONSISTENT
-    return ArithmeticResult(
-        test="claims.arithmetic", statistic=float(len(failed)), pvalue=None,
-        effect=float(len(failed)), effect_unit="failed rules", n=len(checked),
-        null="arithmetic", evidence=evidence, table=table, message=message,
-        params={"claim": claim.id, "rounding": rounding}, claim=claim.id,
-        failures=tuple(r["rule"] for r in failed))
+            "stated_value": first["stated_value"], "computed": first["computed_value"]}), \
+            Evidence.IMPOSSIBLE
+    extrapolated = any(r["rule"] == "turnout" and "extrapolated" in r["note"] for r in checked)
+    kind = "consistent_extrapolated" if extrapolated else (
+        "consistent_one" if len(checked) == 1 else "consistent")
+    return Message(f"claims.arithmetic.{kind}", {"claim": claim.id, "checked": len(checked)}), \
+        Evidence.CONSISTENT
 
 
 # --------------------------------------------------------------------------------------------
@@ -958,44 +1000,8 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
     reg_outside = _registered_outside(claim, election)
 
     listed = [k for k in claim.counts if k != OTHERS]
-    rows = []
-    for key, q in claim.counts.items():
-        if key == OTHERS:
-            sheet_keys = [k for k in summary.candidates if k not in listed]
-            held = sum(summary.totals.get(k, 0) for k in sheet_keys)
-        elif key in summary.totals:
-            sheet_keys = [key]
-            held = summary.totals[key]
-        else:
-            continue
-        slack: int | None
-        if covers_all:
-            slack = 0
-        else:
-            options = []
-            if out_tables is not None:
-                m = min(out_tables, summary.tables)
-                options.append(sum(summary.top_sum(k, m) for k in sheet_keys))
-            if reg_outside is not None:
-                options.append(reg_outside)
-            slack = min(options) if options else None
-        excess = held - q.high
-        rows.append({"key": key, "sheets": held, "claim": q.high, "excess": excess,
-                     "slack": slack,
-                     "robust_excess": excess - slack if slack is not None else None,
-                     "need": max(0, q.low - held)})
-    for fld, stated in (("valid", claim.valid), ("null", claim.null_votes)):
-        held_v = summary.valid if fld == "valid" else summary.null
-        if stated is None or held_v is None:
-            continue
-        slack_v = 0 if covers_all else reg_outside
-        rows.append({"key": fld, "sheets": held_v, "claim": stated.high,
-                     "excess": held_v - stated.high, "slack": slack_v,
-                     "robust_excess": held_v - stated.high - slack_v
-                     if slack_v is not None else None,
-                     "need": max(0, stated.low - held_v)})
-    table = pd.DataFrame(rows, columns=["key", "sheets", "claim", "excess", "slack",
-                                        "robust_excess", "need"])
+    table = _lower_bounds(claim, summary, listed, covers_all=covers_all, out_tables=out_tables,
+                          reg_outside=reg_outside)
     cand_rows = table[~table["key"].isin(["valid", "null"])]
     violations = cand_rows[cand_rows["excess"] > 0]
     robust = cand_rows[cand_rows["robust_excess"].fillna(-1) > 0]
@@ -1011,20 +1017,7 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
                       reg_outside=0 if covers_all else reg_outside)
     valid_left, voters_left = own["valid_left"], own["voters_left"]
     r_point, r_low, r_high = summary.registered_interval()
-    reg_total, reg_how = _uncovered_registry(claim, election)
-    totals_known = _registry_totals(claim, election)
-    uncovered: dict[str, Any] | None = None
-    if reg_total is not None and r_point >= 0:
-        cov_low = claim.coverage.registered.low if claim.coverage.registered is not None \
-            else reg_total.low
-        uncovered = {"point": max(0, reg_total.value - r_point),
-                     "low": max(0, min(cov_low, *totals_known) - r_high),
-                     "high": max(0, max(totals_known) - r_low),
-                     "method": "difference of totals" + (
-                         "" if summary.registered_tables == summary.tables else
-                         f" ({summary.tables - summary.registered_tables:,} sheets without "
-                         f"registered voters estimated)"),
-                     "registry": reg_how}
+    uncovered = _registered_without_sheets(claim, election, summary)
     in_claim = None
     if tables is not None and claim.coverage.registered is None and tables[0] >= summary.tables \
             and summary.registered_tables:
@@ -1082,6 +1075,29 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
     evidence = Evidence.IMPOSSIBLE if verdict in ("violation", "impossible_registered",
                                                   "impossible_own_totals") else \
         Evidence.NOT_TESTED
+    worst = (robust if len(robust) else violations)
+    message = _sheets_message(verdict, claim, name, summary, own, feas, worst,
+                              lead=lead_row is not None, need_total=need_total,
+                              uncovered=uncovered)
+    by_region = _by_region(summary, claim, listed)
+    effect = float(worst["excess"].max()) if len(worst) else (
+        float(-need_total) if need_total else None)
+    return SheetsResult(
+        test="claims.against_sheets", statistic=float(worst["excess"].max())
+        if len(worst) else None, pvalue=None, effect=effect,
+        effect_unit="votes (sheets above the claim)", n=summary.tables,
+        null="arithmetic (sheets genuine)", evidence=evidence, table=table,
+        message=message, params=params, claim=claim.id, sheets=name,
+        verdict=verdict, feasibility=feas, by_region=by_region)
+
+
+def _sheets_message(verdict: str, claim: Claim, name: str, summary: SheetSummary,
+                    own: dict[str, Any], feas: dict[str, Any], worst: pd.DataFrame, *,
+                    lead: bool, need_total: int,
+                    uncovered: dict[str, Any] | None) -> Message:
+    """The sentence of :func:`check_against_sheets`: its id follows the verdict (refined when
+    the violation also makes the claim impossible, or when only regions are held), its
+    parameters the worst violation and the leading candidate's need."""
     msg_id = f"claims.sheets.{verdict}"
     if verdict == "violation" and own["total_below"]:
         msg_id = "claims.sheets.violation_total_below"
@@ -1092,7 +1108,6 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
     if summary.unit_kind == "region" and msg_id.rsplit(".", 1)[1] in (
             "violation_and_impossible", "beyond_covered", "feasible"):
         msg_id += "_regions"
-    worst = (robust if len(robust) else violations)
     msg = {"claim": claim.id, "sheets": name, "tables": summary.tables,
            "claim_total": own["claim_total"] if own["claim_total"] is not None
            else float("nan"), "sheets_total": own["sheets_total"]}
@@ -1101,7 +1116,7 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
         msg.update({"key": str(w["key"]), "held": int(w["sheets"]), "stated": int(w["claim"]),
                     "excess": int(w["excess"]),
                     "robust": int(w["robust_excess"]) if pd.notna(w["robust_excess"]) else 0})
-    if lead_row is not None:
+    if lead:
         dist = feas.get("distribution", {})
         msg.update({"lead": feas["lead"], "need": feas["lead_need"],
                     "need_total": need_total,
@@ -1114,16 +1129,75 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
                     "turnout": 100 * feas.get("required_turnout", float("nan")),
                     "max_share": 100 * dist.get("lead_share_of_registered_max", float("nan")),
                     "reaching": dist.get("lead_share_of_registered_reaching", 0)})
-    by_region = _by_region(summary, claim, listed)
-    effect = float(worst["excess"].max()) if len(worst) else (
-        float(-need_total) if need_total else None)
-    return SheetsResult(
-        test="claims.against_sheets", statistic=float(worst["excess"].max())
-        if len(worst) else None, pvalue=None, effect=effect,
-        effect_unit="votes (sheets above the claim)", n=summary.tables,
-        null="arithmetic (sheets genuine)", evidence=evidence, table=table,
-        message=Message(msg_id, msg), params=params, claim=claim.id, sheets=name,
-        verdict=verdict, feasibility=feas, by_region=by_region)
+    return Message(msg_id, msg)
+
+
+def _lower_bounds(claim: Claim, summary: SheetSummary, listed: Sequence[str], *,
+                  covers_all: bool, out_tables: int | None,
+                  reg_outside: int | None) -> pd.DataFrame:
+    """The lower-bound table of :func:`check_against_sheets`: per claimed category (listed
+    candidates, the others pooled, valid and null votes) the sheets' sum, the claim, the
+    excess, the slack of the tables the claim leaves out, the robust excess and the need."""
+    rows = []
+    for key, q in claim.counts.items():
+        if key == OTHERS:
+            sheet_keys = [k for k in summary.candidates if k not in listed]
+            held = sum(summary.totals.get(k, 0) for k in sheet_keys)
+        elif key in summary.totals:
+            sheet_keys = [key]
+            held = summary.totals[key]
+        else:
+            continue
+        slack: int | None
+        if covers_all:
+            slack = 0
+        else:
+            options = []
+            if out_tables is not None:
+                m = min(out_tables, summary.tables)
+                options.append(sum(summary.top_sum(k, m) for k in sheet_keys))
+            if reg_outside is not None:
+                options.append(reg_outside)
+            slack = min(options) if options else None
+        excess = held - q.high
+        rows.append({"key": key, "sheets": held, "claim": q.high, "excess": excess,
+                     "slack": slack,
+                     "robust_excess": excess - slack if slack is not None else None,
+                     "need": max(0, q.low - held)})
+    for fld, stated in (("valid", claim.valid), ("null", claim.null_votes)):
+        held_v = summary.valid if fld == "valid" else summary.null
+        if stated is None or held_v is None:
+            continue
+        slack_v = 0 if covers_all else reg_outside
+        rows.append({"key": fld, "sheets": held_v, "claim": stated.high,
+                     "excess": held_v - stated.high, "slack": slack_v,
+                     "robust_excess": held_v - stated.high - slack_v
+                     if slack_v is not None else None,
+                     "need": max(0, stated.low - held_v)})
+    return pd.DataFrame(rows, columns=["key", "sheets", "claim", "excess", "slack",
+                                       "robust_excess", "need"])
+
+
+def _registered_without_sheets(claim: Claim, election: Election | None,
+                               summary: SheetSummary) -> dict[str, Any] | None:
+    """Registered voters of the tables without sheets: the registry total minus those of the
+    sheets (point), with an interval from the claim's coverage and every registry total
+    known (None when no total is known)."""
+    r_point, r_low, r_high = summary.registered_interval()
+    reg_total, reg_how = _uncovered_registry(claim, election)
+    if reg_total is None or r_point < 0:
+        return None
+    totals_known = _registry_totals(claim, election)
+    cov_low = claim.coverage.registered.low if claim.coverage.registered is not None \
+        else reg_total.low
+    return {"point": max(0, reg_total.value - r_point),
+            "low": max(0, min(cov_low, *totals_known) - r_high),
+            "high": max(0, max(totals_known) - r_low),
+            "method": "difference of totals" + (
+                "" if summary.registered_tables == summary.tables else
+                f" ({summary.tables - summary.registered_tables:,} sheets without "
+                f"registered voters estimated)"),
+            "registry": reg_how}
 
 
 def _by_region(summary: SheetSummary, claim: Claim, listed: Sequence[str]) -> pd.DataFrame:

@@ -42,12 +42,13 @@ import numpy as np
 import pandas as pd
 
 from audit._json import jsonable
-from audit.checks._result import CheckResult, Evidence, Message
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.errors import AuditError
 from audit.model import (
     COUNT_COLUMNS,
     KEY_COLUMNS,
     SheetTable,
+    candidate_label,
     natural_order,
     region_code_column,
     region_name_column,
@@ -383,14 +384,7 @@ def _resolve_candidates(a: SheetTable, b: SheetTable, candidates: Sequence[str] 
 
 def _candidate_labels(a: SheetTable, b: SheetTable, keys: Sequence[str]) -> dict[str, str]:
     """Short names of the candidates from either table's election metadata."""
-    out = {}
-    for key in keys:
-        out[key] = key
-        for election in (a.election, b.election):
-            if election is not None and key in election.candidate_keys:
-                out[key] = election.candidate(key).label
-                break
-    return out
+    return {key: candidate_label(key, a.election, b.election) for key in keys}
 
 
 def _labels(a: SheetTable, b: SheetTable, label_a: str | None,

@@ -41,42 +41,32 @@ number excluded is reported in ``excluded``.
 
 Results share one table layout (one row per digit or category):
 
-============== ==============================================================================
-column         meaning
-============== ==============================================================================
-cell           the digit ("0".."9", "10".."99") or category (repeated, adjacent, distant)
-observed       count of the cell among the eligible counts
-expected       expected count under the null used (honest simulation mean, or the law)
-observed_share observed / n
-expected_share expected / n
+=============== ==============================================================================
+column          meaning
+=============== ==============================================================================
+cell            the digit ("0".."9", "10".."99") or category (repeated, adjacent, distant)
+observed        count of the cell among the eligible counts
+expected        expected count under the null used (honest simulation mean, or the law)
+observed_share  observed / n
+expected_share  expected / n
 reference_share the textbook law's share (Benford, uniform ...), whatever the null
-z              signed per-cell z with Nigrini's continuity correction, against expected_share
-null_low       2.5% quantile of the cell's share under the null (simulation band; normal
-               approximation for the textbook null)
-null_high      97.5% quantile
-============== ==============================================================================
+z               signed per-cell z with Nigrini's continuity correction, against expected_share
+null_low        2.5% quantile of the cell's share under the null (simulation band; normal
+                approximation for the textbook null)
+null_high       97.5% quantile
+=============== ==============================================================================
 
 References
 ----------
-.. [1] Mebane, W. R. (2006). Election forensics: vote counts and Benford's law. Summer
-       Meeting of the Political Methodology Society, UC-Davis.
-.. [2] Mebane, W. R. (2008). Election forensics: the second-digit Benford's law test and recent
-       American presidential elections. In Alvarez, Hall & Hyde (eds.), *Election Fraud*,
-       Brookings, 162–181.
-.. [3] Beber, B. & Scacco, A. (2012). What the numbers say: a digit-based test for election
-       fraud. Political Analysis 20(2), 211–234. doi:10.1093/pan/mps003
-.. [4] Deckert, J., Myagkov, M. & Ordeshook, P. C. (2011). Benford's law and the detection of
-       election fraud. Political Analysis 19(3), 245–268. doi:10.1093/pan/mpr014
-.. [5] Nigrini, M. J. (2012). *Benford's Law: Applications for Forensic Accounting, Auditing,
-       and Fraud Detection*. Wiley. doi:10.1002/9781119203094
-.. [6] Hicken, A. & Mebane, W. R. (2017). *A Guide to Elections Forensics*. USAID / IIE
-       (DRG Center working paper).
+Cited by author and year; the full entries are in :mod:`audit.references` under these keys:
+Mebane (2006) ``mebane2006``; Mebane (2008) ``mebane2008``, the second-digit (2BL) chapter;
+Beber & Scacco (2012) ``beber2012``; Deckert, Myagkov & Ordeshook (2011) ``deckert2011``;
+Nigrini (2012) ``nigrini2012``; Hicken & Mebane (2017) ``hicken2017``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -87,6 +77,7 @@ import pandas as pd
 from scipy import stats
 
 from audit._random import RNGLike, as_generator
+from audit.checks._cache import DrawCache, draw
 from audit.checks._null import (
     MODELS,
     HonestModel,
@@ -100,11 +91,11 @@ from audit.checks._null import (
     trials_of,
     usable_stations,
 )
-from audit.checks._options import current as current_options
-from audit.checks._result import CheckResult, Message, evidence_from_pvalue
+from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks.pvalues import (
     SMALLEST,
     PValue,
+    count_pvalue,
     fitted_tail,
     normal_tail,
     quadratic_form_sf,
@@ -112,7 +103,8 @@ from audit.checks.pvalues import (
     sequential_pvalue,
 )
 from audit.checks.registry import CheckSpec, register, runner
-from audit.model import VOTE_PREFIX, SheetTable
+from audit.checks.result import CheckResult, Message, evidence_from_pvalue
+from audit.model import SheetTable, candidate_label, vote_key
 
 Null = Literal["simulation", "textbook"]
 Alternative = Literal["two-sided", "less", "greater"]
@@ -120,7 +112,7 @@ NULLS: tuple[str, ...] = ("simulation", "textbook")
 PAIR_KINDS: tuple[str, ...] = ("repeated", "adjacent", "distant")
 
 # --------------------------------------------------------------------------------------------
-# Reference laws (forensics-methods §1.1)
+# Reference laws (Benford; Mebane 2006 for the second digit; Beber & Scacco 2012 for the last)
 # --------------------------------------------------------------------------------------------
 
 #: P(D1 = d) = log10(1 + 1/d), d = 1..9.
@@ -489,10 +481,10 @@ class _RegionHistograms:
 class _Redraws:
     """Honest redraws drawn batch by batch as a sequential test asks for them.
 
-    Batches end at :func:`audit.checks.pvalues.schedule` of ``n_resamples``; each is
-    memoised by :func:`_replicates` (keyed by the generator's state), so every digit test of
-    one table and seed walks the same sequence of redraws and draws a batch only when the
-    first test that needs it does.
+    Batches end at :func:`audit.checks.pvalues.schedule` of ``n_resamples``; with a battery's
+    :class:`~audit.checks._cache.DrawCache` each is remembered (keyed by the generator's
+    state), so every digit test of one table and seed walks the same sequence of redraws and
+    draws a batch only when the first test that needs it does.
 
     With ``shared`` (and ``regions``, the region of each pooled station) the batches hold
     histograms per region, and :meth:`get` gives the scope's: the sum over regions for the
@@ -501,11 +493,11 @@ class _Redraws:
 
     def __init__(self, models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
                  n_resamples: int, rng: np.random.Generator, sampler: Sampler,
-                 shared: NationalDraws | None = None,
+                 cache: DrawCache | None = None, shared: NationalDraws | None = None,
                  regions: np.ndarray | None = None) -> None:
         self.models, self.trials, self.spec = models, trials, spec
         self.n_resamples, self.rng, self.sampler = n_resamples, rng, sampler
-        self.shared, self.regions = shared, regions
+        self.cache, self.shared, self.regions = cache, shared, regions
         self.ends = schedule(n_resamples)
         self.batches: list[dict[str, np.ndarray]] = []
 
@@ -519,7 +511,8 @@ class _Redraws:
             return False
         size = self.ends[len(self.batches)] - self.drawn
         self.batches.append(_replicates(self.models, self.trials, self.spec, size, self.rng,
-                                        self.sampler, self.shared, self.regions))
+                                        self.sampler, self.cache, self.shared,
+                                        self.regions))
         return True
 
     def _scope(self, hist: np.ndarray) -> np.ndarray:
@@ -550,48 +543,38 @@ class _Data:
     excluded_stations: dict[str, int]
 
 
-_MEMO: OrderedDict[tuple[Any, ...], tuple[dict[str, np.ndarray], Any]] = OrderedDict()
-_MEMO_SIZE = 16
-
-
 def _replicates(models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
                 n_resamples: int, rng: np.random.Generator, sampler: Sampler,
-                shared: NationalDraws | None = None,
+                cache: DrawCache | None = None, shared: NationalDraws | None = None,
                 regions: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Digit histograms of ``n_resamples`` honest redraws, memoised (per region of
-    ``shared``, with ``regions`` the region of each pooled station, when given).
+    """Digit histograms of ``n_resamples`` honest redraws, remembered in ``cache`` (per
+    region of ``shared``, with ``regions`` the region of each pooled station, when given).
 
-    The key holds everything that determines the replicates, including the generator's state;
-    on a hit the generator is moved to the state it would have after drawing, so results are
-    the same with or without the memo. Every digit test of one table and seed therefore
-    shares one Monte Carlo sample (the forensics battery relies on this for speed).
+    The key holds everything that determines the replicates (the cache adds the generator's
+    state), so results are the same with or without the cache. Every digit test of one table
+    and seed in a battery therefore shares one Monte Carlo sample (the forensics battery
+    relies on this for speed).
     """
-    key = (tuple(m.fingerprint() for m in models), spec, n_resamples, sampler,
-           type(rng.bit_generator).__name__, repr(rng.bit_generator.state),
+    def compute() -> dict[str, np.ndarray]:
+        if shared is None or regions is None:
+            summaries = null_summaries(models, lambda chunk: _summarise(chunk, trials, spec),
+                                       n_resamples, rng, sampler=sampler, as_float=True)
+        else:
+            summaries = null_summaries(models, _RegionHistograms(trials, spec, regions,
+                                                                 shared.n_groups),
+                                       n_resamples, rng, sampler=sampler, as_float=True)
+        for value in summaries.values():
+            value.setflags(write=False)
+        return summaries
+
+    key = ("digits", tuple(m.fingerprint() for m in models), spec, n_resamples, sampler,
            None if shared is None else shared.digest)
-    hit = _MEMO.get(key)
-    if hit is not None:
-        _MEMO.move_to_end(key)
-        rng.bit_generator.state = hit[1]
-        return hit[0]
-    if shared is None or regions is None:
-        summaries = null_summaries(models, lambda chunk: _summarise(chunk, trials, spec),
-                                   n_resamples, rng, sampler=sampler, as_float=True)
-    else:
-        summaries = null_summaries(models, _RegionHistograms(trials, spec, regions,
-                                                             shared.n_groups),
-                                   n_resamples, rng, sampler=sampler, as_float=True)
-    for value in summaries.values():
-        value.setflags(write=False)
-    _MEMO[key] = (summaries, rng.bit_generator.state)
-    while len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
-    return summaries
+    return draw(cache, key, rng, compute)
 
 
 def _columns(sheets: SheetTable, column: str | Sequence[str] | None) -> tuple[str, ...]:
     if column is None:
-        return (resolve_column(sheets, current_options().candidate_for(sheets)),) \
+        return (resolve_column(sheets, sheets.leader()),) \
             if len(sheets) else (resolve_column(sheets, sheets.candidates[0]),)
     if isinstance(column, str):
         return (resolve_column(sheets, column),)
@@ -632,7 +615,7 @@ def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, opts: _O
     v = np.concatenate([m.observed for m in models])
     t = np.concatenate([m.trials for m in models]).astype(np.float64)
     observed = {k: a[0] for k, a in _summarise(v[None, :], t, spec).items()}
-    reps = _Redraws(models, t, spec, n_resamples, gen, opts.sampler)
+    reps = _Redraws(models, t, spec, n_resamples, gen, opts.sampler, opts.cache)
     excluded: dict[str, int] = {}
     for m in models:
         for reason, count in m.excluded.items():
@@ -654,7 +637,7 @@ def _collect_shared(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec,
         hit = shared.memo[key] = (sheets, *_shared_inputs(sheets, columns, opts, shared))
     _, models, pooled, regions, v, t, excluded = hit
     reps = _Redraws(models, pooled, spec, n_resamples, as_generator(opts.rng), opts.sampler,
-                    shared, regions)
+                    opts.cache, shared, regions)
     null = models[0].describe(n_resamples)
     params = tuple(m.params() for m in models)
     if shared.region is not None:
@@ -775,7 +758,7 @@ def _iv(null: str, model: str, min_count: int, n_resamples: int | None) -> int:
         raise ValueError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
     if not isinstance(min_count, (int, np.integer)) or min_count < 0:
         raise ValueError(f"min_count must be a non-negative integer; got {min_count!r}")
-    resamples = current_options().n_resamples if n_resamples is None else int(n_resamples)
+    resamples = DEFAULT_RESAMPLES if n_resamples is None else int(n_resamples)
     if resamples < 1:
         raise ValueError("n_resamples must be at least 1")
     return resamples
@@ -861,17 +844,9 @@ def _excluded(data: _Data, kind: str, spec: _Spec, n_used: int) -> dict[str, int
 
 
 def _label(sheets: SheetTable, columns: tuple[str, ...]) -> str:
-    names = []
-    for col in columns:
-        key = col[len(VOTE_PREFIX):] if col.startswith(VOTE_PREFIX) else None
-        if key is not None and sheets.election is not None:
-            try:
-                names.append(sheets.election.candidate(key).label)
-                continue
-            except KeyError:
-                pass
-        names.append(key or col)
-    return ", ".join(names)
+    keys = [vote_key(col) for col in columns]
+    return ", ".join(col if key is None else candidate_label(key, sheets.election)
+                     for col, key in zip(columns, keys, strict=True))
 
 
 @dataclass(frozen=True)
@@ -887,13 +862,14 @@ class _Options:
     rng: RNGLike = None
     explain: bool = True
     wrap: bool = True
+    cache: DrawCache | None = None
     shared: NationalDraws | None = None
 
 
 def _prepare(sheets: SheetTable, column: str | Sequence[str] | None, kind: str,
              opts: _Options) -> tuple[_Data, _Spec, _Options]:
     """Validate, select the counts and draw (or recall) the honest redraws; the options
-    come back with ``n_resamples`` resolved from the battery's when it was None."""
+    come back with ``n_resamples`` resolved (the package default when it was None)."""
     opts = dataclasses.replace(opts, n_resamples=_iv(opts.null, opts.model, opts.min_count,
                                                      opts.n_resamples))
     if len(sheets) == 0:
@@ -1041,9 +1017,7 @@ def _method_params(params: dict[str, Any], pv: PValue) -> None:
 
 def _candidate_of(columns: tuple[str, ...]) -> str | None:
     """The candidate key of a single vote column (None for other or pooled columns)."""
-    if len(columns) == 1 and columns[0].startswith(VOTE_PREFIX):
-        return columns[0][len(VOTE_PREFIX):]
-    return None
+    return vote_key(columns[0]) if len(columns) == 1 else None
 
 
 def _frozen(arr: np.ndarray | None) -> np.ndarray | None:
@@ -1112,6 +1086,7 @@ class DigitTest(Protocol):
                  level: str | None = "auto", min_count: int | None = None,
                  n_resamples: int | None = None, sampler: Sampler = "auto",
                  rng: RNGLike = None, explain: bool = True,
+                 cache: DrawCache | None = None,
                  shared: NationalDraws | None = None) -> DigitTestResult: ...
 
 
@@ -1122,9 +1097,11 @@ def _digit_test(name: str, kind: str, doc: str, scalar: _Scalar | None = None) -
              level: str | None = "auto", min_count: int | None = None,
              n_resamples: int | None = None, sampler: Sampler = "auto",
              rng: RNGLike = None, explain: bool = True,
+             cache: DrawCache | None = None,
              shared: NationalDraws | None = None) -> DigitTestResult:
         opts = _Options(null, model, level, MIN_COUNTS[kind] if min_count is None
-                        else min_count, n_resamples, sampler, rng, explain, shared=shared)
+                        else min_count, n_resamples, sampler, rng, explain, cache=cache,
+                        shared=shared)
         if scalar is None:
             return _distribution_test(kind, sheets, column, opts)
         return _scalar_test(scalar, sheets, column, opts)
@@ -1157,13 +1134,16 @@ _SHARED_PARAMETERS = """
     min_count
         Counts below it are excluded (default: :data:`MIN_COUNTS` of the digit kind).
     n_resamples
-        Honest redraws (default: the battery's setting, 999).
+        Most honest redraws (default :data:`audit.checks.DEFAULT_RESAMPLES`, 999).
     rng
         Seed or generator.
     explain
         When the textbook null rejects, also run the simulation null (same redraws for the
         same seed) so that the sentence can say whether honest counting explains the
         rejection (``params["simulation_pvalue"]``). Default True.
+    cache
+        A :class:`~audit.checks._cache.DrawCache` shared by the tests of one battery run, so
+        that they draw their honest redraws once (the same numbers without it).
     shared
         Take the simulation null from the national redraws
         (:class:`audit.checks._null.NationalDraws`; ``sheets`` must then be its region's
@@ -1191,7 +1171,8 @@ First-digit (1BL, Benford) test of a count column.
     counts starting with the same digit. **Known failure mode:** polling stations have capped
     sizes, so the counts span less than one order of magnitude and their first digits follow
     station size, not Benford's law: the textbook null flags honest elections routinely
-    (forensics-methods §1.1). Only the simulation null is meaningful on station counts, and
+    (Mebane 2006, 2008; Deckert, Myagkov & Ordeshook 2011). Only the simulation null is
+    meaningful on station counts, and
     even it is anti-conservative where station counts vary at layers its regional model does
     not have: 31.5% false positives at 0.05 on elections shaped like Russia 2011, against
     4.5–7% on varied and Venezuela-shaped ones (``docs/calibration.md``).
@@ -1471,8 +1452,8 @@ def digit_pairs_test(sheets: SheetTable, column: str | Sequence[str] | None = No
                      model: Model = "beta-binomial", level: str | None = "auto",
                      min_count: int = MIN_COUNTS["pairs"], n_resamples: int | None = None,
                      sampler: Sampler = "auto", rng: RNGLike = None,
-                     explain: bool = True, shared: NationalDraws | None = None
-                     ) -> DigitTestResult:
+                     explain: bool = True, cache: DrawCache | None = None,
+                     shared: NationalDraws | None = None) -> DigitTestResult:
     """Beber & Scacco's last-two-digit pair tests (one-sided).
 
     Among counts of at least ``min_count`` (default 100, so both digits are free), the last
@@ -1504,7 +1485,7 @@ def digit_pairs_test(sheets: SheetTable, column: str | Sequence[str] | None = No
                      _binom_pvalue((index,), p0, alternative), alternative, "share")
     return _scalar_test(scalar, sheets, column,
                         _Options(null, model, level, min_count, n_resamples, sampler, rng,
-                                 explain, wrap, shared))
+                                 explain, wrap, cache, shared))
 
 
 def last_digit_extremes(counts: np.ndarray, *, probs: np.ndarray | None = None,
@@ -1525,7 +1506,7 @@ def last_digit_extremes(counts: np.ndarray, *, probs: np.ndarray | None = None,
     draws = gen.multinomial(int(counts.sum()), probs, size=n_resamples)
     hi, lo = int(counts.max()), int(counts.min())
     k = int(np.sum((draws.max(axis=1) >= hi) & (draws.min(axis=1) <= lo)))
-    return hi, lo, (k + 1) / (n_resamples + 1)
+    return hi, lo, count_pvalue(k, n_resamples)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1632,7 +1613,8 @@ for _name, _description in _DESCRIPTIONS.items():
             uncalibrated="" if _null == "simulation" else "textbook",
             # textbook tests draw redraws too: to say whether honest counting explains a
             # rejection (``explain``), with the same sample as the simulation null
-            run=runner(_FUNCTIONS[_name], monte_carlo=True, candidate="column", null=_null)))
+            run=runner(_FUNCTIONS[_name], monte_carlo=True, shares_draws=True,
+                       candidate="column", null=_null)))
 
 __all__ = [
     "FIRST_DIGIT_PROBS", "FIRST_TWO_PROBS", "LAST_DIGIT_PROBS", "MIN_COUNTS",

@@ -41,17 +41,16 @@ import pandas as pd
 from scipy import ndimage, optimize, special
 
 from audit._random import RNGLike, as_generator, spawn
-from audit.checks._options import DEFAULT_RESAMPLES
-from audit.checks._options import current as current_options
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
-from audit.checks._stations import (
+from audit.checks._options import DEFAULT_RESAMPLES, BatteryOptions
+from audit.checks.pvalues import fitted_tail, normal_tail, sequential_pvalue, sign_flip_test
+from audit.checks.registry import CheckSpec, register, runner
+from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
+from audit.checks.stations import (
     centred_log_size,
     detrend,
     logit,
     stations,
 )
-from audit.checks.pvalues import fitted_tail, normal_tail, sequential_pvalue, sign_flip_test
-from audit.checks.registry import CheckSpec, register, runner
 from audit.errors import AuditError
 from audit.model import SheetTable, region_code_column
 
@@ -873,7 +872,8 @@ register(CheckSpec(
     run=runner(fingerprint), needs=frozenset({"registered"}), calibrated=False,
     per_candidate=True, uncalibrated="descriptive",
     fast=True, description="Turnout × winner-share fingerprint and the (95%, 95%) corner."))
-def _run_klimek(sheets: SheetTable, rng: np.random.Generator) -> KlimekFitResult:
+def _run_klimek(sheets: SheetTable, rng: np.random.Generator,
+                options: BatteryOptions | None = None, /) -> KlimekFitResult:
     """The battery's Klimek fit: the estimate with ``n_refits`` bootstrap refits.
 
     The fair-model test is left out of the battery: every null refit costs a whole fit (19
@@ -881,7 +881,7 @@ def _run_klimek(sheets: SheetTable, rng: np.random.Generator) -> KlimekFitResult
     not calibrated on honest elections; :func:`corner_asymmetry` is this family's
     calibrated test. Call :func:`klimek_fit` with ``n_null`` for it.
     """
-    options = current_options()
+    options = options or BatteryOptions()
     return klimek_fit(sheets, candidate=options.candidate_for(sheets), rng=rng,
                       n_bootstrap=options.n_refits)
 

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from audit.checks._result import CheckResult, Evidence
+from audit.checks.result import CheckResult, Evidence
 
 #: Scope of results about the whole table.
 NATIONAL = "national"

@@ -41,26 +41,26 @@ Beyond the redraws
 
 References
 ----------
-.. [1] Besag, J. & Clifford, P. (1991). Sequential Monte Carlo p-values. Biometrika 78(2),
-       301–304. doi:10.1093/biomet/78.2.301
-.. [2] Lugannani, R. & Rice, S. (1980). Saddle point approximation for the distribution of the
-       sum of independent random variables. Adv. Appl. Probab. 12(2), 475–490.
-       doi:10.2307/1426607
-.. [3] Daniels, H. E. (1987). Tail probability approximations. Int. Stat. Rev. 55(1), 37–48.
-       doi:10.2307/1403269
-.. [4] Robinson, J. (1982). Saddlepoint approximations for permutation tests and confidence
-       intervals. JRSS B 44(1), 91–101. doi:10.1111/j.2517-6161.1982.tb01190.x
-.. [5] Kuonen, D. (1999). Saddlepoint approximations for distributions of quadratic forms in
-       normal variables. Biometrika 86(4), 929–935. doi:10.1093/biomet/86.4.929
-.. [6] Butler, R. W. (2007). Saddlepoint Approximations with Applications. Cambridge
-       University Press, §1.2. doi:10.1017/CBO9780511619083
-.. [7] Phipson, B. & Smyth, G. K. (2010). Permutation p-values should never be zero.
-       Stat. Appl. Genet. Mol. Biol. 9(1), 39. doi:10.2202/1544-6115.1585
-.. [8] Knijnenburg, T. A., Wessels, L. F. A., Reinders, M. J. T. & Shmulevich, I. (2009).
-       Fewer permutations, more accurate P-values. Bioinformatics 25(12), i161–i168.
-       doi:10.1093/bioinformatics/btp211
-.. [9] Pickands, J. (1975). Statistical inference using extreme order statistics. Ann.
-       Statist. 3(1), 119–131. doi:10.1214/aos/1176343003
+- Besag, J. & Clifford, P. (1991). Sequential Monte Carlo p-values. Biometrika 78(2),
+  301–304. doi:10.1093/biomet/78.2.301
+- Lugannani, R. & Rice, S. (1980). Saddle point approximation for the distribution of the
+  sum of independent random variables. Adv. Appl. Probab. 12(2), 475–490.
+  doi:10.2307/1426607
+- Daniels, H. E. (1987). Tail probability approximations. Int. Stat. Rev. 55(1), 37–48.
+  doi:10.2307/1403269
+- Robinson, J. (1982). Saddlepoint approximations for permutation tests and confidence
+  intervals. JRSS B 44(1), 91–101. doi:10.1111/j.2517-6161.1982.tb01190.x
+- Kuonen, D. (1999). Saddlepoint approximations for distributions of quadratic forms in
+  normal variables. Biometrika 86(4), 929–935. doi:10.1093/biomet/86.4.929
+- Butler, R. W. (2007). Saddlepoint Approximations with Applications. Cambridge
+  University Press, §1.2. doi:10.1017/CBO9780511619083
+- Phipson, B. & Smyth, G. K. (2010). Permutation p-values should never be zero.
+  Stat. Appl. Genet. Mol. Biol. 9(1), 39. doi:10.2202/1544-6115.1585
+- Knijnenburg, T. A., Wessels, L. F. A., Reinders, M. J. T. & Shmulevich, I. (2009).
+  Fewer permutations, more accurate P-values. Bioinformatics 25(12), i161–i168.
+  doi:10.1093/bioinformatics/btp211
+- Pickands, J. (1975). Statistical inference using extreme order statistics. Ann.
+  Statist. 3(1), 119–131. doi:10.1214/aos/1176343003
 """
 
 from __future__ import annotations
@@ -148,6 +148,14 @@ def exceeds(null: np.ndarray, observed: float, alternative: str = "greater",
     return np.asarray(out | ~np.isfinite(null))
 
 
+def count_pvalue(k: int, n_resamples: int) -> float:
+    """``(k + 1) / (R + 1)``: the Monte Carlo p-value of ``k`` redraws out of ``R`` at least as
+    extreme as the observed data, which counts the data as one member of the null so the
+    p-value is valid (Davison & Hinkley 1997, §4.2; Phipson & Smyth 2010). The one home of
+    this formula: every check that counts exceedances calls it."""
+    return (k + 1) / (n_resamples + 1)
+
+
 def monte_carlo_pvalue(null: np.ndarray, observed: float, *, alternative: str = "greater",
                        center: float = 0.0) -> float:
     """``(k + 1) / (R + 1)``, ``k`` the redraws at least as extreme as ``observed``.
@@ -157,7 +165,7 @@ def monte_carlo_pvalue(null: np.ndarray, observed: float, *, alternative: str = 
     Monte Carlo estimate; the checks report :func:`sequential_pvalue`.
     """
     k = int(exceeds(null, observed, alternative, center).sum())
-    return (k + 1) / (np.asarray(null).size + 1)
+    return count_pvalue(k, np.asarray(null).size)
 
 
 def null_z(null: np.ndarray, observed: float) -> float | None:
@@ -195,7 +203,7 @@ def sequential_pvalue(null: np.ndarray, observed: float, n_resamples: int, *,
     if null.size < n_resamples:
         return None
     if tail is None or null.size < MIN_TAIL_DRAWS:
-        return PValue((hits.size + 1) / (null.size + 1), "monte-carlo", z=z,
+        return PValue(count_pvalue(hits.size, null.size), "monte-carlo", z=z,
                       resamples=int(null.size))
     p, description = tail()
     return PValue(max(float(p), SMALLEST), "monte-carlo+fitted-tail", z=z,
@@ -507,7 +515,7 @@ def quadratic_form_sf(x: float, eigenvalues: np.ndarray) -> float:
 
 
 __all__ = ["BATCHES", "EXCEEDANCES", "METHODS", "MIN_TAIL_DRAWS", "SMALLEST", "PValue", "SignFlip",
-           "bernoulli_sum_sf", "exceeds", "fitted_tail", "monte_carlo_pvalue", "normal_tail",
-           "null_z", "pareto_tail",
+           "bernoulli_sum_sf", "count_pvalue", "exceeds", "fitted_tail", "monte_carlo_pvalue",
+           "normal_tail", "null_z", "pareto_tail",
            "poisson_binomial_pvalue", "quadratic_form_sf", "schedule", "sequential_pvalue",
            "sign_flip_test"]

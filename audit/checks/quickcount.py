@@ -74,7 +74,7 @@ from scipy import stats
 
 from audit._json import jsonable
 from audit._version import __version__
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
+from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks.sampling import uniform_draws
 from audit.claims import OTHERS, Claim
 from audit.errors import AuditError

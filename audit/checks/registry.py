@@ -13,12 +13,12 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from audit.checks._options import current
-from audit.checks._result import CheckResult
+from audit.checks._options import BatteryOptions
+from audit.checks.result import CheckResult
 from audit.model import SheetTable
 
 #: Why an uncalibrated check is shown as descriptive (message ``forensics.descriptive.<code>``).
@@ -26,8 +26,12 @@ UNCALIBRATED_REASONS: tuple[str, ...] = ("textbook", "benchmark", "descriptive",
                                          "miscalibrated", "extrapolated", "multimodal",
                                          "model")
 
-#: ``run(sheets, rng) -> result``: the check with its default options.
-Runner = Callable[[SheetTable, np.random.Generator], CheckResult]
+class Runner(Protocol):
+    """``run(sheets, rng, options=None) -> result``: the check with the battery's options
+    (``None``: the defaults of :class:`~audit.checks._options.BatteryOptions`)."""
+
+    def __call__(self, sheets: SheetTable, rng: np.random.Generator,
+                 options: BatteryOptions | None = None, /) -> CheckResult: ...
 
 
 @dataclass(frozen=True)
@@ -38,31 +42,38 @@ class _Runner:
     monte_carlo: bool
     candidate: str | None
     fixed: tuple[tuple[str, Any], ...]
+    shares_draws: bool = False
 
     def __call__(self, sheets: SheetTable, rng: np.random.Generator,
-                 **extra: Any) -> CheckResult:
-        options = current()
+                 options: BatteryOptions | None = None, /, **extra: Any) -> CheckResult:
+        options = options or BatteryOptions()
         kwargs = dict(self.fixed, **extra)
         if self.candidate is not None:
             kwargs[self.candidate] = options.candidate_for(sheets)
         if self.monte_carlo:
             kwargs["rng"] = rng
             kwargs["n_resamples"] = options.n_resamples
+        if self.shares_draws and options.cache is not None:
+            kwargs["cache"] = options.cache
         return self.check(sheets, **kwargs)
 
 
 def runner(check: Callable[..., CheckResult], *, monte_carlo: bool = False,
-           candidate: str | None = "candidate", **fixed: Any) -> Runner:
+           shares_draws: bool = False, candidate: str | None = "candidate",
+           **fixed: Any) -> Runner:
     """The registry runner of ``check``: the one way battery options reach a check.
 
-    ``run(sheets, rng)`` calls ``check(sheets, **fixed)`` and adds, from the options in force
-    (:func:`audit.checks._options.current`): the battery's candidate as keyword ``candidate``
+    ``run(sheets, rng, options)`` calls ``check(sheets, **fixed)`` and adds, from the options
+    the battery passes (:class:`~audit.checks._options.BatteryOptions`; the defaults when
+    none): the battery's candidate as keyword ``candidate``
     (None: the check takes no candidate), and for a ``monte_carlo`` check ``rng`` and
     ``n_resamples``, so that every Monte Carlo null uses the battery's redraws and seed
-    stream. ``check`` must be a module-level function (or a ``functools.partial`` of one) so
-    that the runner can be sent to worker processes.
+    stream; a check that ``shares_draws`` also gets the battery's
+    :class:`~audit.checks._cache.DrawCache` as ``cache``. ``check`` must be a module-level
+    function (or a ``functools.partial`` of one) so that the runner can be sent to worker
+    processes.
     """
-    return _Runner(check, monte_carlo, candidate, tuple(sorted(fixed.items())))
+    return _Runner(check, monte_carlo, candidate, tuple(sorted(fixed.items())), shares_draws)
 
 
 @dataclass(frozen=True)

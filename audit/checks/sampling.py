@@ -74,7 +74,7 @@ import pandas as pd
 from scipy import stats
 
 from audit._json import jsonable
-from audit.checks._result import CheckResult, Message, evidence_from_pvalue
+from audit.checks.result import CheckResult, Message, evidence_from_pvalue
 from audit.errors import AuditError
 from audit.model import SheetTable, vote_column
 
@@ -124,7 +124,8 @@ def ppeb_sample_size(winner_votes: float, loser_votes: float, ballots: float, *,
     Examples
     --------
     AP's tabulation of the Venezuelan opposition's actas (González 6.89 M, Maduro 3.13 M,
-    10.26 M ballots; forensics-methods §7.5): ``U = 3.73``, 10 actas at α = 0.05, 15 at 0.01.
+    10.26 M ballots; the bound of Aslam, Popa & Rivest 2008): ``U = 3.73``, 10 actas at
+    α = 0.05, 15 at 0.01.
 
     >>> U, n = ppeb_sample_size(6.89e6, 3.13e6, 10.26e6, alpha=0.05)
     >>> round(U, 2), n

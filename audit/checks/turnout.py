@@ -2,19 +2,19 @@
 
 Checks (each a pure function returning a frozen :class:`~audit.checks.CheckResult` subclass):
 
-================================  ==========================================================
-:func:`distribution`              turnout and leader-share distributions (summary table)
-:func:`spike_at_100`              stations at exactly 100% turnout / share vs a beta-binomial
-:func:`integer_percentages`       integer-percentage excess (Kobak et al. 2016)
-:func:`regional_outliers`         robust modified z within region, simulation null
-:func:`turnout_share_correlation` weighted Pearson r, national and per region (descriptive)
-:func:`skewness`, :func:`kurtosis` EFT moments with bootstrap intervals (Gaussian benchmark)
-:func:`dip_test`                  Hartigan's dip test of unimodality (EFT ``DipT``)
-:func:`sobyanin_sukhovolsky`      slope of votes/electorate on turnout (EFT ``Sobyanin``)
-:func:`shpilkin_excess`           Shpilkin-style estimate of anomalous votes (descriptive)
-================================  ==========================================================
+==================================  ===========================================================
+:func:`distribution`                turnout and leader-share distributions (summary table)
+:func:`spike_at_100`                stations at exactly 100% turnout / share vs a beta-binomial
+:func:`integer_percentages`         integer-percentage excess (Kobak et al. 2016)
+:func:`regional_outliers`           robust modified z within region, simulation null
+:func:`turnout_share_correlation`   weighted Pearson r, national and per region (descriptive)
+:func:`skewness`, :func:`kurtosis`  EFT moments with bootstrap intervals (Gaussian benchmark)
+:func:`dip_test`                    Hartigan's dip test of unimodality (EFT ``DipT``)
+:func:`sobyanin_sukhovolsky`        slope of votes/electorate on turnout (EFT ``Sobyanin``)
+:func:`shpilkin_excess`             Shpilkin-style estimate of anomalous votes (descriptive)
+==================================  ===========================================================
 
-Definitions (see :mod:`audit.checks._stations`): turnout ``T = ballots / registered``; share
+Definitions (see :mod:`audit.checks.stations`): turnout ``T = ballots / registered``; share
 ``S = votes / base`` with ``base`` the valid votes (``share_of="valid"``) or the ballots in
 the box (``share_of="counted"``). Stations whose turnout exceeds 100% are arithmetic
 contradictions (the consistency family reports them) and are excluded here, counted in
@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -42,9 +41,20 @@ import pandas as pd
 from scipy import stats
 
 from audit._random import RNGLike, as_generator
+from audit.checks._cache import DrawCache, draw
 from audit.checks._options import DEFAULT_RESAMPLES
-from audit.checks._result import CheckResult, Evidence, Message, evidence_from_pvalue
-from audit.checks._stations import (
+from audit.checks.pvalues import (
+    EXCEEDANCES,
+    SMALLEST,
+    count_pvalue,
+    fitted_tail,
+    normal_tail,
+    poisson_binomial_pvalue,
+    sign_flip_test,
+)
+from audit.checks.registry import CheckSpec, Runner, register, runner
+from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
+from audit.checks.stations import (
     QUANTITIES,
     Stations,
     beta_binomial_pmf_at_n,
@@ -58,15 +68,6 @@ from audit.checks._stations import (
     stations,
     truncated_beta_binomial,
 )
-from audit.checks.pvalues import (
-    EXCEEDANCES,
-    SMALLEST,
-    fitted_tail,
-    normal_tail,
-    poisson_binomial_pvalue,
-    sign_flip_test,
-)
-from audit.checks.registry import CheckSpec, Runner, register, runner
 from audit.model import SheetTable
 
 #: ``progress(done, total)`` is called as Monte Carlo work advances (e.g. a CLI progress bar).
@@ -217,7 +218,7 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     """Count stations at exactly 100% turnout (or 100% share) against an honest null.
 
     Null: within each region, station counts are beta-binomial, fitted by maximum likelihood
-    to the stations *below* 100% (:func:`audit.checks._stations.truncated_beta_binomial`), so
+    to the stations *below* 100% (:func:`audit.checks.stations.truncated_beta_binomial`), so
     that stations written at 100% do not define their own null. Station ``i`` is at 100%
     with probability ``P_i = P(K_i = n_i)`` and the expected number is ``E = sum_i P_i``. The
     count is a sum of independent Bernoulli variables (Poisson-binomial); the p-value
@@ -755,17 +756,15 @@ def _moments(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return (d2 * d).mean(axis=-1) / m2**1.5, (d2 * d2).mean(axis=-1) / m2**2
 
 
-_BOOT_MEMO: OrderedDict[tuple[Any, ...], tuple[np.ndarray, np.ndarray, Any]] = OrderedDict()
-
-
 #: From this many stations on, the bootstrap draws the resampled power sums from their normal
 #: limit (:func:`_bootstrap_moments`).
 BOOTSTRAP_NORMAL_FROM = 2_000
 
 
-def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Skewness and kurtosis on ``n_resamples`` bootstrap resamples of ``x``, memoised.
+def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator,
+                       cache: DrawCache | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Skewness and kurtosis on ``n_resamples`` bootstrap resamples of ``x``, remembered in a
+    battery's ``cache``.
 
     A resample's skewness and kurtosis are functions of its four mean powers
     ``(mean d, mean d², mean d³, mean d⁴)`` of the centred values ``d``: the mean of ``n``
@@ -776,17 +775,17 @@ def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
     clean and mixed turnouts of 2,000 stations its 2.5%, 50% and 97.5% quantiles agree with
     resampling within the Monte Carlo error); smaller tables are resampled.
 
-    Both statistics come from the same draws; the key holds the data and the generator's
-    state, and on a hit the generator is moved to the state it would have after drawing, so
-    results are the same with or without the memo (the skewness and kurtosis checks of one
-    battery scope share their draws).
+    Both statistics come from the same draws; the key holds the data (the cache adds the
+    generator's state), so results are the same with or without the cache (the skewness and
+    kurtosis checks of one battery scope share their draws).
     """
     digest = hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=16).hexdigest()
-    key = (digest, n_resamples, repr(gen.bit_generator.state))
-    hit = _BOOT_MEMO.get(key)
-    if hit is not None:
-        gen.bit_generator.state = hit[2]
-        return hit[0], hit[1]
+    return draw(cache, ("bootstrap_moments", digest, n_resamples), gen,
+                lambda: _draw_bootstrap_moments(x, n_resamples, gen))
+
+
+def _draw_bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
+                            ) -> tuple[np.ndarray, np.ndarray]:
     if x.size >= BOOTSTRAP_NORMAL_FROM:
         skew, kurt = _normal_limit_moments(x, n_resamples, gen)
     else:
@@ -799,9 +798,6 @@ def _bootstrap_moments(x: np.ndarray, n_resamples: int, gen: np.random.Generator
             r = min(rows, n_resamples - start)
             skew[start:start + r], kurt[start:start + r] = _moments(
                 centred[gen.integers(0, x.size, size=(r, x.size), dtype=np.int32)])
-    _BOOT_MEMO[key] = (skew, kurt, gen.bit_generator.state)
-    while len(_BOOT_MEMO) > 8:
-        _BOOT_MEMO.popitem(last=False)
     return skew, kurt
 
 
@@ -835,7 +831,7 @@ def _basic_bootstrap_pvalue(theta: float, boot: np.ndarray, benchmark: float) ->
     k_hi = int(np.sum(boot >= reflected))
     k_lo = int(np.sum(boot <= reflected))
     if min(k_hi, k_lo) >= EXCEEDANCES:
-        return float(min(1.0, 2 * (min(k_hi, k_lo) + 1) / (boot.size + 1)))
+        return float(min(1.0, 2 * count_pvalue(min(k_hi, k_lo), boot.size)))
     side = "greater" if k_hi <= k_lo else "less"
     tail, _ = fitted_tail(boot, reflected, lambda x: normal_tail(boot, x, side),
                           alternative=side)
@@ -844,7 +840,7 @@ def _basic_bootstrap_pvalue(theta: float, boot: np.ndarray, benchmark: float) ->
 
 def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str | None,
                   share_of: str, n_resamples: int, confidence: float,
-                  rng: RNGLike) -> BootstrapResult:
+                  rng: RNGLike, cache: DrawCache | None) -> BootstrapResult:
     x, excluded, cand = _quantity_values(sheets, quantity, candidate, share_of)
     if x.size < 4:
         raise ValueError(f"{kind} needs at least 4 stations with a usable {quantity}")
@@ -853,7 +849,7 @@ def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str |
     which = 0 if kind == "skewness" else 1
     theta = float(_moments(x)[which])
     benchmark = 0.0 if kind == "skewness" else 3.0
-    boot = _bootstrap_moments(x, n_resamples, as_generator(rng))[which].copy()
+    boot = _bootstrap_moments(x, n_resamples, as_generator(rng), cache)[which].copy()
     alpha = 1 - confidence
     q_lo, q_hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
     ci_low, ci_high = 2 * theta - q_hi, 2 * theta - q_lo  # basic interval, as EFToolkit
@@ -880,7 +876,8 @@ def _moment_check(kind: str, sheets: SheetTable, quantity: str, candidate: str |
 
 def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
              share_of: str = "valid", n_resamples: int = DEFAULT_RESAMPLES,
-             confidence: float = 0.95, rng: RNGLike = None) -> BootstrapResult:
+             confidence: float = 0.95, rng: RNGLike = None,
+             cache: DrawCache | None = None) -> BootstrapResult:
     """Skewness of station turnout or share with a basic bootstrap interval (EFT ``Skew``).
 
     The Election Forensics Toolkit (Hicken & Mebane 2017; EFToolkit, Kalinin & Mebane) flags
@@ -891,12 +888,13 @@ def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
     Ballot stuffing adds a right tail to turnout (positive skew).
     """
     return _moment_check("skewness", sheets, quantity, candidate, share_of, n_resamples,
-                         confidence, rng)
+                         confidence, rng, cache)
 
 
 def kurtosis(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
              share_of: str = "valid", n_resamples: int = DEFAULT_RESAMPLES,
-             confidence: float = 0.95, rng: RNGLike = None) -> BootstrapResult:
+             confidence: float = 0.95, rng: RNGLike = None,
+             cache: DrawCache | None = None) -> BootstrapResult:
     """Kurtosis (non-excess) with a basic bootstrap interval (EFT ``Kurt``, benchmark 3).
 
     Klimek et al. (2012, doi:10.1073/pnas.1210722109) report heavy tails (high kurtosis) of
@@ -904,7 +902,7 @@ def kurtosis(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
     a Gaussian benchmark, not calibrated on honest elections.
     """
     return _moment_check("kurtosis", sheets, quantity, candidate, share_of, n_resamples,
-                         confidence, rng)
+                         confidence, rng, cache)
 
 
 def dip_test(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | None = None,
@@ -1184,7 +1182,7 @@ for _q in ("turnout", "share"):
                       "excess above the median (honest tails are often asymmetric).")
     for _moment in (skewness, kurtosis):
         _spec(f"turnout.{_moment.__name__}_{_q}",
-              runner(_moment, monte_carlo=True, quantity=_q), needs=_needs,
+              runner(_moment, monte_carlo=True, shares_draws=True, quantity=_q), needs=_needs,
               uncalibrated="benchmark",
               description=f"{_moment.__name__.capitalize()} of station {_q} (EFT; Gaussian "
                           "benchmark, not an honest null).")

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from audit.checks._result import CheckResult, Evidence, Message
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.model import SheetTable, region_code_column, region_name_column, vote_column
 
 TEST = "uncovered.estimate"

@@ -77,7 +77,7 @@ def compact_time(text: str) -> str:
 
 
 def _print_summary(result: Any, lang: str) -> None:
-    from audit.checks._result import Message
+    from audit.checks.result import Message
     from audit.messages import render
 
     led = result.ledger

@@ -191,8 +191,7 @@ def _print(sample: Any, strata: Any, result: Any, sheets: Any, output: Path | No
         say(f"note: no sampled sheet yet in {len(result.strata_missing)} strata "
             f"({escape(', '.join(result.strata_missing[:8]))}); the estimate covers the "
             f"others", console=err)
-    names = {c.key: c.label for c in sheets.election.candidates} \
-        if sheets is not None and sheets.election else {}
+    names = sheets.election.labels() if sheets is not None and sheets.election else {}
     conf = f"{100 * result.confidence:g}%"
     compared = "official_low" in result.table
     columns = [Column("candidate"), Column("name", "text", priority=2),

@@ -8,11 +8,11 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from audit.checks._result import CheckResult
 from audit.checks.claims import CompatibilityResult, SheetsResult
 from audit.checks.crosscheck import CrosscheckResult, LowerBoundResult
 from audit.checks.digits import DigitTestResult
 from audit.checks.fingerprints import FingerprintResult, KlimekFitResult
+from audit.checks.result import CheckResult
 from audit.checks.turnout import IntegerPercentResult, ShpilkinResult, SpikeResult
 from audit.figures.claims import plot_compatibility, plot_official_vs_sheets
 from audit.figures.crosscheck import plot_crosscheck_scatter

@@ -549,8 +549,6 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
         if as_text:
             text = raw.read(as_text, as_text=as_text)
             text_cache = {c: text[c].set_axis(index) for c in as_text}
-    no_problem = np.zeros(n, dtype=np.int8)
-    exact: dict[str, np.ndarray] = {}
     text_of: dict[str, Any] = {}  # source column -> its Arrow text, shared by the rules
 
     empty = _all_missing(frame)
@@ -564,29 +562,6 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                              _fmt("line {line}: the row is empty", pd.RangeIndex(len(rows)),
                                   line=lines.iloc[rows].reset_index(drop=True))))
 
-    def problem_issues(problem: np.ndarray, raw_values: pd.Series, display: str,
-                       required: bool, skip: np.ndarray) -> None:
-        if not problem.any():
-            return
-        for code in (MISSING, NOT_INTEGER, AMBIGUOUS, IMPLAUSIBLE):
-            if code == MISSING and not required:
-                continue
-            mask = (problem == code) & ~skip
-            if not mask.any():
-                continue
-            rows = np.flatnonzero(mask)
-            values = raw_values.iloc[rows].reset_index(drop=True).astype("string").fillna("")
-            template = pd.Series(_PROBLEM_TEMPLATES[code], index=values.index)
-            if code == MISSING:  # an empty cell, or a placeholder such as N/A
-                template = template.where(values.str.strip() == "", _PROBLEM_TEMPLATES[-MISSING])
-            for tmpl in template.unique():
-                sub = (template == tmpl).to_numpy()
-                msg = _fmt(str(tmpl), pd.RangeIndex(int(sub.sum())),
-                           line=lines.iloc[rows[sub]].reset_index(drop=True), column=display,
-                           value=values[sub].reset_index(drop=True), cap=f"{cap:,}")
-                issues.append(_Issue(rows[sub], PROBLEM_RULES[code], display,
-                                     values[sub].reset_index(drop=True), msg))
-
     # Keys and regions (text): converted by Arrow kernels, which release the GIL, in worker
     # threads while the counts are parsed here.
     pool = ThreadPoolExecutor(max_workers=2) if n >= _PARALLEL_ROWS else None
@@ -595,47 +570,15 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     converting = {c: _submit(pool, arrow_text, frame[cols[c]]) for c in sources}
     key_position = len(issues)
 
-    # Counts.
-    targets: list[tuple[str, ColumnRule, bool]] = []
-    for target in COUNT_COLUMNS:
-        if target in prof.columns:
-            required = target not in prof.optional
-            targets.append((target, prof.columns[target], required))
-    for key, rule in prof.candidates.items():
-        targets.append((vote_column(key), rule, vote_column(key) not in prof.optional))
-    # Parse every count first, so that a row stating none of them gets one reason, not many.
-    # A count read as clean integers is kept as the source's int64 array (no copy: ``exact``);
-    # any other count becomes float64 with NaN where missing.
-    counts: dict[str, np.ndarray] = {}
-    parsed: list[tuple[str, ColumnRule, bool, np.ndarray,
-                       list[tuple[str, np.ndarray, pd.Series]]]] = []
-    no_counts = ~empty if targets else np.zeros(n, dtype=bool)
-    for target, rule, required in targets:
-        if rule.op == "from_percent":
-            count, _, raw_count = _parse_source(frame, cols[rule.sources[0]], text_cache,
-                                                no_problem, cap, formats)
-            pct = pd.to_numeric(frame[cols[rule.sources[1]]], errors="coerce").to_numpy(float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                values = np.where(pct > 0, np.round(count * 100.0 / pct), np.nan)
-            problem = np.where(np.isnan(values), MISSING, OK).astype(np.int8)
-            parts = [(rule.display, problem, raw_count)]
-        else:
-            parts, numbers = [], []
-            for src in rule.sources:
-                v, p, raw_values = _parse_source(frame, cols[src], text_cache, no_problem, cap,
-                                                 formats)
-                parts.append((src, p, raw_values))
-                numbers.append(v)
-            if len(parts) == 1 and numbers[0].dtype == np.int64:
-                values = exact[target] = numbers[0]
-            else:
-                values = np.zeros(n)
-                for v in numbers:
-                    np.add(values, v, out=values)
-        counts[target] = values
+    # Counts: every count parsed first, so that a row stating none gets one reason, not many.
+    parsed = _parse_counts(prof, frame, cols, text_cache, cap, formats)
+    counts = {target: values for target, _, _, values, _ in parsed}
+    exact = {target: values for target, rule, _, values, _ in parsed
+             if rule.op != "from_percent" and values.dtype == np.int64}
+    no_counts = ~empty if parsed else np.zeros(n, dtype=bool)
+    for *_, parts in parsed:
         for _, problem, _ in parts:
             no_counts &= problem == MISSING
-        parsed.append((target, rule, required, values, parts))
     if no_counts.any():
         rows = np.flatnonzero(no_counts)
         first, _, first_raw = parsed[0][4][0]
@@ -648,7 +591,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     skip = empty | no_counts
     for _target, rule, required, values, parts in parsed:
         for display, problem, raw_values in parts:
-            problem_issues(problem, raw_values, display, required, skip)
+            issues += _problem_issues(problem, raw_values, display, required, skip, lines,
+                                      cap)
         if values.dtype == np.int64 and (not len(values) or values.min() >= 0):
             continue
         negative = (values < 0) & ~empty
@@ -660,30 +604,7 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                 column=rule.display, value=shown)))
 
-    excluded = np.zeros(n, dtype=bool)
-    excl_issues: list[_Issue] = []
-    for excl in prof.exclusions:
-        # equals = [""] matches empty cells
-        flag = to_series(arrow_text(frame[cols[excl.column]]), index).fillna("")
-        hit = flag.isin(excl.equals).to_numpy() & ~empty
-        if hit.any():
-            excluded |= hit
-            rows = np.flatnonzero(hit)
-            shown = flag.iloc[rows].reset_index(drop=True)
-            said = ("'" + shown + "'").where(shown != "", "empty")
-            excl_issues.append(_Issue(rows, "excluded_by_source", excl.column, shown, _fmt(
-                "line {line}: column {column} is {said}: " + excl.reason,
-                pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
-                column=excl.column, said=said)))
-    if ragged.any():
-        rows = np.flatnonzero(ragged)
-        shown = pd.Series([raw.ragged[int(r)] for r in rows], dtype="string")
-        excluded |= ragged
-        excl_issues.append(_Issue(rows, "ragged_row", "", shown, _fmt(
-            "line {line}: the row has {value} but the header has " + str(len(raw.header))
-            + " columns, so its values cannot be placed safely",
-            pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
-            value=shown)))
+    excluded, excl_issues = _excluded_rows(raw, prof, frame, cols, lines, empty, ragged)
     if excluded.any():  # a row the source excludes is quarantined for that reason only
         issues = [kept for issue in issues if (kept := _drop_rows(issue, excluded)) is not None]
     issues += excl_issues
@@ -694,26 +615,7 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     texts = {name: _result(f) for name, f in built.items()}
     if pool is not None:
         pool.shutdown()
-    key_issues: list[_Issue] = []
-    for target in KEY_COLUMNS:
-        key_rule = prof.columns.get(target)
-        canon[target] = texts[target] if key_rule is not None \
-            else pd.Series("", index=index, dtype="string")
-        if key_rule is not None and target != "table_id" and target in prof.optional:
-            canon[target] = canon[target].fillna("")  # an optional centre: empty is "none"
-        codes = integer_key(key_rule, frame, cols)
-        if codes is not None:
-            canon[f"_int_{target}"] = codes
-        if target == "table_id" or key_rule is not None:
-            missing = canon[target].isna().to_numpy() & ~empty
-            display = key_rule.display if key_rule else target
-            if missing.any():
-                rows = np.flatnonzero(missing)
-                key_issues.append(_Issue(
-                    rows, "missing_value", display, pd.Series([""] * len(rows)),
-                    _fmt("line {line}: column {column} is empty, but it identifies the table",
-                         pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
-                         column=display)))
+    key_issues = _key_columns(prof, frame, cols, texts, lines, empty, canon)
     if excluded.any():  # as above: an excluded row is quarantined for that reason only
         key_issues = [kept for issue in key_issues
                       if (kept := _drop_rows(issue, excluded)) is not None]
@@ -743,6 +645,142 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     parts_out = [pd.DataFrame(canon, index=index, copy=False)]
     parts_out += [pd.DataFrame({k: v}, index=index, copy=False) for k, v in counts.items()]
     return pd.concat(parts_out, axis=1), issues, exact
+
+
+def _problem_issues(problem: np.ndarray, raw_values: pd.Series, display: str, required: bool,
+                    skip: np.ndarray, lines: pd.Series, cap: int) -> list[_Issue]:
+    """The quarantine reasons of one parsed count column (missing, not a whole number,
+    ambiguous separators, implausibly large), rows in ``skip`` left out."""
+    issues: list[_Issue] = []
+    if not problem.any():
+        return issues
+    for code in (MISSING, NOT_INTEGER, AMBIGUOUS, IMPLAUSIBLE):
+        if code == MISSING and not required:
+            continue
+        mask = (problem == code) & ~skip
+        if not mask.any():
+            continue
+        rows = np.flatnonzero(mask)
+        values = raw_values.iloc[rows].reset_index(drop=True).astype("string").fillna("")
+        template = pd.Series(_PROBLEM_TEMPLATES[code], index=values.index)
+        if code == MISSING:  # an empty cell, or a placeholder such as N/A
+            template = template.where(values.str.strip() == "", _PROBLEM_TEMPLATES[-MISSING])
+        for tmpl in template.unique():
+            sub = (template == tmpl).to_numpy()
+            msg = _fmt(str(tmpl), pd.RangeIndex(int(sub.sum())),
+                       line=lines.iloc[rows[sub]].reset_index(drop=True), column=display,
+                       value=values[sub].reset_index(drop=True), cap=f"{cap:,}")
+            issues.append(_Issue(rows[sub], PROBLEM_RULES[code], display,
+                                 values[sub].reset_index(drop=True), msg))
+    return issues
+
+
+_Parsed = tuple[str, ColumnRule, bool, np.ndarray, list[tuple[str, np.ndarray, pd.Series]]]
+
+
+def _parse_counts(prof: Profile, frame: pd.DataFrame, cols: dict[str, str],
+                  text_cache: dict[str, pd.Series], cap: int,
+                  formats: dict[str, NumberFormat]) -> list[_Parsed]:
+    """Every count column of the profile, parsed: ``(target, rule, required, values,
+    parts)``, ``parts`` the (source, problem codes, raw values) of each source column.
+
+    A count read as clean integers from one source column stays the source's int64 array
+    (no copy); any other count becomes float64 with NaN where missing.
+    """
+    n = len(frame)
+    no_problem = np.zeros(n, dtype=np.int8)
+    targets: list[tuple[str, ColumnRule, bool]] = []
+    for target in COUNT_COLUMNS:
+        if target in prof.columns:
+            targets.append((target, prof.columns[target], target not in prof.optional))
+    for key, rule in prof.candidates.items():
+        targets.append((vote_column(key), rule, vote_column(key) not in prof.optional))
+    parsed: list[_Parsed] = []
+    for target, rule, required in targets:
+        if rule.op == "from_percent":
+            count, _, raw_count = _parse_source(frame, cols[rule.sources[0]], text_cache,
+                                                no_problem, cap, formats)
+            pct = pd.to_numeric(frame[cols[rule.sources[1]]], errors="coerce").to_numpy(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = np.where(pct > 0, np.round(count * 100.0 / pct), np.nan)
+            problem = np.where(np.isnan(values), MISSING, OK).astype(np.int8)
+            parts = [(rule.display, problem, raw_count)]
+        else:
+            parts, numbers = [], []
+            for src in rule.sources:
+                v, p, raw_values = _parse_source(frame, cols[src], text_cache, no_problem, cap,
+                                                 formats)
+                parts.append((src, p, raw_values))
+                numbers.append(v)
+            if len(parts) == 1 and numbers[0].dtype == np.int64:
+                values = numbers[0]
+            else:
+                values = np.zeros(n)
+                for v in numbers:
+                    np.add(values, v, out=values)
+        parsed.append((target, rule, required, values, parts))
+    return parsed
+
+
+def _excluded_rows(raw: RawFile, prof: Profile, frame: pd.DataFrame, cols: dict[str, str],
+                   lines: pd.Series, empty: np.ndarray, ragged: np.ndarray
+                   ) -> tuple[np.ndarray, list[_Issue]]:
+    """Rows the source itself excludes (the profile's exclusions) and ragged rows, with
+    their reasons: such a row is quarantined for that reason only."""
+    index = frame.index
+    excluded = np.zeros(len(frame), dtype=bool)
+    issues: list[_Issue] = []
+    for excl in prof.exclusions:
+        # equals = [""] matches empty cells
+        flag = to_series(arrow_text(frame[cols[excl.column]]), index).fillna("")
+        hit = flag.isin(excl.equals).to_numpy() & ~empty
+        if hit.any():
+            excluded |= hit
+            rows = np.flatnonzero(hit)
+            shown = flag.iloc[rows].reset_index(drop=True)
+            said = ("'" + shown + "'").where(shown != "", "empty")
+            issues.append(_Issue(rows, "excluded_by_source", excl.column, shown, _fmt(
+                "line {line}: column {column} is {said}: " + excl.reason,
+                pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
+                column=excl.column, said=said)))
+    if ragged.any():
+        rows = np.flatnonzero(ragged)
+        shown = pd.Series([raw.ragged[int(r)] for r in rows], dtype="string")
+        excluded |= ragged
+        issues.append(_Issue(rows, "ragged_row", "", shown, _fmt(
+            "line {line}: the row has {value} but the header has " + str(len(raw.header))
+            + " columns, so its values cannot be placed safely",
+            pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
+            value=shown)))
+    return excluded, issues
+
+
+def _key_columns(prof: Profile, frame: pd.DataFrame, cols: dict[str, str],
+                 texts: dict[str, pd.Series], lines: pd.Series, empty: np.ndarray,
+                 canon: dict[str, Any]) -> list[_Issue]:
+    """Put the key columns (and their integer codes) into ``canon``; the rows whose table
+    identity is empty, as issues."""
+    issues: list[_Issue] = []
+    for target in KEY_COLUMNS:
+        key_rule = prof.columns.get(target)
+        canon[target] = texts[target] if key_rule is not None \
+            else pd.Series("", index=frame.index, dtype="string")
+        if key_rule is not None and target != "table_id" and target in prof.optional:
+            canon[target] = canon[target].fillna("")  # an optional centre: empty is "none"
+        codes = integer_key(key_rule, frame, cols)
+        if codes is not None:
+            canon[f"_int_{target}"] = codes
+        if target == "table_id" or key_rule is not None:
+            missing = canon[target].isna().to_numpy() & ~empty
+            display = key_rule.display if key_rule else target
+            if missing.any():
+                rows = np.flatnonzero(missing)
+                issues.append(_Issue(
+                    rows, "missing_value", display, pd.Series([""] * len(rows)),
+                    _fmt("line {line}: column {column} is empty, but it identifies the table",
+                         pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
+                         column=display)))
+    return issues
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit.checks._result import CheckResult
+from audit.checks.result import CheckResult
 from audit.inert import FORMULA_START, neutralise_text, write_csv
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from audit._version import __version__
 from audit.cases import Case, datasets_dir, load_case
-from audit.checks._result import CheckResult, Evidence, Message
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.ingest import IngestResult
 from audit.model import SheetTable, sha256_file
 from audit.report.blocks import (

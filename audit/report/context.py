@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from audit._random import stream
 from audit.cases import Case, SourceFile
 from audit.checks._options import DEFAULT_RESAMPLES
-from audit.checks._result import CheckResult, Message
+from audit.checks.result import CheckResult, Message
 from audit.messages import LANGUAGES
 from audit.model import Election, SheetTable
 
@@ -142,7 +142,7 @@ class ReportContext:
         Streams depend only on (seed, family), so adding or removing a family never changes
         the numbers of another.
         """
-        return np.random.default_rng([self.options.seed, zlib.crc32(family.encode())])
+        return stream(self.options.seed, family)
 
     def text(self, message_id: str, **params: Any) -> str:
         """A message in the report's language (for figure labels)."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.checks._result import Message
-from audit.model import VOTE_PREFIX
+from audit.checks.result import Message
+from audit.model import vote_key
 from audit.report.context import ReportContext
 
 #: Message parameters that hold a candidate key.
@@ -20,13 +20,13 @@ CANDIDATE_PARAMS = frozenset({"candidate", "key", "lead", "max_candidate", "firs
 
 def figure_labels(ctx: ReportContext) -> dict[str, str]:
     """Candidate key -> the label a report shows (short name, else name)."""
-    return {c.key: c.label for c in ctx.election.candidates}
+    return ctx.election.labels()
 
 
 def column_label(column: str, ctx: ReportContext) -> str:
     """A count column in words: "the votes of González", "valid votes" ..."""
     labels = figure_labels(ctx)
-    key = column[len(VOTE_PREFIX):] if column.startswith(VOTE_PREFIX) else column
+    key = vote_key(column) or column
     if key in labels or column in labels.values():
         return ctx.text("report.forensics.votes_of", candidate=labels.get(key, column))
     from audit.report.i18n import column_name

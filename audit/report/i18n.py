@@ -13,7 +13,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 
-from audit.checks._result import Evidence, Message
+from audit.checks.result import Evidence, Message
 from audit.messages import _LOCALES, catalogue, format_number, render
 
 

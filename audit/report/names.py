@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from audit.checks._result import Message
+from audit.checks.result import Message
 from audit.report.i18n import capitalize
 from audit.report.model import (
     Block,

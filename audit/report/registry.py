@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from audit.checks._result import CheckResult, Message
+from audit.checks.result import CheckResult, Message
 
 if TYPE_CHECKING:
     from audit.report.context import ReportContext

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from audit.checks._result import CheckResult, Evidence, Message
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.forensics import NATIONAL, Entry, Verdict, verdict_of
 from audit.forensics import Finding as VerdictFinding
 from audit.report.blocks import EVIDENCE_ORDER, FINDINGS, test_label

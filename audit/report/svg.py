@@ -19,7 +19,7 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
-from audit.checks._result import Message
+from audit.checks.result import Message
 from audit.report.model import FigureBlock
 
 #: Resolution of the rasterized parts of a figure.

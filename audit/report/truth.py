@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from audit.checks._result import Message
+from audit.checks.result import Message
 from audit.errors import AuditError
 from audit.forensics import Verdict
 from audit.report.blocks import test_label

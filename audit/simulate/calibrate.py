@@ -22,7 +22,8 @@ child keyed by ``j`` and a CRC-32 of its name. Every check of a family starts fr
 generator state, so the digit tests share one Monte Carlo sample of honest redraws (as in the
 forensics battery), and results do not depend on the number of workers, the order in which
 they finish, nor on which other checks are run. Checks run with the battery options of
-:mod:`audit.checks._options` (``n_resamples`` redraws per Monte Carlo null). Work is
+:class:`audit.checks._options.BatteryOptions` passed to each (``n_resamples`` redraws per
+Monte Carlo null). Work is
 spread over local processes or a dask.distributed cluster (:mod:`audit.simulate.executors`,
 the same results for a seed); a progress bar goes to stderr.
 
@@ -35,7 +36,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,8 +46,10 @@ import pandas as pd
 from scipy import stats
 
 from audit._json import jsonable
+from audit._random import stream
 from audit._version import __version__
-from audit.checks._options import DEFAULT_RESAMPLES, battery_options
+from audit.checks._cache import DrawCache
+from audit.checks._options import DEFAULT_RESAMPLES, BatteryOptions
 from audit.checks.multiple import adjusted_pvalues, family
 from audit.checks.registry import CheckSpec, registered
 from audit.model import SheetTable
@@ -470,10 +472,7 @@ class _Job:
 
     def seed_for(self, sim: int, *parts: str) -> np.random.Generator:
         """The generator of simulation ``sim`` and a named step (independent streams)."""
-        root = np.random.SeedSequence(self.seed)
-        keys = tuple(zlib.crc32(p.encode()) for p in parts)
-        return np.random.default_rng(np.random.SeedSequence(
-            root.entropy, spawn_key=(*root.spawn_key, sim, *keys)))
+        return stream(self.seed, sim, *parts)
 
     def run_sim(self, sim: int) -> list[tuple[Any, ...]]:
         shape = self.shape.draw(self.seed_for(sim, "shape")) \
@@ -490,11 +489,11 @@ class _Job:
     def run_checks(self, sheets: SheetTable, sim: int, scenario: str, intensity: float,
                    tag: str = CLEAN) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
-        with battery_options(n_resamples=self.n_resamples):
-            for spec in self.checks:
-                row = self._run_one(spec, sheets, sim, scenario, intensity, tag)
-                if row:
-                    rows.append(row)
+        options = BatteryOptions(n_resamples=self.n_resamples, cache=DrawCache())
+        for spec in self.checks:
+            row = self._run_one(spec, sheets, sim, scenario, intensity, tag, options)
+            if row:
+                rows.append(row)
         if self.verdict is not None:
             rows.append(self._verdict(sheets, sim, scenario, intensity, tag))
         return rows
@@ -514,7 +513,7 @@ class _Job:
                 "flagged" if flagged else "not flagged")
 
     def _run_one(self, spec: CheckSpec, sheets: SheetTable, sim: int, scenario: str,
-                 intensity: float, tag: str) -> tuple[Any, ...]:
+                 intensity: float, tag: str, options: BatteryOptions) -> tuple[Any, ...]:
         """One check on one election: a row of :attr:`COLUMNS` (never raises)."""
         if not spec.fast and sim >= self.n_slow:
             return ()
@@ -527,7 +526,7 @@ class _Job:
                     f"fewer than {spec.min_units} sheets")
         try:
             # one generator per check family: the checks of a family share their redraws
-            result = spec.run(sheets, self.seed_for(sim, tag, spec.family))
+            result = spec.run(sheets, self.seed_for(sim, tag, spec.family), options)
         except Exception as exc:  # reported in the table, never hidden
             return (scenario, intensity, sim, spec.name, np.nan, "error",
                     f"{type(exc).__name__}: {exc}")

@@ -80,7 +80,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from audit.checks._stations import detrend, logit, modified_z
+from audit.checks.stations import detrend, logit, modified_z
 from audit.errors import AuditError
 from audit.model import Candidate, Election, SheetTable, region_code_column, region_name_column
 

@@ -39,6 +39,7 @@ from audit.model import (
     SheetTable,
     natural_sorted,
     region_code_column,
+    region_keys,
     region_name_column,
     vote_column,
 )
@@ -163,15 +164,9 @@ class TrackState:
         """
         ids = self.batches["id"].astype(np.int64).to_numpy()
         tables = self.tables
-        if level is None:
-            code = pd.Series("national", index=tables.index)
-            name = pd.Series("", index=tables.index)
-        else:
-            if level not in self.levels:
-                raise KeyError(f"unknown region level {level!r}; levels: "
-                               f"{', '.join(self.levels) or 'none'}")
-            code = tables[region_code_column(level)].astype("string").fillna("")
-            name = tables[region_name_column(level)].astype("string").fillna("")
+        code, name = region_keys(tables, level, self.levels)
+        if level is not None:
+            code, name = code.astype("string").fillna(""), name.astype("string").fillna("")
         regions = natural_sorted(set(code))
         if level is not None:
             known = [r.code for r in self.election.regions_at(level)]

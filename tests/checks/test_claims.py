@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.aggregate import read_aggregates, summarise
-from audit.checks._result import Evidence
 from audit.checks.claims import (
     check_against_sheets,
     check_arithmetic,
@@ -26,6 +25,7 @@ from audit.checks.claims import (
     check_successive,
     compare_claims,
 )
+from audit.checks.result import Evidence
 from audit.claims import Claim, load_case_claims, parse_claim
 from audit.model import Election, SheetTable
 

@@ -16,8 +16,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.checks._result import Evidence
 from audit.checks.claims import check_against_sheets
+from audit.checks.result import Evidence
 from audit.claims import Claim, parse_claim
 from audit.model import Election, SheetTable
 

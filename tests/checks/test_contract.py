@@ -28,9 +28,9 @@ import numpy as np
 import pytest
 
 from audit._json import dumps, jsonable
-from audit.checks._options import battery_options
-from audit.checks._result import CheckResult, Evidence, evidence_from_pvalue
+from audit.checks._options import BatteryOptions
 from audit.checks.registry import CheckSpec, registered
+from audit.checks.result import CheckResult, Evidence, evidence_from_pvalue
 from audit.errors import AuditError
 from audit.messages import LANGUAGES
 from audit.model import SheetTable
@@ -46,8 +46,7 @@ def clean() -> SheetTable:
 
 
 def _run(spec: CheckSpec, sheets: SheetTable, seed: int) -> CheckResult:
-    with battery_options(n_resamples=RESAMPLES):
-        return spec.run(sheets, np.random.default_rng(seed))
+    return spec.run(sheets, np.random.default_rng(seed), BatteryOptions(n_resamples=RESAMPLES))
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audit._json import dumps
-from audit.checks._result import Evidence
 from audit.checks.crosscheck import (
     DISCREPANCY_COLUMNS,
     VIOLATION_COLUMNS,
@@ -22,6 +21,7 @@ from audit.checks.crosscheck import (
     compare_sources,
     lower_bound_check,
 )
+from audit.checks.result import Evidence
 from audit.errors import AuditError
 from audit.ingest import read_sheets
 from audit.messages import catalogue, template_fields
@@ -350,7 +350,7 @@ class TestVenezuelaQR:
 
 
 def test_results_are_frozen_check_results() -> None:
-    from audit.checks._result import CheckResult
+    from audit.checks.result import CheckResult
 
     for cls in (CrosscheckResult, LowerBoundResult):
         assert issubclass(cls, CheckResult)

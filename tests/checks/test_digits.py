@@ -48,7 +48,7 @@ class TestKernels:
 
 class TestReferenceLaws:
     def test_second_digit_law(self) -> None:
-        # forensics-methods §1.1 and §10 #1 (formula of Mebane 2006)
+        # the 2BL law and its mean 4.187 (formula of Mebane 2006; the EFToolkit null)
         expected = [0.11968, 0.11389, 0.10882, 0.10433, 0.10031, 0.09668, 0.09337, 0.09035,
                     0.08757, 0.08500]
         np.testing.assert_allclose(D.SECOND_DIGIT_PROBS, expected, atol=5e-6)
@@ -71,7 +71,7 @@ class TestReferenceLaws:
         np.testing.assert_allclose(np.bincount(kinds) / 100, [0.1, 0.2, 0.7])
 
     def test_chi_square_critical_values(self) -> None:
-        # forensics-methods §1.2 and §10 #3 (scipy): the thresholds Mebane's 2BL test uses
+        # chi-square critical values (scipy): the thresholds Mebane's 2BL test uses
         assert stats.chi2.ppf(0.95, 9) == pytest.approx(16.919, abs=5e-4)
         assert stats.chi2.ppf(0.99, 9) == pytest.approx(21.666, abs=5e-4)
         assert stats.chi2.ppf(0.999, 9) == pytest.approx(27.877, abs=5e-4)
@@ -81,7 +81,7 @@ class TestReferenceLaws:
         assert stats.chi2.ppf(0.99, 89) == pytest.approx(122.94, abs=5e-3)
 
     @pytest.mark.parametrize(("mad", "digits", "label"), [
-        # forensics-methods §10 #2 (Nigrini 2012 bands as in benford.analysis / benford_py)
+        # Nigrini (2012) conformity bands, as in benford.analysis / benford_py
         (0.005, "first", "close"), (0.013, "first", "marginal"),
         (0.016, "first", "nonconformity"), (0.009, "second", "acceptable"),
         (0.0020, "first_two", "marginal"), (0.006, "first", "close"),
@@ -149,7 +149,8 @@ class TestHandComputedTextbook:
 
 
 class TestBeberScaccoIran2009:
-    """Beber & Scacco, Washington Post 20 June 2009 (forensics-methods §1.5 and §10 #6)."""
+    """Beber & Scacco, Washington Post 20 June 2009 (they publish "< 4 in 100", "< 4.2%" and
+    "< .005")."""
 
     def test_spike_and_dip(self) -> None:
         # 116 last digits; a 7 in 17% (20 of 116) and a 5 in 4% (5 of 116); the other eight
@@ -175,7 +176,7 @@ class TestBeberScaccoIran2009:
 
 @pytest.mark.realdata
 class TestRussia2011:
-    """Kobak/Shpilkin UIK data, United Russia (forensics-methods §1.5 and §10 #15, derived)."""
+    """Kobak/Shpilkin UIK data, United Russia (dkobak/elections data; values derived here)."""
 
     def test_second_digit_chi_square(self, russia_2011, from_counts) -> None:
         votes = russia_2011.data["votes_UR"].to_numpy()  # United Russia

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.checks._result import CheckResult, Evidence
 from audit.checks.multiple import NATIONAL, adjust, bh_adjust, family, summary
+from audit.checks.result import CheckResult, Evidence
 
 
 def _r(test: str, p: float | None, scope: str | None = NATIONAL,

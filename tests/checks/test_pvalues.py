@@ -174,3 +174,13 @@ def test_sign_flip_tail_is_a_probability_and_monotone(weights: list[int], z: flo
     p2 = P.bernoulli_sum_sf(y + 1, a, np.full(a.size, 0.5))
     assert 0.0 <= p2 <= p1 <= 1.0
     assert p1 == pytest.approx(P._half_sum_sf(y, a), rel=0.05, abs=1e-12)
+
+
+def test_count_pvalue_counts_the_data_as_one_redraw() -> None:
+    """(k + 1) / (R + 1): 0 of 999 -> 1/1000; all 999 -> 1; and the plain Monte Carlo p-value
+    of a null is this count of its exceedances."""
+    assert P.count_pvalue(0, 999) == 0.001
+    assert P.count_pvalue(999, 999) == 1.0
+    assert P.count_pvalue(49, 999) == 0.05
+    null = np.arange(10.0)
+    assert P.monte_carlo_pvalue(null, 6.5) == P.count_pvalue(3, 10) == 4 / 11

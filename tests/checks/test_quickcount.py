@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from audit.checks._result import Evidence
 from audit.checks.quickcount import (
     QuickCountSample,
     SamplingFrame,
@@ -19,6 +18,7 @@ from audit.checks.quickcount import (
     quick_count,
     ratio_estimate,
 )
+from audit.checks.result import Evidence
 from audit.checks.sampling import uniform_draws
 from audit.claims import parse_ledger
 from audit.errors import AuditError

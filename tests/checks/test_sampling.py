@@ -51,7 +51,7 @@ def table(rows: list[tuple[int, int, int]], name: str = "t") -> SheetTable:
 
 class TestReferenceNumbers:
     def test_ppeb_zero_discrepancy_sample_size_ap_tabulation(self) -> None:
-        # forensics-methods §7.5 / reference check #17 (Aslam–Popa–Rivest PPEB, Stark's
+        # Aslam, Popa & Rivest (2008) PPEB bound (Stark's
         # Kaplan–Markov bound): G 6.89 M, M 3.13 M, B 10.26 M -> U = 3.73; n = 10 (α 0.05),
         # 15 (α 0.01).
         u, n05 = ppeb_sample_size(6.89e6, 3.13e6, 10.26e6, alpha=0.05)
@@ -65,12 +65,12 @@ class TestReferenceNumbers:
         (0.55, 0.10, 469), (0.60, 0.10, 119), (0.70, 0.10, 30),
         (0.55, 0.05, 608), (0.60, 0.05, 153), (0.70, 0.05, 38)])
     def test_bravo_asn(self, share: float, alpha: float, asn: int) -> None:
-        # Lindeman & Stark (2012) formula; forensics-methods §7.2 / reference check #16
+        # Lindeman & Stark (2012) BRAVO ASN formula
         assert round(bravo_asn(share, alpha=alpha)) == asn
 
     @pytest.mark.parametrize(("n", "bound"), [(100, 2.95), (300, 0.99), (1000, 0.30)])
     def test_clopper_pearson_zero_errors(self, n: int, bound: float) -> None:
-        # forensics-methods §7.5: 1 − 0.05^(1/n) = 2.95%, 0.99%, 0.30%
+        # zero-discrepancy sample: 1 − 0.05^(1/n) = 2.95%, 0.99%, 0.30%
         assert round(100 * error_rate_upper_bound(0, n), 2) == bound
         assert error_rate_upper_bound(0, n) == pytest.approx(1 - 0.05 ** (1 / n), rel=1e-9)
 
@@ -91,7 +91,7 @@ class TestReferenceNumbers:
         assert error_rate_upper_bound(0, 299) < 0.01 < error_rate_upper_bound(0, 298)
 
     def test_super_simple(self) -> None:
-        # Stark (2010); forensics-methods §7.3: with no errors ρ = 2γ ln(1/α) = 4.785 (α 0.10)
+        # Stark (2010): with no errors ρ = 2γ ln(1/α) = 4.785 (α 0.10)
         # and 6.225 (α 0.05) for γ = 1.03905
         assert super_simple_sample_size(0.1, alpha=0.10) == math.ceil(4.785 / 0.1) == 48
         assert super_simple_sample_size(1.0, alpha=0.05) == 7  # ρ = 6.225
@@ -250,8 +250,8 @@ class TestPublicSeedSampler:
 @pytest.mark.realdata
 def test_plan_on_the_opposition_actas() -> None:
     # V1 (24,532 actas): González 7,156,462, Maduro 3,241,461, 10,660,267 ballots (valid +
-    # null). forensics-methods §7.5 quotes G = 7,151,462 and a margin of 3,910,001 from the
-    # press; the file gives a margin of 3,915,001. Either way U = 3.72-3.73, n = 10 and 15.
+    # null). The opposition totals as reported by ADN40 give G = 7,151,462 and a margin of
+    # 3,910,001; the file gives a margin of 3,915,001. Either way U = 3.72-3.73, n = 10 and 15.
     sheets = read_sheets(real_file("venezuela_2024_resultadosconvzla_actas",
                                    "RESULTADOS_2024_CSV_V1.csv"),
                          profile="venezuela-2024-opposition-v1").sheets

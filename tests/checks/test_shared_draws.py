@@ -10,7 +10,7 @@ import pytest
 from audit._json import dumps
 from audit.checks import first_digit_test
 from audit.checks._null import NationalDraws
-from audit.checks._options import battery_options
+from audit.checks._options import BatteryOptions
 from audit.checks.digits import (
     _CELLS,
     _percent_hist,
@@ -106,16 +106,16 @@ def test_shared_regional_pvalues_agree_with_per_region_redraws(election) -> None
     by_key = {(e.scope, e.result.test): e.result for e in shared.entries
               if e.scope != NATIONAL and e.calibrated}
     z = []
-    with battery_options(candidate=shared.candidates[0]):
-        for scope, mask in _regions(election, "region"):
-            table = election.subset(mask, name=scope.key)
-            for spec in (s for s in registered("digits") if s.calibrated):
-                own = _run_one(scope, table, spec, 4, None).result  # type: ignore[union-attr]
-                other = by_key[(scope.key, spec.name)]
-                p = (own.pvalue + other.pvalue) / 2
-                se = np.sqrt(p * (1 - p) * (1 / own.n_resamples + 1 / other.n_resamples))
-                z.append(0.0 if own.pvalue == other.pvalue
-                         else (own.pvalue - other.pvalue) / max(se, 1e-9))
+    options = BatteryOptions(candidate=shared.candidates[0])
+    for scope, mask in _regions(election, "region"):
+        table = election.subset(mask, name=scope.key)
+        for spec in (s for s in registered("digits") if s.calibrated):
+            own = _run_one(scope, table, spec, 4, None, options).result  # type: ignore[union-attr]
+            other = by_key[(scope.key, spec.name)]
+            p = (own.pvalue + other.pvalue) / 2
+            se = np.sqrt(p * (1 - p) * (1 / own.n_resamples + 1 / other.n_resamples))
+            z.append(0.0 if own.pvalue == other.pvalue
+                     else (own.pvalue - other.pvalue) / max(se, 1e-9))
     z = np.abs(np.array(z))
     assert z.size == 40
     assert np.median(z) < 1.5

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from audit._json import dumps
 from audit.checks import registry
 from audit.checks import turnout as T
-from audit.checks._stations import (
+from audit.checks.stations import (
     TurnoutUnavailableError,
     beta_binomial_pmf_at_n,
     near_integer_percent,
@@ -164,7 +164,7 @@ def test_integer_probabilities_are_exact() -> None:
     # points of an integer, weighted by its binomial probability.
     from scipy import stats
 
-    from audit.checks._stations import near_integer_percent, near_integer_probability
+    from audit.checks.stations import near_integer_percent, near_integer_probability
     n = np.array([100, 137, 512, 1_003, 2_480, 7])
     p = np.array([0.5, 0.31, 0.77, 0.05, 0.6, 0.0])
     chance, per_pct = near_integer_probability(n, p, 1, 20)

@@ -206,7 +206,7 @@ class TestAggregateCommand:
 
 
 def test_demo_claims_are_consistent_and_successions_stay_within_a_scope() -> None:
-    from audit.checks._result import Evidence
+    from audit.checks.result import Evidence
     from audit.dispute import audit_dispute
 
     result = audit_dispute("demo")

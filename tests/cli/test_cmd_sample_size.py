@@ -19,7 +19,8 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def test_totals_bravo_and_error_rate(capsys: pytest.CaptureFixture[str]) -> None:
-    # forensics-methods §7: U = 3.73, 10 / 15 actas; BRAVO 469 at s = 0.55, α = 0.10;
+    # Aslam–Popa–Rivest / Lindeman & Stark: U = 3.73, 10 / 15 actas; BRAVO 469 at s = 0.55,
+    # α = 0.10;
     # 299 actas bound the error rate below 1% at 95%
     code, out, err = run(["sample-size", "--winner-votes", "6890000", "--loser-votes",
                           "3130000", "--ballots", "10260000", "--alpha", "0.05", "--alpha",

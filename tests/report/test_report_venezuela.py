@@ -5,7 +5,7 @@ without them (bundled claims and aggregates only).
 Reference numbers:
 
 * totals of RESULTADOS_2024_CSV_V2.csv: 25,073 actas, 83.50 % of the 30,026 tables; EG
-  7,303,480, NM 3,316,142; valid 10,887,262 (/work/shared/docs/venezuela-2024-facts.md §4.1;
+  7,303,480, NM 3,316,142; valid 10,887,262 (summed from the file itself;
   CNN, 9 Aug 2024, "83.50% of the voting records");
 * 1,830,358: González's votes on the V1 sheets (7,156,462) minus CNE bulletin 2's
   (5,326,104) (facts §4.3);

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.registry import _REGISTRY, CheckSpec, get, register, registered
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.cli.calibration_files import write_outputs
 from audit.errors import AuditError
 from audit.model import SheetTable
@@ -40,20 +40,24 @@ def _result(name: str, p: float, n: int) -> CheckResult:
                        message=Message("testing.none"))
 
 
-def uniform_check(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+def uniform_check(sheets: SheetTable, rng: np.random.Generator, _options: object = None
+                  ) -> CheckResult:
     return _result("testing.uniform", float(rng.random()), len(sheets))
 
 
-def liberal_check(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+def liberal_check(sheets: SheetTable, rng: np.random.Generator, _options: object = None
+                  ) -> CheckResult:
     return _result("testing.liberal", float(rng.uniform(0, 0.2)), len(sheets))
 
 
-def corner_check(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+def corner_check(sheets: SheetTable, rng: np.random.Generator, _options: object = None
+                  ) -> CheckResult:
     hit = (sheets.turnout() >= 0.95) & (sheets.share(sheets.leader()) >= 0.95)
     return _result("testing.corner", 0.001 if hit.any() else 1.0, len(sheets))
 
 
-def broken_check(sheets: SheetTable, rng: np.random.Generator) -> CheckResult:
+def broken_check(sheets: SheetTable, rng: np.random.Generator, _options: object = None
+                  ) -> CheckResult:
     raise ValueError("deliberately broken")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from audit._json import dumps, jsonable
-from audit.checks._result import CheckResult, Evidence, Message
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.report.i18n import text
 from audit.report.model import (
     Block,

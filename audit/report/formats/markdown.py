@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from audit.checks._result import Message
+from audit.checks.result import Message
 from audit.report.formats.prepare import Prepared, prepare
 from audit.report.i18n import text
 from audit.report.model import ReportModel

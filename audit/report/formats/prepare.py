@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit._version import __version__
-from audit.checks._result import Message
+from audit.checks.result import Message
 from audit.report.i18n import capitalize, cell, evidence_label, link_host, text
 from audit.report.model import (
     NUMERIC_KINDS,

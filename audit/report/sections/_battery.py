@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from audit.checks._result import CheckResult
+from audit.checks._cache import DrawCache
 from audit.checks.registry import CheckSpec, registered
+from audit.checks.result import CheckResult
 from audit.errors import AuditError
 from audit.forensics import (
     NATIONAL,
@@ -167,12 +168,13 @@ def battery(ctx: ReportContext) -> Battery:
         return _MEMO[key]
     candidates = candidates_to_test(sheets)
     runs = []
+    draws = DrawCache()  # the national redraws are drawn once for both runs
     if regional:
         runs.append(run_forensics(sheets, by=level, seed=seed, n_resamples=n, checks=regional,
-                                  candidates=candidates, progress=False))
+                                  candidates=candidates, progress=False, cache=draws))
     if national:
         runs.append(run_forensics(sheets, by=None, seed=seed, n_resamples=n, checks=national,
-                                  candidates=candidates, progress=False))
+                                  candidates=candidates, progress=False, cache=draws))
     scopes = {s.key: s for run in runs for s in run.scopes}
     names = {k: s.name or s.code for k, s in scopes.items()}
     entries = adjust_entries([_scoped(e, names) for run in runs for e in run.entries])

@@ -13,16 +13,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from audit.aggregate import SheetAggregates
-from audit.checks._result import CheckResult, Evidence, Message
 from audit.checks.claims import (
     CompatibilityResult,
     RoundPercentagesResult,
     SheetsResult,
     SuccessiveResult,
 )
+from audit.checks.result import CheckResult, Evidence, Message
 from audit.claims import OTHERS, Claim
 from audit.dispute import DisputeResult, audit_dispute, bundled_aggregates
 from audit.model import SheetTable
+from audit.references import cite
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels
 from audit.report.i18n import capitalize, cell, country_name, format_date, has_message
@@ -610,19 +611,8 @@ register_section(SectionHook(section="uncovered", family="feasibility",
 register_section(SectionHook(section="summary", family="claims", build=build_summary_claims,
                              run=run, needs=("claims",)))
 
-_REFS_ROUND = (
-    "Gelman, A. (2024). Suspicious data pattern in recent Venezuelan election. Statistical "
-    "Modeling, Causal Inference, and Social Science (blog), 31 July 2024.",
-    "Tao, T. (2024). What are the odds, II: the Venezuelan presidential election. What's new "
-    "(blog), 2 August 2024.",
-    "Rozenas, A. (2017). Detecting election fraud from irregularities in vote-share "
-    "distributions. Political Analysis 25(1), 41–56. doi:10.1017/pan.2016.9",
-)
-_REFS_SAMPLE = (
-    "Hoeffding, W. (1963). Probability inequalities for sums of bounded random variables. "
-    "Journal of the American Statistical Association 58(301), 13–30. "
-    "doi:10.1080/01621459.1963.10500830",
-)
+_REFS_ROUND = cite("gelman2024", "tao2024", "rozenas2017")
+_REFS_SAMPLE = cite("hoeffding1963")
 for _test, _refs in (("arithmetic", ()), ("round_percentages", _REFS_ROUND),
                      ("successive", _REFS_SAMPLE), ("against_sheets", ()),
                      ("compatibility", _REFS_SAMPLE)):

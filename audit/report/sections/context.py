@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from audit.checks._result import CheckResult
+from audit.checks.result import CheckResult
 from audit.report.context import ReportContext
 from audit.report.model import Block, Heading, Paragraph, msg
 from audit.report.registry import SectionHook, register_section

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from audit.checks._result import CheckResult
 from audit.checks.crosscheck import CrosscheckResult, compare_sources
+from audit.checks.result import CheckResult
 from audit.errors import AuditError
+from audit.references import cite
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
 from audit.report.i18n import capitalize, column_name
@@ -127,10 +128,5 @@ register_section(SectionHook(section="crosscheck", family=FAMILY, build=build, r
                              needs=("sheets", "second_source"), summary=summary))
 register_method(MethodNote.from_catalogue(
     "crosscheck.compare", "crosscheck",
-    (
-        "Lindeman, M. & Stark, P. B. (2012). A gentle introduction to risk-limiting audits. "
-        "IEEE Security & Privacy 10(5), 42–49. doi:10.1109/MSP.2012.56",
-        "Idrobo, N., Kronick, D. & Rodríguez, F. (2022). Do shifts in late-counted votes "
-        "signal fraud? Evidence from Bolivia. Journal of Politics 84(4), 2202–2215. "
-        "doi:10.1086/719639")),
+    cite("lindeman2012", "idrobo2022")),
     "crosscheck.lower_bound")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from audit.checks._result import CheckResult
 from audit.checks.digits import DigitTestResult
+from audit.checks.result import CheckResult
+from audit.references import cite
 from audit.report.blocks import FINDINGS, REGION_ROWS, checks_table, evidence_rank, test_label
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
@@ -137,38 +138,16 @@ register_section(SectionHook(section="digits", family=FAMILY, build=build, run=r
                              needs=("sheets",), methods=("digits.simulation",),
                              order=10))
 
-_BEBER = ("Beber, B. & Scacco, A. (2012). What the numbers say: a digit-based test for "
-          "election fraud. Political Analysis 20(2), 211–234. doi:10.1093/pan/mps003")
-_MEBANE = ("Mebane, W. R. (2008). Election forensics: the second-digit Benford's law test and "
-           "recent American presidential elections. In Alvarez, Hall & Hyde (eds.), Election "
-           "Fraud, Brookings, 162–181. doi:10.7864/j.ctt6wpf8p.14")
-_DECKERT = ("Deckert, J., Myagkov, M. & Ordeshook, P. C. (2011). Benford's law and the "
-            "detection of election fraud. Political Analysis 19(3), 245–268. "
-            "doi:10.1093/pan/mpr014")
-_NIGRINI = ("Nigrini, M. J. (2012). Benford's Law: Applications for Forensic Accounting, "
-            "Auditing, and Fraud Detection. Wiley. doi:10.1002/9781119203094")
-_HICKEN = ("Hicken, A. & Mebane, W. R. (2017). A Guide to Election Forensics. USAID / IIE, "
-           "DRG Center working paper.")
-_KOBAK = ("Kobak, D., Shpilkin, S. & Pshenichnikov, M. S. (2016). Integer percentages as "
-          "electoral falsification fingerprints. Annals of Applied Statistics 10(1), 54–73. "
-          "doi:10.1214/16-AOAS904")
-_MENG = ("Meng, X.-L. (1994). Posterior predictive p-values. Annals of Statistics 22(3), "
-         "1142–1160. doi:10.1214/aos/1176325622")
-_KLEINMAN = ("Kleinman, J. C. (1973). Proportions with extraneous variance. Journal of the "
-             "American Statistical Association 68(341), 46–54. "
-             "doi:10.1080/01621459.1973.10481332")
-
 #: Method notes: one per group of digit tests (id, tests, references).
 GROUPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("last", ("last_digit", "last_digit_mean", "c05"), (_BEBER, _HICKEN)),
-    ("pairs", ("repeated_pairs", "adjacent_pairs", "distant_pairs"), (_BEBER,)),
-    ("second", ("second_digit", "second_digit_mean"), (_MEBANE, _DECKERT, _HICKEN)),
-    ("first", ("first_digit", "first_two_digits"), (_DECKERT, _NIGRINI)),
-    ("p05", ("p05",), (_KOBAK, _HICKEN)),
+    ("last", ("last_digit", "last_digit_mean", "c05"), cite("beber2012", "hicken2017")),
+    ("pairs", ("repeated_pairs", "adjacent_pairs", "distant_pairs"), cite("beber2012")),
+    ("second", ("second_digit", "second_digit_mean"),
+     cite("mebane2008", "deckert2011", "hicken2017")),
+    ("first", ("first_digit", "first_two_digits"), cite("deckert2011", "nigrini2012")),
+    ("p05", ("p05",), cite("kobak2016", "hicken2017")),
 )
-_BESAG = ("Besag, J. & Clifford, P. (1991). Sequential Monte Carlo p-values. Biometrika "
-          "78(2), 301–304. doi:10.1093/biomet/78.2.301")
-_SIMULATION = (_KLEINMAN, _MENG, _BESAG)
+_SIMULATION = cite("kleinman1973", "meng1994", "besag1991")
 
 register_method(MethodNote.from_catalogue("digits.simulation", "digits.simulation",
                                            _SIMULATION))
@@ -176,7 +155,7 @@ for _group, _tests, _refs in GROUPS:
     register_method(MethodNote.from_catalogue(f"digits.{_tests[0]}", f"digits.{_group}", _refs),
                     *(f"digits.{t}" for t in _tests[1:]))
 register_method(MethodNote.from_catalogue("digits.textbook", "digits.textbook",
-                                          (_DECKERT, _NIGRINI, _BEBER)),
+                                          cite("deckert2011", "nigrini2012", "beber2012")),
                 *(f"digits.{t}.textbook" for _g, tests, _r in GROUPS for t in tests))
 
 __all__ = ["build", "run"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from audit.checks._result import CheckResult
+from audit.checks.result import CheckResult
 from audit.checks.uncovered import TEST, UncoveredEstimate, estimate_uncovered
+from audit.references import cite
 from audit.report.context import ReportContext
 from audit.report.display import figure_labels
 from audit.report.model import Block, Column, Heading, Paragraph, Table, msg
@@ -85,6 +86,4 @@ register_section(SectionHook(section="uncovered", family=FAMILY, build=build, ru
 register_method(MethodNote(
     test=TEST, title=msg("estimate.method.title"), method=msg("estimate.method.text"),
     limitations=msg("estimate.method.limits"),
-    references=("Cochran, W. G. (1977). Sampling Techniques, 3rd ed. Wiley (§5A, §6.3).",
-                "Valliant, R., Dorfman, A. H. & Royall, R. M. (2000). Finite Population "
-                "Sampling and Inference: A Prediction Approach. Wiley.")))
+    references=cite("cochran1977", "valliant2000")))

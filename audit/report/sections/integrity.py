@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from audit.checks._result import CheckResult
+from audit.checks.result import CheckResult
 from audit.ingest import RULES, IngestResult
 from audit.report.context import ReportContext
 from audit.report.i18n import column_name

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from audit.checks._result import CheckResult
+from audit.checks.result import CheckResult
 from audit.figures.sheets import plot_region_shares, plot_shares
 from audit.model import SheetTable, vote_column
 from audit.report.blocks import REGION_ROWS
@@ -27,10 +27,7 @@ SHARES_SHOWN = 6
 
 def candidate_label(ctx: ReportContext, key: str) -> str:
     """The label of a candidate (short name, else name, else key)."""
-    try:
-        return ctx.election.candidate(key).label
-    except KeyError:
-        return key
+    return ctx.election.label(key)
 
 
 def ranked_candidates(sheets: SheetTable) -> list[str]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from audit.checks._result import CheckResult
 from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
+from audit.checks.result import CheckResult
 from audit.checks.turnout import IntegerPercentResult, SpikeResult
+from audit.references import cite
 from audit.report.blocks import REGION_ROWS, calibration_line, checks_table, descriptive_reason
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
@@ -174,53 +175,23 @@ register_section(SectionHook(section="turnout", family="fingerprints",
                              build=build_fingerprints, run=run_fingerprints,
                              needs=("registered",), order=20))
 
-_KOBAK = ("Kobak, D., Shpilkin, S. & Pshenichnikov, M. S. (2016). Integer percentages as "
-          "electoral falsification fingerprints. Annals of Applied Statistics 10(1), 54–73. "
-          "doi:10.1214/16-AOAS904")
-_KLIMEK = ("Klimek, P., Yegorov, Y., Hanel, R. & Thurner, S. (2012). Statistical detection of "
-           "systematic election irregularities. PNAS 109(41), 16469–16473. "
-           "doi:10.1073/pnas.1210722109")
-_HOEFFDING = ("Hoeffding, W. (1956). On the distribution of the number of successes in "
-              "independent trials. Annals of Mathematical Statistics 27(3), 713–721. "
-              "doi:10.1214/aoms/1177728178")
-_IGLEWICZ = ("Iglewicz, B. & Hoaglin, D. C. (1993). How to Detect and Handle Outliers. ASQC "
-             "Quality Press.")
-_HICKEN = ("Hicken, A. & Mebane, W. R. (2017). A Guide to Election Forensics. USAID / IIE, "
-           "DRG Center working paper.")
-_HARTIGAN = ("Hartigan, J. A. & Hartigan, P. M. (1985). The dip test of unimodality. Annals "
-             "of Statistics 13(1), 70–84. doi:10.1214/aos/1176346577")
-_BORGHESI = ("Borghesi, C., Raimbault, J.-C. & Bouchaud, J.-P. (2012). Election turnout "
-             "statistics in many countries: similarities, differences, and a diffusive field "
-             "model for decision-making. PLoS ONE 7(5), e36289. "
-             "doi:10.1371/journal.pone.0036289")
-_MYAGKOV = ("Myagkov, M., Ordeshook, P. C. & Shakin, D. (2009). The Forensics of Election "
-            "Fraud: Russia and Ukraine. Cambridge University Press. "
-            "doi:10.1017/CBO9780511581199")
-_MEBANE = ("Mebane, W. R. (2016). Election forensics: frauds tests and observation-level "
-           "frauds probabilities. Annual Meeting of the Midwest Political Science Association.")
-
-_LUGANNANI = ("Lugannani, R. & Rice, S. (1980). Saddle point approximation for the "
-              "distribution of the sum of independent random variables. Advances in Applied "
-              "Probability 12(2), 475–490. doi:10.2307/1426607")
-_CANAY = ("Canay, I. A., Romano, J. P. & Shaikh, A. M. (2017). Randomization tests under an "
-          "approximate symmetry assumption. Econometrica 85(3), 1013–1030. "
-          "doi:10.3982/ECTA13081")
-
 #: Method notes of the turnout and fingerprint checks: (note id, tests, references).
 NOTES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("distribution", ("turnout.distribution",), (_BORGHESI,)),
-    ("spike", ("turnout.spike_100_turnout", "turnout.spike_100_share"), (_HOEFFDING, _KLIMEK)),
-    ("integer", ("turnout.integer_percentages",), (_KOBAK, _LUGANNANI)),
-    ("outliers", ("turnout.outliers_turnout", "turnout.outliers_share"), (_IGLEWICZ,)),
+    ("distribution", ("turnout.distribution",), cite("borghesi2012")),
+    ("spike", ("turnout.spike_100_turnout", "turnout.spike_100_share"),
+     cite("hoeffding1956", "klimek2012")),
+    ("integer", ("turnout.integer_percentages",), cite("kobak2016", "lugannani1980")),
+    ("outliers", ("turnout.outliers_turnout", "turnout.outliers_share"), cite("iglewicz1993")),
     ("moments", ("turnout.skewness_turnout", "turnout.skewness_share",
-                 "turnout.kurtosis_turnout", "turnout.kurtosis_share"), (_HICKEN, _KLIMEK)),
-    ("dip", ("turnout.dip_turnout", "turnout.dip_share"), (_HARTIGAN, _HICKEN)),
-    ("correlation", ("turnout.correlation",), (_MYAGKOV,)),
-    ("sobyanin", ("turnout.sobyanin",), (_MYAGKOV, _HICKEN)),
-    ("shpilkin", ("turnout.shpilkin",), (_KOBAK, _HICKEN)),
-    ("fingerprint", ("fingerprints.fingerprint",), (_KLIMEK,)),
-    ("klimek", ("fingerprints.klimek",), (_KLIMEK, _MEBANE)),
-    ("corner", ("fingerprints.corner",), (_KLIMEK, _CANAY)),
+                 "turnout.kurtosis_turnout", "turnout.kurtosis_share"),
+     cite("hicken2017", "klimek2012")),
+    ("dip", ("turnout.dip_turnout", "turnout.dip_share"), cite("hartigan1985", "hicken2017")),
+    ("correlation", ("turnout.correlation",), cite("myagkov2009")),
+    ("sobyanin", ("turnout.sobyanin",), cite("myagkov2009", "hicken2017")),
+    ("shpilkin", ("turnout.shpilkin",), cite("kobak2016", "hicken2017")),
+    ("fingerprint", ("fingerprints.fingerprint",), cite("klimek2012")),
+    ("klimek", ("fingerprints.klimek",), cite("klimek2012", "mebane2016")),
+    ("corner", ("fingerprints.corner",), cite("klimek2012", "canay2017")),
 )
 for _note, _tests, _refs in NOTES:
     register_method(MethodNote.from_catalogue(_tests[0], f"turnout.{_note}", _refs),

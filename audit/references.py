@@ -1,0 +1,133 @@
+"""The bibliography: every work the checks, their docstrings and the report cite, once.
+
+Each entry has a key (first author, year, a letter where one author has two works in a year),
+its authors, year, title, where it appeared and its DOI where it has one. The report's method
+notes render their reference lists from here with :func:`cite`; docstrings cite by author and
+year, and the key names the entry (``Mebane (2008)`` is :data:`BIBLIOGRAPHY` ``["mebane2008"]``).
+
+Two works by Mebane are cited and are not to be confused: the second-digit (2BL) test
+(``mebane2008``, the Brookings chapter) and the fraud-probabilities paper that discusses the
+Klimek et al. fingerprint model (``mebane2016``, MPSA).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One work: ``Authors (year). Title. Venue. doi:DOI``."""
+
+    key: str
+    authors: str
+    year: int
+    title: str
+    venue: str
+    doi: str = ""
+
+    def citation(self) -> str:
+        """The full citation as the report prints it (titles are not translated)."""
+        text = f"{self.authors} ({self.year}). {self.title}. {self.venue}."
+        return f"{text} doi:{self.doi}" if self.doi else text
+
+
+_ENTRIES: tuple[Reference, ...] = (
+    Reference("beber2012", "Beber, B. & Scacco, A.", 2012,
+              "What the numbers say: a digit-based test for election fraud",
+              "Political Analysis 20(2), 211–234", "10.1093/pan/mps003"),
+    Reference("besag1991", "Besag, J. & Clifford, P.", 1991, "Sequential Monte Carlo p-values",
+              "Biometrika 78(2), 301–304", "10.1093/biomet/78.2.301"),
+    Reference("borghesi2012", "Borghesi, C., Raimbault, J.-C. & Bouchaud, J.-P.", 2012,
+              "Election turnout statistics in many countries: similarities, differences, and a "
+              "diffusive field model for decision-making", "PLoS ONE 7(5), e36289",
+              "10.1371/journal.pone.0036289"),
+    Reference("canay2017", "Canay, I. A., Romano, J. P. & Shaikh, A. M.", 2017,
+              "Randomization tests under an approximate symmetry assumption",
+              "Econometrica 85(3), 1013–1030", "10.3982/ECTA13081"),
+    Reference("cochran1977", "Cochran, W. G.", 1977, "Sampling Techniques, 3rd ed",
+              "Wiley (§5A, §6.3)"),
+    Reference("deckert2011", "Deckert, J., Myagkov, M. & Ordeshook, P. C.", 2011,
+              "Benford's law and the detection of election fraud",
+              "Political Analysis 19(3), 245–268", "10.1093/pan/mpr014"),
+    Reference("gelman2024", "Gelman, A.", 2024,
+              "Suspicious data pattern in recent Venezuelan election",
+              "Statistical Modeling, Causal Inference, and Social Science (blog), 31 July 2024"),
+    Reference("hartigan1985", "Hartigan, J. A. & Hartigan, P. M.", 1985,
+              "The dip test of unimodality", "Annals of Statistics 13(1), 70–84",
+              "10.1214/aos/1176346577"),
+    Reference("hicken2017", "Hicken, A. & Mebane, W. R.", 2017, "A Guide to Election Forensics",
+              "USAID / IIE, DRG Center working paper"),
+    Reference("hoeffding1956", "Hoeffding, W.", 1956,
+              "On the distribution of the number of successes in independent trials",
+              "Annals of Mathematical Statistics 27(3), 713–721", "10.1214/aoms/1177728178"),
+    Reference("hoeffding1963", "Hoeffding, W.", 1963,
+              "Probability inequalities for sums of bounded random variables",
+              "Journal of the American Statistical Association 58(301), 13–30",
+              "10.1080/01621459.1963.10500830"),
+    Reference("idrobo2022", "Idrobo, N., Kronick, D. & Rodríguez, F.", 2022,
+              "Do shifts in late-counted votes signal fraud? Evidence from Bolivia",
+              "Journal of Politics 84(4), 2202–2215", "10.1086/719639"),
+    Reference("iglewicz1993", "Iglewicz, B. & Hoaglin, D. C.", 1993,
+              "How to Detect and Handle Outliers", "ASQC Quality Press"),
+    Reference("kleinman1973", "Kleinman, J. C.", 1973, "Proportions with extraneous variance",
+              "Journal of the American Statistical Association 68(341), 46–54",
+              "10.1080/01621459.1973.10481332"),
+    Reference("klimek2012", "Klimek, P., Yegorov, Y., Hanel, R. & Thurner, S.", 2012,
+              "Statistical detection of systematic election irregularities",
+              "PNAS 109(41), 16469–16473", "10.1073/pnas.1210722109"),
+    Reference("kobak2016", "Kobak, D., Shpilkin, S. & Pshenichnikov, M. S.", 2016,
+              "Integer percentages as electoral falsification fingerprints",
+              "Annals of Applied Statistics 10(1), 54–73", "10.1214/16-AOAS904"),
+    Reference("lindeman2012", "Lindeman, M. & Stark, P. B.", 2012,
+              "A gentle introduction to risk-limiting audits",
+              "IEEE Security & Privacy 10(5), 42–49", "10.1109/MSP.2012.56"),
+    Reference("lugannani1980", "Lugannani, R. & Rice, S.", 1980,
+              "Saddle point approximation for the distribution of the sum of independent "
+              "random variables", "Advances in Applied Probability 12(2), 475–490",
+              "10.2307/1426607"),
+    Reference("mebane2006", "Mebane, W. R.", 2006,
+              "Election forensics: vote counts and Benford's law",
+              "Summer Meeting of the Political Methodology Society, UC Davis"),
+    Reference("mebane2007", "Mebane, W. R.", 2007, "Statistics for digits",
+              "Summer Meeting of the Political Methodology Society, Penn State University"),
+    Reference("mebane2008", "Mebane, W. R.", 2008,
+              "Election forensics: the second-digit Benford's law test and recent American "
+              "presidential elections",
+              "In Alvarez, Hall & Hyde (eds.), Election Fraud, Brookings, 162–181",
+              "10.7864/j.ctt6wpf8p.14"),
+    Reference("mebane2016", "Mebane, W. R.", 2016,
+              "Election forensics: frauds tests and observation-level frauds probabilities",
+              "Annual Meeting of the Midwest Political Science Association"),
+    Reference("meng1994", "Meng, X.-L.", 1994, "Posterior predictive p-values",
+              "Annals of Statistics 22(3), 1142–1160", "10.1214/aos/1176325622"),
+    Reference("myagkov2009", "Myagkov, M., Ordeshook, P. C. & Shakin, D.", 2009,
+              "The Forensics of Election Fraud: Russia and Ukraine",
+              "Cambridge University Press", "10.1017/CBO9780511581199"),
+    Reference("nigrini2012", "Nigrini, M. J.", 2012,
+              "Benford's Law: Applications for Forensic Accounting, Auditing, and Fraud "
+              "Detection", "Wiley", "10.1002/9781119203094"),
+    Reference("rozenas2017", "Rozenas, A.", 2017,
+              "Detecting election fraud from irregularities in vote-share distributions",
+              "Political Analysis 25(1), 41–56", "10.1017/pan.2016.9"),
+    Reference("tao2024", "Tao, T.", 2024,
+              "What are the odds, II: the Venezuelan presidential election",
+              "What's new (blog), 2 August 2024"),
+    Reference("valliant2000", "Valliant, R., Dorfman, A. H. & Royall, R. M.", 2000,
+              "Finite Population Sampling and Inference: A Prediction Approach", "Wiley"),
+)
+
+#: Key -> entry, for every work the project cites.
+BIBLIOGRAPHY: dict[str, Reference] = {r.key: r for r in _ENTRIES}
+
+
+def cite(*keys: str) -> tuple[str, ...]:
+    """The full citations of ``keys``, in the order given (``KeyError`` naming an unknown
+    key, so a typo fails at import of the module that cites it)."""
+    unknown = [k for k in keys if k not in BIBLIOGRAPHY]
+    if unknown:
+        raise KeyError(f"not in audit.references: {', '.join(unknown)}")
+    return tuple(BIBLIOGRAPHY[k].citation() for k in keys)
+
+
+__all__ = ["BIBLIOGRAPHY", "Reference", "cite"]
