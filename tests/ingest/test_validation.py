@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import ClassVar
 
@@ -85,12 +86,10 @@ def test_identity_holds_on_messy_tables(rows: list[tuple]) -> None:
     frame = pd.DataFrame(rows, columns=["region", "station", "registered", "voters", "valid",
                                         "null", "A", "B"])
     text = frame.to_csv(index=False)
-    path = Path(__file__).resolve().parent / "_messy.csv"
-    try:
+    with tempfile.TemporaryDirectory() as folder:  # never inside the checkout
+        path = Path(folder) / "messy.csv"
         path.write_text(text, encoding="utf-8")
         result = read_sheets(path, profile=PROFILE)
-    finally:
-        path.unlink(missing_ok=True)
     assert result.rows_read == len(rows)
     assert result.accepted + result.quarantined + result.duplicates_collapsed == len(rows)
     accepted = result.sheets.data
