@@ -427,8 +427,11 @@ class _RegionHistograms:
         virtual = rows * self.n_regions
         out: dict[str, np.ndarray] = {}
         top = int(values.max(initial=0)) + 1
-        if stations and top <= 4 * stations and top <= (1 << 20):
-            size = 1 << max(int(top - 1).bit_length(), 4)
+        size = 1 << max(int(top - 1).bit_length(), 4)
+        # the dense (row, region, value) histogram only where it is not much larger than the
+        # redraws themselves: many regions with large counts (Russia: 83 regions, counts in
+        # the thousands) make it tens of times larger, and folding it dominates the battery
+        if stations and self.n_regions * size <= 4 * stations and top <= (1 << 20):
             table = _lookup(size, self.spec)
             if values.dtype == np.float32 and virtual * size < (1 << 24):
                 index = (values + self._offsets("count", rows, size, np.float32)
