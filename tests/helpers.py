@@ -9,10 +9,12 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from audit.model import SheetTable
+from audit.claims import Claim, parse_claim
+from audit.model import Election, SheetTable
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data"
@@ -48,3 +50,14 @@ def real_case(case: str, source: str | None = None) -> SheetTable:
         return _ingested(case, source_id)
     except DataUnavailableError as exc:
         pytest.skip(f"real dataset not available: {exc}")
+
+
+def parsed_claim(raw: dict[str, Any], election: Election | None) -> Claim:
+    """A claim from the fields ``raw`` (with a test id, date, side and citation), which must
+    parse without a problem."""
+    base = {"id": "c", "datetime": "2024-01-01", "side": "official",
+            "source": {"citation": "test"}}
+    parsed, problems = parse_claim({**base, **raw}, election=election)
+    assert not problems, problems
+    assert parsed is not None
+    return parsed

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import real_file
+from helpers import parsed_claim, real_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +26,7 @@ from audit.checks.claims import (
     compare_claims,
 )
 from audit.checks.result import Evidence
-from audit.claims import Claim, load_case_claims, parse_claim
+from audit.claims import Claim, load_case_claims
 from audit.model import Election, SheetTable
 
 CASE, LEDGER = load_case_claims("venezuela-2024")
@@ -37,12 +37,7 @@ SHEETS = "venezuela_2024_resultadosconvzla_actas"
 
 
 def claim(raw: dict[str, Any], election: Election | None = VE) -> Claim:
-    base = {"id": "c", "datetime": "2024-01-01", "side": "official",
-            "source": {"citation": "test"}}
-    parsed, problems = parse_claim({**base, **raw}, election=election)
-    assert not problems, problems
-    assert parsed is not None
-    return parsed
+    return parsed_claim(raw, election)
 
 
 def pct_text(count: int, base: int, decimals: int) -> str:

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from helpers import parsed_claim
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.checks.claims import check_against_sheets
 from audit.checks.result import Evidence
-from audit.claims import Claim, parse_claim
 from audit.model import Election, SheetTable
 
 KEYS = ("A", "B", "C")
@@ -65,15 +65,6 @@ def build(spec: dict[str, Any]) -> tuple[SheetTable, Election, pd.DataFrame]:
     return SheetTable(data, candidates=KEYS, election=election, name="prop"), election, frame
 
 
-def make_claim(raw: dict[str, Any], election: Election) -> Claim:
-    base = {"id": "c", "datetime": "2024-01-01", "side": "official",
-            "source": {"citation": "test"}}
-    parsed, problems = parse_claim({**base, **raw}, election=election)
-    assert not problems, problems
-    assert parsed is not None
-    return parsed
-
-
 @st.composite
 def true_claims(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     """An election and the true totals of a set of its tables, stating a random subset of
@@ -115,7 +106,7 @@ def true_claims(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
 def test_a_true_claim_is_never_impossible(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     spec, raw = case
     sheets, election, _ = build(spec)
-    claim = make_claim(raw, election)
+    claim = parsed_claim(raw, election)
     result = check_against_sheets(claim, sheets, election)
     assert result.evidence is not Evidence.IMPOSSIBLE, (result.verdict, result.sentence)
     own = result.feasibility.get("own_totals") or {}
@@ -159,7 +150,7 @@ def test_every_sentence_satisfies_its_own_inequality(
             raw[field] = max(0, raw[field] + total_shift)
     raw.pop("registered", None)
     try:
-        claim = make_claim(raw, election)
+        claim = parsed_claim(raw, election)
     except AssertionError:  # a perturbation the ledger itself rejects
         return
     result = check_against_sheets(claim, sheets, election)
@@ -180,7 +171,7 @@ def test_a_total_without_null_votes_leaves_room_for_the_sheets_null_votes() -> N
             "held": [True, False], "extra_registered": 0, "sheet_registered": False,
             "sheet_null": True}
     sheets, election, _ = build(spec)
-    claim = make_claim({"counts": {"A": 80, "B": 70, "C": 0}, "coverage": {"tables": 2}},
+    claim = parsed_claim({"counts": {"A": 80, "B": 70, "C": 0}, "coverage": {"tables": 2}},
                        election)
     result = check_against_sheets(claim, sheets, election)
     own = result.feasibility["own_totals"]
@@ -188,7 +179,7 @@ def test_a_total_without_null_votes_leaves_room_for_the_sheets_null_votes() -> N
     assert own["impossible"] is False
     assert result.evidence is not Evidence.IMPOSSIBLE
     # stating 150 voters makes the 10 null votes count: 150 − 100 = 50 < 60 needed
-    stated = make_claim({"counts": {"A": 80, "B": 70, "C": 0}, "voters": 150,
+    stated = parsed_claim({"counts": {"A": 80, "B": 70, "C": 0}, "voters": 150,
                          "coverage": {"tables": 2}}, election)
     result = check_against_sheets(stated, sheets, election)
     assert result.verdict == "impossible_own_totals"
