@@ -46,6 +46,7 @@ from audit.checks.pvalues import fitted_tail, normal_tail, sequential_pvalue, si
 from audit.checks.registry import CheckSpec, register, runner
 from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks.stations import (
+    Stations,
     centred_log_size,
     detrend,
     logit,
@@ -803,6 +804,57 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
     if n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
     st = stations(sheets, candidate=candidate, share_of=share_of, need_registered=True)
+    side = sheets.memo(("fingerprints.corner.turnout", share_of, level, min_stations,
+                        size_effect), lambda: _turnout_side(sheets, st, level, min_stations,
+                                                            size_effect))
+    idx, group = side.idx, side.group
+    u_s = _area_ranks(_standardised(st.votes[idx], st.base[idx], group, side.size), group)
+    upper = (side.u_t > 1 - corner) & (u_s > 1 - corner)
+    lower = (side.u_t < corner) & (u_s < corner)
+    flip = sign_flip_test(upper.astype(float) - lower, group, n_resamples, as_generator(rng))
+    n_up, n_low = int(upper.sum()), int(lower.sum())
+    g = len(side.areas.labels)
+    finest = next((lv for lv in reversed(sheets.levels) if lv in set(side.areas.levels)),
+                  "national")
+    params = {"candidate": st.candidate, "share_of": share_of, "level": level,
+              "finest_level": finest, "areas": g, "corner": corner,
+              "size_effect": size_effect, "min_stations": min_stations,
+              "n_resamples": n_resamples, "seed": rng if isinstance(rng, int) else None}
+    msg = {"candidate": st.candidate, "upper": n_up, "lower": n_low,
+           "stations": int(idx.size), "regions": g, "areas": g, "corner": round(100 * corner),
+           "min_stations": min_stations, "p": flip.pvalue.value}
+    return CornerResult(
+        test="fingerprints.corner", statistic=flip.statistic, pvalue=flip.pvalue.value,
+        pvalue_method=flip.pvalue.method, z=flip.pvalue.z,
+        effect=flip.statistic / 2, effect_unit="stations", n=int(idx.size),
+        null=f"reflection(n={n_resamples}, fingerprint symmetric about the centre of each "
+             f"of {g} areas down to the {finest} level, areas flipped together)",
+        evidence=evidence_from_pvalue(flip.pvalue.value),
+        table=_corner_table(side.areas, group, upper, lower),
+        message=Message("fingerprints.corner", msg), excluded=dict(side.excluded),
+        params=params, upper=n_up, lower=n_low, candidate=st.candidate,
+        null_distribution=flip.null)
+
+
+@dataclass(frozen=True)
+class _TurnoutSide:
+    """What the corner test computes whatever the candidate (with ``share_of`` fixed, the
+    usable stations do not depend on it): the areas, the stations ranked (``idx``) and
+    their area (``group``), the centred log size the trends are fitted on, each station's
+    turnout rank within its area ``u_t`` and the exclusions. Remembered per table
+    (:meth:`SheetTable.memo`), so a battery testing several candidates computes it once."""
+
+    areas: LocalAreas
+    idx: np.ndarray
+    group: np.ndarray
+    size: np.ndarray | None
+    u_t: np.ndarray
+    excluded: dict[str, int]
+
+
+def _turnout_side(sheets: SheetTable, st: Stations, level: str | None, min_stations: int,
+                  size_effect: bool) -> _TurnoutSide:
+    """The usable stations, their areas and their turnout ranks (see :class:`_TurnoutSide`)."""
     ok = (st.registered > 0) & (st.ballots <= st.registered) & (st.base > 0)
     excluded = {k: int(v) for k, v in (
         ("registered_missing_or_zero", (~(st.registered > 0)).sum()),
@@ -819,40 +871,29 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
                          f"share")
     group = areas.group[idx]
     size = centred_log_size(st.registered[idx], group) if size_effect else None
-    turnout = _standardised(st.ballots[idx], st.registered[idx], group, size)
-    share = _standardised(st.votes[idx], st.base[idx], group, size)
+    u_t = _area_ranks(_standardised(st.ballots[idx], st.registered[idx], group, size), group)
+    for array in (idx, group, u_t, *(() if size is None else (size,))):
+        array.setflags(write=False)
+    return _TurnoutSide(areas, idx, group, size, u_t, excluded)
+
+
+def _area_ranks(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``(rank - 1/2) / m`` of each value within its area of ``m`` stations (ties share
+    their mean rank)."""
     m = np.bincount(group)[group]
-    u_t = (pd.Series(turnout).groupby(group).rank().to_numpy() - 0.5) / m
-    u_s = (pd.Series(share).groupby(group).rank().to_numpy() - 0.5) / m
-    upper = (u_t > 1 - corner) & (u_s > 1 - corner)
-    lower = (u_t < corner) & (u_s < corner)
-    flip = sign_flip_test(upper.astype(float) - lower, group, n_resamples, as_generator(rng))
-    statistic, null, pvalue = flip.statistic, flip.null, flip.pvalue.value
-    n_up, n_low = int(upper.sum()), int(lower.sum())
+    return (pd.Series(values).groupby(group).rank().to_numpy() - 0.5) / m
+
+
+def _corner_table(areas: LocalAreas, group: np.ndarray, upper: np.ndarray,
+                  lower: np.ndarray) -> pd.DataFrame:
+    """One row per area: its code path, level, stations and corner counts."""
     g = len(areas.labels)
     table = pd.DataFrame({"region": list(areas.labels), "level": list(areas.levels),
                           "stations": np.bincount(group, minlength=g),
                           "upper": np.bincount(group, weights=upper, minlength=g),
                           "lower": np.bincount(group, weights=lower, minlength=g)})
     table[["upper", "lower"]] = table[["upper", "lower"]].astype(np.int64)
-    finest = next((lv for lv in reversed(sheets.levels) if lv in set(areas.levels)),
-                  "national")
-    params = {"candidate": st.candidate, "share_of": share_of, "level": level,
-              "finest_level": finest, "areas": g, "corner": corner,
-              "size_effect": size_effect, "min_stations": min_stations,
-              "n_resamples": n_resamples, "seed": rng if isinstance(rng, int) else None}
-    msg = {"candidate": st.candidate, "upper": n_up, "lower": n_low,
-           "stations": int(idx.size), "regions": g, "areas": g, "corner": round(100 * corner),
-           "min_stations": min_stations, "p": pvalue}
-    return CornerResult(
-        test="fingerprints.corner", statistic=statistic, pvalue=pvalue,
-        pvalue_method=flip.pvalue.method, z=flip.pvalue.z,
-        effect=statistic / 2, effect_unit="stations", n=int(idx.size),
-        null=f"reflection(n={n_resamples}, fingerprint symmetric about the centre of each "
-             f"of {g} areas down to the {finest} level, areas flipped together)",
-        evidence=evidence_from_pvalue(pvalue), table=table,
-        message=Message("fingerprints.corner", msg), excluded=excluded, params=params,
-        upper=n_up, lower=n_low, candidate=st.candidate, null_distribution=null)
+    return table
 
 
 # --------------------------------------------------------------------------------------------

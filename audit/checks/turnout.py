@@ -395,6 +395,65 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
            doi:10.1214/16-AOAS904
     """
     st = stations(sheets, candidate=candidate, share_of=share_of, need_registered=True)
+    ok, given, has_issued, excluded = _kobak_inclusion(sheets, st, min_registered, max_percent)
+    N = st.registered[ok].astype(np.int64)
+    B = given[ok].astype(np.int64)
+    V = st.base[ok].astype(np.int64)
+    L = st.votes[ok].astype(np.int64)
+    n = int(N.size)
+    if n == 0:
+        raise ValueError("no station passes the inclusion rules of the integer-percentage test")
+    used_issued = int(has_issued[ok].sum())
+    turnout_from = ("issued" if used_issued == n else
+                    "counted" if used_issued == 0 else "issued where stated, else counted")
+    frac = Fraction(tolerance).limit_denominator(10**6)
+    num, den = frac.numerator, frac.denominator
+    res_int = near_integer_percent(L, V, num, den)
+    a, res_by_pct = near_integer_probability(V, L / V, num, den, successes=L)
+    # the turnout half does not depend on the candidate: computed once per table and
+    # selection of stations (a battery tests several candidates on the same stations)
+    selection = hashlib.blake2b(np.packbits(ok).tobytes(), digest_size=16).digest()
+    tur_int, b, tur_by_pct, tur_row = sheets.memo(
+        ("turnout.integer_percentages.turnout", num, den, selection),
+        lambda: _integer_turnout(B, N, num, den))
+    either = res_int | tur_int
+    probs = np.stack([1 - (1 - a) * (1 - b), a, b], axis=1)
+    rows_out = [_variant_row("either", int(either.sum()), probs[:, 0]),
+                _variant_row("result", int(res_int.sum()), a), tur_row]
+    by_percent = pd.concat([
+        _by_percent_frame("result", np.bincount(_round_pct(L[res_int], V[res_int]),
+                                                minlength=101), res_by_pct),
+        _by_percent_frame("turnout", np.bincount(_round_pct(B[tur_int], N[tur_int]),
+                                                 minlength=101), tur_by_pct)],
+        ignore_index=True)
+    main = rows_out[0]
+    pvalue = float(main["pvalue"])
+    params = {"candidate": st.candidate, "share_of": share_of, "tolerance": tolerance,
+              "min_registered": min_registered, "max_percent": max_percent,
+              "turnout_from": turnout_from, "stations_with_issued": used_issued}
+    msg = {"stations": n, "observed": main["observed"], "expected": main["null_mean"],
+           "excess": main["excess"], "sd": main["null_sd"], "z": main["z"], "p": pvalue,
+           "result_excess": rows_out[1]["excess"], "turnout_excess": rows_out[2]["excess"],
+           "candidate": st.candidate, "tolerance": tolerance}
+    message_id = "turnout.integer_percentages" if turnout_from == "issued" \
+        else "turnout.integer_percentages_counted"
+    return IntegerPercentResult(
+        test="turnout.integer_percentages", statistic=float(main["observed"]), pvalue=pvalue,
+        pvalue_method="saddlepoint", z=float(main["z"]),
+        effect=float(main["excess"]), effect_unit="stations", n=n,
+        null="exact binomial per station (Kobak et al. 2016), Poisson-binomial count",
+        evidence=evidence_from_pvalue(pvalue), table=pd.DataFrame(rows_out),
+        message=Message(message_id, msg), excluded=excluded, params=params,
+        candidate=st.candidate, by_percent=by_percent, probabilities=probs,
+        turnout_from=turnout_from)
+
+
+def _kobak_inclusion(sheets: SheetTable, st: Stations, min_registered: int,
+                     max_percent: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """The stations the integer-percentage test keeps (Kobak et al. 2016's rules): ``(ok,
+    ballots given per station — issued where stated, else counted —, where issued is
+    stated, the stations excluded per rule)``."""
     issued_stated = sheets.counts("issued") if sheets.has("issued") \
         else np.full(len(sheets), np.nan)
     has_issued = ~np.isnan(issued_stated)
@@ -416,68 +475,34 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
         if mask.any():
             excluded[name] = int(mask.sum())
         ok &= ~mask
-    N = st.registered[ok].astype(np.int64)
-    B = given[ok].astype(np.int64)
-    V = st.base[ok].astype(np.int64)
-    L = st.votes[ok].astype(np.int64)
-    n = int(N.size)
-    if n == 0:
-        raise ValueError("no station passes the inclusion rules of the integer-percentage test")
-    used_issued = int(has_issued[ok].sum())
-    turnout_from = ("issued" if used_issued == n else
-                    "counted" if used_issued == 0 else "issued where stated, else counted")
-    frac = Fraction(tolerance).limit_denominator(10**6)
-    num, den = frac.numerator, frac.denominator
-    res_int = near_integer_percent(L, V, num, den)
-    tur_int = near_integer_percent(B, N, num, den)
-    observed = np.array([(res_int | tur_int).sum(), res_int.sum(), tur_int.sum()],
-                        dtype=np.int64)
-    a, res_by_pct = near_integer_probability(V, L / V, num, den)
-    b, tur_by_pct = near_integer_probability(N, B / N, num, den)
-    probs = np.stack([1 - (1 - a) * (1 - b), a, b], axis=1)
+    return ok, given, has_issued, excluded
 
-    rows_out: list[dict[str, Any]] = []
-    for j, variant in enumerate(VARIANTS):
-        q = probs[:, j]
-        mean = float(q.sum())
-        var = float((q * (1 - q)).sum())
-        sd = math.sqrt(var)
-        skew = float((q * (1 - q) * (1 - 2 * q)).sum()) / sd**3 if sd > 0 else 0.0
-        z999 = 3.090232306167813
-        pv = poisson_binomial_pvalue(int(observed[j]), q)
-        rows_out.append({
-            "variant": variant, "observed": int(observed[j]), "null_mean": mean,
-            "null_sd": sd, "excess": float(observed[j] - mean),
-            "z": pv.z if pv.z is not None else math.nan,
-            "null_q999": mean + sd * (z999 + (z999**2 - 1) * skew / 6),
-            "pvalue": pv.value,
-        })
-    table = pd.DataFrame(rows_out)
-    obs_res_pct = np.bincount(_round_pct(L[res_int], V[res_int]), minlength=101)
-    obs_tur_pct = np.bincount(_round_pct(B[tur_int], N[tur_int]), minlength=101)
-    by_percent = pd.concat([
-        _by_percent_frame("result", obs_res_pct, res_by_pct),
-        _by_percent_frame("turnout", obs_tur_pct, tur_by_pct)], ignore_index=True)
-    main = rows_out[0]
-    pvalue = float(main["pvalue"])
-    params = {"candidate": st.candidate, "share_of": share_of, "tolerance": tolerance,
-              "min_registered": min_registered, "max_percent": max_percent,
-              "turnout_from": turnout_from, "stations_with_issued": used_issued}
-    msg = {"stations": n, "observed": int(observed[0]), "expected": main["null_mean"],
-           "excess": main["excess"], "sd": main["null_sd"], "z": main["z"], "p": pvalue,
-           "result_excess": rows_out[1]["excess"], "turnout_excess": rows_out[2]["excess"],
-           "candidate": st.candidate, "tolerance": tolerance}
-    message_id = "turnout.integer_percentages" if turnout_from == "issued" \
-        else "turnout.integer_percentages_counted"
-    return IntegerPercentResult(
-        test="turnout.integer_percentages", statistic=float(observed[0]), pvalue=pvalue,
-        pvalue_method="saddlepoint", z=float(main["z"]),
-        effect=float(main["excess"]), effect_unit="stations", n=n,
-        null="exact binomial per station (Kobak et al. 2016), Poisson-binomial count",
-        evidence=evidence_from_pvalue(pvalue), table=table,
-        message=Message(message_id, msg), excluded=excluded, params=params,
-        candidate=st.candidate, by_percent=by_percent, probabilities=probs,
-        turnout_from=turnout_from)
+
+def _integer_turnout(given: np.ndarray, registered: np.ndarray, num: int, den: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    """The turnout half of the integer-percentage test: which stations are integer, their
+    chances under the binomial null, the null per integer percent and the table row."""
+    tur_int = near_integer_percent(given, registered, num, den)
+    b, by_pct = near_integer_probability(registered, given / registered, num, den,
+                                         successes=given)
+    for array in (tur_int, b, by_pct):
+        array.setflags(write=False)
+    return tur_int, b, by_pct, _variant_row("turnout", int(tur_int.sum()), b)
+
+
+def _variant_row(variant: str, observed: int, q: np.ndarray) -> dict[str, Any]:
+    """One row of the integer-percentage table: ``observed`` integer stations against the
+    Poisson-binomial count of chances ``q`` (mean, SD, excess, z, Cornish–Fisher 99.9th
+    percentile, saddlepoint p-value)."""
+    mean = float(q.sum())
+    var = float((q * (1 - q)).sum())
+    sd = math.sqrt(var)
+    skew = float((q * (1 - q) * (1 - 2 * q)).sum()) / sd**3 if sd > 0 else 0.0
+    z999 = 3.090232306167813
+    pv = poisson_binomial_pvalue(observed, q)
+    return {"variant": variant, "observed": observed, "null_mean": mean, "null_sd": sd,
+            "excess": float(observed - mean), "z": pv.z if pv.z is not None else math.nan,
+            "null_q999": mean + sd * (z999 + (z999**2 - 1) * skew / 6), "pvalue": pv.value}
 
 
 def _round_pct(k: np.ndarray, n: np.ndarray) -> np.ndarray:

@@ -1,0 +1,70 @@
+"""What the battery computes once and shares (issue 14): the shared results are the numbers a
+fresh computation gives, whichever candidate comes first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audit.checks.fingerprints import corner_asymmetry
+from audit.checks.stations import _distinct_pairs, near_integer_probability
+from audit.checks.turnout import integer_percentages
+from audit.model import SheetTable
+from audit.simulate import simulate_clean
+
+
+def _fresh(sheets: SheetTable) -> SheetTable:
+    """The same sheets as a new table (nothing remembered)."""
+    return sheets.subset(np.ones(len(sheets), dtype=bool))
+
+
+@pytest.fixture(scope="module")
+def sheets() -> SheetTable:
+    return simulate_clean(n_tables=3_000, rng=5)
+
+
+def test_distinct_pairs_by_counts_are_the_pairs_by_rates() -> None:
+    rng = np.random.default_rng(3)
+    n = rng.integers(1, 60, 5_000)
+    k = rng.integers(0, 61, 5_000) % (n + 1)
+    by_rate = _distinct_pairs(n, k / n)
+    by_count = _distinct_pairs(n, k)
+    np.testing.assert_array_equal(by_rate[0], by_count[0])
+    np.testing.assert_array_equal(by_rate[1], by_count[1])
+    # first positions: each code's first station, in order of appearance
+    expected = pd.Series(np.arange(n.size)).groupby(by_rate[0]).min().to_numpy()
+    np.testing.assert_array_equal(by_count[1], expected)
+    chance, per_pct = near_integer_probability(n, k / n, 1, 20)
+    chance_k, per_pct_k = near_integer_probability(n, k / n, 1, 20, successes=k)
+    np.testing.assert_array_equal(chance, chance_k)
+    np.testing.assert_array_equal(per_pct, per_pct_k)
+
+
+@pytest.mark.parametrize("order", [("C1", "C2"), ("C2", "C1")])
+def test_corner_shared_turnout_side_gives_fresh_results(sheets: SheetTable,
+                                                        order: tuple[str, str]) -> None:
+    table = _fresh(sheets)
+    shared = [corner_asymmetry(table, candidate=c, rng=7, n_resamples=99) for c in order]
+    for cand, result in zip(order, shared, strict=True):
+        alone = corner_asymmetry(_fresh(sheets), candidate=cand, rng=7, n_resamples=99)
+        assert (result.upper, result.lower, result.statistic, result.pvalue) == \
+            (alone.upper, alone.lower, alone.statistic, alone.pvalue)
+        pd.testing.assert_frame_equal(result.table, alone.table)
+        assert result.excluded == alone.excluded
+    assert shared[0].upper != shared[1].upper or shared[0].lower != shared[1].lower
+
+
+@pytest.mark.parametrize("order", [("C1", "C2"), ("C2", "C1")])
+def test_integer_percentages_shared_turnout_half_gives_fresh_results(
+        sheets: SheetTable, order: tuple[str, str]) -> None:
+    table = _fresh(sheets)
+    shared = [integer_percentages(table, candidate=c) for c in order]
+    for cand, result in zip(order, shared, strict=True):
+        alone = integer_percentages(_fresh(sheets), candidate=cand)
+        pd.testing.assert_frame_equal(result.table, alone.table, check_exact=True)
+        pd.testing.assert_frame_equal(result.by_percent, alone.by_percent, check_exact=True)
+        np.testing.assert_array_equal(result.probabilities, alone.probabilities)
+    # the turnout row is the same for both candidates, the result rows are not
+    assert shared[0].table.iloc[2].equals(shared[1].table.iloc[2])
+    assert shared[0].table.iloc[1]["observed"] != shared[1].table.iloc[1]["observed"]
