@@ -168,9 +168,12 @@ def truncated_beta_binomial(successes: np.ndarray, trials: np.ndarray, codes: np
     pooled = _truncated_fit(k[below], n[below])
     a = np.full(n_groups, pooled[0])
     b = np.full(n_groups, pooled[1])
-    for g in range(n_groups):
-        sel = below & (codes == g)
-        if sel.sum() >= 5:
+    # each group's stations below 100%, in their order (one stable sort, not a mask per group)
+    rows = np.flatnonzero(below)
+    rows = rows[np.argsort(codes[rows], kind="stable")]
+    ends = np.cumsum(np.bincount(codes[rows], minlength=n_groups))
+    for g, sel in enumerate(np.split(rows, ends[:-1])):
+        if sel.size >= 5:
             a[g], b[g] = _truncated_fit(k[sel], n[sel], start=pooled)
     return a[codes], b[codes]
 
@@ -223,9 +226,20 @@ def _truncated_fit(k: np.ndarray, n: np.ndarray, start: tuple[float, float] | No
     return float(a), float(b)
 
 
-def beta_binomial_pmf_at_n(n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """P(K = n) for K ~ BetaBinomial(n, a, b) = B(n + a, b) / B(a, b)."""
-    return np.exp(special.betaln(n + a, b) - special.betaln(a, b))
+def beta_binomial_pmf_at_n(n: np.ndarray, a: np.ndarray, b: np.ndarray,
+                           groups: np.ndarray | None = None) -> np.ndarray:
+    """P(K = n) for K ~ BetaBinomial(n, a, b) = B(n + a, b) / B(a, b).
+
+    ``groups``: integer codes such that stations of one group share ``a`` and ``b`` (as
+    :func:`truncated_beta_binomial` gives them); the probability is then computed once per
+    distinct (n, group), the same values."""
+    if groups is None or not np.size(n):
+        return np.exp(special.betaln(n + a, b) - special.betaln(a, b))
+    code, _ = pd.factorize(np.asarray(n, dtype=np.int64) * (int(groups.max()) + 1) + groups)
+    one = np.zeros(int(code.max()) + 1, dtype=np.int64)
+    one[code] = np.arange(code.size)  # a station of each (n, group): they all share n, a, b
+    n_u, a_u, b_u = n[one], a[one], b[one]
+    return np.exp(special.betaln(n_u + a_u, b_u) - special.betaln(a_u, b_u))[code]
 
 
 def near_integer_percent(k: np.ndarray, n: np.ndarray, num: int, den: int) -> np.ndarray:

@@ -273,7 +273,7 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     k_i = np.rint(succ[ok])
     labels, codes = st.regions(ok)
     a, b = truncated_beta_binomial(k_i, n_i, codes, labels.size)
-    prob = beta_binomial_pmf_at_n(n_i, a, b)
+    prob = beta_binomial_pmf_at_n(n_i, a, b, codes)
     at100 = k_i == n_i
     observed = int(at100.sum())
     expected = float(prob.sum())
@@ -281,11 +281,13 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     tail = poisson_binomial_pvalue(observed, prob) if n else None
     pvalue = tail.value if tail is not None else 1.0
     votes_at = st.votes[ok][at100].sum()
-    frame = pd.DataFrame({"region": labels[codes], "at100": at100, "expected": prob,
+    # grouped by the region codes, which sort as their labels do (labels named afterwards)
+    frame = pd.DataFrame({"region": codes, "at100": at100, "expected": prob,
                           "votes": st.votes[ok] * at100, "ballots": st.ballots[ok] * at100})
     table = frame.groupby("region", sort=True).agg(
         stations=("at100", "size"), observed=("at100", "sum"), expected=("expected", "sum"),
         votes_at_100=("votes", "sum"), ballots_at_100=("ballots", "sum")).reset_index()
+    table["region"] = pd.Series(labels[table["region"].to_numpy()])
     table["excess"] = table["observed"] - table["expected"]
     params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
               "min_trials": min_trials, "level": st.region_level}
