@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from audit.checks.fingerprints import corner_asymmetry
-from audit.checks.stations import _distinct_pairs, near_integer_probability
+from audit.checks.stations import (
+    _distinct_pairs,
+    _truncated_fit,
+    beta_binomial_pmf_at_n,
+    near_integer_probability,
+    truncated_beta_binomial,
+)
 from audit.checks.turnout import integer_percentages
 from audit.model import SheetTable
 from audit.simulate import simulate_clean
@@ -68,3 +74,22 @@ def test_integer_percentages_shared_turnout_half_gives_fresh_results(
     # the turnout row is the same for both candidates, the result rows are not
     assert shared[0].table.iloc[2].equals(shared[1].table.iloc[2])
     assert shared[0].table.iloc[1]["observed"] != shared[1].table.iloc[1]["observed"]
+
+
+def test_spike_probabilities_once_per_size_and_region_are_the_per_station_ones() -> None:
+    rng = np.random.default_rng(4)
+    n = rng.integers(5, 60, 4_000).astype(float)
+    k = rng.binomial(n.astype(int), 0.7).astype(float)
+    codes = rng.integers(0, 3, n.size)
+    a, b = truncated_beta_binomial(k, n, codes, 3)
+    assert np.unique(a).size == 3  # three regions, three fits
+    np.testing.assert_array_equal(beta_binomial_pmf_at_n(n, a, b, codes),
+                                  beta_binomial_pmf_at_n(n, a, b))
+    # and each region's fit is the fit to its own stations below 100%, started from the
+    # pooled fit (a mask per region, as before the stations were sorted by region)
+    below = k < n
+    pooled = _truncated_fit(k[below], n[below])
+    for g in range(3):
+        sel = below & (codes == g)
+        assert (a[codes == g][0], b[codes == g][0]) == \
+            _truncated_fit(k[sel], n[sel], start=pooled)
