@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -493,7 +493,44 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
     gen = as_generator(rng)
     child = spawn(gen, 1 + n_bootstrap + n_null)
     fit = _fit(t, s, reg, bins, child[0], method=method)
-    total = n_bootstrap + n_null
+    tick = _counter(n_bootstrap + n_null, progress)
+    boot = pd.DataFrame(
+        [{"f_i": r.f_i, "f_e": r.f_e, "alpha": r.alpha}
+         for r in _refits(fit, reg, bins, child[1:1 + n_bootstrap], method, tick)],
+        columns=["f_i", "f_e", "alpha"])
+    null = np.array([r.f_i + r.f_e for r in _refits(
+        fit, reg, bins, child[1 + n_bootstrap:], method, tick, fair=True)], dtype=float)
+    statistic = fit.f_i + fit.f_e
+    found = sequential_pvalue(null, statistic, n_null, tail=partial(
+        _refit_tail, null, statistic)) if n_null else None
+    pvalue = found.value if found is not None else None
+    fraud_votes = _fraudulent_votes(fit, reg, child[0])
+    table, intervals = _klimek_table(fit, boot, confidence)
+    params = {"candidate": cand, "share_of": share_of, "min_registered": min_registered,
+              "bins": bins, "method": method, "n_bootstrap": n_bootstrap, "n_null": n_null,
+              "confidence": confidence}
+    msg = {"candidate": cand, "f_i": 100 * fit.f_i, "f_e": 100 * fit.f_e, "alpha": fit.alpha,
+           "f_i_low": 100 * intervals["f_i"][0], "f_i_high": 100 * intervals["f_i"][1],
+           "f_e_low": 100 * intervals["f_e"][0], "f_e_high": 100 * intervals["f_e"][1],
+           "stations": int(t.size), "votes": fraud_votes}
+    message_id = "fingerprints.klimek_tested" if pvalue is not None else "fingerprints.klimek"
+    if pvalue is not None:
+        msg["p"] = pvalue
+    return KlimekFitResult(
+        test="fingerprints.klimek", statistic=statistic, pvalue=pvalue,
+        pvalue_method=found.method if found is not None else None,
+        z=found.z if found is not None else None, candidate=cand,
+        effect=fraud_votes, effect_unit="votes", n=int(t.size),
+        null=(f"simulation(n={n_null}, model=Klimek fair model f_i=f_e=0)" if n_null
+              else "none (estimate)"),
+        evidence=evidence_from_pvalue(pvalue), table=table,
+        message=Message(message_id, msg), excluded=excluded, params=params,
+        f_i=fit.f_i, f_e=fit.f_e, alpha=fit.alpha, nuisance=fit.nuisance, bootstrap=boot,
+        null_distribution=null, fraudulent_votes=fraud_votes)
+
+
+def _counter(total: int, progress: Progress | None) -> Callable[[], None]:
+    """A tick that reports ``(done, total)`` to ``progress`` (if any) each time it is called."""
     done = 0
 
     def tick() -> None:
@@ -501,28 +538,32 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
         done += 1
         if progress is not None:
             progress(done, total)
+    return tick
 
-    boot_rows = []
-    for b in range(n_bootstrap):
-        g = child[1 + b]
-        sim_t, sim_s = _simulate(_draws(t.size, fit.nuisance, g), reg, fit.f_i, fit.f_e,
-                                 fit.alpha)
-        refit = _fit(sim_t, sim_s, reg, bins, g, method=method, fair=False)
-        boot_rows.append({"f_i": refit.f_i, "f_e": refit.f_e, "alpha": refit.alpha})
+
+def _refits(fit: _Fit, registered: np.ndarray, bins: int,
+            generators: Sequence[np.random.Generator], method: str,
+            tick: Callable[[], None], *, fair: bool = False) -> list[_Fit]:
+    """One refit per generator of an election simulated from ``fit`` with the same
+    electorates: the fitted model (parametric bootstrap), or with ``fair`` the fair model
+    (``f_i = f_e = 0``, honest part fitted under it) for the test of ``f_i = f_e = 0``."""
+    out = []
+    for g in generators:
+        if fair:
+            sim_t, sim_s = _simulate(_draws(registered.size, fit.nuisance_fair, g),
+                                     registered, 0.0, 0.0, 1.0)
+        else:
+            sim_t, sim_s = _simulate(_draws(registered.size, fit.nuisance, g), registered,
+                                     fit.f_i, fit.f_e, fit.alpha)
+        out.append(_fit(sim_t, sim_s, registered, bins, g, method=method, fair=False))
         tick()
-    boot = pd.DataFrame(boot_rows, columns=["f_i", "f_e", "alpha"])
-    null = np.empty(n_null)
-    for k in range(n_null):
-        g = child[1 + n_bootstrap + k]
-        sim_t, sim_s = _simulate(_draws(t.size, fit.nuisance_fair, g), reg, 0.0, 0.0, 1.0)
-        refit = _fit(sim_t, sim_s, reg, bins, g, method=method, fair=False)
-        null[k] = refit.f_i + refit.f_e
-        tick()
-    statistic = fit.f_i + fit.f_e
-    found = sequential_pvalue(null, statistic, n_null, tail=partial(
-        _refit_tail, null, statistic)) if n_null else None
-    pvalue = found.value if found is not None else None
-    fraud_votes = _fraudulent_votes(fit, reg, child[0])
+    return out
+
+
+def _klimek_table(fit: _Fit, boot: pd.DataFrame, confidence: float
+                  ) -> tuple[pd.DataFrame, dict[str, tuple[float, float]]]:
+    """The fit's table (fraud parameters with their bootstrap intervals, then the honest
+    part and the distances) and the intervals of ``f_i``, ``f_e`` and ``alpha``."""
     alpha_level = 1 - confidence
     rows: list[dict[str, float | str]] = []
     intervals: dict[str, tuple[float, float]] = {}
@@ -549,28 +590,7 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
                  "high": math.nan, "bootstrap_sd": math.nan})
     rows.append({"parameter": "distance_fair", "estimate": fit.distance_fair,
                  "low": math.nan, "high": math.nan, "bootstrap_sd": math.nan})
-    table = pd.DataFrame(rows)
-    params = {"candidate": cand, "share_of": share_of, "min_registered": min_registered,
-              "bins": bins, "method": method, "n_bootstrap": n_bootstrap, "n_null": n_null,
-              "confidence": confidence}
-    msg = {"candidate": cand, "f_i": 100 * fit.f_i, "f_e": 100 * fit.f_e, "alpha": fit.alpha,
-           "f_i_low": 100 * intervals["f_i"][0], "f_i_high": 100 * intervals["f_i"][1],
-           "f_e_low": 100 * intervals["f_e"][0], "f_e_high": 100 * intervals["f_e"][1],
-           "stations": int(t.size), "votes": fraud_votes}
-    message_id = "fingerprints.klimek_tested" if pvalue is not None else "fingerprints.klimek"
-    if pvalue is not None:
-        msg["p"] = pvalue
-    return KlimekFitResult(
-        test="fingerprints.klimek", statistic=statistic, pvalue=pvalue,
-        pvalue_method=found.method if found is not None else None,
-        z=found.z if found is not None else None, candidate=cand,
-        effect=fraud_votes, effect_unit="votes", n=int(t.size),
-        null=(f"simulation(n={n_null}, model=Klimek fair model f_i=f_e=0)" if n_null
-              else "none (estimate)"),
-        evidence=evidence_from_pvalue(pvalue), table=table,
-        message=Message(message_id, msg), excluded=excluded, params=params,
-        f_i=fit.f_i, f_e=fit.f_e, alpha=fit.alpha, nuisance=nuis, bootstrap=boot,
-        null_distribution=null, fraudulent_votes=fraud_votes)
+    return pd.DataFrame(rows), intervals
 
 
 def _refit_tail(null: np.ndarray, statistic: float) -> tuple[float, str]:
