@@ -899,9 +899,26 @@ def _turnout_side(sheets: SheetTable, st: Stations, level: str | None, min_stati
 
 def _area_ranks(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     """``(rank - 1/2) / m`` of each value within its area of ``m`` stations (ties share
-    their mean rank)."""
+    their mean rank, as ``pandas``' grouped ``rank()`` gives them; values are finite).
+
+    One sort by value then a stable sort by area put every area's values in order; each run
+    of equal values in an area gets the mean of the ranks it spans."""
+    n = values.size
     m = np.bincount(group)[group]
-    return (pd.Series(values).groupby(group).rank().to_numpy() - 0.5) / m
+    by_value = np.argsort(values, kind="stable")
+    order = by_value[np.argsort(group[by_value], kind="stable")]
+    v, g = values[order], group[order]
+    area_starts = np.ones(n, dtype=bool)
+    area_starts[1:] = g[1:] != g[:-1]
+    run_starts = area_starts.copy()
+    run_starts[1:] |= v[1:] != v[:-1]
+    starts = np.flatnonzero(run_starts)
+    sizes = np.diff(np.append(starts, n))
+    area_first = np.maximum.accumulate(np.where(area_starts, np.arange(n), 0))
+    mean_rank = (starts - area_first[starts]) + (sizes + 1) / 2
+    ranks = np.empty(n)
+    ranks[order] = np.repeat(mean_rank, sizes)
+    return (ranks - 0.5) / m
 
 
 def _corner_table(areas: LocalAreas, group: np.ndarray, upper: np.ndarray,

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.checks.fingerprints import corner_asymmetry
+from audit.checks.fingerprints import _area_ranks, corner_asymmetry
 from audit.checks.stations import (
     _distinct_pairs,
     _truncated_fit,
@@ -93,3 +93,13 @@ def test_spike_probabilities_once_per_size_and_region_are_the_per_station_ones()
         sel = below & (codes == g)
         assert (a[codes == g][0], b[codes == g][0]) == \
             _truncated_fit(k[sel], n[sel], start=pooled)
+
+
+def test_area_ranks_are_pandas_grouped_mean_ranks() -> None:
+    rng = np.random.default_rng(9)
+    group = rng.integers(0, 40, 20_000)
+    values = np.round(rng.standard_normal(20_000), 2)  # many ties
+    values[:5] = [0.0, -0.0, 0.0, 1.5, 1.5]
+    m = np.bincount(group)[group]
+    expected = (pd.Series(values).groupby(group).rank().to_numpy() - 0.5) / m
+    np.testing.assert_array_equal(_area_ranks(values, group), expected)
