@@ -15,6 +15,7 @@ saddlepoint tail of the exact reflection null, :mod:`audit.checks.pvalues`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -386,18 +387,54 @@ def detrend(y: np.ndarray, x: np.ndarray, group: np.ndarray, ok: np.ndarray) -> 
         return out
     yc = y[ok] - pd.Series(y[ok]).groupby(group[ok]).transform("median").to_numpy()
     xc = x[ok]
+    reach = float(np.abs(xc).max())
     slope = 0.0
+    centre = spread = math.nan  # the previous iteration's median and MAD
+    step = math.inf  # how far the slope moved since
     for _ in range(20):
         r = yc - slope * xc
-        scale = 1.4826 * float(np.median(np.abs(r - np.median(r)))) or 1.0
+        # The residuals moved by at most |step| max|x| since the last iteration, and so did
+        # their median; their MAD by at most twice that: both are looked for there first.
+        move = abs(step) * reach
+        centre = median_near(r, centre, move)
+        deviation = np.abs(r - centre)
+        spread = median_near(deviation, spread, 2 * move)
+        scale = 1.4826 * spread or 1.0
         w = np.minimum(1.0, 1.345 * scale / np.maximum(np.abs(r), 1e-12))
-        denom = float(np.sum(w * xc * xc))
-        new = float(np.sum(w * xc * yc) / denom) if denom > 0 else 0.0
+        wx = w * xc  # (w x) x and (w x) y: the products as written w * x * x, w * x * y
+        denom = float(np.sum(wx * xc))
+        new = float(np.sum(wx * yc) / denom) if denom > 0 else 0.0
         if abs(new - slope) < 1e-8:
             break
-        slope = new
+        step, slope = new - slope, new
     out[ok] = y[ok] - slope * x[ok]
     return out
+
+
+def median_near(values: np.ndarray, guess: float, radius: float) -> float:
+    """``np.median(values)`` (finite values), found among the values within ``radius`` of
+    ``guess`` when the median is known to lie there (else, or when it does not, by
+    ``np.median``): the same number, from a partition of the few values near it.
+
+    With ``b`` values below the window and ``w`` in it, the middle order statistics
+    ``k = (n - 1) // 2`` and ``n // 2`` lie in the window exactly when ``b <= k`` and
+    ``n // 2 < b + w``; they are then the ``k - b``-th and ``n // 2 - b``-th of the window's
+    values, and their mean is computed as ``np.median`` computes it.
+    """
+    n = values.size
+    if not (n and math.isfinite(guess) and math.isfinite(radius)):
+        return float(np.median(values))
+    margin = radius + 1e-9 * (1.0 + abs(guess))  # rounding of the residuals
+    lo, hi = guess - margin, guess + margin
+    below = int(np.count_nonzero(values < lo))
+    window = values[(values >= lo) & (values <= hi)]
+    k_lo, k_hi = (n - 1) // 2 - below, n // 2 - below
+    if k_lo < 0 or k_hi >= window.size:
+        return float(np.median(values))
+    part = np.partition(window, [k_lo, k_hi] if k_hi != k_lo else k_lo)
+    if n % 2:
+        return float(part[k_lo])
+    return float(np.mean(part[k_lo:k_hi + 1]))
 
 
 def centred_log_size(size: np.ndarray, group: np.ndarray) -> np.ndarray:

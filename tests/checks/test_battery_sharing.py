@@ -6,12 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit.checks.fingerprints import _area_ranks, corner_asymmetry
 from audit.checks.stations import (
     _distinct_pairs,
     _truncated_fit,
     beta_binomial_pmf_at_n,
+    detrend,
+    median_near,
     near_integer_probability,
     truncated_beta_binomial,
 )
@@ -103,3 +107,37 @@ def test_area_ranks_are_pandas_grouped_mean_ranks() -> None:
     m = np.bincount(group)[group]
     expected = (pd.Series(values).groupby(group).rank().to_numpy() - 0.5) / m
     np.testing.assert_array_equal(_area_ranks(values, group), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.integers(-20, 20), min_size=1, max_size=60),
+       guess=st.floats(-25, 25), radius=st.floats(0, 30), scale=st.sampled_from([1.0, 0.1]))
+def test_median_near_is_numpys_median_wherever_it_looks(values: list[int], guess: float,
+                                                         radius: float, scale: float) -> None:
+    v = np.array(values, dtype=float) * scale  # ties, even and odd sizes
+    assert median_near(v, guess, radius) == float(np.median(v))
+
+
+def test_huber_detrending_with_its_medians_looked_for_nearby_is_the_plain_one() -> None:
+    """The IRLS of :func:`detrend` written with ``np.median`` at every step gives the same
+    residuals, bit for bit."""
+    rng = np.random.default_rng(12)
+    n = 20_001
+    x = rng.standard_normal(n)
+    group = rng.integers(0, 7, n)
+    y = 0.4 * x + rng.standard_t(3, n) + np.round(rng.random(n), 1)
+    ok = rng.random(n) < 0.95
+    yc = y[ok] - pd.Series(y[ok]).groupby(group[ok]).transform("median").to_numpy()
+    xc, slope = x[ok], 0.0
+    for _ in range(20):
+        r = yc - slope * xc
+        scale = 1.4826 * float(np.median(np.abs(r - np.median(r)))) or 1.0
+        w = np.minimum(1.0, 1.345 * scale / np.maximum(np.abs(r), 1e-12))
+        new = float(np.sum(w * xc * yc) / np.sum(w * xc * xc))
+        if abs(new - slope) < 1e-8:
+            break
+        slope = new
+    expected = np.full(n, np.nan)
+    expected[ok] = y[ok] - slope * x[ok]
+    np.testing.assert_array_equal(detrend(y, x, group, ok), expected)
+    assert 0.3 < slope < 0.5
