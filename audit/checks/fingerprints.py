@@ -221,11 +221,28 @@ def _extreme(u: np.ndarray) -> np.ndarray:
     return 1 - np.minimum(np.abs(EXTREME_SD * special.ndtri(0.5 + 0.5 * u)), 1.0)
 
 
-def _draws(n: int, nuis: Nuisance, gen: np.random.Generator) -> _Draws:
+def _draws(n: int, nuis: Nuisance, gen: np.random.Generator, f_i: float = 1.0,
+           f_e: float = 1.0) -> _Draws:
+    """Random numbers of one simulated election of ``n`` units. The fraud magnitudes are
+    computed only for the units a model with ``f_i`` and ``f_e`` makes fraudulent (0
+    elsewhere, where :func:`_simulate` does not read them): the same numbers there."""
     u = gen.random((5, n))
+    incremental = u[2] < f_i
+    extreme = ~incremental & (u[2] < f_i + f_e)
     return _Draws(a=_trunc_normal(u[0], nuis.tau, nuis.sigma_tau),
                   v=_trunc_normal(u[1], nuis.nu, nuis.sigma_nu), u=u[2],
-                  x_inc=_incremental(u[3], nuis.theta), x_ext=_extreme(u[4]))
+                  x_inc=_at(incremental, u[3], partial(_incremental, theta=nuis.theta)),
+                  x_ext=_at(extreme, u[4], _extreme))
+
+
+def _at(where: np.ndarray, u: np.ndarray, transform: Callable[[np.ndarray], np.ndarray]
+        ) -> np.ndarray:
+    """``transform(u)`` where ``where`` (an elementwise transform), 0 elsewhere."""
+    if where.all():
+        return transform(u)
+    out = np.zeros(u.size)
+    out[where] = transform(u[where])
+    return out
 
 
 def _simulate(draws: _Draws, registered: np.ndarray, f_i: float, f_e: float,
@@ -550,11 +567,11 @@ def _refits(fit: _Fit, registered: np.ndarray, bins: int,
     out = []
     for g in generators:
         if fair:
-            sim_t, sim_s = _simulate(_draws(registered.size, fit.nuisance_fair, g),
+            sim_t, sim_s = _simulate(_draws(registered.size, fit.nuisance_fair, g, 0.0, 0.0),
                                      registered, 0.0, 0.0, 1.0)
         else:
-            sim_t, sim_s = _simulate(_draws(registered.size, fit.nuisance, g), registered,
-                                     fit.f_i, fit.f_e, fit.alpha)
+            sim_t, sim_s = _simulate(_draws(registered.size, fit.nuisance, g, fit.f_i,
+                                            fit.f_e), registered, fit.f_i, fit.f_e, fit.alpha)
         out.append(_fit(sim_t, sim_s, registered, bins, g, method=method, fair=False))
         tick()
     return out
@@ -600,7 +617,7 @@ def _refit_tail(null: np.ndarray, statistic: float) -> tuple[float, str]:
 
 def _fraudulent_votes(fit: _Fit, registered: np.ndarray, gen: np.random.Generator) -> float:
     """Winner votes added by the fitted model (stuffed + stolen) in one simulation."""
-    draws = _draws(registered.size, fit.nuisance, gen)
+    draws = _draws(registered.size, fit.nuisance, gen, fit.f_i, fit.f_e)
     x = np.where(draws.u < fit.f_i, draws.x_inc,
                  np.where(draws.u < fit.f_i + fit.f_e, draws.x_ext, 0.0))
     a, v = draws.a, draws.v
