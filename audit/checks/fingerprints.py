@@ -221,14 +221,18 @@ def _extreme(u: np.ndarray) -> np.ndarray:
     return 1 - np.minimum(np.abs(EXTREME_SD * special.ndtri(0.5 + 0.5 * u)), 1.0)
 
 
-def _draws(n: int, nuis: Nuisance, gen: np.random.Generator, f_i: float = 1.0,
-           f_e: float = 1.0) -> _Draws:
-    """Random numbers of one simulated election of ``n`` units. The fraud magnitudes are
-    computed only for the units a model with ``f_i`` and ``f_e`` makes fraudulent (0
-    elsewhere, where :func:`_simulate` does not read them): the same numbers there."""
+def _draws(n: int, nuis: Nuisance, gen: np.random.Generator,
+           fraud: tuple[float, float] | None = None) -> _Draws:
+    """Random numbers of one simulated election of ``n`` units. With ``fraud = (f_i, f_e)``
+    the fraud magnitudes are computed only for the units a model with these fractions makes
+    fraudulent (0 elsewhere, where :func:`_simulate` does not read them): the same numbers
+    there; without, for every unit."""
     u = gen.random((5, n))
-    incremental = u[2] < f_i
-    extreme = ~incremental & (u[2] < f_i + f_e)
+    if fraud is None:
+        incremental = extreme = np.ones(n, dtype=bool)
+    else:
+        incremental = u[2] < fraud[0]
+        extreme = ~incremental & (u[2] < fraud[0] + fraud[1])
     return _Draws(a=_trunc_normal(u[0], nuis.tau, nuis.sigma_tau),
                   v=_trunc_normal(u[1], nuis.nu, nuis.sigma_nu), u=u[2],
                   x_inc=_at(incremental, u[3], partial(_incremental, theta=nuis.theta)),
@@ -567,11 +571,11 @@ def _refits(fit: _Fit, registered: np.ndarray, bins: int,
     out = []
     for g in generators:
         if fair:
-            sim_t, sim_s = _simulate(_draws(registered.size, fit.nuisance_fair, g, 0.0, 0.0),
-                                     registered, 0.0, 0.0, 1.0)
+            draws = _draws(registered.size, fit.nuisance_fair, g, (0.0, 0.0))
+            sim_t, sim_s = _simulate(draws, registered, 0.0, 0.0, 1.0)
         else:
-            sim_t, sim_s = _simulate(_draws(registered.size, fit.nuisance, g, fit.f_i,
-                                            fit.f_e), registered, fit.f_i, fit.f_e, fit.alpha)
+            draws = _draws(registered.size, fit.nuisance, g, (fit.f_i, fit.f_e))
+            sim_t, sim_s = _simulate(draws, registered, fit.f_i, fit.f_e, fit.alpha)
         out.append(_fit(sim_t, sim_s, registered, bins, g, method=method, fair=False))
         tick()
     return out
@@ -617,7 +621,7 @@ def _refit_tail(null: np.ndarray, statistic: float) -> tuple[float, str]:
 
 def _fraudulent_votes(fit: _Fit, registered: np.ndarray, gen: np.random.Generator) -> float:
     """Winner votes added by the fitted model (stuffed + stolen) in one simulation."""
-    draws = _draws(registered.size, fit.nuisance, gen, fit.f_i, fit.f_e)
+    draws = _draws(registered.size, fit.nuisance, gen, (fit.f_i, fit.f_e))
     x = np.where(draws.u < fit.f_i, draws.x_inc,
                  np.where(draws.u < fit.f_i + fit.f_e, draws.x_ext, 0.0))
     a, v = draws.a, draws.v

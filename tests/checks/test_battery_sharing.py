@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.checks.fingerprints import _area_ranks, corner_asymmetry
+from audit.checks.fingerprints import (
+    Nuisance,
+    _area_ranks,
+    _draws,
+    _simulate,
+    corner_asymmetry,
+)
 from audit.checks.stations import (
     _distinct_pairs,
     _truncated_fit,
@@ -141,3 +147,16 @@ def test_huber_detrending_with_its_medians_looked_for_nearby_is_the_plain_one() 
     expected[ok] = y[ok] - slope * x[ok]
     np.testing.assert_array_equal(detrend(y, x, group, ok), expected)
     assert 0.3 < slope < 0.5
+
+
+@pytest.mark.parametrize(("f_i", "f_e"), [(0.0, 0.0), (0.3, 0.03), (0.0, 0.1), (1.0, 0.0)])
+def test_klimek_simulation_with_only_the_fraudulent_units_magnitudes(f_i: float,
+                                                                    f_e: float) -> None:
+    registered = np.random.default_rng(1).integers(100, 2_000, 5_000).astype(float)
+    nuis = Nuisance(tau=0.6, sigma_tau=0.08, nu=0.5, sigma_nu=0.07, theta=0.3)
+    every = _simulate(_draws(registered.size, nuis, np.random.default_rng(2)), registered,
+                      f_i, f_e, 2.0)
+    needed = _simulate(_draws(registered.size, nuis, np.random.default_rng(2), (f_i, f_e)),
+                       registered, f_i, f_e, 2.0)
+    for full, lean in zip(every, needed, strict=True):
+        np.testing.assert_array_equal(full, lean)
