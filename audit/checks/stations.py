@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import optimize, sparse, special
 
 from audit.checks.pvalues import sign_flip_test
 from audit.errors import AuditError
@@ -270,6 +270,22 @@ def near_integer_probability(n: np.ndarray, p: np.ndarray, num: int, den: int, *
     with ``p = k / n``, when ``p`` is such a rate (the stations are then grouped by the
     integers (n, k), the same groups as by (n, p), found faster).
     """
+    chance, per_pct, _ = near_integer_by_group(n, p, num, den, width=width, chunk=chunk,
+                                               successes=successes)
+    return chance, per_pct
+
+
+def near_integer_by_group(n: np.ndarray, p: np.ndarray, num: int, den: int, *,
+                          width: float = 9.0, chunk: int = 50_000,
+                          successes: np.ndarray | None = None,
+                          groups: np.ndarray | None = None, n_groups: int = 0
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`near_integer_probability`, and with ``groups`` (a code ``0 .. n_groups - 1``
+    per station) the same per-percent sums for every group's stations, ``(n_groups, 2,
+    101)``: the probabilities are computed once per distinct station (n, p), whatever the
+    groups it occurs in, and each group adds them as many times as it holds such stations
+    (a sparse product; the sums of a group are those of its stations alone, up to the order
+    of the additions)."""
     n = np.asarray(n, dtype=np.int64)
     p = np.asarray(p, dtype=float)
     # Stations sharing (n, p) share their chance: computed once per distinct pair.
@@ -279,15 +295,47 @@ def near_integer_probability(n: np.ndarray, p: np.ndarray, num: int, den: int, *
     weight = np.bincount(pair, minlength=first.size).astype(float)
     chance = np.empty(first.size)
     per_pct = np.zeros((2, 101))
+    by_group = None if groups is None else _PairGroups(pair, groups, n_groups)
+    per_group = None if by_group is None else np.zeros((n_groups, 2, 101))
     top = int(n.max(initial=0))
     # log k! for every count up to the largest station (the same values gammaln gives)
     log_factorial = special.gammaln(np.arange(top + 1) + 1.0) if top <= _TABLE_UP_TO else None
     for start in range(0, first.size, chunk):
         part = slice(start, start + chunk)
-        chance[part], pct = _near_integer_chunk(n_u[part], p_u[part], num, den, width,
-                                                log_factorial, weight[part])
+        chance[part], pct, windows = _near_integer_chunk(
+            n_u[part], p_u[part], num, den, width, log_factorial, weight[part])
         per_pct += pct
-    return chance[pair], per_pct
+        if by_group is not None and per_group is not None:
+            per_group += by_group.per_percent(part, *windows)
+    return chance[pair], per_pct, per_group
+
+
+class _PairGroups:
+    """How many stations of each group share each distinct (n, p) pair: a sparse
+    (groups x pairs) count matrix, sliced by pairs."""
+
+    def __init__(self, pair: np.ndarray, groups: np.ndarray, n_groups: int) -> None:
+        pairs = int(pair.max(initial=-1)) + 1
+        cell, counts = np.unique(pair * n_groups + np.asarray(groups, dtype=np.int64),
+                                 return_counts=True)
+        self.n_groups = n_groups
+        self.counts = sparse.csc_matrix(
+            (counts.astype(float), (cell % n_groups, cell // n_groups)),
+            shape=(n_groups, pairs))
+
+    def per_percent(self, part: slice, owner: np.ndarray, m: np.ndarray,
+                    mass: np.ndarray) -> np.ndarray:
+        """``(n_groups, 2, 101)`` sums over each group's stations of the pairs ``part``:
+        the window masses ``mass`` at percent ``m`` of pair ``owner`` (within the part),
+        and ``mass (1 - mass)``."""
+        width = part.stop - part.start if part.stop is not None else 0
+        shape = (min(width, self.counts.shape[1] - part.start), 101)
+        counts = self.counts[:, part]
+        out = np.empty((self.n_groups, 2, 101))
+        out[:, 0] = (counts @ sparse.csr_matrix((mass, (owner, m)), shape=shape)).toarray()
+        out[:, 1] = (counts @ sparse.csr_matrix((mass * (1 - mass), (owner, m)),
+                                                shape=shape)).toarray()
+        return out
 
 
 def _distinct_pairs(n: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -315,9 +363,10 @@ _TABLE_UP_TO = 10_000_000
 
 def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width: float,
                         log_factorial: np.ndarray | None, weight: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """Chances of ``n.size`` distinct stations, and the per-percent sums of the stations
-    they stand for (each ``weight`` times)."""
+                        ) -> tuple[np.ndarray, np.ndarray,
+                                   tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Chances of ``n.size`` distinct stations, the per-percent sums of the stations they
+    stand for (each ``weight`` times), and the windows (station, percent, mass)."""
     sd = 100 * np.sqrt(p * (1 - p) / np.maximum(n, 1))
     lo = np.clip(np.floor(100 * p - width * sd) - 1, 0, 100).astype(np.int64)
     hi = np.clip(np.ceil(100 * p + width * sd) + 1, 0, 100).astype(np.int64)
@@ -345,7 +394,7 @@ def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width:
     per_pct = np.stack([np.bincount(m, weights=per_window * counted, minlength=101)[:101],
                         np.bincount(m, weights=per_window * (1 - per_window) * counted,
                                     minlength=101)[:101]])
-    return chance, per_pct
+    return chance, per_pct, (station, m, per_window)
 
 
 def _expand(start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -34,7 +34,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ from scipy import stats
 
 from audit._random import RNGLike, as_generator
 from audit.checks._cache import DrawCache, draw
+from audit.checks._null import NationalDraws
 from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks.pvalues import (
     EXCEEDANCES,
@@ -63,6 +64,7 @@ from audit.checks.stations import (
     detrend,
     logit,
     modified_z,
+    near_integer_by_group,
     near_integer_percent,
     near_integer_probability,
     stations,
@@ -336,8 +338,8 @@ class IntegerPercentResult(CheckResult):
 
 def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
                         share_of: str = "counted", tolerance: float = 0.05,
-                        min_registered: int = 100, max_percent: float = 99.0
-                        ) -> IntegerPercentResult:
+                        min_registered: int = 100, max_percent: float = 99.0,
+                        shared: NationalDraws | None = None) -> IntegerPercentResult:
     """Excess of stations whose turnout or leader's result is an integer percentage.
 
     Definitions of Kobak, Shpilkin & Pshenichnikov (2016): turnout ``T = 100 G / N`` with
@@ -372,6 +374,11 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
     min_registered, max_percent
         Inclusion rules of the paper: ``V > 0``, ``N >= 100``, ``T <= 99%``, ``R <= 99%``
         (stations at or near 100% are excluded because 100% is trivially integer).
+    shared
+        In the forensics battery, the regions of the whole table
+        (:class:`audit.checks._null.NationalDraws`): the stations' chances are computed once
+        on the whole table and each region takes its own stations' (the same numbers; a
+        region's per-percent null sums up to the order of the additions).
 
     Returns
     -------
@@ -411,13 +418,20 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
     frac = Fraction(tolerance).limit_denominator(10**6)
     num, den = frac.numerator, frac.denominator
     res_int = near_integer_percent(L, V, num, den)
-    a, res_by_pct = near_integer_probability(V, L / V, num, den, successes=L)
-    # the turnout half does not depend on the candidate: computed once per table and
-    # selection of stations (a battery tests several candidates on the same stations)
-    selection = hashlib.blake2b(np.packbits(ok).tobytes(), digest_size=16).digest()
-    tur_int, b, tur_by_pct, tur_row = sheets.memo(
-        ("turnout.integer_percentages.turnout", num, den, selection),
-        lambda: _integer_turnout(B, N, num, den))
+    found = None if shared is None else _national_chances(
+        shared, st.candidate, share_of, min_registered, max_percent, num, den
+    ).scope(shared, ok)
+    if found is None:
+        a, res_by_pct = near_integer_probability(V, L / V, num, den, successes=L)
+        # the turnout half does not depend on the candidate: computed once per table and
+        # selection of stations (a battery tests several candidates on the same stations)
+        tur_int, b, tur_by_pct, tur_row = sheets.memo(
+            ("turnout.integer_percentages.turnout", num, den, _digest(ok)),
+            lambda: _integer_turnout(B, N, num, den))
+    else:
+        a, res_by_pct, b, tur_by_pct = found
+        tur_int = near_integer_percent(B, N, num, den)
+        tur_row = _variant_row("turnout", int(tur_int.sum()), b)
     either = res_int | tur_int
     probs = np.stack([1 - (1 - a) * (1 - b), a, b], axis=1)
     rows_out = [_variant_row("either", int(either.sum()), probs[:, 0]),
@@ -478,6 +492,72 @@ def _kobak_inclusion(sheets: SheetTable, st: Stations, min_registered: int,
             excluded[name] = int(mask.sum())
         ok &= ~mask
     return ok, given, has_issued, excluded
+
+
+def _digest(mask: np.ndarray) -> bytes:
+    """A short hash of a selection of stations (for memo keys)."""
+    return hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).digest()
+
+
+@dataclass(frozen=True)
+class _NationalChances:
+    """The integer-percentage null of every station of the whole table, once for all the
+    regions of a battery (:class:`audit.checks._null.NationalDraws`): each included
+    station's chances ``a`` (result) and ``b`` (turnout), in table order, and the null's
+    per-percent sums of the whole table (``*_pct``, ``(2, 101)``) and of each region's
+    stations (``*_regions``, ``(regions, 2, 101)``). A station's chances depend on its own
+    counts only, so a region's are the national ones of its stations."""
+
+    ok: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    result_pct: np.ndarray
+    turnout_pct: np.ndarray
+    result_regions: np.ndarray
+    turnout_regions: np.ndarray
+
+    def scope(self, shared: NationalDraws, ok: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(a, result per percent, b, turnout per percent)`` of the scope's included
+        stations ``ok`` (None when they are not the national selection's: recompute)."""
+        if shared.region is None:
+            if not np.array_equal(ok, self.ok):
+                return None
+            return self.a, self.result_pct, self.b, self.turnout_pct
+        rows = np.flatnonzero(shared.codes == shared.region)
+        if rows.size != ok.size or not np.array_equal(self.ok[rows], ok):
+            return None
+        at = (np.cumsum(self.ok) - 1)[rows[ok]]  # positions among the included stations
+        return (self.a[at], self.result_regions[shared.region], self.b[at],
+                self.turnout_regions[shared.region])
+
+
+def _national_chances(shared: NationalDraws, candidate: str, share_of: str,
+                      min_registered: int, max_percent: float, num: int, den: int
+                      ) -> _NationalChances:
+    """:class:`_NationalChances` of ``candidate``, computed once per battery grouping
+    (``shared.memo``; the turnout half once for all candidates with the same stations)."""
+    key = ("turnout.integer_percentages", candidate, share_of, min_registered, max_percent,
+           num, den)
+    if key in shared.memo:
+        return cast(_NationalChances, shared.memo[key])
+    table = shared.table
+    st = stations(table, candidate=candidate, share_of=share_of, need_registered=True)
+    ok, given, _, _ = _kobak_inclusion(table, st, min_registered, max_percent)
+    groups = shared.codes[ok]
+    V, L = st.base[ok].astype(np.int64), st.votes[ok].astype(np.int64)
+    N, B = st.registered[ok].astype(np.int64), given[ok].astype(np.int64)
+    a, result_pct, result_regions = near_integer_by_group(
+        V, L / V, num, den, successes=L, groups=groups, n_groups=shared.n_groups)
+    turnout_key = ("turnout.integer_percentages.turnout", share_of, num, den, _digest(ok))
+    if turnout_key not in shared.memo:
+        shared.memo[turnout_key] = near_integer_by_group(
+            N, B / N, num, den, successes=B, groups=groups, n_groups=shared.n_groups)
+    b, turnout_pct, turnout_regions = shared.memo[turnout_key]
+    found = _NationalChances(ok, a, b, result_pct, turnout_pct, cast(np.ndarray, result_regions),
+                             turnout_regions)
+    shared.memo[key] = found
+    return found
 
 
 def _integer_turnout(given: np.ndarray, registered: np.ndarray, num: int, den: int
@@ -1217,10 +1297,11 @@ for _q in ("turnout", "share"):
           uncalibrated="multimodal",
           description=f"Hartigan's dip test of station {_q} (uniform null; regional blocs "
                       "are multimodal).")
-_spec("turnout.integer_percentages", runner(integer_percentages),
-      calibrated=True, per_candidate=True,
-      description="Integer-percentage excess against the exact binomial null (Kobak et al. "
-                  "2016).")
+register(CheckSpec(
+    name="turnout.integer_percentages", family="turnout", run=runner(integer_percentages),
+    needs=_REG, calibrated=True, per_candidate=True, national_draws=True,
+    description="Integer-percentage excess against the exact binomial null (Kobak et al. "
+                "2016)."))
 _spec("turnout.correlation", runner(turnout_share_correlation), per_candidate=True,
       uncalibrated="descriptive",
       description="Weighted turnout-share correlation (descriptive).")

@@ -160,3 +160,36 @@ def test_klimek_simulation_with_only_the_fraudulent_units_magnitudes(f_i: float,
                        registered, f_i, f_e, 2.0)
     for full, lean in zip(every, needed, strict=True):
         np.testing.assert_array_equal(full, lean)
+
+
+def test_regions_integer_percentages_from_the_national_chances(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the battery every region's integer-percentage test takes its stations' chances from
+    the whole table's: its counts, chances, table and p-values are those of the test run on
+    the region alone, its per-percent null band equal up to the order of the additions."""
+    from audit.checks import turnout
+    from audit.forensics import NATIONAL, _regions, run_forensics
+
+    election = simulate_clean(n_tables=4_000, n_regions=4, rng=21)
+    with monkeypatch.context() as patch:  # the battery computes no scope on its own
+        patch.setattr(turnout, "near_integer_probability", None)
+        battery = run_forensics(election, by="region", seed=1, progress=False,
+                                checks=["turnout.integer_percentages"])
+    assert len(battery.entries) == 2 * 5  # two candidates, national and four regions
+    tables = {scope.key: election.subset(mask) for scope, mask in _regions(election, "region")}
+    tables[NATIONAL] = election
+    for entry in battery.entries:
+        result = entry.result
+        alone = integer_percentages(tables[entry.scope], candidate=result.candidate)
+        pd.testing.assert_frame_equal(result.table, alone.table, check_exact=True)
+        np.testing.assert_array_equal(result.probabilities, alone.probabilities)
+        assert result.excluded == alone.excluded
+        band = ["null_mean", "null_lo", "null_hi"]
+        pd.testing.assert_frame_equal(result.by_percent.drop(columns=band),
+                                      alone.by_percent.drop(columns=band), check_exact=True)
+        scale = float(alone.by_percent["null_hi"].max())
+        np.testing.assert_allclose(result.by_percent[band], alone.by_percent[band], rtol=0,
+                                   atol=1e-12 * scale)
+        if entry.scope == NATIONAL:  # the whole table's own sums, added as before
+            pd.testing.assert_frame_equal(result.by_percent, alone.by_percent,
+                                          check_exact=True)
