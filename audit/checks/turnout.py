@@ -725,10 +725,11 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
     table["expected"] = (table["above"] + table["below"]) / 2
     table["excess"] = table["above"] - table["expected"]
     data = sheets.data
+    rows = idx[flag]  # the flagged stations' keys alone (not the whole key columns)
     flagged = pd.DataFrame({
-        "center_id": data["center_id"].to_numpy()[idx][flag],
-        "table_id": data["table_id"].to_numpy()[idx][flag],
-        "region": labels[codes][flag], "value": x[flag], "modified_z": z[flag]})
+        "center_id": data["center_id"].iloc[rows].to_numpy(),
+        "table_id": data["table_id"].iloc[rows].to_numpy(),
+        "region": labels[codes[flag]], "value": x[flag], "modified_z": z[flag]})
     flagged = flagged.sort_values("modified_z", key=np.abs, ascending=False,
                                   kind="stable").reset_index(drop=True)
     params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
