@@ -1086,6 +1086,30 @@ def sobyanin_sukhovolsky(sheets: SheetTable, *, candidate: str | None = None) ->
     electorate-based form (Sobyanin & Sukhovolsky 1995; Myagkov, Ordeshook & Shakin 2009).
     """
     st = stations(sheets, candidate=candidate, need_registered=True)
+    # every candidate's slope, whichever is tested: computed once per table
+    excluded, n, table = sheets.memo("turnout.sobyanin", lambda: _sobyanin_slopes(sheets, st))
+    excluded = dict(excluded)
+    row = table.loc[table["candidate"] == st.candidate].iloc[0]
+    z = row["slope_minus_share"] / row["se"] if row["se"] > 0 else math.nan
+    pvalue = max(float(2 * stats.norm.sf(abs(z))), SMALLEST) if np.isfinite(z) else None
+    params = {"candidate": st.candidate}
+    msg = {"candidate": st.candidate, "slope": float(row["slope"]),
+           "share": float(row["share"]), "p": pvalue}
+    return SlopeResult(
+        test="turnout.sobyanin", statistic=float(row["slope_minus_share"]), pvalue=pvalue,
+        pvalue_method="normal" if pvalue is not None else None,
+        z=float(z) if np.isfinite(z) else None, candidate=st.candidate,
+        effect=float(row["slope_minus_share"]), effect_unit="slope minus share", n=n,
+        null="slope equals the candidate's share (neutral turnout; HC1 normal approximation)",
+        evidence=evidence_from_pvalue(pvalue), table=table.copy(),
+        message=Message("turnout.sobyanin", msg), excluded=excluded, params=params,
+        slope=float(row["slope"]), share=float(row["share"]))
+
+
+def _sobyanin_slopes(sheets: SheetTable, st: Stations
+                     ) -> tuple[dict[str, int], int, pd.DataFrame]:
+    """(exclusions, stations, table) of :func:`sobyanin_sukhovolsky`: each candidate's
+    weighted slope on turnout with its HC1 standard error and vote share."""
     ok, excluded = _usable(st, "turnout")
     ok &= st.registered > 0
     N = st.registered[ok]
@@ -1107,22 +1131,7 @@ def sobyanin_sukhovolsky(sheets: SheetTable, *, candidate: str | None = None) ->
         share = float(votes[:, j].sum() / valid_total) if valid_total else math.nan
         rows.append({"candidate": key, "slope": b, "se": se, "share": share,
                      "slope_minus_share": b - share})
-    table = pd.DataFrame(rows)
-    row = table.loc[table["candidate"] == st.candidate].iloc[0]
-    z = row["slope_minus_share"] / row["se"] if row["se"] > 0 else math.nan
-    pvalue = max(float(2 * stats.norm.sf(abs(z))), SMALLEST) if np.isfinite(z) else None
-    params = {"candidate": st.candidate}
-    msg = {"candidate": st.candidate, "slope": float(row["slope"]),
-           "share": float(row["share"]), "p": pvalue}
-    return SlopeResult(
-        test="turnout.sobyanin", statistic=float(row["slope_minus_share"]), pvalue=pvalue,
-        pvalue_method="normal" if pvalue is not None else None,
-        z=float(z) if np.isfinite(z) else None, candidate=st.candidate,
-        effect=float(row["slope_minus_share"]), effect_unit="slope minus share", n=n,
-        null="slope equals the candidate's share (neutral turnout; HC1 normal approximation)",
-        evidence=evidence_from_pvalue(pvalue), table=table,
-        message=Message("turnout.sobyanin", msg), excluded=excluded, params=params,
-        slope=float(row["slope"]), share=float(row["share"]))
+    return excluded, n, pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------

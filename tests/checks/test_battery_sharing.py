@@ -193,3 +193,16 @@ def test_regions_integer_percentages_from_the_national_chances(
         if entry.scope == NATIONAL:  # the whole table's own sums, added as before
             pd.testing.assert_frame_equal(result.by_percent, alone.by_percent,
                                           check_exact=True)
+
+
+def test_sobyanin_slopes_once_per_table_give_fresh_results(sheets: SheetTable) -> None:
+    from audit.checks.turnout import sobyanin_sukhovolsky
+
+    table = _fresh(sheets)
+    first, second = (sobyanin_sukhovolsky(table, candidate=c) for c in ("C1", "C2"))
+    alone = sobyanin_sukhovolsky(_fresh(sheets), candidate="C2")
+    assert (second.statistic, second.pvalue, second.slope) == \
+        (alone.statistic, alone.pvalue, alone.slope)
+    pd.testing.assert_frame_equal(second.table, alone.table, check_exact=True)
+    assert first.statistic != second.statistic
+    assert first.table is not second.table  # each result has its own copy
