@@ -106,7 +106,7 @@ class CheckSpec:
     per_candidate : bool
         Sensitive to manipulation in favour of one candidate (ballot stuffing): the battery
         runs it for every candidate it tests (the leader on the sheets, the declared winner,
-        every candidate above a share; :func:`audit.forensics.candidates_to_test`), not only
+        every candidate above a share; :func:`audit.checks.forensics.candidates_to_test`), not only
         for the first.
     function : callable or None
         The family function of a check registered with a hand-written ``run`` (see

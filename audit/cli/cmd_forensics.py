@@ -32,7 +32,7 @@ from audit.cli._layout import Column, print_table, say
 RESAMPLES = 999
 #: Bootstrap refits of the Klimek fit (audit.checks._options.DEFAULT_REFITS, likewise).
 REFITS = 9
-#: Share of the vote from which a candidate is tested (audit.forensics.CANDIDATE_SHARE,
+#: Share of the vote from which a candidate is tested (audit.checks.forensics.CANDIDATE_SHARE,
 #: likewise: tests/cli/test_cmd_forensics.py).
 CANDIDATE_SHARE = 0.20
 #: Short codes of the p-value methods in the tables (explained in a legend below them).
@@ -106,8 +106,8 @@ def forensics(target: str, source_id: str | None, mapping: str | None,
       election-audit forensics venezuela-2024 --source opposition-v1 --by state
       election-audit forensics actas.csv --mapping actas.toml --check digits
     """
+    from audit.checks.forensics import run_forensics
     from audit.data import load_target
-    from audit.forensics import run_forensics
 
     result_in, _ = load_target(target, source_id=source_id, profile=mapping,
                                data_dir=data_dir, join=join_file, join_on=join_on)
@@ -133,7 +133,7 @@ def forensics(target: str, source_id: str | None, mapping: str | None,
 
 def _print(result: Any, lang: str, *, sheets_leader: str | None = None,
            chosen: bool = False) -> None:
-    from audit.forensics import NATIONAL
+    from audit.checks.forensics import NATIONAL
     from audit.messages import render
 
     def t(key: str, **params: object) -> str:

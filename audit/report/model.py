@@ -21,7 +21,7 @@ import pandas as pd
 from audit.checks.result import CheckResult, Evidence, Message
 
 if TYPE_CHECKING:
-    from audit.forensics import Verdict
+    from audit.checks.forensics import Verdict
 
 #: How the values of a table column are formatted. ``int``, ``signed``, ``pct``, ``pct1``,
 #: ``f1``–``f4``, ``p`` and ``odds`` are the number formats of :mod:`audit.messages` (``pct``
@@ -246,7 +246,7 @@ class ReportModel:
     results: Mapping[str, tuple[CheckResult, ...]] = field(default_factory=dict)
     #: The data appendix: tables written as CSV beside the report (and embedded in the PDF).
     data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
-    #: The national verdict on the statistics of the sheets (``audit.forensics.Verdict``,
+    #: The national verdict on the statistics of the sheets (``audit.checks.forensics.Verdict``,
     #: the one ``election-audit forensics`` gives), None without sheets or tests.
     verdict: Verdict | None = None
 

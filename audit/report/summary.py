@@ -8,7 +8,7 @@ It says, with the numbers and the claims' human labels (never ids):
    need for an official claim to be true against the highest share any table held shows,
    claims the sheets alone contradict, too-round bulletins, independent copies that agree;
 3. what the statistics of the tally sheets show and how strong it is, written by ONE function,
-   :func:`statistics_blocks`, from the national :class:`~audit.forensics.Verdict` of the
+   :func:`statistics_blocks`, from the national :class:`~audit.checks.forensics.Verdict` of the
    report's forensics battery (the verdict ``election-audit forensics`` prints): how strong,
    the findings ranked by strength with the test and the candidate behind each, where
    regional results stand out; descriptive results (textbook laws, uncalibrated checks) are
@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from audit.checks.forensics import NATIONAL, Entry, Verdict, verdict_of
+from audit.checks.forensics import Finding as VerdictFinding
 from audit.checks.result import CheckResult, Evidence, Message
-from audit.forensics import NATIONAL, Entry, Verdict, verdict_of
-from audit.forensics import Finding as VerdictFinding
 from audit.report.blocks import EVIDENCE_ORDER, FINDINGS, test_label
 from audit.report.context import ReportContext
 from audit.report.display import figure_labels, level_label
@@ -65,7 +65,7 @@ def statistics_entries(ctx: ReportContext, used: Mapping[str, Sequence[CheckResu
 
 def statistics_verdict(ctx: ReportContext, entries: Sequence[Entry]) -> Verdict | None:
     """The national verdict on the statistics of the tally sheets (None: no test ran):
-    :func:`audit.forensics.verdict_of`, the one place a verdict is computed (the battery's
+    :func:`audit.checks.forensics.verdict_of`, the one place a verdict is computed (the battery's
     own :meth:`~audit.report.sections._battery.Battery.verdict` when nothing was passed
     in)."""
     from audit.report.sections._battery import CACHE_KEY

@@ -980,18 +980,18 @@ def load_calibration(case: str | Path) -> CalibrationSummary | None:
 def forensics_verdict(sheets: SheetTable, seed: int) -> bool:
     """The default battery's national verdict on one election: flagged or not.
 
-    Runs :func:`audit.forensics.run_forensics` nationally with ``seed`` and its default
+    Runs :func:`audit.checks.forensics.run_forensics` nationally with ``seed`` and its default
     options, on the calibrated checks only (the verdict reads nothing else; the slow
     uncalibrated fits are skipped), and reads its verdict (``result.verdict().flagged``).
     For :func:`calibrate`'s ``verdict``.
     """
-    from audit import forensics
+    from audit.checks import forensics
     from audit.errors import AuditError
 
     calibrated = [spec.name for spec in registered() if spec.calibrated]
     result = forensics.run_forensics(sheets, seed=seed, checks=calibrated, progress=False)
     verdict = getattr(result, "verdict", None)
     if verdict is None:
-        raise AuditError("this version of audit.forensics gives no national verdict")
+        raise AuditError("this version of audit.checks.forensics gives no national verdict")
     outcome = verdict() if callable(verdict) else verdict
     return bool(outcome.flagged)

@@ -1,9 +1,9 @@
 """One run of the forensics battery, shared by the digit, turnout and fingerprint sections.
 
-The report runs every registered sheet-level check (:mod:`audit.forensics`) once:
+The report runs every registered sheet-level check (:mod:`audit.checks.forensics`) once:
 
 * nationally, every check whose columns the sheets state, for the candidates that matter
-  (:func:`audit.forensics.candidates_to_test`), exactly as ``election-audit forensics`` does;
+  (:func:`audit.checks.forensics.candidates_to_test`), exactly as ``election-audit forensics`` does;
 * in each top-level region, the main calibrated checks (:data:`REGIONAL`: the last- and
   second-digit tests against honest redraws and the integer-percentage test), unless
   ``ReportOptions.regional`` is off. The other digit tests, slow model fits (Klimek et al.)
@@ -14,13 +14,13 @@ Every Monte Carlo null uses at most ``ReportOptions.n_resamples`` redraws (the p
 default, :data:`audit.checks._options.DEFAULT_RESAMPLES`); the battery derives each (scope,
 family) stream from the report's seed and the names, so adding a family or a region never
 changes another's numbers. p-values are adjusted by the package's one policy
-(:func:`audit.forensics.adjust_entries`, :mod:`audit.checks.multiple`): the national results
+(:func:`audit.checks.forensics.adjust_entries`, :mod:`audit.checks.multiple`): the national results
 form the same family as in ``election-audit forensics``, so the report and the command give
 the same raw and adjusted p-values for every national result with the same sheets and seed,
 and regional results are adjusted within each (test, candidate) across regions. A regional
 result carries its scope in ``params["scope"]`` (``"state:13"``) and the region's name in
 ``params["scope_name"]``. :meth:`Battery.verdict` is the national verdict of
-:func:`audit.forensics.verdict_of`.
+:func:`audit.checks.forensics.verdict_of`.
 """
 
 from __future__ import annotations
@@ -35,10 +35,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from audit.checks._cache import DrawCache
-from audit.checks.registry import CheckSpec, registered
-from audit.checks.result import CheckResult
-from audit.errors import AuditError
-from audit.forensics import (
+from audit.checks.forensics import (
     NATIONAL,
     Entry,
     Scope,
@@ -49,6 +46,9 @@ from audit.forensics import (
     run_forensics,
     verdict_of,
 )
+from audit.checks.registry import CheckSpec, registered
+from audit.checks.result import CheckResult
+from audit.errors import AuditError
 from audit.model import SheetTable
 from audit.report.context import ReportContext
 

@@ -1,7 +1,7 @@
 """The dispute tracker in the report: claims timeline, official figures against the sheets,
 what the uncovered tables would need, and which claims can both be true.
 
-Results come from :func:`audit.dispute.audit_dispute`, run once per report. It checks the
+Results come from :func:`audit.checks.dispute.audit_dispute`, run once per report. It checks the
 claims against the tally sheets read for the report (when any) and against the per-region
 aggregates bundled with the case for the other sources, so the sections are filled from the
 bundled files alone on a machine without the sheets. Nothing here draws random numbers.
@@ -19,9 +19,9 @@ from audit.checks.claims import (
     SheetsResult,
     SuccessiveResult,
 )
+from audit.checks.dispute import DisputeResult, audit_dispute, bundled_aggregates
 from audit.checks.result import CheckResult, Evidence, Message
 from audit.claims import OTHERS, Claim
-from audit.dispute import DisputeResult, audit_dispute, bundled_aggregates
 from audit.model import SheetTable
 from audit.references import cite
 from audit.report.context import ReportContext
