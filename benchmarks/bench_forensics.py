@@ -25,8 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from audit._json import dumps
-from audit.checks import registry
-from audit.checks._options import BatteryOptions
+from audit.checks import BatteryOptions, registry
 from audit.checks.forensics import run_forensics
 from audit.checks.registry import Runner
 from audit.checks.result import CheckResult

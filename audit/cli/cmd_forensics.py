@@ -27,10 +27,10 @@ from audit.cli._common import (
 )
 from audit.cli._layout import Column, print_table, say
 
-#: Most honest redraws per simulated null (audit.checks._options.DEFAULT_RESAMPLES; kept here
+#: Most honest redraws per simulated null (audit.checks.DEFAULT_RESAMPLES; kept here
 #: so that ``--help`` imports no statistics, tests/cli/test_vocabulary.py checks they agree).
 RESAMPLES = 999
-#: Bootstrap refits of the Klimek fit (audit.checks._options.DEFAULT_REFITS, likewise).
+#: Bootstrap refits of the Klimek fit (audit.checks.DEFAULT_REFITS, likewise).
 REFITS = 9
 #: Share of the vote from which a candidate is tested (audit.checks.forensics.CANDIDATE_SHARE,
 #: likewise: tests/cli/test_cmd_forensics.py).

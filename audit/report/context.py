@@ -11,7 +11,7 @@ import numpy as np
 
 from audit._random import stream
 from audit.cases import Case, SourceFile
-from audit.checks._options import DEFAULT_RESAMPLES
+from audit.checks import DEFAULT_RESAMPLES
 from audit.checks.result import CheckResult, Message
 from audit.messages import LANGUAGES
 from audit.model import Election, SheetTable

@@ -22,7 +22,7 @@ child keyed by ``j`` and a CRC-32 of its name. Every check of a family starts fr
 generator state, so the digit tests share one Monte Carlo sample of honest redraws (as in the
 forensics battery), and results do not depend on the number of workers, the order in which
 they finish, nor on which other checks are run. Checks run with the battery options of
-:class:`audit.checks._options.BatteryOptions` passed to each (``n_resamples`` redraws per
+:class:`audit.checks.BatteryOptions` passed to each (``n_resamples`` redraws per
 Monte Carlo null). Work is
 spread over local processes or a dask.distributed cluster (:mod:`audit.simulate.executors`,
 the same results for a seed); a progress bar goes to stderr.
@@ -48,8 +48,7 @@ from scipy import stats
 from audit._json import jsonable
 from audit._random import stream
 from audit._version import __version__
-from audit.checks._cache import DrawCache
-from audit.checks._options import DEFAULT_RESAMPLES, BatteryOptions
+from audit.checks import DEFAULT_RESAMPLES, BatteryOptions, DrawCache
 from audit.checks.multiple import adjusted_pvalues, family
 from audit.checks.registry import CheckSpec, registered
 from audit.model import SheetTable

@@ -11,7 +11,7 @@ The report runs every registered sheet-level check (:mod:`audit.checks.forensics
   with tens of thousands of tables within seconds (``benchmarks/bench_report.py``).
 
 Every Monte Carlo null uses at most ``ReportOptions.n_resamples`` redraws (the package's one
-default, :data:`audit.checks._options.DEFAULT_RESAMPLES`); the battery derives each (scope,
+default, :data:`audit.checks.DEFAULT_RESAMPLES`); the battery derives each (scope,
 family) stream from the report's seed and the names, so adding a family or a region never
 changes another's numbers. p-values are adjusted by the package's one policy
 (:func:`audit.checks.forensics.adjust_entries`, :mod:`audit.checks.multiple`): the national results
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from audit.checks._cache import DrawCache
+from audit.checks import DrawCache
 from audit.checks.forensics import (
     NATIONAL,
     Entry,
