@@ -146,10 +146,6 @@ def lazy_cycle_edges() -> list[tuple[str, str]]:
 
 #: Imports inside functions that close a cycle, each a decision (why, in the comment).
 LAZY_CYCLE_EDGES: list[tuple[str, str]] = [
-    # a case's summary shows its claims, and a case's claims are read from its folder: two
-    # modules that should be one layer apart (the ledger module of issue 12 separates them)
-    ("audit.cases", "audit.claims"),
-    ("audit.claims", "audit.cases"),
     # results draw themselves (``CheckResult.plot``), loading matplotlib only then
     ("audit.checks.result", "audit.figures.results"),
     # the registry imports every family module of the package when first asked

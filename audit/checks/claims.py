@@ -1,6 +1,6 @@
 """Checks on claims about a result: arithmetic, round percentages, succession, sheets, pairs.
 
-Each check is a pure function of validated :class:`~audit.claims.Claim` objects (and, where
+Each check is a pure function of validated :class:`~audit.ledger.Claim` objects (and, where
 said, the tally sheets held) returning a :class:`~audit.checks.result.CheckResult` subclass
 with a plain-language :class:`~audit.checks.result.Message` (catalogue ``claims``):
 
@@ -30,7 +30,7 @@ from scipy import stats
 
 from audit.aggregate import SheetAggregates, SheetSummary, summarise
 from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
-from audit.claims import OTHERS, Claim, Percent, Quantity, total
+from audit.ledger import OTHERS, Claim, Percent, Quantity, total
 from audit.model import Election, SheetTable, vote_column
 
 #: Significance level below which a sample-based claim is called incompatible with a count.

@@ -76,9 +76,9 @@ from audit._json import jsonable
 from audit._version import __version__
 from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks.sampling import uniform_draws
-from audit.claims import OTHERS, Claim
 from audit.errors import AuditError
 from audit.inert import restore, write_csv
+from audit.ledger import OTHERS, Claim
 from audit.model import (
     SheetTable,
     natural_sorted,

@@ -33,7 +33,7 @@ def _ledger_path(case: str, ledger: Path | None) -> tuple[Any, Path]:
 @click.argument("case")
 @click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
               help="Read this ledger instead of the case's claims.yaml.")
-@click.option("--side", type=LazyChoice("audit.claims:SIDES"),
+@click.option("--side", type=LazyChoice("audit.ledger:SIDES"),
               help="Only claims of this side.")
 @json_option
 def list_claims(case: str, ledger: Path | None, side: str | None, as_json: bool) -> None:
@@ -43,8 +43,8 @@ def list_claims(case: str, ledger: Path | None, side: str | None, as_json: bool)
     Example:
       election-audit claims list venezuela-2024 --side official --json
     """
-    from audit.claims import ClaimLedger, load_ledger
     from audit.cli.cmd_dispute import compact_time
+    from audit.ledger import ClaimLedger, load_ledger
 
     c, path = _ledger_path(case, ledger)
     if not path.exists():
@@ -93,12 +93,12 @@ def _number(value: str | None) -> int | str | None:
 @click.option("--id", "claim_id", help="Unique id: lowercase letters, digits, '-' and '.'.")
 @click.option("--datetime", "when",
               help="ISO 8601 with UTC offset (2024-07-29T00:06:00-04:00), a date, '<=…', or A/B.")
-@click.option("--side", type=LazyChoice("audit.claims:SIDES"),
+@click.option("--side", type=LazyChoice("audit.ledger:SIDES"),
               help="Who made the claim (the electoral authority is 'official').")
 @click.option("--citation", help="Who said it and where it was read.")
 @click.option("--url", "urls", multiple=True, help="Source URL (repeatable).")
 @click.option("--series", help="Which succession the claim belongs to (default: the side).")
-@click.option("--basis", type=LazyChoice("audit.claims:BASES"),
+@click.option("--basis", type=LazyChoice("audit.ledger:BASES"),
               help="What the figures rest on.")
 @click.option("--scope", help="'national' (default) or a region code.")
 @click.option("--scope-level", help="Region level of --scope (e.g. state).")
@@ -106,7 +106,7 @@ def _number(value: str | None) -> int | str | None:
               help="Votes of a candidate (or OTHERS), exact or rounded ('6.89M'). Repeatable.")
 @click.option("--pct", "pcts", multiple=True, metavar="KEY=P",
               help="Percentage as announced, e.g. NM=51.20 (the digits keep the precision).")
-@click.option("--percent-base", type=LazyChoice("audit.claims:PERCENT_BASES"),
+@click.option("--percent-base", type=LazyChoice("audit.ledger:PERCENT_BASES"),
               help="What the percentages are shares of.")
 @click.option("--valid", help="Valid votes.")
 @click.option("--null", "null_votes", help="Null votes.")
@@ -160,8 +160,8 @@ def add_claim(case: str, claim_id: str | None, when: str | None, side: str | Non
     import yaml
 
     from audit.cases import is_bundled
-    from audit.claims import append_claim, headline, load_ledger
     from audit.errors import ClaimsError
+    from audit.ledger import append_claim, headline, load_ledger
 
     c, path = _ledger_path(case, ledger)
     if ledger is None and is_bundled(c) and not dry_run:
@@ -217,7 +217,7 @@ def add_claim(case: str, claim_id: str | None, when: str | None, side: str | Non
     claim = {k: claim[k] for k in sorted(claim, key=lambda k: order.index(k)
                                          if k in order else len(order))}
     if dry_run:
-        from audit.claims import ClaimValidationError, parse_claim
+        from audit.ledger import ClaimValidationError, parse_claim
 
         parsed, problems = parse_claim(claim, election=c.election)
         if problems:

@@ -26,8 +26,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from audit.checks.claims import CompatibilityResult, SheetsResult
 from audit.checks.dispute import DisputeResult
-from audit.claims import OTHERS, Claim, ClaimLedger
 from audit.figures import figure_and_axes, label, legend_outside, number
+from audit.ledger import OTHERS, Claim, ClaimLedger
 
 _SIDE_MARKERS = {"official": "s", "court": "D", "opposition": "o", "observer": "^",
                  "media": "v", "academic": "P", "exit_poll": "X", "other": "."}

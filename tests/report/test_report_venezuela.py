@@ -309,7 +309,7 @@ def _words(value: object) -> list[str]:
 def test_spanish_report_has_no_english_strings(reports: Reports, sheets: bool) -> None:
     from test_report_render import _english_fragments
 
-    from audit.claims import load_ledger
+    from audit.ledger import load_ledger
     from audit.report.formats.prepare import prepare
     from audit.report.registry import _METHODS
 

@@ -21,7 +21,7 @@ from audit.checks.claims import (
 )
 from audit.checks.dispute import DisputeResult, audit_dispute, bundled_aggregates
 from audit.checks.result import CheckResult, Evidence, Message
-from audit.claims import OTHERS, Claim
+from audit.ledger import OTHERS, Claim
 from audit.model import SheetTable
 from audit.references import cite
 from audit.report.context import ReportContext

@@ -1102,16 +1102,6 @@ def load_ledger(path: str | Path, *, election: Election | None = None) -> ClaimL
     return parse_ledger(text, election=election, origin=path.name)
 
 
-def load_case_claims(case: str | Path) -> tuple[Any, ClaimLedger]:
-    """The case (bundled name or folder) and its validated ledger (empty if it has none)."""
-    from audit.cases import load_case
-
-    c = load_case(case)
-    if c.claims_path is None:
-        return c, ClaimLedger(election_id=c.election.id, claims=())
-    return c, load_ledger(c.claims_path, election=c.election)
-
-
 # --------------------------------------------------------------------------------------------
 # Appending a claim (``election-audit claims add``)
 # --------------------------------------------------------------------------------------------
