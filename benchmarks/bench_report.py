@@ -73,9 +73,9 @@ def main(argv: list[str]) -> None:
                   f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
         from audit.cases import load_case
+        from audit.data import load_sheets
         from audit.report import ReportOptions, build_report, render
         from audit.report.sections import _battery
-        from audit.report.sources import load_sheets
 
         case = load_case("venezuela-2024")
         t0 = time.perf_counter()

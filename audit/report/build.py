@@ -17,6 +17,7 @@ from typing import Any
 from audit._version import __version__
 from audit.cases import Case, datasets_dir, load_case
 from audit.checks.result import CheckResult, Evidence, Message
+from audit.data import data_dirs
 from audit.ingest import IngestResult
 from audit.model import SheetTable, sha256_file
 from audit.report.blocks import (
@@ -52,7 +53,6 @@ from audit.report.model import (
 )
 from audit.report.names import id_names, name_sections
 from audit.report.registry import SECTIONS, SectionSpec, hooks, method_note
-from audit.report.sources import data_dirs
 
 
 def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | None = None,

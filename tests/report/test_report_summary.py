@@ -30,13 +30,13 @@ from report_fakes import fast
 from audit.cases import load_case
 from audit.checks import Evidence, Message
 from audit.checks.forensics import Finding, Verdict
+from audit.data import load_sheets
 from audit.errors import AuditError
 from audit.report import Callout, Heading, ReportContext, ReportModel, build_report
 from audit.report.formats.json import report_dict
 from audit.report.formats.pdf import pdf_bytes
 from audit.report.i18n import text
 from audit.report.model import BulletList, Paragraph
-from audit.report.sources import load_sheets
 from audit.report.truth import manipulations, truth_blocks
 from audit.resources import datasets_dir
 

@@ -32,11 +32,11 @@ from report_fakes import fast
 
 from audit.cases import Case, load_case
 from audit.cli import cli
+from audit.data import load_sheets
 from audit.errors import ChecksumError
 from audit.report import ReportModel, ReportOptions, build_report, render
 from audit.report.formats.json import json_text
 from audit.report.formats.pdf import pdf_bytes
-from audit.report.sources import load_sheets
 
 FOLDER = "venezuela_2024_resultadosconvzla_actas"
 V2 = "RESULTADOS_2024_CSV_V2.csv"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from audit.checks.crosscheck import CrosscheckResult, compare_sources
 from audit.checks.result import CheckResult
+from audit.data import find_source
 from audit.errors import AuditError
 from audit.references import cite
 from audit.report.context import ReportContext
@@ -19,7 +20,6 @@ from audit.report.display import display, figure_labels, level_label, region_nam
 from audit.report.i18n import capitalize, column_name
 from audit.report.model import Block, Callout, Column, Heading, Paragraph, Table, msg
 from audit.report.registry import MethodNote, SectionHook, register_method, register_section
-from audit.report.sources import find_source
 from audit.report.svg import figure_block
 
 FAMILY = "crosscheck"
