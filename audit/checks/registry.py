@@ -2,8 +2,10 @@
 
 Each family module (``audit/checks/<family>.py``) registers its sheet-level checks at import
 with :func:`register`. The forensics command, the calibration of false-positive rates on
-simulated clean elections, and the contract test suite all iterate over the registry, so a
-new check is picked up by all three by registering it once.
+simulated clean elections, the report (a section of its own for a family without one:
+:func:`audit.report.registry.sections`) and the contract test suite all iterate over the
+registry, so a new check is picked up by all of them by registering it once
+(``tests/report/test_report_new_check.py`` shows it with an example check).
 """
 
 from __future__ import annotations
@@ -166,6 +168,11 @@ def register(spec: CheckSpec) -> CheckSpec:
     """Add a check (re-registering the same name replaces it)."""
     _REGISTRY[spec.name] = spec
     return spec
+
+
+def unregister(name: str) -> None:
+    """Remove a registered check (for tests that register an example of their own)."""
+    _REGISTRY.pop(name, None)
 
 
 def load_all() -> None:

@@ -6,7 +6,7 @@ that stand in for sections whose inputs are missing. Renderers (:mod:`audit.repo
 decide *how* it looks in PDF, HTML, JSON or Markdown and format every number for the
 report's language, so the model itself holds no formatted number.
 
-The order of the sections is fixed by :data:`audit.report.registry.SECTIONS`.
+The sections and their order are declared in the registry (:func:`audit.report.registry.sections`).
 """
 
 from __future__ import annotations
@@ -183,7 +183,8 @@ SectionStatus = Literal["complete", "partial", "missing"]
 
 @dataclass(frozen=True)
 class Section:
-    """One section: its id (see ``SECTIONS``), title, blocks and the results behind them.
+    """One section: its id (see :func:`audit.report.registry.sections`), title, blocks and
+    the results behind them.
 
     ``status`` is ``complete`` when every expected input was there, ``partial`` when some
     content is shown and some is replaced by missing-input lines, ``missing`` when the whole

@@ -65,9 +65,6 @@ class Manipulation:
 def manipulations(ctx: ReportContext) -> tuple[Manipulation, ...]:
     """The manipulations stated in the case's ``truth/summary.json`` (none for a real case
     or a case without the file)."""
-    if "truth" in ctx.cache:
-        cached: tuple[Manipulation, ...] = ctx.cache["truth"]
-        return cached
     path = ctx.case.path.joinpath(*TRUTH_FILE)
     found: list[Manipulation] = []
     if path.is_file():
@@ -89,7 +86,6 @@ def manipulations(ctx: ReportContext) -> tuple[Manipulation, ...]:
                              f"'kind' and a 'beneficiary'")
         found = [Manipulation(kind=i["kind"], beneficiary=i["beneficiary"], details=i)
                  for i in items]
-    ctx.cache["truth"] = tuple(found)
     return tuple(found)
 
 
