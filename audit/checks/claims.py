@@ -980,6 +980,50 @@ class SheetsResult(CheckResult):
     by_region: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def _registered_in_claim(claim: Claim, tables: tuple[int, int] | None,
+                         summary: SheetSummary) -> dict[str, Any] | None:
+    """The registered voters of the tables a claim covers beyond the sheets held, estimated
+    from the mean per sheet (None when the claim states its own or covers no more)."""
+    if tables is None or claim.coverage.registered is not None or \
+            tables[0] < summary.tables or not summary.registered_tables:
+        return None
+    extra = tables[0] - summary.tables
+    return {"tables": extra, "registered_estimate": round(
+        extra * summary.registered_known / summary.registered_tables),
+        "method": "tables the claim adds to the sheets x mean registered per sheet"}
+
+
+def _lead_requirements(feas: dict[str, Any], summary: SheetSummary, lead_key: str,
+                       lead_need: int, need_total: int, uncovered: dict[str, Any] | None,
+                       covered_turnout: float | None, valid_left: float | None,
+                       own: Mapping[str, Any]) -> str:
+    """What the tables without sheets would need to give for the claim (turnout, the lead's
+    share, their distribution against the tables held), added to ``feas``; and the verdict
+    it implies: ``impossible_registered``, ``impossible_own_totals``, ``beyond_covered`` or
+    ``feasible``."""
+    if uncovered is not None and uncovered["point"] > 0:
+        feas["required_turnout"] = need_total / uncovered["point"]
+        feas["required_turnout_min"] = need_total / max(uncovered["high"], 1)
+        feas["lead_share_of_registered"] = lead_need / uncovered["point"]
+        feas["lead_share_of_registered_min"] = lead_need / max(uncovered["high"], 1)
+        if covered_turnout:
+            feas["lead_share_of_valid_at_covered_turnout"] = lead_need / (
+                covered_turnout * uncovered["point"])
+    feas["lead_share_of_valid_at_min_turnout"] = lead_need / need_total
+    if valid_left is not None and valid_left > 0:
+        feas["lead_share_of_valid_left"] = lead_need / valid_left
+    feas["possible_within_own_totals"] = not own["impossible"]
+    feas["possible_physically"] = (uncovered is None or need_total <= uncovered["high"])
+    feas["distribution"] = _distribution(summary, lead_key, feas)
+    if feas.get("possible_physically") is False:
+        return "impossible_registered"
+    if own["impossible"]:
+        return "impossible_own_totals"
+    if _beyond(feas["distribution"]):
+        return "beyond_covered"
+    return "feasible"
+
+
 def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | SheetSummary,
                          election: Election | None = None, *,
                          label: str | None = None) -> SheetsResult:
@@ -1049,13 +1093,7 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
     valid_left, voters_left = own["valid_left"], own["voters_left"]
     r_point, r_low, r_high = summary.registered_interval()
     uncovered = _registered_without_sheets(claim, election, summary)
-    in_claim = None
-    if tables is not None and claim.coverage.registered is None and tables[0] >= summary.tables \
-            and summary.registered_tables:
-        extra = tables[0] - summary.tables
-        in_claim = {"tables": extra, "registered_estimate": round(
-            extra * summary.registered_known / summary.registered_tables),
-            "method": "tables the claim adds to the sheets x mean registered per sheet"}
+    in_claim = _registered_in_claim(claim, tables, summary)
     covered_turnout = None
     known_ballots = summary.ballots - summary.ballots_without_registered
     if summary.registered_known > 0:
@@ -1075,29 +1113,9 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
         "lead": str(lead_row["key"]) if lead_row is not None else None,
         "lead_need": int(lead_row["need"]) if lead_row is not None else 0,
     }
-    verdict = "feasible" if lead_row is not None else "matches"
-    if lead_row is not None:
-        lead_key, lead_need = str(lead_row["key"]), int(lead_row["need"])
-        if uncovered is not None and uncovered["point"] > 0:
-            feas["required_turnout"] = need_total / uncovered["point"]
-            feas["required_turnout_min"] = need_total / max(uncovered["high"], 1)
-            feas["lead_share_of_registered"] = lead_need / uncovered["point"]
-            feas["lead_share_of_registered_min"] = lead_need / max(uncovered["high"], 1)
-            if covered_turnout:
-                feas["lead_share_of_valid_at_covered_turnout"] = lead_need / (
-                    covered_turnout * uncovered["point"])
-        feas["lead_share_of_valid_at_min_turnout"] = lead_need / need_total
-        if valid_left is not None and valid_left > 0:
-            feas["lead_share_of_valid_left"] = lead_need / valid_left
-        feas["possible_within_own_totals"] = not own["impossible"]
-        feas["possible_physically"] = (uncovered is None or need_total <= uncovered["high"])
-        feas["distribution"] = _distribution(summary, lead_key, feas)
-        if feas.get("possible_physically") is False:
-            verdict = "impossible_registered"
-        elif own["impossible"]:
-            verdict = "impossible_own_totals"
-        elif _beyond(feas["distribution"]):
-            verdict = "beyond_covered"
+    verdict = "matches" if lead_row is None else _lead_requirements(
+        feas, summary, str(lead_row["key"]), int(lead_row["need"]), need_total, uncovered,
+        covered_turnout, valid_left, own)
     if len(robust):
         verdict = "violation"
     elif len(violations):
