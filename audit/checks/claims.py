@@ -993,6 +993,31 @@ def _registered_in_claim(claim: Claim, tables: tuple[int, int] | None,
         "method": "tables the claim adds to the sheets x mean registered per sheet"}
 
 
+def _feasibility_facts(summary: SheetSummary, tables: tuple[int, int] | None,
+                       n_tables: int | None, out_tables: int | None, reg_outside: int | None,
+                       uncovered: dict[str, Any] | None, in_claim: dict[str, Any] | None,
+                       covered_turnout: float | None, own: dict[str, Any], need_total: int,
+                       lead_row: pd.Series | None) -> dict[str, Any]:
+    """What the sheets held, the tables and registered voters without a sheet, and what the
+    claim needs from them (the ``feasibility`` of a :class:`SheetsResult`)."""
+    r_point, r_low, r_high = summary.registered_interval()
+    return {
+        "tables_held": summary.tables, "unit": summary.unit_kind,
+        "claim_tables": list(tables) if tables is not None else None,
+        "tables_without_sheets": (n_tables - summary.tables) if n_tables else None,
+        "tables_left_out_by_claim": out_tables, "registered_left_out_by_claim": reg_outside,
+        "registered_held": {"point": r_point if r_point >= 0 else None, "low": r_low,
+                            "high": r_high if r_high >= 0 else None},
+        "registered_without_sheets": uncovered,
+        "registered_without_sheets_in_claim": in_claim,
+        "covered_turnout": covered_turnout,
+        "valid_left": own["valid_left"], "voters_left": own["voters_left"],
+        "own_totals": own, "need_total": need_total,
+        "lead": str(lead_row["key"]) if lead_row is not None else None,
+        "lead_need": int(lead_row["need"]) if lead_row is not None else 0,
+    }
+
+
 def _lead_requirements(feas: dict[str, Any], summary: SheetSummary, lead_key: str,
                        lead_need: int, need_total: int, uncovered: dict[str, Any] | None,
                        covered_turnout: float | None, valid_left: float | None,
@@ -1065,9 +1090,8 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
         why = "no_counts" if not claim.has_counts else "no_sheets_in_scope"
         return SheetsResult(test="claims.against_sheets", statistic=None, pvalue=None,
                             evidence=Evidence.NOT_TESTED, params=params, claim=claim.id,
-                            sheets=name, verdict=why,
-                            message=Message(f"claims.sheets.{why}",
-                                            {"claim": claim.id, "sheets": name}))
+                            sheets=name, verdict=why, message=Message(
+                                f"claims.sheets.{why}", {"claim": claim.id, "sheets": name}))
     n_tables = election.tables if (election is not None and claim.national) else None
     tables = claim_tables(claim, election)
     covers_all = _covers_everything(claim, election)
@@ -1090,32 +1114,15 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
                       slack_tables=None if covers_all else (
                           min(out_tables, summary.tables) if out_tables is not None else None),
                       reg_outside=0 if covers_all else reg_outside)
-    valid_left, voters_left = own["valid_left"], own["voters_left"]
-    r_point, r_low, r_high = summary.registered_interval()
     uncovered = _registered_without_sheets(claim, election, summary)
-    in_claim = _registered_in_claim(claim, tables, summary)
-    covered_turnout = None
-    known_ballots = summary.ballots - summary.ballots_without_registered
-    if summary.registered_known > 0:
-        covered_turnout = known_ballots / summary.registered_known
-    feas: dict[str, Any] = {
-        "tables_held": summary.tables, "unit": summary.unit_kind,
-        "claim_tables": list(tables) if tables is not None else None,
-        "tables_without_sheets": (n_tables - summary.tables) if n_tables else None,
-        "tables_left_out_by_claim": out_tables, "registered_left_out_by_claim": reg_outside,
-        "registered_held": {"point": r_point if r_point >= 0 else None, "low": r_low,
-                            "high": r_high if r_high >= 0 else None},
-        "registered_without_sheets": uncovered,
-        "registered_without_sheets_in_claim": in_claim,
-        "covered_turnout": covered_turnout,
-        "valid_left": valid_left, "voters_left": voters_left,
-        "own_totals": own, "need_total": need_total,
-        "lead": str(lead_row["key"]) if lead_row is not None else None,
-        "lead_need": int(lead_row["need"]) if lead_row is not None else 0,
-    }
+    covered_turnout = (summary.ballots - summary.ballots_without_registered) / \
+        summary.registered_known if summary.registered_known > 0 else None
+    feas = _feasibility_facts(summary, tables, n_tables, out_tables, reg_outside, uncovered,
+                              _registered_in_claim(claim, tables, summary), covered_turnout,
+                              own, need_total, lead_row)
     verdict = "matches" if lead_row is None else _lead_requirements(
         feas, summary, str(lead_row["key"]), int(lead_row["need"]), need_total, uncovered,
-        covered_turnout, valid_left, own)
+        covered_turnout, own["valid_left"], own)
     if len(robust):
         verdict = "violation"
     elif len(violations):

@@ -88,6 +88,35 @@ def _number(value: str | None) -> int | str | None:
     return int(text) if text.isdigit() else text
 
 
+def _claim_from_file(path: Path) -> dict[str, Any]:
+    """One claim mapping read from a YAML file (a mapping, or a list of one)."""
+    import yaml
+
+    from audit.errors import ClaimsError
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ClaimsError(f"{path.name}: not valid YAML ({exc})") from None
+    if isinstance(loaded, list) and len(loaded) == 1:
+        loaded = loaded[0]
+    if not isinstance(loaded, dict):
+        raise ClaimsError(f"{path.name}: expected one claim (a YAML mapping)")
+    return dict(loaded)
+
+
+def _source(given: Any, citation: str | None, urls: tuple[str, ...]) -> dict[str, Any]:
+    """The claim's source with the citation and URLs of the options."""
+    source = dict(given) if isinstance(given, dict) else {}
+    if citation:
+        source["citation"] = citation
+    if len(urls) == 1:
+        source["url"] = urls[0]
+    elif urls:
+        source["urls"] = list(urls)
+    return source
+
+
 @claims.command("add", short_help="Validate a claim and add it to the ledger.")
 @click.argument("case")
 @click.option("--id", "claim_id", help="Unique id: lowercase letters, digits, '-' and '.'.")
@@ -157,8 +186,6 @@ def add_claim(case: str, claim_id: str | None, when: str | None, side: str | Non
           --count NM=5150092 --count EG=4445978 --count OTHERS=462704 \\
           --pct NM=51.20 --pct EG=44.2 --pct OTHERS=4.6 --turnout 59 --dry-run
     """
-    import yaml
-
     from audit.cases import is_bundled
     from audit.errors import ClaimsError
     from audit.ledger import append_claim, headline, load_ledger
@@ -168,17 +195,7 @@ def add_claim(case: str, claim_id: str | None, when: str | None, side: str | Non
         raise ClaimsError(f"{c.name} is a bundled case, installed with the package: copy it "
                           f"to a folder of your own first (election-audit cases copy {c.name} "
                           f"my-case), then add the claim to my-case")
-    claim: dict[str, Any] = {}
-    if from_file is not None:
-        try:
-            loaded = yaml.safe_load(from_file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ClaimsError(f"{from_file.name}: not valid YAML ({exc})") from None
-        if isinstance(loaded, list) and len(loaded) == 1:
-            loaded = loaded[0]
-        if not isinstance(loaded, dict):
-            raise ClaimsError(f"{from_file.name}: expected one claim (a YAML mapping)")
-        claim.update(loaded)
+    claim = _claim_from_file(from_file) if from_file is not None else {}
     simple = {"id": claim_id, "datetime": when, "side": side, "series": series,
               "basis": basis, "scope": scope, "scope_level": scope_level,
               "percent_base": percent_base, "valid": _number(valid),
@@ -192,15 +209,7 @@ def add_claim(case: str, claim_id: str | None, when: str | None, side: str | Non
              "derived", "endorses", "notes"]
     claim.update({k: v for k, v in simple.items() if v is not None})
     if citation or urls:
-        source = dict(claim.get("source") or {}) if isinstance(claim.get("source"), dict) \
-            else {}
-        if citation:
-            source["citation"] = citation
-        if len(urls) == 1:
-            source["url"] = urls[0]
-        elif urls:
-            source["urls"] = list(urls)
-        claim["source"] = source
+        claim["source"] = _source(claim.get("source"), citation, urls)
     coverage = {"tables_pct": tables_pct, "tables": tables,
                 "registered": _number(coverage_registered), "registered_pct": registered_pct,
                 "sample_units": sample_units}

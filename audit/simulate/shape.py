@@ -386,13 +386,7 @@ class ElectionShape:
         if conc_layers.shape != (n_random + 2,):
             raise ValueError(f"concentration needs {n_random + 2} values (each random level, "
                              f"centre, table); got {len(conc_layers)}")
-        corr = np.zeros(n_random + 2)
-        if np.ndim(correlation) == 0:
-            corr[n_random] = float(correlation)  # type: ignore[arg-type]
-        else:
-            corr = np.asarray(correlation, dtype=float)
-            if corr.shape != (n_random + 2,):
-                raise ValueError(f"correlation needs one value or {n_random + 2}")
+        corr = _layer_values(correlation, n_random)
         if region_names is not None and len(region_names) != n_regions:
             raise ValueError("region_names needs one name per region")
         codes = tuple(str(r + 1) if region_names is not None else f"R{r + 1:02d}"
@@ -417,13 +411,7 @@ class ElectionShape:
         grid = np.linspace(0.0, 1.0, SIZE_GRID)
         q = stats.lognorm.ppf(np.clip(grid, 1e-5, 1 - 1e-5), size_sigma, scale=size_median)
         pmf = np.asarray(tables_per_center, dtype=float)
-        cand_names = tuple(candidate_names) if candidate_names is not None else tuple(
-            f"Candidate {k} (simulated)" for k in keys)
-        election = Election(
-            id="simulated", name="Simulated election (not real data)",
-            date=pd.Timestamp("2000-01-01").date(), country="",
-            candidates=tuple(Candidate(k, nm) for k, nm in zip(keys, cand_names, strict=True)),
-            region_levels=tuple(levels), tables=n_tables)
+        election = _invented_election(keys, candidate_names, levels, n_tables)
         labels = {region_code_column(levels[0]): codes, region_name_column(levels[0]): names}
         return cls(candidates=keys, levels=tuple(levels), fixed_levels=1,
                    unit_labels=labels, region_tables=region_tables,
@@ -437,6 +425,31 @@ class ElectionShape:
                    has_voters=has_voters, has_null=null_rate is not None,
                    has_blank=blank_rate is not None, name="simulated", election=election,
                    fit={"source": "synthetic"})
+
+
+def _layer_values(correlation: float | Sequence[float], n_random: int) -> np.ndarray:
+    """The turnout–share correlation of each layer (random levels, centre, table): one value
+    is the centres' (the others 0), or one value per layer."""
+    if np.ndim(correlation) == 0:
+        corr = np.zeros(n_random + 2)
+        corr[n_random] = float(correlation)  # type: ignore[arg-type]
+        return corr
+    corr = np.asarray(correlation, dtype=float)
+    if corr.shape != (n_random + 2,):
+        raise ValueError(f"correlation needs one value or {n_random + 2}")
+    return corr
+
+
+def _invented_election(keys: Sequence[str], candidate_names: Sequence[str] | None,
+                       levels: Sequence[str], n_tables: int) -> Election:
+    """The metadata of an invented election, saying so in its name and candidates'."""
+    names = tuple(candidate_names) if candidate_names is not None else tuple(
+        f"Candidate {k} (simulated)" for k in keys)
+    return Election(
+        id="simulated", name="Simulated election (not real data)",
+        date=pd.Timestamp("2000-01-01").date(), country="",
+        candidates=tuple(Candidate(k, nm) for k, nm in zip(keys, names, strict=True)),
+        region_levels=tuple(levels), tables=n_tables)
 
 
 # --------------------------------------------------------------------------------------------
