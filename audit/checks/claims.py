@@ -519,11 +519,11 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
     The offset :math:`\delta = W - t` is reported in votes.
 
     **Null.** Each freely varying count's position within its rounding cell is uniform and
-    independent of the others. This is what honest counting gives when the count's natural
-    spread is much wider than one cell (Gelman 2024; Tao 2024). When the counts partition
-    :math:`T` (every candidate listed and :math:`T` their sum), one count is forced by the
-    others and is left out: the largest, chosen without looking at any offset so that the
-    free counts keep their exact null distribution. Otherwise every count is free.
+    independent of the others. This is what honest counting gives when the count's natural spread is
+    much wider than one cell (Gelman 2024 [gelman2024]; Tao 2024 [tao2024]). When the counts
+    partition :math:`T` (every candidate listed and :math:`T` their sum), one count is forced by the
+    others and is left out: the largest, chosen without looking at any offset so that the free
+    counts keep their exact null distribution. Otherwise every count is free.
 
     The grid is the coarsest on which the announced value lies because an exact hit on a
     coarser grid is the rarer event: an honest "51.20" ends in 0 one time in ten, and sits on
@@ -541,13 +541,13 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
     Calibration: on simulated multinomial counts the p-value is uniform at its attainable
     levels (``tests/checks/test_claims.py``).
 
-    **What it cannot show.** The test was chosen after a striking pattern was seen; its p-value
-    does not account for that selection, nor for the many other patterns one could have
-    noticed (Tao 2024; Gelman 2024). Under the alternative "someone computed the counts from
-    chosen percentages" the pattern is near certain, so it is strong evidence that the
-    *bulletin's numbers* were not produced by counting, not evidence of who won. Counts
-    announced with a percentage the count itself produced are always consistent; the test
-    says nothing when the cell is narrower than a few votes (small totals).
+    **What it cannot show.** The test was chosen after a striking pattern was seen; its p-value does
+    not account for that selection, nor for the many other patterns one could have noticed (Tao 2024
+    [tao2024]; Gelman 2024 [gelman2024]). Under the alternative "someone computed the counts from
+    chosen percentages" the pattern is near certain, so it is strong evidence that the *bulletin's
+    numbers* were not produced by counting, not evidence of who won. Counts announced with a
+    percentage the count itself produced are always consistent; the test says nothing when the cell
+    is narrower than a few votes (small totals).
 
     Parameters
     ----------

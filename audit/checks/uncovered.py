@@ -3,17 +3,16 @@
 Two answers with different assumptions:
 
 * **Estimate (assumes the missing tables are missing at random within their state).** Each
-  state's uncovered tables are predicted from its covered tables: the expansion (mean per
-  table) estimator of each candidate's votes, stratified by state, with the model-based
-  prediction variance of a finite set of unobserved tables,
-  :math:`\\operatorname{Var}(\\hat Y_h - Y_h) = m_h s_h^2 (1 + m_h / n_h)` for :math:`n_h`
-  covered and :math:`m_h` uncovered tables (Valliant, Dorfman & Royall 2000, ch. 2;
-  Cochran 1977, §5A). National shares are ratio estimates whose variance is linearised on
-  the residuals :math:`y - \\hat p\\, v` (Cochran 1977, §6.3). Where the number of uncovered
-  tables per state is unknown (the authority published none), the tables missing inside
-  covered voting centres (gaps in the table numbers) are placed in their state and the rest
-  are spread over the states in proportion to their covered tables: an assumption the report
-  states.
+  state's uncovered tables are predicted from its covered tables: the expansion (mean per table)
+  estimator of each candidate's votes, stratified by state, with the model-based prediction variance
+  of a finite set of unobserved tables, :math:`\\operatorname{Var}(\\hat Y_h - Y_h) = m_h s_h^2 (1 +
+  m_h / n_h)` for :math:`n_h` covered and :math:`m_h` uncovered tables (Valliant, Dorfman & Royall
+  2000 [valliant2000], ch. 2; Cochran 1977 [cochran1977], §5A). National shares are ratio estimates
+  whose variance is linearised on the residuals :math:`y - \\hat p\\, v` (Cochran 1977
+  [cochran1977], §6.3). Where the number of uncovered tables per state is unknown (the authority
+  published none), the tables missing inside covered voting centres (gaps in the table numbers) are
+  placed in their state and the rest are spread over the states in proportion to their covered
+  tables: an assumption the report states.
 * **Bound (no assumption).** Whatever the uncovered tables hold, a candidate's national
   share lies between ``votes / (valid + R)`` and ``(votes + R) / (valid + R)``, with ``R`` the
   most registered voters those tables can have. If the leader on the sheets is ahead of the
@@ -21,9 +20,10 @@ Two answers with different assumptions:
 
 References
 ----------
-Cochran, W. G. (1977). *Sampling Techniques*, 3rd ed. Wiley.
-Valliant, R., Dorfman, A. H. & Royall, R. M. (2000). *Finite Population Sampling and
-Inference: A Prediction Approach*. Wiley.
+By key of the bibliography, :mod:`audit.references`, where the full entries are:
+
+- Cochran (1977) [cochran1977]
+- Valliant et al. (2000) [valliant2000]
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ where they are, that pair is drawn from a correlated logit-normal with the varia
 Beta layer it replaces (Venezuela 2024: -0.29 between centres of a parish).
 
 A chain of conditional beta-binomials is a generalised Dirichlet-multinomial (Connor &
-Mosimann 1969, doi:10.1080/01621459.1969.10500963): unlike a single Dirichlet it lets a small
+Mosimann 1969 [connor1969]): unlike a single Dirichlet it lets a small
 candidate vary less, relatively, than a large one, which real tally sheets require
 (Venezuela 2024: between centres of a parish the intraclass correlation of the two main
 candidates' shares is ~0.05, that of the third candidate ~0.002).
@@ -34,14 +34,14 @@ Fitting (:func:`fit_shape`)
 ---------------------------
 * **Robust to manipulated stations.** Stations whose logit turnout or logit share of the
   national leader, after removing a robust (Huber) trend in log station size, lies more than
-  ``outlier_z`` (default 5) robust z-scores from the median of their top-level region
-  (modified z of Iglewicz & Hoaglin 1993, ``0.6745 (x - median) / MAD``), and sheets with more
+  ``outlier_z`` (default 5) robust z-scores from the median of their top-level region (modified z of
+  Iglewicz & Hoaglin 1993 [iglewicz1993], ``0.6745 (x - median) / MAD``), and sheets with more
   ballots than registered voters, are left out of every estimate. This removes Klimek-style
-  *extreme* fraud (turnout and share near 100%, far beyond z = 5) and fabricated outliers
-  while keeping the genuine tails of clean data. Incremental fraud spread thinly over many
-  stations is not removed: it shifts the unit means and inflates the fitted dispersion, which
-  makes the fitted clean reference wider and so tends to make tests calibrated against it
-  conservative (less power) rather than anti-conservative.
+  *extreme* fraud (turnout and share near 100%, far beyond z = 5) and fabricated outliers while
+  keeping the genuine tails of clean data. Incremental fraud spread thinly over many stations is not
+  removed: it shifts the unit means and inflates the fitted dispersion, which makes the fitted clean
+  reference wider and so tends to make tests calibrated against it conservative (less power) rather
+  than anti-conservative.
 * **Means:** per mean-level unit and split, the ratio of sums over the retained stations,
   shrunk towards the parent unit by empirical Bayes (weight ``tau^2 / (tau^2 + v)``, with
   ``tau^2`` the between-unit variance and ``v`` the unit's sampling variance), so units with a
