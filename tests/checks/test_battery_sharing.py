@@ -168,7 +168,7 @@ def test_regions_integer_percentages_from_the_national_chances(
     the whole table's: its counts, chances, table and p-values are those of the test run on
     the region alone, its per-percent null band equal up to the order of the additions."""
     from audit.checks import turnout
-    from audit.forensics import NATIONAL, _regions, run_forensics
+    from audit.checks.forensics import NATIONAL, _regions, run_forensics
 
     election = simulate_clean(n_tables=4_000, n_regions=4, rng=21)
     with monkeypatch.context() as patch:  # the battery computes no scope on its own
