@@ -324,17 +324,24 @@ class _PairGroups:
             shape=(n_groups, pairs))
 
     def per_percent(self, part: slice, owner: np.ndarray, m: np.ndarray,
-                    mass: np.ndarray) -> np.ndarray:
+                    mass: np.ndarray, block: int = 4_096) -> np.ndarray:
         """``(n_groups, 2, 101)`` sums over each group's stations of the pairs ``part``:
-        the window masses ``mass`` at percent ``m`` of pair ``owner`` (within the part),
-        and ``mass (1 - mass)``."""
-        width = part.stop - part.start if part.stop is not None else 0
-        shape = (min(width, self.counts.shape[1] - part.start), 101)
+        the window masses ``mass`` at percent ``m`` of pair ``owner`` (within the part,
+        in increasing order), and ``mass (1 - mass)``; ``block`` pairs at a time (a dense
+        (pairs x percents) table of a few MB each)."""
         counts = self.counts[:, part]
-        out = np.empty((self.n_groups, 2, 101))
-        out[:, 0] = (counts @ sparse.csr_matrix((mass, (owner, m)), shape=shape)).toarray()
-        out[:, 1] = (counts @ sparse.csr_matrix((mass * (1 - mass), (owner, m)),
-                                                shape=shape)).toarray()
+        pairs = counts.shape[1]
+        ends = np.searchsorted(owner, np.arange(0, pairs + block, block))
+        out = np.zeros((self.n_groups, 2, 101))
+        for i, start in enumerate(range(0, pairs, block)):
+            size = min(block, pairs - start)
+            rows = slice(int(ends[i]), int(ends[i + 1]))
+            cell = (owner[rows] - start) * 101 + m[rows]  # one window per (pair, percent)
+            table = np.stack([np.bincount(cell, weights=w, minlength=size * 101)
+                              for w in (mass[rows], mass[rows] * (1 - mass[rows]))])
+            present = counts[:, start:start + size]  # sparse: a pair is in few groups
+            for j in range(2):
+                out[:, j] += present @ table[j].reshape(size, 101)
         return out
 
 
