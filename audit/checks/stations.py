@@ -307,6 +307,7 @@ def near_integer_by_group(n: np.ndarray, p: np.ndarray, num: int, den: int, *,
         per_pct += pct
         if by_group is not None and per_group is not None:
             per_group += by_group.per_percent(part, *windows)
+        del windows  # not kept alive while the next chunk is computed
     return chance[pair], per_pct, per_group
 
 

@@ -70,7 +70,7 @@ from audit.checks.stations import (
     stations,
     truncated_beta_binomial,
 )
-from audit.model import SheetTable
+from audit.model import SheetTable, vote_column
 
 #: ``progress(done, total)`` is called as Monte Carlo work advances (e.g. a CLI progress bar).
 Progress = Callable[[int, int], None]
@@ -419,7 +419,8 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
     num, den = frac.numerator, frac.denominator
     res_int = near_integer_percent(L, V, num, den)
     found = None if shared is None else _national_chances(
-        shared, st.candidate, share_of, min_registered, max_percent, num, den
+        shared, st.candidate, share_of, min_registered, max_percent, num, den,
+        (ok, V, L, N, B) if shared.region is None and shared.table is sheets else None
     ).scope(shared, ok)
     if found is None:
         a, res_by_pct = near_integer_probability(V, L / V, num, den, successes=L)
@@ -533,20 +534,25 @@ class _NationalChances:
 
 
 def _national_chances(shared: NationalDraws, candidate: str, share_of: str,
-                      min_registered: int, max_percent: float, num: int, den: int
-                      ) -> _NationalChances:
+                      min_registered: int, max_percent: float, num: int, den: int,
+                      counts: tuple[np.ndarray, ...] | None = None) -> _NationalChances:
     """:class:`_NationalChances` of ``candidate``, computed once per battery grouping
-    (``shared.memo``; the turnout half once for all candidates with the same stations)."""
+    (``shared.memo``; the turnout half once for all candidates with the same stations).
+    ``counts``: the whole table's ``(ok, V, L, N, B)`` when the caller has them (the
+    national scope), so that they are not computed twice."""
     key = ("turnout.integer_percentages", candidate, share_of, min_registered, max_percent,
            num, den)
     if key in shared.memo:
         return cast(_NationalChances, shared.memo[key])
-    table = shared.table
-    st = stations(table, candidate=candidate, share_of=share_of, need_registered=True)
-    ok, given, _, _ = _kobak_inclusion(table, st, min_registered, max_percent)
+    if counts is None:
+        table = shared.table
+        st = stations(table, candidate=candidate, share_of=share_of, need_registered=True)
+        ok, given, _, _ = _kobak_inclusion(table, st, min_registered, max_percent)
+        counts = (ok, st.base[ok].astype(np.int64), st.votes[ok].astype(np.int64),
+                  st.registered[ok].astype(np.int64), given[ok].astype(np.int64))
+        del st, given
+    ok, V, L, N, B = counts
     groups = shared.codes[ok]
-    V, L = st.base[ok].astype(np.int64), st.votes[ok].astype(np.int64)
-    N, B = st.registered[ok].astype(np.int64), given[ok].astype(np.int64)
     a, result_pct, result_regions = near_integer_by_group(
         V, L / V, num, den, successes=L, groups=groups, n_groups=shared.n_groups)
     turnout_key = ("turnout.integer_percentages.turnout", share_of, num, den, _digest(ok))
@@ -1114,21 +1120,26 @@ def _sobyanin_slopes(sheets: SheetTable, st: Stations
     ok &= st.registered > 0
     N = st.registered[ok]
     t = st.ballots[ok] / N
-    votes = sheets.votes[ok].astype(np.float64)
-    valid_total = votes.sum()
+
+    def votes(key: str) -> np.ndarray:  # one candidate's column at a time (no n x k copy)
+        return sheets.data[vote_column(key)].to_numpy(np.float64)[ok]
+
+    # whole numbers: their float sums are exact in any order
+    valid_total = sum(float(votes(key).sum()) for key in sheets.candidates)
     w = N / N.mean()
     tm = np.average(t, weights=w)
     dt = t - tm
     sxx = np.sum(w * dt**2)
     rows = []
     n = int(t.size)
-    for j, key in enumerate(sheets.candidates):
-        y = votes[:, j] / N
+    for key in sheets.candidates:
+        column = votes(key)
+        y = column / N
         b = float(np.sum(w * dt * (y - np.average(y, weights=w))) / sxx)
         a = np.average(y, weights=w) - b * tm
         resid = y - a - b * t
         se = math.sqrt(np.sum((w * dt * resid) ** 2) / sxx**2 * n / max(n - 2, 1))
-        share = float(votes[:, j].sum() / valid_total) if valid_total else math.nan
+        share = float(column.sum() / valid_total) if valid_total else math.nan
         rows.append({"candidate": key, "slope": b, "se": se, "share": share,
                      "slope_minus_share": b - share})
     return excluded, n, pd.DataFrame(rows)
