@@ -32,14 +32,26 @@ def as_generator(rng: RNGLike) -> np.random.Generator:
     """A Generator from any accepted ``rng`` value (a Generator is returned as is)."""
     if isinstance(rng, np.random.Generator):
         return rng
-    return np.random.default_rng(rng)
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError):
+        raise _invalid(rng) from None
+
+
+def _invalid(rng: object) -> TypeError:
+    """The error for an ``rng`` numpy does not accept, naming the parameter."""
+    return TypeError(f"rng= must be a non-negative integer seed, a numpy.random.Generator, "
+                     f"a numpy.random.SeedSequence or None, got {rng!r}")
 
 
 def spawn(rng: RNGLike, n: int) -> list[np.random.Generator]:
     """``n`` statistically independent child generators derived from ``rng``."""
     if isinstance(rng, np.random.Generator):
         return list(rng.spawn(n))
-    seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+    try:
+        seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+    except (TypeError, ValueError):
+        raise _invalid(rng) from None
     return [np.random.default_rng(s) for s in seq.spawn(n)]
 
 

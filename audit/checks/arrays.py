@@ -41,6 +41,7 @@ from audit._random import RNGLike
 from audit.checks import digits, fingerprints, turnout
 from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks.result import CheckResult
+from audit.checks.stations import TurnoutUnavailableError
 from audit.model import SheetTable, region_code_column, vote_column
 
 #: The key of the votes that are not the tested candidate's, in tables built from arrays.
@@ -55,19 +56,34 @@ ArrayLike = npt.ArrayLike
 def _counts(name: str, values: ArrayLike, n: int | None = None, *,
             nullable: bool = False) -> np.ndarray:
     """``values`` as a 1-D float array of non-negative whole numbers (NaN allowed where
-    ``nullable``), checked against the length ``n``."""
-    x = np.asarray(values, dtype=np.float64)
+    ``nullable``), checked against the length ``n``; errors name the parameter ``name``."""
+    try:
+        x = values.to_numpy(dtype=np.float64, na_value=np.nan) \
+            if isinstance(values, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)) \
+            else np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}= must hold numbers (counts per station), got "
+                         f"{_kind(values)}") from None
     if x.ndim != 1:
         raise ValueError(f"{name}= must be one-dimensional (one value per station), "
                          f"got shape {x.shape}")
     if n is not None and len(x) != n:
         raise ValueError(f"{name}= has {len(x)} values, expected {n} (one per station)")
-    finite = x[~np.isnan(x)]
-    if len(finite) < len(x) and not nullable:
-        raise ValueError(f"{name}= has missing values")
-    if np.any(finite < 0) or np.any(finite != np.round(finite)):
+    missing = np.isnan(x)
+    if missing.any() and not nullable:
+        count = int(missing.sum())
+        raise ValueError(f"{name}= has {count:,} missing value{'s' if count > 1 else ''} "
+                         "(NaN); drop those stations from every array")
+    finite = x[~missing]
+    if np.any(np.isinf(finite)) or np.any(finite < 0) or np.any(finite != np.round(finite)):
         raise ValueError(f"{name}= must hold non-negative whole numbers (counts)")
     return x
+
+
+def _kind(values: object) -> str:
+    """What ``values`` holds, for a message (its dtype, else its type)."""
+    dtype = getattr(values, "dtype", None)
+    return f"dtype {dtype}" if dtype is not None else type(values).__name__
 
 
 def _nullable(x: np.ndarray) -> Any:
@@ -106,17 +122,35 @@ def sheets_from_arrays(votes: ArrayLike, valid: ArrayLike | None = None, *,
     name
         The table's name.
     """
-    k = _counts("votes", votes)
+    return _table(votes, valid, registered=registered, voters=voters, regions=regions,
+                  centers=centers, candidate=candidate, name=name, names={})
+
+
+def _table(votes: ArrayLike, valid: ArrayLike | None, *, registered: ArrayLike | None,
+           voters: ArrayLike | None, regions: ArrayLike | None, centers: ArrayLike | None,
+           candidate: str, name: str, names: dict[str, str]) -> SheetTable:
+    """:func:`sheets_from_arrays`, its errors naming each array as the caller's function
+    names it (``names``: this function's parameter -> the caller's, e.g. ``votes`` ->
+    ``counts`` for the digit tests)."""
+    def said(parameter: str) -> str:
+        return names.get(parameter, parameter)
+
+    k = _counts(said("votes"), votes)
     n = len(k)
+    if n == 0:
+        raise ValueError(f"{said('votes')}= is empty: no station to test")
     if valid is not None:
-        total = _counts("valid", valid, n)
+        total = _counts(said("valid"), valid, n)
     elif voters is not None:
-        total = _counts("voters", voters, n)
+        total = _counts(said("voters"), voters, n)
     else:
-        raise ValueError("valid= (or voters=) is needed: the totals the votes are drawn from")
+        raise ValueError(names.get("missing", "valid= (or voters=) is needed: the totals "
+                                   "the votes are drawn from"))
     if np.any(k > total):
-        raise ValueError("votes= exceed the totals (valid= or voters=) at "
-                         f"{int(np.sum(k > total))} stations")
+        totals = said("valid") if valid is not None else said("voters")
+        raise ValueError(f"{said('votes')}= exceed {totals}= at "
+                         f"{int(np.sum(k > total)):,} stations (a count cannot exceed its "
+                         "total)")
     if not candidate or candidate == OTHERS:
         raise ValueError(f"candidate= must be a non-empty label other than {OTHERS!r}")
     data: dict[str, Any] = {}
@@ -137,7 +171,7 @@ def sheets_from_arrays(votes: ArrayLike, valid: ArrayLike | None = None, *,
         data["table_id"] = np.arange(1, n + 1).astype(str)
     for column, values in (("registered", registered), ("voters", voters)):
         if values is not None:
-            data[column] = _nullable(_counts(column, values, n, nullable=True))
+            data[column] = _nullable(_counts(said(column), values, n, nullable=True))
     if valid is not None and voters is not None:
         # ballots cast but not valid: the share of ballots counted (Kobak et al. 2016 [kobak2016])
         invalid = data["voters"].to_numpy(dtype=np.float64, na_value=np.nan) - total
@@ -151,25 +185,53 @@ def sheets_from_arrays(votes: ArrayLike, valid: ArrayLike | None = None, *,
                       name=name)
 
 
+#: Count columns a digit test may take for ``candidate=`` besides candidate keys.
+COUNT_COLUMNS: tuple[str, ...] = ("valid", "voters", "null", "blank", "registered")
+
+
 def _sheets(data: SheetTable | ArrayLike, valid: ArrayLike | None, *,
             registered: ArrayLike | None, voters: ArrayLike | None, regions: ArrayLike | None,
-            centers: ArrayLike | None, candidate: str | Sequence[str] | None
-            ) -> tuple[SheetTable, Any]:
-    """The table to test and the candidate to pass on: ``data`` itself when it is sheets,
-    else the table built from the arrays with the tested candidate's key."""
+            centers: ArrayLike | None, candidate: str | Sequence[str] | None,
+            names: dict[str, str], one_candidate: bool) -> tuple[SheetTable, Any]:
+    """The table to test and the candidate to pass on: ``data`` itself when it is sheets
+    (``candidate`` checked against them), else the table built from the arrays with the
+    tested candidate's key. ``names`` maps :func:`sheets_from_arrays`'s parameters to the
+    caller's, so that errors name what the user typed."""
     if isinstance(data, SheetTable):
-        given = [p for p, v in (("totals/voters", valid), ("registered", registered),
-                                ("regions", regions), ("centers", centers))
-                 if v is not None]
+        given = [names.get(p, p) for p, v in (
+            ("valid", valid), ("voters", voters), ("registered", registered),
+            ("regions", regions), ("centers", centers)) if v is not None]
         if given:
-            raise TypeError(f"with tally sheets, pass no arrays ({', '.join(given)}=): the "
+            raise TypeError(f"with tally sheets, pass no arrays ({'=, '.join(given)}=): the "
                             "sheets hold them; choose the candidate with candidate=")
+        _known(data, candidate, one_candidate)
         return data, candidate
     if candidate is not None and not isinstance(candidate, str):
-        raise TypeError("with arrays, candidate= is the label of the counts (a string)")
+        raise TypeError("with arrays, candidate= is the label of the counts (a string), "
+                        f"got {type(candidate).__name__}")
     label = candidate or "candidate"
-    return sheets_from_arrays(data, valid, registered=registered, voters=voters,
-                              regions=regions, centers=centers, candidate=label), label
+    return _table(data, valid, registered=registered, voters=voters, regions=regions,
+                  centers=centers, candidate=label, name="arrays", names=names), label
+
+
+def _known(sheets: SheetTable, candidate: str | Sequence[str] | None,
+           one_candidate: bool) -> None:
+    """Raise when ``candidate`` is not a key the test can take on ``sheets``."""
+    if candidate is None:
+        return
+    if isinstance(candidate, str):
+        keys = [candidate]
+    elif one_candidate:
+        raise TypeError(f"candidate= must be one candidate key (a string) for this test, "
+                        f"got {type(candidate).__name__}")
+    else:
+        keys = list(candidate)
+    extra = () if one_candidate else tuple(c for c in COUNT_COLUMNS if sheets.has(c))
+    unknown = [k for k in keys if k not in sheets.candidates and k not in extra]
+    if unknown:
+        raise ValueError(f"candidate={', '.join(map(repr, unknown))} is not on these sheets; "
+                         f"their candidates are {', '.join(sheets.candidates)}"
+                         + (f" (or a count: {', '.join(extra)})" if extra else ""))
 
 
 _DIGIT_PARAMETERS = """
@@ -182,6 +244,11 @@ _DIGIT_PARAMETERS = """
     candidate : str or list of str, optional
         With sheets, the candidate key(s) tested (default: the leader; a list pools them);
         with arrays, the label of the counts.
+    voters, registered : array_like, optional
+        Ballots cast and registered voters per station: the honest null predicts each
+        station's share from its size and turnout, so the p-value of arrays equals that of
+        the same stations' tally sheets only when these, ``regions`` and ``centers`` are
+        given as the sheets hold them.
     regions, centers : array_like, optional
         Region and polling-centre codes per station, for the honest null's groups.
     n_resamples : int, optional
@@ -230,13 +297,21 @@ def _public(impl: Callable[..., CheckResult], wrapper: Callable[..., CheckResult
     return wrapper
 
 
+#: How the digit tests name :func:`sheets_from_arrays`'s arrays.
+_DIGIT_NAMES = {"votes": "counts", "valid": "totals",
+                "missing": "totals= is needed: the totals the counts are drawn from (valid "
+                           "votes), one per station"}
+
+
 def _digit_face(impl: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
     def test(counts: SheetTable | ArrayLike, totals: ArrayLike | None = None, *,
+             voters: ArrayLike | None = None, registered: ArrayLike | None = None,
              candidate: str | Sequence[str] | None = None, regions: ArrayLike | None = None,
              centers: ArrayLike | None = None, n_resamples: int = DEFAULT_RESAMPLES,
              rng: RNGLike = None, **options: Any) -> CheckResult:
-        sheets, column = _sheets(counts, totals, registered=None, voters=None,
-                                 regions=regions, centers=centers, candidate=candidate)
+        sheets, column = _sheets(counts, totals, registered=registered, voters=voters,
+                                 regions=regions, centers=centers, candidate=candidate,
+                                 names=_DIGIT_NAMES, one_candidate=False)
         return impl(sheets, column, n_resamples=n_resamples, rng=rng,
                     **options).named(sheets.election)
     return _public(impl, test, _DIGIT_PARAMETERS)
@@ -250,11 +325,23 @@ def _station_face(impl: Callable[..., CheckResult], *,
              centers: ArrayLike | None = None, **options: Any) -> CheckResult:
         if monte_carlo:
             options.setdefault("n_resamples", DEFAULT_RESAMPLES)
+        arrays = not isinstance(votes, SheetTable)
+        names = {} if valid is not None else {
+            "valid": "voters", "missing": "voters= (or valid=) is needed: the totals the "
+                                          "votes are drawn from, one per station"}
         sheets, key = _sheets(votes, valid if valid is not None else voters,
-                              registered=registered,
-                              voters=None if isinstance(votes, SheetTable) else voters,
-                              regions=regions, centers=centers, candidate=candidate)
-        return impl(sheets, candidate=key, **options).named(sheets.election)
+                              registered=registered, voters=voters if arrays else None,
+                              regions=regions, centers=centers, candidate=candidate,
+                              names=names, one_candidate=True)
+        try:
+            result = impl(sheets, candidate=key, **options)
+        except TurnoutUnavailableError:
+            if arrays and registered is None:
+                raise ValueError("registered= is needed: this test uses turnout, the "
+                                 "ballots cast over the registered voters of each "
+                                 "station") from None
+            raise
+        return result.named(sheets.election)
     mc = (": ``n_resamples`` (default :data:`DEFAULT_RESAMPLES`), ``rng`` ..."
           if monte_carlo else "")
     return _public(impl, test, _STATION_PARAMETERS.format(mc=mc))

@@ -388,6 +388,52 @@ def scope_generator(seed: int | None, scope: str, family: str,
     return stream(seed, name)
 
 
+def battery_rng(seed: int | None, test: str, *, candidate: str | None = None,
+                scope: str = NATIONAL) -> np.random.Generator:
+    """The random generator :func:`run_forensics` gives ``test`` in ``scope``: passed as
+    ``rng=`` to the test's public function, it gives the battery's raw p-value.
+
+    >>> battery = run_forensics(sheets, seed=7)                          # doctest: +SKIP
+    >>> alone = second_digit_test(sheets, rng=battery_rng(7, "digits.second_digit"))
+    ... # doctest: +SKIP
+
+    Parameters
+    ----------
+    seed
+        The battery's seed (``seed=``; the command line's ``--seed``).
+    test
+        A registered check, e.g. ``"digits.second_digit"`` (the ``test`` of its result).
+    candidate
+        The candidate, for a check the battery runs per candidate (``per_candidate`` in the
+        registry: the corner test, integer percentages ...), which draws from a stream of
+        its own for each.
+    scope
+        ``"national"`` or a region, ``"<level>:<code>"`` (run the test on that region's
+        sheets).
+
+    Raises
+    ------
+    ValueError
+        For an unknown test, a per-candidate test without ``candidate``, or a regional
+        digit test: the battery's regions share the national redraws
+        (:class:`audit.checks._null.NationalDraws`), so a region's digit p-value comes from
+        the battery alone.
+    """
+    specs = {s.name: s for s in registered()}
+    if test not in specs:
+        raise ValueError(f"test={test!r} is not a registered check; see "
+                         "checks.registered() for their names")
+    spec = specs[test]
+    if spec.per_candidate and candidate is None:
+        raise ValueError(f"candidate= is needed: the battery runs {test} for each candidate "
+                         "tested, each from its own stream")
+    if spec.national_draws and scope != NATIONAL:
+        raise ValueError(f"scope={scope!r}: the battery's regional {test} results count the "
+                         "national redraws per region; no stream reproduces them alone")
+    return scope_generator(seed, scope, spec.family,
+                           candidate if spec.per_candidate else None)
+
+
 def candidates_to_test(sheets: SheetTable, *, min_share: float = CANDIDATE_SHARE,
                        declared_winner: str | None = None) -> tuple[str, ...]:
     """The candidates the per-candidate checks test, in order: the leader on the sheets,
@@ -488,6 +534,10 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
     -------
     ForensicsResult
     """
+    if not isinstance(sheets, SheetTable):
+        raise TypeError(f"sheets= must be tally sheets (a SheetTable), got "
+                        f"{type(sheets).__name__}: load them with audit.data.load_source, or "
+                        "build them from arrays with checks.sheets_from_arrays")
     if len(sheets) == 0:
         raise AuditError("no tally sheets to analyse")
     if n_resamples < 1:
@@ -605,5 +655,5 @@ def adjust_entries(entries: Sequence[Entry]) -> list[Entry]:
 
 
 __all__ = ["CANDIDATE_SHARE", "NATIONAL", "SCHEMA", "SCHEMA_VERSION", "Entry", "Finding",
-           "ForensicsResult", "Scope", "Skip", "Verdict", "adjust_entries",
+           "ForensicsResult", "Scope", "Skip", "Verdict", "adjust_entries", "battery_rng",
            "candidates_to_test", "run_forensics", "scope_generator", "verdict_of"]

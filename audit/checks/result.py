@@ -233,6 +233,13 @@ RESULT_COLUMNS: tuple[str, ...] = (
 def results_frame(results: Sequence[CheckResult]) -> pd.DataFrame:
     """One row per result with the shared fields (:data:`RESULT_COLUMNS`): a tidy summary
     table of several tests, pingouin style."""
+    if isinstance(results, CheckResult):
+        results = [results]
+    odd = [type(r).__name__ for r in results if not isinstance(r, CheckResult)]
+    if odd:
+        raise TypeError(f"results= must hold check results (CheckResult), got {odd[0]}"
+                        + (" (for a battery, pass [e.result for e in battery.entries] or "
+                           "call battery.results_frame())" if odd[0] == "Entry" else ""))
     return pd.DataFrame([{
         "test": r.test, "scope": r.scope, "candidate": r.candidate, "statistic": r.statistic,
         "z": r.z, "pvalue": r.pvalue, "pvalue_adjusted": r.pvalue_adjusted,

@@ -88,7 +88,7 @@ def test_arrays_label_the_candidate_and_default_redraws() -> None:
 def test_array_errors_name_parameters() -> None:
     with pytest.raises(ValueError, match=r"valid= \(or voters=\) is needed"):
         checks.sheets_from_arrays(VOTES)
-    with pytest.raises(ValueError, match=r"votes= exceed the totals"):
+    with pytest.raises(ValueError, match=r"counts= exceed totals="):
         checks.second_digit_test(VALID + 1, VALID)
     with pytest.raises(ValueError, match=r"registered= has 3 values, expected 400"):
         checks.integer_percentages(VOTES, VOTERS, REGISTERED[:3])
