@@ -30,6 +30,9 @@ family function: the statistics are the same as the command line's for the same 
 
 from __future__ import annotations
 
+import inspect
+import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -256,7 +259,8 @@ _DIGIT_PARAMETERS = """
     rng : int, Generator, SeedSequence or None, optional
         Seed or generator of the redraws.
     **options
-        Options of the family function (``null``, ``model``, ``min_count`` ...).
+        Options of the family function (``null``, ``model``, ``min_count`` ...: the other
+        parameters below).
 """
 
 _STATION_PARAMETERS = """
@@ -275,25 +279,71 @@ _STATION_PARAMETERS = """
     regions, centers : array_like, optional
         Region and polling-centre codes per station, for tests that group stations.
     **options
-        Options of the family function{mc}.
+        Options of the family function{mc} (the other parameters below).
 """
+
+
+#: Parameters of the family functions that the public faces take themselves (or that are
+#: the battery's own), left out of their "Other Parameters".
+_OWN_PARAMETERS = frozenset({"sheets", "column", "candidate", "shared"})
+
+_SECTION = re.compile(r"^([A-Z][A-Za-z ]+)\n-{3,}\n", re.MULTILINE)
+
+
+def _sections(doc: str) -> tuple[str, dict[str, str]]:
+    """A numpydoc docstring as (its extended summary, {section title: body}), dedented and
+    without the one-line summary."""
+    text = inspect.cleandoc(doc).partition("\n")[2].strip("\n") + "\n"
+    # an absolute value written |r| in plain text is an RST substitution: shown as code
+    text = re.sub(r"(?<![`|\w])\|(\w+)\|(?![`|\w])", r"``|\1|``", text)
+    heads = list(_SECTION.finditer(text))
+    intro = text[:heads[0].start()] if heads else text
+    bodies = {h.group(1): text[h.end():nxt.start() if nxt else len(text)].strip("\n")
+              for h, nxt in zip(heads, [*heads[1:], None], strict=False)}
+    return intro.strip("\n"), bodies
+
+
+def _other_parameters(body: str) -> str:
+    """The entries of a Parameters section but those the face takes itself."""
+    entries: list[list[str]] = []
+    for line in body.splitlines():
+        if line and not line[0].isspace():
+            entries.append([line])
+        elif entries:
+            entries[-1].append(line)
+    kept = [e for e in entries
+            if {n.strip() for n in e[0].split(":")[0].split(",")} - _OWN_PARAMETERS]
+    return "\n".join("\n".join(e) for e in kept)
 
 
 def _public(impl: Callable[..., CheckResult], wrapper: Callable[..., CheckResult],
             parameters: str) -> Callable[..., CheckResult]:
-    """``wrapper`` named and documented as the public face of ``impl``."""
+    """``wrapper`` named and documented as the public face of ``impl``: the face's own
+    parameters, then the family function's description, its other options, what it returns,
+    its notes and references (its examples stay with the family function, whose signature
+    they use)."""
     wrapper.__name__ = wrapper.__qualname__ = impl.__name__
     wrapper.__module__ = "audit.checks"
-    doc = (impl.__doc__ or impl.__name__).strip()
-    summary = doc.splitlines()[0]
-    wrapper.__doc__ = (
-        f"{summary}\n\n"
-        f"    The test on plain arrays (one value per station, see :mod:`audit.checks.arrays`)\n"
-        f"    or on tally sheets with ``candidate=``; the null, the statistic and the result\n"
-        f"    are those of the family function ``{impl.__module__}.{impl.__name__}``.\n"
-        f"{parameters}\n"
-        f"    Returns\n    -------\n    CheckResult\n"
-        f"        The family's result (see :class:`CheckResult`).\n")
+    doc = impl.__doc__ or impl.__name__
+    summary = inspect.cleandoc(doc).splitlines()[0]
+    intro, sections = _sections(doc)
+    returned = getattr(inspect.signature(impl).return_annotation, "__name__", None) or \
+        str(inspect.signature(impl).return_annotation)
+    parts = [intro,
+             "The test on plain arrays (one value per station, see :mod:`audit.checks.arrays`)\n"
+             "or on tally sheets with ``candidate=``; the null, the statistic and the result\n"
+             f"are those of the family function ``{impl.__module__}.{impl.__name__}``.",
+             inspect.cleandoc(parameters)]
+    other = _other_parameters(sections.get("Parameters", ""))
+    if other:
+        parts.append(f"Other Parameters\n----------------\n{other}")
+    parts.append("Returns\n-------\n" + sections.get(
+        "Returns", f"{returned}\n    The family's result (see :class:`CheckResult`)."))
+    parts += [f"{title}\n{'-' * len(title)}\n{sections[title]}"
+              for title in ("Notes", "References") if title in sections]
+    body = "\n\n".join(p for p in parts if p)
+    wrapper.__doc__ = summary + "\n\n" + textwrap.indent(body, "    ",
+                                                          lambda line: bool(line.strip()))
     return wrapper
 
 
@@ -342,7 +392,7 @@ def _station_face(impl: Callable[..., CheckResult], *,
                                  "station") from None
             raise
         return result.named(sheets.election)
-    mc = (": ``n_resamples`` (default :data:`DEFAULT_RESAMPLES`), ``rng`` ..."
+    mc = (": ``n_resamples`` (default :data:`DEFAULT_RESAMPLES`), ``rng``, ..."
           if monte_carlo else "")
     return _public(impl, test, _STATION_PARAMETERS.format(mc=mc))
 

@@ -173,3 +173,25 @@ def test_every_public_name_resolves() -> None:
     assert set(checks.__all__) <= set(dir(checks))
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         _ = checks.nonexistent  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(checks.TESTS))
+def test_help_shows_the_family_functions_method_options_and_references(name: str) -> None:
+    """``help(checks.<test>)`` is the family function's documentation with the public
+    signature: its description, its other options, what it returns, its notes and
+    references, in numpydoc sections (the API pages are built from it)."""
+    import inspect
+
+    public = checks.TESTS[name]
+    function = next(s.family_function()[0] for s in registered()
+                    if s.family_function()[0].__name__ == name)
+    doc = inspect.cleandoc(public.__doc__ or "")
+    family = inspect.cleandoc(function.__doc__ or "")
+    assert doc.splitlines()[0] == family.splitlines()[0]
+    for section in ("Parameters", "Returns", "Notes", "References"):
+        if section in ("Parameters", "Returns") or f"\n{section}\n---" in family:
+            assert f"\n{section}\n{'-' * len(section)}\n" in doc, section
+    assert "\n    sheets\n" not in doc  # the family's own first parameter is not the face's
+    if "\nParameters\n---" in family and "\n    share_of\n" in family:
+        assert "\nOther Parameters\n----------------\nshare_of\n" in doc
+    assert "\nExamples\n" not in doc  # they call the family function's signature
