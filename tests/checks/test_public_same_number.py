@@ -85,3 +85,29 @@ def test_digit_test_on_arrays_gives_the_sheets_pvalue(demo: SheetTable) -> None:
                                   centers=centers, n_resamples=99, rng=1)
     assert bare.statistic != pytest.approx(sheets.statistic, rel=1e-9)
     assert np.isfinite(bare.statistic)
+
+
+def test_the_command_line_json_gives_the_same_raw_pvalue(demo: SheetTable, capsys) -> None:
+    """``election-audit forensics demo --seed S --json`` and the library, test by test."""
+    import json
+
+    from audit.cli import main
+
+    with pytest.raises(SystemExit) as exit_code:
+        main(["forensics", "demo", "--seed", str(SEED), "--n-resamples", "99", "--by",
+              "province", "--check", "digits.last_digit", "--check", "fingerprints.corner",
+              "--json", "--no-progress"])
+    assert exit_code.value.code in (0, None)
+    results = json.loads(capsys.readouterr().out)["results"]
+    national = {(r["test"], r["candidate"]): r for r in results if r["scope"] == "national"}
+    digit = national["digits.last_digit", "B"]
+    alone = checks.last_digit_test(demo, candidate="B", n_resamples=99,
+                                   rng=checks.battery_rng(SEED, "digits.last_digit"))
+    assert digit["pvalue"] == alone.pvalue
+    corner = checks.corner_asymmetry(demo, candidate="A", n_resamples=99,
+                                     rng=checks.battery_rng(SEED, "fingerprints.corner",
+                                                            candidate="A"))
+    assert national["fingerprints.corner", "A"]["pvalue"] == corner.pvalue
+    # the adjusted p-value is the battery's (tests x candidates, adjust()); alone: None
+    assert corner.pvalue_adjusted is None
+    assert national["fingerprints.corner", "A"]["pvalue_adjusted"] >= corner.pvalue
