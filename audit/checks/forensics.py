@@ -40,6 +40,7 @@ The JSON schema of :meth:`ForensicsResult.to_dict` is documented in ``docs/json.
 from __future__ import annotations
 
 import dataclasses
+import html
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, BatteryOpti
 from audit.checks.multiple import NATIONAL, adjust
 from audit.checks.multiple import summary as policy_summary
 from audit.checks.registry import CheckSpec, registered
-from audit.checks.result import CheckResult, Evidence, Message
+from audit.checks.result import CheckResult, Evidence, Message, _short
 from audit.errors import AuditError
 from audit.model import SheetTable, region_code_column, region_name_column
 
@@ -299,6 +300,37 @@ class ForensicsResult:
         """The national verdict (:class:`Verdict`)."""
         return verdict_of(self.entries, alpha=self.alpha, candidates=self.candidates,
                           scopes=self.scopes)
+
+    def __repr__(self) -> str:
+        """One line: what ran and the verdict (the entries are in ``entries`` and
+        :meth:`results_frame`)."""
+        verdict = self.verdict()
+        return (f"ForensicsResult(sheets={self.sheets:,}, level={self.level!r}, "
+                f"scopes={len(self.scopes)}, candidates={self.candidates!r}, "
+                f"results={len(self.entries)}, skipped={len(self.skipped)}, "
+                f"seed={self.seed!r}, n_resamples={self.n_resamples}, "
+                f"flagged={verdict.flagged}, strongest={verdict.strongest.value!r})")
+
+    def _repr_html_(self) -> str:
+        """The battery in a notebook: the verdict, the national results by adjusted p-value
+        and the summary per scope."""
+        frame = self.results_frame()
+        national = frame[frame["scope"] == NATIONAL].sort_values(
+            ["pvalue_adjusted", "pvalue"], na_position="last", kind="stable")[
+            ["test", "candidate", "statistic", "z", "pvalue", "pvalue_adjusted",
+             "pvalue_method", "evidence"]]
+        parts = [f"<div><strong>ForensicsResult</strong>: {self.sheets:,} sheets, "
+                 f"{len(self.scopes)} scope{'s' if len(self.scopes) != 1 else ''}, "
+                 f"{len(self.entries):,} results, {len(self.skipped):,} skipped, seed "
+                 f"{html.escape(str(self.seed))}",
+                 f"<p>{html.escape(self.verdict().message.render('en'))}</p>",
+                 national.to_html(index=False, float_format=_short, border=0, na_rep="")]
+        if len(self.scopes) > 1:
+            parts.append("<details><summary>summary per scope</summary>"
+                         + self.summary().to_html(index=False, float_format=_short, border=0,
+                                                  na_rep="")
+                         + "</details>")
+        return "".join(parts) + "</div>"
 
     def results_frame(self) -> pd.DataFrame:
         """One row per result: scope, test, candidate, family, null, p-values (raw, adjusted,

@@ -195,3 +195,24 @@ def test_help_shows_the_family_functions_method_options_and_references(name: str
     if "\nParameters\n---" in family and "\n    share_of\n" in family:
         assert "\nOther Parameters\n----------------\nshare_of\n" in doc
     assert "\nExamples\n" not in doc  # they call the family function's signature
+
+
+def test_batteries_show_in_one_line_and_as_html(demo_observers: SheetTable) -> None:
+    """A battery in a notebook: one line for ``repr`` (not every entry, claim and table:
+    tens of thousands of characters before), the verdict and a table for ``_repr_html_``."""
+    battery = checks.run_forensics(demo_observers, by="province", seed=1, n_resamples=19,
+                                   progress=False, checks=["digits.last_digit"])
+    text = repr(battery)
+    assert "\n" not in text
+    assert len(text) < 250
+    assert text.startswith("ForensicsResult(sheets=1,600, level='province', scopes=")
+    assert f"results={len(battery.entries)}" in text
+    page = battery._repr_html_()
+    assert battery.verdict().message.render("en").split(":")[0] in page
+    assert page.count("<table") == 2  # national results, summary per scope
+    dispute = checks.audit_dispute("demo")
+    text = repr(dispute)
+    assert text == (f"DisputeResult(case='demo', claims={len(dispute.ledger)}, "
+                    f"sheets={len(dispute.sheets)}, results={len(dispute.results)}, "
+                    f"findings={len(dispute.findings())})")
+    assert "<li>" in dispute._repr_html_() or not dispute.findings()
