@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -216,3 +218,23 @@ def test_batteries_show_in_one_line_and_as_html(demo_observers: SheetTable) -> N
                     f"sheets={len(dispute.sheets)}, results={len(dispute.results)}, "
                     f"findings={len(dispute.findings())})")
     assert "<li>" in dispute._repr_html_() or not dispute.findings()
+
+
+def test_adjust_takes_the_calibration_from_the_registry() -> None:
+    """``checks.adjust(results)`` in a notebook: calibrated tests adjusted together with
+    Benjamini-Hochberg, textbook ones descriptive, as the battery does."""
+    second = checks.second_digit_test(VOTES, VALID, candidate="C1", n_resamples=49, rng=1)
+    textbook = checks.second_digit_test(VOTES, VALID, candidate="C1", null="textbook")
+    integer = checks.integer_percentages(VOTES, VOTERS, REGISTERED, valid=VALID,
+                                         candidate="C1")
+    adjusted = checks.adjust([second, textbook, integer])
+    assert adjusted == checks.adjust([second, textbook, integer], [True, False, True])
+    low, high = sorted([second.pvalue, integer.pvalue])
+    assert {adjusted[0].pvalue_adjusted, adjusted[2].pvalue_adjusted} == {
+        min(2 * low, high), high}  # BH over the two calibrated results
+    assert adjusted[1].pvalue_adjusted is None
+    assert adjusted[1].evidence is checks.Evidence.NOT_TESTED
+    mine = dataclasses.replace(second, test="mine.new_test")
+    with pytest.raises(ValueError, match=r"^calibrated= is needed: mine.new_test is not a "
+                                         "registered check"):
+        checks.adjust([mine])
