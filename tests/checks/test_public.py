@@ -238,3 +238,16 @@ def test_adjust_takes_the_calibration_from_the_registry() -> None:
     with pytest.raises(ValueError, match=r"^calibrated= is needed: mine.new_test is not a "
                                          "registered check"):
         checks.adjust([mine])
+
+
+def test_the_corner_test_draws_its_reflection_null(demo_observers: SheetTable) -> None:
+    """The flagship per-candidate test has a figure: its random reflections and the
+    observed ``U - L``, named by the candidate, in English and Spanish."""
+    res = checks.corner_asymmetry(demo_observers, candidate="A", n_resamples=199, rng=1)
+    [ax] = res.plot().axes
+    assert ax.get_title().startswith(f"Upper minus lower corner for A (simulated): "
+                                     f"+{res.statistic:.0f} stations")
+    assert [line.get_xdata()[0] for line in ax.get_lines()] == [res.statistic]
+    assert sum(p.get_height() for p in ax.patches) == len(res.null_distribution) == 199
+    [es] = res.plot(lang="es", candidate="Candidata A").axes
+    assert es.get_title().startswith("Esquina superior menos inferior para Candidata A")
