@@ -159,10 +159,15 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         """The result in a notebook: the shared fields, the sentence and the table's head."""
-        rows = [("test", self.test), ("scope", self.scope), ("candidate", self.candidate),
-                ("statistic", _short(self.statistic)), ("z", _short(self.z)),
-                ("p-value", _short(self.pvalue)),
-                ("adjusted p-value", _short(self.pvalue_adjusted)),
+        def short(value: float | None) -> str | None:
+            return None if value is None else _short(value)
+
+        who = self.candidate if self.candidate_name in (None, self.candidate) else \
+            f"{self.candidate_name} ({self.candidate})"
+        rows = [("test", self.test), ("scope", self.scope), ("candidate", who),
+                ("statistic", short(self.statistic)), ("z", short(self.z)),
+                ("p-value", short(self.pvalue)),
+                ("adjusted p-value", short(self.pvalue_adjusted)),
                 ("method", self.pvalue_method), ("evidence", self.evidence.value),
                 ("effect", f"{_short(self.effect)} {self.effect_unit}".strip()
                  if self.effect is not None else None),

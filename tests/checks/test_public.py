@@ -251,3 +251,15 @@ def test_the_corner_test_draws_its_reflection_null(demo_observers: SheetTable) -
     assert sum(p.get_height() for p in ax.patches) == len(res.null_distribution) == 199
     [es] = res.plot(lang="es", candidate="Candidata A").axes
     assert es.get_title().startswith("Esquina superior menos inferior para Candidata A")
+
+
+def test_result_html_leaves_out_what_is_not_there(demo_observers: SheetTable) -> None:
+    """No "None" rows (a p-value adjusted outside a battery, a z the test has not) and the
+    candidate by name and key."""
+    res = checks.fingerprint(demo_observers, candidate="A")
+    assert res.pvalue is None
+    assert res.pvalue_adjusted is None
+    page = res._repr_html_()
+    assert ">None<" not in page
+    assert "adjusted p-value" not in page
+    assert "<td style='text-align:left'>A (simulated) (A)</td>" in page
