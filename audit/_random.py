@@ -58,5 +58,7 @@ def spawn(rng: RNGLike, n: int) -> list[np.random.Generator]:
 def stream(seed: int | None, *names: str | int) -> np.random.Generator:
     """The generator named by ``names`` under ``seed``: the one recipe for per-scope,
     per-family streams (see the module docstring). ``seed`` None draws fresh entropy."""
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed= must be a non-negative integer or None, got {seed!r}")
     keys = tuple(n if isinstance(n, int) else zlib.crc32(n.encode()) for n in names)
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=keys))

@@ -574,6 +574,9 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
         raise AuditError("no tally sheets to analyse")
     if n_resamples < 1:
         raise AuditError("n_resamples= must be at least 1", parameters=("n_resamples",))
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise AuditError(f"seed= must be a non-negative integer or None, got {seed!r}",
+                         parameters=("seed",))
     if candidate is not None:
         candidates = [candidate, *(c for c in candidates or () if c != candidate)]
     if candidates:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from audit import checks
+from audit.errors import AuditError
 from audit.simulate import simulate_clean
 
 SHEETS = simulate_clean(n_tables=200, n_regions=2, rng=4)
@@ -52,6 +53,10 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
      TypeError, r"^rng= must be a non-negative integer seed"),
     ("battery on arrays", lambda: checks.run_forensics(VOTES),
      TypeError, r"^sheets= must be tally sheets \(a SheetTable\), got ndarray"),
+    ("battery negative seed", lambda: checks.run_forensics(SHEETS, seed=-3),
+     AuditError, r"^seed= must be a non-negative integer or None, got -3$"),
+    ("battery_rng negative seed", lambda: checks.battery_rng(-3, "digits.last_digit"),
+     ValueError, r"^seed= must be a non-negative integer or None, got -3$"),
     ("results_frame of numbers", lambda: checks.results_frame([0.1]),
      TypeError, r"^results= must hold check results \(CheckResult\), got float"),
 ]
@@ -66,3 +71,16 @@ def test_wrong_arguments_name_the_parameter(call: Callable[[], Any], error: type
     message = str(caught.value)
     assert "\n" not in message
     assert "--" not in message  # no command-line flag
+
+
+def test_a_negative_seed_on_the_command_line_is_one_line(capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    """``--seed -3`` was an internal error (numpy's SeedSequence rejects it)."""
+    from audit.cli import main
+
+    with pytest.raises(SystemExit) as exit_code:
+        main(["forensics", "demo", "--seed", "-3", "--check", "digits.last_digit"])
+    assert exit_code.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "internal error" not in err
+    assert err.endswith("Invalid value for '--seed': -3 is not in the range x>=0.")
