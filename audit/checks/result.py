@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -235,16 +235,28 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "pvalue_method", "evidence", "effect", "effect_unit", "n", "null", "sentence")
 
 
-def results_frame(results: Sequence[CheckResult]) -> pd.DataFrame:
+def results_frame(results: Sequence[CheckResult] | Any) -> pd.DataFrame:
     """One row per result with the shared fields (:data:`RESULT_COLUMNS`): a tidy summary
-    table of several tests, pingouin style."""
+    table of several tests, pingouin style.
+
+    ``results`` is a sequence of results, one result, or a battery's outcome: the results
+    of a :class:`~audit.checks.ForensicsResult` (its ``entries``; its own
+    :meth:`~audit.checks.ForensicsResult.results_frame` adds the regions and families) or of
+    a :class:`~audit.checks.DisputeResult`.
+    """
     if isinstance(results, CheckResult):
         results = [results]
+    elif hasattr(results, "entries"):  # a forensics battery
+        results = [e.result for e in results.entries]
+    elif hasattr(results, "results") and not isinstance(results, Sequence):  # a dispute
+        results = list(results.results)
+    if isinstance(results, (str, bytes)) or not isinstance(results, Iterable):
+        raise TypeError(f"results= must be check results (CheckResult), got "
+                        f"{type(results).__name__}")
+    results = list(results)
     odd = [type(r).__name__ for r in results if not isinstance(r, CheckResult)]
     if odd:
-        raise TypeError(f"results= must hold check results (CheckResult), got {odd[0]}"
-                        + (" (for a battery, pass [e.result for e in battery.entries] or "
-                           "call battery.results_frame())" if odd[0] == "Entry" else ""))
+        raise TypeError(f"results= must hold check results (CheckResult), got {odd[0]}")
     return pd.DataFrame([{
         "test": r.test, "scope": r.scope, "candidate": r.candidate, "statistic": r.statistic,
         "z": r.z, "pvalue": r.pvalue, "pvalue_adjusted": r.pvalue_adjusted,

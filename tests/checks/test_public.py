@@ -263,3 +263,14 @@ def test_result_html_leaves_out_what_is_not_there(demo_observers: SheetTable) ->
     assert ">None<" not in page
     assert "adjusted p-value" not in page
     assert "<td style='text-align:left'>A (simulated) (A)</td>" in page
+
+
+def test_results_frame_of_a_battery(demo_observers: SheetTable) -> None:
+    battery = checks.run_forensics(demo_observers, seed=1, n_resamples=19, progress=False,
+                                   checks=["digits.last_digit", "fingerprints.corner"])
+    frame = checks.results_frame(battery)
+    assert frame.equals(checks.results_frame([e.result for e in battery.entries]))
+    assert frame["test"].tolist() == ["digits.last_digit", "fingerprints.corner",
+                                      "fingerprints.corner"]
+    dispute = checks.audit_dispute("demo")
+    assert len(checks.results_frame(dispute)) == len(dispute.results)
