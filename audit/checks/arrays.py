@@ -6,7 +6,8 @@ station) in the manner of :mod:`scipy.stats`, or on a :class:`~audit.model.Sheet
 
 * digit tests take the tested counts and the station totals they are drawn from::
 
-      second_digit_test(counts, totals, *, n_resamples=999, rng=7)
+      second_digit_test(counts, totals, *, voters=None, registered=None,
+                        n_resamples=999, rng=7)
 
 * turnout and fingerprint tests take a candidate's votes, the ballots cast and the
   registered voters::
@@ -25,7 +26,11 @@ and ``rng`` (a seed, a ``numpy.random.Generator``, a ``SeedSequence`` or None). 
 options are passed through to the family function, documented there.
 
 The wrappers build a minimal table from the arrays (:func:`sheets_from_arrays`) and call the
-family function: the statistics are the same as the command line's for the same numbers.
+family function. The numbers are the tally sheets' when the arrays carry what the sheets do:
+the honest null of the digit tests predicts each station's share from its size and turnout
+and groups stations by region and polling centre, so give ``voters``, ``registered``,
+``regions`` and ``centers`` as the sheets hold them. The battery and the command line draw
+each test's redraws from a stream of their own: :func:`~audit.checks.battery_rng` gives it.
 """
 
 from __future__ import annotations
@@ -178,6 +183,10 @@ def _table(votes: ArrayLike, valid: ArrayLike | None, *, registered: ArrayLike |
     if valid is not None and voters is not None:
         # ballots cast but not valid: the share of ballots counted (Kobak et al. 2016 [kobak2016])
         invalid = data["voters"].to_numpy(dtype=np.float64, na_value=np.nan) - total
+        if np.any(invalid < 0):
+            raise ValueError(f"{said('valid')}= exceed {said('voters')}= at "
+                             f"{int(np.sum(invalid < 0)):,} stations (valid votes are "
+                             "ballots cast, so they cannot exceed them)")
         data["null"] = _nullable(np.where(invalid >= 0, invalid, np.nan))
     data["valid"] = total.astype(np.int64)
     data[vote_column(candidate)] = k.astype(np.int64)
