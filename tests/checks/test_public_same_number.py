@@ -111,3 +111,32 @@ def test_the_command_line_json_gives_the_same_raw_pvalue(demo: SheetTable, capsy
     # the adjusted p-value is the battery's (tests x candidates, adjust()); alone: None
     assert corner.pvalue_adjusted is None
     assert national["fingerprints.corner", "A"]["pvalue_adjusted"] >= corner.pvalue
+
+
+def test_every_national_result_of_the_battery_is_the_public_function_alone(
+        demo: SheetTable) -> None:
+    """Walks the registry: each national result of the battery is what the test's public
+    function gives alone with the registry's options, the battery's number of redraws and
+    ``battery_rng`` (the same statistic and raw p-value)."""
+    import inspect
+
+    battery = checks.run_forensics(demo, seed=SEED, n_resamples=19, n_refits=1,
+                                   progress=False)
+    specs = {s.name: s for s in checks.registered()}
+    national = [e.result for e in battery.entries if e.scope == "national"]
+    assert {r.test for r in national} == set(specs)
+    for result in national:
+        spec = specs[result.test]
+        function, options = spec.family_function()
+        parameters = inspect.signature(function).parameters
+        if "rng" in parameters:
+            options["rng"] = checks.battery_rng(
+                SEED, spec.name, candidate=result.candidate if spec.per_candidate else None)
+        if "n_resamples" in parameters:
+            options["n_resamples"] = 19
+        if "n_bootstrap" in parameters:  # the Klimek fit's refits (the battery's n_refits)
+            options["n_bootstrap"] = 1
+        alone = checks.TESTS[function.__name__](
+            demo, candidate=result.candidate or battery.candidate, **options)
+        assert (alone.test, alone.statistic, alone.pvalue) == (
+            result.test, result.statistic, result.pvalue), result.test
