@@ -60,6 +60,9 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
      AuditError, r"^seed= must be a non-negative integer or None, got -3$"),
     ("battery_rng negative seed", lambda: checks.battery_rng(-3, "digits.last_digit"),
      ValueError, r"^seed= must be a non-negative integer or None, got -3$"),
+    ("registered, unknown family", lambda: checks.registered(family="turnuot"),
+     ValueError, r"^family='turnuot' is not a family of registered checks; known: digits, "
+                 r"fingerprints, turnout$"),
     ("results_frame of a number", lambda: checks.results_frame(0.1),
      TypeError, r"^results= must be check results \(CheckResult\), got float$"),
     ("results_frame of numbers", lambda: checks.results_frame([0.1]),
