@@ -566,17 +566,7 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
     -------
     ForensicsResult
     """
-    if not isinstance(sheets, SheetTable):
-        raise TypeError(f"sheets= must be tally sheets (a SheetTable), got "
-                        f"{type(sheets).__name__}: load them with audit.data.load_source, or "
-                        "build them from arrays with checks.sheets_from_arrays")
-    if len(sheets) == 0:
-        raise AuditError("no tally sheets to analyse")
-    if n_resamples < 1:
-        raise AuditError("n_resamples= must be at least 1", parameters=("n_resamples",))
-    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise AuditError(f"seed= must be a non-negative integer or None, got {seed!r}",
-                         parameters=("seed",))
+    _check_arguments(sheets, seed=seed, n_resamples=n_resamples)
     if candidate is not None:
         candidates = [candidate, *(c for c in candidates or () if c != candidate)]
     if candidates:
@@ -640,6 +630,21 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                            declared_winner=declared, alpha=alpha, sheets=len(sheets),
                            scopes=tuple(s for s, _ in scopes), entries=tuple(adjust_entries(raw)),
                            skipped=tuple(skipped), provenance=tuple(sheets.provenance))
+
+
+def _check_arguments(sheets: object, *, seed: object, n_resamples: int) -> None:
+    """Raise, naming the parameter, for arguments the battery cannot run with."""
+    if not isinstance(sheets, SheetTable):
+        raise TypeError(f"sheets= must be tally sheets (a SheetTable), got "
+                        f"{type(sheets).__name__}: load them with audit.data.load_source, or "
+                        "build them from arrays with checks.sheets_from_arrays")
+    if len(sheets) == 0:
+        raise AuditError("no tally sheets to analyse")
+    if n_resamples < 1:
+        raise AuditError("n_resamples= must be at least 1", parameters=("n_resamples",))
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise AuditError(f"seed= must be a non-negative integer or None, got {seed!r}",
+                         parameters=("seed",))
 
 
 def _national_draws(sheets: SheetTable, regions: Sequence[tuple[Scope, np.ndarray]]

@@ -119,7 +119,9 @@ def adjust(results: Sequence[CheckResult],
 
 def _registered_calibration(results: Sequence[CheckResult]) -> list[bool]:
     """Whether each result's check is registered as calibrated."""
-    from audit.checks.registry import registered  # the registry loads every family
+    # read when asked: the registry loads every family (the claims' checks, which adjust
+    # their own results, must not load the battery)
+    from audit.checks.registry import registered
 
     specs = {s.name: s.calibrated for s in registered()}
     odd = [r for r in results if not isinstance(r, CheckResult)]
