@@ -42,12 +42,16 @@ def ingest(files: tuple[Path, ...], mapping: str | None, join_file: Path | None,
       election-audit ingest RESULTADOS_2024_CSV_V2.csv --join RESULTADOS_2024_CSV_V1.csv --json
       election-audit ingest actas.csv --mapping actas.toml -o out/
     """
+    from audit.ingest.digest import hash_in_background
+
+    digests = hash_in_background(files)  # while pandas is imported, on the other core
     from audit.ingest import read_sheets
     from audit.ingest.output import output_paths, write_ingest_outputs
 
     if output:
         guard_output(output_paths(output), inputs=[*files, join_file, mapping], force=force)
-    result = read_sheets(list(files), profile=mapping, join=join_file, join_on=join_on)
+    result = read_sheets(list(files), profile=mapping, join=join_file, join_on=join_on,
+                         digests=digests)
     written = write_ingest_outputs(result, output) if output else []
     if as_json:
         payload = result.to_dict()

@@ -218,7 +218,8 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
                 join: str | Path | Sequence[str | Path] | None = None,
                 join_on: Sequence[str] = KEY_COLUMNS,
                 join_columns: Sequence[str] | None = None,
-                join_profile: str | Path | Profile | None = None) -> IngestResult:
+                join_profile: str | Path | Profile | None = None,
+                digests: Mapping[Path, Future[str]] | None = None) -> IngestResult:
     """Read, map and validate tally sheets from one or more files.
 
     Parameters
@@ -235,6 +236,9 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
         Another file whose canonical columns (default: those the main file lacks) are copied
         onto the main rows matched on ``join_on`` (canonical key names). Unmatched rows on
         both sides are reported in :attr:`IngestResult.join`.
+    digests
+        SHA-256 digests of input files already being computed (keyed by the path as given;
+        see :func:`audit.ingest.digest.hash_in_background`); other files are hashed here.
 
     Returns
     -------
@@ -264,12 +268,13 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
     # Each file is hashed in a second thread (hashlib releases the GIL) once it has been
     # parsed: pandas parses large files on several threads, the mapping after it on one.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        digests: list[Future[str]] = []
+        pending: list[Future[str]] = []
         for raw in raws:
             source = label if len(raws) == 1 else f"{label}/{raw.path.name}"
 
             def start_hash(path: Path = raw.path) -> None:
-                digests.append(pool.submit(sha256_file, path))
+                known = (digests or {}).get(path)
+                pending.append(known if known is not None else pool.submit(sha256_file, path))
 
             canon, issues, exact = _canonicalise(raw, prof, elec, source, cap=cap,
                                                  after_read=start_hash,
@@ -277,7 +282,7 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
             frames.append((canon, issues))
             prefix = f"{raw.path.name}: " if len(raws) > 1 else ""
             notes += [prefix + note for note in raw.notes]
-        for raw, digest, (canon_i, _) in zip(raws, digests, frames, strict=True):
+        for raw, digest, (canon_i, _) in zip(raws, pending, frames, strict=True):
             provenance.append(Provenance(
                 path=raw.path.name, sha256=digest.result(), bytes=raw.path.stat().st_size,
                 rows_read=len(canon_i), profile=prof.name, encoding=raw.encoding,

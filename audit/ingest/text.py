@@ -55,6 +55,8 @@ def arrow_text(series: pd.Series) -> ArrowText:
         arr = pa.array(text.array)
     if arr.type != _TEXT:
         arr = pc.cast(arr, _TEXT)
+    if _few_values(series) and _already_trimmed(arr):  # names: the parser's own strings
+        return arr
     trimmed = pc.utf8_trim_whitespace(arr)
     blank = pc.equal(trimmed, "")
     if not pc.any(blank).as_py():
@@ -63,13 +65,24 @@ def arrow_text(series: pd.Series) -> ArrowText:
 
 
 def _few_values(series: pd.Series, sample: int = 4096) -> bool:
-    """Whether a long integer column has few distinct values (judged on an even sample):
-    then converting its distinct values and gathering is faster than converting every row."""
+    """Whether a long column has few distinct values (judged on an even sample of about
+    ``sample`` rows: fewer than half of them distinct): then working on its distinct values
+    and gathering is faster than working on every row."""
     n = len(series)
     if n < 8 * sample:
         return False
-    picked = series.to_numpy()[:: n // sample]
-    return len(np.unique(picked)) * 4 < len(picked)
+    picked = pd.unique(series.iloc[:: n // sample])
+    return len(picked) * 2 < sample
+
+
+def _already_trimmed(arr: ArrowText) -> bool:
+    """Whether no value has blanks at either end and none is empty (then the column is its
+    own trimmed text, with no copy). Decided on the distinct values: meant for columns with
+    few of them (:func:`_few_values`)."""
+    distinct = pc.unique(arr)
+    trimmed = pc.utf8_trim_whitespace(distinct)
+    return bool(pc.all(pc.equal(trimmed, distinct)).as_py() is not False
+                and not pc.any(pc.equal(distinct, "")).as_py())
 
 
 def _join_codes(parts: list[ArrowText], sep: str) -> ArrowText | None:
