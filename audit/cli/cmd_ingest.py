@@ -46,13 +46,18 @@ def ingest(files: tuple[Path, ...], mapping: str | None, join_file: Path | None,
 
     digests = hash_in_background(files)  # while pandas is imported, on the other core
     from audit.ingest import read_sheets
-    from audit.ingest.output import output_paths, write_ingest_outputs
 
-    if output:
+    if output:  # (the writers import pyarrow.parquet: only when asked to write)
+        from audit.ingest.output import output_paths
+
         guard_output(output_paths(output), inputs=[*files, join_file, mapping], force=force)
     result = read_sheets(list(files), profile=mapping, join=join_file, join_on=join_on,
                          digests=digests)
-    written = write_ingest_outputs(result, output) if output else []
+    written: list[Path] = []
+    if output:
+        from audit.ingest.output import write_ingest_outputs
+
+        written = write_ingest_outputs(result, output)
     if as_json:
         payload = result.to_dict()
         payload["outputs"] = [str(p) for p in written]

@@ -50,7 +50,7 @@ from audit.ingest.profiles import (
     resolve_header,
 )
 from audit.ingest.readers import RawFile, open_file
-from audit.ingest.text import apply_rule, arrow_text, integer_key, needs_text, to_series
+from audit.ingest.text import apply_rule, arrow_text, integer_key, to_series
 from audit.model import (
     COUNT_COLUMNS,
     KEY_COLUMNS,
@@ -554,7 +554,6 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
         if as_text:
             text = raw.read(as_text, as_text=as_text)
             text_cache = {c: text[c].set_axis(index) for c in as_text}
-    text_of: dict[str, Any] = {}  # source column -> its Arrow text, shared by the rules
 
     empty = _all_missing(frame)
     ragged = np.zeros(n, dtype=bool)
@@ -567,12 +566,15 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                              _fmt("line {line}: the row is empty", pd.RangeIndex(len(rows)),
                                   line=lines.iloc[rows].reset_index(drop=True))))
 
-    # Keys and regions (text): converted by Arrow kernels, which release the GIL, in worker
-    # threads while the counts are parsed here.
+    # Keys and regions (text): built by Arrow kernels, which release the GIL, in worker
+    # threads while the counts are parsed here; one task per canonical column, with no
+    # barrier between them (a source column shared by two rules is converted once, or at
+    # worst twice at the same time: the cache holds the same text either way).
     pool = ThreadPoolExecutor(max_workers=2) if n >= _PARALLEL_ROWS else None
     text_rules = _text_rules(prof)
-    sources = sorted({c for _, rule in text_rules for c in needs_text(rule, frame, cols)})
-    converting = {c: _submit(pool, arrow_text, frame[cols[c]]) for c in sources}
+    text_of: dict[str, Any] = {}  # source column -> its Arrow text, shared by the rules
+    built = {name: _submit(pool, apply_rule, text_rule, frame, cols, text_of)
+             for name, text_rule in text_rules}
     key_position = len(issues)
 
     # Counts: every count parsed first, so that a row stating none gets one reason, not many.
@@ -614,9 +616,6 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
         issues = [kept for issue in issues if (kept := _drop_rows(issue, excluded)) is not None]
     issues += excl_issues
 
-    text_of.update({c: _result(f) for c, f in converting.items()})
-    built = {name: _submit(pool, apply_rule, text_rule, frame, cols, text_of)
-             for name, text_rule in text_rules}
     texts = {name: _result(f) for name, f in built.items()}
     if pool is not None:
         pool.shutdown()

@@ -171,14 +171,6 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
     return series
 
 
-def needs_text(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str]) -> list[str]:
-    """Source columns whose full text :func:`apply_rule` will ask for (integer columns of a
-    long join are combined as numbers and never converted in full)."""
-    if rule.op == "join" and len(frame) >= 32768:
-        return [c for c in rule.sources if frame[cols[c]].dtype != np.int64]
-    return list(rule.sources)
-
-
 def to_series(values: ArrowText, index: pd.Index) -> pd.Series:
     """An Arrow string array as a pandas ``string`` Series (missing values as ``pd.NA``)."""
     return pd.Series(pd.arrays.ArrowStringArray(values), index=index, copy=False)
