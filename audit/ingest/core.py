@@ -860,7 +860,7 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
             if not known:
                 continue
             codes = canon[region_code_column(region.level)]
-            unknown = (~codes.isin(known) & codes.notna()).to_numpy()
+            unknown = _not_in(codes, known)
             if unknown.any():
                 rows = np.flatnonzero(unknown & ~empty)
                 shown = codes.iloc[rows].reset_index(drop=True)
@@ -870,6 +870,15 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
                     line=lines.iloc[rows].reset_index(drop=True), level=region.level,
                     column=region.code.display, value=shown)))
     return issues
+
+
+def _not_in(codes: pd.Series, known: set[str]) -> np.ndarray:
+    """Rows whose code is stated and not in ``known`` (Arrow's hash lookup on Arrow text)."""
+    if not isinstance(codes.array, pd.arrays.ArrowStringArray):
+        return (~codes.isin(known) & codes.notna()).to_numpy()
+    found = pc.is_in(pa.array(codes.array, type=pa.large_string()),
+                     value_set=pa.array(sorted(known), type=pa.large_string()))
+    return ~pc.fill_null(found, True).to_numpy(zero_copy_only=False)
 
 
 def _duplicates(canon: pd.DataFrame, bad: np.ndarray,

@@ -41,6 +41,8 @@ def arrow_text(series: pd.Series) -> ArrowText:
             series = series.astype("Int64")
             dtype = series.dtype
     if pd.api.types.is_integer_dtype(dtype):
+        if dtype == np.int64 and (spelled := _small_range_text(series.to_numpy())) is not None:
+            return spelled
         if not isinstance(dtype, pd.api.extensions.ExtensionDtype) and _few_values(series):
             encoded = pc.dictionary_encode(pa.array(series.to_numpy()))
             return pc.take(pc.cast(encoded.dictionary, _TEXT), encoded.indices)
@@ -62,6 +64,20 @@ def arrow_text(series: pd.Series) -> ArrowText:
     if not pc.any(blank).as_py():
         return trimmed
     return pc.if_else(blank, pa.scalar(None, _TEXT), trimmed)
+
+
+def _small_range_text(values: np.ndarray) -> ArrowText | None:
+    """Integers spelled by gathering from the spellings of their range, when the range is
+    small next to the column (codes of tables, regions, parishes): None otherwise."""
+    n = len(values)
+    if n < 32768:
+        return None
+    low, high = int(values.min()), int(values.max())
+    if high - low >= max(1024, n // 8):
+        return None
+    labels = pc.cast(pa.array(np.arange(low, high + 1, dtype=np.int64)), _TEXT)
+    offsets = values - low
+    return pc.take(labels, pa.array(offsets.astype(np.int32, copy=False)))
 
 
 def _few_values(series: pd.Series, sample: int = 4096) -> bool:
@@ -91,6 +107,9 @@ def _join_codes(parts: list[ArrowText], sep: str) -> ArrowText | None:
     Codes numbered within their parent (state 13, municipality 5 -> ``13.5``) repeat a
     lot: the strings are built once per distinct combination and gathered.
     """
+    ranged = _join_small_ranges(parts, sep)
+    if ranged is not None:
+        return ranged
     encoded = []
     radix = 1
     for part in parts:
@@ -116,6 +135,32 @@ def _join_codes(parts: list[ArrowText], sep: str) -> ArrowText | None:
         keys = keys // size
     joined = pc.binary_join_element_wise(*reversed(pieces), pa.scalar(sep, _TEXT))
     return pc.take(joined, combos.indices)
+
+
+def _join_small_ranges(parts: list[ArrowText], sep: str) -> ArrowText | None:
+    """Join integer columns whose ranges multiply to a small number (a state 1-24 and a
+    municipality 1-19): every combination of the ranges is spelled once and gathered by its
+    position; None when the parts are not such integers."""
+    if not parts or not all(pa.types.is_int64(p.type) and not p.null_count for p in parts):
+        return None
+    arrays = [p.to_numpy() for p in parts]
+    n = len(arrays[0])
+    lows = [int(a.min()) for a in arrays]
+    spans = [int(a.max()) - low + 1 for a, low in zip(arrays, lows, strict=True)]
+    if int(np.prod(spans, dtype=object)) > max(1024, n // 8):
+        return None
+    position = np.zeros(n, dtype=np.int64)
+    for a, low, span in zip(arrays, lows, spans, strict=True):
+        position *= span
+        position += a - low  # (in [0, span): no overflow near the ends of int64)
+    combos = np.arange(int(np.prod(spans)), dtype=np.int64)
+    pieces = []
+    for low, span in zip(reversed(lows), reversed(spans), strict=True):
+        labels = pc.cast(pa.array(np.arange(low, low + span, dtype=np.int64)), _TEXT)
+        pieces.append(pc.take(labels, pa.array(combos % span)))
+        combos //= span
+    joined = pc.binary_join_element_wise(*reversed(pieces), pa.scalar(sep, _TEXT))
+    return pc.take(joined, pa.array(position))
 
 
 def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
