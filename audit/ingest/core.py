@@ -826,8 +826,8 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
     if "valid" in prof.columns:  # (else valid is the candidates' sum by construction)
         votes = [canon[vote_column(k)].to_numpy() for k in prof.candidates]
         if all(v.dtype == np.int64 for v in votes):
-            cand_sum = votes[0].copy()
-            for v in votes[1:]:
+            cand_sum = votes[0] + votes[1] if len(votes) > 1 else votes[0].copy()
+            for v in votes[2:]:
                 cand_sum += v
         else:
             cand_sum = _row_sum(canon, [vote_column(k) for k in prof.candidates])
@@ -836,8 +836,14 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
             sum=cand_sum)
     others = [canon[c].to_numpy() for c in ("null", "blank") if c in canon]
     exact = valid.dtype == np.int64 and all(p.dtype == np.int64 for p in others)
-    stated = valid.copy() if exact else valid.astype(np.float64)  # missing parts count 0
-    for part in others:
+    rest = others  # added to valid: the ballots stated on the sheet (missing parts count 0)
+    if not exact:
+        stated = valid.astype(np.float64)
+    elif others:
+        stated, rest = valid + others[0], others[1:]
+    else:
+        stated = valid.copy()
+    for part in rest:
         np.add(stated, np.nan_to_num(part) if part.dtype.kind == "f" else part, out=stated)
     if "voters" in canon:
         voters = canon["voters"].to_numpy()
@@ -966,7 +972,7 @@ def _duplicated(codes: list[np.ndarray]) -> np.ndarray:
         combined = combined * span
         combined += part
         combined -= lo
-    index = pd.Index(combined)
+    index = pd.Index(combined, copy=False)
     if index.is_unique:
         return np.zeros(len(combined), dtype=bool)
     return index.duplicated(keep=False)
