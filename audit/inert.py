@@ -127,7 +127,8 @@ def _quote_prefixed(frame: pd.DataFrame, prefixed: dict[str, np.ndarray],
         chosen = text.iloc[where]
         fields += (quote + chosen.str.replace(quote, quote * 2, regex=False) + quote).tolist()
         numbers = np.arange(len(fields) - len(where), len(fields)).astype(str)
-        text.iloc[where] = [f"{marker}{k}{marker}" for k in numbers]
+        text.iloc[where] = pd.Series([f"{marker}{k}{marker}" for k in numbers], dtype="string",
+                                     index=chosen.index)
         out[column] = text
     rendered = out.to_csv(None, **options)
     pattern = re.escape(marker) + r"(\d+)" + re.escape(marker)
