@@ -57,8 +57,8 @@ def arrow_text(series: pd.Series) -> ArrowText:
         arr = pa.array(text.array)
     if arr.type != _TEXT:
         arr = pc.cast(arr, _TEXT)
-    if _few_values(series) and _already_trimmed(arr):  # names: the parser's own strings
-        return arr
+    if _ends_are_visible_ascii(arr) or (_few_values(series) and _already_trimmed(arr)):
+        return arr  # names: the parser's own strings, no copy
     trimmed = pc.utf8_trim_whitespace(arr)
     blank = pc.equal(trimmed, "")
     if not pc.any(blank).as_py():
@@ -89,6 +89,32 @@ def _few_values(series: pd.Series, sample: int = 4096) -> bool:
         return False
     picked = pd.unique(series.iloc[:: n // sample])
     return len(picked) * 2 < sample
+
+
+def _ends_are_visible_ascii(arr: ArrowText) -> bool:
+    """Whether every stated value starts and ends with a visible ASCII character (so no
+    trimming can change it and it is not empty), read off the first and last byte of each
+    value in Arrow's buffers: one gather, no strings built. A value starting or ending with
+    anything else (a blank, or any non-ASCII letter) answers False: the caller then trims."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets_buf, data_buf = chunk.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[chunk.offset:
+                                                               chunk.offset + len(chunk) + 1]
+        stated = chunk.is_valid().to_numpy(zero_copy_only=False) if chunk.null_count \
+            else slice(None)
+        starts, ends = offsets[:-1][stated], offsets[1:][stated]
+        if not len(starts):
+            continue
+        if (ends <= starts).any():  # an empty value
+            return False
+        data = np.frombuffer(data_buf, dtype=np.uint8)
+        for edge in (data[starts], data[ends - 1]):
+            if ((edge <= 0x20) | (edge >= 0x7F)).any():
+                return False
+    return True
 
 
 def _already_trimmed(arr: ArrowText) -> bool:
