@@ -76,8 +76,14 @@ def _small_range_text(values: np.ndarray) -> ArrowText | None:
     if high - low >= max(1024, n // 8):
         return None
     labels = pc.cast(pa.array(np.arange(low, high + 1, dtype=np.int64)), _TEXT)
-    offsets = values - low
-    return pc.take(labels, pa.array(offsets.astype(np.int32, copy=False)))
+    return pc.take(labels, pa.array(_positions(values, low)))
+
+
+def _positions(values: np.ndarray, low: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``values - low`` as int32, for values within 2**31 above ``low``: computed in 32-bit
+    arithmetic (wrapping is exact modulo 2**32, and the true difference is smaller), so no
+    64-bit temporary is made."""
+    return np.subtract(values, np.int64(low), out=out, dtype=np.int32, casting="unsafe")
 
 
 def _few_values(series: pd.Series, sample: int = 4096) -> bool:
@@ -175,10 +181,11 @@ def _join_small_ranges(parts: list[ArrowText], sep: str) -> ArrowText | None:
     spans = [int(a.max()) - low + 1 for a, low in zip(arrays, lows, strict=True)]
     if int(np.prod(spans, dtype=object)) > max(1024, n // 8):
         return None
-    position = np.zeros(n, dtype=np.int64)
+    position = np.zeros(n, dtype=np.int32)  # (the product of the spans is below n)
+    part = np.empty(n, dtype=np.int32)
     for a, low, span in zip(arrays, lows, spans, strict=True):
         position *= span
-        position += a - low  # (in [0, span): no overflow near the ends of int64)
+        position += _positions(a, low, out=part)
     combos = np.arange(int(np.prod(spans)), dtype=np.int64)
     pieces = []
     for low, span in zip(reversed(lows), reversed(spans), strict=True):
