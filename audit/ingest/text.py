@@ -214,6 +214,7 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
     if rule.op == "const":
         out: ArrowText = pa.array(np.full(n, rule.const, dtype=object), type=_TEXT)
         return to_series(out, frame.index)
+    filled = None  # a zero-filled copy built at once from integers
     if rule.op == "join":
         joined = None
         if n >= 32768:  # through distinct combinations; integer columns need no text first
@@ -224,7 +225,8 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
                                           pa.scalar(rule.sep, _TEXT)) \
             if joined is None else joined
     else:
-        out = text(rule.sources[0])
+        filled = _zero_filled_integers(rule, frame[cols[rule.sources[0]]])
+        out = text(rule.sources[0]) if filled is None else filled
     if rule.split is not None:
         pieces = pc.split_pattern(out, rule.split)
         start, stop = rule.part if isinstance(rule.part, tuple) else \
@@ -236,7 +238,7 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
     if rule.lstrip is not None:
         stripped = pc.utf8_ltrim(out, characters=rule.lstrip)
         out = pc.if_else(pc.equal(stripped, ""), rule.lstrip[:1], stripped)
-    if rule.zfill is not None:
+    if rule.zfill is not None and filled is None:
         signed = pc.any(pc.starts_with(out, "-")).as_py() or \
             pc.any(pc.starts_with(out, "+")).as_py()
         if signed:  # keep the sign first, as str.zfill does
@@ -247,6 +249,38 @@ def apply_rule(rule: ColumnRule, frame: pd.DataFrame, cols: Mapping[str, str],
     if rule.replace is not None:  # a regular expression (Python syntax), applied last
         series = series.str.replace(rule.replace[0], rule.replace[1], regex=True)
     return series
+
+
+def _zero_filled_integers(rule: ColumnRule, series: pd.Series) -> ArrowText | None:
+    """A ``zfill`` copy of an integer column whose values all have at most ``zfill`` digits
+    (a centre code 10101001 -> "010101001"), written digit by digit into one fixed-width
+    buffer; None when the rule or the values ask for the general path."""
+    width = rule.zfill
+    if width is None or not 0 < width <= 18 or rule.op != "copy" or rule.split is not None \
+            or rule.slice is not None or rule.lstrip is not None \
+            or series.dtype != np.int64 or len(series) < 32768:
+        return None
+    values = series.to_numpy()
+    if int(values.min()) < 0 or int(values.max()) >= 10**width:
+        return None
+    return _fixed_width_digits(values, width)
+
+
+def _fixed_width_digits(values: np.ndarray, width: int) -> ArrowText:
+    """Non-negative integers below ``10**width`` as ``width``-digit strings (leading zeros),
+    built from their digits in 32-bit arithmetic where the values allow it."""
+    n = len(values)
+    work = values.astype(np.uint32 if int(values.max()) < 2**32 else np.uint64)
+    digit = np.empty_like(work)
+    chars = np.empty((n, width), dtype=np.uint8)
+    for position in range(width - 1, -1, -1):
+        np.remainder(work, 10, out=digit)
+        chars[:, position] = digit
+        np.floor_divide(work, 10, out=work)
+    chars += ord("0")
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    return pa.Array.from_buffers(_TEXT, n, [None, pa.py_buffer(offsets),
+                                            pa.py_buffer(chars)])
 
 
 def to_series(values: ArrowText, index: pd.Index) -> pd.Series:

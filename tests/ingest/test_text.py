@@ -127,3 +127,17 @@ def test_text_fast_paths_equal_a_full_trim(cells: list[str | None], cut: int,
     series = pd.Series(pd.arrays.ArrowStringArray(arrow))
     assert pd.Series(arrow_text(series)).astype(object).where(
         lambda s: s.notna(), None).tolist() == _trimmed_reference(series)
+
+
+@pytest.mark.parametrize("width", [1, 3, 9, 12])
+def test_zero_filled_integer_codes_match_str_zfill(width: int) -> None:
+    """A zero-filled copy of an integer column (built digit by digit when every value fits
+    the width) equals Python's ``str(v).zfill(width)``, 0 and the widest value included; a
+    value wider than the width keeps all its digits."""
+    rng = np.random.default_rng(width)
+    top = 10**width
+    values = np.concatenate([[0, top - 1], rng.integers(0, top, N)])
+    for column in (values, np.append(values, top * 7 + 3)):
+        frame = pd.DataFrame({"c": column})
+        got = apply_rule(ColumnRule(op="copy", sources=("c",), zfill=width), frame, {"c": "c"})
+        assert values_of(got) == [str(v).zfill(width) for v in column.tolist()]
