@@ -271,11 +271,9 @@ def _fixed_width_digits(values: np.ndarray, width: int) -> ArrowText:
     built from their digits in 32-bit arithmetic where the values allow it."""
     n = len(values)
     work = values.astype(np.uint32 if int(values.max()) < 2**32 else np.uint64)
-    digit = np.empty_like(work)
-    chars = np.empty((n, width), dtype=np.uint8)
-    for position in range(width - 1, -1, -1):
-        np.remainder(work, 10, out=digit)
-        chars[:, position] = digit
+    chars = np.empty((n, width), dtype=np.uint8)  # the only other buffers: fresh memory
+    for position in range(width - 1, -1, -1):  # is what costs most here
+        np.remainder(work, 10, out=chars[:, position], casting="unsafe")
         np.floor_divide(work, 10, out=work)
     chars += ord("0")
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
