@@ -537,8 +537,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
         raise InputFileError(f"{raw.path} has a header line but no rows of data")
     index = pd.RangeIndex(n)
     frame.index = index
-    first = raw.first_line()  # (one array: no temporary of n integers)
-    lines = pd.Series(np.arange(first, first + n, dtype=np.int64), index=index)
+    first_line = raw.first_line()  # (one array: no temporary of n integers)
+    lines = pd.Series(np.arange(first_line, first_line + n, dtype=np.int64), index=index)
     canon: dict[str, Any] = {}  # text and meta columns, turned into a frame once
     issues: list[_Issue] = []
     text_cache: dict[str, pd.Series] = {}
