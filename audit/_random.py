@@ -13,7 +13,7 @@ the CRC-32 of its UTF-8. A stream depends only on the seed and its names, so add
 family, a region or a simulation never changes another's numbers, and workers get the same
 numbers whatever the order they run in. The forensics battery (and the report, which runs
 it) names a stream by the path ``scope NUL family [NUL candidate]``
-(:func:`audit.forensics.scope_generator`); calibration by the simulation's number and its
+(:func:`audit.checks.forensics.scope_generator`); calibration by the simulation's number and its
 step, e.g. ``(j, "clean", "digits")`` (:meth:`audit.simulate.calibrate.Calibration.seed_for`);
 a report section by its family (:meth:`audit.report.context.ReportContext.rng`).
 """

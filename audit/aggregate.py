@@ -46,6 +46,7 @@ from audit.model import (
     SheetTable,
     region_code_column,
     region_keys,
+    sum_by_region,
     vote_column,
 )
 
@@ -62,7 +63,8 @@ def aggregate_sheets(sheets: SheetTable, level: str | None = None) -> pd.DataFra
     """Sum tally sheets by region at ``level`` (``None``: one national row).
 
     Returns the columns of the module docstring, regions in natural code order. Vectorised:
-    one groupby, no loop over tables.
+    one groupby (:func:`audit.model.sum_by_region`, as :meth:`SheetTable.aggregate`), no
+    loop over tables.
     """
     df = sheets.data
     if level is not None and level not in sheets.levels:
@@ -75,7 +77,6 @@ def aggregate_sheets(sheets: SheetTable, level: str | None = None) -> pd.DataFra
     ballots = sheets.ballots()
     work = pd.DataFrame({
         "region_code": codes.to_numpy(dtype=object), "region_name": names.to_numpy(dtype=object),
-        "tables": np.ones(n, dtype=np.int64),
         "registered_tables": known.astype(np.int64),
         "registered": np.where(known, registered, 0.0),
         "max_registered": registered,
@@ -89,27 +90,15 @@ def aggregate_sheets(sheets: SheetTable, level: str | None = None) -> pd.DataFra
     for j, key in enumerate(sheets.candidates):
         work[vote_column(key)] = votes[:, j]
         work[f"max_{vote_column(key)}"] = votes[:, j]
-    sums = ["tables", "registered_tables", "registered", "ballots_without_registered",
-            "ballots", "valid", *optional, *(vote_column(k) for k in sheets.candidates)]
+    sums = ["registered_tables", "registered", "ballots_without_registered", "ballots",
+            "valid", *optional, *(vote_column(k) for k in sheets.candidates)]
     maxes = ["max_registered", *(f"max_{vote_column(k)}" for k in sheets.candidates)]
-    grouped = work.groupby("region_code", sort=False)
-    out = grouped[sums].sum(min_count=1)
-    out[maxes] = grouped[maxes].max()
-    out.insert(0, "region_name", grouped["region_name"].first())
-    out = out.reset_index()
-    order = ["region_code", "region_name", "tables", "registered_tables", "registered",
-             "max_registered", "ballots_without_registered", "ballots", "valid", *optional,
-             *(vote_column(k) for k in sheets.candidates),
-             *(f"max_{vote_column(k)}" for k in sheets.candidates)]
-    out = out[order]
-    for col in order[2:]:
-        out[col] = out[col].round().astype("Int64")
-    numeric = pd.Series(pd.to_numeric(out["region_code"], errors="coerce"))
-    if numeric.notna().all():
-        out = out.iloc[np.argsort(numeric.to_numpy(dtype=float), kind="stable")]
-    else:
-        out = out.sort_values("region_code", kind="stable")
-    return out.reset_index(drop=True)
+    out = sum_by_region(work, sums, maxes)
+    out["tables"] = out["tables"].astype("Int64")
+    return out[["region_code", "region_name", "tables", "registered_tables", "registered",
+                "max_registered", "ballots_without_registered", "ballots", "valid", *optional,
+                *(vote_column(k) for k in sheets.candidates),
+                *(f"max_{vote_column(k)}" for k in sheets.candidates)]]
 
 
 def write_aggregates(frame: pd.DataFrame, path: str | Path, meta: Mapping[str, Any]) -> Path:

@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from audit.errors import AuditWarning, MetadataError, shown
+from audit.ledger import ClaimLedger, headline, load_ledger
 from audit.model import Election
 from audit.resources import datasets_dir
 
@@ -473,10 +474,16 @@ def copy_case(name_or_path: str | Path, dest: str | Path) -> list[Path]:
     return written
 
 
+def load_case_claims(case: str | Path) -> tuple[Case, ClaimLedger]:
+    """The case (bundled name or folder) and its validated ledger (empty if it has none)."""
+    c = load_case(case)
+    if c.claims_path is None:
+        return c, ClaimLedger(election_id=c.election.id, claims=())
+    return c, load_ledger(c.claims_path, election=c.election)
+
+
 def case_summary(case: Case) -> dict[str, Any]:
     """What ``cases show`` prints: sources, candidate keys, region levels, claims."""
-    from audit.claims import headline, load_ledger
-
     e = case.election
     claims: list[dict[str, Any]] = []
     if case.claims_path is not None:

@@ -22,6 +22,7 @@ A field without a type is inserted as text.
 from __future__ import annotations
 
 import math
+import re
 import string
 import sys
 from collections.abc import Mapping
@@ -123,8 +124,19 @@ def render(message_id: str, params: Mapping[str, Any] | None = None, lang: str =
     except KeyError:
         raise KeyError(f"message {message_id!r} is missing from the {lang!r} catalogue") from None
     text = _Formatter(lang).vformat(template, (), dict(params or {}))
+    if lang == "es":
+        text = _contract_articles(text)
     # An underflowed p-value renders as "< 1.0 × 10⁻³⁰⁰": "p = < x" reads as "p < x".
     return text.replace("= <", "<")
+
+
+_ES_CONTRACTION = re.compile(r"\b([Dd]e|[Aa]) el\b")
+
+
+def _contract_articles(text: str) -> str:
+    """Spanish contracts "de el" and "a el" to "del" and "al" ("las actas de el CNE" reads
+    "las actas del CNE"); a capital "El" starts a proper name ("de El Salvador") and stays."""
+    return _ES_CONTRACTION.sub(r"\1l", text)
 
 
 def template_fields(template: str) -> set[str]:

@@ -436,16 +436,13 @@ class SheetTable:
         keys, names = region_keys(df, level, self.levels)
         frame = pd.concat([keys.rename("region_code"), names.rename("region_name"),
                            df[counts + votes].astype("float64")], axis=1)
-        grouped = frame.groupby("region_code", sort=False, dropna=False)
-        out = grouped[counts + votes].sum(min_count=1)
-        out.insert(0, "tables", grouped.size())
-        out.insert(1, "region_name", grouped["region_name"].first())
-        if "registered" in df:
-            out["registered_tables"] = grouped["registered"].count()
-        out = out.reset_index()
-        for col in [*counts, *votes]:
-            out[col] = out[col].round().astype("Int64")
-        return out.iloc[natural_order(out["region_code"])].reset_index(drop=True)
+        stated = ["registered_tables"] if "registered" in df else []
+        if stated:
+            frame["registered_tables"] = df["registered"].notna().astype("float64")
+        out = sum_by_region(frame, [*counts, *votes, *stated])
+        if stated:
+            out["registered_tables"] = out["registered_tables"].astype("int64")
+        return out
 
     def subset(self, mask: np.ndarray | pd.Series, *, name: str | None = None) -> SheetTable:
         """The sheets selected by a boolean mask, as a new table with the same metadata (its
@@ -463,6 +460,27 @@ def candidate_label(key: str, *elections: Election | None) -> str:
         if election is not None and key in election.candidate_keys:
             return election.label(key)
     return key
+
+
+def sum_by_region(frame: pd.DataFrame, sums: Sequence[str], maxes: Sequence[str] = ()
+                  ) -> pd.DataFrame:
+    """Per-region totals of a per-table ``frame`` with columns ``region_code``,
+    ``region_name`` and counts: one row per region code in :func:`natural_order`, with
+    ``tables`` (rows), ``region_name``, the sums of ``sums`` (missing values skipped; a region
+    where all are missing stays missing) and the largest of ``maxes``, as whole numbers.
+
+    The one way tally sheets are summed by region (:meth:`SheetTable.aggregate`,
+    :func:`audit.aggregate.aggregate_sheets`)."""
+    grouped = frame.groupby("region_code", sort=False, dropna=False)
+    out = grouped[list(sums)].sum(min_count=1)
+    if maxes:
+        out[list(maxes)] = grouped[list(maxes)].max()
+    out.insert(0, "tables", grouped.size())
+    out.insert(1, "region_name", grouped["region_name"].first())
+    out = out.reset_index()
+    for col in [*sums, *maxes]:
+        out[col] = out[col].round().astype("Int64")
+    return out.iloc[natural_order(out["region_code"])].reset_index(drop=True)
 
 
 def natural_order(codes: Iterable[Any]) -> np.ndarray:

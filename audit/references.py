@@ -2,8 +2,9 @@
 
 Each entry has a key (first author, year, a letter where one author has two works in a year),
 its authors, year, title, where it appeared and its DOI where it has one. The report's method
-notes render their reference lists from here with :func:`cite`; docstrings cite by author and
-year, and the key names the entry (``Mebane (2008)`` is :data:`BIBLIOGRAPHY` ``["mebane2008"]``).
+notes render their reference lists from here with :func:`cite`; docstrings cite by author,
+year and key, ``Mebane (2008) [mebane2008]``, and print no full entry; the documentation
+renders every entry once (:func:`bibliography_markdown`, ``docs/bibliography.md``).
 
 Two works by Mebane are cited and are not to be confused: the second-digit (2BL) test
 (``mebane2008``, the Brookings chapter) and the fraud-probabilities paper that discusses the
@@ -33,9 +34,19 @@ class Reference:
 
 
 _ENTRIES: tuple[Reference, ...] = (
+    Reference("aslam2008", "Aslam, J. A., Popa, R. A. & Rivest, R. L.", 2008,
+              "On auditing elections when precincts have different sizes",
+              "USENIX/ACCURATE Electronic Voting Technology Workshop (EVT '08)"),
     Reference("beber2012", "Beber, B. & Scacco, A.", 2012,
               "What the numbers say: a digit-based test for election fraud",
               "Political Analysis 20(2), 211–234", "10.1093/pan/mps003"),
+    Reference("benjamini1995", "Benjamini, Y. & Hochberg, Y.", 1995,
+              "Controlling the false discovery rate: a practical and powerful approach to "
+              "multiple testing", "Journal of the Royal Statistical Society B 57(1), 289–300",
+              "10.1111/j.2517-6161.1995.tb02031.x"),
+    Reference("benjamini2001", "Benjamini, Y. & Yekutieli, D.", 2001,
+              "The control of the false discovery rate in multiple testing under dependency",
+              "Annals of Statistics 29(4), 1165–1188", "10.1214/aos/1013699998"),
     Reference("besag1991", "Besag, J. & Clifford, P.", 1991, "Sequential Monte Carlo p-values",
               "Biometrika 78(2), 301–304", "10.1093/biomet/78.2.301"),
     Reference("borghesi2012", "Borghesi, C., Raimbault, J.-C. & Bouchaud, J.-P.", 2012,
@@ -45,11 +56,25 @@ _ENTRIES: tuple[Reference, ...] = (
     Reference("canay2017", "Canay, I. A., Romano, J. P. & Shaikh, A. M.", 2017,
               "Randomization tests under an approximate symmetry assumption",
               "Econometrica 85(3), 1013–1030", "10.3982/ECTA13081"),
+    Reference("clopper1934", "Clopper, C. J. & Pearson, E. S.", 1934,
+              "The use of confidence or fiducial limits illustrated in the case of the "
+              "binomial", "Biometrika 26(4), 404–413", "10.1093/biomet/26.4.404"),
     Reference("cochran1977", "Cochran, W. G.", 1977, "Sampling Techniques, 3rd ed",
               "Wiley (§5A, §6.3)"),
+    Reference("connor1969", "Connor, R. J. & Mosimann, J. E.", 1969,
+              "Concepts of independence for proportions with a generalization of the "
+              "Dirichlet distribution", "Journal of the American Statistical Association "
+              "64(325), 194–206", "10.1080/01621459.1969.10500963"),
+    Reference("cordero2006", "Cordero, A., Wagner, D. & Dill, D.", 2006,
+              "The role of dice in election audits – extended abstract",
+              "IAVoSS Workshop on Trustworthy Elections (WOTE 2006)"),
     Reference("deckert2011", "Deckert, J., Myagkov, M. & Ordeshook, P. C.", 2011,
               "Benford's law and the detection of election fraud",
               "Political Analysis 19(3), 245–268", "10.1093/pan/mpr014"),
+    Reference("estok2002", "Estok, M., Nevitte, N. & Cowan, G.", 2002,
+              "The Quick Count and Election Observation: An NDI Handbook for Civic "
+              "Organizations and Political Parties",
+              "National Democratic Institute for International Affairs, Washington, DC"),
     Reference("gelman2024", "Gelman, A.", 2024,
               "Suspicious data pattern in recent Venezuelan election",
               "Statistical Modeling, Causal Inference, and Social Science (blog), 31 July 2024"),
@@ -82,6 +107,11 @@ _ENTRIES: tuple[Reference, ...] = (
     Reference("lindeman2012", "Lindeman, M. & Stark, P. B.", 2012,
               "A gentle introduction to risk-limiting audits",
               "IEEE Security & Privacy 10(5), 42–49", "10.1109/MSP.2012.56"),
+    Reference("lindeman2012b", "Lindeman, M., Stark, P. B. & Yates, V. S.", 2012,
+              "BRAVO: ballot-polling risk-limiting audits to verify outcomes",
+              "USENIX EVT/WOTE '12"),
+    Reference("lohr2010", "Lohr, S. L.", 2010, "Sampling: Design and Analysis, 2nd ed",
+              "Brooks/Cole, Boston"),
     Reference("lugannani1980", "Lugannani, R. & Rice, S.", 1980,
               "Saddle point approximation for the distribution of the sum of independent "
               "random variables", "Advances in Applied Probability 12(2), 475–490",
@@ -110,11 +140,24 @@ _ENTRIES: tuple[Reference, ...] = (
     Reference("rozenas2017", "Rozenas, A.", 2017,
               "Detecting election fraud from irregularities in vote-share distributions",
               "Political Analysis 25(1), 41–56", "10.1017/pan.2016.9"),
+    Reference("stark2008", "Stark, P. B.", 2008, "Conservative statistical post-election audits",
+              "Annals of Applied Statistics 2(2), 550–581", "10.1214/08-AOAS161"),
+    Reference("stark2009", "Stark, P. B.", 2009,
+              "Risk-limiting postelection audits: conservative P-values from common "
+              "probability inequalities", "IEEE Transactions on Information Forensics and "
+              "Security 4(4), 1005–1014", "10.1109/TIFS.2009.2034190"),
+    Reference("stark2010", "Stark, P. B.", 2010,
+              "Super-simple simultaneous single-ballot risk-limiting audits",
+              "USENIX EVT/WOTE '10"),
     Reference("tao2024", "Tao, T.", 2024,
               "What are the odds, II: the Venezuelan presidential election",
               "What's new (blog), 2 August 2024"),
     Reference("valliant2000", "Valliant, R., Dorfman, A. H. & Royall, R. M.", 2000,
               "Finite Population Sampling and Inference: A Prediction Approach", "Wiley"),
+    Reference("yekutieli2008", "Yekutieli, D.", 2008,
+              "Hierarchical false discovery rate-controlling methodology",
+              "Journal of the American Statistical Association 103(481), 309–316",
+              "10.1198/016214507000001373"),
 )
 
 #: Key -> entry, for every work the project cites.
@@ -130,4 +173,17 @@ def cite(*keys: str) -> tuple[str, ...]:
     return tuple(BIBLIOGRAPHY[k].citation() for k in keys)
 
 
-__all__ = ["BIBLIOGRAPHY", "Reference", "cite"]
+def bibliography_markdown() -> str:
+    """The bibliography as the Markdown page of the documentation (``docs/bibliography.md``):
+    every entry once, by key, the way docstrings cite it (``Klimek et al. (2012)
+    [klimek2012]``)."""
+    lines = ["# Bibliography", "",
+             "Every work the checks, their docstrings and the report cite, once. Docstrings cite "
+             "a work by author, year and key (`Klimek et al. (2012) [klimek2012]`); the report's "
+             "method notes print the full entries. Generated from `audit/references.py` "
+             "(`tests/test_references.py` checks that this page is current).", ""]
+    lines += [f"- **[{r.key}]** {r.citation()}" for r in _ENTRIES]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["BIBLIOGRAPHY", "Reference", "bibliography_markdown", "cite"]

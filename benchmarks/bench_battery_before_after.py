@@ -2,7 +2,7 @@
 
 Issue 15 changed how the battery computes its p-values (exact and saddlepoint tails,
 sequential Monte Carlo that stops early where p is clearly large) and what it runs (the
-candidates that matter). This script times :func:`audit.forensics.run_forensics` with its
+candidates that matter). This script times :func:`audit.checks.forensics.run_forensics` with its
 default options (every registered check, nationally and per top-level region, seed 1) in two
 source trees — this checkout and an older one, by default the commit before issue 15
 (:data:`BEFORE`), checked out for the run as a temporary ``git worktree`` outside the
@@ -57,7 +57,7 @@ DATA = Path(os.environ.get("ELECTION_AUDIT_DATA", ROOT.parent / "shared" / "data
 RUNNER = r"""
 import json, resource, sys, time
 import pandas as pd
-from audit.forensics import run_forensics
+from audit.checks.forensics import run_forensics
 from audit.model import SheetTable
 kind, path, by = sys.argv[1], sys.argv[2], sys.argv[3]
 if kind == "russia":

@@ -21,9 +21,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from audit.checks import BatteryOptions, DrawCache
 from audit.checks import digits as D
-from audit.checks._cache import DrawCache
-from audit.checks._options import BatteryOptions
 from audit.checks.registry import registered
 from audit.model import SheetTable
 from audit.simulate import simulate_clean

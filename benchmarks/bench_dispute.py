@@ -12,7 +12,7 @@ import time
 
 from audit.aggregate import aggregate_sheets, summarise
 from audit.checks.claims import check_against_sheets, check_successive
-from audit.claims import parse_claim
+from audit.ledger import parse_claim
 from audit.model import Election
 from audit.simulate import simulate_clean
 

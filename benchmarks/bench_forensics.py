@@ -1,7 +1,7 @@
 """Speed of the forensics battery (issue 4: a national table in seconds).
 
 Run: ``python benchmarks/bench_forensics.py [N_RESAMPLES]`` (default 999, the battery's).
-Prints wall-clock and CPU seconds of :func:`audit.forensics.run_forensics` with every
+Prints wall-clock and CPU seconds of :func:`audit.checks.forensics.run_forensics` with every
 registered check, nationally and per top-level region:
 
 * Venezuela 2024, the opposition's V1 sheets (24,532 tables, 24 states), read with the real
@@ -25,13 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from audit._json import dumps
-from audit.checks import registry
-from audit.checks._options import BatteryOptions
+from audit.checks import BatteryOptions, registry
+from audit.checks.forensics import run_forensics
 from audit.checks.registry import Runner
 from audit.checks.result import CheckResult
 from audit.data import load_source
 from audit.errors import DataUnavailableError
-from audit.forensics import run_forensics
 from audit.model import SheetTable
 from audit.simulate import simulate_clean
 

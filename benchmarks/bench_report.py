@@ -73,23 +73,23 @@ def main(argv: list[str]) -> None:
                   f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
         from audit.cases import load_case
+        from audit.data import load_sheets
         from audit.report import ReportOptions, build_report, render
-        from audit.report.sections import _battery
-        from audit.report.sources import load_sheets
+        from audit.report.battery import BatteryMemo
 
         case = load_case("venezuela-2024")
         t0 = time.perf_counter()
         lookup = load_sheets(case, data_dir=data, download=False)
         t_read = time.perf_counter() - t0
         assert lookup.ingest is not None
-        _battery._MEMO.clear()
+        memo = BatteryMemo()
         t0 = time.perf_counter()
         model = build_report(case, lookup.ingest, ReportOptions(lang="es", data_dir=data),
-                             source=lookup.source)
+                             source=lookup.source, memo=memo)
         t_build = time.perf_counter() - t0
         t0 = time.perf_counter()
         build_report(case, lookup.ingest, ReportOptions(lang="en", data_dir=data),
-                     source=lookup.source)
+                     source=lookup.source, memo=memo)
         t_again = time.perf_counter() - t0
         timings = []
         for ext in ("pdf", "html", "json", "md"):

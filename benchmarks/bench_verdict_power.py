@@ -4,7 +4,7 @@ Simulated elections (the project's honest simulator, :class:`audit.simulate.Elec
 synthetic shape: 5,000 tables in centres of 1-5 tables, leader 50%, runner-up 40%) get
 ballot stuffing at 5% of tables (:func:`audit.simulate.stuff_ballots`: a share 0.2-0.8 of the
 abstainers added as ballots) for the leader or for the runner-up. The default battery
-(:func:`audit.forensics.run_forensics`: the candidates that matter, the one multiple-testing
+(:func:`audit.checks.forensics.run_forensics`: the candidates that matter, the one multiple-testing
 policy) is run nationally, and the share of elections whose verdict is flagged is reported
 with a Clopper-Pearson interval, with the flag rate on the same elections left clean.
 Only calibrated checks enter the verdict, so the descriptive ones are not run.
@@ -27,8 +27,8 @@ import time
 import numpy as np
 from scipy import stats
 
+from audit.checks.forensics import run_forensics
 from audit.checks.registry import registered
-from audit.forensics import run_forensics
 from audit.model import SheetTable
 from audit.simulate import ElectionShape, simulate, stuff_ballots
 from audit.simulate.calibrate import ShapeSampler

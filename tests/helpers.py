@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from audit.claims import Claim, parse_claim
+from audit.ledger import Claim, parse_claim
 from audit.model import Election, SheetTable
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from audit import data
-from audit.cases import load_case
-from audit.claims import ClaimProblem, load_case_claims
+from audit.cases import load_case, load_case_claims
 from audit.errors import ClaimsError, DataUnavailableError, MetadataError
+from audit.ledger import ClaimProblem
 
 DEMO = Path(__file__).resolve().parents[1] / "datasets" / "demo"
 ZERO = "0" * 64

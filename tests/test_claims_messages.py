@@ -8,8 +8,8 @@ import string
 
 import pytest
 
+from audit.checks.dispute import audit_dispute
 from audit.checks.result import Message
-from audit.dispute import audit_dispute
 from audit.messages import catalogue, render, template_fields
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from audit.dispute import DisputeResult, audit_dispute
+from audit.checks.dispute import DisputeResult, audit_dispute
 from audit.figures import figure_and_axes
 from audit.figures.claims import (
     plot_claims_timeline,

@@ -146,17 +146,10 @@ def lazy_cycle_edges() -> list[tuple[str, str]]:
 
 #: Imports inside functions that close a cycle, each a decision (why, in the comment).
 LAZY_CYCLE_EDGES: list[tuple[str, str]] = [
-    # a case's summary shows its claims, and a case's claims are read from its folder: two
-    # modules that should be one layer apart (the ledger module of issue 12 separates them)
-    ("audit.cases", "audit.claims"),
-    ("audit.claims", "audit.cases"),
     # results draw themselves (``CheckResult.plot``), loading matplotlib only then
     ("audit.checks.result", "audit.figures.results"),
     # the registry imports every family module of the package when first asked
     ("audit.checks.registry", "audit.checks"),
-    # the report's names read the claims section's ledger (one section reading another's
-    # state: per-family sections declared by the family are left for a later round)
-    ("audit.report.names", "audit.report.sections.claims"),
 ]
 
 
@@ -165,3 +158,24 @@ def test_lazy_imports_close_only_the_listed_cycles() -> None:
     if found != sorted(LAZY_CYCLE_EDGES):
         pytest.fail("imports inside functions that close a cycle changed:\n" +
                     "\n".join(f"{u} -> {v}" for u, v in found))
+
+
+def private_imports() -> list[tuple[str, str]]:
+    """``(importer, imported)`` where a module imports an underscore module of a package it
+    is not part of (``audit.report.context`` importing ``audit.checks._options``, say)."""
+    found = []
+    for module, path in MODULES.items():
+        for target, _lazy in _imports(module, path):
+            parts = target.split(".")
+            for depth, part in enumerate(parts):
+                owner = ".".join(parts[:depth])
+                if part.startswith("_") and not part.startswith("__") and \
+                        not (module == owner or module.startswith(owner + ".")):
+                    found.append((module, target))
+    return sorted(set(found))
+
+
+def test_no_module_imports_another_packages_private_module() -> None:
+    """Underscore modules are private to their package: the public face exports what others
+    need (``audit.checks.BatteryOptions``, ``audit.checks.DrawCache``)."""
+    assert private_imports() == []

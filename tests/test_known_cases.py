@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from helpers import DATA_DIR, real_case, real_file
 
+from audit.checks.forensics import NATIONAL, run_forensics
 from audit.cli import main
-from audit.forensics import NATIONAL, run_forensics
 
 pytestmark = [pytest.mark.slow]
 

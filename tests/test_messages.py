@@ -51,3 +51,17 @@ def test_zero_has_no_sign() -> None:
     assert format_number(-0.04, "f1", "en") == "0.0"
     assert format_number(-0.04, "f1", "es") == "0,0"
     assert format_number(-0.06, "f1", "en") == "-0.1"
+
+
+def test_spanish_contracts_de_el_and_a_el() -> None:
+    """Source labels are written for "las actas de <label>" ("el CNE", "el Servel"): the
+    rendered sentence reads "del CNE", never "de el CNE"; "de El Salvador" keeps its capital."""
+    from audit.messages import _contract_articles
+
+    assert _contract_articles("actas de el CNE y a el Servel") == "actas del CNE y al Servel"
+    assert _contract_articles("De el cómputo") == "Del cómputo"
+    kept = "de El Salvador, de él, del elector"
+    assert _contract_articles(kept) == kept
+    params = {"sheets": 3, "source": "el CNE", "first": "A", "first_votes": 2,
+              "first_pct": 0.5, "second": "B", "second_votes": 1, "second_pct": 0.25}
+    assert "actas disponibles del CNE dan" in render("summary.sheets", params, "es")

@@ -200,7 +200,7 @@ def test_named_streams_follow_one_recipe() -> None:
     import zlib
 
     from audit._random import stream
-    from audit.forensics import scope_generator
+    from audit.checks.forensics import scope_generator
 
     expected = np.random.default_rng(np.random.SeedSequence(
         5, spawn_key=(3, zlib.crc32(b"clean"), zlib.crc32(b"digits")))).random(3)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from audit.checks.forensics import NATIONAL, candidates_to_test, run_forensics
 from audit.checks.registry import registered
 from audit.checks.result import Evidence
-from audit.forensics import NATIONAL, candidates_to_test, run_forensics
 from audit.model import Election, SheetTable
 from audit.simulate import ElectionShape, simulate, stuff_ballots
 

@@ -10,13 +10,20 @@ station, or tally sheets with ``candidate=`` (:mod:`audit.checks.arrays`). Each 
 DataFrame of several; :func:`adjust` is the one multiple-testing policy of the package;
 :data:`DEFAULT_RESAMPLES` the one default number of Monte Carlo redraws.
 
+The two batteries live beside the checks they run: :func:`run_forensics` (every registered
+sheet-level check, nationally and per region, for the candidates that matter, adjusted by the
+one policy, with one :class:`Verdict`) and :func:`audit_dispute` (every claim of a case checked
+alone, in succession and against the sheets). A battery passes its settings to each check as
+explicit :class:`BatteryOptions` and shares redraws through a :class:`DrawCache` it owns.
+
 The families live one module each: ``digits``, ``turnout``, ``fingerprints``, ``claims``,
 ``crosscheck``, ``sampling``, ``quickcount``, ``uncovered``.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from audit.checks._options import DEFAULT_RESAMPLES
+from audit.checks._cache import DrawCache
+from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, BatteryOptions
 from audit.checks.multiple import adjust
 from audit.checks.result import (
     CheckResult,
@@ -54,7 +61,9 @@ if TYPE_CHECKING:
         zero_five_test,
     )
     from audit.checks.digits import DigitTestResult
+    from audit.checks.dispute import DisputeResult, audit_dispute
     from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
+    from audit.checks.forensics import ForensicsResult, Verdict, candidates_to_test, run_forensics
     from audit.checks.registry import CheckSpec, registered
     from audit.checks.turnout import (
         BootstrapResult,
@@ -80,6 +89,9 @@ _LAZY: dict[str, str] = {
                      "skewness", "sobyanin_sukhovolsky", "spike_at_100",
                      "turnout_share_correlation", "zero_five_test"), "audit.checks.arrays"),
     "DigitTestResult": "audit.checks.digits",
+    **dict.fromkeys(("DisputeResult", "audit_dispute"), "audit.checks.dispute"),
+    **dict.fromkeys(("ForensicsResult", "Verdict", "candidates_to_test", "run_forensics"),
+                    "audit.checks.forensics"),
     **dict.fromkeys(("CornerResult", "FingerprintResult", "KlimekFitResult"),
                     "audit.checks.fingerprints"),
     **dict.fromkeys(("CheckSpec", "registered"), "audit.checks.registry"),
@@ -104,17 +116,22 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "DEFAULT_REFITS",
     "DEFAULT_RESAMPLES",
     "TESTS",
+    "BatteryOptions",
     "BootstrapResult",
     "CheckResult",
     "CheckSpec",
     "CornerResult",
     "CorrelationResult",
     "DigitTestResult",
+    "DisputeResult",
     "DistributionResult",
+    "DrawCache",
     "Evidence",
     "FingerprintResult",
+    "ForensicsResult",
     "IntegerPercentResult",
     "KlimekFitResult",
     "Message",
@@ -122,7 +139,10 @@ __all__ = [
     "ShpilkinResult",
     "SlopeResult",
     "SpikeResult",
+    "Verdict",
     "adjust",
+    "audit_dispute",
+    "candidates_to_test",
     "corner_asymmetry",
     "digit_pairs_test",
     "dip_test",
@@ -140,6 +160,7 @@ __all__ = [
     "regional_outliers",
     "registered",
     "results_frame",
+    "run_forensics",
     "second_digit_mean_test",
     "second_digit_test",
     "sheets_from_arrays",

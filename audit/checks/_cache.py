@@ -6,7 +6,7 @@ them, keyed by everything that determines the draws *including the generator's s
 hit the generator is moved to the state it would have after drawing, so every check returns
 the same numbers with or without a cache, and in any order.
 
-Lifetime: a battery (:func:`audit.forensics.run_forensics`, one simulated election of the
+Lifetime: a battery (:func:`audit.checks.forensics.run_forensics`, one simulated election of the
 calibration) creates one cache, passes it to its checks in
 :class:`~audit.checks._options.BatteryOptions`, and drops it when it ends; a direct call of a
 check uses none. Nothing is kept in module globals.

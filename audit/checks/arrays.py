@@ -139,7 +139,7 @@ def sheets_from_arrays(votes: ArrayLike, valid: ArrayLike | None = None, *,
         if values is not None:
             data[column] = _nullable(_counts(column, values, n, nullable=True))
     if valid is not None and voters is not None:
-        # ballots cast but not valid: the share of ballots counted (Kobak et al. 2016)
+        # ballots cast but not valid: the share of ballots counted (Kobak et al. 2016 [kobak2016])
         invalid = data["voters"].to_numpy(dtype=np.float64, na_value=np.nan) - total
         data["null"] = _nullable(np.where(invalid >= 0, invalid, np.nan))
     data["valid"] = total.astype(np.int64)
@@ -237,7 +237,8 @@ def _digit_face(impl: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
              rng: RNGLike = None, **options: Any) -> CheckResult:
         sheets, column = _sheets(counts, totals, registered=None, voters=None,
                                  regions=regions, centers=centers, candidate=candidate)
-        return impl(sheets, column, n_resamples=n_resamples, rng=rng, **options)
+        return impl(sheets, column, n_resamples=n_resamples, rng=rng,
+                    **options).named(sheets.election)
     return _public(impl, test, _DIGIT_PARAMETERS)
 
 
@@ -253,7 +254,7 @@ def _station_face(impl: Callable[..., CheckResult], *,
                               registered=registered,
                               voters=None if isinstance(votes, SheetTable) else voters,
                               regions=regions, centers=centers, candidate=candidate)
-        return impl(sheets, candidate=key, **options)
+        return impl(sheets, candidate=key, **options).named(sheets.election)
     mc = (": ``n_resamples`` (default :data:`DEFAULT_RESAMPLES`), ``rng`` ..."
           if monte_carlo else "")
     return _public(impl, test, _STATION_PARAMETERS.format(mc=mc))

@@ -1,6 +1,6 @@
 """Checks on claims about a result: arithmetic, round percentages, succession, sheets, pairs.
 
-Each check is a pure function of validated :class:`~audit.claims.Claim` objects (and, where
+Each check is a pure function of validated :class:`~audit.ledger.Claim` objects (and, where
 said, the tally sheets held) returning a :class:`~audit.checks.result.CheckResult` subclass
 with a plain-language :class:`~audit.checks.result.Message` (catalogue ``claims``):
 
@@ -30,7 +30,7 @@ from scipy import stats
 
 from audit.aggregate import SheetAggregates, SheetSummary, summarise
 from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
-from audit.claims import OTHERS, Claim, Percent, Quantity, total
+from audit.ledger import OTHERS, Claim, Percent, Quantity, total
 from audit.model import Election, SheetTable, vote_column
 
 #: Significance level below which a sample-based claim is called incompatible with a count.
@@ -457,6 +457,56 @@ class RoundPercentagesResult(CheckResult):
     box_probability: float | None = None
 
 
+def _rounding_cell(claim: Claim, key: str, big_t: int, tolerance: int,
+                   max_grid_decimals: int) -> dict[str, Any]:
+    """One announced count against its percentage of ``big_t``: the rounding cell of the
+    grid the percentage lies on (``cell_votes`` whole numbers from ``a`` below to ``b`` above
+    the grid point ``target``), the count's offset from it, and the null probability of a
+    hit within ``tolerance`` votes."""
+    pct = claim.percentages[key]
+    count = claim.counts[key].low
+    decimals = min(max(pct.grid_decimals, max_grid_decimals), pct.decimals)
+    grid = Fraction(1, 10 ** decimals)
+    centre = pct.value
+    low = (centre - grid / 2) * big_t / 100
+    high = (centre + grid / 2) * big_t / 100
+    first, last = math.ceil(low), math.ceil(high) - 1
+    cell = max(0, last - first + 1)
+    target = _round_half_up(centre * big_t / 100)
+    offset = count - target
+    a, b = target - first, last - target
+    k = tolerance
+    p_hit = (min(k, max(a, 0)) + min(k, max(b, 0)) + 1) / cell if cell else 1.0
+    return {"key": key, "count": count, "percentage": pct.text, "grid": float(grid),
+            "cell_votes": cell, "target": target, "offset": offset,
+            "implied_pct": count / big_t * 100, "in_cell": first <= count <= last,
+            "hit": abs(offset) <= k and first <= count <= last,
+            "p_hit": min(1.0, p_hit), "a": a, "b": b}
+
+
+def _round_tails(rows: Sequence[Mapping[str, Any]], skip: int | None
+                 ) -> tuple[float, float, float, int, int]:
+    """For the free counts (all but ``skip``): the exact tail of the number of hits, the
+    exact closeness p-value, the box probability, the hits and the number of free counts."""
+    free = [r for i, r in enumerate(rows) if i != skip]
+    h = sum(r["hit"] for r in free)
+    p_h = _poisson_binomial_tail([r["p_hit"] for r in free], h)
+    norm = [(2 * abs(r["offset"]) + 1) / r["cell_votes"] if r["cell_votes"] else 1.0
+            for r in free]
+    m = max(norm) if norm else 1.0
+    p_close = 1.0
+    box = 1.0
+    for r in free:
+        n_c = r["cell_votes"]
+        if not n_c:
+            continue
+        k_m = max(0, math.floor((m * n_c - 1) / 2 + 1e-9))
+        p_close *= min(1.0, (min(k_m, max(r["a"], 0)) + min(k_m, max(r["b"], 0)) + 1) / n_c)
+        d = abs(r["offset"])
+        box *= min(1.0, (min(d, max(r["a"], 0)) + min(d, max(r["b"], 0)) + 1) / n_c)
+    return p_h, p_close, box, h, len(free)
+
+
 def check_round_percentages(claim: Claim, election: Election | None = None, *,
                             tolerance: int = 0, max_grid_decimals: int = 0
                             ) -> RoundPercentagesResult:
@@ -469,11 +519,11 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
     The offset :math:`\delta = W - t` is reported in votes.
 
     **Null.** Each freely varying count's position within its rounding cell is uniform and
-    independent of the others. This is what honest counting gives when the count's natural
-    spread is much wider than one cell (Gelman 2024; Tao 2024). When the counts partition
-    :math:`T` (every candidate listed and :math:`T` their sum), one count is forced by the
-    others and is left out: the largest, chosen without looking at any offset so that the
-    free counts keep their exact null distribution. Otherwise every count is free.
+    independent of the others. This is what honest counting gives when the count's natural spread is
+    much wider than one cell (Gelman 2024 [gelman2024]; Tao 2024 [tao2024]). When the counts
+    partition :math:`T` (every candidate listed and :math:`T` their sum), one count is forced by the
+    others and is left out: the largest, chosen without looking at any offset so that the free
+    counts keep their exact null distribution. Otherwise every count is free.
 
     The grid is the coarsest on which the announced value lies because an exact hit on a
     coarser grid is the rarer event: an honest "51.20" ends in 0 one time in ten, and sits on
@@ -491,13 +541,13 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
     Calibration: on simulated multinomial counts the p-value is uniform at its attainable
     levels (``tests/checks/test_claims.py``).
 
-    **What it cannot show.** The test was chosen after a striking pattern was seen; its p-value
-    does not account for that selection, nor for the many other patterns one could have
-    noticed (Tao 2024; Gelman 2024). Under the alternative "someone computed the counts from
-    chosen percentages" the pattern is near certain, so it is strong evidence that the
-    *bulletin's numbers* were not produced by counting, not evidence of who won. Counts
-    announced with a percentage the count itself produced are always consistent; the test
-    says nothing when the cell is narrower than a few votes (small totals).
+    **What it cannot show.** The test was chosen after a striking pattern was seen; its p-value does
+    not account for that selection, nor for the many other patterns one could have noticed (Tao 2024
+    [tao2024]; Gelman 2024 [gelman2024]). Under the alternative "someone computed the counts from
+    chosen percentages" the pattern is near certain, so it is strong evidence that the *bulletin's
+    numbers* were not produced by counting, not evidence of who won. Counts announced with a
+    percentage the count itself produced are always consistent; the test says nothing when the cell
+    is narrower than a few votes (small totals).
 
     Parameters
     ----------
@@ -511,12 +561,8 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
 
     References
     ----------
-    A. Gelman, "Suspicious data pattern in recent Venezuelan election", Statistical Modeling,
-    Causal Inference, and Social Science, 31 July 2024.
-    T. Tao, "What are the odds, II: the Venezuelan presidential election", What's new,
-    2 August 2024.
-    A. Rozenas, "Detecting election fraud from irregularities in vote-share distributions",
-    Political Analysis 25(1), 41–56 (2017), doi:10.1017/pan.2016.9.
+    Gelman (2024) [gelman2024]; Tao (2024) [tao2024]; Rozenas (2017) [rozenas2017]; full
+    entries in :mod:`audit.references`.
     """
     cands = _candidates(election, claim)
     base, base_how = claim.percent_base_total(cands)
@@ -535,28 +581,7 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
             message=Message(f"claims.round.not_tested_{reason}", {"claim": claim.id}))
     assert base is not None
     big_t = base.low
-    rows: list[dict[str, Any]] = []
-    for key in keys:
-        pct = claim.percentages[key]
-        count = claim.counts[key].low
-        decimals = max(pct.grid_decimals, max_grid_decimals)
-        decimals = min(decimals, pct.decimals)
-        grid = Fraction(1, 10 ** decimals)
-        centre = pct.value
-        low = (centre - grid / 2) * big_t / 100
-        high = (centre + grid / 2) * big_t / 100
-        first, last = math.ceil(low), math.ceil(high) - 1
-        cell = max(0, last - first + 1)
-        target = _round_half_up(centre * big_t / 100)
-        offset = count - target
-        a, b = target - first, last - target
-        k = tolerance
-        p_hit = (min(k, max(a, 0)) + min(k, max(b, 0)) + 1) / cell if cell else 1.0
-        rows.append({"key": key, "count": count, "percentage": pct.text, "grid": float(grid),
-                     "cell_votes": cell, "target": target, "offset": offset,
-                     "implied_pct": count / big_t * 100, "in_cell": first <= count <= last,
-                     "hit": abs(offset) <= k and first <= count <= last,
-                     "p_hit": min(1.0, p_hit), "a": a, "b": b})
+    rows = [_rounding_cell(claim, key, big_t, tolerance, max_grid_decimals) for key in keys]
     counts_sum = claim.counts_total()
     partition = (claim.complete(cands) and counts_sum is not None and counts_sum.exact
                  and counts_sum.low == big_t and len(keys) == len(claim.counts))
@@ -565,28 +590,7 @@ def check_round_percentages(claim: Claim, election: Election | None = None, *,
     forced: int | None = None
     if partition and len(rows) > 1:
         forced = max(range(len(rows)), key=lambda i: (rows[i]["count"], -i))
-
-    def tail(skip: int | None) -> tuple[float, float, float, int, int]:
-        free = [r for i, r in enumerate(rows) if i != skip]
-        h = sum(r["hit"] for r in free)
-        p_h = _poisson_binomial_tail([r["p_hit"] for r in free], h)
-        norm = [(2 * abs(r["offset"]) + 1) / r["cell_votes"] if r["cell_votes"] else 1.0
-                for r in free]
-        m = max(norm) if norm else 1.0
-        p_close = 1.0
-        box = 1.0
-        for r in free:
-            n_c = r["cell_votes"]
-            if not n_c:
-                continue
-            k_m = max(0, math.floor((m * n_c - 1) / 2 + 1e-9))
-            p_close *= min(1.0, (min(k_m, max(r["a"], 0)) + min(k_m, max(r["b"], 0)) + 1)
-                           / n_c)
-            d = abs(r["offset"])
-            box *= min(1.0, (min(d, max(r["a"], 0)) + min(d, max(r["b"], 0)) + 1) / n_c)
-        return p_h, p_close, box, h, len(free)
-
-    p_h, p_close, box, hits, n_free = tail(forced)
+    p_h, p_close, box, hits, n_free = _round_tails(rows, forced)
     for i, r in enumerate(rows):
         r["role"] = "forced" if forced == i else "free"
         del r["a"], r["b"]
@@ -633,6 +637,91 @@ class SuccessiveResult(CheckResult):
     pvalue_typical: float | None = None
 
 
+def _successive_totals(earlier: Claim, later: Claim, cands: Sequence[str]
+                       ) -> list[dict[str, Any]]:
+    """Valid votes, voters, null votes (stated, or implied as voters − valid) and the
+    registered voters covered, before and after, where both claims give them."""
+    total_rows = []
+    for name, getter in (
+            ("valid", lambda c: c.valid_total(cands)),
+            ("voters", lambda c: c.voters),
+            ("null", lambda c: c.null_votes if c.null_votes is not None
+             else _implied_null(c, cands)),
+            ("registered_covered", lambda c: c.coverage.registered)):
+        qb, qa = getter(earlier), getter(later)
+        if qb is None or qa is None:
+            continue
+        implied = name == "null" and (earlier.null_votes is None or later.null_votes is None)
+        total_rows.append({"field": name, "before": qb.value, "after": qa.value,
+                           "increment": qa.value - qb.value, "decreased": qa.high < qb.low,
+                           "implied": implied})
+    return total_rows
+
+
+def _table_dispersion(sheets: SheetTable | SheetAggregates | SheetSummary | None,
+                      earlier: Claim, keys: Sequence[str]) -> tuple[float, dict[str, float]]:
+    """The coefficient of variation of table sizes (:data:`DEFAULT_TABLE_SIZE_CV` without
+    table sheets) and, with them, the observed standard deviation of each key's share."""
+    cv = DEFAULT_TABLE_SIZE_CV
+    sigma_typ: dict[str, float] = {}
+    summary = summarise(sheets, scope=earlier.scope, scope_level=earlier.scope_level) \
+        if isinstance(sheets, (SheetTable, SheetAggregates)) else sheets
+    if summary is not None and summary.unit_kind == "table":
+        valid = summary.units["valid"].to_numpy()
+        if valid.mean() > 0:
+            cv = float(valid.std() / valid.mean())
+        for key in keys:
+            sigma_typ[key] = _weighted_share_sd(summary, key, list(keys))
+    return cv, sigma_typ
+
+
+def _increment_split_test(table: pd.DataFrame, m: int, n1: int, cv: float,
+                          sigma_typ: Mapping[str, float]) -> tuple[float, float | None]:
+    """The conservative (worst-case dispersion) and typical (observed dispersion) p-values of
+    the shift between the shares added and those before, Bonferroni over categories; adds
+    the columns ``z_worst`` (and ``z_typical``) to ``table``."""
+    se = 0.5 * math.sqrt((1 + cv ** 2) * (1 / m + 1 / n1))
+    table["z_worst"] = table["shift"] / 100 / se
+    k_eff = max(1, len(table) - 1)
+    pvalue = min(1.0, k_eff * float(2 * stats.norm.sf(table["z_worst"].abs().max())))
+    p_typ = None
+    if sigma_typ:
+        se_t = np.array([sigma_typ[k] for k in table["key"]]) * math.sqrt(1 / m + 1 / n1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table["z_typical"] = table["shift"].to_numpy() / 100 / se_t
+        p_typ = min(1.0, k_eff * float(2 * stats.norm.sf(np.nanmax(
+            np.abs(table["z_typical"].to_numpy())))))
+    return pvalue, p_typ
+
+
+def _successive_message(msg: dict[str, Any], rows: Sequence[Mapping[str, Any]],
+                        total_rows: Sequence[Mapping[str, Any]], *, decreasing: bool,
+                        others: int, added: float, pvalue: float | None
+                        ) -> tuple[Message, Evidence]:
+    """The sentence and evidence of a succession: a decrease (impossible for cumulative
+    totals), nothing added, a shift not tested, or the shift with its p-value."""
+    if decreasing:
+        dec = next(r for r in [*rows, *total_rows] if r["decreased"])
+        msg.update({"drop": -(dec["increment"]), "others": others})
+        if "key" in dec:
+            msg["what"] = dec["key"]
+            kind = "decrease"
+        else:
+            kind = f"decrease_{dec['field']}" + ("_implied" if dec.get("implied") else "")
+            grow = {r["field"]: r["increment"] for r in total_rows}
+            msg.update({"valid_growth": grow.get("valid", float("nan")),
+                        "voters_growth": grow.get("voters", float("nan"))})
+        return Message(f"claims.successive.{kind}", msg), Evidence.IMPOSSIBLE
+    if added <= 0:
+        return Message("claims.successive.nothing_added", msg), Evidence.NOT_TESTED
+    if pvalue is None:
+        return Message("claims.successive.shift_untested", msg), Evidence.NOT_TESTED
+    # a bound of about 1 says nothing: the shift is then one chance makes easily
+    return (Message("claims.successive.shift" if pvalue < 0.5
+                    else "claims.successive.shift_ordinary", msg),
+            evidence_from_pvalue(pvalue))
+
+
 def check_successive(earlier: Claim, later: Claim, election: Election | None = None, *,
                      sheets: SheetTable | SheetAggregates | SheetSummary | None = None
                      ) -> SuccessiveResult:
@@ -660,9 +749,8 @@ def check_successive(earlier: Claim, later: Claim, election: Election | None = N
 
     References
     ----------
-    W. Hoeffding, "Probability inequalities for sums of bounded random variables", JASA 58,
-    13–30 (1963), doi:10.1080/01621459.1963.10500830 (bounded-variance argument, sampling
-    without replacement).
+    Hoeffding (1963) [hoeffding1963] (the bounded-variance argument, sampling without
+    replacement); full entry in :mod:`audit.references`.
     """
     cands = election.candidate_keys if election is not None else tuple(
         k for k in {*earlier.counts, *later.counts} if k != OTHERS)
@@ -677,11 +765,9 @@ def check_successive(earlier: Claim, later: Claim, election: Election | None = N
     tables_e = claim_tables(earlier, election)
     tables_l = claim_tables(later, election)
     fewer_tables = tables_e is not None and tables_l is not None and tables_l[1] < tables_e[0]
-    rows = []
-    for key in before:
-        b, a = before[key], after[key]
-        rows.append({"key": key, "before": b.value, "after": a.value,
-                     "increment": a.value - b.value, "decreased": a.high < b.low})
+    rows = [{"key": key, "before": before[key].value, "after": after[key].value,
+             "increment": after[key].value - before[key].value,
+             "decreased": after[key].high < before[key].low} for key in before]
     table = pd.DataFrame(rows)
     inc_total = float(table["increment"].clip(lower=0).sum()) if len(table) else 0.0
     before_total = float(table["before"].sum()) if len(table) else 0.0
@@ -689,53 +775,18 @@ def check_successive(earlier: Claim, later: Claim, election: Election | None = N
         table["share_before"] = table["before"] / before_total if before_total else np.nan
         table["share_increment"] = table["increment"] / inc_total if inc_total > 0 else np.nan
         table["shift"] = (table["share_increment"] - table["share_before"]) * 100
-
-    # totals: valid, voters, null (stated or implied), coverage registered
-    total_rows = []
-    for name, getter in (
-            ("valid", lambda c: c.valid_total(cands)),
-            ("voters", lambda c: c.voters),
-            ("null", lambda c: c.null_votes if c.null_votes is not None
-             else _implied_null(c, cands)),
-            ("registered_covered", lambda c: c.coverage.registered)):
-        qb, qa = getter(earlier), getter(later)
-        if qb is None or qa is None:
-            continue
-        implied = name == "null" and (earlier.null_votes is None or later.null_votes is None)
-        total_rows.append({"field": name, "before": qb.value, "after": qa.value,
-                           "increment": qa.value - qb.value, "decreased": qa.high < qb.low,
-                           "implied": implied})
+    total_rows = _successive_totals(earlier, later, cands)
     totals = pd.DataFrame(total_rows, columns=["field", "before", "after", "increment",
                                                "decreased", "implied"])
     decreases = tuple([str(r["key"]) for r in rows if r["decreased"]] +
                       [str(r["field"]) for r in total_rows if r["decreased"]])
-
-    # the test of the increment's split
     m = n1 = None
     if tables_e is not None and tables_l is not None:
         m, n1 = tables_l[0] - tables_e[1], tables_e[0]
-    cv = DEFAULT_TABLE_SIZE_CV
-    sigma_typ: dict[str, float] = {}
-    summary = summarise(sheets, scope=earlier.scope, scope_level=earlier.scope_level) \
-        if isinstance(sheets, (SheetTable, SheetAggregates)) else sheets
-    if summary is not None and summary.unit_kind == "table":
-        valid = summary.units["valid"].to_numpy()
-        if valid.mean() > 0:
-            cv = float(valid.std() / valid.mean())
-        for key in before:
-            sigma_typ[key] = _weighted_share_sd(summary, key, list(before))
+    cv, sigma_typ = _table_dispersion(sheets, earlier, list(before))
     pvalue = p_typ = None
     if m is not None and n1 is not None and m > 0 and n1 > 0 and inc_total > 0 and len(table):
-        se = 0.5 * math.sqrt((1 + cv ** 2) * (1 / m + 1 / n1))
-        table["z_worst"] = table["shift"] / 100 / se
-        k_eff = max(1, len(table) - 1)
-        pvalue = min(1.0, k_eff * float(2 * stats.norm.sf(table["z_worst"].abs().max())))
-        if sigma_typ:
-            se_t = np.array([sigma_typ[k] for k in table["key"]]) * math.sqrt(1 / m + 1 / n1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                table["z_typical"] = table["shift"].to_numpy() / 100 / se_t
-            p_typ = min(1.0, k_eff * float(2 * stats.norm.sf(np.nanmax(
-                np.abs(table["z_typical"].to_numpy())))))
+        pvalue, p_typ = _increment_split_test(table, m, n1, cv, sigma_typ)
     lead = table.iloc[int(np.argmax(table["before"].to_numpy()))] if len(table) else None
     msg = {"earlier": earlier.id, "later": later.id,
            "tables": m if m is not None else 0}
@@ -744,29 +795,9 @@ def check_successive(earlier: Claim, later: Claim, election: Election | None = N
                     "increment": float(lead["share_increment"] * 100)
                     if inc_total > 0 else float("nan"),
                     "added": inc_total, "p": pvalue if pvalue is not None else float("nan")})
-    if decreases and not fewer_tables:
-        dec = next(r for r in rows + total_rows if r["decreased"])
-        msg.update({"drop": -(dec["increment"]), "others": len(decreases) - 1})
-        if "key" in dec:
-            msg["what"] = dec["key"]
-            kind = "decrease"
-        else:
-            kind = f"decrease_{dec['field']}" + ("_implied" if dec.get("implied") else "")
-            grow = {r["field"]: r["increment"] for r in total_rows}
-            msg.update({"valid_growth": grow.get("valid", float("nan")),
-                        "voters_growth": grow.get("voters", float("nan"))})
-        message = Message(f"claims.successive.{kind}", msg)
-        evidence = Evidence.IMPOSSIBLE
-    elif inc_total <= 0:
-        message = Message("claims.successive.nothing_added", msg)
-        evidence = Evidence.NOT_TESTED
-    elif pvalue is None:
-        message = Message("claims.successive.shift_untested", msg)
-        evidence = Evidence.NOT_TESTED
-    else:  # a bound of about 1 says nothing: the shift is then one chance makes easily
-        message = Message("claims.successive.shift" if pvalue < 0.5
-                          else "claims.successive.shift_ordinary", msg)
-        evidence = evidence_from_pvalue(pvalue)
+    message, evidence = _successive_message(
+        msg, rows, total_rows, decreasing=bool(decreases) and not fewer_tables,
+        others=len(decreases) - 1, added=inc_total, pvalue=pvalue)
     effect = float(lead["shift"]) if lead is not None and inc_total > 0 else None
     return SuccessiveResult(
         test="claims.successive", statistic=float(table["z_worst"].abs().max())
@@ -949,6 +980,75 @@ class SheetsResult(CheckResult):
     by_region: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def _registered_in_claim(claim: Claim, tables: tuple[int, int] | None,
+                         summary: SheetSummary) -> dict[str, Any] | None:
+    """The registered voters of the tables a claim covers beyond the sheets held, estimated
+    from the mean per sheet (None when the claim states its own or covers no more)."""
+    if tables is None or claim.coverage.registered is not None or \
+            tables[0] < summary.tables or not summary.registered_tables:
+        return None
+    extra = tables[0] - summary.tables
+    return {"tables": extra, "registered_estimate": round(
+        extra * summary.registered_known / summary.registered_tables),
+        "method": "tables the claim adds to the sheets x mean registered per sheet"}
+
+
+def _feasibility_facts(summary: SheetSummary, tables: tuple[int, int] | None,
+                       n_tables: int | None, out_tables: int | None, reg_outside: int | None,
+                       uncovered: dict[str, Any] | None, in_claim: dict[str, Any] | None,
+                       covered_turnout: float | None, own: dict[str, Any], need_total: int,
+                       lead_row: pd.Series | None) -> dict[str, Any]:
+    """What the sheets held, the tables and registered voters without a sheet, and what the
+    claim needs from them (the ``feasibility`` of a :class:`SheetsResult`)."""
+    r_point, r_low, r_high = summary.registered_interval()
+    return {
+        "tables_held": summary.tables, "unit": summary.unit_kind,
+        "claim_tables": list(tables) if tables is not None else None,
+        "tables_without_sheets": (n_tables - summary.tables) if n_tables else None,
+        "tables_left_out_by_claim": out_tables, "registered_left_out_by_claim": reg_outside,
+        "registered_held": {"point": r_point if r_point >= 0 else None, "low": r_low,
+                            "high": r_high if r_high >= 0 else None},
+        "registered_without_sheets": uncovered,
+        "registered_without_sheets_in_claim": in_claim,
+        "covered_turnout": covered_turnout,
+        "valid_left": own["valid_left"], "voters_left": own["voters_left"],
+        "own_totals": own, "need_total": need_total,
+        "lead": str(lead_row["key"]) if lead_row is not None else None,
+        "lead_need": int(lead_row["need"]) if lead_row is not None else 0,
+    }
+
+
+def _lead_requirements(feas: dict[str, Any], summary: SheetSummary, lead_key: str,
+                       lead_need: int, need_total: int, uncovered: dict[str, Any] | None,
+                       covered_turnout: float | None, valid_left: float | None,
+                       own: Mapping[str, Any]) -> str:
+    """What the tables without sheets would need to give for the claim (turnout, the lead's
+    share, their distribution against the tables held), added to ``feas``; and the verdict
+    it implies: ``impossible_registered``, ``impossible_own_totals``, ``beyond_covered`` or
+    ``feasible``."""
+    if uncovered is not None and uncovered["point"] > 0:
+        feas["required_turnout"] = need_total / uncovered["point"]
+        feas["required_turnout_min"] = need_total / max(uncovered["high"], 1)
+        feas["lead_share_of_registered"] = lead_need / uncovered["point"]
+        feas["lead_share_of_registered_min"] = lead_need / max(uncovered["high"], 1)
+        if covered_turnout:
+            feas["lead_share_of_valid_at_covered_turnout"] = lead_need / (
+                covered_turnout * uncovered["point"])
+    feas["lead_share_of_valid_at_min_turnout"] = lead_need / need_total
+    if valid_left is not None and valid_left > 0:
+        feas["lead_share_of_valid_left"] = lead_need / valid_left
+    feas["possible_within_own_totals"] = not own["impossible"]
+    feas["possible_physically"] = (uncovered is None or need_total <= uncovered["high"])
+    feas["distribution"] = _distribution(summary, lead_key, feas)
+    if feas.get("possible_physically") is False:
+        return "impossible_registered"
+    if own["impossible"]:
+        return "impossible_own_totals"
+    if _beyond(feas["distribution"]):
+        return "beyond_covered"
+    return "feasible"
+
+
 def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | SheetSummary,
                          election: Election | None = None, *,
                          label: str | None = None) -> SheetsResult:
@@ -990,9 +1090,8 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
         why = "no_counts" if not claim.has_counts else "no_sheets_in_scope"
         return SheetsResult(test="claims.against_sheets", statistic=None, pvalue=None,
                             evidence=Evidence.NOT_TESTED, params=params, claim=claim.id,
-                            sheets=name, verdict=why,
-                            message=Message(f"claims.sheets.{why}",
-                                            {"claim": claim.id, "sheets": name}))
+                            sheets=name, verdict=why, message=Message(
+                                f"claims.sheets.{why}", {"claim": claim.id, "sheets": name}))
     n_tables = election.tables if (election is not None and claim.national) else None
     tables = claim_tables(claim, election)
     covers_all = _covers_everything(claim, election)
@@ -1015,58 +1114,15 @@ def check_against_sheets(claim: Claim, sheets: SheetTable | SheetAggregates | Sh
                       slack_tables=None if covers_all else (
                           min(out_tables, summary.tables) if out_tables is not None else None),
                       reg_outside=0 if covers_all else reg_outside)
-    valid_left, voters_left = own["valid_left"], own["voters_left"]
-    r_point, r_low, r_high = summary.registered_interval()
     uncovered = _registered_without_sheets(claim, election, summary)
-    in_claim = None
-    if tables is not None and claim.coverage.registered is None and tables[0] >= summary.tables \
-            and summary.registered_tables:
-        extra = tables[0] - summary.tables
-        in_claim = {"tables": extra, "registered_estimate": round(
-            extra * summary.registered_known / summary.registered_tables),
-            "method": "tables the claim adds to the sheets x mean registered per sheet"}
-    covered_turnout = None
-    known_ballots = summary.ballots - summary.ballots_without_registered
-    if summary.registered_known > 0:
-        covered_turnout = known_ballots / summary.registered_known
-    feas: dict[str, Any] = {
-        "tables_held": summary.tables, "unit": summary.unit_kind,
-        "claim_tables": list(tables) if tables is not None else None,
-        "tables_without_sheets": (n_tables - summary.tables) if n_tables else None,
-        "tables_left_out_by_claim": out_tables, "registered_left_out_by_claim": reg_outside,
-        "registered_held": {"point": r_point if r_point >= 0 else None, "low": r_low,
-                            "high": r_high if r_high >= 0 else None},
-        "registered_without_sheets": uncovered,
-        "registered_without_sheets_in_claim": in_claim,
-        "covered_turnout": covered_turnout,
-        "valid_left": valid_left, "voters_left": voters_left,
-        "own_totals": own, "need_total": need_total,
-        "lead": str(lead_row["key"]) if lead_row is not None else None,
-        "lead_need": int(lead_row["need"]) if lead_row is not None else 0,
-    }
-    verdict = "feasible" if lead_row is not None else "matches"
-    if lead_row is not None:
-        lead_key, lead_need = str(lead_row["key"]), int(lead_row["need"])
-        if uncovered is not None and uncovered["point"] > 0:
-            feas["required_turnout"] = need_total / uncovered["point"]
-            feas["required_turnout_min"] = need_total / max(uncovered["high"], 1)
-            feas["lead_share_of_registered"] = lead_need / uncovered["point"]
-            feas["lead_share_of_registered_min"] = lead_need / max(uncovered["high"], 1)
-            if covered_turnout:
-                feas["lead_share_of_valid_at_covered_turnout"] = lead_need / (
-                    covered_turnout * uncovered["point"])
-        feas["lead_share_of_valid_at_min_turnout"] = lead_need / need_total
-        if valid_left is not None and valid_left > 0:
-            feas["lead_share_of_valid_left"] = lead_need / valid_left
-        feas["possible_within_own_totals"] = not own["impossible"]
-        feas["possible_physically"] = (uncovered is None or need_total <= uncovered["high"])
-        feas["distribution"] = _distribution(summary, lead_key, feas)
-        if feas.get("possible_physically") is False:
-            verdict = "impossible_registered"
-        elif own["impossible"]:
-            verdict = "impossible_own_totals"
-        elif _beyond(feas["distribution"]):
-            verdict = "beyond_covered"
+    covered_turnout = (summary.ballots - summary.ballots_without_registered) / \
+        summary.registered_known if summary.registered_known > 0 else None
+    feas = _feasibility_facts(summary, tables, n_tables, out_tables, reg_outside, uncovered,
+                              _registered_in_claim(claim, tables, summary), covered_turnout,
+                              own, need_total, lead_row)
+    verdict = "matches" if lead_row is None else _lead_requirements(
+        feas, summary, str(lead_row["key"]), int(lead_row["need"]), need_total, uncovered,
+        covered_turnout, own["valid_left"], own)
     if len(robust):
         verdict = "violation"
     elif len(violations):

@@ -23,12 +23,12 @@ that fail to match are listed, never dropped.
 
 References
 ----------
-.. [1] Lindeman, M. & Stark, P. B. (2012). A gentle introduction to risk-limiting audits.
-       IEEE Security & Privacy 10(5), 42–49. doi:10.1109/MSP.2012.56 (comparison audits:
-       reported counts checked table by table against an independent record).
-.. [2] Idrobo, N., Kronick, D. & Rodríguez, F. (2022). Do shifts in late-counted votes signal
-       fraud? Evidence from Bolivia. Journal of Politics 84(4), 2202–2215. doi:10.1086/719639
-       (the preliminary and final counts of Bolivia 2019, compared mesa by mesa).
+By key of the bibliography, :mod:`audit.references`, where the full entries are:
+
+- Lindeman & Stark (2012) [lindeman2012]: comparison audits: reported counts checked table by table
+  against an independent record
+- Idrobo et al. (2022) [idrobo2022]: the preliminary and final counts of Bolivia 2019, compared mesa
+  by mesa
 """
 
 from __future__ import annotations

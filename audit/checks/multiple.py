@@ -17,22 +17,19 @@ same number for the same question. The policy is hierarchical:
    comparison with the literature but gets no adjusted p-value and no evidence label,
    whatever its p-value (``Evidence.NOT_TESTED``); the battery shows why.
 
-Benjamini–Hochberg controls the false discovery rate under independence and positive
-regression dependence (Benjamini & Yekutieli 2001), which covers tests on the same sheets that
-react to the same manipulations. Keeping the regional families apart from the national one is
-the structure of Yekutieli (2008): the national family answers "whether", each regional family
-"where", and a national flag is never diluted by hundreds of regional results.
+Benjamini–Hochberg controls the false discovery rate under independence and positive regression
+dependence (Benjamini & Yekutieli 2001 [benjamini2001]), which covers tests on the same sheets that
+react to the same manipulations. Keeping the regional families apart from the national one is the
+structure of Yekutieli (2008) [yekutieli2008]: the national family answers "whether", each regional
+family "where", and a national flag is never diluted by hundreds of regional results.
 
 References
 ----------
-.. [1] Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate: a practical
-       and powerful approach to multiple testing. JRSS B 57(1), 289–300.
-       doi:10.1111/j.2517-6161.1995.tb02031.x
-.. [2] Benjamini, Y. & Yekutieli, D. (2001). The control of the false discovery rate in
-       multiple testing under dependency. Ann. Statist. 29(4), 1165–1188.
-       doi:10.1214/aos/1013699998
-.. [3] Yekutieli, D. (2008). Hierarchical false discovery rate-controlling methodology.
-       JASA 103(481), 309–316. doi:10.1198/016214507000001373
+By key of the bibliography, :mod:`audit.references`, where the full entries are:
+
+- Benjamini & Hochberg (1995) [benjamini1995]
+- Benjamini & Yekutieli (2001) [benjamini2001]
+- Yekutieli (2008) [yekutieli2008]
 """
 
 from __future__ import annotations

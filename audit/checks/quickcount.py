@@ -7,8 +7,8 @@ observers at those tables report their tally sheets, and the shares among the sa
 estimate the national shares with a known margin of error. The methodology observer groups
 use (random sample of stations from the official list, stratified by region, estimates with
 their margin of error, verification of the official result against them) is set out in NDI's
-handbook [1]_; the estimator and its variance are the textbook stratified ratio estimator
-[2]_ [3]_.
+handbook [estok2002]; the estimator and its variance are the textbook stratified ratio estimator
+[cochran1977] [lohr2010].
 
 **The draw.** The frame is the list of every table (file order), each in a stratum (its
 region at ``level``). The sample size ``n`` is allocated to strata proportionally to their
@@ -20,7 +20,7 @@ stratum's tables in frame order: draw *i* is ``SHA-256("<seed>/<h>,<i>") mod N_h
 skipped. Anyone with the frame and the seed repeats the draw.
 
 **The estimate.** For candidate *k* with votes :math:`y_i` and valid votes :math:`x_i` on
-sampled table *i*, the combined ratio estimator [2]_ (§6.11) of the national share is
+sampled table *i*, the combined ratio estimator [cochran1977] (§6.11) of the national share is
 
 .. math:: \hat R_k = \frac{\sum_h N_h \bar y_h}{\sum_h N_h \bar x_h},
 
@@ -32,7 +32,7 @@ with the linearised variance
 where :math:`m_h` is the number of sampled tables of stratum *h* whose sheet is held,
 :math:`s^2_{e,h}` the sample variance of the residuals in the stratum and
 :math:`\hat X = \sum_h N_h \bar x_h`. The interval is :math:`\hat R_k \pm t_{d} \sqrt{v}`
-with :math:`d = \sum_h (m_h - 1)` degrees of freedom [3]_. A stratum with one sheet uses the
+with :math:`d = \sum_h (m_h - 1)` degrees of freedom [lohr2010]. A stratum with one sheet uses the
 pooled within-stratum variance; a stratum with none is left out of the estimate (said in
 the result).
 
@@ -49,13 +49,12 @@ compared (Bonferroni).
 
 References
 ----------
-.. [1] Estok, M., Nevitte, N. & Cowan, G. (2002). *The Quick Count and Election
-       Observation: An NDI Handbook for Civic Organizations and Political Parties.* National
-       Democratic Institute for International Affairs, Washington, DC.
-.. [2] Cochran, W. G. (1977). *Sampling Techniques*, 3rd ed. Wiley, New York. Ch. 5
-       (stratified random sampling) and §6.11 (ratio estimates in stratified random sampling).
-.. [3] Lohr, S. L. (2010). *Sampling: Design and Analysis*, 2nd ed. Brooks/Cole, Boston.
-       Ch. 3 (stratified sampling) and ch. 4 (ratio estimation).
+By key of the bibliography, :mod:`audit.references`, where the full entries are:
+
+- Estok et al. (2002) [estok2002]
+- Cochran (1977) [cochran1977]: ch. 5 (stratified random sampling) and §6.11 (ratio estimates in
+  stratified random sampling)
+- Lohr (2010) [lohr2010]: ch. 3 (stratified sampling) and ch. 4 (ratio estimation)
 """
 
 from __future__ import annotations
@@ -76,9 +75,9 @@ from audit._json import jsonable
 from audit._version import __version__
 from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks.sampling import uniform_draws
-from audit.claims import OTHERS, Claim
 from audit.errors import AuditError
 from audit.inert import restore, write_csv
+from audit.ledger import OTHERS, Claim
 from audit.model import (
     SheetTable,
     natural_sorted,
@@ -334,7 +333,7 @@ class RatioEstimate:
 def ratio_estimate(y: np.ndarray, x: np.ndarray, stratum: np.ndarray,
                    stratum_tables: np.ndarray, stratum_codes: Sequence[str] = ()
                    ) -> RatioEstimate:
-    """The combined ratio estimator and its linearised variance (module docstring, [2]_).
+    """The combined ratio estimator and its linearised variance (module docstring, [cochran1977]).
 
     Parameters
     ----------

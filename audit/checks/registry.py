@@ -2,8 +2,10 @@
 
 Each family module (``audit/checks/<family>.py``) registers its sheet-level checks at import
 with :func:`register`. The forensics command, the calibration of false-positive rates on
-simulated clean elections, and the contract test suite all iterate over the registry, so a
-new check is picked up by all three by registering it once.
+simulated clean elections, the report (a section of its own for a family without one:
+:func:`audit.report.registry.sections`) and the contract test suite all iterate over the
+registry, so a new check is picked up by all of them by registering it once
+(``tests/report/test_report_new_check.py`` shows it with an example check).
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ class CheckSpec:
     per_candidate : bool
         Sensitive to manipulation in favour of one candidate (ballot stuffing): the battery
         runs it for every candidate it tests (the leader on the sheets, the declared winner,
-        every candidate above a share; :func:`audit.forensics.candidates_to_test`), not only
+        every candidate above a share; :func:`audit.checks.forensics.candidates_to_test`), not only
         for the first.
     function : callable or None
         The family function of a check registered with a hand-written ``run`` (see
@@ -166,6 +168,11 @@ def register(spec: CheckSpec) -> CheckSpec:
     """Add a check (re-registering the same name replaces it)."""
     _REGISTRY[spec.name] = spec
     return spec
+
+
+def unregister(name: str) -> None:
+    """Remove a registered check (for tests that register an example of their own)."""
+    _REGISTRY.pop(name, None)
 
 
 def load_all() -> None:

@@ -109,6 +109,10 @@ class CheckResult:
         outside a battery).
     params : mapping
         The options the check ran with (seed included), for reproducibility.
+    candidate_name : str or None
+        The candidate's name as figures show it (the label in the election metadata of the
+        sheets tested; set by the public functions and the battery). Not part of the JSON,
+        not compared.
     """
 
     test: str
@@ -128,6 +132,8 @@ class CheckResult:
     scope: str | None = None
     excluded: Mapping[str, int] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
+    candidate_name: str | None = field(default=None, compare=False,
+                                       metadata={"json": False})
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # keep the short repr below in subclasses: @dataclass does not replace a __repr__
@@ -176,8 +182,9 @@ class CheckResult:
 
     def plot(self, **options: Any) -> Figure:
         """The result's figure (:func:`audit.figures.plot_result`; options such as
-        ``lang=``, ``ax=`` or ``candidate=`` (the name to show) go to the figure
-        function). Raises ``TypeError`` for a result that has no figure."""
+        ``lang=``, ``ax=`` or ``candidate=`` (the name to show; default
+        :attr:`candidate_name`, else the key) go to the figure function). Raises
+        ``TypeError`` for a result that has no figure."""
         from audit.figures.results import plot_result  # figures import checks: lazily
 
         return plot_result(self, **options)
@@ -186,6 +193,13 @@ class CheckResult:
     def sentence(self) -> str:
         """The result in one English sentence (``message.render(lang)`` for others)."""
         return self.message.render("en")
+
+    def named(self, election: Any) -> CheckResult:
+        """A copy whose :attr:`candidate_name` is the label ``election`` (an
+        :class:`~audit.model.Election`, or None) gives the candidate tested."""
+        if self.candidate is None or election is None:
+            return self
+        return dataclasses.replace(self, candidate_name=election.label(self.candidate))
 
     def with_adjusted_pvalue(self, adjusted: float | None) -> CheckResult:
         """A copy with ``pvalue_adjusted`` set and the evidence level re-derived from it."""

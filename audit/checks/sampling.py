@@ -5,19 +5,19 @@ OCR run) can be checked against the images themselves by reading a random sample
 by hand. Two questions have different answers:
 
 1. **Is the outcome shown by the digitised record right?** A *risk-limiting* batch-level
-   comparison audit [1]_ [2]_ [3]_ answers it with a guarantee: each acta is a batch;
-   actas are drawn with probability proportional to an error bound (PPEB, [4]_); each drawn
-   acta's digitised counts are compared with a careful human reading; the Kaplan–Markov
-   P-value [3]_ measures the evidence that the digitised outcome is right. If it is wrong,
-   the audit confirms it with probability at most α (the risk limit). With few errors this
-   takes a handful of actas: :func:`plan_batch_audit`, :func:`draw_sample`,
-   :func:`evaluate_batch_audit`.
+   comparison audit [lindeman2012] [stark2008] [stark2009] answers it with a guarantee: each
+   acta is a batch; actas are drawn with probability proportional to an error bound (PPEB,
+   [aslam2008]); each drawn acta's digitised counts are compared with a careful human
+   reading; the Kaplan–Markov P-value [stark2009] measures the evidence that the digitised
+   outcome is right. If it is wrong, the audit confirms it with probability at most α (the
+   risk limit). With few errors this takes a handful of actas: :func:`plan_batch_audit`,
+   :func:`draw_sample`, :func:`evaluate_batch_audit`.
 2. **How often does the digitisation err?** A uniform sample and a Clopper–Pearson bound on
-   the transcription error rate [6]_ answer it: :func:`error_rate_upper_bound`,
+   the transcription error rate [clopper1934] answer it: :func:`error_rate_upper_bound`,
    :func:`error_rate_sample_size`.
 
-For ballot-level audits the module also gives the BRAVO average sample number [5]_
-(:func:`bravo_asn`) and the super-simple sample size [7]_ (:func:`super_simple_sample_size`).
+For ballot-level audits the module also gives the BRAVO average sample number [lindeman2012b]
+(:func:`bravo_asn`) and the super-simple sample size [stark2010] (:func:`super_simple_sample_size`).
 
 What such an audit does not establish: that the images are authentic (that needs the
 actas' security features and signatures), nor that the set of actas is complete (that needs a
@@ -25,7 +25,7 @@ worst-case bound on the missing ones).
 
 **Public, verifiable sampling.** :func:`draw_sample` derives every draw from a seed string
 with SHA-256, so anyone can repeat the draw with any SHA-256 implementation. The procedure
-observers follow (after Cordero, Wagner & Dill [8]_):
+observers follow (after Cordero, Wagner & Dill [cordero2006]):
 
 1. publish the digitised file (and its SHA-256) and the assertions to be audited (winner,
    losers, α) *before* the seed exists;
@@ -41,24 +41,16 @@ total, exceeds ``u_i = floor(h_i / 2^203) / 2^53``.
 
 References
 ----------
-.. [1] Lindeman, M. & Stark, P. B. (2012). A gentle introduction to risk-limiting audits.
-       IEEE Security & Privacy 10(5), 42–49. doi:10.1109/MSP.2012.56
-.. [2] Stark, P. B. (2008). Conservative statistical post-election audits. Annals of Applied
-       Statistics 2(2), 550–581. doi:10.1214/08-AOAS161
-.. [3] Stark, P. B. (2009). Risk-limiting postelection audits: conservative P-values from
-       common probability inequalities. IEEE Transactions on Information Forensics and
-       Security 4(4), 1005–1014. doi:10.1109/TIFS.2009.2034190
-.. [4] Aslam, J. A., Popa, R. A. & Rivest, R. L. (2008). On auditing elections when precincts
-       have different sizes. USENIX/ACCURATE Electronic Voting Technology Workshop (EVT '08).
-.. [5] Lindeman, M., Stark, P. B. & Yates, V. S. (2012). BRAVO: Ballot-polling risk-limiting
-       audits to verify outcomes. USENIX EVT/WOTE '12.
-.. [6] Clopper, C. J. & Pearson, E. S. (1934). The use of confidence or fiducial limits
-       illustrated in the case of the binomial. Biometrika 26(4), 404–413.
-       doi:10.1093/biomet/26.4.404
-.. [7] Stark, P. B. (2010). Super-simple simultaneous single-ballot risk-limiting audits.
-       USENIX EVT/WOTE '10.
-.. [8] Cordero, A., Wagner, D. & Dill, D. (2006). The role of dice in election audits –
-       extended abstract. IAVoSS Workshop on Trustworthy Elections (WOTE 2006).
+By key of the bibliography, :mod:`audit.references`, where the full entries are:
+
+- Lindeman & Stark (2012) [lindeman2012]
+- Stark (2008) [stark2008]
+- Stark (2009) [stark2009]
+- Aslam et al. (2008) [aslam2008]
+- Lindeman et al. (2012) [lindeman2012b]
+- Clopper & Pearson (1934) [clopper1934]
+- Stark (2010) [stark2010]
+- Cordero et al. (2006) [cordero2006]
 """
 
 from __future__ import annotations
@@ -78,7 +70,7 @@ from audit.checks.result import CheckResult, Message, evidence_from_pvalue
 from audit.errors import AuditError
 from audit.model import SheetTable, vote_column
 
-#: Default error inflation factor of the super-simple audit (Stark 2010).
+#: Default error inflation factor of the super-simple audit (Stark 2010 [stark2010]).
 GAMMA = 1.03905
 
 
@@ -95,7 +87,7 @@ def _check_alpha(alpha: float) -> None:
 def zero_discrepancy_sample_size(total_error_bound: float, alpha: float = 0.05) -> int:
     """Batches to draw by PPEB so that, if none shows an overstatement, P <= alpha.
 
-    With no overstatement every Kaplan–Markov factor is ``1 - 1/U`` [3]_, so ``P = (1 -
+    With no overstatement every Kaplan–Markov factor is ``1 - 1/U`` [stark2009], so ``P = (1 -
     1/U)^n`` and ``n = ceil(ln(alpha) / ln(1 - 1/U))``.
 
     Parameters
@@ -118,13 +110,13 @@ def ppeb_sample_size(winner_votes: float, loser_votes: float, ballots: float, *,
     """``(U, n)`` for a PPEB batch-comparison audit from reported totals alone.
 
     For two candidates the batch error bounds add up to ``U = 1 + B / V`` (``B`` ballots,
-    ``V`` the margin), whatever the batches [2]_ [4]_; ``n`` is
+    ``V`` the margin), whatever the batches [stark2008] [aslam2008]; ``n`` is
     :func:`zero_discrepancy_sample_size`.
 
     Examples
     --------
     AP's tabulation of the Venezuelan opposition's actas (González 6.89 M, Maduro 3.13 M,
-    10.26 M ballots; the bound of Aslam, Popa & Rivest 2008): ``U = 3.73``, 10 actas at
+    10.26 M ballots; the bound of Aslam, Popa & Rivest 2008 [aslam2008]): ``U = 3.73``, 10 actas at
     α = 0.05, 15 at 0.01.
 
     >>> U, n = ppeb_sample_size(6.89e6, 3.13e6, 10.26e6, alpha=0.05)
@@ -144,8 +136,8 @@ def bravo_asn(winner_share: float, *, alpha: float = 0.10) -> float:
     """Average number of ballots a BRAVO ballot-polling audit examines (Wald's approximation).
 
     ``ASN ≈ [ln(1/α) + ½ ln(2 s)] / [s ln(2 s) + (1 − s) ln(2 − 2 s)]``, with ``s`` the
-    winner's share of the ballots for the winner or the loser [1]_ [5]_; valid when the
-    reported shares are right.
+    winner's share of the ballots for the winner or the loser [lindeman2012] [lindeman2012b];
+    valid when the reported shares are right.
 
     Examples
     --------
@@ -163,11 +155,11 @@ def bravo_asn(winner_share: float, *, alpha: float = 0.10) -> float:
 
 def super_simple_sample_size(diluted_margin: float, *, alpha: float = 0.05,
                              gamma: float = GAMMA, error_rate: float = 0.0) -> int:
-    """Ballots to audit in a super-simple ballot-level comparison audit (Stark 2010).
+    """Ballots to audit in a super-simple ballot-level comparison audit (Stark 2010 [stark2010]).
 
     ``n = ceil(ρ / μ)`` with ``ρ = −ln α / (1/(2γ) + λ ln(1 − 1/(2γ)))``, ``μ`` the diluted
     margin (margin / ballots), ``γ`` the error inflation and ``λ`` the expected rate of
-    one-vote overstatements [7]_. With no errors ``ρ = 2γ ln(1/α)``: 4.785 at α = 0.10,
+    one-vote overstatements [stark2010]. With no errors ``ρ = 2γ ln(1/α)``: 4.785 at α = 0.10,
     6.225 at α = 0.05.
     """
     _check_alpha(alpha)
@@ -181,7 +173,7 @@ def super_simple_sample_size(diluted_margin: float, *, alpha: float = 0.05,
 
 
 def error_rate_upper_bound(errors: int, n: int, *, confidence: float = 0.95) -> float:
-    """One-sided Clopper–Pearson upper confidence bound on an error rate [6]_.
+    """One-sided Clopper–Pearson upper confidence bound on an error rate [clopper1934].
 
     With ``k`` transcription errors among ``n`` actas drawn uniformly at random, the rate
     is below the bound with the stated confidence. With ``k = 0`` it is ``1 − (1 −
@@ -279,7 +271,7 @@ def plan_batch_audit(sheets: SheetTable, *, winner: str | None = None,
     The null hypothesis of the audit is that the outcome shown by the digitised record is
     wrong: that a careful reading of every image would not put ``winner`` ahead of some
     loser. Each table is a batch. Its error bound ``u_p`` is the largest overstatement of any
-    audited margin it could hide, relative to that margin (MACRO, [2]_):
+    audited margin it could hide, relative to that margin (MACRO, [stark2008]):
     ``u_p = max_ℓ (v_wp − v_ℓp + b_p) / V_wℓ`` — the case where every ballot of the batch
     really went to ℓ. ``b_p`` is the table's ballots (``voters`` where stated, else valid +
     null + blank).
@@ -466,14 +458,14 @@ def evaluate_batch_audit(plan: BatchAuditPlan, reported: SheetTable, sample: pd.
     audited loser ℓ the overstatements of the margin ``V_wℓ`` add up to at least 100% of it.
     For each draw, the overstatement of batch p is ``e_p = max_ℓ [(r_w − r_ℓ) − (a_w − a_ℓ)]
     / V_wℓ`` (``r`` reported, ``a`` audited counts) and its taint ``t_p = e_p / u_p``. The
-    Kaplan–Markov P-value [3]_ is
+    Kaplan–Markov P-value [stark2009] is
 
     .. math:: P = \\min_j \\prod_{i \\le j} \\frac{1 - 1/U}{1 - t_{p_i}},
 
     capped at 1 (a taint of 1 gives 1). Under the null and PPEB sampling with replacement the
     products form a nonnegative supermartingale, so ``P`` is a valid P-value even when the
     audit stops as soon as ``P <= alpha``. Understatements (negative taints) count in the
-    outcome's favour, as in [3]_.
+    outcome's favour, as in [stark2009].
 
     Parameters
     ----------

@@ -115,34 +115,14 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
       election-audit calibrate venezuela-2024 --tables 1000000 --n-sims 20 --n-power 0
       election-audit calibrate --varied --n-sims 1000 --scheduler tcp://host:8786 -o docs
     """
-    from audit.checks.registry import registered
     from audit.cli.calibration_files import write_outputs, write_summary
     from audit.errors import AuditError
     from audit.model import SheetTable
-    from audit.simulate.calibrate import (
-        DEFAULT_SCENARIOS,
-        ShapeSampler,
-        calibrate,
-        forensics_verdict,
-    )
+    from audit.simulate.calibrate import ShapeSampler, calibrate, forensics_verdict
     from audit.simulate.shape import ElectionShape, fit_shape
 
-    chosen = selected_checks(checks, skip_checks)
-    known = {s.name: s for s in registered()}
-    specs = list(known.values()) if chosen is None else [known[n] for n in chosen]
-    if fast_only:
-        specs = [s for s in specs if s.fast]
-    if not specs:
-        raise AuditError("no registered checks to calibrate (checks register themselves in "
-                         "audit.checks; none are installed or selected)")
-    scenarios = list(DEFAULT_SCENARIOS)
-    if scenario_names:
-        names = {s.name: s for s in DEFAULT_SCENARIOS}
-        wanted = [c.strip() for c in scenario_names.split(",") if c.strip()]
-        unknown = [c for c in wanted if c not in names]
-        if unknown:
-            raise AuditError(f"unknown manipulations {unknown}; known: {', '.join(names)}")
-        scenarios = [names[c] for c in wanted]
+    specs = _checks_to_calibrate(checks, skip_checks, fast_only)
+    scenarios = _scenarios(scenario_names)  # names checked even without power runs
     if n_power == 0:
         scenarios = []
 
@@ -190,6 +170,39 @@ def calibrate_command(target: str | None, source_id: str | None, mapping: str | 
 
 
 command = calibrate_command
+
+
+def _checks_to_calibrate(checks: tuple[str, ...], skip_checks: tuple[str, ...],
+                         fast_only: bool) -> list[Any]:
+    """The registered checks chosen by ``--check``/``--skip-check`` (the fast ones only with
+    ``fast_only``)."""
+    from audit.checks.registry import registered
+    from audit.errors import AuditError
+
+    chosen = selected_checks(checks, skip_checks)
+    known = {s.name: s for s in registered()}
+    specs = list(known.values()) if chosen is None else [known[n] for n in chosen]
+    if fast_only:
+        specs = [s for s in specs if s.fast]
+    if not specs:
+        raise AuditError("no registered checks to calibrate (checks register themselves in "
+                         "audit.checks; none are installed or selected)")
+    return specs
+
+
+def _scenarios(scenario_names: str | None) -> list[Any]:
+    """The manipulations of ``--manipulations`` (comma-separated names; all by default)."""
+    from audit.errors import AuditError
+    from audit.simulate.calibrate import DEFAULT_SCENARIOS
+
+    if not scenario_names:
+        return list(DEFAULT_SCENARIOS)
+    names = {s.name: s for s in DEFAULT_SCENARIOS}
+    wanted = [c.strip() for c in scenario_names.split(",") if c.strip()]
+    unknown = [c for c in wanted if c not in names]
+    if unknown:
+        raise AuditError(f"unknown manipulations {unknown}; known: {', '.join(names)}")
+    return [names[c] for c in wanted]
 
 
 def _target(target: str | None, source_id: str | None, mapping: str | None,

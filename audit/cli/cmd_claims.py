@@ -33,7 +33,7 @@ def _ledger_path(case: str, ledger: Path | None) -> tuple[Any, Path]:
 @click.argument("case")
 @click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
               help="Read this ledger instead of the case's claims.yaml.")
-@click.option("--side", type=LazyChoice("audit.claims:SIDES"),
+@click.option("--side", type=LazyChoice("audit.ledger:SIDES"),
               help="Only claims of this side.")
 @json_option
 def list_claims(case: str, ledger: Path | None, side: str | None, as_json: bool) -> None:
@@ -43,8 +43,8 @@ def list_claims(case: str, ledger: Path | None, side: str | None, as_json: bool)
     Example:
       election-audit claims list venezuela-2024 --side official --json
     """
-    from audit.claims import ClaimLedger, load_ledger
     from audit.cli.cmd_dispute import compact_time
+    from audit.ledger import ClaimLedger, load_ledger
 
     c, path = _ledger_path(case, ledger)
     if not path.exists():
@@ -88,17 +88,46 @@ def _number(value: str | None) -> int | str | None:
     return int(text) if text.isdigit() else text
 
 
+def _claim_from_file(path: Path) -> dict[str, Any]:
+    """One claim mapping read from a YAML file (a mapping, or a list of one)."""
+    import yaml
+
+    from audit.errors import ClaimsError
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ClaimsError(f"{path.name}: not valid YAML ({exc})") from None
+    if isinstance(loaded, list) and len(loaded) == 1:
+        loaded = loaded[0]
+    if not isinstance(loaded, dict):
+        raise ClaimsError(f"{path.name}: expected one claim (a YAML mapping)")
+    return dict(loaded)
+
+
+def _source(given: Any, citation: str | None, urls: tuple[str, ...]) -> dict[str, Any]:
+    """The claim's source with the citation and URLs of the options."""
+    source = dict(given) if isinstance(given, dict) else {}
+    if citation:
+        source["citation"] = citation
+    if len(urls) == 1:
+        source["url"] = urls[0]
+    elif urls:
+        source["urls"] = list(urls)
+    return source
+
+
 @claims.command("add", short_help="Validate a claim and add it to the ledger.")
 @click.argument("case")
 @click.option("--id", "claim_id", help="Unique id: lowercase letters, digits, '-' and '.'.")
 @click.option("--datetime", "when",
               help="ISO 8601 with UTC offset (2024-07-29T00:06:00-04:00), a date, '<=…', or A/B.")
-@click.option("--side", type=LazyChoice("audit.claims:SIDES"),
+@click.option("--side", type=LazyChoice("audit.ledger:SIDES"),
               help="Who made the claim (the electoral authority is 'official').")
 @click.option("--citation", help="Who said it and where it was read.")
 @click.option("--url", "urls", multiple=True, help="Source URL (repeatable).")
 @click.option("--series", help="Which succession the claim belongs to (default: the side).")
-@click.option("--basis", type=LazyChoice("audit.claims:BASES"),
+@click.option("--basis", type=LazyChoice("audit.ledger:BASES"),
               help="What the figures rest on.")
 @click.option("--scope", help="'national' (default) or a region code.")
 @click.option("--scope-level", help="Region level of --scope (e.g. state).")
@@ -106,7 +135,7 @@ def _number(value: str | None) -> int | str | None:
               help="Votes of a candidate (or OTHERS), exact or rounded ('6.89M'). Repeatable.")
 @click.option("--pct", "pcts", multiple=True, metavar="KEY=P",
               help="Percentage as announced, e.g. NM=51.20 (the digits keep the precision).")
-@click.option("--percent-base", type=LazyChoice("audit.claims:PERCENT_BASES"),
+@click.option("--percent-base", type=LazyChoice("audit.ledger:PERCENT_BASES"),
               help="What the percentages are shares of.")
 @click.option("--valid", help="Valid votes.")
 @click.option("--null", "null_votes", help="Null votes.")
@@ -157,28 +186,16 @@ def add_claim(case: str, claim_id: str | None, when: str | None, side: str | Non
           --count NM=5150092 --count EG=4445978 --count OTHERS=462704 \\
           --pct NM=51.20 --pct EG=44.2 --pct OTHERS=4.6 --turnout 59 --dry-run
     """
-    import yaml
-
     from audit.cases import is_bundled
-    from audit.claims import append_claim, headline, load_ledger
     from audit.errors import ClaimsError
+    from audit.ledger import append_claim, headline, load_ledger
 
     c, path = _ledger_path(case, ledger)
     if ledger is None and is_bundled(c) and not dry_run:
         raise ClaimsError(f"{c.name} is a bundled case, installed with the package: copy it "
                           f"to a folder of your own first (election-audit cases copy {c.name} "
                           f"my-case), then add the claim to my-case")
-    claim: dict[str, Any] = {}
-    if from_file is not None:
-        try:
-            loaded = yaml.safe_load(from_file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ClaimsError(f"{from_file.name}: not valid YAML ({exc})") from None
-        if isinstance(loaded, list) and len(loaded) == 1:
-            loaded = loaded[0]
-        if not isinstance(loaded, dict):
-            raise ClaimsError(f"{from_file.name}: expected one claim (a YAML mapping)")
-        claim.update(loaded)
+    claim = _claim_from_file(from_file) if from_file is not None else {}
     simple = {"id": claim_id, "datetime": when, "side": side, "series": series,
               "basis": basis, "scope": scope, "scope_level": scope_level,
               "percent_base": percent_base, "valid": _number(valid),
@@ -192,15 +209,7 @@ def add_claim(case: str, claim_id: str | None, when: str | None, side: str | Non
              "derived", "endorses", "notes"]
     claim.update({k: v for k, v in simple.items() if v is not None})
     if citation or urls:
-        source = dict(claim.get("source") or {}) if isinstance(claim.get("source"), dict) \
-            else {}
-        if citation:
-            source["citation"] = citation
-        if len(urls) == 1:
-            source["url"] = urls[0]
-        elif urls:
-            source["urls"] = list(urls)
-        claim["source"] = source
+        claim["source"] = _source(claim.get("source"), citation, urls)
     coverage = {"tables_pct": tables_pct, "tables": tables,
                 "registered": _number(coverage_registered), "registered_pct": registered_pct,
                 "sample_units": sample_units}
@@ -217,7 +226,7 @@ def add_claim(case: str, claim_id: str | None, when: str | None, side: str | Non
     claim = {k: claim[k] for k in sorted(claim, key=lambda k: order.index(k)
                                          if k in order else len(order))}
     if dry_run:
-        from audit.claims import ClaimValidationError, parse_claim
+        from audit.ledger import ClaimValidationError, parse_claim
 
         parsed, problems = parse_claim(claim, election=c.election)
         if problems:

@@ -51,7 +51,7 @@ def dispute(case: str, sheets: tuple[Path, ...], mapping: str | None,
       election-audit dispute venezuela-2024
       election-audit dispute venezuela-2024 --sheets actas.csv --mapping actas.toml --json
     """
-    from audit.dispute import audit_dispute
+    from audit.checks.dispute import audit_dispute
     from audit.errors import AuditError
     from audit.model import SheetTable
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,12 @@ from audit.cli._common import (
 )
 from audit.cli._layout import Column, print_table, say
 
-#: Most honest redraws per simulated null (audit.checks._options.DEFAULT_RESAMPLES; kept here
+#: Most honest redraws per simulated null (audit.checks.DEFAULT_RESAMPLES; kept here
 #: so that ``--help`` imports no statistics, tests/cli/test_vocabulary.py checks they agree).
 RESAMPLES = 999
-#: Bootstrap refits of the Klimek fit (audit.checks._options.DEFAULT_REFITS, likewise).
+#: Bootstrap refits of the Klimek fit (audit.checks.DEFAULT_REFITS, likewise).
 REFITS = 9
-#: Share of the vote from which a candidate is tested (audit.forensics.CANDIDATE_SHARE,
+#: Share of the vote from which a candidate is tested (audit.checks.forensics.CANDIDATE_SHARE,
 #: likewise: tests/cli/test_cmd_forensics.py).
 CANDIDATE_SHARE = 0.20
 #: Short codes of the p-value methods in the tables (explained in a legend below them).
@@ -106,8 +107,8 @@ def forensics(target: str, source_id: str | None, mapping: str | None,
       election-audit forensics venezuela-2024 --source opposition-v1 --by state
       election-audit forensics actas.csv --mapping actas.toml --check digits
     """
+    from audit.checks.forensics import run_forensics
     from audit.data import load_target
-    from audit.forensics import run_forensics
 
     result_in, _ = load_target(target, source_id=source_id, profile=mapping,
                                data_dir=data_dir, join=join_file, join_on=join_on)
@@ -133,7 +134,7 @@ def forensics(target: str, source_id: str | None, mapping: str | None,
 
 def _print(result: Any, lang: str, *, sheets_leader: str | None = None,
            chosen: bool = False) -> None:
-    from audit.forensics import NATIONAL
+    from audit.checks.forensics import NATIONAL
     from audit.messages import render
 
     def t(key: str, **params: object) -> str:
@@ -145,15 +146,7 @@ def _print(result: Any, lang: str, *, sheets_leader: str | None = None,
         return f"[{style}]{word}[/]" if style else word
 
     say(f"[bold]{escape(t('title'))}[/bold]")
-    sheets_leader = sheets_leader or result.candidates[0]
-    roles = []
-    for c in result.candidates:
-        mine = ([t("role.chosen")] if chosen else []) + \
-            ([t("role.leader")] if c == sheets_leader else []) + \
-            ([t("role.declared")] if c == result.declared_winner else [])
-        if not mine:
-            mine = [t("role.share", share=100 * CANDIDATE_SHARE)]
-        roles.append(t("candidate_roles", candidate=c, roles=", ".join(mine)))
+    roles = _candidate_roles(result, t, sheets_leader or result.candidates[0], chosen)
     say(escape(t("header", sheets=result.sheets, candidates="; ".join(roles),
                  n_resamples=result.n_resamples, seed=result.seed)))
     verdict = result.verdict()
@@ -193,6 +186,40 @@ def _print(result: Any, lang: str, *, sheets_leader: str | None = None,
                       _fmt_p(e.result.pvalue), _fmt_z(e.result.z), _code(e.result), e.reason)
                      for e in descriptive], title=t("descriptive_heading"))
         say("")
+    _print_regions(result, t)
+    legend = "; ".join(f"{METHOD_CODES[m]} {t(f'method.{m}')}" for m in METHOD_CODES
+                       if m in methods)
+    if legend:
+        say(f"[dim]{escape(t('methods', legend=legend))}[/dim]")
+    if reasons:
+        why = "; ".join(f"{r} = {t(f'descriptive.{r}')}" for r in sorted(reasons))
+        say(f"[dim]{escape(t('reasons', legend=why))}[/dim]")
+    if result.skipped:
+        s = result.skipped[0]
+        example = f"{s.test} @ {s.scope}: {s.reason}"
+        say(f"[dim]{escape(t('skipped', count=len(result.skipped), example=example))}[/dim]")
+    say(f"[dim]{escape(t('footnote'))}[/dim]")
+
+
+def _candidate_roles(result: Any, t: Callable[..., str], sheets_leader: str,
+                     chosen: bool) -> list[str]:
+    """Each tested candidate with why it is tested (chosen, leader on the sheets, declared
+    winner, or its share of the vote)."""
+    roles = []
+    for c in result.candidates:
+        mine = ([t("role.chosen")] if chosen else []) + \
+            ([t("role.leader")] if c == sheets_leader else []) + \
+            ([t("role.declared")] if c == result.declared_winner else [])
+        if not mine:
+            mine = [t("role.share", share=100 * CANDIDATE_SHARE)]
+        roles.append(t("candidate_roles", candidate=c, roles=", ".join(mine)))
+    return roles
+
+
+def _print_regions(result: Any, t: Callable[..., str]) -> None:
+    """One row per region: sheets, flags, the smallest adjusted p and its test."""
+    from audit.checks.forensics import NATIONAL
+
     summary = result.summary()
     regional = summary[summary["scope"] != NATIONAL]
     if len(regional):
@@ -218,18 +245,6 @@ def _print(result: Any, lang: str, *, sheets_leader: str | None = None,
                      Column(t("column.test"), priority=2)],
                     rows, title=t("regions", level=result.level))
         say("")
-    legend = "; ".join(f"{METHOD_CODES[m]} {t(f'method.{m}')}" for m in METHOD_CODES
-                       if m in methods)
-    if legend:
-        say(f"[dim]{escape(t('methods', legend=legend))}[/dim]")
-    if reasons:
-        why = "; ".join(f"{r} = {t(f'descriptive.{r}')}" for r in sorted(reasons))
-        say(f"[dim]{escape(t('reasons', legend=why))}[/dim]")
-    if result.skipped:
-        s = result.skipped[0]
-        example = f"{s.test} @ {s.scope}: {s.reason}"
-        say(f"[dim]{escape(t('skipped', count=len(result.skipped), example=example))}[/dim]")
-    say(f"[dim]{escape(t('footnote'))}[/dim]")
 
 
 def _code(result: Any) -> str:

@@ -76,7 +76,7 @@ def quickcount(case: str, sheets: tuple[Path, ...], mapping: str | None,
           -o sample.csv
       election-audit quickcount venezuela-2024 --sheets night.csv --sample sample.csv
     """
-    from audit.cases import load_case
+    from audit.cases import load_case, load_case_claims
     from audit.checks.quickcount import (
         QuickCountSample,
         SamplingFrame,
@@ -84,7 +84,6 @@ def quickcount(case: str, sheets: tuple[Path, ...], mapping: str | None,
         read_sample_or_draw,
         stratum_summary,
     )
-    from audit.claims import load_case_claims
     from audit.errors import AuditError
 
     sheet_files = sheets

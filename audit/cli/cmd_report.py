@@ -132,9 +132,9 @@ def report(ctx: click.Context, case: str, sheets: tuple[Path, ...], mapping: str
     """
     from audit.cases import load_case
     from audit.checks.registry import registered
+    from audit.data import load_sheets
     from audit.errors import AuditError
     from audit.report import ReportOptions, build_report, infer_format, render
-    from audit.report.sources import load_sheets
 
     if (join_file is not None or mapping is not None) and not sheets:
         raise AuditError(f"--{'join' if join_file is not None else 'mapping'} applies to "

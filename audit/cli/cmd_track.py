@@ -230,8 +230,8 @@ def status(ctx: click.Context, by: str | None, frame_file: Path | None,
            claim_id: str | None, as_json: bool) -> None:
     """Coverage by region over time, conflicts, quarantine, and the latest official
     bulletin against the sheets held."""
+    from audit.cases import load_case_claims
     from audit.checks.claims import check_against_sheets
-    from audit.claims import load_case_claims
 
     store = _open(ctx)
     state = store.state()

@@ -25,9 +25,9 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from audit.checks.claims import CompatibilityResult, SheetsResult
-from audit.claims import OTHERS, Claim, ClaimLedger
-from audit.dispute import DisputeResult
+from audit.checks.dispute import DisputeResult
 from audit.figures import figure_and_axes, label, legend_outside, number
+from audit.ledger import OTHERS, Claim, ClaimLedger
 
 _SIDE_MARKERS = {"official": "s", "court": "D", "opposition": "o", "observer": "^",
                  "media": "v", "academic": "P", "exit_poll": "X", "other": "."}
@@ -76,7 +76,7 @@ def plot_claims_timeline(ledger: ClaimLedger | DisputeResult, *,
                          title: str | None = None, ax: Axes | None = None) -> Figure:
     """Each claim's share of the leading candidates over time (marker = side).
 
-    Takes a :class:`~audit.dispute.DisputeResult` (or its ledger). The horizontal axis is
+    Takes a :class:`~audit.checks.dispute.DisputeResult` (or its ledger). The horizontal axis is
     time: a day and six weeks are as far apart as they were. Shares come from the counts
     where a claim states a total, else from its percentages; a two-candidate claim without a
     total shows the two-candidate share. Claims without figures are marked at the bottom.

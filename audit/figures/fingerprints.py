@@ -54,7 +54,8 @@ def plot_fingerprint(result: FingerprintResult, *, candidate: str | None = None,
 
 def plot_cumulative(result: FingerprintResult, *, candidate: str | None = None,
                     lang: str = "en", ax: Axes | None = None) -> Figure:
-    """Cumulative votes of the candidate against turnout (Klimek et al. 2012, Fig. 6)."""
+    """Cumulative votes of the candidate against turnout (Klimek et al. 2012 [klimek2012],
+    Fig. 6)."""
     fig, ax = figure_and_axes(ax)
     cum = result.cumulative
     ax.plot(100 * cum["turnout"], 100 * cum["fraction"], color="#1f4e79")

@@ -40,7 +40,8 @@ def _figures() -> dict[type, tuple[Callable[..., Figure], str | None]]:
 def plot_result(result: CheckResult, *, candidate: str | None = None,
                 **options: Any) -> Figure:
     """The figure of ``result`` (``candidate``: the name to show for the candidate tested,
-    default its key; other options, such as ``lang`` and ``ax``, go to the figure function).
+    default the result's ``candidate_name``, else its key; other options, such as ``lang`` and
+    ``ax``, go to the figure function).
 
     Raises
     ------
@@ -49,11 +50,12 @@ def plot_result(result: CheckResult, *, candidate: str | None = None,
     """
     for kind, (plot, name_keyword) in _figures().items():
         if isinstance(result, kind):
-            if candidate is not None:
-                if name_keyword is None:
-                    raise TypeError(f"the figure of {result.test} shows no candidate: "
-                                    "candidate= does not apply")
-                options[name_keyword] = candidate
+            if candidate is not None and name_keyword is None:
+                raise TypeError(f"the figure of {result.test} shows no candidate: "
+                                "candidate= does not apply")
+            name = candidate if candidate is not None else result.candidate_name
+            if name is not None and name_keyword is not None:
+                options[name_keyword] = name
             return plot(result, **options)
     raise TypeError(f"no figure for {type(result).__name__} ({result.test})")
 

@@ -138,7 +138,7 @@ def plot_station_histograms(turnout: np.ndarray | None, share: np.ndarray, *, ca
     spikes marked.
 
     Triangles mark the whole percentages whose stations exceed the 95% band of the
-    integer-percentage null (``integer``, Kobak et al. 2016); the number of stations at
+    integer-percentage null (``integer``, Kobak et al. 2016 [kobak2016]); the number of stations at
     exactly 100% (``spike_*``) is written beside the last bin. The histograms draw the
     values given; the marks come from the results.
     """

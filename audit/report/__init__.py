@@ -4,7 +4,8 @@
 >>> render(model, "venezuela-2024.pdf")                                       # doctest: +SKIP
 
 :func:`build_report` assembles a :class:`ReportModel` (pure data) from whatever inputs are
-available; check families plug their sections in with :func:`register_section` (see
+available; check families declare their sections (:func:`declare_section`) and fill them with
+:func:`register_section` (see
 :mod:`audit.report.registry` and ``docs/reports.md``); :func:`render` writes the format of the
 output file's extension.
 """
@@ -27,19 +28,23 @@ from audit.report.model import (
     msg,
 )
 from audit.report.registry import (
-    SECTION_IDS,
     MethodNote,
     SectionHook,
+    SectionSpec,
+    declare_section,
     register_method,
     register_section,
+    section_ids,
+    sections,
 )
 from audit.report.render import FORMATS, infer_format, render
 from audit.report.svg import figure_block, figure_svg
 
 __all__ = [
-    "FORMATS", "SECTION_IDS", "Block", "BulletList", "Callout", "Column", "FigureBlock",
-    "Heading", "MethodNote", "MissingInput", "Paragraph", "ReportContext", "ReportModel",
-    "ReportOptions", "Section", "SectionHook", "Table", "build_report", "figure_block",
-    "figure_svg", "generic_blocks", "infer_format", "msg", "register_method",
-    "register_section", "render", "result_callouts", "results_table",
+    "FORMATS", "Block", "BulletList", "Callout", "Column", "FigureBlock", "Heading",
+    "MethodNote", "MissingInput", "Paragraph", "ReportContext", "ReportModel", "ReportOptions",
+    "Section", "SectionHook", "SectionSpec", "Table", "build_report", "declare_section",
+    "figure_block", "figure_svg", "generic_blocks", "infer_format", "msg", "register_method",
+    "register_section", "render", "result_callouts", "results_table", "section_ids",
+    "sections",
 ]

@@ -1,6 +1,8 @@
 """Assemble a :class:`~audit.report.model.ReportModel` from whatever inputs are available.
 
-:func:`build_report` walks the sections in their fixed order. For each, the registered hooks
+:func:`build_report` walks the sections declared in the registry, in their order
+(:func:`audit.report.registry.sections`: the frame, the sections the families declare, and
+one for each family of battery checks that declares none). For each, the registered hooks
 (:mod:`audit.report.registry`) whose inputs are present build the content from their family's
 results; hooks whose inputs are absent, and expected families that are not installed, leave a
 line saying what is missing and how to supply it. The executive summary, the methods and the
@@ -17,8 +19,10 @@ from typing import Any
 from audit._version import __version__
 from audit.cases import Case, datasets_dir, load_case
 from audit.checks.result import CheckResult, Evidence, Message
+from audit.data import data_dirs
 from audit.ingest import IngestResult
 from audit.model import SheetTable, sha256_file
+from audit.report.battery import BatteryMemo
 from audit.report.blocks import (
     generic_blocks,
     missing_line,
@@ -51,14 +55,16 @@ from audit.report.model import (
     msg,
 )
 from audit.report.names import id_names, name_sections
-from audit.report.registry import SECTIONS, SectionSpec, hooks, method_note
-from audit.report.sources import data_dirs
+from audit.report.registry import SectionSpec, hooks, method_note, sections
+
+#: Sections built here, not by hooks: the executive summary, the methods, the appendix.
+FRAME = ("summary", "methods", "provenance")
 
 
 def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | None = None,
                  options: ReportOptions | None = None, *,
                  results: Mapping[str, Sequence[CheckResult]] | None = None,
-                 source: Any = None) -> ReportModel:
+                 source: Any = None, memo: BatteryMemo | None = None) -> ReportModel:
     """Build the report of ``case`` from the sheets and results available.
 
     Parameters
@@ -75,6 +81,10 @@ def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | No
         computed by its hook's ``run`` when its inputs are present.
     source
         The manifest entry (:class:`~audit.cases.SourceFile`) the sheets came from, if any.
+    memo
+        Batteries of earlier reports (:class:`~audit.report.battery.BatteryMemo`): pass the
+        same memo to reports of the same sheets in several languages or formats so that the
+        checks run once. The numbers are the same with or without it.
 
     Returns
     -------
@@ -87,32 +97,33 @@ def build_report(case: Case | str | Path, sheets: IngestResult | SheetTable | No
     table = ingest.sheets if ingest is not None else \
         (sheets if isinstance(sheets, SheetTable) else None)
     ctx = ReportContext(case=case, options=options, sheets=table, ingest=ingest, source=source,
-                        results=dict(results or {}))
+                        results=dict(results or {}), memo=memo)
     used: dict[str, tuple[CheckResult, ...]] = {}
     method_tests: list[str] = []
     built: dict[str, Section] = {}
-    for spec in SECTIONS:
-        if spec.id not in ("summary", "methods", "provenance"):
+    specs = sections()
+    for spec in specs:
+        if spec.id not in FRAME:
             options.stage(text(spec.title, options.lang))
             built[spec.id] = _build_section(spec, ctx, used, method_tests)
     options.stage(text(msg("report.section.summary.title"), options.lang))
     from audit.report.summary import build_summary, statistics_entries, statistics_verdict
 
     entries = statistics_entries(ctx, used) if table is not None else []
-    sections = [build_summary(ctx, built, used, entries)]
-    sections += [built[s.id] for s in SECTIONS if s.id in built]
-    sections.append(_methods(ctx, used, method_tests))
+    done = [build_summary(ctx, built, used, entries)]
+    done += [built[s.id] for s in specs if s.id in built]
+    done.append(_methods(ctx, used, method_tests))
     provenance = _provenance(ctx)
     from audit.report.appendix import data_tables
 
     level = table.levels[0] if table is not None and table.levels else ""
     data = data_tables(table, used, {r.code: r.name for r in case.election.regions_at(level)}
                        if level else None)
-    sections.append(_provenance_section(ctx, provenance, tuple(data)))
-    dispute = ctx.cache.get("dispute")
-    sections = list(name_sections(sections, id_names(
-        case, dispute.ledger if dispute is not None else None, options.lang)))
-    return ReportModel(lang=options.lang, title=_title(ctx), sections=tuple(sections),
+    done.append(_provenance_section(ctx, provenance, tuple(data)))
+    dispute = ctx.state.dispute
+    named = name_sections(done, id_names(case, dispute.ledger if dispute is not None else None,
+                                         options.lang))
+    return ReportModel(lang=options.lang, title=_title(ctx), sections=tuple(named),
                        provenance=provenance, results=used, data=data,
                        verdict=statistics_verdict(ctx, entries))
 
@@ -172,8 +183,12 @@ def _build_section(spec: SectionSpec, ctx: ReportContext,
     for family in spec.families:
         if family in hooked:
             continue
-        if family in ctx.results:  # results without a builder: shown generically
-            family_results = tuple(ctx.results[family])
+        if family in ctx.results or spec.family_section:  # no builder: shown generically
+            if family not in ctx.results and not ctx.has("sheets"):
+                blocks.append(missing_line(spec.id, "sheets", how_to_supply("sheets", ctx)))
+                continue
+            family_results = tuple(ctx.results.get(family, ())) or \
+                tuple(ctx.battery().family(family, all_candidates=True))
             blocks += generic_blocks(family_results, family)
             used[family] = family_results
             results += family_results
@@ -264,7 +279,7 @@ def _methods(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]],
                Paragraph(msg("report.methods.reproducible", seed=ctx.options.seed))]
     if any(r.null.startswith("simulation") for results in used.values() for r in results):
         blocks.append(Paragraph(msg("report.methods.resamples", n=ctx.options.n_resamples)))
-    b = ctx.cache.get("forensics")
+    b = ctx.state.battery
     if b is not None:
         blocks.append(Paragraph(msg("report.methods.scopes", level=level_name(b.level, ctx.lang),
                                     regions=len(b.regions()), tests=len(b.regional_tests))
@@ -368,13 +383,13 @@ def _provenance(ctx: ReportContext) -> ProvenanceInfo:
                              rows=p.rows_read, profile=p.profile) for p in ctx.sheets.provenance]
     inputs += [InputFile(path=p.path, role="compared", sha256=p.sha256, bytes=p.bytes,
                          rows=p.rows_read, profile=p.profile)
-               for p in ctx.cache.get("compared", ())]
+               for p in ctx.state.compared]
     for name, role in (("election.toml", "election"), ("sources.toml", "manifest"),
                        ("claims.yaml", "claims")):
         entry = _case_file(ctx, name, role)
         if entry is not None:
             inputs.append(entry)
-    dispute = ctx.cache.get("dispute")
+    dispute = ctx.state.dispute
     for source in (dispute.sheets if dispute is not None else ()):
         entry = _case_file(ctx, f"aggregates_{source.label}.csv", "aggregates") \
             if source.kind == "aggregates" else None
@@ -428,7 +443,7 @@ def _provenance_section(ctx: ReportContext, prov: ProvenanceInfo,
              s.date or "—", s.data_files[0].urls[0] if s.data_files[0].urls else None)
             for s in ctx.case.sources), name="case-sources",
             caption=msg("report.provenance.sources_caption")))
-    dispute = ctx.cache.get("dispute")
+    dispute = ctx.state.dispute
     if dispute is not None and len(dispute.ledger):
         blocks.append(Table(columns=(
             Column("id", msg("report.col.id"), "code"),

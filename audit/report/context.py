@@ -1,4 +1,7 @@
-"""What a section builder sees: the case, the sheets, options, language and random streams."""
+"""What a section builder sees: the case, the sheets, options, language and random streams,
+and the state the sections of one report share (:class:`ReportState`: the one run of the
+forensics battery, the dispute, what was read besides the sheets), held in explicit typed
+fields of the context, never in module globals."""
 
 from __future__ import annotations
 
@@ -11,13 +14,17 @@ import numpy as np
 
 from audit._random import stream
 from audit.cases import Case, SourceFile
-from audit.checks._options import DEFAULT_RESAMPLES
+from audit.checks import DEFAULT_RESAMPLES
 from audit.checks.result import CheckResult, Message
 from audit.messages import LANGUAGES
-from audit.model import Election, SheetTable
+from audit.model import Election, Provenance, SheetTable
 
 if TYPE_CHECKING:
+    from audit.aggregate import SheetAggregates
+    from audit.checks.dispute import DisputeResult
     from audit.ingest import IngestResult
+    from audit.report.battery import Battery, BatteryMemo
+    from audit.simulate.calibrate import CalibrationSummary
 
 #: Default seed, the same as the command line's ``--seed`` default.
 DEFAULT_SEED = 20240728
@@ -98,6 +105,30 @@ class ReportOptions:
                 **({"only_sheets": True} if self.only_sheets else {})}
 
 
+@dataclass
+class ReportState:
+    """What the sections of one report compute once and share, each in its own field (None:
+    not computed yet). Filled through the :class:`ReportContext` methods that compute them
+    (:meth:`ReportContext.battery`, :meth:`ReportContext.dispute` ...); read by the summary,
+    the methods and the appendix."""
+
+    #: The report's one run of the forensics battery (:mod:`audit.report.battery`).
+    battery: Battery | None = None
+    #: The dispute tracker's result (:func:`audit.checks.dispute.audit_dispute`).
+    dispute: DisputeResult | None = None
+    #: The case's calibration summary, once read (``calibration`` is None without one).
+    calibration_read: bool = False
+    calibration: CalibrationSummary | None = None
+    #: Files of the other sources compared with the sheets (for the appendix).
+    compared: list[Provenance] = field(default_factory=list)
+    #: Labels of ids (sources, claims) in the report's language.
+    names: dict[str, str] | None = None
+    #: The case's ``context.toml``, once read.
+    case_context: dict[str, Any] | None = None
+    #: Other sources of the case found on disk.
+    other_sources: tuple[SourceFile, ...] | None = None
+
+
 @dataclass(frozen=True)
 class ReportContext:
     """Inputs of one report, handed to every section builder.
@@ -115,9 +146,11 @@ class ReportContext:
         The manifest entry the sheets came from, when found through the case's manifest.
     results : mapping
         Results passed by the caller, by family.
-    cache : dict
-        Computations shared by several hooks of one report (e.g. one forensics battery for
-        the digit, turnout and fingerprint sections), keyed by name.
+    state : ReportState
+        What the sections of this report compute once and share.
+    memo : BatteryMemo, optional
+        Batteries of earlier reports to reuse for the same sheets and options (shared by the
+        caller between reports, e.g. one per language); None: none.
     """
 
     case: Case
@@ -126,7 +159,8 @@ class ReportContext:
     ingest: IngestResult | None = None
     source: SourceFile | None = None
     results: Mapping[str, Sequence[CheckResult]] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    state: ReportState = field(default_factory=ReportState, compare=False, repr=False)
+    memo: BatteryMemo | None = field(default=None, compare=False, repr=False)
 
     @property
     def election(self) -> Election:
@@ -166,13 +200,12 @@ class ReportContext:
         """The case's context in the report's language (``context.toml`` of the case folder:
         a table per language with ``summary``, ``cannot`` and ``[[<lang>.items]]`` of
         ``heading`` and ``text``), or an empty mapping."""
-        if "case_context" not in self.cache:
+        if self.state.case_context is None:
             from audit.cases import read_toml  # size-capped, one-line errors (issue 13)
 
             path = self.case.path / "context.toml"
-            data: dict[str, Any] = read_toml(path) if path.is_file() else {}
-            self.cache["case_context"] = data
-        table = self.cache["case_context"]
+            self.state.case_context = read_toml(path) if path.is_file() else {}
+        table = self.state.case_context
         chosen = table.get(self.lang) or table.get("en") or {}
         return dict(chosen) if isinstance(chosen, dict) else {}
 
@@ -185,8 +218,8 @@ class ReportContext:
         """Sources of the case other than the sheets' own (and its joined file) whose files
         are on disk (data directory, ``$ELECTION_AUDIT_DATA``, case folder or cache), for
         cross-source comparisons. Nothing is downloaded."""
-        if "other_sources" in self.cache:
-            return list(self.cache["other_sources"])
+        if self.state.other_sources is not None:
+            return list(self.state.other_sources)
         from audit.data import locate
         from audit.errors import ChecksumError, DataUnavailableError
 
@@ -205,5 +238,55 @@ class ReportContext:
                 except DataUnavailableError:
                     continue
                 found.append(source)
-        self.cache["other_sources"] = tuple(found)
+        self.state.other_sources = tuple(found)
         return found
+
+    def battery(self) -> Battery:
+        """The report's one run of the registered sheet-level checks on :attr:`sheets`
+        (:func:`audit.report.battery.run_battery` with the report's options)."""
+        if self.state.battery is None:
+            from audit.report.battery import run_battery
+
+            if self.sheets is None:
+                raise ValueError("the forensics battery needs tally sheets")
+            o = self.options
+            self.state.battery = run_battery(self.sheets, seed=o.seed,
+                                             n_resamples=o.n_resamples, regional=o.regional,
+                                             level=o.level, skip=o.skip_checks,
+                                             memo=self.memo)
+        return self.state.battery
+
+    def calibration(self) -> CalibrationSummary | None:
+        """The case's calibration summary (``calibration.json`` in its folder, read by
+        :func:`audit.simulate.calibrate.load_calibration`), once per report; None without
+        one. Its rates stand beside each measured test's flag in the battery tables."""
+        if not self.state.calibration_read:
+            from audit.simulate.calibrate import load_calibration
+
+            self.state.calibration = load_calibration(self.case.path)
+            self.state.calibration_read = True
+        return self.state.calibration
+
+    def sheet_sources(self) -> dict[str, SheetTable | SheetAggregates]:
+        """The report's sheets (as a table) and the bundled aggregates of the other
+        sources, by source id."""
+        from audit.checks.dispute import bundled_aggregates
+
+        out: dict[str, SheetTable | SheetAggregates] = {}
+        own = None
+        if self.sheets is not None and len(self.sheets):
+            own = self.source.id if self.source is not None else "sheets"
+            out[own] = self.sheets
+        for agg in () if self.options.only_sheets else bundled_aggregates(self.case):
+            if agg.label != own:
+                out.setdefault(agg.label, agg)
+        return out
+
+    def dispute(self) -> DisputeResult:
+        """The dispute tracker's result for the case and :meth:`sheet_sources`, once per
+        report."""
+        if self.state.dispute is None:
+            from audit.checks.dispute import audit_dispute
+
+            self.state.dispute = audit_dispute(self.case, self.sheet_sources() or None)
+        return self.state.dispute

@@ -6,7 +6,7 @@ that stand in for sections whose inputs are missing. Renderers (:mod:`audit.repo
 decide *how* it looks in PDF, HTML, JSON or Markdown and format every number for the
 report's language, so the model itself holds no formatted number.
 
-The order of the sections is fixed by :data:`audit.report.registry.SECTIONS`.
+The sections and their order are declared in the registry (:func:`audit.report.registry.sections`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 from audit.checks.result import CheckResult, Evidence, Message
 
 if TYPE_CHECKING:
-    from audit.forensics import Verdict
+    from audit.checks.forensics import Verdict
 
 #: How the values of a table column are formatted. ``int``, ``signed``, ``pct``, ``pct1``,
 #: ``f1``–``f4``, ``p`` and ``odds`` are the number formats of :mod:`audit.messages` (``pct``
@@ -183,7 +183,8 @@ SectionStatus = Literal["complete", "partial", "missing"]
 
 @dataclass(frozen=True)
 class Section:
-    """One section: its id (see ``SECTIONS``), title, blocks and the results behind them.
+    """One section: its id (see :func:`audit.report.registry.sections`), title, blocks and
+    the results behind them.
 
     ``status`` is ``complete`` when every expected input was there, ``partial`` when some
     content is shown and some is replaced by missing-input lines, ``missing`` when the whole
@@ -246,7 +247,7 @@ class ReportModel:
     results: Mapping[str, tuple[CheckResult, ...]] = field(default_factory=dict)
     #: The data appendix: tables written as CSV beside the report (and embedded in the PDF).
     data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
-    #: The national verdict on the statistics of the sheets (``audit.forensics.Verdict``,
+    #: The national verdict on the statistics of the sheets (``audit.checks.forensics.Verdict``,
     #: the one ``election-audit forensics`` gives), None without sheets or tests.
     verdict: Verdict | None = None
 

@@ -50,12 +50,10 @@ def id_names(case: Any, claims: Any, lang: str) -> dict[str, str]:
 
 def names_of(ctx: Any) -> dict[str, str]:
     """The id -> label map of a report context (cached)."""
-    if "names" not in ctx.cache:
-        from audit.report.sections.claims import dispute
-
-        ledger = dispute(ctx).ledger if ctx.has("claims") else None
-        ctx.cache["names"] = id_names(ctx.case, ledger, ctx.lang)
-    names: dict[str, str] = ctx.cache["names"]
+    if ctx.state.names is None:
+        ledger = ctx.dispute().ledger if ctx.has("claims") else None
+        ctx.state.names = id_names(ctx.case, ledger, ctx.lang)
+    names: dict[str, str] = ctx.state.names
     return names
 
 

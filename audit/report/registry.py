@@ -1,19 +1,27 @@
-"""Where check families plug into the report: section hooks and method notes.
+"""Where check families plug into the report: sections, section hooks and method notes.
 
-The report has a fixed list of sections (:data:`SECTIONS`). A check family fills one by
-registering a :class:`SectionHook` at import, in a module ``audit/report/sections/<family>.py``
-(every module there is imported by :func:`load_all`)::
+The report's sections are declared, not listed here. The frame (the executive summary first,
+the methods and the provenance appendix last) is declared by this module; every other section
+by the module that fills it, ``audit/report/sections/<family>.py`` (every module there is
+imported by :func:`load_all`), with :func:`declare_section` and one or more
+:class:`SectionHook`::
 
-    from audit.report import SectionHook, register_section
+    from audit.report import SectionHook, SectionSpec, declare_section, register_section
 
     def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
         ...  # turn the family's results into paragraphs, tables, figures, call-outs
 
     def run(ctx: ReportContext) -> list[CheckResult]:
-        ...  # compute the results from ctx.sheets / ctx.case with ctx.rng("digits")
+        return ctx.battery().family("digits")  # the report's one run of the battery
 
+    declare_section(SectionSpec("digits", families=("digits",), needs=("sheets",), order=60))
     register_section(SectionHook(section="digits", family="digits", build=build, run=run,
                                  needs=("sheets",)))
+
+A family of checks registered for the forensics battery (:func:`audit.checks.registry.
+register`) that no declared section names gets a section of its own anyway
+(:func:`sections`): its battery results as a table with their evidence, so that a new check is
+one module plus one registration and the report picks it up.
 
 Results passed to :func:`audit.report.build_report` (``results={"digits": [...]}``) take
 precedence over ``run``. A section with no hook for one of its expected families shows a
@@ -47,44 +55,82 @@ ResultsRunner: TypeAlias = "Callable[[ReportContext], Sequence[CheckResult]]"
 
 @dataclass(frozen=True)
 class SectionSpec:
-    """A section of the report: id, title message, and the families expected to fill it."""
+    """A section of the report: id, the families expected to fill it, its inputs, and its
+    place (sections are sorted by ``order``, then id).
+
+    ``family_section``: the section of a registered family that declares none of its own
+    (its title and introduction name the family).
+    """
 
     id: str
     families: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
+    order: int = 50
+    family_section: bool = False
 
     @property
     def title(self) -> Message:
+        if self.family_section:
+            return Message("report.section.family.title", {"family": self.id})
         return Message(f"report.section.{self.id}.title")
 
     @property
     def intro(self) -> Message:
+        if self.family_section:
+            return Message("report.section.family.intro", {"family": self.id})
         return Message(f"report.section.{self.id}.intro")
 
 
-#: The sections, in the order of the report. ``families`` are the check families expected to
-#: contribute (a missing one is named in the section); ``needs`` the inputs of the section.
-SECTIONS: tuple[SectionSpec, ...] = (
-    SectionSpec("summary"),
-    SectionSpec("context"),
-    SectionSpec("claims", families=("claims",), needs=("claims",)),
-    SectionSpec("official", families=("sheets", "claims"), needs=("sheets", "claims")),
-    SectionSpec("uncovered", families=("feasibility", "estimate"), needs=("sheets", "claims")),
-    SectionSpec("integrity", families=("ingest",), needs=("sheets",)),
-    SectionSpec("digits", families=("digits",), needs=("sheets",)),
-    SectionSpec("turnout", families=("turnout", "fingerprints"), needs=("sheets",)),
-    SectionSpec("crosscheck", families=("crosscheck",), needs=("sheets", "second_source")),
-    SectionSpec("methods"),
-    SectionSpec("provenance"),
-)
-SECTION_IDS: tuple[str, ...] = tuple(s.id for s in SECTIONS)
+#: Order of the section of a family that declares none (after the declared check sections,
+#: before the methods).
+FAMILY_SECTION_ORDER = 85
+
+_SECTIONS: dict[str, SectionSpec] = {}
+
+
+def declare_section(spec: SectionSpec) -> SectionSpec:
+    """Declare a section of the report (replacing an earlier one of the same id)."""
+    _SECTIONS[spec.id] = spec
+    return spec
+
+
+def undeclare_section(section: str) -> None:
+    """Remove a declared section (for tests)."""
+    _SECTIONS.pop(section, None)
+
+
+# the frame of every report: built by audit.report.build itself
+declare_section(SectionSpec("summary", order=0))
+declare_section(SectionSpec("methods", order=900))
+declare_section(SectionSpec("provenance", order=1000))
+
+
+def sections() -> list[SectionSpec]:
+    """The sections of the report, in order: those declared, and one for each family of
+    registered battery checks that no declared section names."""
+    from audit.checks.registry import registered
+
+    load_all()
+    declared = list(_SECTIONS.values())
+    covered = {f for spec in declared for f in spec.families} | set(_SECTIONS)
+    families = sorted({s.family for s in registered()} - covered)
+    found = declared + [SectionSpec(f, families=(f,), needs=("sheets",),
+                                    order=FAMILY_SECTION_ORDER, family_section=True)
+                        for f in families]
+    return sorted(found, key=lambda spec: (spec.order, spec.id))
+
+
+def section_ids() -> tuple[str, ...]:
+    """The ids of :func:`sections`, in order."""
+    return tuple(spec.id for spec in sections())
 
 
 def section_spec(section_id: str) -> SectionSpec:
-    for spec in SECTIONS:
+    for spec in sections():
         if spec.id == section_id:
             return spec
-    raise KeyError(f"unknown report section {section_id!r}; sections: {', '.join(SECTION_IDS)}")
+    raise KeyError(f"unknown report section {section_id!r}; sections: "
+                   f"{', '.join(section_ids())}")
 
 
 @dataclass(frozen=True)
@@ -94,8 +140,9 @@ class SectionHook:
     Attributes
     ----------
     section : str
-        Id of the section filled (one of :data:`SECTION_IDS`). ``"summary"`` hooks add what
-        each side claims to the executive summary.
+        Id of the section filled (one of :func:`section_ids`, declared by the time the
+        report is built). ``"summary"`` hooks add what each side claims to the executive
+        summary.
     family : str
         The family whose results the hook draws (key of ``build_report(results=...)``).
     build : callable
@@ -127,9 +174,6 @@ class SectionHook:
     order: int = 50
 
     def __post_init__(self) -> None:
-        if self.section not in SECTION_IDS:
-            raise ValueError(f"unknown report section {self.section!r}; sections: "
-                             f"{', '.join(SECTION_IDS)}")
         unknown = [n for n in self.needs if n not in NEEDS]
         if unknown:
             raise ValueError(f"unknown needs {unknown}; known: {', '.join(NEEDS)}")
@@ -195,6 +239,10 @@ def load_all() -> None:
 def hooks(section: str | None = None) -> list[SectionHook]:
     """Registered hooks (of one section), by order then family."""
     load_all()
+    undeclared = sorted({h.section for h in _HOOKS.values()} - set(_SECTIONS))
+    if undeclared:
+        raise ValueError(f"hooks fill undeclared report sections: {', '.join(undeclared)}; "
+                         f"declared: {', '.join(sorted(_SECTIONS))}")
     return sorted((h for h in _HOOKS.values() if section is None or h.section == section),
                   key=lambda h: (h.order, h.family))
 

@@ -8,7 +8,7 @@ It says, with the numbers and the claims' human labels (never ids):
    need for an official claim to be true against the highest share any table held shows,
    claims the sheets alone contradict, too-round bulletins, independent copies that agree;
 3. what the statistics of the tally sheets show and how strong it is, written by ONE function,
-   :func:`statistics_blocks`, from the national :class:`~audit.forensics.Verdict` of the
+   :func:`statistics_blocks`, from the national :class:`~audit.checks.forensics.Verdict` of the
    report's forensics battery (the verdict ``election-audit forensics`` prints): how strong,
    the findings ranked by strength with the test and the candidate behind each, where
    regional results stand out; descriptive results (textbook laws, uncalibrated checks) are
@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from audit.checks.forensics import NATIONAL, Entry, Verdict, verdict_of
+from audit.checks.forensics import Finding as VerdictFinding
 from audit.checks.result import CheckResult, Evidence, Message
-from audit.forensics import NATIONAL, Entry, Verdict, verdict_of
-from audit.forensics import Finding as VerdictFinding
 from audit.report.blocks import EVIDENCE_ORDER, FINDINGS, test_label
 from audit.report.context import ReportContext
 from audit.report.display import figure_labels, level_label
@@ -46,12 +46,13 @@ def statistics_entries(ctx: ReportContext, used: Mapping[str, Sequence[CheckResu
     (adjusted as ``election-audit forensics`` adjusts them) for the families whose results
     the report shows came from it; the results of another source (passed in by the caller,
     or a family hook of its own) as they are."""
-    from audit.report.sections._battery import CACHE_KEY
+    from audit.checks.registry import registered
 
-    b = ctx.cache.get(CACHE_KEY)
+    b = ctx.state.battery
     battery = {id(e.result): e for e in (b.entries if b is not None else ())}
     entries: list[Entry] = []
-    for family in STATISTICS_FAMILIES:
+    # the families of the sheets' statistics, and any other family registered for the battery
+    for family in dict.fromkeys((*STATISTICS_FAMILIES, *(s.family for s in registered()))):
         shown = used.get(family, ())
         if shown and all(id(r) in battery for r in shown):
             entries += [e for e in b.entries if e.family == family] if b is not None else []
@@ -65,14 +66,12 @@ def statistics_entries(ctx: ReportContext, used: Mapping[str, Sequence[CheckResu
 
 def statistics_verdict(ctx: ReportContext, entries: Sequence[Entry]) -> Verdict | None:
     """The national verdict on the statistics of the tally sheets (None: no test ran):
-    :func:`audit.forensics.verdict_of`, the one place a verdict is computed (the battery's
-    own :meth:`~audit.report.sections._battery.Battery.verdict` when nothing was passed
+    :func:`audit.checks.forensics.verdict_of`, the one place a verdict is computed (the battery's
+    own :meth:`~audit.report.battery.Battery.verdict` when nothing was passed
     in)."""
-    from audit.report.sections._battery import CACHE_KEY
-
     if not entries:
         return None
-    b = ctx.cache.get(CACHE_KEY)
+    b = ctx.state.battery
     candidates = b.candidates if b is not None else tuple(dict.fromkeys(
         e.result.candidate for e in entries if e.result.candidate))
     return verdict_of(entries, candidates=candidates, scopes=b.scopes if b is not None else ())
@@ -208,9 +207,9 @@ def _when(claim: Any, lang: str) -> str:
 
 def announced_blocks(ctx: ReportContext) -> list[Block]:
     """Each national official claim with counts, and the latest of each other side."""
-    from audit.report.sections.claims import claim_figures, dispute
+    from audit.report.sections.claims import claim_figures
 
-    d = dispute(ctx)
+    d = ctx.dispute()
     official = [c for c in d.ledger.timeline() if c.side == "official" and c.has_counts
                 and c.national]
     latest: dict[str, Any] = {}
@@ -324,12 +323,12 @@ def official_checks(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]
     """Official national claims the tally sheets contradict by arithmetic, and those (not
     contradicted) whose leader's share lies outside the estimate for the uncovered tables."""
     from audit.checks.uncovered import UncoveredEstimate
-    from audit.report.sections.claims import _primary, dispute
+    from audit.report.sections.claims import primary_source
 
     if not ("claims" in used or ctx.has("claims")):
         return [], []
-    d = dispute(ctx)
-    primary = _primary(d, ctx)
+    d = ctx.dispute()
+    primary = primary_source(d, ctx)
     official = [c for c in d.ledger.timeline() if c.side == "official" and c.national
                 and c.has_counts]
     contradicted = sorted({r.claim for r in d.against_sheets if r.sheets == primary
@@ -347,14 +346,14 @@ def key_findings(ctx: ReportContext, used: Mapping[str, Sequence[CheckResult]]
     """The strongest findings of the dispute and of the cross-check, one sentence each."""
     from audit.checks.crosscheck import CrosscheckResult
     from audit.checks.uncovered import UncoveredEstimate
-    from audit.report.sections.claims import _primary, dispute
+    from audit.report.sections.claims import primary_source
 
     estimate = next((r for r in used.get("estimate", ()) if isinstance(r, UncoveredEstimate)),
                     None)
     out: list[tuple[Evidence, Message]] = []
     if "claims" in used or ctx.has("claims"):
-        d = dispute(ctx)
-        primary = _primary(d, ctx)
+        d = ctx.dispute()
+        primary = primary_source(d, ctx)
         against = [r for r in d.against_sheets if r.sheets == primary]
         official = {c.id for c in d.ledger.timeline() if c.side == "official" and c.national}
         for res in against:

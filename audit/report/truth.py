@@ -16,7 +16,7 @@ its manipulations and says whether the report found each one::
 What counts as found is decided from the report's own results, never from the truth:
 
 * ``ballot_stuffing`` for a candidate is found when the national verdict of the statistics
-  (:func:`audit.forensics.verdict_of`) flags a calibrated test for that candidate; found
+  (:func:`audit.checks.forensics.verdict_of`) flags a calibrated test for that candidate; found
   "region by region" when only regional results for the candidate stand out;
 * ``altered_totals`` in the favour of a candidate is found when the claim (``claim``; by
   default every official national claim) contradicts the tally sheets by arithmetic, or gives
@@ -33,9 +33,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from audit.checks.forensics import Verdict
 from audit.checks.result import Message
 from audit.errors import AuditError
-from audit.forensics import Verdict
 from audit.report.blocks import test_label
 from audit.report.context import ReportContext
 from audit.report.display import figure_labels, level_label
@@ -65,9 +65,6 @@ class Manipulation:
 def manipulations(ctx: ReportContext) -> tuple[Manipulation, ...]:
     """The manipulations stated in the case's ``truth/summary.json`` (none for a real case
     or a case without the file)."""
-    if "truth" in ctx.cache:
-        cached: tuple[Manipulation, ...] = ctx.cache["truth"]
-        return cached
     path = ctx.case.path.joinpath(*TRUTH_FILE)
     found: list[Manipulation] = []
     if path.is_file():
@@ -89,7 +86,6 @@ def manipulations(ctx: ReportContext) -> tuple[Manipulation, ...]:
                              f"'kind' and a 'beneficiary'")
         found = [Manipulation(kind=i["kind"], beneficiary=i["beneficiary"], details=i)
                  for i in items]
-    ctx.cache["truth"] = tuple(found)
     return tuple(found)
 
 

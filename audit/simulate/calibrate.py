@@ -22,7 +22,7 @@ child keyed by ``j`` and a CRC-32 of its name. Every check of a family starts fr
 generator state, so the digit tests share one Monte Carlo sample of honest redraws (as in the
 forensics battery), and results do not depend on the number of workers, the order in which
 they finish, nor on which other checks are run. Checks run with the battery options of
-:class:`audit.checks._options.BatteryOptions` passed to each (``n_resamples`` redraws per
+:class:`audit.checks.BatteryOptions` passed to each (``n_resamples`` redraws per
 Monte Carlo null). Work is
 spread over local processes or a dask.distributed cluster (:mod:`audit.simulate.executors`,
 the same results for a seed); a progress bar goes to stderr.
@@ -48,8 +48,7 @@ from scipy import stats
 from audit._json import jsonable
 from audit._random import stream
 from audit._version import __version__
-from audit.checks._cache import DrawCache
-from audit.checks._options import DEFAULT_RESAMPLES, BatteryOptions
+from audit.checks import DEFAULT_RESAMPLES, BatteryOptions, DrawCache
 from audit.checks.multiple import adjusted_pvalues, family
 from audit.checks.registry import CheckSpec, registered
 from audit.model import SheetTable
@@ -980,18 +979,18 @@ def load_calibration(case: str | Path) -> CalibrationSummary | None:
 def forensics_verdict(sheets: SheetTable, seed: int) -> bool:
     """The default battery's national verdict on one election: flagged or not.
 
-    Runs :func:`audit.forensics.run_forensics` nationally with ``seed`` and its default
+    Runs :func:`audit.checks.forensics.run_forensics` nationally with ``seed`` and its default
     options, on the calibrated checks only (the verdict reads nothing else; the slow
     uncalibrated fits are skipped), and reads its verdict (``result.verdict().flagged``).
     For :func:`calibrate`'s ``verdict``.
     """
-    from audit import forensics
+    from audit.checks import forensics
     from audit.errors import AuditError
 
     calibrated = [spec.name for spec in registered() if spec.calibrated]
     result = forensics.run_forensics(sheets, seed=seed, checks=calibrated, progress=False)
     verdict = getattr(result, "verdict", None)
     if verdict is None:
-        raise AuditError("this version of audit.forensics gives no national verdict")
+        raise AuditError("this version of audit.checks.forensics gives no national verdict")
     outcome = verdict() if callable(verdict) else verdict
     return bool(outcome.flagged)

@@ -14,13 +14,12 @@ Manipulations
 * :func:`stuff_ballots` – extra ballots for one candidate at a share of stations (uniform
   intensity);
 * :func:`klimek_fraud` – incremental and extreme ballot stuffing with vote stealing, the fraud
-  model of Klimek et al. (2012), doi:10.1073/pnas.1210722109;
+  model of Klimek et al. (2012) [klimek2012];
 * :func:`switch_votes` – votes moved from other candidates to one (ballots unchanged);
 * :func:`inflate_turnout` – extra ballots split like the station's own votes (shares
   unchanged in expectation);
 * :func:`fabricate_sheets` – invented numbers, human digit preferences, or rounding turnout
-  and result to round percentages (Kobak, Shpilkin & Pshenichnikov 2016,
-  doi:10.1214/16-AOAS904);
+  and result to round percentages (Kobak, Shpilkin & Pshenichnikov 2016 [kobak2016]);
 * :func:`alter_totals` – announced totals that differ from the sum of the sheets (the sheets
   are untouched; returns the altered official totals);
 * :func:`withhold_sheets` – tables deleted or withheld, not at random;
@@ -41,7 +40,7 @@ from audit.simulate.clean import _multinomial_rows
 
 #: Probability of each final digit 0-9 when a person invents a count. Illustrative weights
 #: with heaping on 0 and 5, the best-known human preference (people also avoid repeating and
-#: adjacent digits; Beber & Scacco 2012, doi:10.1093/pan/mpr049); pass your own to
+#: adjacent digits; Beber & Scacco 2012 [beber2012]); pass your own to
 #: :func:`fabricate_sheets` to model another pattern.
 HUMAN_DIGITS: tuple[float, ...] = (0.22, 0.06, 0.08, 0.07, 0.06, 0.17, 0.07, 0.08, 0.1, 0.09)
 
@@ -200,7 +199,7 @@ def stuff_ballots(sheets: SheetTable, *, fraction: float, candidate: str | None 
 def klimek_fraud(sheets: SheetTable, *, f_i: float, f_e: float = 0.0, alpha: float = 2.0,
                  theta: float = 0.2, extreme_sd: float = 0.075, candidate: str | None = None,
                  rng: RNGLike = None) -> tuple[SheetTable, pd.DataFrame]:
-    """Incremental and extreme fraud of Klimek, Yegorov, Hanel & Thurner (2012).
+    """Incremental and extreme fraud of Klimek, Yegorov, Hanel & Thurner (2012) [klimek2012].
 
     A share ``f_i`` of tables gets *incremental* fraud with intensity ``x ~ |N(0, theta)|``
     and a share ``f_e`` *extreme* fraud with ``x = 1 - |N(0, extreme_sd)|`` (both truncated to
@@ -211,8 +210,8 @@ def klimek_fraud(sheets: SheetTable, *, f_i: float, f_e: float = 0.0, alpha: flo
     the paper's notation, drawn here with binomials. ``alpha > 1`` makes stealing smaller
     than stuffing at small ``x``.
 
-    Reference: PNAS 109(41):16469–16473, doi:10.1073/pnas.1210722109 (fraud model in the
-    Methods; f_i and f_e are shares of *units*, not of votes).
+    Reference: Klimek et al. (2012) [klimek2012] (the fraud model of its Methods; f_i and
+    f_e are shares of *units*, not of votes).
 
     Returns
     -------
@@ -339,7 +338,7 @@ def fabricate_sheets(sheets: SheetTable, *, fraction: float, method: str = "roun
     -------
     ``round_percent``
         Turnout (ballots / registered) and the result of ``candidate`` (default: the leader;
-        votes / ballots in the box, as in Kobak et al. 2016, doi:10.1214/16-AOAS904) are
+        votes / ballots in the box, as in Kobak et al. 2016 [kobak2016]) are
         rounded to multiples of ``step`` percent; the other candidates share the remaining
         valid votes in their old proportions. Null and blank are kept (capped by the new
         ballots). Without registered voters only the result is rounded.

@@ -25,7 +25,7 @@ where they are, that pair is drawn from a correlated logit-normal with the varia
 Beta layer it replaces (Venezuela 2024: -0.29 between centres of a parish).
 
 A chain of conditional beta-binomials is a generalised Dirichlet-multinomial (Connor &
-Mosimann 1969, doi:10.1080/01621459.1969.10500963): unlike a single Dirichlet it lets a small
+Mosimann 1969 [connor1969]): unlike a single Dirichlet it lets a small
 candidate vary less, relatively, than a large one, which real tally sheets require
 (Venezuela 2024: between centres of a parish the intraclass correlation of the two main
 candidates' shares is ~0.05, that of the third candidate ~0.002).
@@ -34,14 +34,14 @@ Fitting (:func:`fit_shape`)
 ---------------------------
 * **Robust to manipulated stations.** Stations whose logit turnout or logit share of the
   national leader, after removing a robust (Huber) trend in log station size, lies more than
-  ``outlier_z`` (default 5) robust z-scores from the median of their top-level region
-  (modified z of Iglewicz & Hoaglin 1993, ``0.6745 (x - median) / MAD``), and sheets with more
+  ``outlier_z`` (default 5) robust z-scores from the median of their top-level region (modified z of
+  Iglewicz & Hoaglin 1993 [iglewicz1993], ``0.6745 (x - median) / MAD``), and sheets with more
   ballots than registered voters, are left out of every estimate. This removes Klimek-style
-  *extreme* fraud (turnout and share near 100%, far beyond z = 5) and fabricated outliers
-  while keeping the genuine tails of clean data. Incremental fraud spread thinly over many
-  stations is not removed: it shifts the unit means and inflates the fitted dispersion, which
-  makes the fitted clean reference wider and so tends to make tests calibrated against it
-  conservative (less power) rather than anti-conservative.
+  *extreme* fraud (turnout and share near 100%, far beyond z = 5) and fabricated outliers while
+  keeping the genuine tails of clean data. Incremental fraud spread thinly over many stations is not
+  removed: it shifts the unit means and inflates the fitted dispersion, which makes the fitted clean
+  reference wider and so tends to make tests calibrated against it conservative (less power) rather
+  than anti-conservative.
 * **Means:** per mean-level unit and split, the ratio of sums over the retained stations,
   shrunk towards the parent unit by empirical Bayes (weight ``tau^2 / (tau^2 + v)``, with
   ``tau^2`` the between-unit variance and ``v`` the unit's sampling variance), so units with a
@@ -74,7 +74,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -386,13 +386,7 @@ class ElectionShape:
         if conc_layers.shape != (n_random + 2,):
             raise ValueError(f"concentration needs {n_random + 2} values (each random level, "
                              f"centre, table); got {len(conc_layers)}")
-        corr = np.zeros(n_random + 2)
-        if np.ndim(correlation) == 0:
-            corr[n_random] = float(correlation)  # type: ignore[arg-type]
-        else:
-            corr = np.asarray(correlation, dtype=float)
-            if corr.shape != (n_random + 2,):
-                raise ValueError(f"correlation needs one value or {n_random + 2}")
+        corr = _layer_values(correlation, n_random)
         if region_names is not None and len(region_names) != n_regions:
             raise ValueError("region_names needs one name per region")
         codes = tuple(str(r + 1) if region_names is not None else f"R{r + 1:02d}"
@@ -417,13 +411,7 @@ class ElectionShape:
         grid = np.linspace(0.0, 1.0, SIZE_GRID)
         q = stats.lognorm.ppf(np.clip(grid, 1e-5, 1 - 1e-5), size_sigma, scale=size_median)
         pmf = np.asarray(tables_per_center, dtype=float)
-        cand_names = tuple(candidate_names) if candidate_names is not None else tuple(
-            f"Candidate {k} (simulated)" for k in keys)
-        election = Election(
-            id="simulated", name="Simulated election (not real data)",
-            date=pd.Timestamp("2000-01-01").date(), country="",
-            candidates=tuple(Candidate(k, nm) for k, nm in zip(keys, cand_names, strict=True)),
-            region_levels=tuple(levels), tables=n_tables)
+        election = _invented_election(keys, candidate_names, levels, n_tables)
         labels = {region_code_column(levels[0]): codes, region_name_column(levels[0]): names}
         return cls(candidates=keys, levels=tuple(levels), fixed_levels=1,
                    unit_labels=labels, region_tables=region_tables,
@@ -437,6 +425,31 @@ class ElectionShape:
                    has_voters=has_voters, has_null=null_rate is not None,
                    has_blank=blank_rate is not None, name="simulated", election=election,
                    fit={"source": "synthetic"})
+
+
+def _layer_values(correlation: float | Sequence[float], n_random: int) -> np.ndarray:
+    """The turnout–share correlation of each layer (random levels, centre, table): one value
+    is the centres' (the others 0), or one value per layer."""
+    if np.ndim(correlation) == 0:
+        corr = np.zeros(n_random + 2)
+        corr[n_random] = float(correlation)  # type: ignore[arg-type]
+        return corr
+    corr = np.asarray(correlation, dtype=float)
+    if corr.shape != (n_random + 2,):
+        raise ValueError(f"correlation needs one value or {n_random + 2}")
+    return corr
+
+
+def _invented_election(keys: Sequence[str], candidate_names: Sequence[str] | None,
+                       levels: Sequence[str], n_tables: int) -> Election:
+    """The metadata of an invented election, saying so in its name and candidates'."""
+    names = tuple(candidate_names) if candidate_names is not None else tuple(
+        f"Candidate {k} (simulated)" for k in keys)
+    return Election(
+        id="simulated", name="Simulated election (not real data)",
+        date=pd.Timestamp("2000-01-01").date(), country="",
+        candidates=tuple(Candidate(k, nm) for k, nm in zip(keys, names, strict=True)),
+        region_levels=tuple(levels), tables=n_tables)
 
 
 # --------------------------------------------------------------------------------------------
@@ -483,10 +496,60 @@ def fit_shape(sheets: SheetTable, *, mean_level: str | None = None,
     levels = sheets.levels
     fixed = _choose_mean_level(df, levels, mean_level)
     has_registered = sheets.has("registered")
-    has_null, has_blank = sheets.has("null"), sheets.has("blank")
+    geo = _geography(df, levels, fixed)
+    counts = _counts(sheets, geo.unit)
+    usable, impossible, flagged = _robust_exclusion(counts, geo.top, has_registered, outlier_z)
+    keep = usable & ~impossible & ~flagged
+    split_xn = _splits(counts, has_registered, sheets.has("null"), sheets.has("blank"))
+    random_keys = [*geo.level_ids[fixed:], geo.centre]
+    parent_of_unit = _first(geo.level_ids[fixed - 2], geo.unit, geo.n_units) if fixed >= 2 \
+        else np.zeros(geo.n_units, dtype=np.int64)
+    means, conc, effect, adjusted = _fit_splits(
+        split_xn, keep, counts.delta, geo.unit, random_keys, parent_of_unit, geo.n_units,
+        has_registered=has_registered, size_effect=size_effect)
+    correlation = np.zeros(len(random_keys) + 1)
+    lead = len(split_xn) - (len(counts.order) - 1)
+    if has_registered and lead < len(split_xn):
+        correlation = _turnout_leader_correlation(split_xn, adjusted, conc, keep, lead,
+                                                  random_keys, geo.unit)
+    fit_info = {
+        "source": sheets.name,
+        "tables": n,
+        "used": int(keep.sum()),
+        "excluded_outliers": int((usable & flagged & ~impossible).sum()),
+        "excluded_impossible": int(impossible.sum()),
+        "excluded_no_registered": int((~usable).sum()) if has_registered else 0,
+        "outlier_z": outlier_z,
+        "mean_level": levels[fixed - 1] if fixed else None,
+    }
+    structure = _observed_structure(df, levels, geo.level_ids, fixed, geo.centre, geo.unit,
+                                    counts.registered) if keep_structure else None
+    return ElectionShape(
+        candidates=sheets.candidates, levels=levels, fixed_levels=fixed,
+        **_design(df, levels, fixed, geo, counts.registered, counts.size_ok),
+        split_order=tuple(sheets.candidates[i] for i in counts.order), means=means,
+        concentration=conc, size_effect=effect, correlation=correlation,
+        has_registered=has_registered, has_voters=sheets.has("voters"),
+        has_null=sheets.has("null"), has_blank=sheets.has("blank"),
+        name=f"like-{sheets.name}" if sheets.name else "fitted",
+        election=_simulated_election(sheets.election, sheets.candidates), structure=structure,
+        fit=fit_info)
 
-    # -- geography ---------------------------------------------------------------------------
-    level_ids: list[np.ndarray] = []  # nested integer ids per level, top first
+
+class _Geography(NamedTuple):
+    """Integer ids of the tables' units: nested ids per level (top first), the fixed-mean
+    unit, the centre, the top region, and the number of units."""
+
+    level_ids: list[np.ndarray]
+    unit: np.ndarray
+    centre: np.ndarray
+    top: np.ndarray
+    n_units: int
+
+
+def _geography(df: pd.DataFrame, levels: Sequence[str], fixed: int) -> _Geography:
+    n = len(df)
+    level_ids: list[np.ndarray] = []
     parent = np.zeros(n, dtype=np.int64)
     for lv in levels:
         parent = _nested(parent, df[region_code_column(lv)].fillna("").to_numpy(str))
@@ -498,54 +561,85 @@ def fit_shape(sheets: SheetTable, *, mean_level: str | None = None,
         centre_raw = np.where(lonely, np.char.add("\x00", np.arange(n).astype(str)), centre_raw)
     centre = _nested(level_ids[-1] if levels else np.zeros(n, dtype=np.int64), centre_raw)
     top = level_ids[0] if levels else np.zeros(n, dtype=np.int64)
-    n_units = int(unit.max()) + 1
+    return _Geography(level_ids, unit, centre, top, int(unit.max()) + 1)
 
-    # -- counts ------------------------------------------------------------------------------
+
+class _Counts(NamedTuple):
+    """The counts of every table as floats, the candidates by decreasing total (``order``),
+    and the log size of each table relative to its unit's (``delta``)."""
+
+    votes: np.ndarray
+    valid: np.ndarray
+    null: np.ndarray
+    blank: np.ndarray
+    ballots: np.ndarray
+    registered: np.ndarray
+    order: list[int]
+    size_ok: np.ndarray
+    delta: np.ndarray
+
+
+def _counts(sheets: SheetTable, unit: np.ndarray) -> _Counts:
+    n = len(sheets)
     votes = sheets.votes.astype(np.float64)
-    valid = sheets.counts("valid")
-    null = np.nan_to_num(sheets.counts("null")) if has_null else np.zeros(n)
-    blank = np.nan_to_num(sheets.counts("blank")) if has_blank else np.zeros(n)
+    null = np.nan_to_num(sheets.counts("null")) if sheets.has("null") else np.zeros(n)
+    blank = np.nan_to_num(sheets.counts("blank")) if sheets.has("blank") else np.zeros(n)
     ballots = sheets.ballots()
-    registered = sheets.counts("registered") if has_registered else ballots.copy()
+    registered = sheets.counts("registered") if sheets.has("registered") else ballots.copy()
     order = [int(i) for i in np.argsort(-votes.sum(axis=0), kind="stable")]
-    split_order = tuple(sheets.candidates[i] for i in order)
     size_ok = np.isfinite(registered) & (registered > 0)
     log_size = np.log(np.where(size_ok, registered, 1.0))
     delta = log_size - _weighted_group_mean(log_size, np.where(size_ok, registered, 0.0), unit)
+    return _Counts(votes, sheets.counts("valid"), null, blank, ballots, registered, order,
+                   size_ok, delta)
 
-    # -- robust exclusion --------------------------------------------------------------------
-    usable = size_ok & np.isfinite(ballots)
-    impossible = usable & (ballots > registered)
-    flagged = np.zeros(n, dtype=bool)
+
+def _robust_exclusion(c: _Counts, top: np.ndarray, has_registered: bool, outlier_z: float
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tables usable (a size and a ballot count), impossible (more ballots than registered
+    voters) and flagged (robust outliers of turnout or of the leader's share, detrended by
+    size, within each top region)."""
+    usable = c.size_ok & np.isfinite(c.ballots)
+    impossible = usable & (c.ballots > c.registered)
+    flagged = np.zeros(len(usable), dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         if has_registered:
-            t_logit = logit((ballots + 0.5) / (registered + 1.0))
-            flagged |= _robust_outliers(detrend(t_logit, delta, top, usable), top, outlier_z)
-        s_logit = logit((votes[:, order[0]] + 0.5) / (valid + 1.0))
-        s_ok = usable & (valid > 0)
-        flagged |= _robust_outliers(detrend(s_logit, delta, top, s_ok), top, outlier_z)
-    keep = usable & ~impossible & ~flagged
+            t_logit = logit((c.ballots + 0.5) / (c.registered + 1.0))
+            flagged |= _robust_outliers(detrend(t_logit, c.delta, top, usable), top, outlier_z)
+        s_logit = logit((c.votes[:, c.order[0]] + 0.5) / (c.valid + 1.0))
+        s_ok = usable & (c.valid > 0)
+        flagged |= _robust_outliers(detrend(s_logit, c.delta, top, s_ok), top, outlier_z)
+    return usable, impossible, flagged
 
-    # -- splits: (successes, trials) per table -----------------------------------------------
-    parts = valid + null + blank
+
+def _splits(c: _Counts, has_registered: bool, has_null: bool, has_blank: bool
+            ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The binomial splits (successes, trials) of every table: turnout, null, blank, then
+    each candidate against those after it (stick breaking in ``order``)."""
+    parts = c.valid + c.null + c.blank
     split_xn: list[tuple[np.ndarray, np.ndarray]] = [
-        (ballots, registered) if has_registered else (ballots, ballots)]
+        (c.ballots, c.registered) if has_registered else (c.ballots, c.ballots)]
     if has_null:
-        split_xn.append((null, parts))
+        split_xn.append((c.null, parts))
     if has_blank:
-        split_xn.append((blank, parts - null))
-    remaining = votes[:, order].sum(axis=1)
-    for j in order[:-1]:
-        split_xn.append((votes[:, j], remaining))
-        remaining = remaining - votes[:, j]
+        split_xn.append((c.blank, parts - c.null))
+    remaining = c.votes[:, c.order].sum(axis=1)
+    for j in c.order[:-1]:
+        split_xn.append((c.votes[:, j], remaining))
+        remaining = remaining - c.votes[:, j]
+    return split_xn
 
-    random_keys = [*level_ids[fixed:], centre]
-    n_layers = len(random_keys) + 1
+
+def _fit_splits(split_xn: Sequence[tuple[np.ndarray, np.ndarray]], keep: np.ndarray,
+                delta: np.ndarray, unit: np.ndarray, random_keys: Sequence[np.ndarray],
+                parent_of_unit: np.ndarray, n_units: int, *, has_registered: bool,
+                size_effect: bool
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Per split: the size effect, the dispersion of each random layer (as a beta
+    concentration) and the shrunken mean of each unit; and the size-adjusted successes."""
     means = np.empty((n_units, len(split_xn)))
-    conc = np.full((n_layers, len(split_xn)), np.inf)
+    conc = np.full((len(random_keys) + 1, len(split_xn)), np.inf)
     effect = np.zeros(len(split_xn))
-    parent_of_unit = _first(level_ids[fixed - 2], unit, n_units) if fixed >= 2 \
-        else np.zeros(n_units, dtype=np.int64)
     adjusted: list[np.ndarray] = []
     for s, (x, m) in enumerate(split_xn):
         ok = keep & (m > 0) & np.isfinite(x)
@@ -566,63 +660,52 @@ def fit_shape(sheets: SheetTable, *, mean_level: str | None = None,
             conc[:, s] = np.where(rho > 0, 1.0 / np.maximum(rho, 1e-12) - 1.0, np.inf)
         means[:, s] = _shrink(unit_p, unit_v, unit_tau2, parent_of_unit,
                               np.bincount(unit[ok], m[ok], n_units))
+    return means, conc, effect, adjusted
 
-    # -- turnout / leader correlation per layer -------------------------------------------
-    correlation = np.zeros(n_layers)
-    lead = len(split_xn) - (len(order) - 1)
-    if has_registered and lead < len(split_xn):
-        (xt, mt), (xs, ms) = split_xn[0], split_xn[lead]
-        both = keep & (mt >= 2) & (ms >= 2) & np.isfinite(xt) & np.isfinite(xs)
-        rho_t, rho_s = 1.0 / (conc[:, 0] + 1.0), 1.0 / (conc[:, lead] + 1.0)
-        correlation = _layer_correlation(
-            adjusted[0][both], xt[both], mt[both], adjusted[lead][both], xs[both], ms[both],
-            [k[both] for k in random_keys], unit[both], rho_t, rho_s)
 
-    # -- structure ---------------------------------------------------------------------------
-    region_tables = np.bincount(unit, minlength=n_units).astype(np.int64)
-    n_random = len(levels) - fixed
-    level_units = np.zeros((n_units, n_random), dtype=np.int64)
+def _turnout_leader_correlation(split_xn: Sequence[tuple[np.ndarray, np.ndarray]],
+                                adjusted: Sequence[np.ndarray], conc: np.ndarray,
+                                keep: np.ndarray, lead: int,
+                                random_keys: Sequence[np.ndarray], unit: np.ndarray
+                                ) -> np.ndarray:
+    """The correlation of turnout and the leader's split in each random layer."""
+    (xt, mt), (xs, ms) = split_xn[0], split_xn[lead]
+    both = keep & (mt >= 2) & (ms >= 2) & np.isfinite(xt) & np.isfinite(xs)
+    rho_t, rho_s = 1.0 / (conc[:, 0] + 1.0), 1.0 / (conc[:, lead] + 1.0)
+    return _layer_correlation(
+        adjusted[0][both], xt[both], mt[both], adjusted[lead][both], xs[both], ms[both],
+        [k[both] for k in random_keys], unit[both], rho_t, rho_s)
+
+
+def _design(df: pd.DataFrame, levels: Sequence[str], fixed: int, geo: _Geography,
+            registered: np.ndarray, size_ok: np.ndarray) -> dict[str, Any]:
+    """The fitted design of the election (the :class:`ElectionShape` fields of its
+    geography and sizes): tables per unit, units per random level and their spread, tables
+    per centre, the distribution of sizes and their correlation within centres, labels."""
+    unit, n_units = geo.unit, geo.n_units
+    level_units = np.zeros((n_units, len(levels) - fixed), dtype=np.int64)
     sigmas = []
-    for i, ids in enumerate(level_ids[fixed:]):
+    for i, ids in enumerate(geo.level_ids[fixed:]):
         uniq, first = np.unique(ids, return_index=True)
         level_units[:, i] = np.bincount(unit[first], minlength=n_units)
         sigmas.append(_lognormal_sigma(np.bincount(ids)[uniq], unit[first]))
-    per_centre = np.bincount(centre)
+    per_centre = np.bincount(geo.centre)
     per_centre = per_centre[per_centre > 0]
     pmf = np.bincount(per_centre)[1:].astype(float)
-    pmf = pmf / pmf.sum()
-    quantiles = np.quantile(registered[size_ok], np.linspace(0.0, 1.0, SIZE_GRID))
-    size_offsets, size_corr = _size_copula(registered, centre, unit, size_ok, n_units)
+    size_offsets, size_corr = _size_copula(registered, geo.centre, unit, size_ok, n_units)
     labels: dict[str, tuple[str, ...]] = {}
-    first_row = _first(np.arange(n), unit, n_units)
+    first_row = _first(np.arange(len(df)), unit, n_units)
     for lv in levels[:fixed]:
         for col in (region_code_column(lv), region_name_column(lv)):
             if col in df:
                 labels[col] = tuple(df[col].fillna("").astype(str).to_numpy()[first_row])
-
-    election = _simulated_election(sheets.election, sheets.candidates)
-    structure = _observed_structure(df, levels, level_ids, fixed, centre, unit, registered) \
-        if keep_structure else None
-    fit_info = {
-        "source": sheets.name,
-        "tables": n,
-        "used": int(keep.sum()),
-        "excluded_outliers": int((usable & flagged & ~impossible).sum()),
-        "excluded_impossible": int(impossible.sum()),
-        "excluded_no_registered": int((~usable).sum()) if has_registered else 0,
-        "outlier_z": outlier_z,
-        "mean_level": levels[fixed - 1] if fixed else None,
-    }
-    return ElectionShape(
-        candidates=sheets.candidates, levels=levels, fixed_levels=fixed, unit_labels=labels,
-        region_tables=region_tables, level_units=level_units, level_sigma=tuple(sigmas),
-        tables_per_center=pmf, size_quantiles=quantiles, size_correlation=size_corr,
-        size_offsets=size_offsets,
-        split_order=split_order, means=means, concentration=conc, size_effect=effect,
-        correlation=correlation,
-        has_registered=has_registered, has_voters=sheets.has("voters"), has_null=has_null,
-        has_blank=has_blank, name=f"like-{sheets.name}" if sheets.name else "fitted",
-        election=election, structure=structure, fit=fit_info)
+    return {"unit_labels": labels,
+            "region_tables": np.bincount(unit, minlength=n_units).astype(np.int64),
+            "level_units": level_units, "level_sigma": tuple(sigmas),
+            "tables_per_center": pmf / pmf.sum(),
+            "size_quantiles": np.quantile(registered[size_ok],
+                                          np.linspace(0.0, 1.0, SIZE_GRID)),
+            "size_correlation": size_corr, "size_offsets": size_offsets}
 
 
 def _choose_mean_level(df: pd.DataFrame, levels: tuple[str, ...], mean_level: str | None

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.aggregate import read_aggregates, summarise
+from audit.cases import load_case_claims
 from audit.checks.claims import (
     check_against_sheets,
     check_arithmetic,
@@ -26,7 +27,7 @@ from audit.checks.claims import (
     compare_claims,
 )
 from audit.checks.result import Evidence
-from audit.claims import Claim, load_case_claims
+from audit.ledger import Claim
 from audit.model import Election, SheetTable
 
 CASE, LEDGER = load_case_claims("venezuela-2024")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import pytest
 
-from audit.forensics import run_forensics
+from audit.checks.forensics import run_forensics
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 

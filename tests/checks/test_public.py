@@ -8,6 +8,7 @@ import pytest
 
 from audit import checks
 from audit.checks.registry import registered
+from audit.model import SheetTable
 from audit.simulate import simulate_clean
 
 SHEETS = simulate_clean(n_tables=400, n_regions=4, rng=3)
@@ -139,6 +140,31 @@ def test_result_plot_labels_the_candidate_by_name() -> None:
     assert "Putin" in named
     with pytest.raises(TypeError, match="no figure"):
         checks.sobyanin_sukhovolsky(VOTES, VOTERS, REGISTERED, valid=VALID).plot()
+
+
+def test_result_plot_takes_the_name_from_the_sheets_metadata(
+        demo_observers: SheetTable) -> None:
+    """Without ``candidate=``, the figure shows the name the election metadata gives the
+    candidate tested ("A (simulated)"), never the key alone; the battery's results too."""
+    res = checks.fingerprint(demo_observers, candidate="A")
+    assert res.candidate == "A"
+    assert res.candidate_name == "A (simulated)"
+    labels = [ax.yaxis.label.get_text() for ax in res.plot().axes]
+    assert "share of A (simulated) (%)" in labels
+    digits = checks.last_digit_test(demo_observers, candidate="B", n_resamples=19, rng=1)
+    assert "B (simulated)" in digits.plot().axes[0].get_title()
+    battery = checks.run_forensics(demo_observers, seed=1, n_resamples=19, progress=False,
+                                   checks=["fingerprints.fingerprint"])
+    assert {(e.result.candidate, e.result.candidate_name) for e in battery.entries} == {
+        ("A", "A (simulated)"), ("B", "B (simulated)")}
+    assert "candidate_name" not in res.to_dict()  # the JSON is unchanged
+
+
+@pytest.fixture(scope="module")
+def demo_observers() -> SheetTable:
+    from audit.data import load_source
+
+    return load_source("demo", "observers").sheets
 
 
 def test_every_public_name_resolves() -> None:

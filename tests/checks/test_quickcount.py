@@ -20,8 +20,8 @@ from audit.checks.quickcount import (
 )
 from audit.checks.result import Evidence
 from audit.checks.sampling import uniform_draws
-from audit.claims import parse_ledger
 from audit.errors import AuditError
+from audit.ledger import parse_ledger
 from audit.simulate import simulate_clean
 
 

@@ -18,8 +18,8 @@ from audit.checks.digits import (
     _summarise,
     _summarise_by_region,
 )
+from audit.checks.forensics import NATIONAL, _regions, _run_one, run_forensics, scope_generator
 from audit.checks.registry import registered
-from audit.forensics import NATIONAL, _regions, _run_one, run_forensics, scope_generator
 from audit.simulate import simulate_clean
 
 

@@ -206,8 +206,8 @@ class TestAggregateCommand:
 
 
 def test_demo_claims_are_consistent_and_successions_stay_within_a_scope() -> None:
+    from audit.checks.dispute import audit_dispute
     from audit.checks.result import Evidence
-    from audit.dispute import audit_dispute
 
     result = audit_dispute("demo")
     # blank votes are stated, so valid + null + blank = voters in both national claims

@@ -120,7 +120,7 @@ def test_human_output_fits_80_columns(capsys, monkeypatch) -> None:
 
 
 def test_defaults_in_help_are_the_librarys() -> None:
-    from audit import forensics as library
+    from audit.checks import forensics as library
     from audit.cli import cmd_forensics
 
     assert cmd_forensics.CANDIDATE_SHARE == library.CANDIDATE_SHARE

@@ -30,7 +30,7 @@ except SystemExit:
 json.dump(sorted(set(sys.modules) - before), open({out!r}, "w"))
 """
 #: The battery of checks and the figures: never needed to list, ingest or check claims.
-HEAVY = ("matplotlib", "audit.checks.registry", "audit.forensics", "audit.checks.digits",
+HEAVY = ("matplotlib", "audit.checks.registry", "audit.checks.forensics", "audit.checks.digits",
          "audit.checks.turnout", "audit.checks.fingerprints", "audit.figures",
          "audit.report", "audit.simulate")
 

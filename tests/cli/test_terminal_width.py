@@ -202,7 +202,7 @@ def test_command_reads_at_every_width(name: str, workdir: Path) -> None:
 
 @pytest.fixture(scope="module")
 def forensics_run() -> tuple[list[str], Any]:
-    from audit.forensics import run_forensics
+    from audit.checks.forensics import run_forensics
     from audit.ingest import read_sheets
 
     args = ["forensics", SHEETS, "--mapping", MAPPING, "--n-resamples", "19", "--skip",

@@ -166,7 +166,7 @@ def test_old_spellings_still_parse(args: list[str], dest: str, value: object) ->
 
 def test_defaults_shown_in_help_are_the_librarys() -> None:
     """Commands state some library defaults without importing the library (start-up)."""
-    from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES
+    from audit.checks import DEFAULT_REFITS, DEFAULT_RESAMPLES
     from audit.cli import cmd_calibrate, cmd_forensics, cmd_report
     from audit.messages import LANGUAGES
     from audit.report.context import REPORT_RESAMPLES

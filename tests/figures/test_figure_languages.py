@@ -12,9 +12,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from audit.checks import digits as D
+from audit.checks.dispute import DisputeResult, audit_dispute
 from audit.checks.fingerprints import fingerprint, klimek_fit
 from audit.checks.turnout import integer_percentages, shpilkin_excess, spike_at_100
-from audit.dispute import DisputeResult, audit_dispute
 from audit.figures.claims import (
     plot_claims_timeline,
     plot_compatibility,

@@ -67,7 +67,7 @@ def _no_data_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     unless a test says so."""
     monkeypatch.delenv("ELECTION_AUDIT_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
-    monkeypatch.setattr("audit.report.sources._answers", lambda host, port: False)
+    monkeypatch.setattr("audit.data._answers", lambda host, port: False)
 
 
 @pytest.fixture(scope="session")

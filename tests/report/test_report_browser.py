@@ -53,7 +53,7 @@ def test_simulated_report_reads_in_a_browser(demo_case: Case, demo_sheets: Sheet
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_venezuela_report_reads_in_a_browser(real_file, tmp_path: Path,
                                              size: tuple[int, int]) -> None:
-    from audit.report.sources import load_sheets
+    from audit.data import load_sheets
 
     data_dir = real_file("venezuela_2024_resultadosconvzla_actas",
                          "RESULTADOS_2024_CSV_V2.csv").parent.parent

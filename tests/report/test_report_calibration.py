@@ -15,11 +15,11 @@ from report_fakes import fast
 
 from audit.cases import load_case
 from audit.cli import main
+from audit.data import load_sheets
 from audit.report import build_report
 from audit.report.formats.json import report_dict
 from audit.report.formats.markdown import markdown_text
 from audit.report.formats.prepare import prepare
-from audit.report.sources import load_sheets
 
 TEST = "digits.last_digit"
 

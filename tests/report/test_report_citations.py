@@ -25,7 +25,7 @@ from report_fakes import fast
 
 from audit.cases import load_case
 from audit.checks import Message
-from audit.claims import PRIMARY_STATUSES, ClaimValidationError, load_ledger
+from audit.ledger import PRIMARY_STATUSES, ClaimValidationError, load_ledger
 from audit.report import ReportModel, Table, build_report
 from audit.report.formats.html import html_text
 from audit.report.formats.pdf import pdf_bytes

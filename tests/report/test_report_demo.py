@@ -5,10 +5,10 @@ from __future__ import annotations
 from report_fakes import fast
 
 from audit.cases import load_case
+from audit.data import load_sheets
 from audit.report import build_report
 from audit.report.formats.markdown import markdown_text
 from audit.report.formats.prepare import prepare
-from audit.report.sources import load_sheets
 
 
 def test_demo_report_is_labelled_simulated_and_uses_the_observers_sheets() -> None:

@@ -1,6 +1,6 @@
 """Page 1's statistics paragraph and a simulated case's truth (issues 10 and 15).
 
-* The statistics paragraph is written from the national verdict (``audit.forensics.Verdict``,
+* The statistics paragraph is written from the national verdict (``audit.checks.forensics.Verdict``,
   the one ``election-audit forensics`` prints): how strong, the findings ranked with the test
   and the candidate behind each, in words a journalist can quote; descriptive results are
   never evidence there.
@@ -29,14 +29,14 @@ from report_fakes import fast
 
 from audit.cases import load_case
 from audit.checks import Evidence, Message
+from audit.checks.forensics import Finding, Verdict
+from audit.data import load_sheets
 from audit.errors import AuditError
-from audit.forensics import Finding, Verdict
 from audit.report import Callout, Heading, ReportContext, ReportModel, build_report
 from audit.report.formats.json import report_dict
 from audit.report.formats.pdf import pdf_bytes
 from audit.report.i18n import text
 from audit.report.model import BulletList, Paragraph
-from audit.report.sources import load_sheets
 from audit.report.truth import manipulations, truth_blocks
 from audit.resources import datasets_dir
 

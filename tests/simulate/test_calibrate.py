@@ -389,9 +389,9 @@ def test_corner_test_finds_stuffing_for_the_leader_and_the_runner_up() -> None:
 
 def test_forensics_verdict_reads_the_battery() -> None:
     # the default verdict of calibrate --verdict: the forensics battery's national verdict,
-    # where this version of audit.forensics gives one (else a clear error, reported in the
+    # where this version of audit.checks.forensics gives one (else a clear error, reported in the
     # calibration table like any check's)
-    from audit.forensics import ForensicsResult
+    from audit.checks.forensics import ForensicsResult
     from audit.simulate.calibrate import forensics_verdict
 
     sheets = simulate(ElectionShape.synthetic(n_tables=400, n_regions=3, rng=2), 2)

@@ -1,7 +1,7 @@
 """The dispute tracker in the report: claims timeline, official figures against the sheets,
 what the uncovered tables would need, and which claims can both be true.
 
-Results come from :func:`audit.dispute.audit_dispute`, run once per report. It checks the
+Results come from :func:`audit.checks.dispute.audit_dispute`, run once per report. It checks the
 claims against the tally sheets read for the report (when any) and against the per-region
 aggregates bundled with the case for the other sources, so the sections are filled from the
 bundled files alone on a machine without the sheets. Nothing here draws random numbers.
@@ -12,17 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from audit.aggregate import SheetAggregates
 from audit.checks.claims import (
     CompatibilityResult,
     RoundPercentagesResult,
     SheetsResult,
     SuccessiveResult,
 )
+from audit.checks.dispute import DisputeResult
 from audit.checks.result import CheckResult, Evidence, Message
-from audit.claims import OTHERS, Claim
-from audit.dispute import DisputeResult, audit_dispute, bundled_aggregates
-from audit.model import SheetTable
+from audit.ledger import OTHERS, Claim
 from audit.references import cite
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels
@@ -38,10 +36,16 @@ from audit.report.model import (
     msg,
 )
 from audit.report.names import name_of, names_of
-from audit.report.registry import MethodNote, SectionHook, register_method, register_section
+from audit.report.registry import (
+    MethodNote,
+    SectionHook,
+    SectionSpec,
+    declare_section,
+    register_method,
+    register_section,
+)
 from audit.report.svg import figure_block
 
-CACHE_KEY = "dispute"
 #: Sides listed first in the executive summary (then the others in timeline order).
 SIDE_ORDER = ("official", "opposition")
 #: At most this many sides are summarised one by one; the rest are counted.
@@ -56,37 +60,11 @@ QUOTED = ("violation", "violation_and_impossible", "impossible_registered",
 ARITHMETIC_NOTE = "claims.arithmetic"
 
 
-# --------------------------------------------------------------------------------------------
-# The dispute, once per report
-# --------------------------------------------------------------------------------------------
-
-
-def _sheet_sources(ctx: ReportContext) -> dict[str, SheetTable | SheetAggregates]:
-    """The report's sheets (as a table) and the bundled aggregates of the other sources."""
-    out: dict[str, SheetTable | SheetAggregates] = {}
-    own = None
-    if ctx.sheets is not None and len(ctx.sheets):
-        own = ctx.source.id if ctx.source is not None else "sheets"
-        out[own] = ctx.sheets
-    for agg in () if ctx.options.only_sheets else bundled_aggregates(ctx.case):
-        if agg.label != own:
-            out.setdefault(agg.label, agg)
-    return out
-
-
-def dispute(ctx: ReportContext) -> DisputeResult:
-    """The dispute tracker's result for the report's case and sheets (cached)."""
-    if CACHE_KEY not in ctx.cache:
-        ctx.cache[CACHE_KEY] = audit_dispute(ctx.case, _sheet_sources(ctx) or None)
-    result: DisputeResult = ctx.cache[CACHE_KEY]
-    return result
-
-
 def run(ctx: ReportContext) -> list[CheckResult]:
-    return dispute(ctx).results
+    return ctx.dispute().results
 
 
-def _primary(d: DisputeResult, ctx: ReportContext) -> str | None:
+def primary_source(d: DisputeResult, ctx: ReportContext) -> str | None:
     """The sheet source quoted in detail: the report's sheets, else the case's main source
     (bundled aggregates), else the first one."""
     labels = [s.label for s in d.sheets]
@@ -351,7 +329,7 @@ def compatibility_blocks(result: CompatibilityResult, ctx: ReportContext) -> lis
 
 
 def build_claims(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    d = dispute(ctx)
+    d = ctx.dispute()
     blocks: list[Block] = [timeline_table(d, ctx)]
     if ctx.options.figures and any(c.has_figures for c in d.ledger.claims):
         from audit.figures.claims import plot_claims_timeline
@@ -442,8 +420,8 @@ def regional_table(d: DisputeResult, primary: str, claims: Sequence[Claim],
 
 
 def build_official(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    d = dispute(ctx)
-    primary = _primary(d, ctx)
+    d = ctx.dispute()
+    primary = primary_source(d, ctx)
     claims = official_claims(d)
     if primary is None:
         return []
@@ -523,8 +501,8 @@ def need_table(result: SheetsResult, ctx: ReportContext) -> Table:
 
 
 def build_uncovered(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    d = dispute(ctx)
-    primary = _primary(d, ctx)
+    d = ctx.dispute()
+    primary = primary_source(d, ctx)
     if primary is None:
         return []
     blocks: list[Block] = []
@@ -566,7 +544,7 @@ def _side_claims(d: DisputeResult) -> list[Claim]:
 
 
 def build_summary_claims(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    d = dispute(ctx)
+    d = ctx.dispute()
     chosen = _side_claims(d)
     blocks: list[Block] = []
     for claim in chosen[:SUMMARY_SIDES]:
@@ -580,12 +558,12 @@ def build_summary_claims(results: Sequence[CheckResult], ctx: ReportContext) -> 
 
 def summary(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     """The dispute's key findings: claims the sheets contradict, too-round figures, pairs."""
-    d = dispute(ctx)
+    d = ctx.dispute()
     blocks: list[Block] = []
     table = d.compatibility.table
     sheet_pairs = table[(table["verdict"] == "incompatible") & table["via"].isna()
                         & table["a"].astype(str).str.startswith("sheets:")]
-    primary = f"sheets:{_primary(d, ctx)}"
+    primary = f"sheets:{primary_source(d, ctx)}"
     sheet_pairs = sheet_pairs.assign(_first=sheet_pairs["a"] != primary).sort_values(
         "_first", kind="stable").drop_duplicates("b")
     for row in sheet_pairs.to_dict("records"):
@@ -601,6 +579,7 @@ def summary(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     return blocks
 
 
+declare_section(SectionSpec("claims", families=("claims",), needs=("claims",), order=20))
 register_section(SectionHook(section="claims", family="claims", build=build_claims, run=run,
                              needs=("claims",), summary=summary, order=10))
 register_section(SectionHook(section="official", family="claims", build=build_official,

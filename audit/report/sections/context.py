@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from audit.checks.result import CheckResult
 from audit.report.context import ReportContext
 from audit.report.model import Block, Heading, Paragraph, msg
-from audit.report.registry import SectionHook, register_section
+from audit.report.registry import SectionHook, SectionSpec, declare_section, register_section
 
 
 def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
@@ -24,4 +24,5 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     return blocks
 
 
+declare_section(SectionSpec("context", order=10))
 register_section(SectionHook(section="context", family="context", build=build))

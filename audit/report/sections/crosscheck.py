@@ -12,14 +12,21 @@ from collections.abc import Sequence
 
 from audit.checks.crosscheck import CrosscheckResult, compare_sources
 from audit.checks.result import CheckResult
+from audit.data import find_source
 from audit.errors import AuditError
 from audit.references import cite
 from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
 from audit.report.i18n import capitalize, column_name
 from audit.report.model import Block, Callout, Column, Heading, Paragraph, Table, msg
-from audit.report.registry import MethodNote, SectionHook, register_method, register_section
-from audit.report.sources import find_source
+from audit.report.registry import (
+    MethodNote,
+    SectionHook,
+    SectionSpec,
+    declare_section,
+    register_method,
+    register_section,
+)
 from audit.report.svg import figure_block
 
 FAMILY = "crosscheck"
@@ -40,7 +47,7 @@ def run(ctx: ReportContext) -> list[CheckResult]:
         other = find_source(ctx.case, source, data_dir=ctx.options.data_dir)
         if other is None or not len(other.sheets):
             continue
-        ctx.cache.setdefault("compared", []).extend(other.files)  # for the appendix
+        ctx.state.compared.extend(other.files)  # for the appendix
         try:
             results.append(compare_sources(ctx.sheets, other.sheets, label_a=own,
                                            label_b=source.id))
@@ -124,6 +131,8 @@ def summary(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
         else []
 
 
+declare_section(SectionSpec("crosscheck", families=("crosscheck",),
+                            needs=("sheets", "second_source"), order=80))
 register_section(SectionHook(section="crosscheck", family=FAMILY, build=build, run=run,
                              needs=("sheets", "second_source"), summary=summary))
 register_method(MethodNote.from_catalogue(

@@ -2,8 +2,9 @@
 results, and the textbook laws for comparison.
 
 The results come from the report's one run of the forensics battery
-(:mod:`audit.report.sections._battery`): calibrated digit tests (simulation nulls) nationally
-and in each top-level region, their textbook counterparts nationally.
+(:meth:`audit.report.ReportContext.battery`, :mod:`audit.report.battery`): calibrated digit
+tests (simulation nulls) nationally and in each top-level region, their textbook counterparts
+nationally.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
 from audit.report.i18n import capitalize
 from audit.report.model import Block, BulletList, Callout, Column, Heading, Paragraph, Table, msg
-from audit.report.registry import MethodNote, SectionHook, register_method, register_section
-from audit.report.sections._battery import battery, calibration
+from audit.report.registry import (
+    MethodNote,
+    SectionHook,
+    SectionSpec,
+    declare_section,
+    register_method,
+    register_section,
+)
 from audit.report.svg import figure_block
 
 FAMILY = "digits"
@@ -30,7 +37,7 @@ REGIONAL_COLUMNS = ("digits.last_digit", "digits.second_digit")
 
 
 def run(ctx: ReportContext) -> list[CheckResult]:
-    return battery(ctx).family(FAMILY)
+    return ctx.battery().family(FAMILY)
 
 
 def _national(results: Sequence[CheckResult]) -> list[CheckResult]:
@@ -44,12 +51,12 @@ def none_run(ctx: ReportContext, family: str) -> Paragraph:
     specs = registered(family)
     return Paragraph(msg("report.forensics.none_run", sheets=len(ctx.sheets or ()),
                          needed=min((s.min_units for s in specs), default=0),
-                         skipped=battery(ctx).not_run(family)))
+                         skipped=ctx.battery().not_run(family)))
 
 
 def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table | None:
     """One row per region: sheets, the adjusted p of the main tests, the strongest result."""
-    b = battery(ctx)
+    b = ctx.battery()
     regional = [r for r in results if "scope" in r.params]
     if not regional or b.level is None:
         return None
@@ -85,7 +92,7 @@ def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table 
 
 
 def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
-    b = battery(ctx)
+    b = ctx.battery()
     national = _national(results)
     calibrated = [r for r in national if b.calibrated(r.test)]
     textbook = [r for r in national if not b.calibrated(r.test)]
@@ -100,7 +107,7 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
         blocks.append(Heading(msg("report.digits.national_heading")))
         blocks.append(checks_table(calibrated, name="digits-national",
                                   caption=msg("report.digits.national_caption"),
-                                  calibration=calibration(ctx)))
+                                  calibration=ctx.calibration()))
         found = [r for r in calibrated if r.evidence in FINDINGS]
         blocks += [Callout(r.evidence, display(r.message, ctx))
                    for r in sorted(found, key=evidence_rank)]
@@ -127,13 +134,14 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
                    Paragraph(msg("report.digits.textbook")),
                    checks_table(textbook, name="digits-textbook",
                                caption=msg("report.digits.textbook_caption"),
-                               calibration=calibration(ctx))]
+                               calibration=ctx.calibration())]
         rejected = [r for r in textbook if r.pvalue is not None and r.pvalue < 0.05]
         if rejected:  # each rejection of a textbook law explained (never as evidence)
             blocks.append(BulletList(tuple(display(r.message, ctx) for r in rejected)))
     return blocks
 
 
+declare_section(SectionSpec("digits", families=("digits",), needs=("sheets",), order=60))
 register_section(SectionHook(section="digits", family=FAMILY, build=build, run=run,
                              needs=("sheets",), methods=("digits.simulation",),
                              order=10))

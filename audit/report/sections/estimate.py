@@ -11,7 +11,14 @@ from audit.references import cite
 from audit.report.context import ReportContext
 from audit.report.display import figure_labels
 from audit.report.model import Block, Column, Heading, Paragraph, Table, msg
-from audit.report.registry import MethodNote, SectionHook, register_method, register_section
+from audit.report.registry import (
+    MethodNote,
+    SectionHook,
+    SectionSpec,
+    declare_section,
+    register_method,
+    register_section,
+)
 
 FAMILY = "estimate"
 
@@ -81,6 +88,8 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     return blocks
 
 
+declare_section(SectionSpec("uncovered", families=("feasibility", "estimate"),
+                            needs=("sheets", "claims"), order=40))
 register_section(SectionHook(section="uncovered", family=FAMILY, build=build, run=run,
                              needs=("sheets",), order=20))
 register_method(MethodNote(

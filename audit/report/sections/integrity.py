@@ -16,7 +16,14 @@ from audit.ingest import RULES, IngestResult
 from audit.report.context import ReportContext
 from audit.report.i18n import column_name
 from audit.report.model import Block, Column, Heading, Paragraph, Table, msg
-from audit.report.registry import MethodNote, SectionHook, register_method, register_section
+from audit.report.registry import (
+    MethodNote,
+    SectionHook,
+    SectionSpec,
+    declare_section,
+    register_method,
+    register_section,
+)
 
 #: Rules that are arithmetic identities of one sheet, with the columns each needs on the
 #: sheets (``valid`` must come from the source, not be the candidates' sum).
@@ -134,6 +141,7 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     return blocks
 
 
+declare_section(SectionSpec("integrity", families=("ingest",), needs=("sheets",), order=50))
 register_section(SectionHook(section="integrity", family="ingest", build=build,
                              needs=("sheets",), methods=("ingest.validation",), order=10))
 register_method(MethodNote.from_catalogue("ingest.validation", "validation"))

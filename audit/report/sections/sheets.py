@@ -18,7 +18,14 @@ from audit.report.blocks import REGION_ROWS
 from audit.report.context import ReportContext
 from audit.report.i18n import capitalize, cell, level_name
 from audit.report.model import Block, Column, Heading, Paragraph, Table, msg
-from audit.report.registry import MethodNote, SectionHook, register_method, register_section
+from audit.report.registry import (
+    MethodNote,
+    SectionHook,
+    SectionSpec,
+    declare_section,
+    register_method,
+    register_section,
+)
 from audit.report.svg import figure_block
 
 #: Candidates drawn one by one in the national shares chart (the rest as "n others").
@@ -213,6 +220,8 @@ def build(results: Sequence[CheckResult], ctx: ReportContext) -> list[Block]:
     return [*national_blocks(ctx.sheets, ctx), *region_blocks(ctx.sheets, ctx)]
 
 
+declare_section(SectionSpec("official", families=("sheets", "claims"), needs=("sheets", "claims"),
+                            order=30))
 register_section(SectionHook(section="official", family="sheets", build=build,
                              needs=("sheets",), methods=("sheets.totals",), order=10))
 register_method(MethodNote.from_catalogue("sheets.totals", "totals"))

@@ -2,7 +2,8 @@
 checks, the integer-percentage test by region, and the election fingerprint.
 
 Results come from the report's one run of the forensics battery
-(:mod:`audit.report.sections._battery`); the histograms draw the sheets' own station values.
+(:meth:`audit.report.ReportContext.battery`, :mod:`audit.report.battery`); the histograms draw
+the sheets' own station values.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from audit.report.context import ReportContext
 from audit.report.display import display, figure_labels, level_label, region_names
 from audit.report.i18n import capitalize, join_list
 from audit.report.model import Block, BulletList, Callout, Column, Heading, Paragraph, Table, msg
-from audit.report.registry import MethodNote, SectionHook, register_method, register_section
-from audit.report.sections._battery import battery, calibration
+from audit.report.registry import (
+    MethodNote,
+    SectionHook,
+    SectionSpec,
+    declare_section,
+    register_method,
+    register_section,
+)
 from audit.report.sections.digits import none_run
 from audit.report.svg import figure_block
 
@@ -27,7 +34,7 @@ from audit.report.svg import figure_block
 def _national(results: Sequence[CheckResult], ctx: ReportContext) -> dict[str, CheckResult]:
     """National results for the first candidate tested (and the checks about no candidate),
     by test: the figures and the sentences of the section."""
-    first = battery(ctx).candidate
+    first = ctx.battery().candidate
     return {r.test: r for r in results if "scope" not in r.params
             and r.candidate in (None, first)}
 
@@ -36,27 +43,27 @@ def _tested(results: Sequence[CheckResult], ctx: ReportContext) -> list[CheckRes
     """Every national result: the calibrated tests first, then the descriptive ones; each
     candidate tested in the battery's order (the stuffing-sensitive checks run for every
     candidate that matters, issue 15)."""
-    order = {c: i for i, c in enumerate(battery(ctx).candidates)}
+    order = {c: i for i, c in enumerate(ctx.battery().candidates)}
     national = [r for r in results if "scope" not in r.params]
     return sorted(national, key=lambda r: (descriptive_reason(r) is not None, r.test,
                                            order.get(r.candidate or "", -1)))
 
 
 def _candidate(ctx: ReportContext) -> str:
-    b = battery(ctx)
+    b = ctx.battery()
     return figure_labels(ctx).get(b.candidate, b.candidate)
 
 
 def run_turnout(ctx: ReportContext) -> list[CheckResult]:
-    return battery(ctx).family("turnout", all_candidates=True)
+    return ctx.battery().family("turnout", all_candidates=True)
 
 
 def run_fingerprints(ctx: ReportContext) -> list[CheckResult]:
-    return battery(ctx).family("fingerprints", all_candidates=True)
+    return ctx.battery().family("fingerprints", all_candidates=True)
 
 
 def regional_table(results: Sequence[CheckResult], ctx: ReportContext) -> Table | None:
-    b = battery(ctx)
+    b = ctx.battery()
     regional = [r for r in results if "scope" in r.params
                 and isinstance(r, IntegerPercentResult) and r.candidate == b.candidate]
     if not regional or b.level is None:
@@ -93,8 +100,8 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
         return [none_run(ctx, "turnout")]
     labels = figure_labels(ctx)
     blocks: list[Block] = [Paragraph(msg(
-        "report.turnout.setup", candidate=candidate, n_resamples=battery(ctx).n_resamples,
-        candidates=join_list([labels.get(c, c) for c in battery(ctx).candidates], ctx.lang)))]
+        "report.turnout.setup", candidate=candidate, n_resamples=ctx.battery().n_resamples,
+        candidates=join_list([labels.get(c, c) for c in ctx.battery().candidates], ctx.lang)))]
     if "turnout.distribution" in nat:
         blocks.append(Paragraph(display(nat["turnout.distribution"].message, ctx)))
     integer = nat.get("turnout.integer_percentages")
@@ -103,7 +110,7 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
         from audit.figures.turnout import bin_points, plot_station_histograms
 
         sheets = ctx.sheets
-        key = battery(ctx).candidate
+        key = ctx.battery().candidate
         turnout = sheets.turnout() if sheets.has("registered") else None
         fig = plot_station_histograms(
             turnout, sheets.share(key), candidate=candidate,
@@ -120,11 +127,11 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
         blocks += [Heading(msg("report.turnout.tests_heading")),
                    checks_table(tested, name="turnout-national",
                                caption=msg("report.turnout.national_caption"),
-                               candidates=figure_labels(ctx), calibration=calibration(ctx))]
+                               candidates=figure_labels(ctx), calibration=ctx.calibration())]
         calibrated = [r for r in tested if descriptive_reason(r) is None]
         blocks += [Callout(r.evidence, display(r.message, ctx)) for r in calibrated]
         others = [r for r in tested if r not in calibrated
-                  and r.candidate in (None, battery(ctx).candidate)]
+                  and r.candidate in (None, ctx.battery().candidate)]
         if others:
             blocks += [Paragraph(msg("report.turnout.uncalibrated_intro")),
                        BulletList(tuple(display(r.message, ctx) for r in others))]
@@ -138,7 +145,7 @@ def build_turnout(results: Sequence[CheckResult], ctx: ReportContext) -> list[Bl
     table = regional_table(results, ctx)
     if table is not None:
         blocks += [Heading(msg("report.turnout.regional_heading",
-                               level=level_label(ctx, battery(ctx).level))), table]
+                               level=level_label(ctx, ctx.battery().level))), table]
     return blocks
 
 
@@ -158,7 +165,7 @@ def build_fingerprints(results: Sequence[CheckResult], ctx: ReportContext) -> li
     corners = [r for r in _tested(results, ctx) if isinstance(r, CornerResult)]
     # the calibrated test of the family, for every candidate tested
     blocks += [Callout(r.evidence, display(r.message, ctx)) for r in corners]
-    line = calibration_line(corners[0], calibration(ctx)) if corners else None
+    line = calibration_line(corners[0], ctx.calibration()) if corners else None
     if line is not None:
         blocks.append(line)
     klimek = nat.get("fingerprints.klimek")
@@ -169,6 +176,8 @@ def build_fingerprints(results: Sequence[CheckResult], ctx: ReportContext) -> li
     return blocks
 
 
+declare_section(SectionSpec("turnout", families=("turnout", "fingerprints"), needs=("sheets",),
+                            order=70))
 register_section(SectionHook(section="turnout", family="turnout", build=build_turnout,
                              run=run_turnout, needs=("sheets",), order=10))
 register_section(SectionHook(section="turnout", family="fingerprints",

@@ -11,18 +11,17 @@ from typing import Any, ClassVar
 import pytest
 import yaml
 
-from audit.cases import load_case
-from audit.claims import (
+from audit.cases import load_case, load_case_claims
+from audit.errors import ClaimsError
+from audit.ledger import (
     ClaimValidationError,
     append_claim,
-    load_case_claims,
     load_ledger,
     parse_claim_time,
     parse_ledger,
     parse_percent,
     parse_quantity,
 )
-from audit.errors import ClaimsError
 
 VE = load_case("venezuela-2024").election
 

@@ -1,6 +1,6 @@
-"""Where the report finds the tally sheets of a case: disk, cache, download, or nowhere.
+"""Where a report finds the tally sheets of a case: disk, cache, download, or nowhere.
 
-No test touches the network: the reachability probe (``audit.report.sources._answers``) and
+No test touches the network: the reachability probe (``audit.data._answers``) and
 the downloader (``audit.data._fetch``) are replaced.
 """
 
@@ -14,13 +14,21 @@ import pytest
 
 from audit import data
 from audit.cases import Case, load_case
+from audit.data import load_sheets, reachable
 from audit.errors import ChecksumError
 from audit.model import sha256_file
-from audit.report.sources import load_sheets, reachable
 
-FIXTURES = Path(__file__).resolve().parents[1] / "data"
+FIXTURES = Path(__file__).resolve().parent / "data"
 SHEETS = FIXTURES / "broken_sheets.csv"
 URL = "https://sheets.example.org/mini/broken_sheets.csv"
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No sheets from the environment, and the network probe says offline unless a test
+    says otherwise."""
+    monkeypatch.delenv("ELECTION_AUDIT_DATA", raising=False)
+    monkeypatch.setattr("audit.data._answers", lambda host, port: False)
 
 
 @pytest.fixture
@@ -73,7 +81,7 @@ def test_downloaded_into_the_cache_then_found_there(case: Case,
         folder.mkdir(parents=True, exist_ok=True)
         return Path(shutil.copyfile(SHEETS, folder / fname))
 
-    monkeypatch.setattr("audit.report.sources._answers", lambda host, port: True)
+    monkeypatch.setattr("audit.data._answers", lambda host, port: True)
     monkeypatch.setattr(data, "_fetch", fetch)
     lookup = load_sheets(case)
     assert fetched == [URL]
@@ -105,7 +113,7 @@ def test_a_download_with_other_bytes_is_refused(case: Case, tmp_path: Path,
         (folder / fname).write_text("A,B\n1,2\n", encoding="utf-8")
         return folder / fname
 
-    monkeypatch.setattr("audit.report.sources._answers", lambda host, port: True)
+    monkeypatch.setattr("audit.data._answers", lambda host, port: True)
     monkeypatch.setattr(data, "_fetch", fetch)
     lookup = load_sheets(case)
     assert lookup.ingest is None
@@ -127,7 +135,7 @@ def test_reachable_probes_each_host_once(monkeypatch: pytest.MonkeyPatch) -> Non
         calls.append((host, port))
         return host == "b.example.org"
 
-    monkeypatch.setattr("audit.report.sources._answers", answers)
+    monkeypatch.setattr("audit.data._answers", answers)
     assert reachable(["https://a.example.org/x.csv", "http://b.example.org:8080/y.csv"])
     assert calls == [("a.example.org", 443), ("b.example.org", 8080)]
     assert not reachable(["file:///local.csv"])

@@ -1,9 +1,9 @@
-"""One run of the forensics battery, shared by the digit, turnout and fingerprint sections.
+"""The report's one run of the forensics battery, shared by every section of the checks.
 
-The report runs every registered sheet-level check (:mod:`audit.forensics`) once:
+The report runs every registered sheet-level check (:mod:`audit.checks.forensics`) once:
 
 * nationally, every check whose columns the sheets state, for the candidates that matter
-  (:func:`audit.forensics.candidates_to_test`), exactly as ``election-audit forensics`` does;
+  (:func:`audit.checks.forensics.candidates_to_test`), exactly as ``election-audit forensics`` does;
 * in each top-level region, the main calibrated checks (:data:`REGIONAL`: the last- and
   second-digit tests against honest redraws and the integer-percentage test), unless
   ``ReportOptions.regional`` is off. The other digit tests, slow model fits (Klimek et al.)
@@ -11,16 +11,20 @@ The report runs every registered sheet-level check (:mod:`audit.forensics`) once
   with tens of thousands of tables within seconds (``benchmarks/bench_report.py``).
 
 Every Monte Carlo null uses at most ``ReportOptions.n_resamples`` redraws (the package's one
-default, :data:`audit.checks._options.DEFAULT_RESAMPLES`); the battery derives each (scope,
+default, :data:`audit.checks.DEFAULT_RESAMPLES`); the battery derives each (scope,
 family) stream from the report's seed and the names, so adding a family or a region never
 changes another's numbers. p-values are adjusted by the package's one policy
-(:func:`audit.forensics.adjust_entries`, :mod:`audit.checks.multiple`): the national results
+(:func:`audit.checks.forensics.adjust_entries`, :mod:`audit.checks.multiple`): the national results
 form the same family as in ``election-audit forensics``, so the report and the command give
 the same raw and adjusted p-values for every national result with the same sheets and seed,
 and regional results are adjusted within each (test, candidate) across regions. A regional
 result carries its scope in ``params["scope"]`` (``"state:13"``) and the region's name in
 ``params["scope_name"]``. :meth:`Battery.verdict` is the national verdict of
-:func:`audit.forensics.verdict_of`.
+:func:`audit.checks.forensics.verdict_of`.
+
+A report runs the battery once, through :meth:`audit.report.ReportContext.battery`, which
+keeps it in the context's :class:`~audit.report.context.ReportState`; :class:`BatteryMemo`
+shares batteries between reports of the same sheets.
 """
 
 from __future__ import annotations
@@ -30,15 +34,11 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from audit.checks._cache import DrawCache
-from audit.checks.registry import CheckSpec, registered
-from audit.checks.result import CheckResult
-from audit.errors import AuditError
-from audit.forensics import (
+from audit.checks import DrawCache
+from audit.checks.forensics import (
     NATIONAL,
     Entry,
     Scope,
@@ -49,13 +49,11 @@ from audit.forensics import (
     run_forensics,
     verdict_of,
 )
+from audit.checks.registry import registered
+from audit.checks.result import CheckResult
+from audit.errors import AuditError
 from audit.model import SheetTable
-from audit.report.context import ReportContext
 
-if TYPE_CHECKING:
-    from audit.simulate.calibrate import CalibrationSummary
-
-CACHE_KEY = "forensics"
 #: Checks also run in each top-level region (when registered, fast, calibrated and
 #: meaningful by region).
 REGIONAL = ("digits.last_digit", "digits.second_digit", "turnout.integer_percentages")
@@ -112,20 +110,20 @@ class Battery:
         return sum(s.scope == NATIONAL and s.test.startswith(prefix) for s in self.skipped)
 
 
-def _split(ctx: ReportContext) -> tuple[list[str], list[str]]:
-    skip = set(ctx.options.skip_checks)
-    known = {s.name for s in registered()} | {s.family for s in registered()}
-    if skip - known:
-        raise AuditError(f"unknown check or family to skip: {', '.join(sorted(skip - known))}; "
-                         f"known families: {', '.join(sorted({s.family for s in registered()}))}")
-    specs: Sequence[CheckSpec] = [s for s in registered()
-                                  if s.name not in skip and s.family not in skip]
-    sheets = ctx.sheets
-    regional = []
-    if ctx.options.regional and sheets is not None and sheets.levels:
-        regional = [s.name for s in specs if s.name in REGIONAL and s.fast and s.by_region
-                    and s.calibrated]
-    return regional, [s.name for s in specs if s.name not in regional]
+def _split(sheets: SheetTable, *, regional: bool, skip: Sequence[str]
+           ) -> tuple[list[str], list[str]]:
+    """The registered checks run in each region and those run nationally only."""
+    specs = registered()
+    unknown = set(skip) - ({s.name for s in specs} | {s.family for s in specs})
+    if unknown:
+        raise AuditError(f"unknown check or family to skip: {', '.join(sorted(unknown))}; "
+                         f"known families: {', '.join(sorted({s.family for s in specs}))}")
+    kept = [s for s in specs if s.name not in skip and s.family not in skip]
+    by_region = []
+    if regional and sheets.levels:
+        by_region = [s.name for s in kept if s.name in REGIONAL and s.fast and s.by_region
+                     and s.calibrated]
+    return by_region, [s.name for s in kept if s.name not in by_region]
 
 
 def _scoped(entry: Entry, names: dict[str, str]) -> Entry:
@@ -133,12 +131,6 @@ def _scoped(entry: Entry, names: dict[str, str]) -> Entry:
         return entry
     params = {**entry.result.params, "scope": entry.scope, "scope_name": names[entry.scope]}
     return dataclasses.replace(entry, result=dataclasses.replace(entry.result, params=params))
-
-
-#: Batteries of the last reports, so that the same sheets reported in a second language (or
-#: format) are not analysed again. Results depend only on the key, so this changes no number.
-_MEMO: OrderedDict[tuple[object, ...], Battery] = OrderedDict()
-_MEMO_SIZE = 2
 
 
 def fingerprint(sheets: SheetTable) -> str:
@@ -149,55 +141,69 @@ def fingerprint(sheets: SheetTable) -> str:
     return digest.hexdigest()
 
 
-def battery(ctx: ReportContext) -> Battery:
-    """Run (once per report, and once per sheets and options) the registered checks on
-    ``ctx.sheets``."""
-    if CACHE_KEY in ctx.cache:
-        cached: Battery = ctx.cache[CACHE_KEY]
-        return cached
-    sheets = ctx.sheets
-    if sheets is None:
-        raise ValueError("the forensics battery needs tally sheets")
-    regional, national = _split(ctx)
-    level = (ctx.options.level or sheets.levels[0]) if regional else None
-    seed, n = ctx.options.seed, ctx.options.n_resamples
-    key = (fingerprint(sheets), seed, n, level, tuple(regional), tuple(national))
-    if key in _MEMO:
-        _MEMO.move_to_end(key)
-        ctx.cache[CACHE_KEY] = _MEMO[key]
-        return _MEMO[key]
+class BatteryMemo:
+    """Batteries already run, so that the same sheets reported again (in a second language
+    or format) are not analysed again: at most ``size``, least recently used dropped first.
+
+    Keyed by the sheets' :func:`fingerprint`, the seed, the redraws and the checks run, so a
+    hit changes no number. A report context owns one (:class:`audit.report.ReportContext`);
+    pass the same memo to several :func:`audit.report.build_report` calls to share it.
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._batteries: OrderedDict[tuple[object, ...], Battery] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._batteries)
+
+    def get(self, key: tuple[object, ...]) -> Battery | None:
+        found = self._batteries.get(key)
+        if found is not None:
+            self._batteries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[object, ...], battery: Battery) -> None:
+        self._batteries[key] = battery
+        self._batteries.move_to_end(key)
+        while len(self._batteries) > self.size:
+            self._batteries.popitem(last=False)
+
+
+def run_battery(sheets: SheetTable, *, seed: int, n_resamples: int, regional: bool = True,
+                level: str | None = None, skip: Sequence[str] = (),
+                memo: BatteryMemo | None = None) -> Battery:
+    """Run the registered checks on ``sheets`` (or take the battery from ``memo``).
+
+    ``regional``: also run the checks of :data:`REGIONAL` in each region at ``level`` (default:
+    the sheets' top level); ``skip``: check names or families left out.
+    """
+    by_region, national = _split(sheets, regional=regional, skip=skip)
+    level = (level or sheets.levels[0]) if by_region else None
+    key = (fingerprint(sheets), seed, n_resamples, level, tuple(by_region), tuple(national))
+    if memo is not None and (found := memo.get(key)) is not None:
+        return found
     candidates = candidates_to_test(sheets)
     runs = []
     draws = DrawCache()  # the national redraws are drawn once for both runs
-    if regional:
-        runs.append(run_forensics(sheets, by=level, seed=seed, n_resamples=n, checks=regional,
-                                  candidates=candidates, progress=False, cache=draws))
+    if by_region:
+        runs.append(run_forensics(sheets, by=level, seed=seed, n_resamples=n_resamples,
+                                  checks=by_region, candidates=candidates, progress=False,
+                                  cache=draws))
     if national:
-        runs.append(run_forensics(sheets, by=None, seed=seed, n_resamples=n, checks=national,
-                                  candidates=candidates, progress=False, cache=draws))
+        runs.append(run_forensics(sheets, by=None, seed=seed, n_resamples=n_resamples,
+                                  checks=national, candidates=candidates, progress=False,
+                                  cache=draws))
     scopes = {s.key: s for run in runs for s in run.scopes}
     names = {k: s.name or s.code for k, s in scopes.items()}
     entries = adjust_entries([_scoped(e, names) for run in runs for e in run.entries])
     result = Battery(entries=tuple(entries), scopes=tuple(scopes.values()),
                      skipped=tuple(s for run in runs for s in run.skipped), level=level,
-                     n_resamples=n, candidates=candidates, regional_tests=tuple(regional))
-    ctx.cache[CACHE_KEY] = result
-    _MEMO[key] = result
-    while len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
+                     n_resamples=n_resamples, candidates=candidates,
+                     regional_tests=tuple(by_region))
+    if memo is not None:
+        memo.put(key, result)
     return result
 
 
-CALIBRATION_KEY = "calibration"
-
-
-def calibration(ctx: ReportContext) -> CalibrationSummary | None:
-    """The case's calibration summary (``calibration.json`` in its folder, read by
-    :func:`audit.simulate.calibrate.load_calibration`), once per report; None without one.
-    Its rates stand beside each measured test's flag in the battery tables."""
-    if CALIBRATION_KEY not in ctx.cache:
-        from audit.simulate.calibrate import load_calibration
-
-        ctx.cache[CALIBRATION_KEY] = load_calibration(ctx.case.path)
-    found: CalibrationSummary | None = ctx.cache[CALIBRATION_KEY]
-    return found
+__all__ = ["REGIONAL", "Battery", "BatteryMemo", "fingerprint", "run_battery"]

@@ -572,6 +572,30 @@ def _election_tz(election: Election | None) -> dt.tzinfo:
         return dt.timezone.utc
 
 
+def _check_field_names(raw: Mapping[str, Any], p: _Collector) -> None:
+    """Unknown fields, missing required fields and a malformed id."""
+    for key in raw:
+        if key not in _CLAIM_FIELDS:
+            p.add(str(key), raw[key], "unknown_field",
+                  f"known fields: {', '.join(_CLAIM_FIELDS)}")
+    for required in ("id", "datetime", "side", "source"):
+        if required not in raw or raw[required] in (None, ""):
+            p.add(required, raw.get(required), "missing_field")
+    if "id" in raw and raw["id"] not in (None, "") and (
+            not isinstance(raw["id"], str) or not _ID_RE.match(raw["id"])):
+        p.add("id", raw["id"], "bad_id")
+
+
+def _parse_endorses(value: Any, p: _Collector) -> list[str]:
+    """The claim ids a claim endorses: one id or a list of ids."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        p.add("endorses", value, "bad_text", "a claim id or a list of ids")
+        return []
+    return value
+
+
 def parse_claim(raw: Any, *, election: Election | None = None, index: int = 0,
                 lines: Mapping[str, int] | None = None,
                 line: int | None = None) -> tuple[Claim | None, list[ClaimProblem]]:
@@ -587,18 +611,7 @@ def parse_claim(raw: Any, *, election: Election | None = None, index: int = 0,
     candidates = election.candidate_keys if election else ()
     tz = _election_tz(election)
 
-    for key in raw:
-        if key not in _CLAIM_FIELDS:
-            p.add(str(key), raw[key], "unknown_field",
-                  f"known fields: {', '.join(_CLAIM_FIELDS)}")
-    for required in ("id", "datetime", "side", "source"):
-        if required not in raw or raw[required] in (None, ""):
-            p.add(required, raw.get(required), "missing_field")
-
-    if "id" in raw and raw["id"] not in (None, "") and (
-            not isinstance(raw["id"], str) or not _ID_RE.match(raw["id"])):
-        p.add("id", raw["id"], "bad_id")
-
+    _check_field_names(raw, p)
     time = None
     if raw.get("datetime") not in (None, ""):
         time, rule = parse_claim_time(raw["datetime"], tz)
@@ -633,12 +646,7 @@ def parse_claim(raw: Any, *, election: Election | None = None, index: int = 0,
     if not isinstance(derived, bool):
         p.add("derived", derived, "bad_bool")
         derived = False
-    endorses_raw = raw.get("endorses") or []
-    if isinstance(endorses_raw, str):
-        endorses_raw = [endorses_raw]
-    if not isinstance(endorses_raw, list) or not all(isinstance(x, str) for x in endorses_raw):
-        p.add("endorses", endorses_raw, "bad_text", "a claim id or a list of ids")
-        endorses_raw = []
+    endorses_raw = _parse_endorses(raw.get("endorses") or [], p)
 
     claim = Claim(
         id=str(claim_id) if isinstance(claim_id, str) else label,
@@ -1100,16 +1108,6 @@ def load_ledger(path: str | Path, *, election: Election | None = None) -> ClaimL
     except UnicodeDecodeError:
         raise ClaimsError(f"{path}: claims ledger is not UTF-8 text") from None
     return parse_ledger(text, election=election, origin=path.name)
-
-
-def load_case_claims(case: str | Path) -> tuple[Any, ClaimLedger]:
-    """The case (bundled name or folder) and its validated ledger (empty if it has none)."""
-    from audit.cases import load_case
-
-    c = load_case(case)
-    if c.claims_path is None:
-        return c, ClaimLedger(election_id=c.election.id, claims=())
-    return c, load_ledger(c.claims_path, election=c.election)
 
 
 # --------------------------------------------------------------------------------------------

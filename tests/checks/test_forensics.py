@@ -1,4 +1,4 @@
-"""The forensics battery (audit.forensics)."""
+"""The forensics battery (audit.checks.forensics)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import pytest
 
 from audit._json import dumps
 from audit.checks import registry
+from audit.checks.forensics import NATIONAL, run_forensics, scope_generator
 from audit.checks.multiple import bh_adjust
 from audit.checks.pvalues import METHODS
 from audit.checks.registry import CheckSpec
 from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.errors import AuditError
-from audit.forensics import NATIONAL, run_forensics, scope_generator
 from audit.model import SheetTable
 from audit.simulate import simulate_clean
 

@@ -594,7 +594,7 @@ def _run_one(scope: Scope, table: SheetTable, spec: CheckSpec, seed: int | None,
         return Skip(scope.key, spec.name, " ".join(str(exc).split()), candidate)
     if candidate is not None and result.candidate is None:
         result = dataclasses.replace(result, candidate=candidate)
-    result = dataclasses.replace(result, scope=scope.key)
+    result = dataclasses.replace(result, scope=scope.key).named(table.election)
     return Entry(scope.key, spec.family, spec.calibrated, result, spec.uncalibrated)
 
 

@@ -34,7 +34,7 @@ from audit.checks.claims import (
 )
 from audit.checks.multiple import adjust
 from audit.checks.result import CheckResult, Evidence, Message
-from audit.claims import ClaimLedger, load_ledger
+from audit.ledger import ClaimLedger, load_ledger
 from audit.model import SheetTable
 
 SCHEMA = "election-audit/dispute"
