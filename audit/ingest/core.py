@@ -835,17 +835,8 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
         add(cand_sum != valid, "candidate_sum_mismatch", display("valid"), valid,
             "line {line}: the candidates' votes add up to {sum} but {column} says {value}",
             sum=cand_sum)
-    others = [canon[c].to_numpy() for c in ("null", "blank") if c in canon]
-    exact = valid.dtype == np.int64 and all(p.dtype == np.int64 for p in others)
-    rest = others  # added to valid: the ballots stated on the sheet (missing parts count 0)
-    if not exact:
-        stated = valid.astype(np.float64)
-    elif others:
-        stated, rest = valid + others[0], others[1:]
-    else:
-        stated = valid.copy()
-    for part in rest:
-        np.add(stated, np.nan_to_num(part) if part.dtype.kind == "f" else part, out=stated)
+    stated = _stated_ballots(valid, [canon[c].to_numpy() for c in ("null", "blank")
+                                     if c in canon])
     if "voters" in canon:
         voters = canon["voters"].to_numpy()
         parts = ["valid"] + [c for c in ("null", "blank") if c in canon]
@@ -877,6 +868,21 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
                     line=lines.iloc[rows].reset_index(drop=True), level=region.level,
                     column=region.code.display, value=shown)))
     return issues
+
+
+def _stated_ballots(valid: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """Valid + null (+ blank) votes, a part missing counting 0: int64 when every part is,
+    else float64."""
+    rest = others
+    if not (valid.dtype == np.int64 and all(p.dtype == np.int64 for p in others)):
+        stated = valid.astype(np.float64)
+    elif others:
+        stated, rest = valid + others[0], others[1:]
+    else:
+        stated = valid.copy()
+    for part in rest:
+        np.add(stated, np.nan_to_num(part) if part.dtype.kind == "f" else part, out=stated)
+    return stated
 
 
 def _not_in(codes: pd.Series, known: set[str]) -> np.ndarray:
