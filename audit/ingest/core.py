@@ -260,38 +260,10 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
             raise ProfileError(f"profile '{prof.name}' maps candidates {unknown} that election "
                                f"'{elec.id}' does not list ({', '.join(elec.candidate_keys)})")
 
-    frames, provenance = [], []
-    notes: list[str] = []
     number_formats: dict[str, NumberFormat] = {}
-    cap = _plausible_max(elec)
     label = prof.source_label or files[0].stem
-    # Each file is hashed in a second thread (hashlib releases the GIL) once it has been
-    # parsed: pandas parses large files on several threads, the mapping after it on one.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: list[Future[str]] = []
-        for raw in raws:
-            source = label if len(raws) == 1 else f"{label}/{raw.path.name}"
-
-            def start_hash(path: Path = raw.path) -> None:
-                known = (digests or {}).get(path)
-                pending.append(known if known is not None else pool.submit(sha256_file, path))
-
-            canon, issues, exact = _canonicalise(raw, prof, elec, source, cap=cap,
-                                                 after_read=start_hash,
-                                                 number_formats=number_formats)
-            frames.append((canon, issues))
-            prefix = f"{raw.path.name}: " if len(raws) > 1 else ""
-            notes += [prefix + note for note in raw.notes]
-        for raw, digest, (canon_i, _) in zip(raws, pending, frames, strict=True):
-            provenance.append(Provenance(
-                path=raw.path.name, sha256=digest.result(), bytes=raw.path.stat().st_size,
-                rows_read=len(canon_i), profile=prof.name, encoding=raw.encoding,
-                delimiter=raw.delimiter))
-    canon = frames[0][0] if len(frames) == 1 else \
-        pd.concat([f[0] for f in frames], ignore_index=True)
-    issues = [i for f in frames for i in f[1]]
-    if len(frames) > 1:
-        exact = {}
+    canon, issues, exact, provenance, notes = _read_files(
+        raws, prof, elec, label, _plausible_max(elec), number_formats, digests or {})
     rows_read = len(canon)
 
     join_report = None
@@ -329,6 +301,44 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
             f"{result.quarantined} quarantined + {result.duplicates_collapsed} collapsed")
     note = unmapped_candidates_note(tuple(prof.candidates), elec, result.reasons(), prof.name)
     return replace(result, notes=(*result.notes, note)) if note else result
+
+
+def _read_files(raws: list[RawFile], prof: Profile, elec: Election | None, label: str,
+                cap: int, number_formats: dict[str, NumberFormat],
+                digests: Mapping[Path, Future[str]]
+                ) -> tuple[pd.DataFrame, list[_Issue], dict[str, np.ndarray], list[Provenance],
+                           list[str]]:
+    """Every file mapped to canonical columns, one after the other: the rows, their reasons,
+    the clean int64 count columns (one file only), the provenance and the readers' notes.
+
+    A file is hashed in a second thread (hashlib releases the GIL) once it has been parsed
+    (pandas parses large files on several threads, the mapping after it on one), unless its
+    digest is already being computed (``digests``)."""
+    frames, provenance, notes = [], [], []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: list[Future[str]] = []
+        for raw in raws:
+            source = label if len(raws) == 1 else f"{label}/{raw.path.name}"
+
+            def start_hash(path: Path = raw.path) -> None:
+                known = digests.get(path)
+                pending.append(known if known is not None else pool.submit(sha256_file, path))
+
+            canon, issues, exact = _canonicalise(raw, prof, elec, source, cap=cap,
+                                                 after_read=start_hash,
+                                                 number_formats=number_formats)
+            frames.append((canon, issues))
+            prefix = f"{raw.path.name}: " if len(raws) > 1 else ""
+            notes += [prefix + note for note in raw.notes]
+        for raw, digest, (canon_i, _) in zip(raws, pending, frames, strict=True):
+            provenance.append(Provenance(
+                path=raw.path.name, sha256=digest.result(), bytes=raw.path.stat().st_size,
+                rows_read=len(canon_i), profile=prof.name, encoding=raw.encoding,
+                delimiter=raw.delimiter))
+    if len(frames) == 1:
+        return frames[0][0], frames[0][1], exact, provenance, notes
+    return (pd.concat([f[0] for f in frames], ignore_index=True),
+            [i for f in frames for i in f[1]], {}, provenance, notes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,32 +550,8 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     first_line = raw.first_line()  # (one array: no temporary of n integers)
     lines = pd.Series(np.arange(first_line, first_line + n, dtype=np.int64), index=index)
     canon: dict[str, Any] = {}  # text and meta columns, turned into a frame once
-    issues: list[_Issue] = []
-    text_cache: dict[str, pd.Series] = {}
-    if raw.format == "csv" and prof.keep_text:  # keys and regions as written ("010101001")
-        numeric = sorted({cols[c] for _, rule in _text_rules(prof) for c in rule.sources
-                          if not pd.api.types.is_string_dtype(frame[cols[c]].dtype)})
-        if numeric:
-            again = raw.read(numeric, as_text=numeric)
-            for c in numeric:
-                frame[c] = again[c].set_axis(index).replace("", None)
-    if raw.format == "csv":  # counts the CSV parser did not read as integers: re-read as text
-        as_text = [c for c in _count_sources(prof, cols)
-                   if not pd.api.types.is_integer_dtype(frame[c].dtype)]
-        if as_text:
-            text = raw.read(as_text, as_text=as_text)
-            text_cache = {c: text[c].set_axis(index) for c in as_text}
-
-    empty = _all_missing(frame)
-    ragged = np.zeros(n, dtype=bool)
-    if raw.ragged:  # rows with more fields than the header: quarantined for that only
-        ragged[np.fromiter(raw.ragged, dtype=np.int64, count=len(raw.ragged))] = True
-        empty &= ~ragged
-    if empty.any():
-        rows = np.flatnonzero(empty)
-        issues.append(_Issue(rows, "empty_row", "", pd.Series([""] * len(rows)),
-                             _fmt("line {line}: the row is empty", pd.RangeIndex(len(rows)),
-                                  line=lines.iloc[rows].reset_index(drop=True))))
+    text_cache = _reread_as_text(raw, prof, cols, frame)
+    empty, ragged, issues = _empty_rows(raw, frame, lines)
 
     # Keys and regions (text): built by Arrow kernels, which release the GIL, in worker
     # threads while the counts are parsed here; one task per canonical column, with no
@@ -583,7 +569,87 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     counts = {target: values for target, _, _, values, _ in parsed}
     exact = {target: values for target, rule, _, values, _ in parsed
              if rule.op != "from_percent" and values.dtype == np.int64}
-    no_counts = ~empty if parsed else np.zeros(n, dtype=bool)
+    issues += _count_issues(parsed, empty, lines, cap)
+
+    excluded, excl_issues = _excluded_rows(raw, prof, frame, cols, lines, empty, ragged)
+    if excluded.any():  # a row the source excludes is quarantined for that reason only
+        issues = [kept for issue in issues if (kept := _drop_rows(issue, excluded)) is not None]
+    issues += excl_issues
+
+    texts = {name: _result(f) for name, f in built.items()}
+    if pool is not None:
+        pool.shutdown()
+    key_issues = _key_columns(prof, frame, cols, texts, lines, empty, canon)
+    if excluded.any():  # as above: an excluded row is quarantined for that reason only
+        key_issues = [kept for issue in key_issues
+                      if (kept := _drop_rows(issue, excluded)) is not None]
+    issues[key_position:key_position] = key_issues
+    _region_columns(prof, elec, texts, canon)
+    canon["source"] = pd.Series(pd.Categorical.from_codes(  # one label, kept cheap
+        np.zeros(n, dtype=np.int8), categories=pd.Index([source])), index=index)
+    canon["line"] = lines
+    canon["_empty"] = empty | excluded
+    if "valid" not in prof.columns:
+        vote_columns = [vote_column(k) for k in prof.candidates]
+        if all(counts[c].dtype == np.int64 for c in vote_columns):
+            counts["valid"] = exact["valid"] = np.asarray(
+                np.sum([counts[c] for c in vote_columns], axis=0, dtype=np.int64))
+        else:
+            counts["valid"] = _row_sum(counts, vote_columns)
+    # One frame per count column: joining them does not copy (a dict would consolidate).
+    parts_out = [pd.DataFrame(canon, index=index, copy=False)]
+    parts_out += [pd.DataFrame({k: v}, index=index, copy=False) for k, v in counts.items()]
+    return pd.concat(parts_out, axis=1), issues, exact
+
+
+def _reread_as_text(raw: RawFile, prof: Profile, cols: dict[str, str],
+                    frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """CSV columns read again as text: the keys and regions of a ``keep_text`` profile (as
+    written, "010101001"; replaced in ``frame``) and the counts the parser did not read as
+    integers (returned, so that thousand separators are never misread)."""
+    if raw.format != "csv":
+        return {}
+    index = frame.index
+    if prof.keep_text:
+        numeric = sorted({cols[c] for _, rule in _text_rules(prof) for c in rule.sources
+                          if not pd.api.types.is_string_dtype(frame[cols[c]].dtype)})
+        if numeric:
+            again = raw.read(numeric, as_text=numeric)
+            for c in numeric:
+                frame[c] = again[c].set_axis(index).replace("", None)
+    as_text = [c for c in _count_sources(prof, cols)
+               if not pd.api.types.is_integer_dtype(frame[c].dtype)]
+    if not as_text:
+        return {}
+    text = raw.read(as_text, as_text=as_text)
+    return {c: text[c].set_axis(index) for c in as_text}
+
+
+def _empty_rows(raw: RawFile, frame: pd.DataFrame, lines: pd.Series
+                ) -> tuple[np.ndarray, np.ndarray, list[_Issue]]:
+    """Rows with no value at all (ragged rows, which the reader leaves empty, apart), the
+    ragged rows, and the empty rows' reasons."""
+    n = len(frame)
+    empty = _all_missing(frame)
+    ragged = np.zeros(n, dtype=bool)
+    if raw.ragged:  # rows with more fields than the header: quarantined for that only
+        ragged[np.fromiter(raw.ragged, dtype=np.int64, count=len(raw.ragged))] = True
+        empty &= ~ragged
+    issues: list[_Issue] = []
+    if empty.any():
+        rows = np.flatnonzero(empty)
+        issues.append(_Issue(rows, "empty_row", "", pd.Series([""] * len(rows)),
+                             _fmt("line {line}: the row is empty", pd.RangeIndex(len(rows)),
+                                  line=lines.iloc[rows].reset_index(drop=True))))
+    return empty, ragged, issues
+
+
+def _count_issues(parsed: list[_Parsed], empty: np.ndarray, lines: pd.Series,
+                  cap: int) -> list[_Issue]:
+    """The reasons of the parsed counts: a row stating no count gets that one reason (not
+    one per column); otherwise each column's problems, and negative counts."""
+    issues: list[_Issue] = []
+    no_counts = ~empty if parsed else np.zeros(len(empty), dtype=bool)
     for *_, parts in parsed:
         for _, problem, _ in parts:
             no_counts &= problem == MISSING
@@ -611,20 +677,13 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                 "line {line}: column {column} is {value}; counts cannot be negative",
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                 column=rule.display, value=shown)))
+    return issues
 
-    excluded, excl_issues = _excluded_rows(raw, prof, frame, cols, lines, empty, ragged)
-    if excluded.any():  # a row the source excludes is quarantined for that reason only
-        issues = [kept for issue in issues if (kept := _drop_rows(issue, excluded)) is not None]
-    issues += excl_issues
 
-    texts = {name: _result(f) for name, f in built.items()}
-    if pool is not None:
-        pool.shutdown()
-    key_issues = _key_columns(prof, frame, cols, texts, lines, empty, canon)
-    if excluded.any():  # as above: an excluded row is quarantined for that reason only
-        key_issues = [kept for issue in key_issues
-                      if (kept := _drop_rows(issue, excluded)) is not None]
-    issues[key_position:key_position] = key_issues
+def _region_columns(prof: Profile, elec: Election | None, texts: dict[str, pd.Series],
+                    canon: dict[str, Any]) -> None:
+    """Put each level's region code and name into ``canon`` (names from the election
+    metadata when the file has none)."""
     for region in prof.regions:
         code_col = region_code_column(region.level)
         canon[code_col] = texts[code_col]
@@ -634,22 +693,6 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
             names = {r.code: r.name for r in elec.regions_at(region.level)}
             canon[region_name_column(region.level)] = \
                 canon[code_col].map(names).astype("string")
-
-    canon["source"] = pd.Series(pd.Categorical.from_codes(  # one label, kept cheap
-        np.zeros(n, dtype=np.int8), categories=pd.Index([source])), index=index)
-    canon["line"] = lines
-    canon["_empty"] = empty | excluded
-    if "valid" not in prof.columns:
-        vote_columns = [vote_column(k) for k in prof.candidates]
-        if all(counts[c].dtype == np.int64 for c in vote_columns):
-            counts["valid"] = exact["valid"] = np.asarray(
-                np.sum([counts[c] for c in vote_columns], axis=0, dtype=np.int64))
-        else:
-            counts["valid"] = _row_sum(counts, vote_columns)
-    # One frame per count column: joining them does not copy (a dict would consolidate).
-    parts_out = [pd.DataFrame(canon, index=index, copy=False)]
-    parts_out += [pd.DataFrame({k: v}, index=index, copy=False) for k, v in counts.items()]
-    return pd.concat(parts_out, axis=1), issues, exact
 
 
 def _problem_issues(problem: np.ndarray, raw_values: pd.Series, display: str, required: bool,
