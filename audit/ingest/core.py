@@ -5,11 +5,13 @@ one or more reasons a person can act on: line, column, value, rule) or the list 
 duplicates that were collapsed into an accepted row. The identity
 ``rows_read == accepted + quarantined + duplicates_collapsed`` is verified before returning.
 
-Speed (``benchmarks/bench_ingest.py``: within about twice a bare ``pandas.read_csv``): counts
-read as clean integers stay the parser's int64 arrays end to end; text columns are built with
-Arrow kernels in worker threads, through distinct values where codes repeat; duplicate keys
-are found on integers; the file is hashed in a second thread once pandas has parsed it; and
-the final table is assembled without consolidation copies. Validation is never skipped.
+Speed (``benchmarks/bench_ingest_cli.py``: the command within 1.5 times a bare
+``pandas.read_csv`` process, issue 14): counts read as clean integers stay the parser's int64
+arrays end to end; text columns are built in worker threads, one task per canonical column
+(:mod:`audit.ingest.text`); duplicate keys are found on integers; the file is hashed in a
+second thread, while pandas is imported when the command line asks for it
+(:mod:`audit.ingest.digest`), else once pandas has parsed it; and the final table is
+assembled without consolidation copies. Validation is never skipped.
 """
 
 from __future__ import annotations
