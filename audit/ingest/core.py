@@ -514,6 +514,8 @@ def _parse_source(frame: pd.DataFrame, column: str, text_cache: dict[str, pd.Ser
     parsed = parse_counts(series, cap=cap)
     if parsed.number_format is not None:
         formats[column] = parsed.number_format
+    if not parsed.problem.any():  # every value a whole number: its exact integers
+        return parsed.integers, parsed.problem, series
     return parsed.values, parsed.problem, series
 
 
