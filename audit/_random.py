@@ -32,19 +32,33 @@ def as_generator(rng: RNGLike) -> np.random.Generator:
     """A Generator from any accepted ``rng`` value (a Generator is returned as is)."""
     if isinstance(rng, np.random.Generator):
         return rng
-    return np.random.default_rng(rng)
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError):
+        raise _invalid(rng) from None
+
+
+def _invalid(rng: object) -> TypeError:
+    """The error for an ``rng`` numpy does not accept, naming the parameter."""
+    return TypeError(f"rng= must be a non-negative integer seed, a numpy.random.Generator, "
+                     f"a numpy.random.SeedSequence or None, got {rng!r}")
 
 
 def spawn(rng: RNGLike, n: int) -> list[np.random.Generator]:
     """``n`` statistically independent child generators derived from ``rng``."""
     if isinstance(rng, np.random.Generator):
         return list(rng.spawn(n))
-    seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+    try:
+        seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+    except (TypeError, ValueError):
+        raise _invalid(rng) from None
     return [np.random.default_rng(s) for s in seq.spawn(n)]
 
 
 def stream(seed: int | None, *names: str | int) -> np.random.Generator:
     """The generator named by ``names`` under ``seed``: the one recipe for per-scope,
     per-family streams (see the module docstring). ``seed`` None draws fresh entropy."""
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed= must be a non-negative integer or None, got {seed!r}")
     keys = tuple(n if isinstance(n, int) else zlib.crc32(n.encode()) for n in names)
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=keys))

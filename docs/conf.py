@@ -28,6 +28,8 @@ myst_enable_extensions = ["colon_fence"]
 suppress_warnings = ["myst.xref_missing", "myst.header"]
 
 autosummary_generate = True
+# class pages list their public methods and properties (plot, to_dict, sentence ...)
+templates_path = ["_templates"]
 autodoc_typehints = "none"  # numpydoc shows the documented types
 numpydoc_show_class_members = False
 numpydoc_validation_checks: set[str] = set()

@@ -63,7 +63,13 @@ if TYPE_CHECKING:
     from audit.checks.digits import DigitTestResult
     from audit.checks.dispute import DisputeResult, audit_dispute
     from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
-    from audit.checks.forensics import ForensicsResult, Verdict, candidates_to_test, run_forensics
+    from audit.checks.forensics import (
+        ForensicsResult,
+        Verdict,
+        battery_rng,
+        candidates_to_test,
+        run_forensics,
+    )
     from audit.checks.registry import CheckSpec, registered
     from audit.checks.turnout import (
         BootstrapResult,
@@ -90,7 +96,8 @@ _LAZY: dict[str, str] = {
                      "turnout_share_correlation", "zero_five_test"), "audit.checks.arrays"),
     "DigitTestResult": "audit.checks.digits",
     **dict.fromkeys(("DisputeResult", "audit_dispute"), "audit.checks.dispute"),
-    **dict.fromkeys(("ForensicsResult", "Verdict", "candidates_to_test", "run_forensics"),
+    **dict.fromkeys(("ForensicsResult", "Verdict", "battery_rng", "candidates_to_test",
+                     "run_forensics"),
                     "audit.checks.forensics"),
     **dict.fromkeys(("CornerResult", "FingerprintResult", "KlimekFitResult"),
                     "audit.checks.fingerprints"),
@@ -142,6 +149,7 @@ __all__ = [
     "Verdict",
     "adjust",
     "audit_dispute",
+    "battery_rng",
     "candidates_to_test",
     "corner_asymmetry",
     "digit_pairs_test",

@@ -11,6 +11,7 @@ random numbers: the same inputs give byte-identical JSON.
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from audit.checks.claims import (
     check_successive,
 )
 from audit.checks.multiple import adjust
-from audit.checks.result import CheckResult, Evidence, Message
+from audit.checks.result import CheckResult, Evidence, Message, results_frame
 from audit.ledger import ClaimLedger, load_ledger
 from audit.model import SheetTable
 
@@ -81,6 +82,22 @@ class DisputeResult:
         """Every check result, in report order."""
         return [*self.arithmetic, *self.round_percentages, *self.successive,
                 *self.against_sheets, self.compatibility]
+
+    def __repr__(self) -> str:
+        """One line: the case and how much was checked (the results are in ``results``)."""
+        return (f"DisputeResult(case={self.case!r}, claims={len(self.ledger)}, "
+                f"sheets={len(self.sheets)}, results={len(self.results)}, "
+                f"findings={len(self.findings())})")
+
+    def _repr_html_(self) -> str:
+        """The tracker in a notebook: the findings, then every result in one table."""
+        found = "".join(f"<li>{html.escape(m.render('en'))}</li>" for m in self.findings())
+        frame = results_frame(self.results)[["test", "candidate", "pvalue", "evidence",
+                                             "sentence"]]
+        return (f"<div><strong>DisputeResult</strong>: {html.escape(self.case)}, "
+                f"{len(self.ledger)} claims, {len(self.results)} results"
+                f"<ul>{found}</ul><details><summary>every result</summary>"
+                f"{frame.to_html(index=False, border=0, na_rep='')}</details></div>")
 
     def findings(self) -> list[Message]:
         """The sentences worth reading first: every result that is not merely consistent."""

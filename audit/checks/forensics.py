@@ -40,6 +40,7 @@ The JSON schema of :meth:`ForensicsResult.to_dict` is documented in ``docs/json.
 from __future__ import annotations
 
 import dataclasses
+import html
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, BatteryOpti
 from audit.checks.multiple import NATIONAL, adjust
 from audit.checks.multiple import summary as policy_summary
 from audit.checks.registry import CheckSpec, registered
-from audit.checks.result import CheckResult, Evidence, Message
+from audit.checks.result import CheckResult, Evidence, Message, _short
 from audit.errors import AuditError
 from audit.model import SheetTable, region_code_column, region_name_column
 
@@ -300,6 +301,37 @@ class ForensicsResult:
         return verdict_of(self.entries, alpha=self.alpha, candidates=self.candidates,
                           scopes=self.scopes)
 
+    def __repr__(self) -> str:
+        """One line: what ran and the verdict (the entries are in ``entries`` and
+        :meth:`results_frame`)."""
+        verdict = self.verdict()
+        return (f"ForensicsResult(sheets={self.sheets:,}, level={self.level!r}, "
+                f"scopes={len(self.scopes)}, candidates={self.candidates!r}, "
+                f"results={len(self.entries)}, skipped={len(self.skipped)}, "
+                f"seed={self.seed!r}, n_resamples={self.n_resamples}, "
+                f"flagged={verdict.flagged}, strongest={verdict.strongest.value!r})")
+
+    def _repr_html_(self) -> str:
+        """The battery in a notebook: the verdict, the national results by adjusted p-value
+        and the summary per scope."""
+        frame = self.results_frame()
+        national = frame[frame["scope"] == NATIONAL].sort_values(
+            ["pvalue_adjusted", "pvalue"], na_position="last", kind="stable")[
+            ["test", "candidate", "statistic", "z", "pvalue", "pvalue_adjusted",
+             "pvalue_method", "evidence"]]
+        parts = [f"<div><strong>ForensicsResult</strong>: {self.sheets:,} sheets, "
+                 f"{len(self.scopes)} scope{'s' if len(self.scopes) != 1 else ''}, "
+                 f"{len(self.entries):,} results, {len(self.skipped):,} skipped, seed "
+                 f"{html.escape(str(self.seed))}",
+                 f"<p>{html.escape(self.verdict().message.render('en'))}</p>",
+                 national.to_html(index=False, float_format=_short, border=0, na_rep="")]
+        if len(self.scopes) > 1:
+            parts.append("<details><summary>summary per scope</summary>"
+                         + self.summary().to_html(index=False, float_format=_short, border=0,
+                                                  na_rep="")
+                         + "</details>")
+        return "".join(parts) + "</div>"
+
     def results_frame(self) -> pd.DataFrame:
         """One row per result: scope, test, candidate, family, null, p-values (raw, adjusted,
         method), z, evidence, sentence."""
@@ -386,6 +418,52 @@ def scope_generator(seed: int | None, scope: str, family: str,
     name = f"{scope}\x00{family}" if candidate is None else \
         f"{scope}\x00{family}\x00{candidate}"
     return stream(seed, name)
+
+
+def battery_rng(seed: int | None, test: str, *, candidate: str | None = None,
+                scope: str = NATIONAL) -> np.random.Generator:
+    """The random generator :func:`run_forensics` gives ``test`` in ``scope``: passed as
+    ``rng=`` to the test's public function, it gives the battery's raw p-value.
+
+    >>> battery = run_forensics(sheets, seed=7)                          # doctest: +SKIP
+    >>> alone = second_digit_test(sheets, rng=battery_rng(7, "digits.second_digit"))
+    ... # doctest: +SKIP
+
+    Parameters
+    ----------
+    seed
+        The battery's seed (``seed=``; the command line's ``--seed``).
+    test
+        A registered check, e.g. ``"digits.second_digit"`` (the ``test`` of its result).
+    candidate
+        The candidate, for a check the battery runs per candidate (``per_candidate`` in the
+        registry: the corner test, integer percentages ...), which draws from a stream of
+        its own for each.
+    scope
+        ``"national"`` or a region, ``"<level>:<code>"`` (run the test on that region's
+        sheets).
+
+    Raises
+    ------
+    ValueError
+        For an unknown test, a per-candidate test without ``candidate``, or a regional
+        digit test: the battery's regions share the national redraws
+        (:class:`audit.checks._null.NationalDraws`), so a region's digit p-value comes from
+        the battery alone.
+    """
+    specs = {s.name: s for s in registered()}
+    if test not in specs:
+        raise ValueError(f"test={test!r} is not a registered check; see "
+                         "checks.registered() for their names")
+    spec = specs[test]
+    if spec.per_candidate and candidate is None:
+        raise ValueError(f"candidate= is needed: the battery runs {test} for each candidate "
+                         "tested, each from its own stream")
+    if spec.national_draws and scope != NATIONAL:
+        raise ValueError(f"scope={scope!r}: the battery's regional {test} results count the "
+                         "national redraws per region; no stream reproduces them alone")
+    return scope_generator(seed, scope, spec.family,
+                           candidate if spec.per_candidate else None)
 
 
 def candidates_to_test(sheets: SheetTable, *, min_share: float = CANDIDATE_SHARE,
@@ -488,10 +566,7 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
     -------
     ForensicsResult
     """
-    if len(sheets) == 0:
-        raise AuditError("no tally sheets to analyse")
-    if n_resamples < 1:
-        raise AuditError("n_resamples= must be at least 1", parameters=("n_resamples",))
+    _check_arguments(sheets, seed=seed, n_resamples=n_resamples)
     if candidate is not None:
         candidates = [candidate, *(c for c in candidates or () if c != candidate)]
     if candidates:
@@ -557,6 +632,21 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                            skipped=tuple(skipped), provenance=tuple(sheets.provenance))
 
 
+def _check_arguments(sheets: object, *, seed: object, n_resamples: int) -> None:
+    """Raise, naming the parameter, for arguments the battery cannot run with."""
+    if not isinstance(sheets, SheetTable):
+        raise TypeError(f"sheets= must be tally sheets (a SheetTable), got "
+                        f"{type(sheets).__name__}: load them with audit.data.load_source, or "
+                        "build them from arrays with checks.sheets_from_arrays")
+    if len(sheets) == 0:
+        raise AuditError("no tally sheets to analyse")
+    if n_resamples < 1:
+        raise AuditError("n_resamples= must be at least 1", parameters=("n_resamples",))
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise AuditError(f"seed= must be a non-negative integer or None, got {seed!r}",
+                         parameters=("seed",))
+
+
 def _national_draws(sheets: SheetTable, regions: Sequence[tuple[Scope, np.ndarray]]
                     ) -> dict[str, NationalDraws]:
     """Per scope key, where checks registered with ``national_draws`` take their null: the
@@ -605,5 +695,5 @@ def adjust_entries(entries: Sequence[Entry]) -> list[Entry]:
 
 
 __all__ = ["CANDIDATE_SHARE", "NATIONAL", "SCHEMA", "SCHEMA_VERSION", "Entry", "Finding",
-           "ForensicsResult", "Scope", "Skip", "Verdict", "adjust_entries",
+           "ForensicsResult", "Scope", "Skip", "Verdict", "adjust_entries", "battery_rng",
            "candidates_to_test", "run_forensics", "scope_generator", "verdict_of"]

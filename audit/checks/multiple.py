@@ -87,15 +87,24 @@ def adjusted_pvalues(pvalues: Sequence[float | None], families: Sequence[Hashabl
     return out
 
 
-def adjust(results: Sequence[CheckResult], calibrated: Sequence[bool]) -> list[CheckResult]:
+def adjust(results: Sequence[CheckResult],
+           calibrated: Sequence[bool] | None = None) -> list[CheckResult]:
     """Copies of ``results`` with the policy applied.
 
-    ``calibrated[i]`` says whether result ``i`` comes from a calibrated check. Calibrated
-    results get ``pvalue_adjusted`` within their :func:`family` (their ``scope``, ``test``
-    and ``candidate``; a result without scope is national) and the evidence level of the
-    adjusted p-value; the others become descriptive (no adjusted p-value, evidence
-    ``not_tested``). Arithmetic impossibilities keep their level.
+    ``calibrated[i]`` says whether result ``i`` comes from a calibrated check (default: as
+    registered, :attr:`audit.checks.registry.CheckSpec.calibrated` of the check named by
+    each result's ``test``). Calibrated results get ``pvalue_adjusted`` within their
+    :func:`family` (their ``scope``, ``test`` and ``candidate``; a result without scope is
+    national) and the evidence level of the adjusted p-value; the others become descriptive
+    (no adjusted p-value, evidence ``not_tested``). Arithmetic impossibilities keep their
+    level.
+
+    >>> from audit import checks                                       # doctest: +SKIP
+    >>> checks.adjust([checks.second_digit_test(sheets), checks.integer_percentages(sheets)])
+    ... # doctest: +SKIP
     """
+    if calibrated is None:
+        calibrated = _registered_calibration(results)
     if len(results) != len(calibrated):
         raise ValueError("results and calibrated must have the same length")
     idx = [i for i, c in enumerate(calibrated) if c]
@@ -106,6 +115,25 @@ def adjust(results: Sequence[CheckResult], calibrated: Sequence[bool]) -> list[C
     for i, value in zip(idx, adjusted, strict=True):
         out[i] = results[i].with_adjusted_pvalue(value)
     return out
+
+
+def _registered_calibration(results: Sequence[CheckResult]) -> list[bool]:
+    """Whether each result's check is registered as calibrated."""
+    # read when asked: the registry loads every family (the claims' checks, which adjust
+    # their own results, must not load the battery)
+    from audit.checks.registry import registered
+
+    specs = {s.name: s.calibrated for s in registered()}
+    odd = [r for r in results if not isinstance(r, CheckResult)]
+    if odd:
+        raise TypeError(f"results= must hold check results (CheckResult), got "
+                        f"{type(odd[0]).__name__}")
+    unknown = sorted({r.test for r in results if r.test not in specs})
+    if unknown:
+        raise ValueError(f"calibrated= is needed: {', '.join(unknown)} "
+                         f"{'is' if len(unknown) == 1 else 'are'} not a registered check, "
+                         "so whether its null is calibrated is not known")
+    return [specs[r.test] for r in results]
 
 
 def descriptive(result: CheckResult) -> CheckResult:

@@ -185,10 +185,22 @@ def load_all() -> None:
 
 
 def registered(family: str | None = None) -> list[CheckSpec]:
-    """Registered checks (of one family), sorted by name."""
+    """Registered checks (of one family), sorted by name.
+
+    Raises
+    ------
+    ValueError
+        When ``family`` names no family of registered checks (a typo would otherwise give
+        an empty list).
+    """
     load_all()
-    return sorted((s for s in _REGISTRY.values() if family is None or s.family == family),
-                  key=lambda s: s.name)
+    specs = sorted((s for s in _REGISTRY.values() if family is None or s.family == family),
+                   key=lambda s: s.name)
+    if family is not None and not specs:
+        known = sorted({s.family for s in _REGISTRY.values()})
+        raise ValueError(f"family={family!r} is not a family of registered checks; known: "
+                         f"{', '.join(known)}")
+    return specs
 
 
 def get(name: str) -> CheckSpec:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -159,10 +159,15 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         """The result in a notebook: the shared fields, the sentence and the table's head."""
-        rows = [("test", self.test), ("scope", self.scope), ("candidate", self.candidate),
-                ("statistic", _short(self.statistic)), ("z", _short(self.z)),
-                ("p-value", _short(self.pvalue)),
-                ("adjusted p-value", _short(self.pvalue_adjusted)),
+        def short(value: float | None) -> str | None:
+            return None if value is None else _short(value)
+
+        who = self.candidate if self.candidate_name in (None, self.candidate) else \
+            f"{self.candidate_name} ({self.candidate})"
+        rows = [("test", self.test), ("scope", self.scope), ("candidate", who),
+                ("statistic", short(self.statistic)), ("z", short(self.z)),
+                ("p-value", short(self.pvalue)),
+                ("adjusted p-value", short(self.pvalue_adjusted)),
                 ("method", self.pvalue_method), ("evidence", self.evidence.value),
                 ("effect", f"{_short(self.effect)} {self.effect_unit}".strip()
                  if self.effect is not None else None),
@@ -230,9 +235,28 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "pvalue_method", "evidence", "effect", "effect_unit", "n", "null", "sentence")
 
 
-def results_frame(results: Sequence[CheckResult]) -> pd.DataFrame:
+def results_frame(results: Sequence[CheckResult] | Any) -> pd.DataFrame:
     """One row per result with the shared fields (:data:`RESULT_COLUMNS`): a tidy summary
-    table of several tests, pingouin style."""
+    table of several tests, pingouin style.
+
+    ``results`` is a sequence of results, one result, or a battery's outcome: the results
+    of a :class:`~audit.checks.ForensicsResult` (its ``entries``; its own
+    :meth:`~audit.checks.ForensicsResult.results_frame` adds the regions and families) or of
+    a :class:`~audit.checks.DisputeResult`.
+    """
+    if isinstance(results, CheckResult):
+        results = [results]
+    elif hasattr(results, "entries"):  # a forensics battery
+        results = [e.result for e in results.entries]
+    elif hasattr(results, "results") and not isinstance(results, Sequence):  # a dispute
+        results = list(results.results)
+    if isinstance(results, (str, bytes)) or not isinstance(results, Iterable):
+        raise TypeError(f"results= must be check results (CheckResult), got "
+                        f"{type(results).__name__}")
+    results = list(results)
+    odd = [type(r).__name__ for r in results if not isinstance(r, CheckResult)]
+    if odd:
+        raise TypeError(f"results= must hold check results (CheckResult), got {odd[0]}")
     return pd.DataFrame([{
         "test": r.test, "scope": r.scope, "candidate": r.candidate, "statistic": r.statistic,
         "z": r.z, "pvalue": r.pvalue, "pvalue_adjusted": r.pvalue_adjusted,

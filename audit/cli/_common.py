@@ -304,7 +304,8 @@ def json_option(func: F) -> F:
 
 def seed_option(func: F) -> F:
     """``--seed``: the random seed of every Monte Carlo step (recorded in the output)."""
-    return _option("--seed", "seed", concept="seed", type=int, default=20240728,
+    return _option("--seed", "seed", concept="seed", type=click.IntRange(min=0),
+                   default=20240728,
                    show_default=True,
                    help="Random seed; the same inputs and seed give identical results.")(func)
 

@@ -12,10 +12,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from audit.checks.fingerprints import FingerprintResult, KlimekFitResult
+from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
 from audit.figures import figure_and_axes, label, legend_outside, number
 
-__all__ = ["plot_cumulative", "plot_fingerprint", "plot_klimek"]
+__all__ = ["plot_corner", "plot_cumulative", "plot_fingerprint", "plot_klimek"]
 
 
 def plot_fingerprint(result: FingerprintResult, *, candidate: str | None = None,
@@ -83,5 +83,35 @@ def plot_klimek(result: KlimekFitResult, *, lang: str = "en", ax: Axes | None = 
     ax.set_title(label("fingerprints.klimek_title", lang, f_i=number(result.f_i, "f3", lang),
                        f_e=number(result.f_e, "f4", lang),
                        alpha=number(result.alpha, "f2", lang)), fontsize=9)
+    legend_outside(ax)
+    return fig
+
+
+def plot_corner(result: CornerResult, *, candidate: str | None = None, lang: str = "en",
+                ax: Axes | None = None) -> Figure:
+    """The corner test: ``U - L`` of the random reflections (the null, kept by the test)
+    against the observed value (Klimek et al. 2012 [klimek2012]; Canay, Romano & Shaikh
+    2017 [canay2017])."""
+    fig, ax = figure_and_axes(ax)
+    who = candidate or result.candidate
+    null = np.asarray(result.null_distribution, dtype=float)
+    observed = float(result.statistic or 0.0)
+    if null.size:
+        # whole-number bins of an even width: U - L of one reflection moves in steps of 2
+        step = 2 * max(1, int(np.ceil((null.max() - null.min() + 1) / 60)))
+        edges = np.arange(np.floor(null.min()) - step / 2, null.max() + step, step)
+        ax.hist(null, bins=edges.tolist(), color="#9bbbd9",
+                label=label("fingerprints.reflections", lang,
+                            n=number(null.size, "int", lang)))
+    ax.axvline(observed, color="#c0504d", lw=1.5,
+               label=label("fingerprints.corner_observed", lang,
+                           upper=number(result.upper, "int", lang),
+                           lower=number(result.lower, "int", lang)))
+    ax.set_xlabel(label("fingerprints.corner_x", lang, candidate=who))
+    ax.set_ylabel(label("fingerprints.reflections_y", lang))
+    ax.set_title(label("fingerprints.corner_title", lang, candidate=who,
+                       t=number(observed, "signed", lang), z=number(result.z, "f1", lang),
+                       p=number(result.pvalue, "p", lang)), fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
     legend_outside(ax)
     return fig

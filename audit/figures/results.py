@@ -11,13 +11,13 @@ from matplotlib.figure import Figure
 from audit.checks.claims import CompatibilityResult, SheetsResult
 from audit.checks.crosscheck import CrosscheckResult, LowerBoundResult
 from audit.checks.digits import DigitTestResult
-from audit.checks.fingerprints import FingerprintResult, KlimekFitResult
+from audit.checks.fingerprints import CornerResult, FingerprintResult, KlimekFitResult
 from audit.checks.result import CheckResult
 from audit.checks.turnout import IntegerPercentResult, ShpilkinResult, SpikeResult
 from audit.figures.claims import plot_compatibility, plot_official_vs_sheets
 from audit.figures.crosscheck import plot_crosscheck_scatter
 from audit.figures.digits import plot_digit_distribution
-from audit.figures.fingerprints import plot_fingerprint, plot_klimek
+from audit.figures.fingerprints import plot_corner, plot_fingerprint, plot_klimek
 from audit.figures.turnout import plot_integer_percentages, plot_shpilkin, plot_spike
 
 
@@ -30,6 +30,7 @@ def _figures() -> dict[type, tuple[Callable[..., Figure], str | None]]:
         ShpilkinResult: (plot_shpilkin, "candidate"),
         FingerprintResult: (plot_fingerprint, "candidate"),
         KlimekFitResult: (plot_klimek, None),
+        CornerResult: (plot_corner, "candidate"),
         CrosscheckResult: (plot_crosscheck_scatter, "candidate"),
         LowerBoundResult: (plot_crosscheck_scatter, "candidate"),
         SheetsResult: (plot_official_vs_sheets, None),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,7 +90,7 @@ def test_arrays_label_the_candidate_and_default_redraws() -> None:
 def test_array_errors_name_parameters() -> None:
     with pytest.raises(ValueError, match=r"valid= \(or voters=\) is needed"):
         checks.sheets_from_arrays(VOTES)
-    with pytest.raises(ValueError, match=r"votes= exceed the totals"):
+    with pytest.raises(ValueError, match=r"counts= exceed totals="):
         checks.second_digit_test(VALID + 1, VALID)
     with pytest.raises(ValueError, match=r"registered= has 3 values, expected 400"):
         checks.integer_percentages(VOTES, VOTERS, REGISTERED[:3])
@@ -173,3 +175,102 @@ def test_every_public_name_resolves() -> None:
     assert set(checks.__all__) <= set(dir(checks))
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         _ = checks.nonexistent  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(checks.TESTS))
+def test_help_shows_the_family_functions_method_options_and_references(name: str) -> None:
+    """``help(checks.<test>)`` is the family function's documentation with the public
+    signature: its description, its other options, what it returns, its notes and
+    references, in numpydoc sections (the API pages are built from it)."""
+    import inspect
+
+    public = checks.TESTS[name]
+    function = next(s.family_function()[0] for s in registered()
+                    if s.family_function()[0].__name__ == name)
+    doc = inspect.cleandoc(public.__doc__ or "")
+    family = inspect.cleandoc(function.__doc__ or "")
+    assert doc.splitlines()[0] == family.splitlines()[0]
+    for section in ("Parameters", "Returns", "Notes", "References"):
+        if section in ("Parameters", "Returns") or f"\n{section}\n---" in family:
+            assert f"\n{section}\n{'-' * len(section)}\n" in doc, section
+    assert "\n    sheets\n" not in doc  # the family's own first parameter is not the face's
+    if "\nParameters\n---" in family and "\n    share_of\n" in family:
+        assert "\nOther Parameters\n----------------\nshare_of\n" in doc
+    assert "\nExamples\n" not in doc  # they call the family function's signature
+
+
+def test_batteries_show_in_one_line_and_as_html(demo_observers: SheetTable) -> None:
+    """A battery in a notebook: one line for ``repr`` (not every entry, claim and table:
+    tens of thousands of characters before), the verdict and a table for ``_repr_html_``."""
+    battery = checks.run_forensics(demo_observers, by="province", seed=1, n_resamples=19,
+                                   progress=False, checks=["digits.last_digit"])
+    text = repr(battery)
+    assert "\n" not in text
+    assert len(text) < 250
+    assert text.startswith("ForensicsResult(sheets=1,600, level='province', scopes=")
+    assert f"results={len(battery.entries)}" in text
+    page = battery._repr_html_()
+    assert battery.verdict().message.render("en").split(":")[0] in page
+    assert page.count("<table") == 2  # national results, summary per scope
+    dispute = checks.audit_dispute("demo")
+    text = repr(dispute)
+    assert text == (f"DisputeResult(case='demo', claims={len(dispute.ledger)}, "
+                    f"sheets={len(dispute.sheets)}, results={len(dispute.results)}, "
+                    f"findings={len(dispute.findings())})")
+    assert "<li>" in dispute._repr_html_() or not dispute.findings()
+
+
+def test_adjust_takes_the_calibration_from_the_registry() -> None:
+    """``checks.adjust(results)`` in a notebook: calibrated tests adjusted together with
+    Benjamini-Hochberg, textbook ones descriptive, as the battery does."""
+    second = checks.second_digit_test(VOTES, VALID, candidate="C1", n_resamples=49, rng=1)
+    textbook = checks.second_digit_test(VOTES, VALID, candidate="C1", null="textbook")
+    integer = checks.integer_percentages(VOTES, VOTERS, REGISTERED, valid=VALID,
+                                         candidate="C1")
+    adjusted = checks.adjust([second, textbook, integer])
+    assert adjusted == checks.adjust([second, textbook, integer], [True, False, True])
+    low, high = sorted([second.pvalue, integer.pvalue])
+    assert {adjusted[0].pvalue_adjusted, adjusted[2].pvalue_adjusted} == {
+        min(2 * low, high), high}  # BH over the two calibrated results
+    assert adjusted[1].pvalue_adjusted is None
+    assert adjusted[1].evidence is checks.Evidence.NOT_TESTED
+    mine = dataclasses.replace(second, test="mine.new_test")
+    with pytest.raises(ValueError, match=r"^calibrated= is needed: mine.new_test is not a "
+                                         "registered check"):
+        checks.adjust([mine])
+
+
+def test_the_corner_test_draws_its_reflection_null(demo_observers: SheetTable) -> None:
+    """The flagship per-candidate test has a figure: its random reflections and the
+    observed ``U - L``, named by the candidate, in English and Spanish."""
+    res = checks.corner_asymmetry(demo_observers, candidate="A", n_resamples=199, rng=1)
+    [ax] = res.plot().axes
+    assert ax.get_title().startswith(f"Upper minus lower corner for A (simulated): "
+                                     f"+{res.statistic:.0f} stations")
+    assert [line.get_xdata()[0] for line in ax.get_lines()] == [res.statistic]
+    assert sum(p.get_height() for p in ax.patches) == len(res.null_distribution) == 199
+    [es] = res.plot(lang="es", candidate="Candidata A").axes
+    assert es.get_title().startswith("Esquina superior menos inferior para Candidata A")
+
+
+def test_result_html_leaves_out_what_is_not_there(demo_observers: SheetTable) -> None:
+    """No "None" rows (a p-value adjusted outside a battery, a z the test has not) and the
+    candidate by name and key."""
+    res = checks.fingerprint(demo_observers, candidate="A")
+    assert res.pvalue is None
+    assert res.pvalue_adjusted is None
+    page = res._repr_html_()
+    assert ">None<" not in page
+    assert "adjusted p-value" not in page
+    assert "<td style='text-align:left'>A (simulated) (A)</td>" in page
+
+
+def test_results_frame_of_a_battery(demo_observers: SheetTable) -> None:
+    battery = checks.run_forensics(demo_observers, seed=1, n_resamples=19, progress=False,
+                                   checks=["digits.last_digit", "fingerprints.corner"])
+    frame = checks.results_frame(battery)
+    assert frame.equals(checks.results_frame([e.result for e in battery.entries]))
+    assert frame["test"].tolist() == ["digits.last_digit", "fingerprints.corner",
+                                      "fingerprints.corner"]
+    dispute = checks.audit_dispute("demo")
+    assert len(checks.results_frame(dispute)) == len(dispute.results)
