@@ -342,7 +342,8 @@ class SheetTable:
                 s = df[col]
                 if str(s.dtype) != "Int64":
                     raise ValueError(f"column {col} must be nullable Int64, got {s.dtype}")
-                if len(s) and s.min(skipna=True) is not pd.NA and s.min(skipna=True) < 0:
+                low = s.min(skipna=True) if len(s) else pd.NA
+                if low is not pd.NA and low < 0:
                     raise ValueError(f"column {col} has negative counts")
         if check_keys and df.duplicated(list(KEY_COLUMNS)).any():
             raise ValueError("SheetTable keys (center_id, table_id) are not unique")

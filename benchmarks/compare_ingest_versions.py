@@ -7,6 +7,11 @@ Run: ``python benchmarks/compare_ingest_versions.py BEFORE_SRC[,OTHER_SRC...] [R
 process (imports excluded from the time), the kinds interleaved, and the best of
 ``REPEATS`` is reported, as wall-clock and as process CPU time (steadier on a shared
 machine): only the ratios measured this way mean something.
+
+With ``--cli`` (and ``ROWS`` a comma-separated list of sizes), each version's whole command
+``election-audit ingest FILE`` runs as a process instead (imports included, bytecode cached
+as in ``bench_ingest_cli.py``), beside a bare ``python -c "import pandas;
+pandas.read_csv(FILE)"``: the medians, bests, CPU and peak memory of each, per size.
 """
 
 from __future__ import annotations
@@ -69,7 +74,37 @@ def main(befores: list[Path], rows: int, repeats: int) -> None:
                 print(f"  after / {label}: {best['after'] / best[label]:.2f}")
 
 
+def main_cli(befores: list[Path], sizes: list[int], repeats: int) -> None:
+    """The commands of every version, as processes, beside a bare read_csv (module doc)."""
+    sys.path.insert(0, str(HERE))
+    from bench_ingest import make_csv
+    from bench_ingest_cli import bytecode_env, compare
+
+    sources = {**{f"before ({b.name})": b for b in befores}, "after": AFTER}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = bytecode_env(Path(tmp) / "pycache")
+        for rows in sizes:
+            path = Path(tmp) / f"sheets-{rows}.csv"
+            make_csv(path, rows)
+            print(f"{rows:,} rows, {path.stat().st_size / 1e6:.0f} MB (V1 layout); load "
+                  f"average {os.getloadavg()[0]:.1f}")
+            runs = {"read_csv": [sys.executable, "-c",
+                                 f"import pandas; pandas.read_csv({str(path)!r})"]}
+            for label, src in sources.items():  # -P: the tree on PYTHONPATH, not the cwd
+                runs[label] = ["env", f"PYTHONPATH={src}", sys.executable, "-P", "-c",
+                               "from audit.cli import main; main()", "ingest", str(path)]
+            compare(runs, repeats, base="read_csv", env=env)
+            print()
+            path.unlink()
+
+
 if __name__ == "__main__":
-    main([Path(p) for p in sys.argv[1].split(",")],
-         int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000,
-         int(sys.argv[3]) if len(sys.argv) > 3 else 5)
+    args = [a for a in sys.argv[1:] if a != "--cli"]
+    if "--cli" in sys.argv:
+        main_cli([Path(p) for p in args[0].split(",")],
+                 [int(r) for r in args[1].split(",")] if len(args) > 1 else [1_000_000],
+                 int(args[2]) if len(args) > 2 else 5)
+    else:
+        main([Path(p) for p in args[0].split(",")],
+             int(args[1]) if len(args) > 1 else 1_000_000,
+             int(args[2]) if len(args) > 2 else 5)

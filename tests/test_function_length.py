@@ -16,11 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "audit"
 MAX_LINES = 80
 
 #: ``path:qualified name`` -> why it is still longer.
-ALLOWED: dict[str, str] = {
-    "audit/ingest/core.py:_canonicalise": "the ingest is reworked by the ingest-speed issue "
-                                          "(14) this round; split after it lands",
-    "audit/ingest/core.py:read_sheets": "likewise (issue 14, ingest)",
-}
+ALLOWED: dict[str, str] = {}
 
 
 def code_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:

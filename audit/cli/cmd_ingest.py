@@ -42,13 +42,22 @@ def ingest(files: tuple[Path, ...], mapping: str | None, join_file: Path | None,
       election-audit ingest RESULTADOS_2024_CSV_V2.csv --join RESULTADOS_2024_CSV_V1.csv --json
       election-audit ingest actas.csv --mapping actas.toml -o out/
     """
-    from audit.ingest import read_sheets
-    from audit.ingest.output import output_paths, write_ingest_outputs
+    from audit.ingest.digest import hash_in_background
 
-    if output:
+    digests = hash_in_background(files)  # while pandas is imported, on the other core
+    from audit.ingest import read_sheets
+
+    if output:  # (the writers import pyarrow.parquet: only when asked to write)
+        from audit.ingest.output import output_paths
+
         guard_output(output_paths(output), inputs=[*files, join_file, mapping], force=force)
-    result = read_sheets(list(files), profile=mapping, join=join_file, join_on=join_on)
-    written = write_ingest_outputs(result, output) if output else []
+    result = read_sheets(list(files), profile=mapping, join=join_file, join_on=join_on,
+                         digests=digests)
+    written: list[Path] = []
+    if output:
+        from audit.ingest.output import write_ingest_outputs
+
+        written = write_ingest_outputs(result, output)
     if as_json:
         payload = result.to_dict()
         payload["outputs"] = [str(p) for p in written]

@@ -5,11 +5,13 @@ one or more reasons a person can act on: line, column, value, rule) or the list 
 duplicates that were collapsed into an accepted row. The identity
 ``rows_read == accepted + quarantined + duplicates_collapsed`` is verified before returning.
 
-Speed (``benchmarks/bench_ingest.py``: within about twice a bare ``pandas.read_csv``): counts
-read as clean integers stay the parser's int64 arrays end to end; text columns are built with
-Arrow kernels in worker threads, through distinct values where codes repeat; duplicate keys
-are found on integers; the file is hashed in a second thread once pandas has parsed it; and
-the final table is assembled without consolidation copies. Validation is never skipped.
+Speed (``benchmarks/bench_ingest_cli.py``: the command within 1.5 times a bare
+``pandas.read_csv`` process, issue 14): counts read as clean integers stay the parser's int64
+arrays end to end; text columns are built in worker threads, one task per canonical column
+(:mod:`audit.ingest.text`); duplicate keys are found on integers; the file is hashed in a
+second thread, while pandas is imported when the command line asks for it
+(:mod:`audit.ingest.digest`), else once pandas has parsed it; and the final table is
+assembled without consolidation copies. Validation is never skipped.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from audit.ingest.profiles import (
     resolve_header,
 )
 from audit.ingest.readers import RawFile, open_file
-from audit.ingest.text import apply_rule, arrow_text, integer_key, needs_text, to_series
+from audit.ingest.text import apply_rule, arrow_text, integer_key, to_series
 from audit.model import (
     COUNT_COLUMNS,
     KEY_COLUMNS,
@@ -218,7 +220,8 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
                 join: str | Path | Sequence[str | Path] | None = None,
                 join_on: Sequence[str] = KEY_COLUMNS,
                 join_columns: Sequence[str] | None = None,
-                join_profile: str | Path | Profile | None = None) -> IngestResult:
+                join_profile: str | Path | Profile | None = None,
+                digests: Mapping[Path, Future[str]] | None = None) -> IngestResult:
     """Read, map and validate tally sheets from one or more files.
 
     Parameters
@@ -235,6 +238,9 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
         Another file whose canonical columns (default: those the main file lacks) are copied
         onto the main rows matched on ``join_on`` (canonical key names). Unmatched rows on
         both sides are reported in :attr:`IngestResult.join`.
+    digests
+        SHA-256 digests of input files already being computed (keyed by the path as given;
+        see :func:`audit.ingest.digest.hash_in_background`); other files are hashed here.
 
     Returns
     -------
@@ -256,37 +262,10 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
             raise ProfileError(f"profile '{prof.name}' maps candidates {unknown} that election "
                                f"'{elec.id}' does not list ({', '.join(elec.candidate_keys)})")
 
-    frames, provenance = [], []
-    notes: list[str] = []
     number_formats: dict[str, NumberFormat] = {}
-    cap = _plausible_max(elec)
     label = prof.source_label or files[0].stem
-    # Each file is hashed in a second thread (hashlib releases the GIL) once it has been
-    # parsed: pandas parses large files on several threads, the mapping after it on one.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digests: list[Future[str]] = []
-        for raw in raws:
-            source = label if len(raws) == 1 else f"{label}/{raw.path.name}"
-
-            def start_hash(path: Path = raw.path) -> None:
-                digests.append(pool.submit(sha256_file, path))
-
-            canon, issues, exact = _canonicalise(raw, prof, elec, source, cap=cap,
-                                                 after_read=start_hash,
-                                                 number_formats=number_formats)
-            frames.append((canon, issues))
-            prefix = f"{raw.path.name}: " if len(raws) > 1 else ""
-            notes += [prefix + note for note in raw.notes]
-        for raw, digest, (canon_i, _) in zip(raws, digests, frames, strict=True):
-            provenance.append(Provenance(
-                path=raw.path.name, sha256=digest.result(), bytes=raw.path.stat().st_size,
-                rows_read=len(canon_i), profile=prof.name, encoding=raw.encoding,
-                delimiter=raw.delimiter))
-    canon = frames[0][0] if len(frames) == 1 else \
-        pd.concat([f[0] for f in frames], ignore_index=True)
-    issues = [i for f in frames for i in f[1]]
-    if len(frames) > 1:
-        exact = {}
+    canon, issues, exact, provenance, notes = _read_files(
+        raws, prof, elec, label, _plausible_max(elec), number_formats, digests or {})
     rows_read = len(canon)
 
     join_report = None
@@ -324,6 +303,44 @@ def read_sheets(paths: str | Path | Sequence[str | Path], *,
             f"{result.quarantined} quarantined + {result.duplicates_collapsed} collapsed")
     note = unmapped_candidates_note(tuple(prof.candidates), elec, result.reasons(), prof.name)
     return replace(result, notes=(*result.notes, note)) if note else result
+
+
+def _read_files(raws: list[RawFile], prof: Profile, elec: Election | None, label: str,
+                cap: int, number_formats: dict[str, NumberFormat],
+                digests: Mapping[Path, Future[str]]
+                ) -> tuple[pd.DataFrame, list[_Issue], dict[str, np.ndarray], list[Provenance],
+                           list[str]]:
+    """Every file mapped to canonical columns, one after the other: the rows, their reasons,
+    the clean int64 count columns (one file only), the provenance and the readers' notes.
+
+    A file is hashed in a second thread (hashlib releases the GIL) once it has been parsed
+    (pandas parses large files on several threads, the mapping after it on one), unless its
+    digest is already being computed (``digests``)."""
+    frames, provenance, notes = [], [], []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: list[Future[str]] = []
+        for raw in raws:
+            source = label if len(raws) == 1 else f"{label}/{raw.path.name}"
+
+            def start_hash(path: Path = raw.path) -> None:
+                known = digests.get(path)
+                pending.append(known if known is not None else pool.submit(sha256_file, path))
+
+            canon, issues, exact = _canonicalise(raw, prof, elec, source, cap=cap,
+                                                 after_read=start_hash,
+                                                 number_formats=number_formats)
+            frames.append((canon, issues))
+            prefix = f"{raw.path.name}: " if len(raws) > 1 else ""
+            notes += [prefix + note for note in raw.notes]
+        for raw, digest, (canon_i, _) in zip(raws, pending, frames, strict=True):
+            provenance.append(Provenance(
+                path=raw.path.name, sha256=digest.result(), bytes=raw.path.stat().st_size,
+                rows_read=len(canon_i), profile=prof.name, encoding=raw.encoding,
+                delimiter=raw.delimiter))
+    if len(frames) == 1:
+        return frames[0][0], frames[0][1], exact, provenance, notes
+    return (pd.concat([f[0] for f in frames], ignore_index=True),
+            [i for f in frames for i in f[1]], {}, provenance, notes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -497,6 +514,8 @@ def _parse_source(frame: pd.DataFrame, column: str, text_cache: dict[str, pd.Ser
     parsed = parse_counts(series, cap=cap)
     if parsed.number_format is not None:
         formats[column] = parsed.number_format
+    if not parsed.problem.any():  # every value a whole number: its exact integers
+        return parsed.integers, parsed.problem, series
     return parsed.values, parsed.problem, series
 
 
@@ -532,42 +551,21 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
         raise InputFileError(f"{raw.path} has a header line but no rows of data")
     index = pd.RangeIndex(n)
     frame.index = index
-    lines = pd.Series(np.arange(n, dtype=np.int64) + raw.first_line(), index=index)
+    first_line = raw.first_line()  # (one array: no temporary of n integers)
+    lines = pd.Series(np.arange(first_line, first_line + n, dtype=np.int64), index=index)
     canon: dict[str, Any] = {}  # text and meta columns, turned into a frame once
-    issues: list[_Issue] = []
-    text_cache: dict[str, pd.Series] = {}
-    if raw.format == "csv" and prof.keep_text:  # keys and regions as written ("010101001")
-        numeric = sorted({cols[c] for _, rule in _text_rules(prof) for c in rule.sources
-                          if not pd.api.types.is_string_dtype(frame[cols[c]].dtype)})
-        if numeric:
-            again = raw.read(numeric, as_text=numeric)
-            for c in numeric:
-                frame[c] = again[c].set_axis(index).replace("", None)
-    if raw.format == "csv":  # counts the CSV parser did not read as integers: re-read as text
-        as_text = [c for c in _count_sources(prof, cols)
-                   if not pd.api.types.is_integer_dtype(frame[c].dtype)]
-        if as_text:
-            text = raw.read(as_text, as_text=as_text)
-            text_cache = {c: text[c].set_axis(index) for c in as_text}
-    text_of: dict[str, Any] = {}  # source column -> its Arrow text, shared by the rules
+    text_cache = _reread_as_text(raw, prof, cols, frame)
+    empty, ragged, issues = _empty_rows(raw, frame, lines)
 
-    empty = _all_missing(frame)
-    ragged = np.zeros(n, dtype=bool)
-    if raw.ragged:  # rows with more fields than the header: quarantined for that only
-        ragged[np.fromiter(raw.ragged, dtype=np.int64, count=len(raw.ragged))] = True
-        empty &= ~ragged
-    if empty.any():
-        rows = np.flatnonzero(empty)
-        issues.append(_Issue(rows, "empty_row", "", pd.Series([""] * len(rows)),
-                             _fmt("line {line}: the row is empty", pd.RangeIndex(len(rows)),
-                                  line=lines.iloc[rows].reset_index(drop=True))))
-
-    # Keys and regions (text): converted by Arrow kernels, which release the GIL, in worker
-    # threads while the counts are parsed here.
+    # Keys and regions (text): built by Arrow kernels, which release the GIL, in worker
+    # threads while the counts are parsed here; one task per canonical column, with no
+    # barrier between them (a source column shared by two rules is converted once, or at
+    # worst twice at the same time: the cache holds the same text either way).
     pool = ThreadPoolExecutor(max_workers=2) if n >= _PARALLEL_ROWS else None
     text_rules = _text_rules(prof)
-    sources = sorted({c for _, rule in text_rules for c in needs_text(rule, frame, cols)})
-    converting = {c: _submit(pool, arrow_text, frame[cols[c]]) for c in sources}
+    text_of: dict[str, Any] = {}  # source column -> its Arrow text, shared by the rules
+    built = {name: _submit(pool, apply_rule, text_rule, frame, cols, text_of)
+             for name, text_rule in text_rules}
     key_position = len(issues)
 
     # Counts: every count parsed first, so that a row stating none gets one reason, not many.
@@ -575,7 +573,87 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
     counts = {target: values for target, _, _, values, _ in parsed}
     exact = {target: values for target, rule, _, values, _ in parsed
              if rule.op != "from_percent" and values.dtype == np.int64}
-    no_counts = ~empty if parsed else np.zeros(n, dtype=bool)
+    issues += _count_issues(parsed, empty, lines, cap)
+
+    excluded, excl_issues = _excluded_rows(raw, prof, frame, cols, lines, empty, ragged)
+    if excluded.any():  # a row the source excludes is quarantined for that reason only
+        issues = [kept for issue in issues if (kept := _drop_rows(issue, excluded)) is not None]
+    issues += excl_issues
+
+    texts = {name: _result(f) for name, f in built.items()}
+    if pool is not None:
+        pool.shutdown()
+    key_issues = _key_columns(prof, frame, cols, texts, lines, empty, canon)
+    if excluded.any():  # as above: an excluded row is quarantined for that reason only
+        key_issues = [kept for issue in key_issues
+                      if (kept := _drop_rows(issue, excluded)) is not None]
+    issues[key_position:key_position] = key_issues
+    _region_columns(prof, elec, texts, canon)
+    canon["source"] = pd.Series(pd.Categorical.from_codes(  # one label, kept cheap
+        np.zeros(n, dtype=np.int8), categories=pd.Index([source])), index=index)
+    canon["line"] = lines
+    canon["_empty"] = empty | excluded
+    if "valid" not in prof.columns:
+        vote_columns = [vote_column(k) for k in prof.candidates]
+        if all(counts[c].dtype == np.int64 for c in vote_columns):
+            counts["valid"] = exact["valid"] = np.asarray(
+                np.sum([counts[c] for c in vote_columns], axis=0, dtype=np.int64))
+        else:
+            counts["valid"] = _row_sum(counts, vote_columns)
+    # One frame per count column: joining them does not copy (a dict would consolidate).
+    parts_out = [pd.DataFrame(canon, index=index, copy=False)]
+    parts_out += [pd.DataFrame({k: v}, index=index, copy=False) for k, v in counts.items()]
+    return pd.concat(parts_out, axis=1), issues, exact
+
+
+def _reread_as_text(raw: RawFile, prof: Profile, cols: dict[str, str],
+                    frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """CSV columns read again as text: the keys and regions of a ``keep_text`` profile (as
+    written, "010101001"; replaced in ``frame``) and the counts the parser did not read as
+    integers (returned, so that thousand separators are never misread)."""
+    if raw.format != "csv":
+        return {}
+    index = frame.index
+    if prof.keep_text:
+        numeric = sorted({cols[c] for _, rule in _text_rules(prof) for c in rule.sources
+                          if not pd.api.types.is_string_dtype(frame[cols[c]].dtype)})
+        if numeric:
+            again = raw.read(numeric, as_text=numeric)
+            for c in numeric:
+                frame[c] = again[c].set_axis(index).replace("", None)
+    as_text = [c for c in _count_sources(prof, cols)
+               if not pd.api.types.is_integer_dtype(frame[c].dtype)]
+    if not as_text:
+        return {}
+    text = raw.read(as_text, as_text=as_text)
+    return {c: text[c].set_axis(index) for c in as_text}
+
+
+def _empty_rows(raw: RawFile, frame: pd.DataFrame, lines: pd.Series
+                ) -> tuple[np.ndarray, np.ndarray, list[_Issue]]:
+    """Rows with no value at all (ragged rows, which the reader leaves empty, apart), the
+    ragged rows, and the empty rows' reasons."""
+    n = len(frame)
+    empty = _all_missing(frame)
+    ragged = np.zeros(n, dtype=bool)
+    if raw.ragged:  # rows with more fields than the header: quarantined for that only
+        ragged[np.fromiter(raw.ragged, dtype=np.int64, count=len(raw.ragged))] = True
+        empty &= ~ragged
+    issues: list[_Issue] = []
+    if empty.any():
+        rows = np.flatnonzero(empty)
+        issues.append(_Issue(rows, "empty_row", "", pd.Series([""] * len(rows)),
+                             _fmt("line {line}: the row is empty", pd.RangeIndex(len(rows)),
+                                  line=lines.iloc[rows].reset_index(drop=True))))
+    return empty, ragged, issues
+
+
+def _count_issues(parsed: list[_Parsed], empty: np.ndarray, lines: pd.Series,
+                  cap: int) -> list[_Issue]:
+    """The reasons of the parsed counts: a row stating no count gets that one reason (not
+    one per column); otherwise each column's problems, and negative counts."""
+    issues: list[_Issue] = []
+    no_counts = ~empty if parsed else np.zeros(len(empty), dtype=bool)
     for *_, parts in parsed:
         for _, problem, _ in parts:
             no_counts &= problem == MISSING
@@ -603,23 +681,13 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
                 "line {line}: column {column} is {value}; counts cannot be negative",
                 pd.RangeIndex(len(rows)), line=lines.iloc[rows].reset_index(drop=True),
                 column=rule.display, value=shown)))
+    return issues
 
-    excluded, excl_issues = _excluded_rows(raw, prof, frame, cols, lines, empty, ragged)
-    if excluded.any():  # a row the source excludes is quarantined for that reason only
-        issues = [kept for issue in issues if (kept := _drop_rows(issue, excluded)) is not None]
-    issues += excl_issues
 
-    text_of.update({c: _result(f) for c, f in converting.items()})
-    built = {name: _submit(pool, apply_rule, text_rule, frame, cols, text_of)
-             for name, text_rule in text_rules}
-    texts = {name: _result(f) for name, f in built.items()}
-    if pool is not None:
-        pool.shutdown()
-    key_issues = _key_columns(prof, frame, cols, texts, lines, empty, canon)
-    if excluded.any():  # as above: an excluded row is quarantined for that reason only
-        key_issues = [kept for issue in key_issues
-                      if (kept := _drop_rows(issue, excluded)) is not None]
-    issues[key_position:key_position] = key_issues
+def _region_columns(prof: Profile, elec: Election | None, texts: dict[str, pd.Series],
+                    canon: dict[str, Any]) -> None:
+    """Put each level's region code and name into ``canon`` (names from the election
+    metadata when the file has none)."""
     for region in prof.regions:
         code_col = region_code_column(region.level)
         canon[code_col] = texts[code_col]
@@ -629,22 +697,6 @@ def _canonicalise(raw: RawFile, prof: Profile, elec: Election | None, source: st
             names = {r.code: r.name for r in elec.regions_at(region.level)}
             canon[region_name_column(region.level)] = \
                 canon[code_col].map(names).astype("string")
-
-    canon["source"] = pd.Series(pd.Categorical.from_codes(  # one label, kept cheap
-        np.zeros(n, dtype=np.int8), categories=pd.Index([source])), index=index)
-    canon["line"] = lines
-    canon["_empty"] = empty | excluded
-    if "valid" not in prof.columns:
-        vote_columns = [vote_column(k) for k in prof.candidates]
-        if all(counts[c].dtype == np.int64 for c in vote_columns):
-            counts["valid"] = exact["valid"] = np.asarray(
-                np.sum([counts[c] for c in vote_columns], axis=0, dtype=np.int64))
-        else:
-            counts["valid"] = _row_sum(counts, vote_columns)
-    # One frame per count column: joining them does not copy (a dict would consolidate).
-    parts_out = [pd.DataFrame(canon, index=index, copy=False)]
-    parts_out += [pd.DataFrame({k: v}, index=index, copy=False) for k, v in counts.items()]
-    return pd.concat(parts_out, axis=1), issues, exact
 
 
 def _problem_issues(problem: np.ndarray, raw_values: pd.Series, display: str, required: bool,
@@ -822,19 +874,16 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
     if "valid" in prof.columns:  # (else valid is the candidates' sum by construction)
         votes = [canon[vote_column(k)].to_numpy() for k in prof.candidates]
         if all(v.dtype == np.int64 for v in votes):
-            cand_sum = votes[0].copy()
-            for v in votes[1:]:
+            cand_sum = votes[0] + votes[1] if len(votes) > 1 else votes[0].copy()
+            for v in votes[2:]:
                 cand_sum += v
         else:
             cand_sum = _row_sum(canon, [vote_column(k) for k in prof.candidates])
         add(cand_sum != valid, "candidate_sum_mismatch", display("valid"), valid,
             "line {line}: the candidates' votes add up to {sum} but {column} says {value}",
             sum=cand_sum)
-    others = [canon[c].to_numpy() for c in ("null", "blank") if c in canon]
-    exact = valid.dtype == np.int64 and all(p.dtype == np.int64 for p in others)
-    stated = valid.copy() if exact else valid.astype(np.float64)  # missing parts count 0
-    for part in others:
-        np.add(stated, np.nan_to_num(part) if part.dtype.kind == "f" else part, out=stated)
+    stated = _stated_ballots(valid, [canon[c].to_numpy() for c in ("null", "blank")
+                                     if c in canon])
     if "voters" in canon:
         voters = canon["voters"].to_numpy()
         parts = ["valid"] + [c for c in ("null", "blank") if c in canon]
@@ -856,7 +905,7 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
             if not known:
                 continue
             codes = canon[region_code_column(region.level)]
-            unknown = (~codes.isin(known) & codes.notna()).to_numpy()
+            unknown = _not_in(codes, known)
             if unknown.any():
                 rows = np.flatnonzero(unknown & ~empty)
                 shown = codes.iloc[rows].reset_index(drop=True)
@@ -866,6 +915,30 @@ def _row_rules(canon: pd.DataFrame, prof: Profile, elec: Election | None) -> lis
                     line=lines.iloc[rows].reset_index(drop=True), level=region.level,
                     column=region.code.display, value=shown)))
     return issues
+
+
+def _stated_ballots(valid: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """Valid + null (+ blank) votes, a part missing counting 0: int64 when every part is,
+    else float64."""
+    rest = others
+    if not (valid.dtype == np.int64 and all(p.dtype == np.int64 for p in others)):
+        stated = valid.astype(np.float64)
+    elif others:
+        stated, rest = valid + others[0], others[1:]
+    else:
+        stated = valid.copy()
+    for part in rest:
+        np.add(stated, np.nan_to_num(part) if part.dtype.kind == "f" else part, out=stated)
+    return stated
+
+
+def _not_in(codes: pd.Series, known: set[str]) -> np.ndarray:
+    """Rows whose code is stated and not in ``known`` (Arrow's hash lookup on Arrow text)."""
+    if not isinstance(codes.array, pd.arrays.ArrowStringArray):
+        return (~codes.isin(known) & codes.notna()).to_numpy()
+    found = pc.is_in(pa.array(codes.array, type=pa.large_string()),
+                     value_set=pa.array(sorted(known), type=pa.large_string()))
+    return ~pc.fill_null(found, True).to_numpy(zero_copy_only=False)
 
 
 def _duplicates(canon: pd.DataFrame, bad: np.ndarray,
@@ -953,7 +1026,7 @@ def _duplicated(codes: list[np.ndarray]) -> np.ndarray:
         combined = combined * span
         combined += part
         combined -= lo
-    index = pd.Index(combined)
+    index = pd.Index(combined, copy=False)
     if index.is_unique:
         return np.zeros(len(combined), dtype=bool)
     return index.duplicated(keep=False)

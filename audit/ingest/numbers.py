@@ -24,7 +24,7 @@ reported in the ingest summary, so that a reader can check it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,8 @@ PROBLEM_RULES = {MISSING: "missing_value", NOT_INTEGER: "not_integer",
                  AMBIGUOUS: "ambiguous_number", IMPLAUSIBLE: "implausible_count"}
 
 #: No polling station holds more than this many voters: larger counts are quarantined. It is
-#: also far below 2**53, so every count accepted is exact whatever its representation.
+#: also far below 2**53, so every count accepted is exact whatever its representation (and
+#: :attr:`ParsedCounts.integers` is exact for any cap up to 10**18).
 PLAUSIBLE_MAX = 10**9
 
 _NA_TOKENS = ("", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a", "s/d")
@@ -47,8 +48,9 @@ _PLAIN = r"[0-9]+"
 _ENGLISH = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"  # 1,234,567.0
 _CONTINENTAL = r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?"  # 1.234.567,0
 #: Digits are ASCII only: other scripts' digits (Arabic-Indic "١٢٣") are not read as counts.
-#: Longest digit string converted (longer ones are implausible counts, never rounded).
-_MAX_DIGITS = 15
+#: Longest digit string converted (longer ones are implausible counts, never rounded): every
+#: 18-digit number is an exact int64.
+_MAX_DIGITS = 18
 
 
 @dataclass(frozen=True)
@@ -85,18 +87,22 @@ class NumberFormat:
 
 @dataclass(frozen=True)
 class ParsedCounts:
-    """Parsed values (float64, NaN where not a valid integer) and a problem code per row.
+    """Parsed values and a problem code per row.
 
-    ``problem`` is an int8 array: ``OK`` (0) for rows that parsed to a whole number (negative
-    numbers included: the sign rule is applied by validation), else ``MISSING``,
-    ``NOT_INTEGER``, ``AMBIGUOUS`` or ``IMPLAUSIBLE`` (see :data:`PROBLEM_RULES`). Values
-    above ``cap`` are never returned (they are ``IMPLAUSIBLE``), so every value is exact.
-    ``number_format`` says how separators were read (None when no value holds one).
+    ``values`` is float64, NaN where not a valid integer (exact below 2**53: every value
+    within the default cap); ``integers`` holds the same values as exact int64 (0 where not
+    valid), whatever the cap. ``problem`` is an int8 array: ``OK`` (0) for rows that parsed
+    to a whole number (negative numbers included: the sign rule is applied by validation),
+    else ``MISSING``, ``NOT_INTEGER``, ``AMBIGUOUS`` or ``IMPLAUSIBLE`` (see
+    :data:`PROBLEM_RULES`). Values above ``cap`` are never returned (they are
+    ``IMPLAUSIBLE``). ``number_format`` says how separators were read (None when no value
+    holds one).
     """
 
     values: np.ndarray
     problem: np.ndarray
     number_format: NumberFormat | None = None
+    integers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def parse_counts(series: pd.Series, *, cap: int = PLAUSIBLE_MAX) -> ParsedCounts:
@@ -111,7 +117,10 @@ def parse_counts(series: pd.Series, *, cap: int = PLAUSIBLE_MAX) -> ParsedCounts
     if pd.api.types.is_integer_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         problem[np.isnan(values)] = MISSING
-        return _capped(ParsedCounts(values, problem), cap)
+        exact = None
+        if series.dtype == np.int64 or str(series.dtype) == "Int64":
+            exact = series.to_numpy(dtype=np.int64, na_value=0)
+        return _capped(ParsedCounts(values, problem), cap, exact)
     if pd.api.types.is_float_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         problem[np.isnan(values)] = MISSING
@@ -122,22 +131,36 @@ def parse_counts(series: pd.Series, *, cap: int = PLAUSIBLE_MAX) -> ParsedCounts
     return _capped(_parse_text(series.astype("object")), cap)
 
 
-def _capped(parsed: ParsedCounts, cap: int) -> ParsedCounts:
-    """Values beyond ``cap`` (either sign) become IMPLAUSIBLE."""
+def _capped(parsed: ParsedCounts, cap: int, exact: np.ndarray | None = None) -> ParsedCounts:
+    """Values beyond ``cap`` (either sign) become IMPLAUSIBLE; ``integers`` are the exact
+    values (``exact`` where given, else the float values, exact below 2**53), 0 where not
+    valid."""
+    if exact is None and len(parsed.integers) == len(parsed.values):
+        exact = parsed.integers
     with np.errstate(invalid="ignore"):
         beyond = np.abs(parsed.values) > cap
-    if not beyond.any():
-        return parsed
-    problem = parsed.problem.copy()
-    problem[beyond] = IMPLAUSIBLE
-    return ParsedCounts(np.where(beyond, np.nan, parsed.values), problem,
-                        parsed.number_format)
+    if exact is not None:  # compared exactly (float rounding near the cap); infinite =
+        # more digits than any count has
+        beyond = np.isinf(parsed.values) | (((exact > cap) | (exact < -cap))
+                                            & (parsed.problem == OK))
+    problem = parsed.problem
+    if beyond.any():
+        problem = problem.copy()
+        problem[beyond] = IMPLAUSIBLE
+    valid = problem == OK
+    if exact is None:
+        exact = np.where(valid, parsed.values, 0).astype(np.int64)
+    else:
+        exact = np.where(valid, exact, 0)
+    return replace(parsed, values=np.where(valid, parsed.values, np.nan), problem=problem,
+                   integers=exact)
 
 
 def _parse_text(raw: pd.Series) -> ParsedCounts:
     s = raw.where(raw.notna(), "").astype(str).str.strip()
     n = len(s)
     values = np.full(n, np.nan)
+    exact = np.zeros(n, dtype=np.int64)
     problem = np.zeros(n, dtype=np.int8)
 
     missing = s.str.lower().isin(_NA_TOKENS).to_numpy()
@@ -146,7 +169,7 @@ def _parse_text(raw: pd.Series) -> ParsedCounts:
     grouped = s.str.fullmatch(_BLANK_GROUPED).fillna(False).to_numpy(dtype=bool)
     if grouped.any():  # "1 234" -> "1234"; any other blank inside stays and fails below
         s = s.where(~grouped, s.str.replace(f"[{_BLANKS}]", "", regex=True))
-    sign = np.where(s.str.startswith("-").to_numpy(), -1.0, 1.0)
+    sign = np.where(s.str.startswith("-").to_numpy(), -1, 1)
     body = s.str.replace(r"^[+-]", "", regex=True)
 
     def match(pattern: str) -> np.ndarray:
@@ -157,55 +180,63 @@ def _parse_text(raw: pd.Series) -> ParsedCounts:
     huge = plain & digits
     problem[huge] = IMPLAUSIBLE
     plain &= ~huge
-    values[plain] = pd.to_numeric(body[plain], errors="coerce").to_numpy(np.float64)
+    exact[plain] = pd.to_numeric(body[plain]).to_numpy(np.int64)  # (18 digits at most)
+    values[plain] = exact[plain]
 
     number_format = None
     separated = ~plain & ~huge & ~missing & body.str.contains(r"[.,]", regex=True) \
         .fillna(False).to_numpy(dtype=bool)
     if separated.any():
-        number_format = _read_separated(body, separated, values, problem)
+        number_format = _read_separated(body, separated, values, exact, problem)
 
     unparsed = np.isnan(values) & ~missing & (problem == OK)
     problem[unparsed] = NOT_INTEGER
-    return ParsedCounts(values * sign, problem, number_format)
+    return ParsedCounts(values * sign, problem, number_format, exact * sign)
 
 
-def _reading(text: pd.Series, pattern: str, thousands: str, point: str) -> np.ndarray:
-    """Whole-number values of ``text`` under one convention (NaN where it cannot be read)."""
+def _reading(text: pd.Series, pattern: str, thousands: str, point: str
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-number values of ``text`` under one convention: as float (NaN where it cannot
+    be read, infinite beyond :data:`_MAX_DIGITS` digits) and as exact int64 (0 there)."""
     ok = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
     out = np.full(len(text), np.nan)
+    exact = np.zeros(len(text), dtype=np.int64)
     if ok.any():
-        cleaned = text[ok].str.replace(thousands, "", regex=False) \
-            .str.replace(point, ".", regex=False)
-        long = cleaned.str.len().to_numpy() > _MAX_DIGITS + 8
-        number = np.where(long, np.inf, pd.to_numeric(cleaned.where(~long, "0"),
-                                                       errors="coerce").to_numpy(np.float64))
-        out[ok] = np.where(number == np.round(number), number, np.nan)
-    return out
+        cleaned = text[ok].str.replace(thousands, "", regex=False)
+        whole, _, fraction = (cleaned.str.partition(point)[i] for i in range(3))
+        readable = fraction.str.fullmatch("0*").to_numpy(dtype=bool)  # a whole number
+        long = whole.str.len().to_numpy() > _MAX_DIGITS
+        digits = pd.to_numeric(whole.where(readable & ~long, "0")).to_numpy(np.int64)
+        out[ok] = np.where(~readable, np.nan, np.where(long, np.inf, digits))
+        exact[ok] = np.where(readable & ~long, digits, 0)
+    return out, exact
 
 
 def _read_separated(body: pd.Series, rows: np.ndarray, values: np.ndarray,
-                    problem: np.ndarray) -> NumberFormat:
+                    exact: np.ndarray, problem: np.ndarray) -> NumberFormat:
     """Read the values holding '.' or ',' with the column's convention (module docstring);
-    fills ``values`` and ``problem`` at ``rows`` and returns the convention chosen."""
+    fills ``values`` (and their exact integers) and ``problem`` at ``rows`` and returns the
+    convention chosen."""
     idx = np.flatnonzero(rows)
     text = body.iloc[idx]
-    english = _reading(text, _ENGLISH, ",", ".")
-    continental = _reading(text, _CONTINENTAL, ".", ",")
+    english, english_exact = _reading(text, _ENGLISH, ",", ".")
+    continental, continental_exact = _reading(text, _CONTINENTAL, ".", ",")
     en_ok, co_ok = ~np.isnan(english), ~np.isnan(continental)
     only_en, only_co = en_ok & ~co_ok, co_ok & ~en_ok
     same = en_ok & co_ok & (english == continental)
     either = en_ok & co_ok & ~same
     n_en, n_co = int(only_en.sum()), int(only_co.sum())
     values[idx[same]] = english[same]
+    exact[idx[same]] = english_exact[same]
     if n_en == n_co:  # no convention (or contradictory evidence in equal measure)
         unsettled = either | only_en | only_co
         problem[idx[unsettled]] = AMBIGUOUS
         return NumberFormat(None, None, n_en, int(unsettled.sum()), 0, "")
     use_en = n_en > n_co
-    chosen, own, other = (english, only_en, only_co) if use_en else \
-        (continental, only_co, only_en)
+    chosen, chosen_exact, own, other = (english, english_exact, only_en, only_co) if use_en \
+        else (continental, continental_exact, only_co, only_en)
     values[idx[own | either]] = chosen[own | either]
+    exact[idx[own | either]] = chosen_exact[own | either]
     problem[idx[other]] = AMBIGUOUS
     example = str(text.iloc[int(np.flatnonzero(own)[0])])
     return NumberFormat("," if use_en else ".", "." if use_en else ",", int(own.sum()),

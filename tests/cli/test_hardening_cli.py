@@ -3,6 +3,7 @@ aggregate CSVs, no warnings on stderr, Markdown and figures safe from names in t
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -191,3 +192,22 @@ def test_aggregate_csv_is_inert(tmp_path: Path, capsys: pytest.CaptureFixture[st
     cells = [c for c in frame.to_numpy().ravel() if isinstance(c, str)]
     assert {"'=1+2", "'@x"} <= set(cells)
     assert not [c for c in cells if c[:1] in ("=", "@")]
+
+
+def test_prefixed_cells_are_also_quoted() -> None:
+    """OWASP's CSV-injection advice: a formula-leading cell gets a leading ``'``, is enclosed
+    in double quotes and has its own quotes doubled; numbers and other cells are written as
+    ``to_csv`` writes them, and the file reads back (and restores) to the original values."""
+    from audit.inert import restore, write_csv
+
+    frame = pd.DataFrame({"name": ["=1+1", "a,b", '=HYPERLINK("x","y")', "+cmd|' /C calc'!A0",
+                                   "abc", "-5", None, "@x\r=2"],
+                          "n": [1, 2, 3, 4, 5, 6, 7, 8]})
+    text = write_csv(frame)
+    assert text == ('name,n\n"\'=1+1",1\n"a,b",2\n"\'=HYPERLINK(""x"",""y"")",3\n'
+                    '"\'+cmd|\' /C calc\'!A0",4\nabc,5\n-5,6\n,7\n"\'@x\n=2",8\n')
+    back = pd.read_csv(io.StringIO(text), dtype=str)
+    assert restore(back["name"]).tolist()[:6] == ["=1+1", "a,b", '=HYPERLINK("x","y")',
+                                                  "+cmd|' /C calc'!A0", "abc", "-5"]
+    plain = pd.DataFrame({"name": ["a", "b,c"], "n": [1, 2]})
+    assert write_csv(plain) == plain.to_csv(index=False, lineterminator="\n")

@@ -83,6 +83,27 @@ class TestParseCounts:
         res = parse_counts(pd.Series([2**63, 5], dtype="uint64"))
         assert PROBLEM_RULES.get(int(res.problem[0])) == "implausible_count"
 
+    def test_counts_are_exact_integers_beyond_2_53(self) -> None:
+        """Issue 13's leftover: text counts no longer pass through float64 only. With a cap
+        above 2**53, 2**53 + 1 (which float64 rounds to 2**53) is read exactly, written
+        plainly, with either convention's separators or as an integer column."""
+        big = 2**53 + 1
+        res = parse_counts(pd.Series(["9007199254740993", "9,007,199,254,740,993", "7"],
+                                     dtype=object), cap=2**62)
+        assert res.integers.tolist() == [big, big, 7]
+        assert (res.problem == 0).all()
+        res = parse_counts(pd.Series(["9.007.199.254.740.993", "1.234.567"], dtype=object),
+                           cap=2**62)
+        assert res.integers.tolist() == [big, 1234567]
+        res = parse_counts(pd.Series([big, -big, 3], dtype="int64"), cap=2**62)
+        assert res.integers.tolist() == [big, -big, 3]
+        res = parse_counts(pd.Series([big, 3], dtype="int64"), cap=big - 1)  # exactly
+        assert [PROBLEM_RULES.get(int(p)) for p in res.problem] == ["implausible_count", None]
+        assert res.integers.tolist() == [0, 3]
+        res = parse_counts(pd.Series(["1" * 19, "12,345,678,901,234,567,890"], dtype=object),
+                           cap=2**62)  # more digits than int64 holds exactly
+        assert [PROBLEM_RULES.get(int(p)) for p in res.problem] == ["implausible_count"] * 2
+
     def test_not_numbers_and_missing(self) -> None:
         values, problems = parse(["abc", "12e3", "3O", "", "N/A", None, "12.5"])
         assert np.isnan(values).all()
