@@ -21,11 +21,11 @@ moved to the winner. Ballots ``N[1 - (1 - x)(1 - a)]``; winner
 
 References
 ----------
-.. [1] Klimek, P., Yegorov, Y., Hanel, R. & Thurner, S. (2012). Statistical detection of
-       systematic election irregularities. PNAS 109(41), 16469–16473.
-       doi:10.1073/pnas.1210722109
-.. [2] Mebane, W. R. (2016). Election forensics: frauds tests and observation-level frauds
-       probabilities. (Critique of the fitting algorithm: plug-in estimates, no likelihood.)
+By key of the bibliography, :mod:`audit.references`, where the full entries are:
+
+- Klimek, Yegorov, Hanel & Thurner (2012) [klimek2012]
+- Mebane (2016) [mebane2016]: a critique of the fitting algorithm (plug-in estimates, no
+  likelihood).
 """
 
 from __future__ import annotations
@@ -791,12 +791,8 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
 
     References
     ----------
-    .. [1] Klimek, P., Yegorov, Y., Hanel, R. & Thurner, S. (2012). Statistical detection of
-           systematic election irregularities. PNAS 109(41), 16469–16473.
-           doi:10.1073/pnas.1210722109
-    .. [2] Canay, I. A., Romano, J. P. & Shaikh, A. M. (2017). Randomization tests under an
-           approximate symmetry assumption. Econometrica 85(3), 1013–1030.
-           doi:10.3982/ECTA13081
+    Klimek et al. (2012) [klimek2012]; Canay, Romano & Shaikh (2017) [canay2017]; full
+    entries in :mod:`audit.references`.
     """
     if not 0 < corner < 0.5:
         raise ValueError("corner must be between 0 and 0.5")

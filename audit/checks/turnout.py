@@ -148,7 +148,7 @@ def distribution(sheets: SheetTable, *, candidate: str | None = None,
     Notes
     -----
     Descriptive only. Clean turnout distributions are often skewed and heavy-tailed
-    (Borghesi, Raimbault & Bouchaud 2012, doi:10.1371/journal.pone.0036289), so shape alone is
+    (Borghesi, Raimbault & Bouchaud 2012 [borghesi2012]), so shape alone is
     not evidence of anything.
     """
     st = stations(sheets, candidate=candidate, share_of=share_of)
@@ -242,7 +242,7 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
 
     Notes
     -----
-    Detects the "extreme fraud" corner of Klimek et al. (2012, doi:10.1073/pnas.1210722109):
+    Detects the "extreme fraud" corner of Klimek et al. (2012) [klimek2012]:
     protocols written at 100% turnout or all votes to one candidate. **Not calibrated**, for
     two reasons shown on simulations: the count is discrete, and where honest counting puts
     almost no station at 100% (``E`` near 0, most elections of stations with hundreds of
@@ -260,8 +260,7 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
 
     References
     ----------
-    .. [1] Le Cam, L. (1960). An approximation theorem for the Poisson binomial
-           distribution. Pacific J. Math. 10(4), 1181–1197. doi:10.2140/pjm.1960.10.1181
+    Le Cam (1960) [lecam1960]; full entries in :mod:`audit.references`.
     """
     st, ok, excluded = _quantity_stations(sheets, quantity, candidate, share_of, level)
     trials, succ = st.trials_successes(quantity)
@@ -390,9 +389,8 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
 
     References
     ----------
-    .. [1] Kobak, D., Shpilkin, S. & Pshenichnikov, M. S. (2016). Integer percentages as
-           electoral falsification fingerprints. Ann. Appl. Stat. 10(1), 54–73.
-           doi:10.1214/16-AOAS904
+    Kobak, Shpilkin & Pshenichnikov (2016) [kobak2016]; full entries in
+    :mod:`audit.references`.
     """
     st = stations(sheets, candidate=candidate, share_of=share_of, need_registered=True)
     issued_stated = sheets.counts("issued") if sheets.has("issued") \
@@ -573,11 +571,8 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
 
     References
     ----------
-    .. [1] Iglewicz, B. & Hoaglin, D. C. (1993). How to Detect and Handle Outliers. ASQC
-           Basic References in Quality Control 16.
-    .. [2] Canay, I. A., Romano, J. P. & Shaikh, A. M. (2017). Randomization tests under an
-           approximate symmetry assumption. Econometrica 85(3), 1013–1030.
-           doi:10.3982/ECTA13081
+    Iglewicz & Hoaglin (1993) [iglewicz1993]; Canay, Romano & Shaikh (2017) [canay2017];
+    full entries in :mod:`audit.references`.
     """
     if n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
@@ -883,7 +878,7 @@ def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
     The Election Forensics Toolkit (Hicken & Mebane 2017; EFToolkit, Kalinin & Mebane) flags
     a unit when the interval excludes 0, the Gaussian value; ``pvalue`` inverts that
     interval. This is a textbook benchmark, not an honest-election null: clean turnout
-    distributions are often skewed (Shalaev 2016; Borghesi et al. 2012), so with many
+    distributions are often skewed (Shalaev 2016; Borghesi et al. 2012 [borghesi2012]), so with many
     stations honest elections are routinely "flagged" and the check is not calibrated.
     Ballot stuffing adds a right tail to turnout (positive skew).
     """
@@ -897,7 +892,7 @@ def kurtosis(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
              cache: DrawCache | None = None) -> BootstrapResult:
     """Kurtosis (non-excess) with a basic bootstrap interval (EFT ``Kurt``, benchmark 3).
 
-    Klimek et al. (2012, doi:10.1073/pnas.1210722109) report heavy tails (high kurtosis) of
+    Klimek et al. (2012) [klimek2012] report heavy tails (high kurtosis) of
     rescaled vote rates in elections with alleged fraud. Same caveats as :func:`skewness`:
     a Gaussian benchmark, not calibrated on honest elections.
     """
@@ -925,8 +920,7 @@ def dip_test(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
 
     References
     ----------
-    .. [1] Hartigan, J. A. & Hartigan, P. M. (1985). The dip test of unimodality. Ann.
-           Statist. 13(1), 70–84. doi:10.1214/aos/1176346577
+    Hartigan & Hartigan (1985) [hartigan1985]; full entries in :mod:`audit.references`.
     """
     import diptest  # local import: compiled extension, only needed here
 
