@@ -154,7 +154,7 @@ SAMPLERS: tuple[str, ...] = ("auto", "exact")
 CHUNK_ELEMENTS = 1 << 20
 #: Smallest standard deviation (and distance from 0 and n in SDs) for the normal sampler.
 APPROX_MIN_SD = 5.0
-#: Largest |skewness| for the normal sampler (keeps the Cornish–Fisher map monotone).
+#: Largest ``|skewness|`` for the normal sampler (keeps the Cornish–Fisher map monotone).
 APPROX_MAX_SKEW = 0.5
 #: ``level="auto"`` picks polling centres when their median holds this many tables ...
 MIN_CENTRE_MEDIAN = 3

@@ -303,8 +303,6 @@ def _sections(doc: str) -> tuple[str, dict[str, str]]:
     """A numpydoc docstring as (its extended summary, {section title: body}), dedented and
     without the one-line summary."""
     text = inspect.cleandoc(doc).partition("\n")[2].strip("\n") + "\n"
-    # an absolute value written |r| in plain text is an RST substitution: shown as code
-    text = re.sub(r"(?<![`|\w])\|(\w+)\|(?![`|\w])", r"``|\1|``", text)
     heads = list(_SECTION.finditer(text))
     intro = text[:heads[0].start()] if heads else text
     bodies = {h.group(1): text[h.end():nxt.start() if nxt else len(text)].strip("\n")

@@ -769,7 +769,7 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
         sheets' lower corner for Maduro turned into a small upper excess (z = 2.2 against
         -0.9), a sign that areas of 20 are too small for the real sheets' heterogeneity.
     n_resamples
-        Random reflections (the battery's ``--n-resamples``).
+        Random reflections (the battery passes ``BatteryOptions.n_resamples``).
 
     Returns
     -------

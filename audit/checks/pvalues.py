@@ -439,7 +439,7 @@ def sign_flip_test(contributions: np.ndarray, clusters: np.ndarray, n_resamples:
 
 #: Sign-flip nulls with at most this many clusters are enumerated (2^C reflections).
 ENUMERATE_UP_TO = 16
-#: Integer sign-flip nulls whose sum of |d_c| (over their gcd) is at most this are computed
+#: Integer sign-flip nulls whose sum of ``|d_c|`` (over their gcd) is at most this are computed
 #: exactly by convolution; beyond, the saddlepoint (thousands of clusters).
 EXACT_SUPPORT = 20_000
 

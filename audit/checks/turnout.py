@@ -552,7 +552,7 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
     min_stations
         Regions with fewer usable stations are skipped (counted in ``excluded``).
     n_resamples
-        Random reflections of the null (the battery's ``--n-resamples``).
+        Random reflections of the null (the battery passes ``BatteryOptions.n_resamples``).
 
     Notes
     -----
@@ -675,7 +675,7 @@ def turnout_share_correlation(sheets: SheetTable, *, candidate: str | None = Non
     Ballot stuffing for one candidate raises turnout and that candidate's share together,
     producing the positive correlation ("comet") of Russian elections (Kobak, Shpilkin &
     Pshenichnikov 2012, arXiv:1205.0741; Myagkov, Ordeshook & Shakin 2009). The Election
-    Forensics Toolkit flags |r| > 0.4 (Hicken & Mebane 2017); the table repeats that flag for
+    Forensics Toolkit flags ``|r| > 0.4`` (Hicken & Mebane 2017); the table repeats that flag for
     orientation only. Failure mode: turnout and preference are legitimately correlated
     through composition (urban/rural, ethnicity), so no null is claimed; compare regions.
     Reference (derived from the dkobak data): Russia 2011 r = 0.713 (unweighted, turnout =
