@@ -52,7 +52,7 @@ from audit.checks.stations import (
     stations,
 )
 from audit.errors import AuditError
-from audit.model import SheetTable, region_code_column
+from audit.model import SheetTable, candidate_label, region_code_column
 
 Progress = Callable[[int, int], None]
 EXTREME_SD = 0.075  # width of the extreme-fraud magnitude in the paper
@@ -135,7 +135,8 @@ def fingerprint(sheets: SheetTable, *, candidate: str | None = None, share_of: s
                                "fraction": cum_votes / votes.sum() if votes.sum() else 0.0})
     params = {"candidate": cand, "share_of": share_of, "min_registered": min_registered,
               "bins": bins, "corner": corner}
-    msg = {"candidate": cand, "stations": int(t.size), "corner": 100 * corner,
+    msg = {"candidate": candidate_label(cand, sheets.election), "stations": int(t.size),
+           "corner": 100 * corner,
            "fraction": 100 * frac, "votes": float(votes[in_corner].sum()),
            "in_corner": int(in_corner.sum())}
     return FingerprintResult(
@@ -552,7 +553,8 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
     params = {"candidate": cand, "share_of": share_of, "min_registered": min_registered,
               "bins": bins, "method": method, "n_bootstrap": n_bootstrap, "n_null": n_null,
               "confidence": confidence}
-    msg = {"candidate": cand, "f_i": 100 * fit.f_i, "f_e": 100 * fit.f_e, "alpha": fit.alpha,
+    msg = {"candidate": candidate_label(cand, sheets.election), "f_i": 100 * fit.f_i,
+           "f_e": 100 * fit.f_e, "alpha": fit.alpha,
            "f_i_low": 100 * intervals["f_i"][0], "f_i_high": 100 * intervals["f_i"][1],
            "f_e_low": 100 * intervals["f_e"][0], "f_e_high": 100 * intervals["f_e"][1],
            "stations": int(t.size), "votes": fraud_votes}
@@ -837,7 +839,8 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
               "finest_level": finest, "areas": g, "corner": corner,
               "size_effect": size_effect, "min_stations": min_stations,
               "n_resamples": n_resamples, "seed": rng if isinstance(rng, int) else None}
-    msg = {"candidate": st.candidate, "upper": n_up, "lower": n_low,
+    msg = {"candidate": candidate_label(st.candidate, sheets.election),
+           "upper": n_up, "lower": n_low,
            "stations": int(idx.size), "regions": g, "areas": g, "corner": round(100 * corner),
            "min_stations": min_stations, "p": pvalue}
     return CornerResult(

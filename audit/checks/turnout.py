@@ -68,7 +68,7 @@ from audit.checks.stations import (
     stations,
     truncated_beta_binomial,
 )
-from audit.model import SheetTable
+from audit.model import SheetTable, candidate_label
 
 #: ``progress(done, total)`` is called as Monte Carlo work advances (e.g. a CLI progress bar).
 Progress = Callable[[int, int], None]
@@ -178,7 +178,8 @@ def distribution(sheets: SheetTable, *, candidate: str | None = None,
     first = table.iloc[0]
     share_row = table.loc[table["quantity"] == "share"]
     params = {"candidate": st.candidate, "share_of": share_of}
-    msg = {"candidate": st.candidate, "stations": int(first["stations"]),
+    msg = {"candidate": candidate_label(st.candidate, sheets.election),
+           "stations": int(first["stations"]),
            "aggregate": _pct(first["weighted_mean"]), "median": _pct(first["median"]),
            "q05": _pct(first["q05"]), "q95": _pct(first["q95"]),
            "share_median": _pct(share_row["median"].iloc[0]) if len(share_row) else math.nan}
@@ -289,7 +290,8 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
               "min_trials": min_trials, "level": st.region_level}
     msg = {"observed": observed, "expected": expected, "stations": n,
-           "votes": float(votes_at), "p": pvalue, "candidate": st.candidate}
+           "votes": float(votes_at), "p": pvalue,
+           "candidate": candidate_label(st.candidate, sheets.election)}
     return SpikeResult(
         test=f"turnout.spike_100_{quantity}", statistic=float(observed), pvalue=pvalue,
         pvalue_method="saddlepoint" if tail is not None else "exact",
@@ -464,7 +466,7 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
     msg = {"stations": n, "observed": int(observed[0]), "expected": main["null_mean"],
            "excess": main["excess"], "sd": main["null_sd"], "z": main["z"], "p": pvalue,
            "result_excess": rows_out[1]["excess"], "turnout_excess": rows_out[2]["excess"],
-           "candidate": st.candidate, "tolerance": tolerance}
+           "candidate": candidate_label(st.candidate, sheets.election), "tolerance": tolerance}
     message_id = "turnout.integer_percentages" if turnout_from == "issued" \
         else "turnout.integer_percentages_counted"
     return IntegerPercentResult(
@@ -625,7 +627,7 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
               "n_resamples": n_resamples, "seed": rng if isinstance(rng, int) else None}
     msg = {"observed": above + below, "above": above, "below": below,
            "stations": int(idx.size), "regions": int(g), "p": pvalue, "threshold": threshold,
-           "candidate": st.candidate}
+           "candidate": candidate_label(st.candidate, sheets.election)}
     return OutlierResult(
         test=f"turnout.outliers_{quantity}", statistic=statistic, pvalue=pvalue,
         pvalue_method=flip.pvalue.method, z=flip.pvalue.z,
@@ -705,7 +707,8 @@ def turnout_share_correlation(sheets: SheetTable, *, candidate: str | None = Non
     table["eft_flag"] = table["r_weighted"].abs() > 0.4
     params = {"candidate": st.candidate, "share_of": share_of, "weights": weights,
               "level": st.region_level}
-    msg = {"r": r_nat, "stations": int(t.size), "candidate": st.candidate,
+    msg = {"r": r_nat, "stations": int(t.size),
+           "candidate": candidate_label(st.candidate, sheets.election),
            "regions_flagged": int(table["eft_flag"].iloc[1:].sum()),
            "regions": int(labels.size)}
     return CorrelationResult(
@@ -998,7 +1001,8 @@ def sobyanin_sukhovolsky(sheets: SheetTable, *, candidate: str | None = None) ->
     z = row["slope_minus_share"] / row["se"] if row["se"] > 0 else math.nan
     pvalue = max(float(2 * stats.norm.sf(abs(z))), SMALLEST) if np.isfinite(z) else None
     params = {"candidate": st.candidate}
-    msg = {"candidate": st.candidate, "slope": float(row["slope"]),
+    msg = {"candidate": candidate_label(st.candidate, sheets.election),
+           "slope": float(row["slope"]),
            "share": float(row["share"]), "p": pvalue}
     return SlopeResult(
         test="turnout.sobyanin", statistic=float(row["slope_minus_share"]), pvalue=pvalue,
@@ -1108,7 +1112,7 @@ def shpilkin_excess(sheets: SheetTable, *, candidate: str | None = None,
     bins["anomaly"] = np.where(bins["above_peak"], bins["votes"] - kappa * bins["other"], 0.0)
     params = {"candidate": st.candidate, "share_of": share_of, "bin_width": bin_width,
               "max_peak": max_peak, "smooth": smooth}
-    msg = {"candidate": st.candidate, "anomaly": anomaly,
+    msg = {"candidate": candidate_label(st.candidate, sheets.election), "anomaly": anomaly,
            "fraction": _pct(anomaly / total_votes) if total_votes else math.nan,
            "peak": _pct(t_star), "clean_share": _pct(share), "stuffing": stuffing,
            "switching": switching, "low": float(sensitivity["anomaly"].min()),
