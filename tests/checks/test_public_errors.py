@@ -101,9 +101,9 @@ def test_registered_below_the_ballots_cast_is_named(name: str) -> None:
     """Registered voters below the ballots cast at every station (turnout over 100%, the
     arrays swapped or shifted): one sentence naming ``registered=``, not "no station passes
     the inclusion rules" nor an arithmetic error."""
+    options = {"rng": 1} if name in ("corner_asymmetry", "skewness") else {}
     with pytest.raises(ValueError, match=r"registered= is below the ballots cast at 200 of "
                                          r"200 stations \(turnout over 100%\)") as caught:
-        options = {"rng": 1} if name in ("corner_asymmetry", "skewness") else {}
         getattr(checks, name)(VOTES, VOTERS, VOTERS - 1, **options)
     assert "\n" not in str(caught.value)
 
