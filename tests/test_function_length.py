@@ -20,9 +20,6 @@ ALLOWED: dict[str, str] = {
     "audit/ingest/core.py:_canonicalise": "the ingest is reworked by the ingest-speed issue "
                                           "(14) this round; split after it lands",
     "audit/ingest/core.py:read_sheets": "likewise (issue 14, ingest)",
-    "audit/checks/fingerprints.py:klimek_fit": "the battery-speed work of issue 14 edits it "
-                                               "this round; split after it lands",
-    "audit/checks/turnout.py:integer_percentages": "likewise (issue 14, battery speed)",
 }
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -46,6 +46,7 @@ from audit.checks.pvalues import fitted_tail, normal_tail, sequential_pvalue, si
 from audit.checks.registry import CheckSpec, register, runner
 from audit.checks.result import CheckResult, Evidence, Message, evidence_from_pvalue
 from audit.checks.stations import (
+    Stations,
     centred_log_size,
     detrend,
     logit,
@@ -221,11 +222,32 @@ def _extreme(u: np.ndarray) -> np.ndarray:
     return 1 - np.minimum(np.abs(EXTREME_SD * special.ndtri(0.5 + 0.5 * u)), 1.0)
 
 
-def _draws(n: int, nuis: Nuisance, gen: np.random.Generator) -> _Draws:
+def _draws(n: int, nuis: Nuisance, gen: np.random.Generator,
+           fraud: tuple[float, float] | None = None) -> _Draws:
+    """Random numbers of one simulated election of ``n`` units. With ``fraud = (f_i, f_e)``
+    the fraud magnitudes are computed only for the units a model with these fractions makes
+    fraudulent (0 elsewhere, where :func:`_simulate` does not read them): the same numbers
+    there; without, for every unit."""
     u = gen.random((5, n))
+    if fraud is None:
+        incremental = extreme = np.ones(n, dtype=bool)
+    else:
+        incremental = u[2] < fraud[0]
+        extreme = ~incremental & (u[2] < fraud[0] + fraud[1])
     return _Draws(a=_trunc_normal(u[0], nuis.tau, nuis.sigma_tau),
                   v=_trunc_normal(u[1], nuis.nu, nuis.sigma_nu), u=u[2],
-                  x_inc=_incremental(u[3], nuis.theta), x_ext=_extreme(u[4]))
+                  x_inc=_at(incremental, u[3], partial(_incremental, theta=nuis.theta)),
+                  x_ext=_at(extreme, u[4], _extreme))
+
+
+def _at(where: np.ndarray, u: np.ndarray, transform: Callable[[np.ndarray], np.ndarray]
+        ) -> np.ndarray:
+    """``transform(u)`` where ``where`` (an elementwise transform), 0 elsewhere."""
+    if where.all():
+        return transform(u)
+    out = np.zeros(u.size)
+    out[where] = transform(u[where])
+    return out
 
 
 def _simulate(draws: _Draws, registered: np.ndarray, f_i: float, f_e: float,
@@ -493,7 +515,45 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
     gen = as_generator(rng)
     child = spawn(gen, 1 + n_bootstrap + n_null)
     fit = _fit(t, s, reg, bins, child[0], method=method)
-    total = n_bootstrap + n_null
+    tick = _counter(n_bootstrap + n_null, progress)
+    boot = pd.DataFrame(
+        [{"f_i": r.f_i, "f_e": r.f_e, "alpha": r.alpha}
+         for r in _refits(fit, reg, bins, child[1:1 + n_bootstrap], method, tick)],
+        columns=["f_i", "f_e", "alpha"])
+    null = np.array([r.f_i + r.f_e for r in _refits(
+        fit, reg, bins, child[1 + n_bootstrap:], method, tick, fair=True)], dtype=float)
+    statistic = fit.f_i + fit.f_e
+    found = sequential_pvalue(null, statistic, n_null, tail=partial(
+        _refit_tail, null, statistic)) if n_null else None
+    pvalue = found.value if found is not None else None
+    fraud_votes = _fraudulent_votes(fit, reg, child[0])
+    table, intervals = _klimek_table(fit, boot, confidence)
+    params = {"candidate": cand, "share_of": share_of, "min_registered": min_registered,
+              "bins": bins, "method": method, "n_bootstrap": n_bootstrap, "n_null": n_null,
+              "confidence": confidence}
+    msg = {"candidate": candidate_label(cand, sheets.election), "f_i": 100 * fit.f_i,
+           "f_e": 100 * fit.f_e, "alpha": fit.alpha,
+           "f_i_low": 100 * intervals["f_i"][0], "f_i_high": 100 * intervals["f_i"][1],
+           "f_e_low": 100 * intervals["f_e"][0], "f_e_high": 100 * intervals["f_e"][1],
+           "stations": int(t.size), "votes": fraud_votes}
+    message_id = "fingerprints.klimek_tested" if pvalue is not None else "fingerprints.klimek"
+    if pvalue is not None:
+        msg["p"] = pvalue
+    return KlimekFitResult(
+        test="fingerprints.klimek", statistic=statistic, pvalue=pvalue,
+        pvalue_method=found.method if found is not None else None,
+        z=found.z if found is not None else None, candidate=cand,
+        effect=fraud_votes, effect_unit="votes", n=int(t.size),
+        null=(f"simulation(n={n_null}, model=Klimek fair model f_i=f_e=0)" if n_null
+              else "none (estimate)"),
+        evidence=evidence_from_pvalue(pvalue), table=table,
+        message=Message(message_id, msg), excluded=excluded, params=params,
+        f_i=fit.f_i, f_e=fit.f_e, alpha=fit.alpha, nuisance=fit.nuisance, bootstrap=boot,
+        null_distribution=null, fraudulent_votes=fraud_votes)
+
+
+def _counter(total: int, progress: Progress | None) -> Callable[[], None]:
+    """A tick that reports ``(done, total)`` to ``progress`` (if any) each time it is called."""
     done = 0
 
     def tick() -> None:
@@ -501,28 +561,32 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
         done += 1
         if progress is not None:
             progress(done, total)
+    return tick
 
-    boot_rows = []
-    for b in range(n_bootstrap):
-        g = child[1 + b]
-        sim_t, sim_s = _simulate(_draws(t.size, fit.nuisance, g), reg, fit.f_i, fit.f_e,
-                                 fit.alpha)
-        refit = _fit(sim_t, sim_s, reg, bins, g, method=method, fair=False)
-        boot_rows.append({"f_i": refit.f_i, "f_e": refit.f_e, "alpha": refit.alpha})
+
+def _refits(fit: _Fit, registered: np.ndarray, bins: int,
+            generators: Sequence[np.random.Generator], method: str,
+            tick: Callable[[], None], *, fair: bool = False) -> list[_Fit]:
+    """One refit per generator of an election simulated from ``fit`` with the same
+    electorates: the fitted model (parametric bootstrap), or with ``fair`` the fair model
+    (``f_i = f_e = 0``, honest part fitted under it) for the test of ``f_i = f_e = 0``."""
+    out = []
+    for g in generators:
+        if fair:
+            draws = _draws(registered.size, fit.nuisance_fair, g, (0.0, 0.0))
+            sim_t, sim_s = _simulate(draws, registered, 0.0, 0.0, 1.0)
+        else:
+            draws = _draws(registered.size, fit.nuisance, g, (fit.f_i, fit.f_e))
+            sim_t, sim_s = _simulate(draws, registered, fit.f_i, fit.f_e, fit.alpha)
+        out.append(_fit(sim_t, sim_s, registered, bins, g, method=method, fair=False))
         tick()
-    boot = pd.DataFrame(boot_rows, columns=["f_i", "f_e", "alpha"])
-    null = np.empty(n_null)
-    for k in range(n_null):
-        g = child[1 + n_bootstrap + k]
-        sim_t, sim_s = _simulate(_draws(t.size, fit.nuisance_fair, g), reg, 0.0, 0.0, 1.0)
-        refit = _fit(sim_t, sim_s, reg, bins, g, method=method, fair=False)
-        null[k] = refit.f_i + refit.f_e
-        tick()
-    statistic = fit.f_i + fit.f_e
-    found = sequential_pvalue(null, statistic, n_null, tail=partial(
-        _refit_tail, null, statistic)) if n_null else None
-    pvalue = found.value if found is not None else None
-    fraud_votes = _fraudulent_votes(fit, reg, child[0])
+    return out
+
+
+def _klimek_table(fit: _Fit, boot: pd.DataFrame, confidence: float
+                  ) -> tuple[pd.DataFrame, dict[str, tuple[float, float]]]:
+    """The fit's table (fraud parameters with their bootstrap intervals, then the honest
+    part and the distances) and the intervals of ``f_i``, ``f_e`` and ``alpha``."""
     alpha_level = 1 - confidence
     rows: list[dict[str, float | str]] = []
     intervals: dict[str, tuple[float, float]] = {}
@@ -549,29 +613,7 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
                  "high": math.nan, "bootstrap_sd": math.nan})
     rows.append({"parameter": "distance_fair", "estimate": fit.distance_fair,
                  "low": math.nan, "high": math.nan, "bootstrap_sd": math.nan})
-    table = pd.DataFrame(rows)
-    params = {"candidate": cand, "share_of": share_of, "min_registered": min_registered,
-              "bins": bins, "method": method, "n_bootstrap": n_bootstrap, "n_null": n_null,
-              "confidence": confidence}
-    msg = {"candidate": candidate_label(cand, sheets.election), "f_i": 100 * fit.f_i,
-           "f_e": 100 * fit.f_e, "alpha": fit.alpha,
-           "f_i_low": 100 * intervals["f_i"][0], "f_i_high": 100 * intervals["f_i"][1],
-           "f_e_low": 100 * intervals["f_e"][0], "f_e_high": 100 * intervals["f_e"][1],
-           "stations": int(t.size), "votes": fraud_votes}
-    message_id = "fingerprints.klimek_tested" if pvalue is not None else "fingerprints.klimek"
-    if pvalue is not None:
-        msg["p"] = pvalue
-    return KlimekFitResult(
-        test="fingerprints.klimek", statistic=statistic, pvalue=pvalue,
-        pvalue_method=found.method if found is not None else None,
-        z=found.z if found is not None else None, candidate=cand,
-        effect=fraud_votes, effect_unit="votes", n=int(t.size),
-        null=(f"simulation(n={n_null}, model=Klimek fair model f_i=f_e=0)" if n_null
-              else "none (estimate)"),
-        evidence=evidence_from_pvalue(pvalue), table=table,
-        message=Message(message_id, msg), excluded=excluded, params=params,
-        f_i=fit.f_i, f_e=fit.f_e, alpha=fit.alpha, nuisance=nuis, bootstrap=boot,
-        null_distribution=null, fraudulent_votes=fraud_votes)
+    return pd.DataFrame(rows), intervals
 
 
 def _refit_tail(null: np.ndarray, statistic: float) -> tuple[float, str]:
@@ -581,7 +623,7 @@ def _refit_tail(null: np.ndarray, statistic: float) -> tuple[float, str]:
 
 def _fraudulent_votes(fit: _Fit, registered: np.ndarray, gen: np.random.Generator) -> float:
     """Winner votes added by the fitted model (stuffed + stolen) in one simulation."""
-    draws = _draws(registered.size, fit.nuisance, gen)
+    draws = _draws(registered.size, fit.nuisance, gen, (fit.f_i, fit.f_e))
     x = np.where(draws.u < fit.f_i, draws.x_inc,
                  np.where(draws.u < fit.f_i + fit.f_e, draws.x_ext, 0.0))
     a, v = draws.a, draws.v
@@ -801,6 +843,58 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
     if n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
     st = stations(sheets, candidate=candidate, share_of=share_of, need_registered=True)
+    side = sheets.memo(("fingerprints.corner.turnout", share_of, level, min_stations,
+                        size_effect), lambda: _turnout_side(sheets, st, level, min_stations,
+                                                            size_effect))
+    idx, group = side.idx, side.group
+    u_s = _area_ranks(_standardised(st.votes[idx], st.base[idx], group, side.size), group)
+    upper = (side.u_t > 1 - corner) & (u_s > 1 - corner)
+    lower = (side.u_t < corner) & (u_s < corner)
+    flip = sign_flip_test(upper.astype(float) - lower, group, n_resamples, as_generator(rng))
+    n_up, n_low = int(upper.sum()), int(lower.sum())
+    g = len(side.areas.labels)
+    finest = next((lv for lv in reversed(sheets.levels) if lv in set(side.areas.levels)),
+                  "national")
+    params = {"candidate": st.candidate, "share_of": share_of, "level": level,
+              "finest_level": finest, "areas": g, "corner": corner,
+              "size_effect": size_effect, "min_stations": min_stations,
+              "n_resamples": n_resamples, "seed": rng if isinstance(rng, int) else None}
+    msg = {"candidate": candidate_label(st.candidate, sheets.election),
+           "upper": n_up, "lower": n_low,
+           "stations": int(idx.size), "regions": g, "areas": g, "corner": round(100 * corner),
+           "min_stations": min_stations, "p": flip.pvalue.value}
+    return CornerResult(
+        test="fingerprints.corner", statistic=flip.statistic, pvalue=flip.pvalue.value,
+        pvalue_method=flip.pvalue.method, z=flip.pvalue.z,
+        effect=flip.statistic / 2, effect_unit="stations", n=int(idx.size),
+        null=f"reflection(n={n_resamples}, fingerprint symmetric about the centre of each "
+             f"of {g} areas down to the {finest} level, areas flipped together)",
+        evidence=evidence_from_pvalue(flip.pvalue.value),
+        table=_corner_table(side.areas, group, upper, lower),
+        message=Message("fingerprints.corner", msg), excluded=dict(side.excluded),
+        params=params, upper=n_up, lower=n_low, candidate=st.candidate,
+        null_distribution=flip.null)
+
+
+@dataclass(frozen=True)
+class _TurnoutSide:
+    """What the corner test computes whatever the candidate (with ``share_of`` fixed, the
+    usable stations do not depend on it): the areas, the stations ranked (``idx``) and
+    their area (``group``), the centred log size the trends are fitted on, each station's
+    turnout rank within its area ``u_t`` and the exclusions. Remembered per table
+    (:meth:`SheetTable.memo`), so a battery testing several candidates computes it once."""
+
+    areas: LocalAreas
+    idx: np.ndarray
+    group: np.ndarray
+    size: np.ndarray | None
+    u_t: np.ndarray
+    excluded: dict[str, int]
+
+
+def _turnout_side(sheets: SheetTable, st: Stations, level: str | None, min_stations: int,
+                  size_effect: bool) -> _TurnoutSide:
+    """The usable stations, their areas and their turnout ranks (see :class:`_TurnoutSide`)."""
     ok = (st.registered > 0) & (st.ballots <= st.registered) & (st.base > 0)
     excluded = {k: int(v) for k, v in (
         ("registered_missing_or_zero", (~(st.registered > 0)).sum()),
@@ -817,41 +911,46 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
                          f"share")
     group = areas.group[idx]
     size = centred_log_size(st.registered[idx], group) if size_effect else None
-    turnout = _standardised(st.ballots[idx], st.registered[idx], group, size)
-    share = _standardised(st.votes[idx], st.base[idx], group, size)
+    u_t = _area_ranks(_standardised(st.ballots[idx], st.registered[idx], group, size), group)
+    for array in (idx, group, u_t, *(() if size is None else (size,))):
+        array.setflags(write=False)
+    return _TurnoutSide(areas, idx, group, size, u_t, excluded)
+
+
+def _area_ranks(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``(rank - 1/2) / m`` of each value within its area of ``m`` stations (ties share
+    their mean rank, as ``pandas``' grouped ``rank()`` gives them; values are finite).
+
+    One sort by value then a stable sort by area put every area's values in order; each run
+    of equal values in an area gets the mean of the ranks it spans."""
+    n = values.size
     m = np.bincount(group)[group]
-    u_t = (pd.Series(turnout).groupby(group).rank().to_numpy() - 0.5) / m
-    u_s = (pd.Series(share).groupby(group).rank().to_numpy() - 0.5) / m
-    upper = (u_t > 1 - corner) & (u_s > 1 - corner)
-    lower = (u_t < corner) & (u_s < corner)
-    flip = sign_flip_test(upper.astype(float) - lower, group, n_resamples, as_generator(rng))
-    statistic, null, pvalue = flip.statistic, flip.null, flip.pvalue.value
-    n_up, n_low = int(upper.sum()), int(lower.sum())
+    by_value = np.argsort(values, kind="stable")
+    order = by_value[np.argsort(group[by_value], kind="stable")]
+    v, g = values[order], group[order]
+    area_starts = np.ones(n, dtype=bool)
+    area_starts[1:] = g[1:] != g[:-1]
+    run_starts = area_starts.copy()
+    run_starts[1:] |= v[1:] != v[:-1]
+    starts = np.flatnonzero(run_starts)
+    sizes = np.diff(np.append(starts, n))
+    area_first = np.maximum.accumulate(np.where(area_starts, np.arange(n), 0))
+    mean_rank = (starts - area_first[starts]) + (sizes + 1) / 2
+    ranks = np.empty(n)
+    ranks[order] = np.repeat(mean_rank, sizes)
+    return (ranks - 0.5) / m
+
+
+def _corner_table(areas: LocalAreas, group: np.ndarray, upper: np.ndarray,
+                  lower: np.ndarray) -> pd.DataFrame:
+    """One row per area: its code path, level, stations and corner counts."""
     g = len(areas.labels)
     table = pd.DataFrame({"region": list(areas.labels), "level": list(areas.levels),
                           "stations": np.bincount(group, minlength=g),
                           "upper": np.bincount(group, weights=upper, minlength=g),
                           "lower": np.bincount(group, weights=lower, minlength=g)})
     table[["upper", "lower"]] = table[["upper", "lower"]].astype(np.int64)
-    finest = next((lv for lv in reversed(sheets.levels) if lv in set(areas.levels)),
-                  "national")
-    params = {"candidate": st.candidate, "share_of": share_of, "level": level,
-              "finest_level": finest, "areas": g, "corner": corner,
-              "size_effect": size_effect, "min_stations": min_stations,
-              "n_resamples": n_resamples, "seed": rng if isinstance(rng, int) else None}
-    msg = {"candidate": candidate_label(st.candidate, sheets.election),
-           "upper": n_up, "lower": n_low,
-           "stations": int(idx.size), "regions": g, "areas": g, "corner": round(100 * corner),
-           "min_stations": min_stations, "p": pvalue}
-    return CornerResult(
-        test="fingerprints.corner", statistic=statistic, pvalue=pvalue,
-        pvalue_method=flip.pvalue.method, z=flip.pvalue.z,
-        effect=statistic / 2, effect_unit="stations", n=int(idx.size),
-        null=f"reflection(n={n_resamples}, fingerprint symmetric about the centre of each "
-             f"of {g} areas down to the {finest} level, areas flipped together)",
-        evidence=evidence_from_pvalue(pvalue), table=table,
-        message=Message("fingerprints.corner", msg), excluded=excluded, params=params,
-        upper=n_up, lower=n_low, candidate=st.candidate, null_distribution=null)
+    return table
 
 
 # --------------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ from audit._version import __version__
 from audit.checks._cache import DrawCache
 from audit.checks._null import NationalDraws
 from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, BatteryOptions
+from audit.checks._threads import single_blas_thread
 from audit.checks.multiple import NATIONAL, adjust
 from audit.checks.multiple import summary as policy_summary
 from audit.checks.registry import CheckSpec, registered
@@ -614,8 +615,9 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
     raw: list[Entry] = []
     options = BatteryOptions(n_resamples=n_resamples, candidate=tested[0], n_refits=n_refits,
                              cache=DrawCache() if cache is None else cache)
-    with tqdm(total=len(plan), desc="forensics", unit="check", file=sys.stderr,
-                 disable=not show, leave=False, dynamic_ncols=True) as bar:
+    with single_blas_thread(), tqdm(total=len(plan), desc="forensics", unit="check",
+                                    file=sys.stderr, disable=not show, leave=False,
+                                    dynamic_ncols=True) as bar:
         for scope, table, spec, cand in plan:
             bar.set_postfix_str(f"{scope.key} {spec.name}", refresh=False)
             outcome = _run_one(scope, table, spec, seed, cand, options,

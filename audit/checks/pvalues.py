@@ -402,14 +402,7 @@ def sign_flip_test(contributions: np.ndarray, clusters: np.ndarray, n_resamples:
     d = np.bincount(clusters, weights=contributions)
     d = d[d != 0]
     observed = float(d.sum())
-    null = np.empty(n_resamples)
-    rows = max(1, (1 << 22) // max(d.size, 1))
-    for start in range(0, n_resamples, rows):
-        r = min(rows, n_resamples - start)
-        signs = rng.integers(0, 2, size=(r, d.size), dtype=np.int8) * 2 - 1
-        # cast whole before the product: numpy's mixed int8 x float64 product casts in
-        # small buffers and is ~3x slower for the same sums
-        null[start:start + r] = signs.astype(np.float64) @ d
+    null = _random_reflections(d, n_resamples, rng)
     a = np.abs(d)
     sd = math.sqrt(float((a * a).sum()))
     z = observed / sd if sd > 0 else None
@@ -435,6 +428,25 @@ def sign_flip_test(contributions: np.ndarray, clusters: np.ndarray, n_resamples:
         value = bernoulli_sum_sf((observed + float(a.sum())) / 2, a, np.full(a.size, 0.5),
                                  lattice=False)
     return SignFlip(observed, null, PValue(value, "saddlepoint", z=z))
+
+
+def _random_reflections(d: np.ndarray, n_resamples: int, rng: np.random.Generator
+                        ) -> np.ndarray:
+    """``n_resamples`` sums ``T* = sum_c e_c d_c`` with independent fair signs ``e_c``.
+
+    With ``e_c = 2 b_c - 1`` for fair bits ``b_c``, ``T* = 2 sum_c b_c d_c - sum_c d_c``; the
+    bits are the generator's random bytes unpacked, eight clusters per byte (about three
+    times faster than drawing a sign per cluster)."""
+    null = np.empty(n_resamples)
+    total = float(d.sum())
+    width = (d.size + 7) // 8
+    rows = max(1, (1 << 22) // max(d.size, 1))
+    for start in range(0, n_resamples, rows):
+        r = min(rows, n_resamples - start)
+        raw = np.frombuffer(rng.bytes(r * width), dtype=np.uint8).reshape(r, width)
+        bits = np.unpackbits(raw, axis=1, count=d.size)
+        null[start:start + r] = 2.0 * (bits.astype(np.float64) @ d) - total
+    return null
 
 
 #: Sign-flip nulls with at most this many clusters are enumerated (2^C reflections).

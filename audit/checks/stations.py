@@ -15,12 +15,13 @@ saddlepoint tail of the exact reflection null, :mod:`audit.checks.pvalues`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import optimize, sparse, special
 
 from audit.checks.pvalues import sign_flip_test
 from audit.errors import AuditError
@@ -168,9 +169,12 @@ def truncated_beta_binomial(successes: np.ndarray, trials: np.ndarray, codes: np
     pooled = _truncated_fit(k[below], n[below])
     a = np.full(n_groups, pooled[0])
     b = np.full(n_groups, pooled[1])
-    for g in range(n_groups):
-        sel = below & (codes == g)
-        if sel.sum() >= 5:
+    # each group's stations below 100%, in their order (one stable sort, not a mask per group)
+    rows = np.flatnonzero(below)
+    rows = rows[np.argsort(codes[rows], kind="stable")]
+    ends = np.cumsum(np.bincount(codes[rows], minlength=n_groups))
+    for g, sel in enumerate(np.split(rows, ends[:-1])):
+        if sel.size >= 5:
             a[g], b[g] = _truncated_fit(k[sel], n[sel], start=pooled)
     return a[codes], b[codes]
 
@@ -223,9 +227,20 @@ def _truncated_fit(k: np.ndarray, n: np.ndarray, start: tuple[float, float] | No
     return float(a), float(b)
 
 
-def beta_binomial_pmf_at_n(n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """P(K = n) for K ~ BetaBinomial(n, a, b) = B(n + a, b) / B(a, b)."""
-    return np.exp(special.betaln(n + a, b) - special.betaln(a, b))
+def beta_binomial_pmf_at_n(n: np.ndarray, a: np.ndarray, b: np.ndarray,
+                           groups: np.ndarray | None = None) -> np.ndarray:
+    """P(K = n) for K ~ BetaBinomial(n, a, b) = B(n + a, b) / B(a, b).
+
+    ``groups``: integer codes such that stations of one group share ``a`` and ``b`` (as
+    :func:`truncated_beta_binomial` gives them); the probability is then computed once per
+    distinct (n, group), the same values."""
+    if groups is None or not np.size(n):
+        return np.exp(special.betaln(n + a, b) - special.betaln(a, b))
+    code, _ = pd.factorize(np.asarray(n, dtype=np.int64) * (int(groups.max()) + 1) + groups)
+    one = np.zeros(int(code.max()) + 1, dtype=np.int64)
+    one[code] = np.arange(code.size)  # a station of each (n, group): they all share n, a, b
+    n_u, a_u, b_u = n[one], a[one], b[one]
+    return np.exp(special.betaln(n_u + a_u, b_u) - special.betaln(a_u, b_u))[code]
 
 
 def near_integer_percent(k: np.ndarray, n: np.ndarray, num: int, den: int) -> np.ndarray:
@@ -241,7 +256,8 @@ def near_integer_percent(k: np.ndarray, n: np.ndarray, num: int, den: int) -> np
 
 
 def near_integer_probability(n: np.ndarray, p: np.ndarray, num: int, den: int, *,
-                             width: float = 9.0, chunk: int = 50_000
+                             width: float = 9.0, chunk: int = 50_000,
+                             successes: np.ndarray | None = None
                              ) -> tuple[np.ndarray, np.ndarray]:
     """Chance that ``100 K / n`` lies within ``num/den`` points of an integer, ``K ~ Bin(n, p)``.
 
@@ -250,36 +266,102 @@ def near_integer_probability(n: np.ndarray, p: np.ndarray, num: int, den: int, *
     / den) n`` are enumerated in integer arithmetic and their binomial probabilities summed
     (``chunk`` stations at a time, which bounds memory). Returns the chance per station and a
     (2, 101) array: per integer percent, the expected number of stations there and the
-    variance of that number (a Poisson-binomial count).
+    variance of that number (a Poisson-binomial count). ``successes``: the counts ``k``
+    with ``p = k / n``, when ``p`` is such a rate (the stations are then grouped by the
+    integers (n, k), the same groups as by (n, p), found faster).
     """
+    chance, per_pct, _ = near_integer_by_group(n, p, num, den, width=width, chunk=chunk,
+                                               successes=successes)
+    return chance, per_pct
+
+
+def near_integer_by_group(n: np.ndarray, p: np.ndarray, num: int, den: int, *,
+                          width: float = 9.0, chunk: int = 50_000,
+                          successes: np.ndarray | None = None,
+                          groups: np.ndarray | None = None, n_groups: int = 0
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`near_integer_probability`, and with ``groups`` (a code ``0 .. n_groups - 1``
+    per station) the same per-percent sums for every group's stations, ``(n_groups, 2,
+    101)``: the probabilities are computed once per distinct station (n, p), whatever the
+    groups it occurs in, and each group adds them as many times as it holds such stations
+    (a sparse product; the sums of a group are those of its stations alone, up to the order
+    of the additions)."""
     n = np.asarray(n, dtype=np.int64)
     p = np.asarray(p, dtype=float)
     # Stations sharing (n, p) share their chance: computed once per distinct pair.
-    pair, first = _distinct_pairs(n, p)
+    pair, first = _distinct_pairs(n, p if successes is None
+                                  else np.asarray(successes, dtype=np.int64))
     n_u, p_u = n[first], p[first]
     weight = np.bincount(pair, minlength=first.size).astype(float)
     chance = np.empty(first.size)
     per_pct = np.zeros((2, 101))
+    by_group = None if groups is None else _PairGroups(pair, groups, n_groups)
+    per_group = None if by_group is None else np.zeros((n_groups, 2, 101))
     top = int(n.max(initial=0))
     # log k! for every count up to the largest station (the same values gammaln gives)
     log_factorial = special.gammaln(np.arange(top + 1) + 1.0) if top <= _TABLE_UP_TO else None
     for start in range(0, first.size, chunk):
         part = slice(start, start + chunk)
-        chance[part], pct = _near_integer_chunk(n_u[part], p_u[part], num, den, width,
-                                                log_factorial, weight[part])
+        chance[part], pct, windows = _near_integer_chunk(
+            n_u[part], p_u[part], num, den, width, log_factorial, weight[part])
         per_pct += pct
-    return chance[pair], per_pct
+        if by_group is not None and per_group is not None:
+            per_group += by_group.per_percent(part, *windows)
+        del windows  # not kept alive while the next chunk is computed
+    return chance[pair], per_pct, per_group
+
+
+class _PairGroups:
+    """How many stations of each group share each distinct (n, p) pair: a sparse
+    (groups x pairs) count matrix, sliced by pairs."""
+
+    def __init__(self, pair: np.ndarray, groups: np.ndarray, n_groups: int) -> None:
+        pairs = int(pair.max(initial=-1)) + 1
+        cell, counts = np.unique(pair * n_groups + np.asarray(groups, dtype=np.int64),
+                                 return_counts=True)
+        self.n_groups = n_groups
+        self.counts = sparse.csc_matrix(
+            (counts.astype(float), (cell % n_groups, cell // n_groups)),
+            shape=(n_groups, pairs))
+
+    def per_percent(self, part: slice, owner: np.ndarray, m: np.ndarray,
+                    mass: np.ndarray, block: int = 4_096) -> np.ndarray:
+        """``(n_groups, 2, 101)`` sums over each group's stations of the pairs ``part``:
+        the window masses ``mass`` at percent ``m`` of pair ``owner`` (within the part,
+        in increasing order), and ``mass (1 - mass)``; ``block`` pairs at a time (a dense
+        (pairs x percents) table of a few MB each)."""
+        counts = self.counts[:, part]
+        pairs = counts.shape[1]
+        ends = np.searchsorted(owner, np.arange(0, pairs + block, block))
+        out = np.zeros((self.n_groups, 2, 101))
+        for i, start in enumerate(range(0, pairs, block)):
+            size = min(block, pairs - start)
+            rows = slice(int(ends[i]), int(ends[i + 1]))
+            cell = (owner[rows] - start) * 101 + m[rows]  # one window per (pair, percent)
+            table = np.stack([np.bincount(cell, weights=w, minlength=size * 101)
+                              for w in (mass[rows], mass[rows] * (1 - mass[rows]))])
+            present = counts[:, start:start + size]  # sparse: a pair is in few groups
+            for j in range(2):
+                out[:, j] += present @ table[j].reshape(size, 101)
+        return out
 
 
 def _distinct_pairs(n: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(code per station, position of each code's first station) of the distinct (n, p)."""
+    """(code per station, position of each code's first station) of the distinct (n, p),
+    numbered in order of first appearance (``p`` float, or integer counts ``k <= n``)."""
     if not n.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    n_code, _ = pd.factorize(n)
-    p_code, _ = pd.factorize(p)
-    code, _ = pd.factorize(n_code.astype(np.int64) * (int(p_code.max()) + 1) + p_code)
-    first = np.full(int(code.max()) + 1, n.size, dtype=np.int64)
-    np.minimum.at(first, code, np.arange(n.size))
+    if p.dtype.kind == "i" and int(n.min()) >= 0 and int(p.min(initial=0)) >= 0 \
+            and int(n.max()) < (1 << 31) and int(p.max(initial=0)) < (1 << 31):
+        code, _ = pd.factorize((n << 31) | p)  # one key per (n, k)
+    else:
+        n_code, _ = pd.factorize(n)
+        p_code, _ = pd.factorize(p)
+        code, _ = pd.factorize(n_code.astype(np.int64) * (int(p_code.max()) + 1) + p_code)
+    # codes count up in order of first appearance: a station is its code's first exactly
+    # when its code exceeds every code before it
+    seen = np.maximum.accumulate(code)
+    first = np.flatnonzero(np.concatenate(([True], code[1:] > seen[:-1])))
     return code.astype(np.int64), first
 
 
@@ -289,9 +371,10 @@ _TABLE_UP_TO = 10_000_000
 
 def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width: float,
                         log_factorial: np.ndarray | None, weight: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """Chances of ``n.size`` distinct stations, and the per-percent sums of the stations
-    they stand for (each ``weight`` times)."""
+                        ) -> tuple[np.ndarray, np.ndarray,
+                                   tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Chances of ``n.size`` distinct stations, the per-percent sums of the stations they
+    stand for (each ``weight`` times), and the windows (station, percent, mass)."""
     sd = 100 * np.sqrt(p * (1 - p) / np.maximum(n, 1))
     lo = np.clip(np.floor(100 * p - width * sd) - 1, 0, 100).astype(np.int64)
     hi = np.clip(np.ceil(100 * p + width * sd) + 1, 0, 100).astype(np.int64)
@@ -319,7 +402,7 @@ def _near_integer_chunk(n: np.ndarray, p: np.ndarray, num: int, den: int, width:
     per_pct = np.stack([np.bincount(m, weights=per_window * counted, minlength=101)[:101],
                         np.bincount(m, weights=per_window * (1 - per_window) * counted,
                                     minlength=101)[:101]])
-    return chance, per_pct
+    return chance, per_pct, (station, m, per_window)
 
 
 def _expand(start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -360,18 +443,54 @@ def detrend(y: np.ndarray, x: np.ndarray, group: np.ndarray, ok: np.ndarray) -> 
         return out
     yc = y[ok] - pd.Series(y[ok]).groupby(group[ok]).transform("median").to_numpy()
     xc = x[ok]
+    reach = float(np.abs(xc).max())
     slope = 0.0
+    centre = spread = math.nan  # the previous iteration's median and MAD
+    step = math.inf  # how far the slope moved since
     for _ in range(20):
         r = yc - slope * xc
-        scale = 1.4826 * float(np.median(np.abs(r - np.median(r)))) or 1.0
+        # The residuals moved by at most |step| max|x| since the last iteration, and so did
+        # their median; their MAD by at most twice that: both are looked for there first.
+        move = abs(step) * reach
+        centre = median_near(r, centre, move)
+        deviation = np.abs(r - centre)
+        spread = median_near(deviation, spread, 2 * move)
+        scale = 1.4826 * spread or 1.0
         w = np.minimum(1.0, 1.345 * scale / np.maximum(np.abs(r), 1e-12))
-        denom = float(np.sum(w * xc * xc))
-        new = float(np.sum(w * xc * yc) / denom) if denom > 0 else 0.0
+        wx = w * xc  # (w x) x and (w x) y: the products as written w * x * x, w * x * y
+        denom = float(np.sum(wx * xc))
+        new = float(np.sum(wx * yc) / denom) if denom > 0 else 0.0
         if abs(new - slope) < 1e-8:
             break
-        slope = new
+        step, slope = new - slope, new
     out[ok] = y[ok] - slope * x[ok]
     return out
+
+
+def median_near(values: np.ndarray, guess: float, radius: float) -> float:
+    """``np.median(values)`` (finite values), found among the values within ``radius`` of
+    ``guess`` when the median is known to lie there (else, or when it does not, by
+    ``np.median``): the same number, from a partition of the few values near it.
+
+    With ``b`` values below the window and ``w`` in it, the middle order statistics
+    ``k = (n - 1) // 2`` and ``n // 2`` lie in the window exactly when ``b <= k`` and
+    ``n // 2 < b + w``; they are then the ``k - b``-th and ``n // 2 - b``-th of the window's
+    values, and their mean is computed as ``np.median`` computes it.
+    """
+    n = values.size
+    if not (n and math.isfinite(guess) and math.isfinite(radius)):
+        return float(np.median(values))
+    margin = radius + 1e-9 * (1.0 + abs(guess))  # rounding of the residuals
+    lo, hi = guess - margin, guess + margin
+    below = int(np.count_nonzero(values < lo))
+    window = values[(values >= lo) & (values <= hi)]
+    k_lo, k_hi = (n - 1) // 2 - below, n // 2 - below
+    if k_lo < 0 or k_hi >= window.size:
+        return float(np.median(values))
+    part = np.partition(window, [k_lo, k_hi] if k_hi != k_lo else k_lo)
+    if n % 2:
+        return float(part[k_lo])
+    return float(np.mean(part[k_lo:k_hi + 1]))
 
 
 def centred_log_size(size: np.ndarray, group: np.ndarray) -> np.ndarray:

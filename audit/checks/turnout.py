@@ -34,7 +34,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ from scipy import stats
 
 from audit._random import RNGLike, as_generator
 from audit.checks._cache import DrawCache, draw
+from audit.checks._null import NationalDraws
 from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks.pvalues import (
     EXCEEDANCES,
@@ -63,12 +64,13 @@ from audit.checks.stations import (
     detrend,
     logit,
     modified_z,
+    near_integer_by_group,
     near_integer_percent,
     near_integer_probability,
     stations,
     truncated_beta_binomial,
 )
-from audit.model import SheetTable, candidate_label
+from audit.model import SheetTable, candidate_label, vote_column
 
 #: ``progress(done, total)`` is called as Monte Carlo work advances (e.g. a CLI progress bar).
 Progress = Callable[[int, int], None]
@@ -273,7 +275,7 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     k_i = np.rint(succ[ok])
     labels, codes = st.regions(ok)
     a, b = truncated_beta_binomial(k_i, n_i, codes, labels.size)
-    prob = beta_binomial_pmf_at_n(n_i, a, b)
+    prob = beta_binomial_pmf_at_n(n_i, a, b, codes)
     at100 = k_i == n_i
     observed = int(at100.sum())
     expected = float(prob.sum())
@@ -281,11 +283,13 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     tail = poisson_binomial_pvalue(observed, prob) if n else None
     pvalue = tail.value if tail is not None else 1.0
     votes_at = st.votes[ok][at100].sum()
-    frame = pd.DataFrame({"region": labels[codes], "at100": at100, "expected": prob,
+    # grouped by the region codes, which sort as their labels do (labels named afterwards)
+    frame = pd.DataFrame({"region": codes, "at100": at100, "expected": prob,
                           "votes": st.votes[ok] * at100, "ballots": st.ballots[ok] * at100})
     table = frame.groupby("region", sort=True).agg(
         stations=("at100", "size"), observed=("at100", "sum"), expected=("expected", "sum"),
         votes_at_100=("votes", "sum"), ballots_at_100=("ballots", "sum")).reset_index()
+    table["region"] = pd.Series(labels[table["region"].to_numpy()])
     table["excess"] = table["observed"] - table["expected"]
     params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
               "min_trials": min_trials, "level": st.region_level}
@@ -335,8 +339,8 @@ class IntegerPercentResult(CheckResult):
 
 def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
                         share_of: str = "counted", tolerance: float = 0.05,
-                        min_registered: int = 100, max_percent: float = 99.0
-                        ) -> IntegerPercentResult:
+                        min_registered: int = 100, max_percent: float = 99.0,
+                        shared: NationalDraws | None = None) -> IntegerPercentResult:
     """Excess of stations whose turnout or leader's result is an integer percentage.
 
     Definitions of Kobak, Shpilkin & Pshenichnikov (2016): turnout ``T = 100 G / N`` with
@@ -371,6 +375,11 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
     min_registered, max_percent
         Inclusion rules of the paper: ``V > 0``, ``N >= 100``, ``T <= 99%``, ``R <= 99%``
         (stations at or near 100% are excluded because 100% is trivially integer).
+    shared
+        In the forensics battery, the regions of the whole table
+        (:class:`audit.checks._null.NationalDraws`): the stations' chances are computed once
+        on the whole table and each region takes its own stations' (the same numbers; a
+        region's per-percent null sums up to the order of the additions).
 
     Returns
     -------
@@ -395,6 +404,73 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
     :mod:`audit.references`.
     """
     st = stations(sheets, candidate=candidate, share_of=share_of, need_registered=True)
+    ok, given, has_issued, excluded = _kobak_inclusion(sheets, st, min_registered, max_percent)
+    N = st.registered[ok].astype(np.int64)
+    B = given[ok].astype(np.int64)
+    V = st.base[ok].astype(np.int64)
+    L = st.votes[ok].astype(np.int64)
+    n = int(N.size)
+    if n == 0:
+        raise ValueError("no station passes the inclusion rules of the integer-percentage test")
+    used_issued = int(has_issued[ok].sum())
+    turnout_from = ("issued" if used_issued == n else
+                    "counted" if used_issued == 0 else "issued where stated, else counted")
+    frac = Fraction(tolerance).limit_denominator(10**6)
+    num, den = frac.numerator, frac.denominator
+    res_int = near_integer_percent(L, V, num, den)
+    found = None if shared is None else _national_chances(
+        shared, st.candidate, share_of, min_registered, max_percent, num, den,
+        (ok, V, L, N, B) if shared.region is None and shared.table is sheets else None
+    ).scope(shared, ok)
+    if found is None:
+        a, res_by_pct = near_integer_probability(V, L / V, num, den, successes=L)
+        # the turnout half does not depend on the candidate: computed once per table and
+        # selection of stations (a battery tests several candidates on the same stations)
+        tur_int, b, tur_by_pct, tur_row = sheets.memo(
+            ("turnout.integer_percentages.turnout", num, den, _digest(ok)),
+            lambda: _integer_turnout(B, N, num, den))
+    else:
+        a, res_by_pct, b, tur_by_pct = found
+        tur_int = near_integer_percent(B, N, num, den)
+        tur_row = _variant_row("turnout", int(tur_int.sum()), b)
+    either = res_int | tur_int
+    probs = np.stack([1 - (1 - a) * (1 - b), a, b], axis=1)
+    rows_out = [_variant_row("either", int(either.sum()), probs[:, 0]),
+                _variant_row("result", int(res_int.sum()), a), tur_row]
+    by_percent = pd.concat([
+        _by_percent_frame("result", np.bincount(_round_pct(L[res_int], V[res_int]),
+                                                minlength=101), res_by_pct),
+        _by_percent_frame("turnout", np.bincount(_round_pct(B[tur_int], N[tur_int]),
+                                                 minlength=101), tur_by_pct)],
+        ignore_index=True)
+    main = rows_out[0]
+    pvalue = float(main["pvalue"])
+    params = {"candidate": st.candidate, "share_of": share_of, "tolerance": tolerance,
+              "min_registered": min_registered, "max_percent": max_percent,
+              "turnout_from": turnout_from, "stations_with_issued": used_issued}
+    msg = {"stations": n, "observed": main["observed"], "expected": main["null_mean"],
+           "excess": main["excess"], "sd": main["null_sd"], "z": main["z"], "p": pvalue,
+           "result_excess": rows_out[1]["excess"], "turnout_excess": rows_out[2]["excess"],
+           "candidate": candidate_label(st.candidate, sheets.election), "tolerance": tolerance}
+    message_id = "turnout.integer_percentages" if turnout_from == "issued" \
+        else "turnout.integer_percentages_counted"
+    return IntegerPercentResult(
+        test="turnout.integer_percentages", statistic=float(main["observed"]), pvalue=pvalue,
+        pvalue_method="saddlepoint", z=float(main["z"]),
+        effect=float(main["excess"]), effect_unit="stations", n=n,
+        null="exact binomial per station (Kobak et al. 2016), Poisson-binomial count",
+        evidence=evidence_from_pvalue(pvalue), table=pd.DataFrame(rows_out),
+        message=Message(message_id, msg), excluded=excluded, params=params,
+        candidate=st.candidate, by_percent=by_percent, probabilities=probs,
+        turnout_from=turnout_from)
+
+
+def _kobak_inclusion(sheets: SheetTable, st: Stations, min_registered: int,
+                     max_percent: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """The stations the integer-percentage test keeps (Kobak et al. 2016's rules): ``(ok,
+    ballots given per station — issued where stated, else counted —, where issued is
+    stated, the stations excluded per rule)``."""
     issued_stated = sheets.counts("issued") if sheets.has("issued") \
         else np.full(len(sheets), np.nan)
     has_issued = ~np.isnan(issued_stated)
@@ -416,68 +492,105 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
         if mask.any():
             excluded[name] = int(mask.sum())
         ok &= ~mask
-    N = st.registered[ok].astype(np.int64)
-    B = given[ok].astype(np.int64)
-    V = st.base[ok].astype(np.int64)
-    L = st.votes[ok].astype(np.int64)
-    n = int(N.size)
-    if n == 0:
-        raise ValueError("no station passes the inclusion rules of the integer-percentage test")
-    used_issued = int(has_issued[ok].sum())
-    turnout_from = ("issued" if used_issued == n else
-                    "counted" if used_issued == 0 else "issued where stated, else counted")
-    frac = Fraction(tolerance).limit_denominator(10**6)
-    num, den = frac.numerator, frac.denominator
-    res_int = near_integer_percent(L, V, num, den)
-    tur_int = near_integer_percent(B, N, num, den)
-    observed = np.array([(res_int | tur_int).sum(), res_int.sum(), tur_int.sum()],
-                        dtype=np.int64)
-    a, res_by_pct = near_integer_probability(V, L / V, num, den)
-    b, tur_by_pct = near_integer_probability(N, B / N, num, den)
-    probs = np.stack([1 - (1 - a) * (1 - b), a, b], axis=1)
+    return ok, given, has_issued, excluded
 
-    rows_out: list[dict[str, Any]] = []
-    for j, variant in enumerate(VARIANTS):
-        q = probs[:, j]
-        mean = float(q.sum())
-        var = float((q * (1 - q)).sum())
-        sd = math.sqrt(var)
-        skew = float((q * (1 - q) * (1 - 2 * q)).sum()) / sd**3 if sd > 0 else 0.0
-        z999 = 3.090232306167813
-        pv = poisson_binomial_pvalue(int(observed[j]), q)
-        rows_out.append({
-            "variant": variant, "observed": int(observed[j]), "null_mean": mean,
-            "null_sd": sd, "excess": float(observed[j] - mean),
-            "z": pv.z if pv.z is not None else math.nan,
-            "null_q999": mean + sd * (z999 + (z999**2 - 1) * skew / 6),
-            "pvalue": pv.value,
-        })
-    table = pd.DataFrame(rows_out)
-    obs_res_pct = np.bincount(_round_pct(L[res_int], V[res_int]), minlength=101)
-    obs_tur_pct = np.bincount(_round_pct(B[tur_int], N[tur_int]), minlength=101)
-    by_percent = pd.concat([
-        _by_percent_frame("result", obs_res_pct, res_by_pct),
-        _by_percent_frame("turnout", obs_tur_pct, tur_by_pct)], ignore_index=True)
-    main = rows_out[0]
-    pvalue = float(main["pvalue"])
-    params = {"candidate": st.candidate, "share_of": share_of, "tolerance": tolerance,
-              "min_registered": min_registered, "max_percent": max_percent,
-              "turnout_from": turnout_from, "stations_with_issued": used_issued}
-    msg = {"stations": n, "observed": int(observed[0]), "expected": main["null_mean"],
-           "excess": main["excess"], "sd": main["null_sd"], "z": main["z"], "p": pvalue,
-           "result_excess": rows_out[1]["excess"], "turnout_excess": rows_out[2]["excess"],
-           "candidate": candidate_label(st.candidate, sheets.election), "tolerance": tolerance}
-    message_id = "turnout.integer_percentages" if turnout_from == "issued" \
-        else "turnout.integer_percentages_counted"
-    return IntegerPercentResult(
-        test="turnout.integer_percentages", statistic=float(observed[0]), pvalue=pvalue,
-        pvalue_method="saddlepoint", z=float(main["z"]),
-        effect=float(main["excess"]), effect_unit="stations", n=n,
-        null="exact binomial per station (Kobak et al. 2016), Poisson-binomial count",
-        evidence=evidence_from_pvalue(pvalue), table=table,
-        message=Message(message_id, msg), excluded=excluded, params=params,
-        candidate=st.candidate, by_percent=by_percent, probabilities=probs,
-        turnout_from=turnout_from)
+
+def _digest(mask: np.ndarray) -> bytes:
+    """A short hash of a selection of stations (for memo keys)."""
+    return hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).digest()
+
+
+@dataclass(frozen=True)
+class _NationalChances:
+    """The integer-percentage null of every station of the whole table, once for all the
+    regions of a battery (:class:`audit.checks._null.NationalDraws`): each included
+    station's chances ``a`` (result) and ``b`` (turnout), in table order, and the null's
+    per-percent sums of the whole table (``*_pct``, ``(2, 101)``) and of each region's
+    stations (``*_regions``, ``(regions, 2, 101)``). A station's chances depend on its own
+    counts only, so a region's are the national ones of its stations."""
+
+    ok: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    result_pct: np.ndarray
+    turnout_pct: np.ndarray
+    result_regions: np.ndarray
+    turnout_regions: np.ndarray
+
+    def scope(self, shared: NationalDraws, ok: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(a, result per percent, b, turnout per percent)`` of the scope's included
+        stations ``ok`` (None when they are not the national selection's: recompute)."""
+        if shared.region is None:
+            if not np.array_equal(ok, self.ok):
+                return None
+            return self.a, self.result_pct, self.b, self.turnout_pct
+        rows = np.flatnonzero(shared.codes == shared.region)
+        if rows.size != ok.size or not np.array_equal(self.ok[rows], ok):
+            return None
+        at = (np.cumsum(self.ok) - 1)[rows[ok]]  # positions among the included stations
+        return (self.a[at], self.result_regions[shared.region], self.b[at],
+                self.turnout_regions[shared.region])
+
+
+def _national_chances(shared: NationalDraws, candidate: str, share_of: str,
+                      min_registered: int, max_percent: float, num: int, den: int,
+                      counts: tuple[np.ndarray, ...] | None = None) -> _NationalChances:
+    """:class:`_NationalChances` of ``candidate``, computed once per battery grouping
+    (``shared.memo``; the turnout half once for all candidates with the same stations).
+    ``counts``: the whole table's ``(ok, V, L, N, B)`` when the caller has them (the
+    national scope), so that they are not computed twice."""
+    key = ("turnout.integer_percentages", candidate, share_of, min_registered, max_percent,
+           num, den)
+    if key in shared.memo:
+        return cast(_NationalChances, shared.memo[key])
+    if counts is None:
+        table = shared.table
+        st = stations(table, candidate=candidate, share_of=share_of, need_registered=True)
+        ok, given, _, _ = _kobak_inclusion(table, st, min_registered, max_percent)
+        counts = (ok, st.base[ok].astype(np.int64), st.votes[ok].astype(np.int64),
+                  st.registered[ok].astype(np.int64), given[ok].astype(np.int64))
+        del st, given
+    ok, V, L, N, B = counts
+    groups = shared.codes[ok]
+    a, result_pct, result_regions = near_integer_by_group(
+        V, L / V, num, den, successes=L, groups=groups, n_groups=shared.n_groups)
+    turnout_key = ("turnout.integer_percentages.turnout", share_of, num, den, _digest(ok))
+    if turnout_key not in shared.memo:
+        shared.memo[turnout_key] = near_integer_by_group(
+            N, B / N, num, den, successes=B, groups=groups, n_groups=shared.n_groups)
+    b, turnout_pct, turnout_regions = shared.memo[turnout_key]
+    found = _NationalChances(ok, a, b, result_pct, turnout_pct, cast(np.ndarray, result_regions),
+                             turnout_regions)
+    shared.memo[key] = found
+    return found
+
+
+def _integer_turnout(given: np.ndarray, registered: np.ndarray, num: int, den: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    """The turnout half of the integer-percentage test: which stations are integer, their
+    chances under the binomial null, the null per integer percent and the table row."""
+    tur_int = near_integer_percent(given, registered, num, den)
+    b, by_pct = near_integer_probability(registered, given / registered, num, den,
+                                         successes=given)
+    for array in (tur_int, b, by_pct):
+        array.setflags(write=False)
+    return tur_int, b, by_pct, _variant_row("turnout", int(tur_int.sum()), b)
+
+
+def _variant_row(variant: str, observed: int, q: np.ndarray) -> dict[str, Any]:
+    """One row of the integer-percentage table: ``observed`` integer stations against the
+    Poisson-binomial count of chances ``q`` (mean, SD, excess, z, Cornish–Fisher 99.9th
+    percentile, saddlepoint p-value)."""
+    mean = float(q.sum())
+    var = float((q * (1 - q)).sum())
+    sd = math.sqrt(var)
+    skew = float((q * (1 - q) * (1 - 2 * q)).sum()) / sd**3 if sd > 0 else 0.0
+    z999 = 3.090232306167813
+    pv = poisson_binomial_pvalue(observed, q)
+    return {"variant": variant, "observed": observed, "null_mean": mean, "null_sd": sd,
+            "excess": float(observed - mean), "z": pv.z if pv.z is not None else math.nan,
+            "null_q999": mean + sd * (z999 + (z999**2 - 1) * skew / 6), "pvalue": pv.value}
 
 
 def _round_pct(k: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -615,10 +728,11 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
     table["expected"] = (table["above"] + table["below"]) / 2
     table["excess"] = table["above"] - table["expected"]
     data = sheets.data
+    rows = idx[flag]  # the flagged stations' keys alone (not the whole key columns)
     flagged = pd.DataFrame({
-        "center_id": data["center_id"].to_numpy()[idx][flag],
-        "table_id": data["table_id"].to_numpy()[idx][flag],
-        "region": labels[codes][flag], "value": x[flag], "modified_z": z[flag]})
+        "center_id": data["center_id"].iloc[rows].to_numpy(),
+        "table_id": data["table_id"].iloc[rows].to_numpy(),
+        "region": labels[codes[flag]], "value": x[flag], "modified_z": z[flag]})
     flagged = flagged.sort_values("modified_z", key=np.abs, ascending=False,
                                   kind="stable").reset_index(drop=True)
     params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
@@ -975,28 +1089,9 @@ def sobyanin_sukhovolsky(sheets: SheetTable, *, candidate: str | None = None) ->
     electorate-based form (Sobyanin & Sukhovolsky 1995; Myagkov, Ordeshook & Shakin 2009).
     """
     st = stations(sheets, candidate=candidate, need_registered=True)
-    ok, excluded = _usable(st, "turnout")
-    ok &= st.registered > 0
-    N = st.registered[ok]
-    t = st.ballots[ok] / N
-    votes = sheets.votes[ok].astype(np.float64)
-    valid_total = votes.sum()
-    w = N / N.mean()
-    tm = np.average(t, weights=w)
-    dt = t - tm
-    sxx = np.sum(w * dt**2)
-    rows = []
-    n = int(t.size)
-    for j, key in enumerate(sheets.candidates):
-        y = votes[:, j] / N
-        b = float(np.sum(w * dt * (y - np.average(y, weights=w))) / sxx)
-        a = np.average(y, weights=w) - b * tm
-        resid = y - a - b * t
-        se = math.sqrt(np.sum((w * dt * resid) ** 2) / sxx**2 * n / max(n - 2, 1))
-        share = float(votes[:, j].sum() / valid_total) if valid_total else math.nan
-        rows.append({"candidate": key, "slope": b, "se": se, "share": share,
-                     "slope_minus_share": b - share})
-    table = pd.DataFrame(rows)
+    # every candidate's slope, whichever is tested: computed once per table
+    excluded, n, table = sheets.memo("turnout.sobyanin", lambda: _sobyanin_slopes(sheets, st))
+    excluded = dict(excluded)
     row = table.loc[table["candidate"] == st.candidate].iloc[0]
     z = row["slope_minus_share"] / row["se"] if row["se"] > 0 else math.nan
     pvalue = max(float(2 * stats.norm.sf(abs(z))), SMALLEST) if np.isfinite(z) else None
@@ -1010,9 +1105,42 @@ def sobyanin_sukhovolsky(sheets: SheetTable, *, candidate: str | None = None) ->
         z=float(z) if np.isfinite(z) else None, candidate=st.candidate,
         effect=float(row["slope_minus_share"]), effect_unit="slope minus share", n=n,
         null="slope equals the candidate's share (neutral turnout; HC1 normal approximation)",
-        evidence=evidence_from_pvalue(pvalue), table=table,
+        evidence=evidence_from_pvalue(pvalue), table=table.copy(),
         message=Message("turnout.sobyanin", msg), excluded=excluded, params=params,
         slope=float(row["slope"]), share=float(row["share"]))
+
+
+def _sobyanin_slopes(sheets: SheetTable, st: Stations
+                     ) -> tuple[dict[str, int], int, pd.DataFrame]:
+    """(exclusions, stations, table) of :func:`sobyanin_sukhovolsky`: each candidate's
+    weighted slope on turnout with its HC1 standard error and vote share."""
+    ok, excluded = _usable(st, "turnout")
+    ok &= st.registered > 0
+    N = st.registered[ok]
+    t = st.ballots[ok] / N
+
+    def votes(key: str) -> np.ndarray:  # one candidate's column at a time (no n x k copy)
+        return sheets.data[vote_column(key)].to_numpy(np.float64)[ok]
+
+    # whole numbers: their float sums are exact in any order
+    valid_total = sum(float(votes(key).sum()) for key in sheets.candidates)
+    w = N / N.mean()
+    tm = np.average(t, weights=w)
+    dt = t - tm
+    sxx = np.sum(w * dt**2)
+    rows = []
+    n = int(t.size)
+    for key in sheets.candidates:
+        column = votes(key)
+        y = column / N
+        b = float(np.sum(w * dt * (y - np.average(y, weights=w))) / sxx)
+        a = np.average(y, weights=w) - b * tm
+        resid = y - a - b * t
+        se = math.sqrt(np.sum((w * dt * resid) ** 2) / sxx**2 * n / max(n - 2, 1))
+        share = float(column.sum() / valid_total) if valid_total else math.nan
+        rows.append({"candidate": key, "slope": b, "se": se, "share": share,
+                     "slope_minus_share": b - share})
+    return excluded, n, pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1188,10 +1316,11 @@ for _q in ("turnout", "share"):
           uncalibrated="multimodal",
           description=f"Hartigan's dip test of station {_q} (uniform null; regional blocs "
                       "are multimodal).")
-_spec("turnout.integer_percentages", runner(integer_percentages),
-      calibrated=True, per_candidate=True,
-      description="Integer-percentage excess against the exact binomial null (Kobak et al. "
-                  "2016).")
+register(CheckSpec(
+    name="turnout.integer_percentages", family="turnout", run=runner(integer_percentages),
+    needs=_REG, calibrated=True, per_candidate=True, national_draws=True,
+    description="Integer-percentage excess against the exact binomial null (Kobak et al. "
+                "2016)."))
 _spec("turnout.correlation", runner(turnout_share_correlation), per_candidate=True,
       uncalibrated="descriptive",
       description="Weighted turnout-share correlation (descriptive).")

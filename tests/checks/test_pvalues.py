@@ -184,3 +184,27 @@ def test_count_pvalue_counts_the_data_as_one_redraw() -> None:
     assert P.count_pvalue(49, 999) == 0.05
     null = np.arange(10.0)
     assert P.monte_carlo_pvalue(null, 6.5) == P.count_pvalue(3, 10) == 4 / 11
+
+
+def test_random_reflections_flip_every_cluster_with_a_fair_independent_sign() -> None:
+    """Clusters of totals 1, 2, 4, ... 2^19: each reflection sum decodes to the signs drawn;
+    every sign is + with probability 1/2 (4 SE), neighbouring signs are independent, and the
+    rows (drawn in several chunks) are reflections of the same totals."""
+    d = 2.0 ** np.arange(20)
+    n = 4_000
+    null = P._random_reflections(d, n, np.random.default_rng(8))
+    code = (null + d.sum()) / 2  # sum of the totals flipped to +
+    assert np.array_equal(code, np.rint(code))
+    assert code.min() >= 0
+    assert code.max() < 2**20
+    bits = (code.astype(np.int64)[:, None] >> np.arange(20)) & 1
+    se = math.sqrt(0.25 / n)
+    assert np.all(np.abs(bits.mean(axis=0) - 0.5) < 4 * se)
+    both = (bits[:, :-1] & bits[:, 1:]).mean(axis=0)
+    assert np.all(np.abs(both - 0.25) < 4 * math.sqrt(0.25 * 0.75 / n))
+    # many clusters: several chunks of rows, the null's SD is sqrt(sum d^2) (4 SE)
+    wide = np.random.default_rng(1).standard_normal(50_000)
+    null = P._random_reflections(wide, 400, np.random.default_rng(2))
+    sd = math.sqrt(float((wide**2).sum()))
+    assert abs(null.mean()) < 4 * sd / math.sqrt(400)
+    assert abs(null.std() / sd - 1) < 4 / math.sqrt(2 * 400)
