@@ -40,11 +40,6 @@ def test_every_method_note_cites_the_bibliography() -> None:
 
 
 PACKAGE = Path(__file__).resolve().parents[1] / "audit"
-#: Files whose docstrings still print full citations this round (issue 14 edits them; the
-#: lead converts them at integration).
-FULL_CITATIONS_ALLOWED = frozenset({"checks/digits.py", "checks/turnout.py",
-                                    "checks/fingerprints.py", "checks/_null.py",
-                                    "checks/pvalues.py", "checks/stations.py"})
 KEY = re.compile(r"\[([a-z]+[0-9]{4}[a-z]?)\]")
 
 
@@ -63,8 +58,7 @@ def test_every_key_a_docstring_cites_is_in_the_bibliography() -> None:
 def test_docstrings_print_no_full_citation() -> None:
     """A DOI belongs to the bibliography entry, not to the docstring that cites it."""
     found = sorted(name for name, text in _sources().items()
-                   if "doi:" in text and name != "references.py"
-                   and name not in FULL_CITATIONS_ALLOWED)
+                   if "doi:" in text and name != "references.py")
     assert not found
 
 

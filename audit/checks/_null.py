@@ -113,28 +113,18 @@ memory stays bounded; the chunking is fixed, so the same seed gives the same rep
 
 References
 ----------
-.. [1] Mebane, W. R. (2007). Statistics for digits. Summer Meeting of the Political Methodology
-       Society, Penn State.
-.. [2] Kobak, D., Shpilkin, S. & Pshenichnikov, M. S. (2016). Integer percentages as electoral
-       falsification fingerprints. Ann. Appl. Stat. 10(1), 54–73. doi:10.1214/16-AOAS904
-.. [3] Kleinman, J. C. (1973). Proportions with extraneous variance: single and independent
-       samples. JASA 68(341), 46–54. doi:10.1080/01621459.1973.10481332
-.. [4] Meng, X.-L. (1994). Posterior predictive p-values. Ann. Statist. 22(3), 1142–1160.
-       doi:10.1214/aos/1176325622
-.. [5] Johnson, V. E. (2007). Bayesian model assessment using pivotal quantities. Bayesian
-       Analysis 2(4), 719–734. doi:10.1214/07-BA229
-.. [6] Gosselin, F. (2011). A new calibrated Bayesian internal goodness-of-fit method: sampled
-       posterior p-values as simple and general p-values that allow double use of the data.
-       PLoS ONE 6(3), e14770. doi:10.1371/journal.pone.0014770
-.. [7] Gelman, A., Meng, X.-L. & Stern, H. (1996). Posterior predictive assessment of model
-       fitness via realized discrepancies. Statistica Sinica 6(4), 733–807.
-.. [8] Bayarri, M. J. & Berger, J. O. (2000). P values for composite null models. JASA
-       95(452), 1127–1142. doi:10.1080/01621459.2000.10474309
-.. [9] Robins, J. M., van der Vaart, A. & Ventura, V. (2000). Asymptotic distribution of P
-       values in composite null models. JASA 95(452), 1143–1156.
-       doi:10.1080/01621459.2000.10474310
-.. [10] Mundlak, Y. (1978). On the pooling of time series and cross section data.
-        Econometrica 46(1), 69–85. doi:10.2307/1913646
+By key of the bibliography, :mod:`audit.references`, where the full entries are:
+
+- Mebane (2007) [mebane2007]
+- Kobak, Shpilkin & Pshenichnikov (2016) [kobak2016]
+- Kleinman (1973) [kleinman1973]
+- Meng (1994) [meng1994]
+- Johnson (2007) [johnson2007]
+- Gosselin (2011) [gosselin2011]
+- Gelman, Meng & Stern (1996) [gelman1996]
+- Bayarri & Berger (2000) [bayarri2000]
+- Robins, van der Vaart & Ventura (2000) [robins2000]
+- Mundlak (1978) [mundlak1978]
 """
 
 from __future__ import annotations
@@ -164,7 +154,7 @@ SAMPLERS: tuple[str, ...] = ("auto", "exact")
 CHUNK_ELEMENTS = 1 << 20
 #: Smallest standard deviation (and distance from 0 and n in SDs) for the normal sampler.
 APPROX_MIN_SD = 5.0
-#: Largest |skewness| for the normal sampler (keeps the Cornish–Fisher map monotone).
+#: Largest ``|skewness|`` for the normal sampler (keeps the Cornish–Fisher map monotone).
 APPROX_MAX_SKEW = 0.5
 #: ``level="auto"`` picks polling centres when their median holds this many tables ...
 MIN_CENTRE_MEDIAN = 3

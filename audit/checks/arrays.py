@@ -303,8 +303,6 @@ def _sections(doc: str) -> tuple[str, dict[str, str]]:
     """A numpydoc docstring as (its extended summary, {section title: body}), dedented and
     without the one-line summary."""
     text = inspect.cleandoc(doc).partition("\n")[2].strip("\n") + "\n"
-    # an absolute value written |r| in plain text is an RST substitution: shown as code
-    text = re.sub(r"(?<![`|\w])\|(\w+)\|(?![`|\w])", r"``|\1|``", text)
     heads = list(_SECTION.finditer(text))
     intro = text[:heads[0].start()] if heads else text
     bodies = {h.group(1): text[h.end():nxt.start() if nxt else len(text)].strip("\n")
@@ -376,6 +374,19 @@ def _digit_face(impl: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
     return _public(impl, test, _DIGIT_PARAMETERS)
 
 
+def _check_turnout_below_100(sheets: SheetTable) -> None:
+    """Raise the reason a station test failed on arrays when most stations have fewer
+    registered voters than ballots cast (turnout over 100%: arrays swapped or shifted), which
+    leaves the test too few stations to run."""
+    registered, ballots = sheets.counts("registered"), sheets.ballots()
+    over = int((ballots > registered).sum())
+    if 2 * over > registered.size:
+        raise ValueError(f"registered= is below the ballots cast at {over:,} of "
+                         f"{registered.size:,} stations (turnout over 100%), too many for "
+                         f"this test: registered= takes the registered voters of each "
+                         f"station") from None
+
+
 def _station_face(impl: Callable[..., CheckResult], *,
                   monte_carlo: bool) -> Callable[..., CheckResult]:
     def test(votes: SheetTable | ArrayLike, voters: ArrayLike | None = None,
@@ -399,6 +410,10 @@ def _station_face(impl: Callable[..., CheckResult], *,
                 raise ValueError("registered= is needed: this test uses turnout, the "
                                  "ballots cast over the registered voters of each "
                                  "station") from None
+            raise
+        except (ValueError, ZeroDivisionError):
+            if arrays and registered is not None:
+                _check_turnout_below_100(sheets)
             raise
         return result.named(sheets.election)
     mc = (": ``n_resamples`` (default :data:`DEFAULT_RESAMPLES`), ``rng``, ..."

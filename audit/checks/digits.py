@@ -58,10 +58,10 @@ null_high       97.5% quantile
 
 References
 ----------
-Cited by author and year; the full entries are in :mod:`audit.references` under these keys:
-Mebane (2006) ``mebane2006``; Mebane (2008) ``mebane2008``, the second-digit (2BL) chapter;
-Beber & Scacco (2012) ``beber2012``; Deckert, Myagkov & Ordeshook (2011) ``deckert2011``;
-Nigrini (2012) ``nigrini2012``; Hicken & Mebane (2017) ``hicken2017``.
+By key of the bibliography, :mod:`audit.references`, where the full entries are:
+Mebane (2006) [mebane2006]; Mebane (2008) [mebane2008], the second-digit (2BL) chapter;
+Beber & Scacco (2012) [beber2012]; Deckert, Myagkov & Ordeshook (2011) [deckert2011];
+Nigrini (2012) [nigrini2012]; Hicken & Mebane (2017) [hicken2017].
 """
 
 from __future__ import annotations
@@ -1182,8 +1182,7 @@ First-digit (1BL, Benford) test of a count column.
 
     References
     ----------
-    Nigrini (2012), doi:10.1002/9781119203094; Deckert, Myagkov & Ordeshook (2011),
-    doi:10.1093/pan/mpr014.
+    Nigrini (2012) [nigrini2012]; Deckert, Myagkov & Ordeshook (2011) [deckert2011].
     """)
 
 
@@ -1202,7 +1201,7 @@ Second-digit (2BL) test of a count column (Mebane 2006, 2008).
     What it detects: Mebane argues that counts produced by many small honest choices roughly
     satisfy 2BL and that some manipulations (adding or removing votes in bulk) disturb it.
     **Known failure modes:** honest processes can violate 2BL and fraud can leave it intact
-    (Deckert, Myagkov & Ordeshook 2011, doi:10.1093/pan/mpr014: as a classifier it is "no
+    (Deckert, Myagkov & Ordeshook 2011 [deckert2011]: as a classifier it is "no
     better than a coin toss"); strategic voting, heterogeneous precincts and machine-level
     counts ("roughly equal division with leftovers") move it; with ~10⁵ stations even a
     negligible deviation is "significant" (Russia 2011: X² = 35.0 on 94,632 counts with a
@@ -1210,7 +1209,7 @@ Second-digit (2BL) test of a count column (Mebane 2006, 2008).
 
     References
     ----------
-    Mebane (2006); Mebane (2008), Brookings *Election Fraud*, 162–181.
+    Mebane (2006) [mebane2006]; Mebane (2008) [mebane2008].
 
     Examples
     --------
@@ -1238,7 +1237,7 @@ First-two-digits test (Nigrini 2012): 90 cells 10..99, counts of at least 10.
     Finer than the first-digit test and with the same **failure mode** on capped station
     sizes; with few counts many of the 90 cells have small expectations, where the chi-square
     approximation of the textbook p-value is poor (the simulation p-value is not affected).
-    Reference: Nigrini (2012), doi:10.1002/9781119203094.
+    Reference: Nigrini (2012) [nigrini2012].
     """)
 
 
@@ -1252,7 +1251,7 @@ Last-digit test (Beber & Scacco 2012): are last digits uniform?
     Notes
     -----
     What it detects: people inventing numbers favour some digits and avoid others (Beber &
-    Scacco 2012, doi:10.1093/pan/mps003), so fabricated tallies have uneven last digits.
+    Scacco 2012 [beber2012]), so fabricated tallies have uneven last digits.
     **Known failure modes:** last digits of small counts are not uniform (a count of 3 ends in
     3), so counts below ~50–100 must be excluded or simulated; digits of counts fabricated by
     a computer or by a careful forger look uniform (Kalinin & Mebane adaptation); in Sweden
@@ -1437,11 +1436,11 @@ Share of rounded percentages ending in 0 or 5 (EFT ``P05s``) against 0.2.
 
     Notes
     -----
-    Detects results written to hit round percentages (Kobak, Shpilkin & Pshenichnikov 2016,
-    doi:10.1214/16-AOAS904). **Known failure mode:** small denominators put honest
+    Detects results written to hit round percentages (Kobak, Shpilkin & Pshenichnikov 2016
+    [kobak2016]). **Known failure mode:** small denominators put honest
     percentages on simple fractions (with 20 voters every percentage is a multiple of 5), so
     the textbook 0.2 flags small stations; the simulation null keeps each denominator
-    (Rozenas 2017).
+    (Rozenas 2017 [rozenas2017]).
     """, _Scalar("p05", "percent", _share_of((0, 5)), 0.2,
             _binom_pvalue((0, 5), 0.2, "two-sided"), "two-sided", "share"))
 
@@ -1477,7 +1476,7 @@ def digit_pairs_test(sheets: SheetTable, column: str | Sequence[str] | None = No
 
     References
     ----------
-    Beber & Scacco (2012), Political Analysis 20(2), 211–234, doi:10.1093/pan/mps003.
+    Beber & Scacco (2012) [beber2012].
     """
     if kind not in PAIR_KINDS:
         raise ValueError(f"kind must be one of {', '.join(PAIR_KINDS)}; got {kind!r}")

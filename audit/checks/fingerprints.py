@@ -21,11 +21,11 @@ moved to the winner. Ballots ``N[1 - (1 - x)(1 - a)]``; winner
 
 References
 ----------
-.. [1] Klimek, P., Yegorov, Y., Hanel, R. & Thurner, S. (2012). Statistical detection of
-       systematic election irregularities. PNAS 109(41), 16469–16473.
-       doi:10.1073/pnas.1210722109
-.. [2] Mebane, W. R. (2016). Election forensics: frauds tests and observation-level frauds
-       probabilities. (Critique of the fitting algorithm: plug-in estimates, no likelihood.)
+By key of the bibliography, :mod:`audit.references`, where the full entries are:
+
+- Klimek, Yegorov, Hanel & Thurner (2012) [klimek2012]
+- Mebane (2016) [mebane2016]: a critique of the fitting algorithm (plug-in estimates, no
+  likelihood).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from audit.checks.stations import (
     stations,
 )
 from audit.errors import AuditError
-from audit.model import SheetTable, region_code_column
+from audit.model import SheetTable, candidate_label, region_code_column
 
 Progress = Callable[[int, int], None]
 EXTREME_SD = 0.075  # width of the extreme-fraud magnitude in the paper
@@ -136,7 +136,8 @@ def fingerprint(sheets: SheetTable, *, candidate: str | None = None, share_of: s
                                "fraction": cum_votes / votes.sum() if votes.sum() else 0.0})
     params = {"candidate": cand, "share_of": share_of, "min_registered": min_registered,
               "bins": bins, "corner": corner}
-    msg = {"candidate": cand, "stations": int(t.size), "corner": 100 * corner,
+    msg = {"candidate": candidate_label(cand, sheets.election), "stations": int(t.size),
+           "corner": 100 * corner,
            "fraction": 100 * frac, "votes": float(votes[in_corner].sum()),
            "in_corner": int(in_corner.sum())}
     return FingerprintResult(
@@ -530,7 +531,8 @@ def klimek_fit(sheets: SheetTable, *, candidate: str | None = None, share_of: st
     params = {"candidate": cand, "share_of": share_of, "min_registered": min_registered,
               "bins": bins, "method": method, "n_bootstrap": n_bootstrap, "n_null": n_null,
               "confidence": confidence}
-    msg = {"candidate": cand, "f_i": 100 * fit.f_i, "f_e": 100 * fit.f_e, "alpha": fit.alpha,
+    msg = {"candidate": candidate_label(cand, sheets.election), "f_i": 100 * fit.f_i,
+           "f_e": 100 * fit.f_e, "alpha": fit.alpha,
            "f_i_low": 100 * intervals["f_i"][0], "f_i_high": 100 * intervals["f_i"][1],
            "f_e_low": 100 * intervals["f_e"][0], "f_e_high": 100 * intervals["f_e"][1],
            "stations": int(t.size), "votes": fraud_votes}
@@ -811,7 +813,7 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
         sheets' lower corner for Maduro turned into a small upper excess (z = 2.2 against
         -0.9), a sign that areas of 20 are too small for the real sheets' heterogeneity.
     n_resamples
-        Random reflections (the battery's ``--n-resamples``).
+        Random reflections (the battery passes ``BatteryOptions.n_resamples``).
 
     Returns
     -------
@@ -833,12 +835,8 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
 
     References
     ----------
-    .. [1] Klimek, P., Yegorov, Y., Hanel, R. & Thurner, S. (2012). Statistical detection of
-           systematic election irregularities. PNAS 109(41), 16469–16473.
-           doi:10.1073/pnas.1210722109
-    .. [2] Canay, I. A., Romano, J. P. & Shaikh, A. M. (2017). Randomization tests under an
-           approximate symmetry assumption. Econometrica 85(3), 1013–1030.
-           doi:10.3982/ECTA13081
+    Klimek et al. (2012) [klimek2012]; Canay, Romano & Shaikh (2017) [canay2017]; full
+    entries in :mod:`audit.references`.
     """
     if not 0 < corner < 0.5:
         raise ValueError("corner must be between 0 and 0.5")
@@ -861,7 +859,8 @@ def corner_asymmetry(sheets: SheetTable, *, candidate: str | None = None,
               "finest_level": finest, "areas": g, "corner": corner,
               "size_effect": size_effect, "min_stations": min_stations,
               "n_resamples": n_resamples, "seed": rng if isinstance(rng, int) else None}
-    msg = {"candidate": st.candidate, "upper": n_up, "lower": n_low,
+    msg = {"candidate": candidate_label(st.candidate, sheets.election),
+           "upper": n_up, "lower": n_low,
            "stations": int(idx.size), "regions": g, "areas": g, "corner": round(100 * corner),
            "min_stations": min_stations, "p": flip.pvalue.value}
     return CornerResult(

@@ -41,26 +41,17 @@ Beyond the redraws
 
 References
 ----------
-- Besag, J. & Clifford, P. (1991). Sequential Monte Carlo p-values. Biometrika 78(2),
-  301–304. doi:10.1093/biomet/78.2.301
-- Lugannani, R. & Rice, S. (1980). Saddle point approximation for the distribution of the
-  sum of independent random variables. Adv. Appl. Probab. 12(2), 475–490.
-  doi:10.2307/1426607
-- Daniels, H. E. (1987). Tail probability approximations. Int. Stat. Rev. 55(1), 37–48.
-  doi:10.2307/1403269
-- Robinson, J. (1982). Saddlepoint approximations for permutation tests and confidence
-  intervals. JRSS B 44(1), 91–101. doi:10.1111/j.2517-6161.1982.tb01190.x
-- Kuonen, D. (1999). Saddlepoint approximations for distributions of quadratic forms in
-  normal variables. Biometrika 86(4), 929–935. doi:10.1093/biomet/86.4.929
-- Butler, R. W. (2007). Saddlepoint Approximations with Applications. Cambridge
-  University Press, §1.2. doi:10.1017/CBO9780511619083
-- Phipson, B. & Smyth, G. K. (2010). Permutation p-values should never be zero.
-  Stat. Appl. Genet. Mol. Biol. 9(1), 39. doi:10.2202/1544-6115.1585
-- Knijnenburg, T. A., Wessels, L. F. A., Reinders, M. J. T. & Shmulevich, I. (2009).
-  Fewer permutations, more accurate P-values. Bioinformatics 25(12), i161–i168.
-  doi:10.1093/bioinformatics/btp211
-- Pickands, J. (1975). Statistical inference using extreme order statistics. Ann.
-  Statist. 3(1), 119–131. doi:10.1214/aos/1176343003
+By key of the bibliography, :mod:`audit.references`, where the full entries are:
+
+- Besag & Clifford (1991) [besag1991]
+- Lugannani & Rice (1980) [lugannani1980]
+- Daniels (1987) [daniels1987]
+- Robinson (1982) [robinson1982]
+- Kuonen (1999) [kuonen1999]
+- Butler (2007) [butler2007], §1.2
+- Phipson & Smyth (2010) [phipson2010]
+- Knijnenburg, Wessels, Reinders & Shmulevich (2009) [knijnenburg2009]
+- Pickands (1975) [pickands1975]
 """
 
 from __future__ import annotations
@@ -460,7 +451,7 @@ def _random_reflections(d: np.ndarray, n_resamples: int, rng: np.random.Generato
 
 #: Sign-flip nulls with at most this many clusters are enumerated (2^C reflections).
 ENUMERATE_UP_TO = 16
-#: Integer sign-flip nulls whose sum of |d_c| (over their gcd) is at most this are computed
+#: Integer sign-flip nulls whose sum of ``|d_c|`` (over their gcd) is at most this are computed
 #: exactly by convolution; beyond, the saddlepoint (thousands of clusters).
 EXACT_SUPPORT = 20_000
 

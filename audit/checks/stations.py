@@ -420,8 +420,7 @@ def logit(p: np.ndarray) -> np.ndarray:
 def modified_z(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Modified z-score ``0.6745 (x - median) / MAD`` within each group (0 where MAD is 0).
 
-    Iglewicz, B. & Hoaglin, D. C. (1993). *How to Detect and Handle Outliers*. ASQC Basic
-    References in Quality Control 16.
+    Iglewicz & Hoaglin (1993) [iglewicz1993].
     """
     frame = pd.DataFrame({"g": groups, "x": values})
     med = frame.groupby("g")["x"].transform("median").to_numpy()
@@ -510,7 +509,7 @@ def reflection_test(contributions: np.ndarray, clusters: np.ndarray, n_resamples
     dependence — every ``T* = sum_c e_c d_c`` with independent random signs ``e_c`` and
     cluster totals ``d_c`` is as likely as the observed ``T``: a randomisation test that
     needs no model of the residuals' shape or tails (Fisher 1935; for clustered sign flips
-    see Canay, Romano & Shaikh 2017, Econometrica 85(3), 1013–1030, doi:10.3982/ECTA13081).
+    see Canay, Romano & Shaikh 2017 [canay2017]).
     Returns ``(T, null, p)``: ``n_resamples`` random reflections and the one-sided p-value
     ``P(T* >= T)`` of the exact reflection null by the saddlepoint
     (:func:`audit.checks.pvalues.sign_flip_test`, which also gives ``z`` and the method).

@@ -70,7 +70,7 @@ from audit.checks.stations import (
     stations,
     truncated_beta_binomial,
 )
-from audit.model import SheetTable, vote_column
+from audit.model import SheetTable, candidate_label, vote_column
 
 #: ``progress(done, total)`` is called as Monte Carlo work advances (e.g. a CLI progress bar).
 Progress = Callable[[int, int], None]
@@ -150,7 +150,7 @@ def distribution(sheets: SheetTable, *, candidate: str | None = None,
     Notes
     -----
     Descriptive only. Clean turnout distributions are often skewed and heavy-tailed
-    (Borghesi, Raimbault & Bouchaud 2012, doi:10.1371/journal.pone.0036289), so shape alone is
+    (Borghesi, Raimbault & Bouchaud 2012 [borghesi2012]), so shape alone is
     not evidence of anything.
     """
     st = stations(sheets, candidate=candidate, share_of=share_of)
@@ -180,7 +180,8 @@ def distribution(sheets: SheetTable, *, candidate: str | None = None,
     first = table.iloc[0]
     share_row = table.loc[table["quantity"] == "share"]
     params = {"candidate": st.candidate, "share_of": share_of}
-    msg = {"candidate": st.candidate, "stations": int(first["stations"]),
+    msg = {"candidate": candidate_label(st.candidate, sheets.election),
+           "stations": int(first["stations"]),
            "aggregate": _pct(first["weighted_mean"]), "median": _pct(first["median"]),
            "q05": _pct(first["q05"]), "q95": _pct(first["q95"]),
            "share_median": _pct(share_row["median"].iloc[0]) if len(share_row) else math.nan}
@@ -244,7 +245,7 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
 
     Notes
     -----
-    Detects the "extreme fraud" corner of Klimek et al. (2012, doi:10.1073/pnas.1210722109):
+    Detects the "extreme fraud" corner of Klimek et al. (2012) [klimek2012]:
     protocols written at 100% turnout or all votes to one candidate. **Not calibrated**, for
     two reasons shown on simulations: the count is discrete, and where honest counting puts
     almost no station at 100% (``E`` near 0, most elections of stations with hundreds of
@@ -262,8 +263,7 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
 
     References
     ----------
-    .. [1] Le Cam, L. (1960). An approximation theorem for the Poisson binomial
-           distribution. Pacific J. Math. 10(4), 1181–1197. doi:10.2140/pjm.1960.10.1181
+    Le Cam (1960) [lecam1960]; full entries in :mod:`audit.references`.
     """
     st, ok, excluded = _quantity_stations(sheets, quantity, candidate, share_of, level)
     trials, succ = st.trials_successes(quantity)
@@ -294,7 +294,8 @@ def spike_at_100(sheets: SheetTable, *, quantity: str = "turnout",
     params = {"quantity": quantity, "candidate": st.candidate, "share_of": share_of,
               "min_trials": min_trials, "level": st.region_level}
     msg = {"observed": observed, "expected": expected, "stations": n,
-           "votes": float(votes_at), "p": pvalue, "candidate": st.candidate}
+           "votes": float(votes_at), "p": pvalue,
+           "candidate": candidate_label(st.candidate, sheets.election)}
     return SpikeResult(
         test=f"turnout.spike_100_{quantity}", statistic=float(observed), pvalue=pvalue,
         pvalue_method="saddlepoint" if tail is not None else "exact",
@@ -399,9 +400,8 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
 
     References
     ----------
-    .. [1] Kobak, D., Shpilkin, S. & Pshenichnikov, M. S. (2016). Integer percentages as
-           electoral falsification fingerprints. Ann. Appl. Stat. 10(1), 54–73.
-           doi:10.1214/16-AOAS904
+    Kobak, Shpilkin & Pshenichnikov (2016) [kobak2016]; full entries in
+    :mod:`audit.references`.
     """
     st = stations(sheets, candidate=candidate, share_of=share_of, need_registered=True)
     ok, given, has_issued, excluded = _kobak_inclusion(sheets, st, min_registered, max_percent)
@@ -451,7 +451,7 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
     msg = {"stations": n, "observed": main["observed"], "expected": main["null_mean"],
            "excess": main["excess"], "sd": main["null_sd"], "z": main["z"], "p": pvalue,
            "result_excess": rows_out[1]["excess"], "turnout_excess": rows_out[2]["excess"],
-           "candidate": st.candidate, "tolerance": tolerance}
+           "candidate": candidate_label(st.candidate, sheets.election), "tolerance": tolerance}
     message_id = "turnout.integer_percentages" if turnout_from == "issued" \
         else "turnout.integer_percentages_counted"
     return IntegerPercentResult(
@@ -667,7 +667,7 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
     min_stations
         Regions with fewer usable stations are skipped (counted in ``excluded``).
     n_resamples
-        Random reflections of the null (the battery's ``--n-resamples``).
+        Random reflections of the null (the battery passes ``BatteryOptions.n_resamples``).
 
     Notes
     -----
@@ -686,11 +686,8 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
 
     References
     ----------
-    .. [1] Iglewicz, B. & Hoaglin, D. C. (1993). How to Detect and Handle Outliers. ASQC
-           Basic References in Quality Control 16.
-    .. [2] Canay, I. A., Romano, J. P. & Shaikh, A. M. (2017). Randomization tests under an
-           approximate symmetry assumption. Econometrica 85(3), 1013–1030.
-           doi:10.3982/ECTA13081
+    Iglewicz & Hoaglin (1993) [iglewicz1993]; Canay, Romano & Shaikh (2017) [canay2017];
+    full entries in :mod:`audit.references`.
     """
     if n_resamples < 1:
         raise ValueError("n_resamples must be at least 1")
@@ -744,7 +741,7 @@ def regional_outliers(sheets: SheetTable, *, quantity: str = "turnout",
               "n_resamples": n_resamples, "seed": rng if isinstance(rng, int) else None}
     msg = {"observed": above + below, "above": above, "below": below,
            "stations": int(idx.size), "regions": int(g), "p": pvalue, "threshold": threshold,
-           "candidate": st.candidate}
+           "candidate": candidate_label(st.candidate, sheets.election)}
     return OutlierResult(
         test=f"turnout.outliers_{quantity}", statistic=statistic, pvalue=pvalue,
         pvalue_method=flip.pvalue.method, z=flip.pvalue.z,
@@ -794,7 +791,7 @@ def turnout_share_correlation(sheets: SheetTable, *, candidate: str | None = Non
     Ballot stuffing for one candidate raises turnout and that candidate's share together,
     producing the positive correlation ("comet") of Russian elections (Kobak, Shpilkin &
     Pshenichnikov 2012, arXiv:1205.0741; Myagkov, Ordeshook & Shakin 2009). The Election
-    Forensics Toolkit flags |r| > 0.4 (Hicken & Mebane 2017); the table repeats that flag for
+    Forensics Toolkit flags ``|r| > 0.4`` (Hicken & Mebane 2017); the table repeats that flag for
     orientation only. Failure mode: turnout and preference are legitimately correlated
     through composition (urban/rural, ethnicity), so no null is claimed; compare regions.
     Reference (derived from the dkobak data): Russia 2011 r = 0.713 (unweighted, turnout =
@@ -824,7 +821,8 @@ def turnout_share_correlation(sheets: SheetTable, *, candidate: str | None = Non
     table["eft_flag"] = table["r_weighted"].abs() > 0.4
     params = {"candidate": st.candidate, "share_of": share_of, "weights": weights,
               "level": st.region_level}
-    msg = {"r": r_nat, "stations": int(t.size), "candidate": st.candidate,
+    msg = {"r": r_nat, "stations": int(t.size),
+           "candidate": candidate_label(st.candidate, sheets.election),
            "regions_flagged": int(table["eft_flag"].iloc[1:].sum()),
            "regions": int(labels.size)}
     return CorrelationResult(
@@ -997,7 +995,7 @@ def skewness(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
     The Election Forensics Toolkit (Hicken & Mebane 2017; EFToolkit, Kalinin & Mebane) flags
     a unit when the interval excludes 0, the Gaussian value; ``pvalue`` inverts that
     interval. This is a textbook benchmark, not an honest-election null: clean turnout
-    distributions are often skewed (Shalaev 2016; Borghesi et al. 2012), so with many
+    distributions are often skewed (Shalaev 2016; Borghesi et al. 2012 [borghesi2012]), so with many
     stations honest elections are routinely "flagged" and the check is not calibrated.
     Ballot stuffing adds a right tail to turnout (positive skew).
     """
@@ -1011,7 +1009,7 @@ def kurtosis(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
              cache: DrawCache | None = None) -> BootstrapResult:
     """Kurtosis (non-excess) with a basic bootstrap interval (EFT ``Kurt``, benchmark 3).
 
-    Klimek et al. (2012, doi:10.1073/pnas.1210722109) report heavy tails (high kurtosis) of
+    Klimek et al. (2012) [klimek2012] report heavy tails (high kurtosis) of
     rescaled vote rates in elections with alleged fraud. Same caveats as :func:`skewness`:
     a Gaussian benchmark, not calibrated on honest elections.
     """
@@ -1039,8 +1037,7 @@ def dip_test(sheets: SheetTable, *, quantity: str = "turnout", candidate: str | 
 
     References
     ----------
-    .. [1] Hartigan, J. A. & Hartigan, P. M. (1985). The dip test of unimodality. Ann.
-           Statist. 13(1), 70–84. doi:10.1214/aos/1176346577
+    Hartigan & Hartigan (1985) [hartigan1985]; full entries in :mod:`audit.references`.
     """
     import diptest  # local import: compiled extension, only needed here
 
@@ -1099,7 +1096,8 @@ def sobyanin_sukhovolsky(sheets: SheetTable, *, candidate: str | None = None) ->
     z = row["slope_minus_share"] / row["se"] if row["se"] > 0 else math.nan
     pvalue = max(float(2 * stats.norm.sf(abs(z))), SMALLEST) if np.isfinite(z) else None
     params = {"candidate": st.candidate}
-    msg = {"candidate": st.candidate, "slope": float(row["slope"]),
+    msg = {"candidate": candidate_label(st.candidate, sheets.election),
+           "slope": float(row["slope"]),
            "share": float(row["share"]), "p": pvalue}
     return SlopeResult(
         test="turnout.sobyanin", statistic=float(row["slope_minus_share"]), pvalue=pvalue,
@@ -1242,7 +1240,7 @@ def shpilkin_excess(sheets: SheetTable, *, candidate: str | None = None,
     bins["anomaly"] = np.where(bins["above_peak"], bins["votes"] - kappa * bins["other"], 0.0)
     params = {"candidate": st.candidate, "share_of": share_of, "bin_width": bin_width,
               "max_peak": max_peak, "smooth": smooth}
-    msg = {"candidate": st.candidate, "anomaly": anomaly,
+    msg = {"candidate": candidate_label(st.candidate, sheets.election), "anomaly": anomaly,
            "fraction": _pct(anomaly / total_votes) if total_votes else math.nan,
            "peak": _pct(t_star), "clean_share": _pct(share), "stuffing": stuffing,
            "switching": switching, "low": float(sensitivity["anomaly"].min()),

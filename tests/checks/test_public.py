@@ -274,3 +274,24 @@ def test_results_frame_of_a_battery(demo_observers: SheetTable) -> None:
                                       "fingerprints.corner"]
     dispute = checks.audit_dispute("demo")
     assert len(checks.results_frame(dispute)) == len(dispute.results)
+
+
+#: The turnout and fingerprint checks whose sentence names the candidate tested, with
+#: options that keep them quick (the Klimek fit's sentence names no candidate).
+NAMED_SENTENCES = {
+    "integer_percentages": {}, "turnout_share_correlation": {},
+    "corner_asymmetry": {"n_resamples": 49, "rng": 1}, "fingerprint": {},
+    "sobyanin_sukhovolsky": {}, "shpilkin_excess": {}, "spike_at_100": {"quantity": "share"},
+    "regional_outliers": {"quantity": "share", "n_resamples": 19, "rng": 1},
+    "distribution": {}}
+
+
+@pytest.mark.parametrize("name", sorted(NAMED_SENTENCES))
+def test_turnout_and_fingerprint_sentences_name_the_candidate(
+        name: str, demo_observers: SheetTable) -> None:
+    """The sentence names the candidate as the metadata does ("A (simulated)"), like the
+    digit tests and the figures, in English and Spanish; the statistics keep the key."""
+    res = getattr(checks, name)(demo_observers, candidate="A", **NAMED_SENTENCES[name])
+    assert res.params["candidate"] == "A"
+    for lang in ("en", "es"):
+        assert "A (simulated)" in res.message.render(lang), (lang, res.message.render(lang))
