@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.slow]
 KOBAK = {2011: (1_003, 767, 449, 113.1), 2018: (1_709, 859, 1_296, 116.5)}
 CHILE = "chile_2021_presidential_first_round_mesas"
 #: Two regions where the calibrated digit tests flag the leader's counts with the honest model
-#: of audit.checks._null; the p-values are those of the former fixed 999-redraw Monte Carlo
+#: of audit.checks.null; the p-values are those of the former fixed 999-redraw Monte Carlo
 #: (Biobío: last digit 0.006, its mean 0.004, second digit 0.009, first two 0.008 at seed
 #: 20240728; Magallanes: first two digits 0.005, a single count in a cell the model gives
 #: one chance in 500). The honest model's calibration is issue 15's item 9 (simulator).

@@ -7,7 +7,7 @@ Every test here examines the digits of one count column (a candidate's votes by 
 
 ``null="simulation"`` (default, registered as *calibrated*)
     The counts are redrawn, up to ``n_resamples`` times, from an honest model fitted to the
-    same stations (:mod:`audit.checks._null`: beta-binomial on each station's denominator
+    same stations (:mod:`audit.checks.null`: beta-binomial on each station's denominator
     around its regional share). The statistic is the distance of the observed digit
     frequencies from the honest expectation. A small p-value means "unlike honest counting at
     these station sizes and shares". The honest expectation is the mean over the observed and
@@ -21,7 +21,7 @@ Every test here examines the digits of one count column (a candidate's votes by 
     distances, a normal for means and shares, or a generalised Pareto tail of the largest
     redraws when that is heavier), named in ``params["tail"]``. In the forensics battery the
     regions take their null from the national redraws, counted per region (``shared=``,
-    :class:`audit.checks._null.NationalDraws`; ``docs/results.md``).
+    :class:`audit.checks.null.NationalDraws`; ``docs/results.md``).
 ``null="textbook"``
     The published law: Benford (first, second, first-two digits), uniform last digits, 0.1 /
     0.2 / 0.7 for repeated / adjacent / distant last-digit pairs, 0.2 for endings in 0 or 5,
@@ -78,7 +78,8 @@ from scipy import stats
 
 from audit._random import RNGLike, as_generator
 from audit.checks._cache import DrawCache, draw
-from audit.checks._null import (
+from audit.checks._options import DEFAULT_RESAMPLES
+from audit.checks.null import (
     MODELS,
     HonestModel,
     Model,
@@ -91,7 +92,6 @@ from audit.checks._null import (
     trials_of,
     usable_stations,
 )
-from audit.checks._options import DEFAULT_RESAMPLES
 from audit.checks.pvalues import (
     SMALLEST,
     PValue,
@@ -396,7 +396,7 @@ class _RegionHistograms:
 
     One ``bincount`` per chunk over (row, region, value) keys: the same redraws give the
     national histograms (the sum over regions, integer-exact) and every region's
-    (:class:`audit.checks._null.NationalDraws`). The keys' offsets are computed once per
+    (:class:`audit.checks.null.NationalDraws`). The keys' offsets are computed once per
     chunk shape, and added in single precision where that is exact: redraws are integers
     below 2**24, and the rounded percentage ``rint(100 x / n)`` of a count ``x <= n`` with
     ``n < 2**16`` is the same in single as in double precision (a quotient that is not a
@@ -491,7 +491,7 @@ class _Redraws:
 
     With ``shared`` (and ``regions``, the region of each pooled station) the batches hold
     histograms per region, and :meth:`get` gives the scope's: the sum over regions for the
-    whole table, one region's slice for a region (:class:`audit.checks._null.NationalDraws`).
+    whole table, one region's slice for a region (:class:`audit.checks.null.NationalDraws`).
     """
 
     def __init__(self, models: Sequence[HonestModel], trials: np.ndarray, spec: _Spec,
@@ -630,7 +630,7 @@ def _collect(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec, opts: _O
 
 def _collect_shared(sheets: SheetTable, columns: tuple[str, ...], spec: _Spec,
                     opts: _Options, shared: NationalDraws) -> _Data:
-    """:func:`_collect` on the national redraws (:class:`audit.checks._null.NationalDraws`):
+    """:func:`_collect` on the national redraws (:class:`audit.checks.null.NationalDraws`):
     the models are fitted to the whole table, the redraws counted per region, and the
     observed counts, exclusions and histograms are the scope's own."""
     n_resamples = int(opts.n_resamples or 1)
@@ -1133,7 +1133,7 @@ _SHARED_PARAMETERS = """
     null
         ``"simulation"`` (default) or ``"textbook"``.
     model, level, sampler
-        The honest model of :mod:`audit.checks._null` (simulation null only).
+        The honest model of :mod:`audit.checks.null` (simulation null only).
     min_count
         Counts below it are excluded (default: :data:`MIN_COUNTS` of the digit kind).
     n_resamples
@@ -1149,7 +1149,7 @@ _SHARED_PARAMETERS = """
         that they draw their honest redraws once (the same numbers without it).
     shared
         Take the simulation null from the national redraws
-        (:class:`audit.checks._null.NationalDraws`; ``sheets`` must then be its region's
+        (:class:`audit.checks.null.NationalDraws`; ``sheets`` must then be its region's
         sheets, ``rng`` the national generator). The forensics battery passes it.
 """
 

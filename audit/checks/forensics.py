@@ -26,7 +26,7 @@ adding a region, a candidate or a family does not change the others' numbers; th
 one family in one scope start from the same state, so the digit tests share one sequence of
 honest redraws (see :mod:`audit.checks.digits`). Checks registered with ``national_draws``
 (the digit tests) go further when regions are run: every scope uses the national generator
-and the national redraws, counted per region (:class:`audit.checks._null.NationalDraws`), so
+and the national redraws, counted per region (:class:`audit.checks.null.NationalDraws`), so
 the regions cost no redraws of their own and the national results are the same with or
 without regions. Checks run scope by scope.
 
@@ -54,11 +54,11 @@ from audit._json import jsonable
 from audit._random import stream
 from audit._version import __version__
 from audit.checks._cache import DrawCache
-from audit.checks._null import NationalDraws
 from audit.checks._options import DEFAULT_REFITS, DEFAULT_RESAMPLES, BatteryOptions
 from audit.checks._threads import single_blas_thread
 from audit.checks.multiple import NATIONAL, adjust
 from audit.checks.multiple import summary as policy_summary
+from audit.checks.null import NationalDraws
 from audit.checks.registry import CheckSpec, registered
 from audit.checks.result import CheckResult, Evidence, Message, _short
 from audit.errors import AuditError
@@ -449,7 +449,7 @@ def battery_rng(seed: int | None, test: str, *, candidate: str | None = None,
     ValueError
         For an unknown test, a per-candidate test without ``candidate``, or a regional
         digit test: the battery's regions share the national redraws
-        (:class:`audit.checks._null.NationalDraws`), so a region's digit p-value comes from
+        (:class:`audit.checks.null.NationalDraws`), so a region's digit p-value comes from
         the battery alone.
     """
     specs = {s.name: s for s in registered()}
@@ -652,7 +652,7 @@ def _check_arguments(sheets: object, *, seed: object, n_resamples: int) -> None:
 def _national_draws(sheets: SheetTable, regions: Sequence[tuple[Scope, np.ndarray]]
                     ) -> dict[str, NationalDraws]:
     """Per scope key, where checks registered with ``national_draws`` take their null: the
-    national redraws counted per region (:class:`audit.checks._null.NationalDraws`). Empty
+    national redraws counted per region (:class:`audit.checks.null.NationalDraws`). Empty
     when the regions do not partition the sheets."""
     codes = np.full(len(sheets), -1, dtype=np.int64)
     for i, (_, mask) in enumerate(regions):

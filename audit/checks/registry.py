@@ -116,7 +116,7 @@ class CheckSpec:
     national_draws : bool
         The check's regional runs can take their simulation null from the national redraws
         (its ``run`` accepts the keyword ``shared``, an
-        :class:`audit.checks._null.NationalDraws`): the forensics battery then redraws once
+        :class:`audit.checks.null.NationalDraws`): the forensics battery then redraws once
         per table for every region (the digit tests).
     uncalibrated : str
         Why a check that is not ``calibrated`` gets no evidence label, one of

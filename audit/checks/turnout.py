@@ -42,8 +42,8 @@ from scipy import stats
 
 from audit._random import RNGLike, as_generator
 from audit.checks._cache import DrawCache, draw
-from audit.checks._null import NationalDraws
 from audit.checks._options import DEFAULT_RESAMPLES
+from audit.checks.null import NationalDraws
 from audit.checks.pvalues import (
     EXCEEDANCES,
     SMALLEST,
@@ -377,7 +377,7 @@ def integer_percentages(sheets: SheetTable, *, candidate: str | None = None,
         (stations at or near 100% are excluded because 100% is trivially integer).
     shared
         In the forensics battery, the regions of the whole table
-        (:class:`audit.checks._null.NationalDraws`): the stations' chances are computed once
+        (:class:`audit.checks.null.NationalDraws`): the stations' chances are computed once
         on the whole table and each region takes its own stations' (the same numbers; a
         region's per-percent null sums up to the order of the additions).
 
@@ -503,7 +503,7 @@ def _digest(mask: np.ndarray) -> bytes:
 @dataclass(frozen=True)
 class _NationalChances:
     """The integer-percentage null of every station of the whole table, once for all the
-    regions of a battery (:class:`audit.checks._null.NationalDraws`): each included
+    regions of a battery (:class:`audit.checks.null.NationalDraws`): each included
     station's chances ``a`` (result) and ``b`` (turnout), in table order, and the null's
     per-percent sums of the whole table (``*_pct``, ``(2, 101)``) and of each region's
     stations (``*_regions``, ``(regions, 2, 101)``). A station's chances depend on its own

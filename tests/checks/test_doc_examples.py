@@ -6,11 +6,11 @@ import doctest
 
 import pytest
 
-import audit.checks._null
 import audit.checks.digits
+import audit.checks.null
 
 
-@pytest.mark.parametrize("module", [audit.checks.digits, audit.checks._null],
+@pytest.mark.parametrize("module", [audit.checks.digits, audit.checks.null],
                          ids=lambda m: m.__name__)
 def test_examples(module) -> None:
     failed, attempted = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -1,4 +1,4 @@
-"""The simulation-null kernel (audit.checks._null)."""
+"""The simulation-null kernel (audit.checks.null)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from reference_tables import table_from_counts
 
-from audit.checks import _null as N
+from audit.checks import null as N
 from audit.checks.digits import _Spec, _summarise
 from audit.simulate import simulate_clean
 

@@ -1,6 +1,6 @@
 """How uniform are the digit tests' p-values when the counts follow the honest model itself?
 
-The simulation null (:mod:`audit.checks._null`) is an empirical-Bayes plug-in: the local
+The simulation null (:mod:`audit.checks.null`) is an empirical-Bayes plug-in: the local
 shares and the overdispersion ``kappa`` are estimated from the same stations it tests, so its
 p-values are approximately, not exactly, uniform on honest counts. This measures it: 200 small
 elections (60 polling centres of 5 tables) are drawn from the model the null assumes —

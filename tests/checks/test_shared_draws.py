@@ -1,4 +1,4 @@
-"""The regions' digit tests on the national redraws (audit.checks._null.NationalDraws)."""
+"""The regions' digit tests on the national redraws (audit.checks.null.NationalDraws)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 
 from audit._json import dumps
 from audit.checks import first_digit_test
-from audit.checks._null import NationalDraws
 from audit.checks._options import BatteryOptions
 from audit.checks.digits import (
     _CELLS,
@@ -19,6 +18,7 @@ from audit.checks.digits import (
     _summarise_by_region,
 )
 from audit.checks.forensics import NATIONAL, _regions, _run_one, run_forensics, scope_generator
+from audit.checks.null import NationalDraws
 from audit.checks.registry import registered
 from audit.simulate import simulate_clean
 
