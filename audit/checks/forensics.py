@@ -603,7 +603,8 @@ def run_forensics(sheets: SheetTable, *, by: str | None = None, seed: int | None
                 skipped.append(Skip(scope.key, spec.name, "the check runs nationally only"))
             elif scope.key != NATIONAL and not spec.fast and not slow_by_region:
                 skipped.append(Skip(scope.key, spec.name, "slow check, run nationally only "
-                                    "(ask for it per region with --slow-by-region)"))
+                                    "(per region with slow_by_region=True; on the "
+                                    "command line, --slow-by-region)"))
             elif len(table) < spec.min_units:
                 skipped.append(Skip(scope.key, spec.name, f"only {len(table)} sheets; the "
                                     f"check needs at least {spec.min_units}"))

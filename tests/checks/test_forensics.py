@@ -196,6 +196,6 @@ def test_venezuela_2024_battery_by_state() -> None:
     assert national == {s.name for s in registry.registered()}  # every check, nationally
     # per state every check but the slow Klimek fit (run nationally only by default)
     reasons = {s.reason for s in result.skipped}
-    assert reasons <= {"slow check, run nationally only (ask for it per region with "
-                       "--slow-by-region)"}, reasons
+    assert reasons <= {"slow check, run nationally only (per region with "
+                       "slow_by_region=True; on the command line, --slow-by-region)"}, reasons
     assert len(result.skipped) == len(summary) - 1
