@@ -61,8 +61,9 @@ def honest_shape(rows: int, seed: int = 1) -> ElectionShape:
     tables (equally likely), station sizes log-normal around 450 registered voters (clipped to
     50-1,200), Beta concentrations 400 (municipalities), 100 (parishes), 400 (centres) and
     250 (tables), turnout falling with station size (logit slope -0.2) and correlated with
-    the leader's share (-0.2 between parishes, -0.3 between centres), 1% null votes: values
-    inside the ranges ``calibrate --varied`` draws from."""
+    the leader's share (-0.2 between parishes, -0.3 between centres), 1% null votes: sizes,
+    turnout, concentrations, size effect and correlations inside the ranges ``calibrate
+    --varied`` draws from (more units per level and more candidates than it draws)."""
     return ElectionShape.synthetic(
         n_tables=rows, shares=HONEST_SHARES, candidates=KEYS, n_regions=24,
         levels=("state", "municipality", "parish"), subregions_per_region=(14, 4),
