@@ -24,28 +24,36 @@ T = TypeVar("T")
 
 
 class DrawCache:
-    """At most ``size`` results of random draws, least recently used dropped first."""
+    """At most ``size`` results of random draws per kind, least recently used dropped first.
+
+    A key that is a tuple starting with a string names its kind (``"digits"``,
+    ``"bootstrap_moments"``): each kind has its own ``size`` places, so the many small
+    bootstraps of the regional turnout tests never push out the national digit redraws that
+    the next region's digit tests will ask for again.
+    """
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, tuple[Any, Any]] = OrderedDict()
+        self._kinds: dict[Hashable, OrderedDict[Hashable, tuple[Any, Any]]] = {}
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return sum(len(entries) for entries in self._kinds.values())
 
     def draw(self, key: Hashable, rng: np.random.Generator, compute: Callable[[], T]) -> T:
         """``compute()`` (which draws from ``rng``), or the result remembered for ``key`` and
         the generator's current state, with the generator moved past the draws."""
+        kind = key[0] if isinstance(key, tuple) and key and isinstance(key[0], str) else None
+        entries = self._kinds.setdefault(kind, OrderedDict())
         full = (key, type(rng.bit_generator).__name__, repr(rng.bit_generator.state))
-        hit = self._entries.get(full)
+        hit = entries.get(full)
         if hit is not None:
-            self._entries.move_to_end(full)
+            entries.move_to_end(full)
             rng.bit_generator.state = hit[1]
             return hit[0]
         value = compute()
-        self._entries[full] = (value, rng.bit_generator.state)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        entries[full] = (value, rng.bit_generator.state)
+        while len(entries) > self.size:
+            entries.popitem(last=False)
         return value
 
 

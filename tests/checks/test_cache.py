@@ -47,3 +47,24 @@ def test_the_cache_keeps_at_most_its_size() -> None:
     for k in range(5):
         cache.draw(k, rng, lambda: rng.random())
     assert len(cache) == 2
+
+
+def test_one_kind_of_draws_never_pushes_out_another() -> None:
+    """The regional bootstraps (many small entries) left the national digit redraws in place:
+    before, 16 of them evicted the digit batch the next region asked for, and the battery drew
+    it again (found on an honest 1M-station election, benchmarks/results.md)."""
+    cache = DrawCache(size=2)
+    calls: list[str] = []
+
+    def draws(kind: str) -> float:
+        calls.append(kind)
+        return 1.0
+
+    digits_rng = np.random.default_rng(0)
+    cache.draw(("digits", 1), digits_rng, lambda: draws("digits"))
+    other = np.random.default_rng(1)
+    for k in range(5):
+        cache.draw(("bootstrap_moments", k), other, lambda: draws("bootstrap"))
+    cache.draw(("digits", 1), np.random.default_rng(0), lambda: draws("digits"))
+    assert calls.count("digits") == 1  # the second ask was a hit
+    assert len(cache) == 1 + 2  # each kind keeps at most its size
