@@ -38,6 +38,7 @@ from __future__ import annotations
 import inspect
 import re
 import textwrap
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -404,7 +405,11 @@ def _station_face(impl: Callable[..., CheckResult], *,
                               regions=regions, centers=centers, candidate=candidate,
                               names=names, one_candidate=True)
         try:
-            result = impl(sheets, candidate=key, **options)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = impl(sheets, candidate=key, **options)
+            for w in caught:  # a run that succeeds passes its warnings on unchanged
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         except TurnoutUnavailableError:
             if arrays and registered is None:
                 raise ValueError("registered= is needed: this test uses turnout, the "

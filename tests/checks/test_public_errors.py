@@ -3,6 +3,7 @@ names it (never a command-line flag, never numpy's or pandas' words)."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -102,10 +103,13 @@ def test_registered_below_the_ballots_cast_is_named(name: str) -> None:
     arrays swapped or shifted): one sentence naming ``registered=``, not "no station passes
     the inclusion rules" nor an arithmetic error."""
     options = {"rng": 1} if name in ("corner_asymmetry", "skewness") else {}
-    with pytest.raises(ValueError, match=r"registered= is below the ballots cast at 200 of "
-                                         r"200 stations \(turnout over 100%\)") as caught:
-        getattr(checks, name)(VOTES, VOTERS, VOTERS - 1, **options)
+    with warnings.catch_warnings(record=True) as printed:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match=r"registered= is below the ballots cast at 200 "
+                                             r"of 200 stations \(turnout over 100%\)") as caught:
+            getattr(checks, name)(VOTES, VOTERS, VOTERS - 1, **options)
     assert "\n" not in str(caught.value)
+    assert [str(w.message) for w in printed] == []  # the sentence only, no numpy warning first
 
 
 def test_a_few_stations_over_100_percent_keep_the_test_running() -> None:
