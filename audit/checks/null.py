@@ -131,10 +131,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -432,17 +431,10 @@ def fit_honest_model(sheets: SheetTable, column: str | None = None, *,
         raise ValueError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
     column = resolve_column(sheets, column)
     denominator = denominator or denominator_for(column)
-    memo = _FITTED.setdefault(sheets, {})
-    key = (column, model, level, denominator)
-    if key not in memo:
-        memo[key] = _fit(sheets, column, model, level, denominator)
-    return memo[key]
-
-
-#: Fitted models per table (the checks of a battery fit the same column many times; a
-#: SheetTable's frame is read-only, and entries go with the table).
-_FITTED: weakref.WeakKeyDictionary[SheetTable, dict[tuple[Any, ...], HonestModel]] = \
-    weakref.WeakKeyDictionary()
+    # the checks of a battery fit the same column many times: once per table (read-only)
+    return cast(HonestModel, sheets.memo(
+        ("null.fit", column, model, level, denominator),
+        lambda: _fit(sheets, column, model, level, denominator)))
 
 
 def _fit(sheets: SheetTable, column: str, model: str, level: str | None, denominator: str
